@@ -1,0 +1,17 @@
+# The project's Airflow image: Airflow 3 plus this package, DAGs baked in (a volume may override).
+FROM apache/airflow:3.3.2-python3.11
+USER root
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei && rm -rf /var/lib/apt/lists/*
+USER airflow
+COPY --chown=airflow:root pyproject.toml README.md /opt/disclosure/
+COPY --chown=airflow:root disclosure /opt/disclosure/disclosure
+COPY --chown=airflow:root crawlers /opt/disclosure/crawlers
+COPY --chown=airflow:root parsers /opt/disclosure/parsers
+COPY --chown=airflow:root warehouse /opt/disclosure/warehouse
+COPY --chown=airflow:root validation /opt/disclosure/validation
+COPY --chown=airflow:root alerting /opt/disclosure/alerting
+COPY --chown=airflow:root archive /opt/disclosure/archive
+COPY --chown=airflow:root registry /opt/disclosure/registry
+COPY --chown=airflow:root replica /opt/disclosure/replica
+RUN pip install --no-cache-dir "/opt/disclosure[dev]" "apache-airflow[celery,postgres,redis]==3.3.2"
+COPY --chown=airflow:root dags /opt/airflow/dags

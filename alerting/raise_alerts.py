@@ -1,0 +1,59 @@
+"""Turn what changed in the store into alerts, each raised once (dedupe_key), set-based."""
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+# Each source: (kind, SELECT of dedupe_key, subject, payload). Only rows whose key is new land.
+SOURCES: dict[str, str] = {
+    "failed_identity": """
+        SELECT 'identity:' || cp.filing_id || ':' || fd.rule_id || ':' || fd.subject,
+               f.title || ' — ' || fd.rule_id || CASE WHEN fd.subject <> '' THEN ' [' || fd.subject || ']' ELSE '' END,
+               jsonb_build_object('filing_id', cp.filing_id, 'rule_id', fd.rule_id, 'expected', fd.expected,
+                                  'actual', fd.actual, 'difference', fd.difference, 'evidence', fd.evidence)
+        FROM disclosure.current_parse cp
+        JOIN disclosure.finding fd ON fd.parse_run_id = cp.id AND fd.status = 'failed'
+        JOIN disclosure.filing f ON f.id = cp.filing_id""",
+    "parse_failed": """
+        SELECT 'parse_failed:' || af.id, f.title || ' — ' || af.source_url,
+               jsonb_build_object('archived_file_id', af.id, 'error', pr.error, 'url', af.source_url)
+        FROM disclosure.parse_run pr
+        JOIN disclosure.archived_file af ON af.id = pr.archived_file_id
+        JOIN disclosure.filing f ON f.id = af.filing_id
+        WHERE pr.status = 'failed'""",
+    "unidentified_filing": """
+        SELECT 'unidentified:' || f.id, f.title,
+               jsonb_build_object('filing_id', f.id, 'url', f.detail_url, 'year', f.fiscal_year, 'kind', f.kind)
+        FROM disclosure.filing f WHERE f.unit_id IS NULL OR f.fiscal_year IS NULL OR f.kind IS NULL""",
+    "withdrawn_filing": """
+        SELECT 'withdrawn:' || f.id || ':' || f.withdrawn_at, f.title,
+               jsonb_build_object('filing_id', f.id, 'url', f.detail_url, 'withdrawn_at', f.withdrawn_at)
+        FROM disclosure.filing f WHERE f.status = 'withdrawn'""",
+    "revised_filing": """
+        SELECT 'revised:' || af.id, f.title || ' — new version of ' || af.source_url,
+               jsonb_build_object('filing_id', f.id, 'archived_file_id', af.id, 'sha256', af.sha256)
+        FROM disclosure.archived_file af JOIN disclosure.filing f ON f.id = af.filing_id
+        WHERE EXISTS (SELECT 1 FROM disclosure.archived_file older WHERE older.filing_id = af.filing_id
+                      AND older.source_url = af.source_url AND older.fetched_at < af.fetched_at)""",
+    "site_failed": """
+        SELECT 'site_failed:' || cr.id, s.key || ': ' || coalesce(cr.error, 'crawl failed'),
+               jsonb_build_object('site', s.key, 'crawl_run_id', cr.id, 'error', cr.error, 'stats', cr.stats)
+        FROM disclosure.crawl_run cr JOIN disclosure.site s ON s.id = cr.site_id WHERE cr.status = 'failed'""",
+}
+
+
+def raise_alerts(conn: Connection) -> list[dict]:
+    """Insert the alerts not raised before; return the new ones (to be delivered)."""
+    new: list[dict] = []
+    for kind, select in SOURCES.items():
+        rows = conn.execute(text(f"""
+            INSERT INTO disclosure.alert (dedupe_key, kind, subject, payload)
+            SELECT key, :kind, subject, payload FROM ({select}) AS src(key, subject, payload)
+            ON CONFLICT (dedupe_key) DO NOTHING
+            RETURNING id, kind, subject, payload"""), {"kind": kind}).mappings().all()
+        new.extend(dict(r) for r in rows)
+    return new
+
+
+def mark_sent(conn: Connection, alert_ids: list[int], channel: str) -> None:
+    conn.execute(text("UPDATE disclosure.alert SET sent_at = now(), channel = :c WHERE id = ANY(:ids)"),
+                 {"c": channel, "ids": alert_ids})

@@ -1,0 +1,60 @@
+"""Item pipeline: validate downloaded files by content, archive them, write the manifest."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from archive.store import store_bytes
+from parsers.sniff import sniff_media_type
+
+ACCEPTED_MEDIA = {"application/pdf", "application/zip", "application/x-ole-storage"}
+
+
+def check_file(body: bytes, headers: dict[str, str]) -> tuple[str, str | None]:
+    """(media type sniffed from the bytes, reason to reject or None)."""
+    media = sniff_media_type(body[:2048])
+    declared = {k.lower(): v for k, v in headers.items()}.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) != len(body):
+        return media, f"truncated download: {len(body)} of {declared} bytes"
+    if media == "application/x-empty":
+        return media, "empty file (0 bytes)"
+    if media == "text/html":
+        return media, "HTML page served where a file was linked"
+    if media not in ACCEPTED_MEDIA:
+        return media, f"not a filing document ({media})"
+    return media, None
+
+
+class ManifestPipeline:
+    def __init__(self, manifest: str, archive_dir: str):
+        self.manifest_path = Path(manifest)
+        self.archive_dir = Path(archive_dir)
+        self.fh = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        return cls(s.get("DISCLOSURE_MANIFEST"), s.get("DISCLOSURE_ARCHIVE_DIR"))
+
+    def open_spider(self, spider=None):
+        self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+        self.fh = self.manifest_path.open("a", encoding="utf-8")
+
+    def close_spider(self, spider=None):
+        self.fh.close()
+
+    def process_item(self, item, spider=None):
+        item = dict(item)
+        if item["type"] == "file":
+            body = item.pop("body")
+            media, problem = check_file(body, item["headers"])
+            item["media_type"] = media
+            item["size_bytes"] = len(body)
+            if problem:
+                item = {"type": "error", "url": item["source_url"], "detail_url": item["detail_url"],
+                        "reason": problem, "status": item["status"]}
+            else:
+                item["sha256"], item["storage_key"] = store_bytes(self.archive_dir, body)
+        self.fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+        self.fh.flush()
+        return item

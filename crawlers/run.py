@@ -1,0 +1,72 @@
+"""Run one site's crawl in this process: `python -m crawlers.run --site-key K …`.
+
+Scrapy's reactor cannot restart, so every crawl gets its own process (crawlers.runner
+starts it). The manifest (JSON lines) is the only output; the last line is the stats.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from scrapy.crawler import CrawlerProcess
+
+from crawlers.spiders import SPIDERS
+
+
+def scrapy_settings(args) -> dict:
+    return {
+        "USER_AGENT": args.user_agent,
+        "ROBOTSTXT_OBEY": True,
+        "CONCURRENT_REQUESTS": 8,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,  # one request at a time per host
+        "AUTOTHROTTLE_ENABLED": True,
+        "AUTOTHROTTLE_START_DELAY": args.throttle_start_delay,
+        "AUTOTHROTTLE_MAX_DELAY": 30.0,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
+        "DOWNLOAD_DELAY": args.download_delay,
+        "DOWNLOAD_TIMEOUT": args.timeout,
+        "DOWNLOAD_MAXSIZE": args.max_bytes,
+        "DOWNLOAD_WARNSIZE": 0,
+        "RETRY_ENABLED": True,
+        "RETRY_TIMES": 3,
+        "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": "WARNING",
+        "ITEM_PIPELINES": {"crawlers.pipelines.ManifestPipeline": 100},
+        "DISCLOSURE_MANIFEST": str(args.manifest),
+        "DISCLOSURE_ARCHIVE_DIR": str(args.archive_dir),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--site-key", required=True)
+    p.add_argument("--family", required=True, choices=sorted(SPIDERS))
+    p.add_argument("--start-url", action="append", required=True)
+    p.add_argument("--config", default="{}")
+    p.add_argument("--known", type=Path)
+    p.add_argument("--manifest", type=Path, required=True)
+    p.add_argument("--archive-dir", type=Path, required=True)
+    p.add_argument("--user-agent", required=True)
+    p.add_argument("--throttle-start-delay", type=float, default=1.0)
+    p.add_argument("--download-delay", type=float, default=0.5)
+    p.add_argument("--timeout", type=float, default=60.0)
+    p.add_argument("--max-bytes", type=int, default=200 * 1024 * 1024)
+    args = p.parse_args(argv)
+    known = json.loads(args.known.read_text()) if args.known else {}
+    process = CrawlerProcess(scrapy_settings(args))
+    crawler = process.create_crawler(SPIDERS[args.family])
+    process.crawl(crawler, site_key=args.site_key, start_urls=args.start_url, known=known,
+                  config=json.loads(args.config))
+    process.start()
+    stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+             for k, v in crawler.stats.get_stats().items()}
+    with args.manifest.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"type": "stats", "stats": stats}, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

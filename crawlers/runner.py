@@ -1,0 +1,59 @@
+"""Start one crawl in a child process and read back its manifest (library side)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from registry.model import Site
+
+
+@dataclass
+class CrawlOutcome:
+    site_key: str
+    events: list[dict] = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
+    returncode: int = 0
+    stderr: str = ""
+
+    def of_type(self, kind: str) -> list[dict]:
+        return [e for e in self.events if e["type"] == kind]
+
+
+@dataclass(frozen=True)
+class CrawlLimits:
+    throttle_start_delay: float = 1.0
+    download_delay: float = 0.5
+    timeout: float = 60.0
+    max_bytes: int = 200 * 1024 * 1024
+    wall_clock: float = 3600.0
+
+
+def crawl_site(site: Site, archive_dir: Path, user_agent: str, known: dict | None = None,
+               limits: CrawlLimits = CrawlLimits()) -> CrawlOutcome:
+    with tempfile.TemporaryDirectory(prefix=f"crawl-{site.key}-") as tmp:
+        manifest = Path(tmp) / "manifest.jsonl"
+        known_file = Path(tmp) / "known.json"
+        known_file.write_text(json.dumps(known or {}))
+        cmd = [sys.executable, "-m", "crawlers.run", "--site-key", site.key, "--family", site.family,
+               "--config", json.dumps(site.config), "--known", str(known_file),
+               "--manifest", str(manifest), "--archive-dir", str(archive_dir),
+               "--user-agent", user_agent,
+               "--throttle-start-delay", str(limits.throttle_start_delay),
+               "--download-delay", str(limits.download_delay),
+               "--timeout", str(limits.timeout), "--max-bytes", str(limits.max_bytes)]
+        for url in site.start_urls:
+            cmd += ["--start-url", url]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=limits.wall_clock)
+            returncode, stderr = proc.returncode, proc.stderr
+        except subprocess.TimeoutExpired as exc:
+            returncode, stderr = -9, f"crawl exceeded {limits.wall_clock}s: {exc}"
+        events = []
+        if manifest.exists():
+            events = [json.loads(line) for line in manifest.read_text(encoding="utf-8").splitlines() if line]
+    stats = next((e["stats"] for e in reversed(events) if e["type"] == "stats"), {})
+    return CrawlOutcome(site.key, [e for e in events if e["type"] != "stats"], stats, returncode, stderr[-4000:])

@@ -1,0 +1,93 @@
+"""The base spider: detail pages, attachments and file downloads, shared by every CMS family.
+
+A family subclass only says how to walk its list pages (`parse_list`). A new site of a
+known family is a registry entry, not code. Items are plain dicts with a "type":
+filing | file | not_modified | error; crawlers.pipelines writes them to the manifest.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import scrapy
+from scrapy.http import Response
+
+from crawlers.attachments import find_attachments
+
+FILING_WORDS = ("决算", "预算", "绩效")
+
+
+def looks_like_filing(title: str) -> bool:
+    return any(word in title for word in FILING_WORDS)
+
+
+class FilingSpider(scrapy.Spider):
+    name = "filings"
+    family = "base"
+
+    def __init__(self, site_key: str, start_urls: list[str], known: dict | None = None,
+                 config: dict | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.site_key = site_key
+        self.start_urls = list(start_urls)
+        self.known = known or {}  # source url → {"etag": …, "last_modified": …}
+        self.config = config or {}
+
+    async def start(self):
+        for url in self.start_urls:
+            yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error)
+
+    def parse_list(self, response: Response):  # pragma: no cover - families override
+        raise NotImplementedError
+
+    def follow_detail(self, response: Response, href: str, title: str, published: str | None):
+        self.crawler.stats.inc_value("disclosure/list_links")
+        if not looks_like_filing(title):
+            self.crawler.stats.inc_value("disclosure/other_notices")
+            return None
+        return response.follow(href, callback=self.parse_detail, errback=self.on_error,
+                               cb_kwargs={"list_title": title, "published": published})
+
+    def parse_detail(self, response: Response, list_title: str, published: str | None):
+        heading = " ".join(response.css("h1::text, h2::text").get(default="").split())
+        attachments = find_attachments(response.text, response.url)
+        yield {
+            "type": "filing",
+            "detail_url": response.url,
+            "title": heading or list_title,
+            "published": published,
+            "attachments": [{"url": a.url, "text": a.text} for a in attachments],
+        }
+        for att in attachments:
+            headers = {}
+            known = self.known.get(att.url) or {}
+            if known.get("etag"):
+                headers["If-None-Match"] = known["etag"]
+            if known.get("last_modified"):
+                headers["If-Modified-Since"] = known["last_modified"]
+            yield scrapy.Request(
+                att.url, callback=self.parse_file, errback=self.on_error, headers=headers,
+                meta={"handle_httpstatus_list": [304], "detail_url": response.url, "link_text": att.text},
+            )
+
+    def parse_file(self, response: Response):
+        base = {"detail_url": response.meta["detail_url"], "source_url": response.request.url,
+                "link_text": response.meta["link_text"]}
+        if response.status == 304:
+            yield {"type": "not_modified", **base}
+            return
+        redirects = response.meta.get("redirect_urls") or []
+        yield {
+            "type": "file",
+            **base,
+            "source_url": redirects[0] if redirects else response.request.url,
+            "final_url": response.url,
+            "status": response.status,
+            "headers": {k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items()},
+            "fetched_at": datetime.now(timezone.utc).isoformat(),
+            "body": response.body,
+        }
+
+    def on_error(self, failure):
+        request = failure.request
+        yield {"type": "error", "url": request.url, "detail_url": request.meta.get("detail_url"),
+               "reason": f"{failure.type.__name__}: {failure.getErrorMessage()}"}

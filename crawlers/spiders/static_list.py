@@ -1,0 +1,25 @@
+"""Plain static list pages: every link whose text names a filing is a detail page."""
+from __future__ import annotations
+
+import re
+
+from crawlers.spiders.base import FilingSpider
+
+DATE = re.compile(r"20\d{2}-\d{2}-\d{2}")
+
+
+class StaticListSpider(FilingSpider):
+    name = "static_list"
+    family = "static_list"
+
+    def parse_list(self, response):
+        self.crawler.stats.inc_value("disclosure/list_pages")
+        for a in response.css("a[href]"):
+            title = " ".join(a.css("::text").getall()).strip()
+            tail = a.xpath("following-sibling::text()[1]").get() or ""
+            date = DATE.search(tail)
+            request = self.follow_detail(response, a.attrib["href"], title, date.group(0) if date else None)
+            if request is not None:
+                yield request
+        for href in response.css("a.next::attr(href)").getall():
+            yield response.follow(href, callback=self.parse_list, errback=self.on_error)

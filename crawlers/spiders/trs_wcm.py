@@ -1,0 +1,29 @@
+"""TRS WCM sites: index.html, index_1.html … with the page count only in createPageHTML(N, …)."""
+from __future__ import annotations
+
+import re
+
+from crawlers.spiders.base import FilingSpider
+
+PAGE_COUNT = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)")
+DETAIL = re.compile(r"t\d{8}_\d+\.s?html$")
+
+
+class TrsWcmSpider(FilingSpider):
+    name = "trs_wcm"
+    family = "trs_wcm"
+
+    def parse_list(self, response):
+        self.crawler.stats.inc_value("disclosure/list_pages")
+        for a in response.css("a[href]"):
+            href = a.attrib["href"]
+            if DETAIL.search(href):
+                title = a.attrib.get("title") or " ".join(a.css("::text").getall()).strip()
+                published = a.xpath("following-sibling::span[1]/text()").get()
+                request = self.follow_detail(response, href, title, published)
+                if request is not None:
+                    yield request
+        match = PAGE_COUNT.search(response.text)
+        if match and int(match.group(2)) == 0:  # only the first page fans out the others
+            for n in range(1, int(match.group(1))):
+                yield response.follow(f"index_{n}.html", callback=self.parse_list, errback=self.on_error)

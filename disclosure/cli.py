@@ -1,0 +1,260 @@
+"""The `disclosure` command line. Every command ends with a short summary; --json for scripts."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="Collect, archive, parse and validate 部门/单位决算公开 filings.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="The store's schema (Alembic migrations).", no_args_is_help=True)
+fixtures_app = typer.Typer(help="Fixture filings and the replica sites built from them.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(fixtures_app, name="fixtures")
+console = Console(stderr=True)
+
+
+def _print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n")
+
+
+def _fail(message: str, code: int = 1):
+    console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Apply the migrations up to REVISION (default: head)."""
+    from warehouse.migrate import current_revision, upgrade
+
+    upgrade(revision=revision)
+    console.print(f"schema at revision [bold]{current_revision()}[/bold]")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str = typer.Argument(..., help="Target revision ('base' drops everything).")) -> None:
+    """Revert the migrations down to REVISION."""
+    from warehouse.migrate import current_revision, downgrade
+
+    downgrade(revision=revision)
+    console.print(f"schema at revision [bold]{current_revision()}[/bold]")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the schema revision of the store."""
+    from warehouse.migrate import current_revision
+
+    print(current_revision())
+
+
+@app.command()
+def parse(
+    file: Path = typer.Argument(..., help="A downloaded filing (PDF so far)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the parse as one JSON object."),
+) -> None:
+    """Parse one file and print what it holds (no database needed)."""
+    from parsers import ParseError, parse_path
+
+    try:
+        result = parse_path(file)
+    except ParseError as exc:
+        _fail(str(exc), 2)
+    if as_json:
+        _print_json(result.to_json())
+        return
+    table = Table(title=f"{result.unit} · {result.year} · {result.kind}")
+    for col in ("table", "status", "pages", "cells"):
+        table.add_column(col)
+    for code, info in sorted(result.tables.items()):
+        n = sum(1 for c in result.cells if c.table == code)
+        table.add_row(code, info.status, ",".join(map(str, info.pages)), str(n))
+    Console().print(table)
+    console.print(f"{len(result.cells)} cells from {result.pages} pages of {file}")
+
+
+@app.command()
+def validate(
+    file: Path = typer.Argument(..., help="A filing to validate without a database."),
+    as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
+    all_outcomes: bool = typer.Option(False, "--all", help="Include rules that passed."),
+) -> None:
+    """Parse FILE and check it against the rule catalogue; exit 1 if a rule failed."""
+    from parsers import ParseError, parse_path
+    from validation.engine import validate_parse
+
+    try:
+        result = parse_path(file)
+    except ParseError as exc:
+        _fail(str(exc), 2)
+    outcomes = [o for o in validate_parse(result) if all_outcomes or o.status != "passed"]
+    failed = sum(o.status == "failed" for o in outcomes)
+    if as_json:
+        _print_json({"source": str(file), "unit": result.unit, "year": result.year,
+                     "findings": [o.to_json() for o in outcomes]})
+    else:
+        table = Table(title=str(file))
+        for col in ("rule", "subject", "status", "printed", "expected", "difference", "pages"):
+            table.add_column(col)
+        for o in outcomes:
+            table.add_row(o.rule_id, o.subject, o.status, str(o.actual or ""), str(o.expected or ""),
+                          str(o.difference or ""), ",".join(map(str, o.pages)) or o.reason)
+        Console().print(table)
+    console.print(f"{len(outcomes)} findings, {failed} failed")
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def rules(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Print the rule catalogue (id, family, formula, title)."""
+    from validation.catalogue import RULES
+
+    if as_json:
+        _print_json([r.__dict__ for r in RULES])
+        return
+    table = Table(title="Rule catalogue (tolerance: (n+1) × 0.005 万元 for n printed terms)")
+    for col in ("id", "family", "formula", "title"):
+        table.add_column(col)
+    for r in RULES:
+        table.add_row(r.id, r.family, r.formula, r.title)
+    Console().print(table)
+
+
+@app.command()
+def crawl(sites: Optional[list[str]] = typer.Argument(None, help="Site keys (default: every site).")) -> None:
+    """Crawl registered sites into the archive and record the filings found."""
+    from disclosure import pipeline
+
+    ctx = pipeline.context()
+    with console.status("preparing the store"):
+        pipeline.prepare(ctx)
+    results = []
+    keys = sites or [s.key for s in ctx.registry.sites]
+    for i, key in enumerate(keys, 1):
+        with console.status(f"[{i}/{len(keys)}] crawling {key}"):
+            results += pipeline.crawl(ctx, [key])
+        r = results[-1]
+        console.print(f"{key}: {r['status']} · {r['filings']} filings, {r['new_file_versions']} new files, "
+                      f"{r['not_modified']} unchanged" + (f" · {'; '.join(r['problems'])}" if r["problems"] else ""))
+    if any(r["status"] != "ok" for r in results):
+        raise typer.Exit(1)
+
+
+@app.command()
+def run(sites: Optional[list[str]] = typer.Argument(None, help="Site keys (default: every site).")) -> None:
+    """Run the whole pipeline once in this process: crawl, parse, load, validate, alert."""
+    from disclosure import pipeline
+
+    ctx = pipeline.context()
+    stages = [("prepare", lambda: pipeline.prepare(ctx)), ("crawl", lambda: pipeline.crawl(ctx, sites)),
+              ("parse", lambda: pipeline.parse_and_load(ctx)), ("validate", lambda: pipeline.validate(ctx)),
+              ("alert", lambda: pipeline.alert(ctx))]
+    out = {}
+    for name, stage in stages:
+        with console.status(f"{name}…"):
+            out[name] = stage()
+    _print_summary(pipeline.report(ctx))
+    failed_sites = [c["site"] for c in out["crawl"] if c["status"] != "ok"]
+    console.print(f"crawled {len(out['crawl'])} sites ({len(failed_sites)} failed), parsed {out['parse']['parsed']} "
+                  f"files ({out['parse']['failed']} failed), {out['alert']['new_alerts']} new alerts")
+
+
+def _print_summary(summary: dict) -> None:
+    table = Table(title="disclosure store")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            for sub, n in value.items():
+                table.add_row(f"{key}: {sub}", str(n))
+        else:
+            table.add_row(key, str(value))
+    Console().print(table)
+
+
+@app.command()
+def report(as_json: bool = typer.Option(False, "--json", help="Print the store's summary as JSON.")) -> None:
+    """Summarise the store: units, filings by status, cells, findings by rule family."""
+    from disclosure import pipeline
+
+    summary = pipeline.report(pipeline.context())
+    if as_json:
+        _print_json(summary)
+    else:
+        _print_summary(summary)
+
+
+@app.command()
+def demo() -> None:
+    """Serve the replica sites on 127.0.0.1 and run the nightly DAG once with dag.test()."""
+    from disclosure.settings import load_settings
+    from replica.site import ReplicaSite
+
+    # A fixed port keeps the replica's URLs, and so the filings' keys, the same across demo runs.
+    with ReplicaSite(port=int(os.environ.get("DISCLOSURE_REPLICA_PORT", "18450"))) as site:
+        os.environ["DISCLOSURE_REPLICA_BASE"] = site.base_url
+        os.environ.setdefault("DISCLOSURE_CRAWL_THROTTLE", "0")
+        settings = load_settings()
+        console.print(f"replica sites at {site.base_url}; store: "
+                      f"{'DATABASE_URL' if settings.database_url else 'embedded Postgres under ' + str(settings.var_dir)}")
+        from disclosure.airflow_local import run_dag_test
+
+        with console.status("running DAG disclosure_nightly with dag.test()"):
+            dag_run = run_dag_test(settings)
+        from disclosure import pipeline
+
+        summary = pipeline.report(pipeline.context(settings))
+    _print_summary(summary)
+    console.print(f"DAG run {dag_run.run_id}: [bold]{dag_run.state}[/bold]; archive at {settings.archive_dir}")
+    if str(dag_run.state) != "success":
+        raise typer.Exit(1)
+
+
+@fixtures_app.command("build")
+def fixtures_build() -> None:
+    """Regenerate replica/fixtures/seed_*.json from ../shared/seeds (deterministic)."""
+    from replica.build import build_fixtures
+
+    for path in build_fixtures():
+        console.print(f"wrote {path}")
+
+
+@fixtures_app.command("render")
+def fixtures_render(seed: str = typer.Argument(..., help="Seed number, e.g. 001."),
+                    out: Path = typer.Argument(..., help="Where to write the PDF.")) -> None:
+    """Render one fixture filing as a text PDF."""
+    from replica.render_pdf import render_pdf
+    from replica.site import load_fixtures
+
+    fixtures = load_fixtures()
+    if seed not in fixtures:
+        _fail(f"no fixture for seed {seed!r}; have {sorted(fixtures)}")
+    out.write_bytes(render_pdf(fixtures[seed]))
+    console.print(f"wrote {out}")
+
+
+@fixtures_app.command("serve")
+def fixtures_serve(port: int = typer.Option(8000, help="Port on 127.0.0.1.")) -> None:
+    """Serve the replica sites in the foreground (Ctrl-C to stop)."""
+    import time
+
+    from replica.site import ReplicaSite
+
+    with ReplicaSite(port=port) as site:
+        console.print(f"replica sites at {site.base_url} (Ctrl-C to stop)")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,140 @@
+"""The stages of the nightly job as library functions: discover → fetch+archive → parse → load →
+validate → alert → report. The CLI, the tests and the DAG tasks all call these.
+
+Each stage does its work in its own transactions and reports what it did; one bad site or
+file is recorded and skipped, never stops the stage.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from archive.store import read_bytes
+from crawlers.runner import CrawlLimits, CrawlOutcome, crawl_site
+from disclosure.settings import Settings, load_settings
+from registry.model import Registry, load_registry
+from warehouse.db import engine as make_engine
+
+log = logging.getLogger("disclosure.pipeline")
+
+
+@dataclass
+class Context:
+    settings: Settings
+    engine: Engine
+    registry: Registry
+
+
+def context(settings: Settings | None = None) -> Context:
+    settings = settings or load_settings()
+    subs = {"replica": settings.replica_base} if settings.replica_base else None
+    registry = load_registry(settings.registry_file, subs)
+    return Context(settings, make_engine(settings), registry)
+
+
+def prepare(ctx: Context) -> dict:
+    """Bring the schema to head and the registry into the store."""
+    from warehouse.migrate import upgrade
+    from warehouse.registry_sync import sync_registry
+
+    upgrade(ctx.engine.url.render_as_string(hide_password=False))
+    with ctx.engine.begin() as conn:
+        return sync_registry(conn, ctx.registry)
+
+
+def crawl(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits | None = None) -> list[dict]:
+    """Crawl each site in its own process and record it; a failing site is recorded, not raised."""
+    from warehouse.crawl_record import known_files, record_crawl
+
+    delay = ctx.settings.crawl_throttle
+    limits = limits or CrawlLimits(throttle_start_delay=delay, download_delay=min(delay, 0.5))
+    sites = [ctx.registry.site(k) for k in site_keys] if site_keys else list(ctx.registry.sites)
+    results = []
+    for site in sites:
+        started = datetime.now(timezone.utc)
+        with ctx.engine.connect() as conn:
+            known = known_files(conn, site.key)
+        try:
+            outcome = crawl_site(site, ctx.settings.archive_dir, ctx.settings.user_agent, known, limits)
+        except Exception as exc:  # the crawler could not even start: still a recorded failure
+            outcome = CrawlOutcome(site.key, returncode=-1, stderr=f"{exc.__class__.__name__}: {exc}")
+        with ctx.engine.begin() as conn:
+            results.append(record_crawl(conn, ctx.registry, site, outcome, started))
+        log.info("crawl %s: %s", site.key, results[-1]["status"])
+    return results
+
+
+def parse_and_load(ctx: Context, limit: int | None = None) -> dict:
+    """Parse every archived file version the current parser has not seen; load each atomically."""
+    from parsers import ParseError, parse_bytes
+    from warehouse.load import load_parse, pending_files
+
+    with ctx.engine.connect() as conn:
+        pending = pending_files(conn, limit=limit)
+    done = {"parsed": 0, "failed": 0, "errors": []}
+    for item in pending:
+        started = time.perf_counter()
+        result, error = None, None
+        try:
+            data = read_bytes(ctx.settings.archive_dir, item.storage_key)
+            result = parse_bytes(data, item.source_url)
+        except ParseError as exc:
+            error = exc
+        except Exception as exc:  # a parser bug must not lose the file: record it as a failed parse
+            error = ParseError(item.source_url, f"parser crashed: {exc.__class__.__name__}: {exc}")
+        ms = int((time.perf_counter() - started) * 1000)
+        with ctx.engine.begin() as conn:
+            load_parse(conn, item.archived_file_id, result, error, ms)
+        if error:
+            done["failed"] += 1
+            done["errors"].append(str(error))
+        else:
+            done["parsed"] += 1
+    return done
+
+
+def validate(ctx: Context) -> dict:
+    from validation.store import validate_pending
+
+    with ctx.engine.begin() as conn:
+        return validate_pending(conn)
+
+
+def alert(ctx: Context) -> dict:
+    from alerting.deliver import deliver
+    from alerting.raise_alerts import mark_sent, raise_alerts
+
+    with ctx.engine.begin() as conn:
+        new = raise_alerts(conn)
+    if new:
+        channel = deliver(new)
+        with ctx.engine.begin() as conn:
+            mark_sent(conn, [a["id"] for a in new], channel)
+    by_kind: dict[str, int] = {}
+    for a in new:
+        by_kind[a["kind"]] = by_kind.get(a["kind"], 0) + 1
+    return {"new_alerts": len(new), "by_kind": by_kind}
+
+
+def report(ctx: Context) -> dict:
+    from warehouse.summary import store_summary
+
+    with ctx.engine.connect() as conn:
+        return store_summary(conn)
+
+
+def run_once(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits | None = None) -> dict:
+    """The whole nightly job once, in this process (the DAG runs the same stages as tasks)."""
+    return {
+        "registry": prepare(ctx),
+        "crawl": crawl(ctx, site_keys, limits),
+        "parse": parse_and_load(ctx),
+        "validate": validate(ctx),
+        "alerts": alert(ctx),
+        "summary": report(ctx),
+    }

@@ -1,0 +1,70 @@
+"""What a parse returns."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+
+# Bump when the output of any parser changes: the store re-parses archived files then.
+PARSER_VERSION = "0.1.0"
+
+TABLE_CODES = tuple(f"{i:02d}" for i in range(1, 11))
+
+
+class ParseError(Exception):
+    """A file that cannot be parsed; the message names the file and the reason."""
+
+    def __init__(self, source: str, reason: str):
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Cell:
+    table: str
+    row: str
+    col: int
+    value: Decimal
+    label: str = ""
+    page: int | None = None
+
+    def to_json(self) -> dict:
+        return {"table": self.table, "row": self.row, "col": self.col, "value": str(self.value),
+                "label": self.label, "page": self.page}
+
+
+@dataclass
+class TableInfo:
+    status: str = "missing"  # present | empty | missing
+    pages: list[int] = field(default_factory=list)
+
+
+@dataclass
+class ParseResult:
+    source: str
+    unit: str | None
+    year: int | None
+    kind: str | None
+    tables: dict[str, TableInfo]
+    cells: list[Cell]
+    claims: list[dict] = field(default_factory=list)
+    evaluations: list[dict] = field(default_factory=list)
+    pages: int = 0
+    parser_version: str = PARSER_VERSION
+
+    def cell_map(self) -> dict[tuple[str, str, int], Decimal]:
+        return {(c.table, c.row, c.col): c.value for c in self.cells}
+
+    def to_json(self) -> dict:
+        return {
+            "source": self.source,
+            "unit": self.unit,
+            "year": self.year,
+            "kind": self.kind,
+            "parser_version": self.parser_version,
+            "pages": self.pages,
+            "tables": {k: asdict(v) for k, v in sorted(self.tables.items())},
+            "cells": [c.to_json() for c in self.cells],
+            "claims": self.claims,
+            "evaluations": self.evaluations,
+        }

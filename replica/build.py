@@ -1,0 +1,24 @@
+"""Regenerate the committed fixture JSON from ../shared/seeds (deterministic)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from disclosure.settings import PROJECT_ROOT
+from replica.seeds import read_seed
+
+SEEDS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
+# Seeds whose tables are tab-separated text; 000 is an OCR (needs its own reader), 003 is
+# a performance statement with one cell per line.
+TABULAR_SEEDS = ("001", "002")
+
+
+def build_fixtures(seeds_dir: Path = SEEDS_DIR, out_dir: Path | None = None) -> list[Path]:
+    out_dir = out_dir or Path(__file__).with_name("fixtures")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for seed in TABULAR_SEEDS:
+        (path,) = seeds_dir.glob(f"{seed}_*.txt")
+        target = out_dir / f"seed_{seed}.json"
+        target.write_text(read_seed(path).to_json() + "\n", encoding="utf-8")
+        written.append(target)
+    return written

@@ -1,0 +1,132 @@
+"""Turn a seed filing (../shared/seeds/*.txt, tab-separated tables) into structured fixture data.
+
+The fixture keeps every table exactly as printed: its title, the lines above the grid
+(部门名称, 年度, 金额单位), the grid rows cell by cell, where the original broke the page
+inside the table, the note under it and whether it said 本表无数据. Renderers draw PDFs
+from this; the ground truth of canonical cells is written separately, by hand, and
+checked against it (replica.truth).
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+TABLE_MARKER = re.compile(r"^公开(\d{2})表$")
+YEAR_KIND = re.compile(r"(20\d{2})年度?(部门决算|单位决算|部门预算|单位预算)")
+
+
+@dataclass
+class PrintedTable:
+    code: str
+    title: str
+    meta: list[str]
+    rows: list[list[str]]
+    page_breaks: list[int] = field(default_factory=list)  # row indices that start a new page
+    note: str = ""
+    empty: bool = False
+
+
+@dataclass
+class SeedFiling:
+    seed: str
+    title_lines: list[str]
+    fiscal_year: int
+    kind: str
+    tables: dict[str, PrintedTable]
+    narrative: list[str]
+
+    @property
+    def unit_name(self) -> str:
+        return "".join(self.title_lines[:-1])
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=1)
+
+
+def _title_lines(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    for line in lines:
+        text = line.strip()
+        if text.startswith("目") and "录" in text:
+            break
+        if text:
+            out.append(text)
+    return out
+
+
+def _read_table(lines: list[str], marker_at: int, code: str) -> PrintedTable:
+    title = next(ln.strip() for ln in reversed(lines[:marker_at]) if ln.strip())
+    meta: list[str] = []
+    rows: list[list[str]] = []
+    breaks: list[int] = []
+    note = ""
+    empty = False
+    pending_break = False
+    i = marker_at + 1
+    while i < len(lines):
+        raw = lines[i].rstrip("\n")
+        text = raw.strip()
+        if text.startswith("注"):
+            note = text
+            # 本表无数据 follows the note after a blank line.
+            for follow in lines[i + 1 : i + 4]:
+                if "本表无数据" in follow:
+                    empty = True
+            break
+        if "\t" in raw:
+            if pending_break and rows:
+                breaks.append(len(rows))
+            pending_break = False
+            rows.append(raw.split("\t"))
+        elif not text:
+            pending_break = bool(rows)
+        elif not rows:
+            meta.append(text)
+        i += 1
+    return PrintedTable(code, title, meta, rows, breaks, note, empty)
+
+
+def _narrative(lines: list[str]) -> list[str]:
+    start = None
+    for i, line in enumerate(lines):
+        if line.strip() == "第三部分 情况说明":
+            start = i  # the last occurrence is the body (the first is the contents)
+    if start is None:
+        return []
+    out = []
+    for line in lines[start + 1 :]:
+        text = line.strip()
+        if text.startswith("第四部分"):
+            break
+        if text:
+            out.append(text)
+    return out
+
+
+def read_seed(path: Path) -> SeedFiling:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    title_lines = _title_lines(lines)
+    match = YEAR_KIND.search("".join(title_lines))
+    if not match:
+        raise ValueError(f"{path}: title does not name a year and kind: {title_lines!r}")
+    tables: dict[str, PrintedTable] = {}
+    for i, line in enumerate(lines):
+        m = TABLE_MARKER.match(line.strip())
+        if m and m.group(1) not in tables:
+            tables[m.group(1)] = _read_table(lines, i, m.group(1))
+    return SeedFiling(
+        seed=path.name.split("_")[0],
+        title_lines=title_lines,
+        fiscal_year=int(match.group(1)),
+        kind=match.group(2),
+        tables=tables,
+        narrative=_narrative(lines),
+    )
+
+
+def load_fixture(path: Path) -> SeedFiling:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["tables"] = {k: PrintedTable(**v) for k, v in data["tables"].items()}
+    return SeedFiling(**data)

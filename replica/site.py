@@ -1,0 +1,169 @@
+"""Replica disclosure websites served on 127.0.0.1, built from the fixture filings.
+
+Two CMS families so far (sites.md):
+- /datong/czxx/ — TRS WCM: index.html, index_1.html paging known only from the script
+  call createPageHTML(N, cur, "index", "html"); details ./YYYYMM/tYYYYMMDD_id.html; the
+  attachment P0YYYYMMDD….pdf with the human title only in the link text; other notices
+  (a holiday notice, a budget filing without attachment) mixed into the list.
+- /xinzhou/yjsgk/ — a plain static list; the detail page embeds the PDF in an <iframe>,
+  another attachment sits behind onclick="window.open('…')".
+Every file answers with an ETag and Last-Modified and honours If-None-Match (304).
+Behaviours are switched per test through `ReplicaSite.behaviour` (see docs/replica-sites.md).
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from replica.render_pdf import render_pdf
+from replica.seeds import SeedFiling, load_fixture
+
+FIXTURES = Path(__file__).with_name("fixtures")
+PUBLISHED = 1758000000  # a fixed Last-Modified (2025-09-16) keeps runs reproducible
+
+
+@dataclass
+class Resource:
+    body: bytes
+    content_type: str
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'
+
+
+def _page(title: str, body: str, charset: str = "utf-8") -> Resource:
+    html = (f'<!DOCTYPE html><html><head><meta charset="{charset}"><title>{title}</title></head>'
+            f"<body>{body}</body></html>")
+    return Resource(html.encode(charset), f"text/html; charset={charset}")
+
+
+def _filing_title(f: SeedFiling) -> str:
+    return f"{f.unit_name}{f.fiscal_year}年度{f.kind}公开"
+
+
+def build_routes(filings: dict[str, SeedFiling]) -> dict[str, Resource]:
+    routes: dict[str, Resource] = {}
+    pdfs = {seed: Resource(render_pdf(f), "application/pdf") for seed, f in filings.items()}
+
+    # --- Datong, TRS WCM -------------------------------------------------------------
+    dt = filings["001"]
+    trs_items = [
+        ("202509/t20250915_1001.html", _filing_title(dt), "2025-09-15"),
+        ("202502/t20250210_0997.html", "大同市公共资源交易中心2025年单位预算公开", "2025-02-10"),
+        ("202501/t20250120_0990.html", "关于2025年春节假期安排的通知", "2025-01-20"),
+    ]
+    pages = [trs_items[:2], trs_items[2:]]
+    for n, items in enumerate(pages):
+        rows = "".join(f'<li><a href="./{href}" title="{t}">{t}</a><span>{d}</span></li>' for href, t, d in items)
+        script = f'<script>createPageHTML({len(pages)}, {n}, "index", "html");</script>'
+        name = "index.html" if n == 0 else f"index_{n}.html"
+        routes[f"/datong/czxx/{name}"] = _page("财政信息", f'<ul class="list">{rows}</ul>{script}')
+    pdf_name = "P020250915538210726915.pdf"
+    routes["/datong/czxx/202509/t20250915_1001.html"] = _page(
+        _filing_title(dt),
+        f"<h1>{_filing_title(dt)}</h1><p>发布日期：2025-09-15</p>"
+        f'<div class="attach"><a href="./{pdf_name}">{_filing_title(dt)}.pdf</a></div>',
+    )
+    routes[f"/datong/czxx/202509/{pdf_name}"] = pdfs["001"]
+    routes["/datong/czxx/202502/t20250210_0997.html"] = _page(
+        trs_items[1][1], f"<h1>{trs_items[1][1]}</h1><p>详见附件（附件已归档）。</p>")
+    routes["/datong/czxx/202501/t20250120_0990.html"] = _page(trs_items[2][1], "<p>放假安排如下。</p>")
+
+    # --- Xinzhou, plain static list -----------------------------------------------------
+    xz = filings["002"]
+    routes["/xinzhou/yjsgk/list.html"] = _page(
+        "预决算公开",
+        f'<ul><li><a href="/xinzhou/yjsgk/2024/0820/c1.html">{_filing_title(xz)}</a> 2024-08-20</li></ul>',
+    )
+    routes["/xinzhou/yjsgk/2024/0820/c1.html"] = _page(
+        _filing_title(xz),
+        f"<h2>{_filing_title(xz)}</h2>"
+        '<iframe src="/xinzhou/files/swbgs2023js.pdf" width="100%" height="800"></iframe>',
+    )
+    routes["/xinzhou/files/swbgs2023js.pdf"] = pdfs["002"]
+    routes["/robots.txt"] = Resource(b"User-agent: *\nDisallow: /private/\n", "text/plain")
+    return routes
+
+
+@dataclass
+class Behaviour:
+    """Switches a test can flip while the server runs."""
+
+    html_instead_of_pdf: bool = False
+    server_error_paths: set[str] = field(default_factory=set)
+
+
+class ReplicaSite:
+    """A threaded HTTP server on 127.0.0.1 serving the replica sites; use as a context manager."""
+
+    def __init__(self, filings: dict[str, SeedFiling] | None = None, port: int = 0):
+        self.filings = filings or load_fixtures()
+        self.routes = build_routes(self.filings)
+        self.behaviour = Behaviour()
+        self.requests: list[tuple[str, str, int]] = []  # (method, path, status) as served
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "ReplicaSite":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> "ReplicaSite":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _handler(self):
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # keep test output quiet
+                pass
+
+            def _send(self, status: int, resource: Resource | None, head_only: bool = False) -> None:
+                site.requests.append((self.command, self.path, status))
+                self.send_response(status)
+                if resource is not None:
+                    self.send_header("Content-Type", resource.content_type)
+                    self.send_header("ETag", resource.etag)
+                    self.send_header("Last-Modified", formatdate(PUBLISHED, usegmt=True))
+                    self.send_header("Content-Length", "0" if status == 304 else str(len(resource.body)))
+                else:
+                    self.send_header("Content-Length", "0")
+                self.end_headers()
+                if resource is not None and status == 200 and not head_only:
+                    self.wfile.write(resource.body)
+
+            def do_GET(self) -> None:
+                path = self.path.split("?", 1)[0]
+                if path in site.behaviour.server_error_paths:
+                    return self._send(500, None)
+                resource = site.routes.get(path)
+                if resource is None:
+                    return self._send(404, None)
+                if site.behaviour.html_instead_of_pdf and resource.content_type == "application/pdf":
+                    resource = _page("错误", "<p>系统繁忙，请稍后再试</p>")
+                if self.headers.get("If-None-Match") == resource.etag:
+                    return self._send(304, resource)
+                self._send(200, resource)
+
+        return Handler
+
+
+def load_fixtures() -> dict[str, SeedFiling]:
+    return {p.stem.split("_")[1]: load_fixture(p) for p in sorted(FIXTURES.glob("seed_*.json"))}

@@ -1,0 +1,97 @@
+"""Shared fixtures: a real Postgres (DATABASE_URL or the embedded one), a fresh database per
+test that needs one, the replica sites, and Airflow configured before anything imports it."""
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+# Airflow reads its configuration on first import: point it at a throwaway home now.
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="disclosure-airflow-"))
+os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parent.parent / "dags")
+os.environ.setdefault("DISCLOSURE_TASK_RETRIES", "0")
+# pgserver logs from an atexit hook, after pytest has closed the captured streams.
+logging.getLogger("pgserver").addHandler(logging.NullHandler())
+logging.getLogger("pgserver").propagate = False
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from disclosure.settings import PROJECT_ROOT, load_settings  # noqa: E402
+from warehouse.db import normalise_url  # noqa: E402
+
+SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
+FIXTURES = PROJECT_ROOT / "replica" / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str:
+    """URL of a Postgres server database we may CREATE DATABASE on."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return normalise_url(url)
+    from warehouse.embedded import embedded_database_url
+
+    return embedded_database_url(PROJECT_ROOT / "var" / "test-pgdata")
+
+
+@pytest.fixture
+def db_url(server_url: str):
+    """A fresh, empty database for one test, dropped afterwards."""
+    name = f"disclosure_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    yield url
+    from warehouse.db import _engine_for
+
+    _engine_for.cache_clear()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def migrated_url(db_url: str) -> str:
+    from warehouse.migrate import upgrade
+
+    upgrade(db_url)
+    return db_url
+
+
+@pytest.fixture
+def replica():
+    from replica.site import ReplicaSite
+
+    with ReplicaSite() as site:
+        yield site
+
+
+@pytest.fixture
+def env_settings(monkeypatch, tmp_path, db_url, replica):
+    """Settings as the CLI and DAG tasks see them: a fresh database, a tmp archive, the replica."""
+    values = {
+        "DATABASE_URL": db_url,
+        "DISCLOSURE_VAR_DIR": str(tmp_path / "var"),
+        "DISCLOSURE_REPLICA_BASE": replica.base_url,
+        "DISCLOSURE_CRAWL_THROTTLE": "0",
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return load_settings()
+
+
+@pytest.fixture(scope="session")
+def seed_pdfs() -> dict[str, bytes]:
+    """The tabular seeds rendered as text PDFs, by seed number."""
+    from replica.render_pdf import render_pdf
+    from replica.site import load_fixtures
+
+    return {seed: render_pdf(f) for seed, f in load_fixtures().items()}

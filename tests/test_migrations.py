@@ -1,0 +1,34 @@
+"""Migrations up and down on a real Postgres."""
+from sqlalchemy import create_engine, text
+
+from warehouse.migrate import current_revision, downgrade, upgrade
+
+TABLES = {"jurisdiction", "unit", "unit_alias", "site", "crawl_run", "filing", "archived_file", "parse_run",
+          "cell", "finding", "alert"}
+
+
+def _tables(url):
+    with create_engine(url).connect() as conn:
+        return {r[0] for r in conn.execute(text(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'disclosure'"))}
+
+
+def test_upgrade_downgrade_upgrade(db_url):
+    upgrade(db_url)
+    assert current_revision(db_url) == "0001"
+    assert TABLES <= _tables(db_url)
+    downgrade(db_url, "base")
+    assert current_revision(db_url) is None
+    assert not (TABLES & _tables(db_url))
+    upgrade(db_url)
+    assert TABLES <= _tables(db_url)
+
+
+def test_natural_keys_make_a_second_insert_a_no_op(migrated_url):
+    eng = create_engine(migrated_url)
+    sql = text("INSERT INTO disclosure.jurisdiction (code, name, level) VALUES ('dt', '大同市', 'city') "
+               "ON CONFLICT (code) DO NOTHING")
+    with eng.begin() as conn:
+        conn.execute(sql)
+        conn.execute(sql)
+        assert conn.execute(text("SELECT count(*) FROM disclosure.jurisdiction")).scalar() == 1

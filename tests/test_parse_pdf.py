@@ -1,0 +1,80 @@
+"""The text-PDF parser on the seeds rendered as PDFs, against hand-typed ground truth."""
+import json
+from decimal import Decimal
+
+import pytest
+
+from parsers import ParseError, parse_bytes
+from tests.conftest import FIXTURES
+
+
+def _truth(seed: str) -> dict:
+    return json.loads((FIXTURES / f"truth_{seed}.json").read_text(encoding="utf-8"))
+
+
+def _key(cell_ref: str) -> tuple[str, str, int]:
+    table, rest = cell_ref.split("[")
+    row, col = rest.split("].")
+    return table, row, int(col)
+
+
+@pytest.mark.parametrize("seed", ["001", "002"])
+def test_table_01_matches_ground_truth_exactly(seed_pdfs, seed):
+    truth = _truth(seed)
+    result = parse_bytes(seed_pdfs[seed], f"seed-{seed}.pdf")
+    got = {k: v for k, v in result.cell_map().items() if k[0] == "01"}
+    want = {_key(ref): Decimal(v) for ref, v in truth["cells"].items()}
+    assert got == want
+    assert (result.unit, result.year, result.kind) == (truth["unit"], truth["year"], truth["kind"])
+
+
+def test_table_broken_across_pages_keeps_its_continuation(seed_pdfs):
+    result = parse_bytes(seed_pdfs["001"], "seed-001.pdf")
+    # 01 breaks after row 23 onto a page with no title and no header (as in the seed).
+    assert len(result.tables["01"].pages) == 2
+    cont_page = result.tables["01"].pages[1]
+    rows_on_cont = {c.row for c in result.cells if c.table == "01" and c.page == cont_page}
+    assert {"27", "31", "58", "59", "62"} <= rows_on_cont
+
+
+def test_empty_tables_are_present_and_empty(seed_pdfs):
+    result = parse_bytes(seed_pdfs["001"], "seed-001.pdf")
+    assert result.tables["07"].status == "empty"
+    assert result.tables["08"].status == "empty"
+    assert not [c for c in result.cells if c.table in ("07", "08")]
+
+
+def test_subject_code_tables_keep_codes_names_and_columns(seed_pdfs):
+    cells = parse_bytes(seed_pdfs["001"], "seed-001.pdf").cell_map()
+    assert cells[("02", "合计", 1)] == Decimal("584.83")
+    assert cells[("02", "合计", 7)] == Decimal("0.29")
+    assert cells[("03", "2010399", 3)] == Decimal("345.08")
+    assert cells[("05", "合计", 2)] == Decimal("233.88")
+    assert ("03", "2010399", 2) not in cells  # blank is absent, not zero
+
+
+def test_json_contract(seed_pdfs):
+    doc = parse_bytes(seed_pdfs["002"], "seed-002.pdf").to_json()
+    assert doc["tables"]["01"]["status"] == "present"
+    cell = next(c for c in doc["cells"] if c["table"] == "01" and c["row"] == "31")
+    assert cell == {**cell, "col": 1, "value": "2795.38"}
+    assert set(doc) >= {"unit", "year", "kind", "tables", "cells", "claims", "evaluations"}
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"", "empty file"),
+    (b"<!DOCTYPE html><html><body>404</body></html>", "HTML page"),
+    (b"%PDF-1.4\n1 0 obj\n<<", "PDF"),
+    (b"\x00\x01garbage", "unsupported format"),
+])
+def test_bad_files_raise_a_clear_error_naming_the_file(data, reason):
+    with pytest.raises(ParseError) as err:
+        parse_bytes(data, "http://example.invalid/P0123.pdf")
+    assert "http://example.invalid/P0123.pdf" in str(err.value)
+    assert reason in str(err.value)
+
+
+def test_truncated_pdf_is_a_parse_error(seed_pdfs):
+    data = seed_pdfs["001"]
+    with pytest.raises(ParseError, match="truncated.pdf"):
+        parse_bytes(data[: len(data) // 3], "truncated.pdf")

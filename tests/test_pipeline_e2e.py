@@ -1,0 +1,121 @@
+"""The whole job against the replica sites and a real Postgres, asserting concrete rows."""
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+
+from disclosure import pipeline
+
+
+@pytest.fixture
+def ctx(env_settings):
+    return pipeline.context(env_settings)
+
+
+def _one(ctx, sql, **params):
+    with ctx.engine.connect() as conn:
+        return conn.execute(text(sql), params).one()
+
+
+def _scalar(ctx, sql, **params):
+    with ctx.engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar()
+
+
+def test_first_run_archives_parses_loads_and_validates(ctx):
+    out = pipeline.run_once(ctx)
+    assert [c["status"] for c in out["crawl"]] == ["ok", "ok"]
+    assert out["parse"] == {"parsed": 2, "failed": 0, "errors": []}
+
+    # The Datong filing: resolved to its registered unit, archived by hash, parsed.
+    row = _one(ctx, """
+        SELECT f.fiscal_year, f.kind, u.code, af.media_type, af.http_status, length(af.sha256), af.storage_key
+        FROM disclosure.filing f JOIN disclosure.unit u ON u.id = f.unit_id
+        JOIN disclosure.archived_file af ON af.filing_id = f.id WHERE u.code = 'dt-ggzy'""")
+    assert row[:6] == (2024, "单位决算", "dt-ggzy", "application/pdf", 200, 64)
+    assert (ctx.settings.archive_dir / row.storage_key).stat().st_size > 10_000
+
+    value = _scalar(ctx, """
+        SELECT c.value FROM disclosure.cell c JOIN disclosure.current_parse cp ON cp.id = c.parse_run_id
+        JOIN disclosure.filing f ON f.id = cp.filing_id JOIN disclosure.unit u ON u.id = f.unit_id
+        WHERE u.code = 'xz-swbgs' AND c.table_code = '01' AND c.row_key = '31' AND c.col = 1""")
+    assert value == Decimal("2795.38")
+
+    finding = _one(ctx, """SELECT status, expected, actual, evidence->'pages' AS pages FROM disclosure.finding
+                           WHERE rule_id = '01.expenditure_sum'""")
+    assert (finding.status, finding.expected, finding.actual) == ("rounding", Decimal("584.54"), Decimal("584.55"))
+
+    # The budget notice is a filing without a file; the holiday notice is not a filing.
+    titles = {r[0] for r in ctx.engine.connect().execute(text("SELECT title FROM disclosure.filing"))}
+    assert "大同市公共资源交易中心2025年单位预算公开" in titles
+    assert not any("春节" in t for t in titles)
+    assert out["summary"]["cells"] == _scalar(ctx, "SELECT count(*) FROM disclosure.cell") > 300
+
+
+def test_second_night_downloads_and_parses_nothing(ctx, replica):
+    pipeline.run_once(ctx)
+    served_before = len(replica.requests)
+    again = pipeline.run_once(ctx)
+    assert [c["not_modified"] for c in again["crawl"]] == [1, 1]
+    assert [c["new_file_versions"] for c in again["crawl"]] == [0, 0]
+    assert again["parse"]["parsed"] == 0 and again["alerts"]["new_alerts"] == 0
+    second = replica.requests[served_before:]
+    assert not [r for r in second if r[1].endswith(".pdf") and r[2] == 200]
+    assert _scalar(ctx, "SELECT count(*) FROM disclosure.archived_file") == 2
+    assert _scalar(ctx, "SELECT count(*) FROM disclosure.parse_run") == 2
+
+
+def test_html_served_for_a_pdf_fails_the_site_loudly_and_alerts(ctx, replica):
+    replica.behaviour.html_instead_of_pdf = True
+    out = pipeline.run_once(ctx)
+    assert [c["status"] for c in out["crawl"]] == ["failed", "failed"]
+    assert "HTML page served where a file was linked" in out["crawl"][0]["problems"][0]
+    assert _scalar(ctx, "SELECT count(*) FROM disclosure.archived_file") == 0
+    assert out["alerts"]["by_kind"] == {"site_failed": 2}
+    # Filings were still seen and kept; the next good night picks the files up.
+    replica.behaviour.html_instead_of_pdf = False
+    out = pipeline.run_once(ctx)
+    assert out["parse"]["parsed"] == 2
+
+
+def test_one_failing_site_does_not_stop_the_others(ctx, replica):
+    replica.behaviour.server_error_paths.add("/datong/czxx/index.html")
+    out = pipeline.run_once(ctx)
+    status = {c["site"]: c["status"] for c in out["crawl"]}
+    assert status == {"replica-datong-trs": "failed", "replica-xinzhou-static": "ok"}
+    assert out["parse"]["parsed"] == 1
+
+
+def test_a_file_replaced_in_place_becomes_a_second_version(ctx, replica):
+    pipeline.run_once(ctx)
+    path = "/xinzhou/files/swbgs2023js.pdf"
+    replica.routes[path].body = replica.routes[path].body + b"\n% corrected edition\n"
+    out = pipeline.run_once(ctx)
+    xz = next(c for c in out["crawl"] if c["site"] == "replica-xinzhou-static")
+    assert (xz["new_file_versions"], xz["changed_files"]) == (1, 1)
+    assert _scalar(ctx, "SELECT count(*) FROM disclosure.archived_file WHERE source_url LIKE '%swbgs2023js.pdf'") == 2
+    assert out["alerts"]["by_kind"].get("revised_filing") == 1
+
+
+def test_a_removed_filing_is_withdrawn_and_its_files_kept(ctx, replica):
+    pipeline.run_once(ctx)
+    index = replica.routes["/datong/czxx/index.html"]
+    index.body = index.body.replace("2025年单位预算公开</a>".encode(), b"</a>").replace(
+        b'href="./202502/t20250210_0997.html"', b'href="./gone.html"')
+    (result,) = pipeline.crawl(ctx, ["replica-datong-trs"])
+    assert (result["status"], result["withdrawn"]) == ("ok", 1)
+    status, withdrawn_at = _one(ctx, "SELECT status, withdrawn_at FROM disclosure.filing "
+                                     "WHERE title = '大同市公共资源交易中心2025年单位预算公开'")
+    assert status == "withdrawn" and withdrawn_at is not None
+    assert _scalar(ctx, "SELECT status FROM disclosure.filing WHERE title LIKE '%2024年度单位决算公开' "
+                        "AND title LIKE '大同%'") == "present"
+
+
+def test_an_empty_list_where_filings_were_fails_and_withdraws_nothing(ctx, replica):
+    pipeline.run_once(ctx)
+    replica.routes["/xinzhou/yjsgk/list.html"].body = b"<html><body><ul></ul></body></html>"
+    pipeline.crawl(ctx, ["replica-xinzhou-static"])
+    status, withdrawn_at = _one(ctx, "SELECT status, withdrawn_at FROM disclosure.filing WHERE title LIKE '%忻州%'")
+    # An empty list where filings were before is itself a failed crawl: nothing is withdrawn on it.
+    assert (status, withdrawn_at) == ("present", None)
+    assert _scalar(ctx, "SELECT status FROM disclosure.crawl_run ORDER BY id DESC LIMIT 1") == "failed"

@@ -1,0 +1,141 @@
+"""Evaluate the catalogue over one filing's canonical cells. Pure: no I/O.
+
+Printed-but-blank cells of a present table are zero; a rule touching a table that is
+missing is "not_evaluated" with the reason, never counted as passed.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from validation.catalogue import RULES, Rule
+
+TERM = re.compile(r"^(\d{2})\[([^\]]+)\]\.(\d+)$")
+HALF_CENT = Decimal("0.005")
+CellMap = dict[tuple[str, str, int], Decimal]
+
+
+@dataclass(frozen=True)
+class Term:
+    table: str
+    rows: str
+    col: int
+
+
+@dataclass(frozen=True)
+class Formula:
+    lhs: tuple[Term, ...]
+    op: str
+    rhs: tuple[Term, ...]
+
+    @property
+    def tables(self) -> set[str]:
+        return {t.table for t in self.lhs + self.rhs}
+
+
+def parse_formula(text: str) -> Formula:
+    op = "<=" if "<=" in text else "="
+    left, right = (side.strip() for side in text.split(op, 1))
+
+    def terms(side: str) -> tuple[Term, ...]:
+        out = []
+        for part in side.split("+"):
+            m = TERM.match(part.strip())
+            if not m:
+                raise ValueError(f"bad term {part!r} in formula {text!r}")
+            out.append(Term(m.group(1), m.group(2), int(m.group(3))))
+        return tuple(out)
+
+    return Formula(terms(left), op, terms(right))
+
+
+@dataclass
+class Outcome:
+    rule_id: str
+    family: str
+    subject: str
+    status: str  # passed | rounding | failed | not_evaluated
+    expected: Decimal | None = None
+    actual: Decimal | None = None
+    difference: Decimal | None = None
+    tolerance: Decimal | None = None
+    cells: dict[str, str] = field(default_factory=dict)
+    pages: list[int] = field(default_factory=list)
+    reason: str = ""
+
+    def to_json(self) -> dict:
+        def s(v):
+            return None if v is None else str(v)
+
+        return {"rule_id": self.rule_id, "family": self.family, "subject": self.subject,
+                "status": self.status, "expected": s(self.expected), "actual": s(self.actual),
+                "difference": s(self.difference), "tolerance": s(self.tolerance),
+                "cells": self.cells, "pages": self.pages, "reason": self.reason}
+
+
+def _row_keys(term: Term, row: str | None, cells: CellMap) -> list[str]:
+    if term.rows == "*":
+        return [row] if row is not None else []
+    if ".." in term.rows:
+        lo, hi = (int(x) for x in term.rows.split(".."))
+        return [str(r) for r in range(lo, hi + 1)]
+    return [term.rows]
+
+
+def _sum(terms: tuple[Term, ...], row: str | None, cells: CellMap, printed: dict[str, str]) -> tuple[Decimal, int]:
+    total, count = Decimal(0), 0
+    for term in terms:
+        for key in _row_keys(term, row, cells):
+            value = cells.get((term.table, key, term.col))
+            if value is not None:
+                total += value
+                count += 1
+                printed[f"{term.table}[{key}].{term.col}"] = str(value)
+    return total, count
+
+
+def _star_rows(formula: Formula, cells: CellMap) -> list[str]:
+    starred = [t for t in formula.lhs + formula.rhs if t.rows == "*"]
+    keys = {row for (table, row, col) in cells for t in starred if table == t.table and col == t.col}
+    return sorted(keys, key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k))
+
+
+def evaluate_rule(rule: Rule, cells: CellMap, statuses: dict[str, str], pages: dict[str, list[int]]) -> list[Outcome]:
+    formula = parse_formula(rule.formula)
+    missing = sorted(t for t in formula.tables if statuses.get(t, "missing") == "missing")
+    if missing:
+        return [Outcome(rule.id, rule.family, "", "not_evaluated",
+                        reason="table " + ", ".join(missing) + " missing from the filing")]
+    is_starred = any(t.rows == "*" for t in formula.lhs + formula.rhs)
+    rows: list[str | None] = _star_rows(formula, cells) if is_starred else [None]
+    rule_pages = sorted({p for t in formula.tables for p in pages.get(t, [])})
+    outcomes = []
+    for row in rows:
+        printed: dict[str, str] = {}
+        actual, n_left = _sum(formula.lhs, row, cells, printed)
+        expected, n_right = _sum(formula.rhs, row, cells, printed)
+        tolerance = (max(n_left, n_right, 1) + 1) * HALF_CENT
+        difference = actual - expected
+        if formula.op == "<=":
+            status = "failed" if difference > tolerance else "passed"
+        elif difference == 0:
+            status = "passed"
+        else:
+            status = "rounding" if abs(difference) <= tolerance else "failed"
+        outcomes.append(Outcome(rule.id, rule.family, row or "", status, expected, actual,
+                                difference, tolerance, printed, rule_pages))
+    return outcomes
+
+
+def validate(cells: CellMap, statuses: dict[str, str], pages: dict[str, list[int]] | None = None,
+             rules: tuple[Rule, ...] = RULES) -> list[Outcome]:
+    pages = pages or {}
+    return [o for rule in rules for o in evaluate_rule(rule, cells, statuses, pages)]
+
+
+def validate_parse(result) -> list[Outcome]:
+    """Convenience for a parsers.ParseResult."""
+    statuses = {code: info.status for code, info in result.tables.items()}
+    pages = {code: info.pages for code, info in result.tables.items()}
+    return validate(result.cell_map(), statuses, pages)

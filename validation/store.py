@@ -1,0 +1,48 @@
+"""Run the catalogue over every parse not yet validated and store what did not plainly pass."""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from sqlalchemy import Connection, text
+
+from validation.engine import validate
+
+BATCH = 500
+
+
+def validate_pending(conn: Connection) -> dict[str, int]:
+    ids = [r[0] for r in conn.execute(text(
+        "SELECT id FROM disclosure.parse_run WHERE status = 'ok' AND validated_at IS NULL ORDER BY id"))]
+    counts: dict[str, int] = defaultdict(int)
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start:start + BATCH]
+        cells: dict[int, dict] = defaultdict(dict)
+        for run_id, table, row, col, value in conn.execute(text(
+                "SELECT parse_run_id, table_code, row_key, col, value FROM disclosure.cell "
+                "WHERE parse_run_id = ANY(:ids)"), {"ids": batch}):
+            cells[run_id][(table, row, col)] = value
+        tables = dict(conn.execute(text("SELECT id, tables FROM disclosure.parse_run WHERE id = ANY(:ids)"),
+                                   {"ids": batch}).all())
+        rows = []
+        for run_id in batch:
+            statuses = {code: t["status"] for code, t in tables[run_id].items()}
+            pages = {code: t["pages"] for code, t in tables[run_id].items()}
+            for o in validate(cells[run_id], statuses, pages):
+                counts[o.status] += 1
+                if o.status != "passed":
+                    rows.append({"run": run_id, "rule": o.rule_id, "subject": o.subject, "family": o.family,
+                                 "status": o.status, "expected": o.expected, "actual": o.actual,
+                                 "difference": o.difference, "tolerance": o.tolerance,
+                                 "evidence": json.dumps({"cells": o.cells, "pages": o.pages, "reason": o.reason},
+                                                        ensure_ascii=False)})
+        if rows:
+            conn.execute(text("""
+                INSERT INTO disclosure.finding (parse_run_id, rule_id, subject, family, status, expected, actual,
+                                                difference, tolerance, evidence)
+                VALUES (:run, :rule, :subject, :family, :status, :expected, :actual, :difference, :tolerance,
+                        CAST(:evidence AS jsonb))
+                ON CONFLICT (parse_run_id, rule_id, subject) DO NOTHING"""), rows)
+        conn.execute(text("UPDATE disclosure.parse_run SET validated_at = now() WHERE id = ANY(:ids)"),
+                     {"ids": batch})
+    return {"parses": len(ids), **counts}

@@ -1,0 +1,1 @@
+"""The Postgres warehouse: connection, embedded server, migrations, bulk loads, queries."""

@@ -1,0 +1,142 @@
+"""Record one crawl's manifest in the store: filings, file versions, withdrawals, run health."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Connection, text
+
+from crawlers.runner import CrawlOutcome
+from parsers.identity import identify
+from registry.model import Registry, Site
+
+
+@dataclass
+class CrawlHealth:
+    status: str  # ok | failed
+    problems: list[str]
+
+
+def known_files(conn: Connection, site_key: str) -> dict[str, dict]:
+    """Validators of the newest version of every file the site served: for conditional GETs."""
+    rows = conn.execute(text("""
+        SELECT DISTINCT ON (af.source_url) af.source_url, af.http_headers
+        FROM disclosure.archived_file af
+        JOIN disclosure.filing f ON f.id = af.filing_id
+        JOIN disclosure.site s ON s.id = f.site_id
+        WHERE s.key = :key
+        ORDER BY af.source_url, af.fetched_at DESC"""), {"key": site_key})
+    out = {}
+    for url, headers in rows:
+        h = {k.lower(): v for k, v in (headers or {}).items()}
+        out[url] = {"etag": h.get("etag"), "last_modified": h.get("last-modified")}
+    return out
+
+
+def _previous_filings_found(conn: Connection, site_id: int) -> int:
+    value = conn.execute(text("""
+        SELECT (stats->>'filings')::int FROM disclosure.crawl_run
+        WHERE site_id = :s AND status = 'ok' ORDER BY started_at DESC LIMIT 1"""), {"s": site_id}).scalar()
+    return value or 0
+
+
+def judge_health(outcome: CrawlOutcome, filings_found: int, previously_found: int) -> CrawlHealth:
+    """A crawl that ends with errors or finds nothing where it found filings before has failed,
+    whatever Scrapy's exit code says."""
+    problems = []
+    if outcome.returncode != 0:
+        problems.append(f"crawler process exited {outcome.returncode}: {outcome.stderr[-300:]}")
+    reason = outcome.stats.get("finish_reason")
+    if reason != "finished":
+        problems.append(f"finish reason {reason!r}")
+    if not outcome.stats.get("disclosure/list_pages"):
+        problems.append("no list page could be read")
+    if filings_found == 0 and previously_found > 0:
+        problems.append(f"found no filings where the last good crawl found {previously_found}")
+    errors = outcome.of_type("error")
+    if errors:
+        problems.append(f"{len(errors)} error(s), first: {errors[0]['url']}: {errors[0]['reason']}")
+    return CrawlHealth("failed" if problems else "ok", problems)
+
+
+def _unit_id(conn: Connection, registry: Registry, site: Site, title: str) -> tuple[int | None, int | None, str | None]:
+    ident = identify(title)
+    unit = registry.resolve_unit(ident.unit)
+    unit_id = None
+    if unit is not None:
+        unit_id = conn.execute(text("""
+            SELECT u.id FROM disclosure.unit u JOIN disclosure.jurisdiction j ON j.id = u.jurisdiction_id
+            WHERE j.code = :j AND u.code = :c"""), {"j": unit.jurisdiction, "c": unit.code}).scalar()
+    return unit_id, ident.year, ident.kind
+
+
+def _published(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value.strip()) if value else None
+    except ValueError:
+        return None
+
+
+def record_crawl(conn: Connection, registry: Registry, site: Site, outcome: CrawlOutcome,
+                 started_at: datetime) -> dict:
+    site_id = conn.execute(text("SELECT id FROM disclosure.site WHERE key = :k"), {"k": site.key}).scalar_one()
+    previously_found = _previous_filings_found(conn, site_id)
+    filing_ids: dict[str, int] = {}
+    new_filings = 0
+    for event in outcome.of_type("filing"):
+        unit_id, year, kind = _unit_id(conn, registry, site, event["title"])
+        row = conn.execute(text("""
+            INSERT INTO disclosure.filing (site_id, detail_url, title, unit_id, fiscal_year, kind, published_on,
+                                           first_seen_at, last_seen_at)
+            VALUES (:s, :url, :title, :unit, :year, :kind, :pub, :now, :now)
+            ON CONFLICT (site_id, detail_url) DO UPDATE SET title = EXCLUDED.title, unit_id = EXCLUDED.unit_id,
+                fiscal_year = EXCLUDED.fiscal_year, kind = EXCLUDED.kind,
+                published_on = COALESCE(EXCLUDED.published_on, disclosure.filing.published_on),
+                last_seen_at = EXCLUDED.last_seen_at, status = 'present', withdrawn_at = NULL
+            RETURNING id, (xmax = 0) AS inserted"""),
+            {"s": site_id, "url": event["detail_url"], "title": event["title"], "unit": unit_id, "year": year,
+             "kind": kind, "pub": _published(event.get("published")), "now": started_at}).one()
+        filing_ids[event["detail_url"]] = row.id
+        new_filings += int(row.inserted)
+    new_files = changed_files = 0
+    for event in outcome.of_type("file"):
+        filing_id = filing_ids.get(event["detail_url"])
+        if filing_id is None:
+            continue
+        had_url = conn.execute(text("SELECT count(*) FROM disclosure.archived_file WHERE filing_id = :f "
+                                    "AND source_url = :u"), {"f": filing_id, "u": event["source_url"]}).scalar()
+        inserted = conn.execute(text("""
+            INSERT INTO disclosure.archived_file (filing_id, sha256, source_url, final_url, link_text, fetched_at,
+                http_status, http_headers, storage_key, size_bytes, media_type)
+            VALUES (:f, :sha, :src, :final, :link, :at, :status, CAST(:headers AS jsonb), :key, :size, :media)
+            ON CONFLICT (filing_id, source_url, sha256) DO NOTHING RETURNING id"""),
+            {"f": filing_id, "sha": event["sha256"], "src": event["source_url"], "final": event["final_url"],
+             "link": event.get("link_text"), "at": event["fetched_at"], "status": event["status"],
+             "headers": json.dumps(event["headers"]), "key": event["storage_key"], "size": event["size_bytes"],
+             "media": event["media_type"]}).scalar()
+        if inserted is not None:
+            new_files += 1
+            changed_files += int(had_url > 0)  # same URL, new bytes: a new version
+    health = judge_health(outcome, len(filing_ids), previously_found)
+    withdrawn = 0
+    if health.status == "ok":
+        withdrawn = conn.execute(text("""
+            UPDATE disclosure.filing SET status = 'withdrawn', withdrawn_at = :now
+            WHERE site_id = :s AND status = 'present' AND last_seen_at < :now"""),
+            {"s": site_id, "now": started_at}).rowcount
+    stats = {
+        "list_pages": outcome.stats.get("disclosure/list_pages", 0),
+        "requests": outcome.stats.get("downloader/request_count", 0),
+        "filings": len(filing_ids), "new_filings": new_filings,
+        "files_downloaded": len(outcome.of_type("file")), "new_file_versions": new_files,
+        "changed_files": changed_files, "not_modified": len(outcome.of_type("not_modified")),
+        "withdrawn": withdrawn, "errors": [f"{e['url']}: {e['reason']}" for e in outcome.of_type("error")],
+        "finish_reason": outcome.stats.get("finish_reason"),
+    }
+    conn.execute(text("""
+        INSERT INTO disclosure.crawl_run (site_id, started_at, finished_at, status, stats, error)
+        VALUES (:s, :start, now(), :status, CAST(:stats AS jsonb), :error)"""),
+        {"s": site_id, "start": started_at, "status": health.status, "stats": json.dumps(stats, ensure_ascii=False),
+         "error": "; ".join(health.problems) or None})
+    return {"site": site.key, "status": health.status, "problems": health.problems, **stats}

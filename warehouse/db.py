@@ -1,0 +1,34 @@
+"""One way to reach the store: `engine()` from settings, embedded Postgres as the fallback."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy import Engine, create_engine
+
+from disclosure.settings import Settings, load_settings
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain postgres:// URLs and use the psycopg 3 driver for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def database_url(settings: Settings | None = None) -> str:
+    settings = settings or load_settings()
+    if settings.database_url:
+        return normalise_url(settings.database_url)
+    from warehouse.embedded import embedded_database_url
+
+    return embedded_database_url(settings.embedded_pg_dir)
+
+
+@lru_cache(maxsize=4)
+def _engine_for(url: str) -> Engine:
+    return create_engine(url, pool_pre_ping=True, future=True)
+
+
+def engine(settings: Settings | None = None) -> Engine:
+    return _engine_for(database_url(settings))
