@@ -31,11 +31,29 @@ def _fail(message: str, code: int = 1):
 
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
-    """Apply the migrations up to REVISION (default: head)."""
+    """Apply the migrations up to REVISION (default: head), then set up the read-only role."""
+    from warehouse.db import engine
     from warehouse.migrate import current_revision, upgrade
+    from warehouse.roles import READONLY_ROLE, ensure_readonly_role
 
     upgrade(revision=revision)
-    console.print(f"schema at revision [bold]{current_revision()}[/bold]")
+    role = ensure_readonly_role(engine())
+    console.print(f"schema at revision [bold]{current_revision()}[/bold]; read-only role "
+                  f"{READONLY_ROLE}: {'ready' if role else 'not created (no CREATEROLE privilege)'}")
+
+
+@db_app.command("readonly-role")
+def db_readonly_role(name: str = typer.Argument("disclosure_reader", help="Role to create or refresh.")) -> None:
+    """Create or refresh a NOLOGIN role with SELECT on every table and view of the store.
+
+    Give an analyst access with: CREATE ROLE alice LOGIN PASSWORD '…' IN ROLE disclosure_reader;
+    """
+    from warehouse.db import engine
+    from warehouse.roles import ensure_readonly_role
+
+    if not ensure_readonly_role(engine(), name):
+        _fail(f"could not set up role {name}: the connecting user needs CREATEROLE")
+    console.print(f"role {name} can read the disclosure schema")
 
 
 @db_app.command("downgrade")
@@ -177,6 +195,49 @@ def _print_summary(summary: dict) -> None:
         else:
             table.add_row(key, str(value))
     Console().print(table)
+
+
+@app.command()
+def reparse(force: bool = typer.Option(False, "--force", help="Also re-parse files this parser version parsed.")) -> None:
+    """Re-parse archived files (after a parser upgrade) and re-validate; no site is contacted."""
+    from rich.progress import Progress
+
+    from disclosure import pipeline
+    from warehouse.load import pending_files
+
+    ctx = pipeline.context()
+    pipeline.prepare(ctx)
+    with ctx.engine.connect() as conn:
+        total = len(pending_files(conn, everything=force))
+    with Progress(console=console) as progress:
+        bar = progress.add_task("parsing archived files", total=total)
+        done = pipeline.parse_and_load(ctx, force=force, progress=lambda _item: progress.advance(bar))
+    checked = pipeline.validate(ctx)
+    console.print(f"re-parsed {done['parsed']} files ({done['failed']} failed), validated {checked['parses']} parses")
+    for error in done["errors"][:20]:
+        console.print(f"  [yellow]{error}[/yellow]")
+
+
+@app.command()
+def export(
+    dataset: str = typer.Argument(..., help="cells, findings, completeness, claims or evaluations."),
+    out: Path = typer.Option(..., "--out", "-o", help="File to write (.csv or .parquet)."),
+    jurisdiction: Optional[str] = typer.Option(None, help="Jurisdiction code; its sub-jurisdictions are included."),
+    from_year: Optional[int] = typer.Option(None, help="First fiscal year."),
+    to_year: Optional[int] = typer.Option(None, help="Last fiscal year."),
+) -> None:
+    """Export a dataset for a jurisdiction and year range to CSV or Parquet."""
+    from warehouse.db import engine
+    from warehouse.export import DATASETS, ExportFilter, export_csv, export_parquet
+
+    if dataset not in DATASETS:
+        _fail(f"unknown dataset {dataset!r}; choose from {', '.join(DATASETS)}", 2)
+    writer = {".csv": export_csv, ".parquet": export_parquet}.get(out.suffix.lower())
+    if writer is None:
+        _fail(f"{out}: the file name must end in .csv or .parquet", 2)
+    with console.status(f"exporting {dataset}"):
+        rows = writer(engine(), dataset, ExportFilter(jurisdiction, from_year, to_year), out)
+    console.print(f"wrote {rows} rows of {dataset} to {out}")
 
 
 @app.command()

@@ -42,9 +42,13 @@ def prepare(ctx: Context) -> dict:
     from warehouse.migrate import upgrade
     from warehouse.registry_sync import sync_registry
 
+    from warehouse.roles import ensure_readonly_role
+
     upgrade(ctx.engine.url.render_as_string(hide_password=False))
     with ctx.engine.begin() as conn:
-        return sync_registry(conn, ctx.registry)
+        synced = sync_registry(conn, ctx.registry)
+    ensure_readonly_role(ctx.engine)
+    return synced
 
 
 def crawl(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits | None = None) -> list[dict]:
@@ -69,32 +73,62 @@ def crawl(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits 
     return results
 
 
-def parse_and_load(ctx: Context, limit: int | None = None) -> dict:
-    """Parse every archived file version the current parser has not seen; load each atomically."""
+LOAD_BATCH = 50
+
+
+def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, progress=None) -> dict:
+    """Parse every archived file version the current parser has not seen (all of them with
+    force) and load them, many file versions per transaction. Works from the archive alone:
+    no site is contacted. A batch the store refuses is retried file by file, so one bad file
+    is recorded and never takes the others down with it."""
     from parsers import ParseError, parse_bytes
-    from warehouse.load import load_parse, pending_files
+    from warehouse.load import LoadItem, forget_parse, load_parses, pending_files
 
     with ctx.engine.connect() as conn:
-        pending = pending_files(conn, limit=limit)
-    done = {"parsed": 0, "failed": 0, "errors": []}
-    for item in pending:
+        pending = pending_files(conn, limit=limit, everything=force)
+    done: dict = {"parsed": 0, "failed": 0, "errors": []}
+
+    def parse_one(item) -> LoadItem:
         started = time.perf_counter()
         result, error = None, None
         try:
-            data = read_bytes(ctx.settings.archive_dir, item.storage_key)
-            result = parse_bytes(data, item.source_url)
+            result = parse_bytes(read_bytes(ctx.settings.archive_dir, item.storage_key), item.source_url)
         except ParseError as exc:
             error = exc
         except Exception as exc:  # a parser bug must not lose the file: record it as a failed parse
             error = ParseError(item.source_url, f"parser crashed: {exc.__class__.__name__}: {exc}")
-        ms = int((time.perf_counter() - started) * 1000)
+        return LoadItem(item.archived_file_id, result, error, int((time.perf_counter() - started) * 1000))
+
+    def store(batch: list[LoadItem]) -> None:
         with ctx.engine.begin() as conn:
-            load_parse(conn, item.archived_file_id, result, error, ms)
-        if error:
-            done["failed"] += 1
-            done["errors"].append(str(error))
-        else:
-            done["parsed"] += 1
+            if force:
+                for loaded in batch:
+                    forget_parse(conn, loaded.archived_file_id)
+            load_parses(conn, batch)
+
+    for start in range(0, len(pending), LOAD_BATCH):
+        chunk = pending[start:start + LOAD_BATCH]
+        batch = [parse_one(item) for item in chunk]
+        try:
+            store(batch)
+        except Exception:
+            log.exception("batch load failed; loading its %d files one by one", len(batch))
+            for loaded in batch:
+                try:
+                    store([loaded])
+                except Exception as exc:
+                    done["failed"] += 1
+                    done["errors"].append(f"archived file {loaded.archived_file_id}: load failed: {exc}")
+                    batch = [b for b in batch if b is not loaded]
+        for loaded in batch:
+            if loaded.error:
+                done["failed"] += 1
+                done["errors"].append(str(loaded.error))
+            else:
+                done["parsed"] += 1
+        for item in chunk:
+            if progress:
+                progress(item)
     return done
 
 

@@ -55,6 +55,9 @@ class ParseResult:
     def cell_map(self) -> dict[tuple[str, str, int], Decimal]:
         return {(c.table, c.row, c.col): c.value for c in self.cells}
 
+    def tables_json(self) -> dict:
+        return {k: asdict(v) for k, v in sorted(self.tables.items())}
+
     def to_json(self) -> dict:
         return {
             "source": self.source,
@@ -63,7 +66,7 @@ class ParseResult:
             "kind": self.kind,
             "parser_version": self.parser_version,
             "pages": self.pages,
-            "tables": {k: asdict(v) for k, v in sorted(self.tables.items())},
+            "tables": self.tables_json(),
             "cells": [c.to_json() for c in self.cells],
             "claims": self.claims,
             "evaluations": self.evaluations,

@@ -1,7 +1,9 @@
 """The registry file: jurisdictions, their units and their sites. Validated on load."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -10,10 +12,24 @@ from registry.names import normalise_name
 
 FAMILIES = {"trs_wcm", "static_list", "hanweb_jpage", "unified_json"}
 LEVELS = {"province", "city", "county"}
+BASE_KINDS = {"决算", "预算"}
+FILING_KINDS = {"部门决算", "单位决算", "部门预算", "单位预算"}
+MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 
 
 class RegistryError(ValueError):
     """A registry file that does not validate; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A real deadline: for one year (due_on, or approved_on + 20 days) or every year (due "MM-DD")."""
+
+    kind: str
+    year: int | None = None
+    approved_on: date | None = None
+    due_on: date | None = None
+    due_month_day: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -22,6 +38,8 @@ class Jurisdiction:
     name: str
     level: str
     parent: str | None = None
+    publishes: tuple[str, ...] = ("决算",)
+    deadlines: tuple[Deadline, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,30 @@ def _require(entry: dict, keys: tuple[str, ...], where: str) -> None:
         raise RegistryError(f"{where}: missing {', '.join(missing)}")
 
 
+def _date(value, where: str) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise RegistryError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _deadline(d: dict, where: str) -> Deadline:
+    _require(d, ("kind",), where)
+    if d["kind"] not in FILING_KINDS:
+        raise RegistryError(f"{where}: kind must be one of {sorted(FILING_KINDS)}")
+    approved, due = _date(d.get("approved_on"), where), _date(d.get("due_on"), where)
+    if d.get("year") is not None:
+        if not (approved or due):
+            raise RegistryError(f"{where}: a deadline for year {d['year']} needs approved_on or due_on")
+        return Deadline(d["kind"], int(d["year"]), approved, due)
+    m = MONTH_DAY.match(str(d.get("due", "")))
+    if not m:
+        raise RegistryError(f"{where}: a deadline for every year needs due: \"MM-DD\"")
+    return Deadline(d["kind"], None, None, None, (int(m.group(1)), int(m.group(2))))
+
+
 def parse_registry(data: dict, source: str, substitutions: dict[str, str] | None = None) -> Registry:
     if not isinstance(data, dict):
         raise RegistryError(f"{source}: top level must be a mapping")
@@ -88,7 +130,12 @@ def parse_registry(data: dict, source: str, substitutions: dict[str, str] | None
         _require(j, ("code", "name", "level"), where)
         if j["level"] not in LEVELS:
             raise RegistryError(f"{where} ({j['code']}): level must be one of {sorted(LEVELS)}")
-        jurisdictions.append(Jurisdiction(j["code"], j["name"], j["level"], j.get("parent")))
+        publishes = tuple(j.get("publishes") or ("决算",))
+        if not set(publishes) <= BASE_KINDS:
+            raise RegistryError(f"{where} ({j['code']}): publishes must be a subset of {sorted(BASE_KINDS)}")
+        deadlines = tuple(_deadline(d, f"{where} ({j['code']}) deadlines[{k}]")
+                          for k, d in enumerate(j.get("deadlines") or []))
+        jurisdictions.append(Jurisdiction(j["code"], j["name"], j["level"], j.get("parent"), publishes, deadlines))
     codes = {j.code for j in jurisdictions}
     for j in jurisdictions:
         if j.parent and j.parent not in codes:

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from disclosure.cli import app
 
 runner = CliRunner()
-COMMANDS = [[], ["db"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"], ["parse"], ["validate"],
+COMMANDS = [[], ["db"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"], ["db", "readonly-role"], ["parse"], ["reparse"], ["export"], ["validate"],
             ["rules"], ["crawl"], ["run"], ["report"], ["demo"], ["fixtures"], ["fixtures", "build"],
             ["fixtures", "render"], ["fixtures", "serve"]]
 

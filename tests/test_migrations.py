@@ -13,9 +13,24 @@ def _tables(url):
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'disclosure'"))}
 
 
+VIEWS = {"completeness", "cell_series", "jurisdiction_totals", "open_findings"}
+
+
+def _views(url):
+    with create_engine(url).connect() as conn:
+        return {r[0] for r in conn.execute(text(
+            "SELECT table_name FROM information_schema.views WHERE table_schema = 'disclosure'"))}
+
+
 def test_upgrade_downgrade_upgrade(db_url):
     upgrade(db_url)
+    assert current_revision(db_url) == "0002"
+    assert TABLES | {"deadline", "narrative_claim", "evaluation", "evaluation_indicator",
+                     "expected_filing"} <= _tables(db_url)
+    assert VIEWS <= _views(db_url)
+    downgrade(db_url, "0001")
     assert current_revision(db_url) == "0001"
+    assert not (VIEWS & _views(db_url)) and "current_parse" in _views(db_url)
     assert TABLES <= _tables(db_url)
     downgrade(db_url, "base")
     assert current_revision(db_url) is None

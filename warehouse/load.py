@@ -16,39 +16,82 @@ class PendingFile:
     source_url: str
 
 
-def pending_files(conn: Connection, parser_version: str = PARSER_VERSION, limit: int | None = None) -> list[PendingFile]:
-    """Archived file versions that this parser version has not parsed yet (set-based)."""
+def pending_files(conn: Connection, parser_version: str = PARSER_VERSION, limit: int | None = None,
+                  everything: bool = False) -> list[PendingFile]:
+    """Archived file versions this parser version has not parsed yet (or all of them), set-based."""
     rows = conn.execute(text("""
         SELECT af.id, af.storage_key, af.source_url FROM disclosure.archived_file af
-        WHERE NOT EXISTS (SELECT 1 FROM disclosure.parse_run pr
-                          WHERE pr.archived_file_id = af.id AND pr.parser_version = :v)
-        ORDER BY af.id LIMIT :limit"""), {"v": parser_version, "limit": limit})
+        WHERE :everything OR NOT EXISTS (SELECT 1 FROM disclosure.parse_run pr
+                                         WHERE pr.archived_file_id = af.id AND pr.parser_version = :v)
+        ORDER BY af.id LIMIT :limit"""), {"v": parser_version, "limit": limit, "everything": everything})
     return [PendingFile(*row) for row in rows]
 
 
-def load_parse(conn: Connection, archived_file_id: int, result: ParseResult | None,
-               error: ParseError | None = None, duration_ms: int | None = None) -> int | None:
-    """Insert the parse run and its cells; returns its id, or None if this version was loaded already.
+def forget_parse(conn: Connection, archived_file_id: int, parser_version: str = PARSER_VERSION) -> None:
+    """Drop this version's parse of a file so that it is parsed again (reparse --force)."""
+    conn.execute(text("DELETE FROM disclosure.parse_run WHERE archived_file_id = :af AND parser_version = :v"),
+                 {"af": archived_file_id, "v": parser_version})
 
-    Call inside a transaction (engine.begin()): all of a file version's rows or none.
+
+@dataclass(frozen=True)
+class LoadItem:
+    archived_file_id: int
+    result: ParseResult | None
+    error: ParseError | None = None
+    duration_ms: int | None = None
+
+    @property
+    def parser_version(self) -> str:
+        return self.result.parser_version if self.result else PARSER_VERSION
+
+
+def load_parses(conn: Connection, items: list[LoadItem]) -> dict[int, int | None]:
+    """Load many parses in three set-based statements; {archived_file_id: new run id or None}.
+
+    Call inside a transaction (engine.begin()): every file version's rows land or none do.
+    Parses of the same files by other parser versions are replaced (their cells and findings
+    go with them), so the store holds one parse per file version. A version already loaded
+    is left as it is (None).
     """
-    version = result.parser_version if result else PARSER_VERSION
-    run_id = conn.execute(text("""
+    if not items:
+        return {}
+    conn.execute(text("""
+        DELETE FROM disclosure.parse_run pr USING unnest(CAST(:afs AS bigint[]), CAST(:versions AS text[])) AS x(af, v)
+        WHERE pr.archived_file_id = x.af AND pr.parser_version <> x.v"""),
+        {"afs": [i.archived_file_id for i in items], "versions": [i.parser_version for i in items]})
+    rows = conn.execute(text("""
         INSERT INTO disclosure.parse_run (archived_file_id, parser_version, status, error, unit_name, fiscal_year,
                                           kind, tables, duration_ms)
-        VALUES (:af, :v, :status, :error, :unit, :year, :kind, CAST(:tables AS jsonb), :ms)
-        ON CONFLICT (archived_file_id, parser_version) DO NOTHING RETURNING id"""),
-        {"af": archived_file_id, "v": version, "status": "failed" if error else "ok",
-         "error": str(error) if error else None, "unit": result.unit if result else None,
-         "year": result.year if result else None, "kind": result.kind if result else None,
-         "tables": json.dumps(result.to_json()["tables"] if result else {}, ensure_ascii=False),
-         "ms": duration_ms}).scalar()
-    if run_id is None or result is None:
-        return run_id
+        SELECT * FROM unnest(CAST(:afs AS bigint[]), CAST(:versions AS text[]), CAST(:statuses AS text[]),
+                             CAST(:errors AS text[]), CAST(:units AS text[]), CAST(:years AS int[]),
+                             CAST(:kinds AS text[]), CAST(:tables AS jsonb[]), CAST(:ms AS int[]))
+        ON CONFLICT (archived_file_id, parser_version) DO NOTHING
+        RETURNING archived_file_id, id"""), {
+        "afs": [i.archived_file_id for i in items],
+        "versions": [i.parser_version for i in items],
+        "statuses": ["failed" if i.error else "ok" for i in items],
+        "errors": [str(i.error) if i.error else None for i in items],
+        "units": [i.result.unit if i.result else None for i in items],
+        "years": [i.result.year if i.result else None for i in items],
+        "kinds": [i.result.kind if i.result else None for i in items],
+        "tables": [json.dumps(i.result.tables_json() if i.result else {}, ensure_ascii=False) for i in items],
+        "ms": [i.duration_ms for i in items],
+    }).all()
+    run_ids = dict(rows)
     raw = conn.connection.dbapi_connection  # psycopg 3 connection, same transaction
     with raw.cursor() as cur:
         with cur.copy("COPY disclosure.cell (parse_run_id, table_code, row_key, col, value, row_label, page) "
                       "FROM STDIN") as copy:
-            for c in result.cells:
-                copy.write_row((run_id, c.table, c.row, c.col, c.value, c.label, c.page))
-    return run_id
+            for item in items:
+                run_id = run_ids.get(item.archived_file_id)
+                if run_id is None or item.result is None:
+                    continue
+                for c in item.result.cells:
+                    copy.write_row((run_id, c.table, c.row, c.col, c.value, c.label, c.page))
+    return {i.archived_file_id: run_ids.get(i.archived_file_id) for i in items}
+
+
+def load_parse(conn: Connection, archived_file_id: int, result: ParseResult | None,
+               error: ParseError | None = None, duration_ms: int | None = None) -> int | None:
+    """Load one parse (see load_parses); its run id, or None if this version was loaded already."""
+    return load_parses(conn, [LoadItem(archived_file_id, result, error, duration_ms)])[archived_file_id]

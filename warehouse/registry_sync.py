@@ -11,11 +11,23 @@ from registry.model import Registry
 def sync_registry(conn: Connection, registry: Registry) -> dict[str, int]:
     for j in registry.jurisdictions:  # registry order puts parents first
         conn.execute(text("""
-            INSERT INTO disclosure.jurisdiction (code, name, level, parent_id)
-            VALUES (:code, :name, :level, (SELECT id FROM disclosure.jurisdiction WHERE code = :parent))
+            INSERT INTO disclosure.jurisdiction (code, name, level, parent_id, publishes)
+            VALUES (:code, :name, :level, (SELECT id FROM disclosure.jurisdiction WHERE code = :parent), :publishes)
             ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level,
-                parent_id = EXCLUDED.parent_id"""),
-            {"code": j.code, "name": j.name, "level": j.level, "parent": j.parent})
+                parent_id = EXCLUDED.parent_id, publishes = EXCLUDED.publishes"""),
+            {"code": j.code, "name": j.name, "level": j.level, "parent": j.parent, "publishes": list(j.publishes)})
+        # The registry owns deadlines: replace this jurisdiction's set.
+        conn.execute(text("DELETE FROM disclosure.deadline WHERE jurisdiction_id = "
+                          "(SELECT id FROM disclosure.jurisdiction WHERE code = :code)"), {"code": j.code})
+        for d in j.deadlines:
+            month, day = d.due_month_day or (None, None)
+            conn.execute(text("""
+                INSERT INTO disclosure.deadline (jurisdiction_id, kind, fiscal_year, approved_on, due_on,
+                                                 due_month, due_day)
+                VALUES ((SELECT id FROM disclosure.jurisdiction WHERE code = :code), :kind, :year, :approved,
+                        :due, :month, :day)"""),
+                {"code": j.code, "kind": d.kind, "year": d.year, "approved": d.approved_on, "due": d.due_on,
+                 "month": month, "day": day})
     for u in registry.units:
         unit_id = conn.execute(text("""
             INSERT INTO disclosure.unit (jurisdiction_id, code, name, budget_code, kind, parent_code,
@@ -40,4 +52,5 @@ def sync_registry(conn: Connection, registry: Registry) -> dict[str, int]:
                 config = EXCLUDED.config, jurisdiction_id = EXCLUDED.jurisdiction_id"""),
             {"key": s.key, "jur": s.jurisdiction, "family": s.family, "urls": list(s.start_urls),
              "config": json.dumps(s.config)})
+    conn.execute(text("SELECT disclosure.refresh_expected_filings()"))
     return {"jurisdictions": len(registry.jurisdictions), "units": len(registry.units), "sites": len(registry.sites)}

@@ -1,0 +1,248 @@
+"""Benchmarks: `python -m bench [load] [completeness] [parse] [validate]` (all by default), or `make bench`.
+
+Each figure is printed next to the reference it is compared with, measured in the same run,
+and the run is appended to bench/RESULTS.md with its date and machine. A dedicated database
+`disclosure_bench` is (re)created on the server that DATABASE_URL names (embedded otherwise).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import time
+from dataclasses import replace
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from disclosure.settings import PROJECT_ROOT, load_settings
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+
+
+def bench_database() -> str:
+    from warehouse.db import database_url
+    from warehouse.migrate import upgrade
+
+    server = database_url(load_settings())
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text('DROP DATABASE IF EXISTS "disclosure_bench" WITH (FORCE)'))
+        conn.execute(text('CREATE DATABASE "disclosure_bench"'))
+    admin.dispose()
+    url = make_url(server).set(database="disclosure_bench").render_as_string(hide_password=False)
+    upgrade(url)
+    return url
+
+
+def _seed_results():
+    from parsers import parse_bytes
+    from replica.render_pdf import render_pdf
+    from replica.site import load_fixtures
+
+    pdfs = {seed: render_pdf(f) for seed, f in load_fixtures().items()}
+    return pdfs, [parse_bytes(data, seed) for seed, data in pdfs.items()]
+
+
+def _synthetic_results(base, n: int, rng: random.Random):
+    """n parse results shaped like the seeds, every amount perturbed."""
+    out = []
+    for i in range(n):
+        template = base[i % len(base)]
+        cells = [replace(c, value=c.value + Decimal(rng.randint(0, 999)) / 100) for c in template.cells]
+        out.append(replace(template, cells=cells))
+    return out
+
+
+def _script(conn, sql: str, params: dict) -> None:
+    """Run several statements (bound parameters need one statement per execute)."""
+    for statement in sql.split(";\n"):
+        if statement.strip():
+            conn.execute(text(statement), {k: v for k, v in params.items() if f":{k}" in statement})
+
+
+def _make_files(conn, n: int) -> list[int]:
+    _script(conn, """
+        INSERT INTO disclosure.jurisdiction (code, name, level) VALUES ('bench', '基准', 'city');
+        INSERT INTO disclosure.site (key, jurisdiction_id, family, start_urls)
+        SELECT 'bench-site', id, 'static_list', ARRAY['http://bench.invalid/'] FROM disclosure.jurisdiction;
+        INSERT INTO disclosure.filing (site_id, detail_url, title)
+        SELECT s.id, 'http://bench.invalid/' || g, '基准' || g FROM disclosure.site s, generate_series(1, :n) g;
+        INSERT INTO disclosure.archived_file (filing_id, sha256, source_url, final_url, fetched_at, http_status,
+                                              storage_key, size_bytes, media_type)
+        SELECT id, lpad(id::text, 64, '0'), detail_url, detail_url, now(), 200, 'k', 1, 'application/pdf'
+        FROM disclosure.filing""", {"n": n})
+    return [r[0] for r in conn.execute(text("SELECT id FROM disclosure.archived_file ORDER BY id"))]
+
+
+def bench_load(url: str, base, n_files: int) -> dict:
+    from disclosure.pipeline import LOAD_BATCH
+    from warehouse.load import LoadItem, load_parses
+
+    engine = create_engine(url)
+    results = _synthetic_results(base, n_files, random.Random(7))
+    with engine.begin() as conn:
+        file_ids = _make_files(conn, n_files)
+    n_cells = sum(len(r.cells) for r in results)
+
+    items = [LoadItem(file_id, result, None, 0) for file_id, result in zip(file_ids, results)]
+    started = time.perf_counter()
+    for start in range(0, len(items), LOAD_BATCH):  # batches as the pipeline loads them
+        with engine.begin() as conn:
+            load_parses(conn, items[start:start + LOAD_BATCH])
+    ours = time.perf_counter() - started
+
+    rows = [(i, c.table, c.row, c.col, c.value, c.label, c.page)
+            for i, r in enumerate(results) for c in r.cells]
+    # The reference: the same rows COPYed straight into disclosure.cell (same indexes and foreign
+    # key), the parse runs already there; and into a bare copy of the table without its foreign key.
+    with engine.begin() as conn:
+        run_ids = [r[0] for r in conn.execute(text("SELECT id FROM disclosure.parse_run ORDER BY archived_file_id"))]
+        conn.execute(text("DELETE FROM disclosure.cell"))
+        conn.execute(text("CREATE TABLE bench_cell (LIKE disclosure.cell INCLUDING ALL)"))
+    rows = [(run_ids[i], c.table, c.row, c.col, c.value, c.label, c.page)
+            for i, r in enumerate(results) for c in r.cells]
+
+    def copy_into(table: str) -> float:
+        started = time.perf_counter()
+        with engine.begin() as conn:
+            with conn.connection.dbapi_connection.cursor() as cur:
+                with cur.copy(f"COPY {table} (parse_run_id, table_code, row_key, col, value, row_label, page) "
+                              "FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        return time.perf_counter() - started
+
+    bare = copy_into("disclosure.cell")
+    no_fk = copy_into("bench_cell")
+    engine.dispose()
+    return {"files": n_files, "cells": n_cells, "load_s": ours, "cells_per_s": n_cells / ours,
+            "bare_copy_s": bare, "bare_cells_per_s": n_cells / bare, "ratio": ours / bare, "no_fk_s": no_fk}
+
+
+def bench_completeness(url: str, units: int = 5000, years: int = 10) -> dict:
+    engine = create_engine(url)
+    last = date.today().year - 1
+    with engine.begin() as conn:
+        _script(conn, """
+            INSERT INTO disclosure.jurisdiction (code, name, level, publishes)
+            SELECT 'c' || g, '县' || g, 'county', ARRAY['决算', '预算'] FROM generate_series(1, 100) g;
+            INSERT INTO disclosure.unit (jurisdiction_id, code, name, kind, first_year, last_year)
+            SELECT j.id, 'u' || g, '单位' || g, CASE WHEN g % 10 = 0 THEN 'department' ELSE 'unit' END,
+                   :first, :last
+            FROM generate_series(1, :units) g JOIN disclosure.jurisdiction j ON j.code = 'c' || (g % 100 + 1);
+            SELECT disclosure.refresh_expected_filings();
+            INSERT INTO disclosure.site (key, jurisdiction_id, family, start_urls)
+            SELECT 'site-' || code, id, 'trs_wcm', ARRAY['http://x.invalid/'] FROM disclosure.jurisdiction
+            WHERE code LIKE 'c%';
+            INSERT INTO disclosure.filing (site_id, detail_url, title, unit_id, fiscal_year, kind, published_on,
+                                           status)
+            SELECT s.id, 'http://x.invalid/' || u.id || '/' || e.fiscal_year || e.kind, '标题', u.id,
+                   e.fiscal_year, e.kind, make_date(e.fiscal_year + 1, (1 + (u.id + e.fiscal_year) % 12)::int, 15),
+                   CASE WHEN (u.id + e.fiscal_year) % 41 = 0 THEN 'withdrawn' ELSE 'present' END
+            FROM disclosure.expected_filing e JOIN disclosure.unit u ON u.id = e.unit_id
+            JOIN disclosure.site s ON s.jurisdiction_id = u.jurisdiction_id
+            WHERE (u.id * 7 + e.fiscal_year) % 10 <> 0;
+            ANALYZE""", {"units": units, "first": last - years + 1, "last": last})
+        expected = conn.execute(text("SELECT count(*) FROM disclosure.expected_filing")).scalar()
+    timings = {}
+    with engine.connect() as conn:
+        for name, sql in {
+            "status_counts": "SELECT status, count(*) FROM disclosure.completeness GROUP BY status",
+            "full_matrix": "SELECT * FROM disclosure.completeness",
+            "one_county": "SELECT * FROM disclosure.completeness WHERE jurisdiction = 'c7'",
+        }.items():
+            conn.execute(text(sql)).all()  # warm the cache once
+            started = time.perf_counter()
+            rows = conn.execute(text(sql)).all()
+            timings[name] = (time.perf_counter() - started, len(rows))
+    engine.dispose()
+    return {"expected_filings": expected, **{k: v for k, v in timings.items()}}
+
+
+def bench_parse(pdfs: dict[str, bytes], rounds: int = 3) -> dict:
+    import io
+
+    import pdfplumber
+
+    from parsers import parse_bytes
+
+    pages = sum(len(pdfplumber.open(io.BytesIO(d)).pages) for d in pdfs.values())
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for seed, data in pdfs.items():
+            parse_bytes(data, seed)
+    ours = (time.perf_counter() - started) / rounds
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for data in pdfs.values():
+            with pdfplumber.open(io.BytesIO(data)) as pdf:
+                for page in pdf.pages:
+                    page.extract_text()
+    bare = (time.perf_counter() - started) / rounds
+    return {"pages": pages, "parse_s": ours, "pages_per_s": pages / ours, "extract_text_s": bare,
+            "ratio": ours / bare}
+
+
+def bench_validate(base, n: int = 10_000) -> dict:
+    from validation.engine import validate
+
+    prepared = [(r.cell_map(), {k: v.status for k, v in r.tables.items()}) for r in base]
+    started = time.perf_counter()
+    outcomes = 0
+    for i in range(n):
+        cells, statuses = prepared[i % len(prepared)]
+        outcomes += len(validate(cells, statuses))
+    return {"filings": n, "seconds": time.perf_counter() - started, "outcomes": outcomes}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("which", nargs="*", default=["load", "completeness", "parse", "validate"])
+    parser.add_argument("--files", type=int, default=400, help="parses loaded in the load benchmark")
+    parser.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
+    args = parser.parse_args(argv)
+    pdfs, base = _seed_results()
+    lines = []
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+        lines.append(line)
+
+    from disclosure.pipeline import LOAD_BATCH
+
+    if "load" in args.which:
+        r = bench_load(bench_database(), base, args.files)
+        say(f"load: {r['cells']} cells of {r['files']} file versions in batches of {LOAD_BATCH}: {r['load_s']:.2f} s "
+            f"({r['cells_per_s']:,.0f} cells/s) vs bare COPY of the same rows {r['bare_copy_s']:.2f} s "
+            f"({r['bare_cells_per_s']:,.0f} cells/s): ratio {r['ratio']:.2f}x (target <= 2x); "
+            f"COPY into a copy of the table without its foreign key {r['no_fk_s']:.2f} s")
+    if "completeness" in args.which:
+        r = bench_completeness(bench_database())
+        for name in ("status_counts", "full_matrix", "one_county"):
+            seconds, rows = r[name]
+            say(f"completeness {name}: {seconds * 1000:.0f} ms for {rows} rows over {r['expected_filings']} "
+                f"expected filings (5,000 units x 10 years x 2 kinds; target < 1000 ms)")
+    if "parse" in args.which:
+        r = bench_parse(pdfs)
+        say(f"parse: {r['pages']} pages in {r['parse_s']:.2f} s ({r['pages_per_s']:.1f} pages/s on one core) vs "
+            f"pdfplumber extract_text alone {r['extract_text_s']:.2f} s: ratio {r['ratio']:.2f}x")
+    if "validate" in args.which:
+        r = bench_validate(base)
+        say(f"validate: {r['filings']} filings ({r['outcomes']} rule outcomes) in {r['seconds']:.2f} s "
+            f"(target < 60 s)")
+    if not args.no_record and lines:
+        machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        store = "DATABASE_URL" if os.environ.get("DATABASE_URL") else "embedded Postgres"
+        with RESULTS.open("a", encoding="utf-8") as fh:
+            fh.write(f"\n## {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC · {machine} · {store}\n\n")
+            fh.writelines(f"- {line}\n" for line in lines)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
