@@ -13,7 +13,7 @@ def _tables(url):
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'disclosure'"))}
 
 
-VIEWS = {"completeness", "cell_series", "jurisdiction_totals", "open_findings"}
+VIEWS = {"completeness", "cell_series", "jurisdiction_totals", "open_findings", "finding_status"}
 
 
 def _views(url):

@@ -134,3 +134,27 @@ def test_analysts_read_only_role(loaded):
         analyst.dispose()
         with loaded.engine.begin() as conn:
             conn.execute(text(f"DROP ROLE {login}"))
+
+
+def test_a_corrected_file_resolves_its_open_finding(env_settings, replica):
+    """A misprint planted in the published PDF fails an identity; the corrected file resolves it."""
+    from replica.render_pdf import render_pdf
+
+    ctx = pipeline.context(env_settings)
+    path = "/xinzhou/files/swbgs2023js.pdf"
+    good = replica.routes[path].body
+    fixture = replica.filings["002"]
+    row = next(r for r in fixture.tables["01"].rows if len(r) > 5 and r[4] == "39")
+    printed = row[5]
+    row[5] = "150.52"  # the published file misprints 140.52
+    replica.routes[path].body = render_pdf(fixture)
+    row[5] = printed
+    pipeline.run_once(ctx)
+    status = _rows(ctx, "SELECT rule_id, status FROM disclosure.finding_status")
+    assert status == [("01.expenditure_sum", "open")]
+    assert [r.rule_id for r in _rows(ctx, "SELECT rule_id FROM disclosure.open_findings")] == ["01.expenditure_sum"]
+
+    replica.routes[path].body = good  # the unit publishes a corrected edition in place
+    pipeline.run_once(ctx)
+    assert _rows(ctx, "SELECT rule_id, status FROM disclosure.finding_status") == [("01.expenditure_sum", "resolved")]
+    assert _rows(ctx, "SELECT count(*) FROM disclosure.open_findings")[0][0] == 0

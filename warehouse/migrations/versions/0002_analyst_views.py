@@ -211,10 +211,28 @@ JOIN disclosure.filing f ON f.id = cp.filing_id
 LEFT JOIN disclosure.unit u ON u.id = f.unit_id
 LEFT JOIN disclosure.jurisdiction j ON j.id = u.jurisdiction_id;
 COMMENT ON VIEW disclosure.open_findings IS 'Failed identities on the current version of every filing, by unit and year.';
+
+CREATE VIEW disclosure.finding_status AS
+SELECT DISTINCT ON (af.filing_id, af.source_url, fd.rule_id, fd.subject)
+       af.filing_id, af.source_url, fd.rule_id, fd.subject, fd.family, fd.severity,
+       CASE WHEN EXISTS (SELECT 1 FROM disclosure.current_parse cp
+                         JOIN disclosure.finding cur ON cur.parse_run_id = cp.id
+                         WHERE cp.filing_id = af.filing_id AND cp.source_url = af.source_url
+                           AND cur.rule_id = fd.rule_id AND cur.subject = fd.subject AND cur.status = 'failed')
+            THEN 'open' ELSE 'resolved' END AS status,
+       fd.found_at AS last_failed_at, fd.expected, fd.actual, fd.difference
+FROM disclosure.finding fd
+JOIN disclosure.parse_run pr ON pr.id = fd.parse_run_id
+JOIN disclosure.archived_file af ON af.id = pr.archived_file_id
+WHERE fd.status = 'failed'
+ORDER BY af.filing_id, af.source_url, fd.rule_id, fd.subject, af.fetched_at DESC;
+COMMENT ON VIEW disclosure.finding_status IS
+    'Every identity that ever failed on a document: open while its current version still fails it, resolved once a '
+    'newer version (a corrected file) no longer does.';
 """
 
 DOWNGRADE = """
-DROP VIEW IF EXISTS disclosure.open_findings, disclosure.jurisdiction_totals, disclosure.cell_series,
+DROP VIEW IF EXISTS disclosure.finding_status, disclosure.open_findings, disclosure.jurisdiction_totals, disclosure.cell_series,
     disclosure.completeness;
 DROP FUNCTION disclosure.refresh_expected_filings();
 DROP TABLE disclosure.expected_filing;
