@@ -141,7 +141,8 @@ def rules(as_json: bool = typer.Option(False, "--json")) -> None:
     for col in ("id", "family", "formula", "title"):
         table.add_column(col)
     for r in RULES:
-        table.add_row(r.id, r.family, r.formula, r.title)
+        condition = f" (only when {' or '.join(r.when)} is printed)" if r.when else ""
+        table.add_row(r.id, r.family, r.formula, r.title + condition)
     Console().print(table)
 
 

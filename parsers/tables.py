@@ -15,7 +15,7 @@ from parsers.model import Cell
 from parsers.numbers import is_integer_token, parse_amount
 
 # Tables whose rows are keyed by 行次 and those keyed by 科目代码 (or 合计).
-LINE_NUMBER_TABLES = {"01", "04"}
+LINE_NUMBER_TABLES = {"01", "04", "10"}
 SUBJECT_CODE_TABLES = {"02", "03", "05", "07", "08"}
 SUBJECT_CODE = re.compile(r"^\d{3}(\d{2}){0,2}$")
 
@@ -69,6 +69,7 @@ def grid_to_cells(code: str, grid: Grid, colmap: ColumnMap, start_row: int, page
     out: list[Cell] = []
     for row in grid[start_row:]:
         cells = [clean_cell(c) for c in row]
+        key: tuple[str, str] | None = ("1", "")  # 09 has a single data row
         if code in SUBJECT_CODE_TABLES:
             key = _subject_key(cells)
             if key is None:
@@ -90,29 +91,104 @@ def grid_to_cells(code: str, grid: Grid, colmap: ColumnMap, start_row: int, page
     return out
 
 
+ECONOMIC_CODE = re.compile(r"^\d{3}(\d{2})?$")
+GROUP_TOTALS = {"人员经费合计": "人员经费合计", "公用经费合计": "公用经费合计"}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the header of a table told us, kept for its continuation pages."""
+
+    ncols: int
+    value_cols: dict[int, int]  # grid column → 栏次
+    key_cols: dict[int, int]  # grid column of a value → grid column of its row key
+
+
+def economic_groups_cells(grid: Grid, start: int, page: int | None) -> list[Cell]:
+    """Table 06: four (code, name, amount) groups side by side are one list; two totals."""
+    out: list[Cell] = []
+    for row in grid[start:]:
+        cells = [clean_cell(c) for c in row]
+        for j, text in enumerate(cells):
+            if text in GROUP_TOTALS:
+                value = next((parse_amount(v) for v in cells[j + 1:] if parse_amount(v) is not None), None)
+                if value is not None:
+                    out.append(Cell("06", GROUP_TOTALS[text], 1, value, text, page))
+        for g in range(0, len(cells) - 2, 3):
+            code, name, amount = cells[g], cells[g + 1], cells[g + 2]
+            value = parse_amount(amount)
+            if ECONOMIC_CODE.match(code) and value is not None:
+                out.append(Cell("06", code, 1, value, name, page))
+    return out
+
+
+def _header_index(grid: Grid, word: str) -> int | None:
+    for i, row in enumerate(grid):
+        if any(clean_cell(c) == word for c in row):
+            return i
+    return None
+
+
+def _numbered_columns(grid: Grid) -> tuple[int, Layout] | None:
+    """Table 09: a header row that is just the column numbers 1, 2, … in order."""
+    for i, row in enumerate(grid):
+        cells = [clean_cell(c) for c in row]
+        numbers = [c for c in cells if c]
+        if len(numbers) >= 6 and numbers == [str(n) for n in range(1, len(numbers) + 1)]:
+            return i, Layout(len(row), {j: int(c) for j, c in enumerate(cells) if c}, {})
+    return None
+
+
 class TableAssembler:
-    """Feeds the grids of one table, page by page, and keeps the column map across pages."""
+    """Feeds the grids of one table, page by page, and keeps its layout across pages."""
 
     def __init__(self, code: str):
         self.code = code
-        self.colmap: ColumnMap | None = None
+        self.layout: Layout | None = None
         self.cells: list[Cell] = []
-
-    @property
-    def supported(self) -> bool:
-        return self.code in LINE_NUMBER_TABLES | SUBJECT_CODE_TABLES
 
     def add_grid(self, grid: Grid, page: int) -> bool:
         """Add one grid; False when it cannot belong to this table (columns do not fit)."""
         if not grid:
             return False
-        found = find_column_map(grid)
-        if found is not None:
-            start, self.colmap = found[0] + 1, found[1]
-        elif self.colmap is not None and len(grid[0]) == self.colmap.ncols:
-            start = 0  # continuation page: same columns, no header
-        else:
+        start = self._locate(grid)
+        if start is None:
             return False
-        if self.supported:
-            self.cells.extend(grid_to_cells(self.code, grid, self.colmap, start, page))
+        self.cells.extend(self._read(grid, start, page))
         return True
+
+    def _locate(self, grid: Grid) -> int | None:
+        """Index of the first data row, learning the layout from a header when there is one."""
+        found = None
+        if self.code == "06":
+            i = _header_index(grid, "科目代码")
+            found = (i, Layout(len(grid[i]), {}, {})) if i is not None else None
+        elif self.code == "09":
+            found = _numbered_columns(grid)
+        elif self.code == "10":
+            i = _header_index(grid, "行次")
+            if i is not None:
+                header = [clean_cell(c) for c in grid[i]]
+                k = header.index("行次")
+                found = (i, Layout(len(header), {k + 1: 1}, {k + 1: k}))
+        else:
+            cm = find_column_map(grid)
+            found = (cm[0], Layout(cm[1].ncols, cm[1].value_cols, cm[1].key_cols)) if cm else None
+        if found is not None:
+            self.layout = found[1]
+            return found[0] + 1
+        if self.layout is not None and len(grid[0]) == self.layout.ncols:
+            return 0  # continuation page: same columns, no header
+        return None
+
+    def _read(self, grid: Grid, start: int, page: int) -> list[Cell]:
+        if self.code == "06":
+            return economic_groups_cells(grid, start, page)
+        colmap = ColumnMap(self.layout.ncols, self.layout.value_cols, self.layout.key_cols)
+        if self.code == "09":
+            return [replace_row(c, "1") for c in grid_to_cells("09", grid[start:start + 1], colmap, 0, page)]
+        return grid_to_cells(self.code, grid, colmap, start, page)
+
+
+def replace_row(cell: Cell, row: str) -> Cell:
+    return Cell(cell.table, row, cell.col, cell.value, cell.label, cell.page)

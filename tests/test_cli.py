@@ -65,4 +65,6 @@ def test_report_json_after_a_run(env_settings):
     assert summary["units"] == 2
     assert summary["filings_by_status"] == {"present": 3}
     assert summary["parses_by_status"] == {"ok": 2}
-    assert summary["findings_by_family"]["within_table:rounding"] == 4
+    assert summary["findings_by_family"]["within_table:rounding"] == 5
+    assert summary["findings_by_family"]["cross_table:rounding"] == 1
+    assert "within_table:failed" not in summary["findings_by_family"]

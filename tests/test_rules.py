@@ -39,8 +39,10 @@ def test_a_planted_error_fails_with_expected_printed_and_difference(seed_pdfs):
     cells[("01", "39", 2)] = Decimal("150.52")  # printed 140.52: a 10 万元 misprint
     statuses = {k: v.status for k, v in result.tables.items()}
     failed = {o.rule_id: o for o in validate(cells, statuses) if o.status == "failed"}
-    assert set(failed) == {"01.expenditure_sum"}
+    # The sum in 01 breaks, and so does 01's class row against table 03's class total.
+    assert set(failed) == {"01.expenditure_sum", "03.class_208_vs_01"}
     assert failed["01.expenditure_sum"].difference == Decimal("-10.00")
+    assert failed["03.class_208_vs_01"].expected == Decimal("150.52")
 
 
 def test_missing_table_is_not_evaluated_never_passed(seed_pdfs):

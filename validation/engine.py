@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import Decimal
 
 from validation.catalogue import RULES, Rule
@@ -21,6 +22,7 @@ class Term:
     table: str
     rows: str
     col: int
+    sign: int = 1
 
 
 @dataclass(frozen=True)
@@ -30,21 +32,26 @@ class Formula:
     rhs: tuple[Term, ...]
 
     @property
+    def terms(self) -> tuple[Term, ...]:
+        return self.lhs + self.rhs
+
+    @property
     def tables(self) -> set[str]:
-        return {t.table for t in self.lhs + self.rhs}
+        return {t.table for t in self.terms}
 
 
+@lru_cache(maxsize=None)
 def parse_formula(text: str) -> Formula:
     op = "<=" if "<=" in text else "="
     left, right = (side.strip() for side in text.split(op, 1))
 
     def terms(side: str) -> tuple[Term, ...]:
         out = []
-        for part in side.split("+"):
+        for sign, part in re.findall(r"([+-]?)\s*([^+-]+)", side):
             m = TERM.match(part.strip())
             if not m:
                 raise ValueError(f"bad term {part!r} in formula {text!r}")
-            out.append(Term(m.group(1), m.group(2), int(m.group(3))))
+            out.append(Term(m.group(1), m.group(2), int(m.group(3)), -1 if sign == "-" else 1))
         return tuple(out)
 
     return Formula(terms(left), op, terms(right))
@@ -74,47 +81,89 @@ class Outcome:
                 "cells": self.cells, "pages": self.pages, "reason": self.reason}
 
 
-def _row_keys(term: Term, row: str | None, cells: CellMap) -> list[str]:
-    if term.rows == "*":
-        return [row] if row is not None else []
+class TableKeys:
+    """The row keys printed in each table, for expanding ranges, hierarchies and per-row rules."""
+
+    def __init__(self, cells: CellMap):
+        self.by_table: dict[str, set[str]] = {}
+        for table, row, _col in cells:
+            self.by_table.setdefault(table, set()).add(row)
+
+    def keys(self, table: str) -> set[str]:
+        return self.by_table.get(table, set())
+
+    def children(self, table: str, parent: str) -> list[str]:
+        return sorted(k for k in self.keys(table) if k.isdigit() and len(k) == len(parent) + 2
+                      and k.startswith(parent))
+
+    def parents(self, table: str) -> list[str]:
+        return sorted(k for k in self.keys(table) if k.isdigit() and len(k) in (3, 5) and self.children(table, k))
+
+
+def _row_keys(term: Term, subject: str | None, keys: TableKeys) -> list[str]:
+    if term.rows in ("*", "^"):
+        return [subject] if subject is not None else []
+    if term.rows == "^*":
+        return keys.children(term.table, subject) if subject is not None else []
+    if term.rows == "###":
+        return sorted(k for k in keys.keys(term.table) if k.isdigit() and len(k) == 3)
     if ".." in term.rows:
         lo, hi = (int(x) for x in term.rows.split(".."))
         return [str(r) for r in range(lo, hi + 1)]
     return [term.rows]
 
 
-def _sum(terms: tuple[Term, ...], row: str | None, cells: CellMap, printed: dict[str, str]) -> tuple[Decimal, int]:
+def _sum(terms: tuple[Term, ...], subject: str | None, cells: CellMap, keys: TableKeys,
+         printed: dict[str, str]) -> tuple[Decimal, int]:
     total, count = Decimal(0), 0
     for term in terms:
-        for key in _row_keys(term, row, cells):
+        for key in _row_keys(term, subject, keys):
             value = cells.get((term.table, key, term.col))
             if value is not None:
-                total += value
+                total += term.sign * value
                 count += 1
                 printed[f"{term.table}[{key}].{term.col}"] = str(value)
     return total, count
 
 
-def _star_rows(formula: Formula, cells: CellMap) -> list[str]:
-    starred = [t for t in formula.lhs + formula.rhs if t.rows == "*"]
-    keys = {row for (table, row, col) in cells for t in starred if table == t.table and col == t.col}
-    return sorted(keys, key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k))
+def _subjects(formula: Formula, cells: CellMap, keys: TableKeys) -> list[str | None]:
+    if any(t.rows == "^" for t in formula.terms):
+        table = next(t.table for t in formula.terms if t.rows == "^")
+        return list(keys.parents(table))
+    starred = [t for t in formula.terms if t.rows == "*"]
+    if not starred:
+        return [None]
+    found = {row for (table, row, col) in cells for t in starred if table == t.table and col == t.col}
+    return sorted(found, key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k))
 
 
-def evaluate_rule(rule: Rule, cells: CellMap, statuses: dict[str, str], pages: dict[str, list[int]]) -> list[Outcome]:
+def _applies(rule: Rule, cells: CellMap) -> bool:
+    if not rule.when:
+        return True
+    return any(cells.get(_cell_key(ref)) is not None for ref in rule.when)
+
+
+def _cell_key(ref: str) -> tuple[str, str, int]:
+    m = TERM.match(ref)
+    return m.group(1), m.group(2), int(m.group(3))
+
+
+def evaluate_rule(rule: Rule, cells: CellMap, statuses: dict[str, str], pages: dict[str, list[int]],
+                  keys: TableKeys | None = None) -> list[Outcome]:
     formula = parse_formula(rule.formula)
     missing = sorted(t for t in formula.tables if statuses.get(t, "missing") == "missing")
     if missing:
         return [Outcome(rule.id, rule.family, "", "not_evaluated",
                         reason="table " + ", ".join(missing) + " missing from the filing")]
-    is_starred = any(t.rows == "*" for t in formula.lhs + formula.rhs)
-    rows: list[str | None] = _star_rows(formula, cells) if is_starred else [None]
+    if not _applies(rule, cells):
+        return []
+    keys = keys or TableKeys(cells)
     rule_pages = sorted({p for t in formula.tables for p in pages.get(t, [])})
     outcomes = []
-    for row in rows:
+    for subject in _subjects(formula, cells, keys):
         printed: dict[str, str] = {}
-        actual, n_left = _sum(formula.lhs, row, cells, printed)
-        expected, n_right = _sum(formula.rhs, row, cells, printed)
+        actual, n_left = _sum(formula.lhs, subject, cells, keys, printed)
+        expected, n_right = _sum(formula.rhs, subject, cells, keys, printed)
         tolerance = (max(n_left, n_right, 1) + 1) * HALF_CENT
         difference = actual - expected
         if formula.op == "<=":
@@ -123,7 +172,7 @@ def evaluate_rule(rule: Rule, cells: CellMap, statuses: dict[str, str], pages: d
             status = "passed"
         else:
             status = "rounding" if abs(difference) <= tolerance else "failed"
-        outcomes.append(Outcome(rule.id, rule.family, row or "", status, expected, actual,
+        outcomes.append(Outcome(rule.id, rule.family, subject or "", status, expected, actual,
                                 difference, tolerance, printed, rule_pages))
     return outcomes
 
@@ -131,7 +180,8 @@ def evaluate_rule(rule: Rule, cells: CellMap, statuses: dict[str, str], pages: d
 def validate(cells: CellMap, statuses: dict[str, str], pages: dict[str, list[int]] | None = None,
              rules: tuple[Rule, ...] = RULES) -> list[Outcome]:
     pages = pages or {}
-    return [o for rule in rules for o in evaluate_rule(rule, cells, statuses, pages)]
+    keys = TableKeys(cells)
+    return [o for rule in rules for o in evaluate_rule(rule, cells, statuses, pages, keys)]
 
 
 def validate_parse(result) -> list[Outcome]:
