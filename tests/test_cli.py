@@ -55,7 +55,9 @@ def test_rules_json_lists_the_catalogue():
     result = runner.invoke(app, ["rules", "--json"])
     rules = json.loads(result.stdout)
     assert {"id": "01.balance", "family": "within_table", "title": "收入总计 equals 支出总计",
-            "formula": "01[31].1 = 01[62].2"} in rules
+            "formula": "01[31].1 = 01[62].2", "when": []} in rules
+    conditional = next(r for r in rules if r["id"] == "10.running_costs_vs_06")
+    assert conditional["when"] == ["10[5].1", "10[6].1"]
 
 
 def test_report_json_after_a_run(env_settings):
