@@ -9,6 +9,7 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 
 from parsers.identity import identify
+from parsers.narrative import extract_claims
 from parsers.model import TABLE_CODES, ParseError, ParseResult, TableInfo
 from parsers.tables import TableAssembler
 
@@ -49,6 +50,7 @@ def _parse_pages(pdf: pdfplumber.PDF, source: str) -> ParseResult:
     first_text = ""
     text_chars = 0
     garbage_pages = 0
+    narrative_pages: list[tuple[int, str]] = []
     for number, page in enumerate(pdf.pages, start=1):
         text = page.extract_text() or ""
         text_chars += len(text.strip())
@@ -72,6 +74,7 @@ def _parse_pages(pdf: pdfplumber.PDF, source: str) -> ParseResult:
                     tables[current.code].pages.append(number)  # continuation page
         if not ruled:
             current = None  # narrative pages end the table section
+            narrative_pages.append((number, text))
     if text_chars == 0:
         raise ParseError(source, "image-only PDF without a text layer (needs OCR)")
     if garbage_pages and garbage_pages * 2 >= len(pdf.pages):
@@ -85,5 +88,6 @@ def _parse_pages(pdf: pdfplumber.PDF, source: str) -> ParseResult:
         kind=identity.kind,
         tables=tables,
         cells=cells,
+        claims=[c.to_json() for c in extract_claims(narrative_pages)],
         pages=len(pdf.pages),
     )

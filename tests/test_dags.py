@@ -55,5 +55,5 @@ def test_nightly_dag_run_end_to_end(env_settings):
             ON pr.id = c.parse_run_id WHERE pr.unit_name LIKE '大同市公共资源交易中心%'
             AND c.table_code = '01' AND c.row_key = '62'""")).scalar()
         assert total == Decimal("584.83")
-        assert c.execute(text("SELECT count(*) FROM disclosure.finding WHERE status = 'rounding'")).scalar() == 34
+        assert c.execute(text("SELECT count(*) FROM disclosure.finding WHERE status = 'rounding'")).scalar() == 35
         assert c.execute(text("SELECT count(*) FROM disclosure.finding WHERE status = 'failed'")).scalar() == 0

@@ -54,6 +54,16 @@ def test_not_yet_due_withdrawn_and_unknown_deadlines(loaded):
     assert status[(2024, "单位预算")] == "deadline_unknown"  # never reported missing
 
 
+def test_claims_are_stored_and_exported(loaded, tmp_path):
+    counts = dict(_rows(loaded, """SELECT claim_kind, count(*) FROM disclosure.narrative_claim GROUP BY 1"""))
+    assert counts["amount"] > 60 and counts["percent"] > 10 and counts["change"] > 5
+    sentence = _rows(loaded, """SELECT sentence FROM disclosure.narrative_claim
+                                WHERE restates = '01[31].1' AND value = 584.83""")[0][0]
+    assert "收入总计584.83万元" in sentence
+    out = tmp_path / "claims.csv"
+    assert export_csv(loaded.engine, "claims", ExportFilter("datong"), out) == 48
+
+
 def test_longitudinal_series_and_jurisdiction_totals(loaded):
     series = _rows(loaded, """SELECT fiscal_year, value FROM disclosure.cell_series
                               WHERE unit_code = 'dt-ggzy' AND table_code = '01' AND row_key = '27' AND col = 1""")

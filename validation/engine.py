@@ -185,7 +185,10 @@ def validate(cells: CellMap, statuses: dict[str, str], pages: dict[str, list[int
 
 
 def validate_parse(result) -> list[Outcome]:
-    """Convenience for a parsers.ParseResult."""
+    """Every rule and every narrative claim of one parsers.ParseResult."""
+    from validation.narrative import validate_claims
+
     statuses = {code: info.status for code, info in result.tables.items()}
     pages = {code: info.pages for code, info in result.tables.items()}
-    return validate(result.cell_map(), statuses, pages)
+    cells = result.cell_map()
+    return validate(cells, statuses, pages) + validate_claims(result.claims, cells, statuses, pages)

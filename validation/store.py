@@ -7,8 +7,10 @@ from collections import defaultdict
 from sqlalchemy import Connection, text
 
 from validation.engine import validate
+from validation.narrative import validate_claims
 
 BATCH = 500
+SEVERITY = {"failed": "error", "not_evaluated": "warning", "rounding": "info"}
 
 
 def validate_pending(conn: Connection) -> dict[str, int]:
@@ -24,24 +26,32 @@ def validate_pending(conn: Connection) -> dict[str, int]:
             cells[run_id][(table, row, col)] = value
         tables = dict(conn.execute(text("SELECT id, tables FROM disclosure.parse_run WHERE id = ANY(:ids)"),
                                    {"ids": batch}).all())
+        claims: dict[int, list[dict]] = defaultdict(list)
+        for row in conn.execute(text("""
+                SELECT parse_run_id, seq, claim_kind AS kind, restates, share_of, value::text AS value, sentence, page
+                FROM disclosure.narrative_claim WHERE parse_run_id = ANY(:ids) ORDER BY parse_run_id, seq"""),
+                {"ids": batch}).mappings():
+            claims[row["parse_run_id"]].append(dict(row))
         rows = []
         for run_id in batch:
             statuses = {code: t["status"] for code, t in tables[run_id].items()}
             pages = {code: t["pages"] for code, t in tables[run_id].items()}
-            for o in validate(cells[run_id], statuses, pages):
+            outcomes = validate(cells[run_id], statuses, pages) + validate_claims(
+                claims[run_id], cells[run_id], statuses, pages)
+            for o in outcomes:
                 counts[o.status] += 1
                 if o.status != "passed":
                     rows.append({"run": run_id, "rule": o.rule_id, "subject": o.subject, "family": o.family,
-                                 "status": o.status, "expected": o.expected, "actual": o.actual,
+                                 "status": o.status, "severity": SEVERITY[o.status], "expected": o.expected, "actual": o.actual,
                                  "difference": o.difference, "tolerance": o.tolerance,
                                  "evidence": json.dumps({"cells": o.cells, "pages": o.pages, "reason": o.reason},
                                                         ensure_ascii=False)})
         if rows:
             conn.execute(text("""
-                INSERT INTO disclosure.finding (parse_run_id, rule_id, subject, family, status, expected, actual,
-                                                difference, tolerance, evidence)
-                VALUES (:run, :rule, :subject, :family, :status, :expected, :actual, :difference, :tolerance,
-                        CAST(:evidence AS jsonb))
+                INSERT INTO disclosure.finding (parse_run_id, rule_id, subject, family, status, severity, expected,
+                                                actual, difference, tolerance, evidence)
+                VALUES (:run, :rule, :subject, :family, :status, :severity, :expected, :actual, :difference,
+                        :tolerance, CAST(:evidence AS jsonb))
                 ON CONFLICT (parse_run_id, rule_id, subject) DO NOTHING"""), rows)
         conn.execute(text("UPDATE disclosure.parse_run SET validated_at = now() WHERE id = ANY(:ids)"),
                      {"ids": batch})

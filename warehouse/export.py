@@ -19,7 +19,7 @@ DATASETS: dict[str, str] = {
     "completeness": """SELECT jurisdiction, unit_code, unit_name, fiscal_year, kind, status, due_on, published_on,
                               withdrawn_at FROM disclosure.completeness""",
     "claims": """SELECT j.code AS jurisdiction, u.code AS unit_code, f.fiscal_year, f.kind, nc.seq, nc.claim_kind,
-                        nc.restates, nc.value, nc.sentence, nc.page
+                        nc.restates, nc.share_of, nc.value, nc.sentence, nc.page
                  FROM disclosure.narrative_claim nc JOIN disclosure.current_parse cp ON cp.id = nc.parse_run_id
                  JOIN disclosure.filing f ON f.id = cp.filing_id JOIN disclosure.unit u ON u.id = f.unit_id
                  JOIN disclosure.jurisdiction j ON j.id = u.jurisdiction_id""",

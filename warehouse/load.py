@@ -88,6 +88,15 @@ def load_parses(conn: Connection, items: list[LoadItem]) -> dict[int, int | None
                     continue
                 for c in item.result.cells:
                     copy.write_row((run_id, c.table, c.row, c.col, c.value, c.label, c.page))
+        with cur.copy("COPY disclosure.narrative_claim (parse_run_id, seq, claim_kind, restates, share_of, value, "
+                      "sentence, page) FROM STDIN") as copy:
+            for item in items:
+                run_id = run_ids.get(item.archived_file_id)
+                if run_id is None or item.result is None:
+                    continue
+                for c in item.result.claims:
+                    copy.write_row((run_id, c["seq"], c["kind"], c["restates"], c.get("share_of"), c["value"],
+                                    c["sentence"], c.get("page")))
     return {i.archived_file_id: run_ids.get(i.archived_file_id) for i in items}
 
 

@@ -63,12 +63,14 @@ CREATE TABLE disclosure.narrative_claim (
     seq             int NOT NULL,
     claim_kind      text NOT NULL CHECK (claim_kind IN ('amount', 'percent', 'change', 'count')),
     restates        text,
+    share_of        text,
     value           numeric NOT NULL,
     sentence        text NOT NULL,
     page            int,
     PRIMARY KEY (parse_run_id, seq)
 );
 COMMENT ON TABLE disclosure.narrative_claim IS 'Figures stated in 情况说明, with the cell they claim to restate (e.g. 01[31].1).';
+COMMENT ON COLUMN disclosure.narrative_claim.share_of IS 'For a percentage (占比P%): the whole the restated part is a share of.';
 
 CREATE TABLE disclosure.evaluation (
     parse_run_id    bigint NOT NULL REFERENCES disclosure.parse_run(id) ON DELETE CASCADE,
