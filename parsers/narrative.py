@@ -66,6 +66,8 @@ PATTERNS: tuple[ClaimPattern, ...] = (
     *(ClaimPattern(f"{name}支出\\(类\\)", f"05[{code}].1", "05[合计].1") for code, name in CLASS_NAMES.items()),
 )
 COUNT_PATTERNS = (ClaimPattern("共有车辆", "10[7].1"),)
+_EVALUATION_COUNT = re.compile(r"绩效自评个数(\d+)个")
+_GRADE_COUNT = re.compile(r"(\d+)个项目自评等级为“?(优|良|中|差)”?")
 
 # Between a label and its amount only a few words may stand, never a change or a budget figure.
 _NOT_FILLER = "增加|减少|增长|下降|相比|上年|较|预算"
@@ -167,6 +169,11 @@ def extract_claims(pages: list[tuple[int, str]]) -> list[Claim]:
         add(m.start(), "change", pattern.restates, sign + normalise_amount(m.group(len(_LABELS) + 3)), m.end())
     for m in _COUNT.finditer(text):
         add(m.start(), "count", COUNT_PATTERNS[0].restates, m.group(2), m.end())
+    # Counts of the attached self-evaluations; "restates" names what is counted.
+    for m in _EVALUATION_COUNT.finditer(text):
+        add(m.start(), "count", "evaluations[project]", m.group(1), m.end())
+    for m in _GRADE_COUNT.finditer(text):
+        add(m.start(), "count", f"evaluations[{m.group(2)}]", m.group(1), m.end())
     found.sort(key=lambda pair: pair[0])
     return [Claim(i, c.kind, c.restates, c.value, c.sentence, c.page, c.share_of)
             for i, (_pos, c) in enumerate(found, start=1)]

@@ -8,6 +8,7 @@ import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 
+from parsers.evaluations import parse_evaluation
 from parsers.identity import identify
 from parsers.narrative import extract_claims
 from parsers.model import TABLE_CODES, ParseError, ParseResult, TableInfo
@@ -15,6 +16,7 @@ from parsers.tables import TableAssembler
 
 TABLE_MARKER = re.compile(r"公开\s*(0?[1-9]|10)\s*表")
 EMPTY_TABLE = "本表无数据"
+EVALUATION_TITLE = re.compile(r"^.*绩效自评表.*$", re.MULTILINE)
 GARBAGE = re.compile(r"\(cid:\d+\)")
 
 
@@ -51,6 +53,8 @@ def _parse_pages(pdf: pdfplumber.PDF, source: str) -> ParseResult:
     text_chars = 0
     garbage_pages = 0
     narrative_pages: list[tuple[int, str]] = []
+    evaluations: list[tuple[str, int, list]] = []  # (title, page, grid rows) in print order
+    in_evaluations = False
     for number, page in enumerate(pdf.pages, start=1):
         text = page.extract_text() or ""
         text_chars += len(text.strip())
@@ -59,14 +63,23 @@ def _parse_pages(pdf: pdfplumber.PDF, source: str) -> ParseResult:
         if number == 1:
             first_text = text
         marker = TABLE_MARKER.search(text)
+        ruled = bool(page.lines or page.rects)
+        evaluation_title = EVALUATION_TITLE.search(text) if ruled else None
+        if evaluation_title:
+            in_evaluations, current = True, None
+            evaluations.append((evaluation_title.group(0).strip(), number, []))
+        if in_evaluations and ruled and not marker:
+            for grid in page.extract_tables():  # a continuation page adds rows to the last evaluation
+                evaluations[-1][2].extend(grid)
+            continue
         if marker:
+            in_evaluations = False
             code = f"{int(marker.group(1)):02d}"
             current = assemblers.setdefault(code, TableAssembler(code))
             tables[code].status = "present"
             tables[code].pages.append(number)
             if EMPTY_TABLE in text:
                 tables[code].status = "empty"
-        ruled = bool(page.lines or page.rects)
         grids = page.extract_tables() if ruled and current is not None else []
         for grid in grids:
             if current is not None and current.add_grid(grid, number) and not marker:
@@ -89,5 +102,7 @@ def _parse_pages(pdf: pdfplumber.PDF, source: str) -> ParseResult:
         tables=tables,
         cells=cells,
         claims=[c.to_json() for c in extract_claims(narrative_pages)],
+        evaluations=[parse_evaluation(title, rows, page, seq)
+                     for seq, (title, page, rows) in enumerate(evaluations, start=1)],
         pages=len(pdf.pages),
     )

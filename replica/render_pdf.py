@@ -127,5 +127,12 @@ def render_pdf(filing: SeedFiling) -> bytes:
         story += _table_flowables(table, size[0] - 2 * margin - 2)
     story += [NextPageTemplate("portrait"), PageBreak(), Paragraph("第三部分 情况说明", TITLE)]
     story += [Paragraph(p, BODY) for p in filing.narrative]
+    if filing.evaluations:
+        story += [PageBreak(), Paragraph("第五部分 附件", TITLE)]
+        width = landscape_size[0] - 2 * margin - 2
+        for evaluation in filing.evaluations:
+            story += [NextPageTemplate("landscape"), PageBreak(), Paragraph(evaluation.title, TITLE),
+                      Spacer(1, 3 * mm), _grid(evaluation.rows, _column_widths(evaluation.rows, width))]
+            story += [Paragraph(note, SMALL) for note in evaluation.notes]
     doc.build(story)
     return buf.getvalue()

@@ -29,6 +29,15 @@ class PrintedTable:
 
 
 @dataclass
+class PrintedEvaluation:
+    """One 绩效自评表 of the appendix: its title and its grid rows as printed."""
+
+    title: str
+    rows: list[list[str]]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
 class SeedFiling:
     seed: str
     title_lines: list[str]
@@ -36,6 +45,7 @@ class SeedFiling:
     kind: str
     tables: dict[str, PrintedTable]
     narrative: list[str]
+    evaluations: list[PrintedEvaluation] = field(default_factory=list)
 
     @property
     def unit_name(self) -> str:
@@ -105,6 +115,35 @@ def _narrative(lines: list[str]) -> list[str]:
     return out
 
 
+EVALUATION_TITLE = re.compile(r"绩效自评表")
+
+
+def _evaluations(lines: list[str]) -> list[PrintedEvaluation]:
+    start = None
+    for i, line in enumerate(lines):
+        if line.strip() == "第五部分 附件":
+            start = i  # the last occurrence is the body
+    if start is None:
+        return []
+    out: list[PrintedEvaluation] = []
+    for line in lines[start + 1:]:
+        raw = line.rstrip("\n")
+        text = raw.strip()
+        if not text:
+            continue
+        if "\t" not in raw and EVALUATION_TITLE.search(text):
+            out.append(PrintedEvaluation(text, []))
+        elif not out:
+            continue
+        elif "\t" in raw and not out[-1].notes:
+            out[-1].rows.append(raw.split("\t"))
+        elif re.fullmatch(r"[(（]\s*20\d{2}年度\s*[)）]", text) and not out[-1].rows:
+            out[-1].title += text  # "(2024年度)" printed under the title
+        else:
+            out[-1].notes.append(text)
+    return [e for e in out if e.rows]
+
+
 def read_seed(path: Path) -> SeedFiling:
     lines = path.read_text(encoding="utf-8").splitlines()
     title_lines = _title_lines(lines)
@@ -123,10 +162,12 @@ def read_seed(path: Path) -> SeedFiling:
         kind=match.group(2),
         tables=tables,
         narrative=_narrative(lines),
+        evaluations=_evaluations(lines),
     )
 
 
 def load_fixture(path: Path) -> SeedFiling:
     data = json.loads(path.read_text(encoding="utf-8"))
     data["tables"] = {k: PrintedTable(**v) for k, v in data["tables"].items()}
+    data["evaluations"] = [PrintedEvaluation(**e) for e in data.get("evaluations", [])]
     return SeedFiling(**data)

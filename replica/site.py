@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from functools import lru_cache
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,9 +47,19 @@ def _filing_title(f: SeedFiling) -> str:
     return f"{f.unit_name}{f.fiscal_year}年度{f.kind}公开"
 
 
-def build_routes(filings: dict[str, SeedFiling]) -> dict[str, Resource]:
+@lru_cache(maxsize=8)
+def _rendered_fixture(seed: str) -> bytes:
+    return render_pdf(load_fixtures()[seed])
+
+
+def build_routes(filings: dict[str, SeedFiling] | None = None) -> dict[str, Resource]:
+    """The sites' pages and files; the committed fixtures' PDFs are rendered once per process."""
     routes: dict[str, Resource] = {}
-    pdfs = {seed: Resource(render_pdf(f), "application/pdf") for seed, f in filings.items()}
+    if filings is None:
+        filings = load_fixtures()
+        pdfs = {seed: Resource(_rendered_fixture(seed), "application/pdf") for seed in filings}
+    else:
+        pdfs = {seed: Resource(render_pdf(f), "application/pdf") for seed, f in filings.items()}
 
     # --- Datong, TRS WCM -------------------------------------------------------------
     dt = filings["001"]
@@ -102,8 +113,8 @@ class ReplicaSite:
     """A threaded HTTP server on 127.0.0.1 serving the replica sites; use as a context manager."""
 
     def __init__(self, filings: dict[str, SeedFiling] | None = None, port: int = 0):
+        self.routes = build_routes(filings)
         self.filings = filings or load_fixtures()
-        self.routes = build_routes(self.filings)
         self.behaviour = Behaviour()
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status) as served
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())

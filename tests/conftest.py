@@ -91,7 +91,6 @@ def env_settings(monkeypatch, tmp_path, db_url, replica):
 @pytest.fixture(scope="session")
 def seed_pdfs() -> dict[str, bytes]:
     """The tabular seeds rendered as text PDFs, by seed number."""
-    from replica.render_pdf import render_pdf
-    from replica.site import load_fixtures
+    from replica.site import _rendered_fixture, load_fixtures
 
-    return {seed: render_pdf(f) for seed, f in load_fixtures().items()}
+    return {seed: _rendered_fixture(seed) for seed in load_fixtures()}

@@ -15,12 +15,22 @@ def _not_passed(outcomes):
 
 
 @pytest.mark.parametrize("seed", ["001", "002"])
-def test_seeds_fail_nothing_outside_the_rounding_envelope(seed_pdfs, seed):
+def test_seeds_known_failures_are_found_and_nothing_else_fails(seed_pdfs, seed):
     truth = json.loads((FIXTURES / f"truth_{seed}.json").read_text(encoding="utf-8"))
     outcomes = validate_parse(parse_bytes(seed_pdfs[seed], seed))
-    assert not [o for o in outcomes if o.status == "failed"]
-    found = {o.rule_id: o.status for o in outcomes if o.status != "passed" and not o.subject}
-    assert found == truth["expected_findings"]
+    failed = sorted(f"{o.rule_id} {o.subject}" for o in outcomes if o.status == "failed")
+    assert failed == truth["expected_failures"]
+    tables = {o.rule_id: o.status for o in outcomes if o.status != "passed" and not o.subject
+              and o.family not in ("narrative", "performance")}
+    assert tables == truth["expected_findings"]
+
+
+def test_seed_002_department_self_evaluation_rates_fail(seed_pdfs):
+    """The known real failure: 执行率 81.51 and 81.15 printed for the same money, neither 执行数/全年预算数."""
+    outcomes = validate_parse(parse_bytes(seed_pdfs["002"], "002"))
+    rates = {o.subject: (o.actual, o.expected) for o in outcomes if o.rule_id == "perf.rate" and o.subject.startswith("1:")}
+    assert rates["1:1:资金总额"] == (Decimal("81.51"), Decimal("100.00"))
+    assert rates["1:3:资金总额"] == (Decimal("81.15"), Decimal("100.00"))
 
 
 def test_rounding_note_carries_its_evidence(seed_pdfs):

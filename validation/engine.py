@@ -185,10 +185,13 @@ def validate(cells: CellMap, statuses: dict[str, str], pages: dict[str, list[int
 
 
 def validate_parse(result) -> list[Outcome]:
-    """Every rule and every narrative claim of one parsers.ParseResult."""
+    """Every rule, narrative claim and self-evaluation of one parsers.ParseResult."""
     from validation.narrative import validate_claims
+    from validation.performance import validate_evaluations
 
     statuses = {code: info.status for code, info in result.tables.items()}
     pages = {code: info.pages for code, info in result.tables.items()}
     cells = result.cell_map()
-    return validate(cells, statuses, pages) + validate_claims(result.claims, cells, statuses, pages)
+    return (validate(cells, statuses, pages)
+            + validate_claims(result.claims, cells, statuses, pages, result.evaluations)
+            + validate_evaluations(result.evaluations))

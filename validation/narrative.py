@@ -18,7 +18,11 @@ def _decimals(value: str) -> int:
 
 
 def claim_outcome(claim: dict, cells: CellMap, statuses: dict[str, str], pages: dict[str, list[int]],
-                  keys: TableKeys) -> Outcome:
+                  keys: TableKeys, evaluations: list[dict] | None = None) -> Outcome:
+    if claim["restates"].startswith("evaluations["):
+        from validation.performance import count_outcome
+
+        return count_outcome(claim, evaluations or [])
     kind, seq = claim["kind"], str(claim["seq"])
     rule_id = f"narrative.{kind}"
     sentence = f"“{claim['sentence']}”"
@@ -54,6 +58,6 @@ def claim_outcome(claim: dict, cells: CellMap, statuses: dict[str, str], pages: 
 
 
 def validate_claims(claims: list[dict], cells: CellMap, statuses: dict[str, str],
-                    pages: dict[str, list[int]] | None = None) -> list[Outcome]:
+                    pages: dict[str, list[int]] | None = None, evaluations: list[dict] | None = None) -> list[Outcome]:
     keys = TableKeys(cells)
-    return [claim_outcome(c, cells, statuses, pages or {}, keys) for c in claims]
+    return [claim_outcome(c, cells, statuses, pages or {}, keys, evaluations) for c in claims]

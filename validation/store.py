@@ -8,9 +8,31 @@ from sqlalchemy import Connection, text
 
 from validation.engine import validate
 from validation.narrative import validate_claims
+from validation.performance import validate_evaluations
 
 BATCH = 500
 SEVERITY = {"failed": "error", "not_evaluated": "warning", "rounding": "info"}
+
+
+def _evaluations(conn: Connection, run_ids: list[int]) -> dict[int, list[dict]]:
+    """Evaluations as the parser returned them, read back from the store."""
+    indicators: dict[tuple[int, int], list[dict]] = defaultdict(list)
+    for row in conn.execute(text("""
+            SELECT parse_run_id, seq, line, description, weight::text AS weight, score::text AS score
+            FROM disclosure.evaluation_indicator WHERE parse_run_id = ANY(:ids) ORDER BY parse_run_id, seq, line"""),
+            {"ids": run_ids}).mappings():
+        indicators[(row["parse_run_id"], row["seq"])].append(
+            {"line": row["line"], "texts": row["description"].split(" / "), "weight": row["weight"],
+             "score": row["score"]})
+    out: dict[int, list[dict]] = defaultdict(list)
+    for row in conn.execute(text("""
+            SELECT parse_run_id, seq, scope, title, project_name, budget_lines, total_score::text AS total_score,
+                   grade, page FROM disclosure.evaluation WHERE parse_run_id = ANY(:ids) ORDER BY parse_run_id, seq"""),
+            {"ids": run_ids}).mappings():
+        ev = dict(row)
+        ev["indicators"] = indicators[(row["parse_run_id"], row["seq"])]
+        out[row["parse_run_id"]].append(ev)
+    return out
 
 
 def validate_pending(conn: Connection) -> dict[str, int]:
@@ -32,12 +54,14 @@ def validate_pending(conn: Connection) -> dict[str, int]:
                 FROM disclosure.narrative_claim WHERE parse_run_id = ANY(:ids) ORDER BY parse_run_id, seq"""),
                 {"ids": batch}).mappings():
             claims[row["parse_run_id"]].append(dict(row))
+        evaluations = _evaluations(conn, batch)
         rows = []
         for run_id in batch:
             statuses = {code: t["status"] for code, t in tables[run_id].items()}
             pages = {code: t["pages"] for code, t in tables[run_id].items()}
-            outcomes = validate(cells[run_id], statuses, pages) + validate_claims(
-                claims[run_id], cells[run_id], statuses, pages)
+            outcomes = (validate(cells[run_id], statuses, pages)
+                        + validate_claims(claims[run_id], cells[run_id], statuses, pages, evaluations[run_id])
+                        + validate_evaluations(evaluations[run_id]))
             for o in outcomes:
                 counts[o.status] += 1
                 if o.status != "passed":

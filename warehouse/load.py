@@ -97,7 +97,38 @@ def load_parses(conn: Connection, items: list[LoadItem]) -> dict[int, int | None
                 for c in item.result.claims:
                     copy.write_row((run_id, c["seq"], c["kind"], c["restates"], c.get("share_of"), c["value"],
                                     c["sentence"], c.get("page")))
+    _load_evaluations(conn, [(run_ids[i.archived_file_id], i.result) for i in items
+                             if i.result is not None and run_ids.get(i.archived_file_id)])
     return {i.archived_file_id: run_ids.get(i.archived_file_id) for i in items}
+
+
+def _load_evaluations(conn: Connection, runs: list[tuple[int, ParseResult]]) -> None:
+    evaluations, indicators = [], []
+    for run_id, result in runs:
+        for ev in result.evaluations:
+            first = ev["budget_lines"][0] if ev["budget_lines"] else {}
+            evaluations.append({
+                "run": run_id, "seq": ev["seq"], "scope": ev["scope"], "title": ev["title"],
+                "name": ev["project_name"], "dept": ev["department"], "unit": ev["budget_unit"],
+                "full": first.get("full"), "executed": first.get("executed"), "balance": first.get("balance"),
+                "rate": first.get("rate"), "score": first.get("score"),
+                "lines": json.dumps(ev["budget_lines"], ensure_ascii=False), "total": ev["total_score"],
+                "grade": ev["grade"], "page": ev["page"]})
+            indicators += [{"run": run_id, "seq": ev["seq"], "line": ind["line"],
+                            "description": " / ".join(ind["texts"]), "weight": ind["weight"], "score": ind["score"]}
+                           for ind in ev["indicators"]]
+    if evaluations:
+        conn.execute(text("""
+            INSERT INTO disclosure.evaluation (parse_run_id, seq, scope, title, project_name, department, budget_unit,
+                budget_full, executed, balance, execution_rate, score_execution, budget_lines, total_score, grade, page)
+            VALUES (:run, :seq, :scope, :title, :name, :dept, :unit, CAST(:full AS numeric), CAST(:executed AS numeric),
+                CAST(:balance AS numeric), CAST(:rate AS numeric), CAST(:score AS numeric), CAST(:lines AS jsonb),
+                CAST(:total AS numeric), :grade, :page)"""), evaluations)
+    if indicators:
+        conn.execute(text("""
+            INSERT INTO disclosure.evaluation_indicator (parse_run_id, seq, line, description, weight, score)
+            VALUES (:run, :seq, :line, :description, CAST(:weight AS numeric), CAST(:score AS numeric))"""),
+            indicators)
 
 
 def load_parse(conn: Connection, archived_file_id: int, result: ParseResult | None,

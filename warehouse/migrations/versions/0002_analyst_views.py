@@ -76,37 +76,38 @@ CREATE TABLE disclosure.evaluation (
     parse_run_id    bigint NOT NULL REFERENCES disclosure.parse_run(id) ON DELETE CASCADE,
     seq             int NOT NULL,
     scope           text NOT NULL CHECK (scope IN ('project', 'department')),
+    title           text NOT NULL,
     project_name    text,
     department      text,
     budget_unit     text,
-    budget_initial  numeric,
     budget_full     numeric,
     executed        numeric,
     balance         numeric,
     execution_rate  numeric,
     score_execution numeric,
+    budget_lines    jsonb NOT NULL DEFAULT '[]'::jsonb,
     total_score     numeric,
     grade           text,
     page            int,
     PRIMARY KEY (parse_run_id, seq)
 );
 COMMENT ON TABLE disclosure.evaluation IS 'Performance self-evaluations (项目支出绩效自评表, 部门整体绩效自评表) as printed.';
+COMMENT ON COLUMN disclosure.evaluation.budget_lines IS
+    'Every budget line as printed (资金总额, each fund or direction): full, executed, balance, rate, score, initial.';
+COMMENT ON COLUMN disclosure.evaluation.budget_full IS '全年预算数 of the first budget line (资金总额).';
 
 CREATE TABLE disclosure.evaluation_indicator (
     parse_run_id    bigint NOT NULL,
     seq             int NOT NULL,
     line            int NOT NULL,
-    level1          text,
-    level2          text,
-    level3          text,
-    target          text,
-    achieved        text,
+    description     text NOT NULL,
     weight          numeric,
     score           numeric,
     PRIMARY KEY (parse_run_id, seq, line),
     FOREIGN KEY (parse_run_id, seq) REFERENCES disclosure.evaluation(parse_run_id, seq) ON DELETE CASCADE
 );
-COMMENT ON TABLE disclosure.evaluation_indicator IS 'Indicator rows of an evaluation: levels, 指标值, 实际完成值, 分值, 得分.';
+COMMENT ON TABLE disclosure.evaluation_indicator IS
+    'Indicator rows of an evaluation: the printed texts (levels, 指标值, 实际完成值) joined by " / ", 分值, 得分.';
 
 -- The newest version of every document of a filing, and its newest parse.
 CREATE OR REPLACE VIEW disclosure.current_parse AS

@@ -1,0 +1,120 @@
+"""Performance self-evaluations (项目支出绩效自评表, 部门整体绩效自评表) from their grid rows. Pure.
+
+Merged cells make printed rows ragged, so figures are found by their labels, not by column:
+- a budget line is a row of the budget block with three or more numbers; its figures are
+  read from the right: 得分, 执行率, 资金结(转)余, 全年执行数, 全年预算数, then 年初预算数 (one
+  or two of them); text after the numbers (偏差原因) is dropped, blanks inside keep their place;
+- an indicator is a row of the indicator block: its last two numbers are 分值 and 得分;
+- 总分 is the last number of the 总分 row and 等级 the grade printed after it.
+"""
+from __future__ import annotations
+
+import re
+
+from parsers.numbers import parse_amount
+from parsers.tables import clean_cell
+
+GRADES = ("优", "良", "中", "差")
+SCORE_AND_GRADE = re.compile(r"^(\d+(?:\.\d+)?)\s*(优|良|中|差)$")
+BUDGET_FIELDS = ("score", "rate", "balance", "executed", "full")
+
+
+def _first_after(cells: list[str], index: int) -> str | None:
+    return next((c for c in cells[index + 1:] if c), None)
+
+
+def _total(cells: list[str]) -> tuple[str | None, str | None]:
+    """(总分, 等级) from a row; "100 优" may share one cell."""
+    score, grade = None, None
+    for c in cells:
+        m = SCORE_AND_GRADE.match(c)
+        if m:
+            score, grade = str(parse_amount(m.group(1))), m.group(2)
+        elif parse_amount(c) is not None:
+            score = str(parse_amount(c))
+        elif c in GRADES:
+            grade = c
+    return score, grade
+
+
+def _numbers(cells: list[str]) -> list[str]:
+    return [str(parse_amount(c)) for c in cells if parse_amount(c) is not None]
+
+
+def _drop_truncated(lines: list[dict]) -> list[dict]:
+    """A 资金总额 row whose 得分 cell was left blank repeats the fund row below it without its
+    last figure: read from the right it would be shifted, so the complete row stands for it."""
+    out = []
+    for i, line in enumerate(lines):
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        if nxt and len(line["numbers"]) < len(nxt["numbers"]) and \
+                nxt["numbers"][-len(line["numbers"]) - 1:-1] == line["numbers"]:
+            continue
+        out.append(line)
+    return out
+
+
+def _budget_line(cells: list[str]) -> dict | None:
+    numbers = [i for i, c in enumerate(cells) if parse_amount(c) is not None]
+    if len(numbers) < 3:
+        return None
+    first, last = numbers[0], numbers[-1]
+    label = next((c for c in reversed(cells[:first]) if c), "")
+    figures = cells[first:last + 1]
+    line: dict = {"label": label.rstrip(":："), "numbers": _numbers(figures)}
+    for name in BUDGET_FIELDS:  # from the right; a blank in its place means the figure is absent
+        value = parse_amount(figures.pop()) if figures else None
+        line[name] = None if value is None else str(value)
+    line["initial"] = [str(parse_amount(c)) for c in figures if parse_amount(c) is not None]
+    return line
+
+
+def parse_evaluation(title: str, grid_rows: list[list[str | None]], page: int | None, seq: int) -> dict:
+    rows = [[clean_cell(c) for c in row] for row in grid_rows]
+    out: dict = {"seq": seq, "scope": "department" if "部门整体" in title else "project", "title": title,
+                 "project_name": None, "department": None, "budget_unit": None, "budget_lines": [],
+                 "indicators": [], "total_score": None, "grade": None, "page": page}
+    block = None  # budget | indicators | total (总分 printed with its figures on the next row)
+    for cells in rows:
+        texts = [c for c in cells if c]
+        if not texts:
+            continue
+        if block == "total":
+            out["total_score"], out["grade"] = _total(cells)
+            block = None
+            continue
+        for i, c in enumerate(cells):
+            if c == "项目名称" and out["project_name"] is None:
+                out["project_name"] = _first_after(cells, i)
+            elif c.startswith("主管部门") and out["department"] is None:
+                out["department"] = _first_after(cells, i)
+            elif c == "预算单位" and out["budget_unit"] is None:
+                out["budget_unit"] = _first_after(cells, i)
+        if any("全年预算数" in c for c in cells):
+            block = "budget"
+            continue
+        if any("年度目标" in c or "绩效目标" in c for c in cells) and block == "budget":
+            block = None
+        if "分值" in cells and "得分" in cells:
+            block = "indicators"
+            continue
+        if "总分" in [t.replace(" ", "") for t in texts[:2]]:
+            out["total_score"], out["grade"] = _total(cells)
+            block = "total" if out["total_score"] is None else None
+            continue
+        if block == "budget":
+            line = _budget_line(cells)
+            if line is not None:
+                out["budget_lines"].append(line)
+        elif block == "indicators":
+            numbers = [parse_amount(c) for c in cells if parse_amount(c) is not None]
+            if numbers:
+                words = [c for c in texts if parse_amount(c) is None]
+                out["indicators"].append({
+                    "line": len(out["indicators"]) + 1,
+                    "texts": words,
+                    "weight": str(numbers[-2]) if len(numbers) >= 2 else str(numbers[-1]),
+                    "score": str(numbers[-1]) if len(numbers) >= 2 else None,
+                })
+    out["budget_lines"] = _drop_truncated(out["budget_lines"])
+    return out
