@@ -302,6 +302,39 @@ def fixtures_render(seed: str = typer.Argument(..., help="Seed number, e.g. 001.
     console.print(f"wrote {out}")
 
 
+@fixtures_app.command("derive")
+def fixtures_derive(
+    seed: str = typer.Argument(..., help="Seed number, e.g. 001."),
+    year: int = typer.Argument(..., help="Fiscal year of the derived filing."),
+    out_dir: Path = typer.Argument(..., help="Folder for the PDF and its truth JSON."),
+    unit_name: Optional[str] = typer.Option(None, help="Publish it under another unit name."),
+    plant: Optional[list[str]] = typer.Option(None, help="Planted failure (repeatable): opening_balance, "
+                                                         "table_misprint, narrative_amount."),
+) -> None:
+    """Derive a synthetic filing (another year or unit, planted failures) with its ground truth."""
+    import json
+
+    from replica.render_pdf import render_pdf
+    from replica.site import FIXTURES, load_fixtures
+    from replica.synthetic import PLANTS, Derivation, derive, write_truth
+
+    fixtures = load_fixtures()
+    if seed not in fixtures:
+        _fail(f"no fixture for seed {seed!r}; have {sorted(fixtures)}")
+    unknown = set(plant or ()) - set(PLANTS)
+    if unknown:
+        _fail(f"unknown plants {sorted(unknown)}; known: {sorted(PLANTS)}")
+    derivation = Derivation(seed, year, 1, unit_name, tuple(plant or ()))
+    base = fixtures[seed]
+    filing = derive(base, derivation, previous=base if year == base.fiscal_year + 1 else None)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pdf = out_dir / f"{filing.seed}.pdf"
+    pdf.write_bytes(render_pdf(filing))
+    truth = json.loads((FIXTURES / f"truth_{seed}.json").read_text(encoding="utf-8"))
+    write_truth(filing, derivation, truth, out_dir / f"{filing.seed}.truth.json")
+    console.print(f"wrote {pdf} and its truth file")
+
+
 @fixtures_app.command("serve")
 def fixtures_serve(port: int = typer.Option(8000, help="Port on 127.0.0.1.")) -> None:
     """Serve the replica sites in the foreground (Ctrl-C to stop)."""

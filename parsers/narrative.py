@@ -76,7 +76,7 @@ _NUMBER = r"(-?\d[\d,]*(?:\.\d+)?)"
 _LABELS = sorted({p.label for p in PATTERNS}, key=lambda label: -len(label))
 _LABEL_GROUPS = "(" + "|".join(f"(?P<p{i}>{label})" for i, label in enumerate(_LABELS)) + ")"
 _AMOUNT = re.compile(_LABEL_GROUPS + _FILLER + _NUMBER + r"万元(?:[,]?占比" + _NUMBER + "%)?")
-_CHANGE = re.compile(_LABEL_GROUPS + r"(增加|减少)" + _NUMBER + r"万元")
+CHANGE_RE = re.compile(_LABEL_GROUPS + r"(增加|减少)" + _NUMBER + r"万元")
 _COUNT = re.compile("(" + "|".join(p.label for p in COUNT_PATTERNS) + r")(\d+)辆")
 _PAGE_NUMBER = re.compile(r"^\s*[-—–]\s*\d+\s*[-—–]\s*$", re.MULTILINE)
 _SECTION = re.compile(r"(?<![\d.])([一二三四五六七八九十]{1,2})、(?=[^,。;]{2,30}?说明)")
@@ -124,7 +124,7 @@ def _sentence(text: str, start: int, end: int) -> str:
     return text[left + 1: right + 1].strip()
 
 
-def _pattern_of(match: re.Match, section: str | None) -> ClaimPattern | None:
+def pattern_of(match: re.Match, section: str | None) -> ClaimPattern | None:
     """The pattern a matched label stands for in this section (a scoped one wins), if any."""
     label = next(label for i, label in enumerate(_LABELS) if match.group(f"p{i}") is not None)
     candidates = [p for p in PATTERNS if p.label == label]
@@ -151,7 +151,7 @@ def extract_claims(pages: list[tuple[int, str]]) -> list[Claim]:
                                       _page_at(offsets, position), share_of)))
 
     for m in _AMOUNT.finditer(text):
-        pattern = _pattern_of(m, _section_at(sections, m.start()))
+        pattern = pattern_of(m, _section_at(sections, m.start()))
         if pattern is None:
             continue
         amount, share = m.group(len(_LABELS) + 2), m.group(len(_LABELS) + 3)
@@ -161,8 +161,8 @@ def extract_claims(pages: list[tuple[int, str]]) -> list[Claim]:
         add(m.start(), "amount", pattern.restates, value, m.end())
         if share is not None and pattern.share_of:
             add(m.start(), "percent", pattern.restates, normalise_amount(share), m.end(), pattern.share_of)
-    for m in _CHANGE.finditer(text):
-        pattern = _pattern_of(m, _section_at(sections, m.start()))
+    for m in CHANGE_RE.finditer(text):
+        pattern = pattern_of(m, _section_at(sections, m.start()))
         if pattern is None:
             continue
         sign = "-" if m.group(len(_LABELS) + 2) == "减少" else ""

@@ -17,6 +17,10 @@ from parsers.tables import TableAssembler
 TABLE_MARKER = re.compile(r"公开\s*(0?[1-9]|10)\s*表")
 EMPTY_TABLE = "本表无数据"
 EVALUATION_TITLE = re.compile(r"^.*绩效自评表.*$", re.MULTILINE)
+# Parts other than the tables, recognised by their headings (a contents page lists them too).
+PARTS = {"情况说明": re.compile(r"第三部分\s*情况说明|情况说明\s*$", re.MULTILINE),
+         "名词解释": re.compile(r"第四部分\s*名词解释|名词解释\s*$", re.MULTILINE)}
+CONTENTS = re.compile(r"目\s*录")
 GARBAGE = re.compile(r"\(cid:\d+\)")
 
 
@@ -46,7 +50,7 @@ def parse_pdf(data: bytes, source: str) -> ParseResult:
 
 
 def _parse_pages(pdf: pdfplumber.PDF, source: str) -> ParseResult:
-    tables = {code: TableInfo() for code in TABLE_CODES}
+    tables: dict[str, TableInfo] = {code: TableInfo() for code in TABLE_CODES}
     assemblers: dict[str, TableAssembler] = {}
     current: TableAssembler | None = None
     first_text = ""
@@ -88,10 +92,17 @@ def _parse_pages(pdf: pdfplumber.PDF, source: str) -> ParseResult:
         if not ruled:
             current = None  # narrative pages end the table section
             narrative_pages.append((number, text))
+            if not CONTENTS.search(text):
+                for part, heading in PARTS.items():
+                    if heading.search(text):
+                        tables.setdefault(part, TableInfo("present"))
+                        tables[part].pages.append(number)
     if text_chars == 0:
         raise ParseError(source, "image-only PDF without a text layer (needs OCR)")
     if garbage_pages and garbage_pages * 2 >= len(pdf.pages):
         raise ParseError(source, "text layer is garbage ((cid:N) glyphs); needs OCR")
+    for part in PARTS:
+        tables.setdefault(part, TableInfo())
     identity = identify(first_text[:200])
     cells = [cell for code in sorted(assemblers) for cell in assemblers[code].cells]
     return ParseResult(

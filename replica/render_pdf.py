@@ -127,6 +127,9 @@ def render_pdf(filing: SeedFiling) -> bytes:
         story += _table_flowables(table, size[0] - 2 * margin - 2)
     story += [NextPageTemplate("portrait"), PageBreak(), Paragraph("第三部分 情况说明", TITLE)]
     story += [Paragraph(p, BODY) for p in filing.narrative]
+    if filing.glossary:
+        story += [Spacer(1, 6 * mm), Paragraph("第四部分 名词解释", TITLE)]
+        story += [Paragraph(p, BODY) for p in filing.glossary]
     if filing.evaluations:
         story += [PageBreak(), Paragraph("第五部分 附件", TITLE)]
         width = landscape_size[0] - 2 * margin - 2

@@ -46,6 +46,7 @@ class SeedFiling:
     tables: dict[str, PrintedTable]
     narrative: list[str]
     evaluations: list[PrintedEvaluation] = field(default_factory=list)
+    glossary: list[str] = field(default_factory=list)
 
     @property
     def unit_name(self) -> str:
@@ -98,21 +99,26 @@ def _read_table(lines: list[str], marker_at: int, code: str) -> PrintedTable:
     return PrintedTable(code, title, meta, rows, breaks, note, empty)
 
 
-def _narrative(lines: list[str]) -> list[str]:
+def _part(lines: list[str], heading: str, next_heading: str) -> list[str]:
+    """The paragraphs of one part of the filing (the last occurrence of its heading is the body)."""
     start = None
     for i, line in enumerate(lines):
-        if line.strip() == "第三部分 情况说明":
-            start = i  # the last occurrence is the body (the first is the contents)
+        if line.strip() == heading:
+            start = i
     if start is None:
         return []
     out = []
     for line in lines[start + 1 :]:
         text = line.strip()
-        if text.startswith("第四部分"):
+        if text.startswith(next_heading):
             break
         if text:
             out.append(text)
     return out
+
+
+def _narrative(lines: list[str]) -> list[str]:
+    return _part(lines, "第三部分 情况说明", "第四部分")
 
 
 EVALUATION_TITLE = re.compile(r"绩效自评表")
@@ -163,6 +169,7 @@ def read_seed(path: Path) -> SeedFiling:
         tables=tables,
         narrative=_narrative(lines),
         evaluations=_evaluations(lines),
+        glossary=_part(lines, "第四部分 名词解释", "第五部分"),
     )
 
 

@@ -52,8 +52,10 @@ def _rendered_fixture(seed: str) -> bytes:
     return render_pdf(load_fixtures()[seed])
 
 
-def build_routes(filings: dict[str, SeedFiling] | None = None) -> dict[str, Resource]:
-    """The sites' pages and files; the committed fixtures' PDFs are rendered once per process."""
+def build_routes(filings: dict[str, SeedFiling] | None = None,
+                 extra: list[SeedFiling] | None = None) -> dict[str, Resource]:
+    """The sites' pages and files; the committed fixtures' PDFs are rendered once per process.
+    `extra` filings (synthetic units and years) are published on the Datong TRS site too."""
     routes: dict[str, Resource] = {}
     if filings is None:
         filings = load_fixtures()
@@ -68,6 +70,16 @@ def build_routes(filings: dict[str, SeedFiling] | None = None) -> dict[str, Reso
         ("202502/t20250210_0997.html", "大同市公共资源交易中心2025年单位预算公开", "2025-02-10"),
         ("202501/t20250120_0990.html", "关于2025年春节假期安排的通知", "2025-01-20"),
     ]
+    for n, filing in enumerate(extra or [], start=1):
+        published = f"{filing.fiscal_year + 1}-09-0{min(n, 9)}"
+        stamp = published.replace("-", "")
+        href = f"{stamp[:6]}/t{stamp}_{2000 + n}.html"
+        trs_items.insert(0, (href, _filing_title(filing), published))
+        pdf_name = f"P0{stamp}{700000 + n}.pdf"
+        routes[f"/datong/czxx/{href}"] = _page(
+            _filing_title(filing), f"<h1>{_filing_title(filing)}</h1>"
+            f'<div class="attach"><a href="./{pdf_name}">{_filing_title(filing)}.pdf</a></div>')
+        routes[f"/datong/czxx/{stamp[:6]}/{pdf_name}"] = Resource(render_pdf(filing), "application/pdf")
     pages = [trs_items[:2], trs_items[2:]]
     for n, items in enumerate(pages):
         rows = "".join(f'<li><a href="./{href}" title="{t}">{t}</a><span>{d}</span></li>' for href, t, d in items)
@@ -112,8 +124,9 @@ class Behaviour:
 class ReplicaSite:
     """A threaded HTTP server on 127.0.0.1 serving the replica sites; use as a context manager."""
 
-    def __init__(self, filings: dict[str, SeedFiling] | None = None, port: int = 0):
-        self.routes = build_routes(filings)
+    def __init__(self, filings: dict[str, SeedFiling] | None = None, port: int = 0,
+                 extra: list[SeedFiling] | None = None):
+        self.routes = build_routes(filings, extra)
         self.filings = filings or load_fixtures()
         self.behaviour = Behaviour()
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status) as served

@@ -9,9 +9,9 @@ from typer.testing import CliRunner
 from disclosure.cli import app
 
 runner = CliRunner()
-COMMANDS = [[], ["db"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"], ["db", "readonly-role"], ["parse"], ["reparse"], ["export"], ["validate"],
+COMMANDS = [[], ["db"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"], ["db", "readonly-role"], ["parse"], ["validate"],
             ["rules"], ["crawl"], ["run"], ["report"], ["demo"], ["fixtures"], ["fixtures", "build"],
-            ["fixtures", "render"], ["fixtures", "serve"]]
+            ["fixtures", "render"], ["fixtures", "serve"], ["fixtures", "derive"], ["export"], ["reparse"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "disclosure")

@@ -184,14 +184,20 @@ def validate(cells: CellMap, statuses: dict[str, str], pages: dict[str, list[int
     return [o for rule in rules for o in evaluate_rule(rule, cells, statuses, pages, keys)]
 
 
-def validate_parse(result) -> list[Outcome]:
-    """Every rule, narrative claim and self-evaluation of one parsers.ParseResult."""
+def validate_parse(result, previous=None) -> list[Outcome]:
+    """Every rule, narrative claim and self-evaluation of one parsers.ParseResult; the cross-year
+    rules against `previous` (last year's ParseResult of the same unit), not evaluated without it."""
+    from validation.cross_year import cross_year_outcomes
     from validation.narrative import validate_claims
     from validation.performance import validate_evaluations
+    from validation.required import required_outcomes
 
     statuses = {code: info.status for code, info in result.tables.items()}
     pages = {code: info.pages for code, info in result.tables.items()}
     cells = result.cell_map()
     return (validate(cells, statuses, pages)
             + validate_claims(result.claims, cells, statuses, pages, result.evaluations)
-            + validate_evaluations(result.evaluations))
+            + validate_evaluations(result.evaluations)
+            + required_outcomes(result.kind, statuses, cells, pages)
+            + cross_year_outcomes(cells, previous.cell_map() if previous else None, (result.year or 0) - 1,
+                                  result.claims))

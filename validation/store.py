@@ -6,9 +6,11 @@ from collections import defaultdict
 
 from sqlalchemy import Connection, text
 
+from validation.cross_year import cross_year_outcomes
 from validation.engine import validate
 from validation.narrative import validate_claims
 from validation.performance import validate_evaluations
+from validation.required import required_outcomes
 
 BATCH = 500
 SEVERITY = {"failed": "error", "not_evaluated": "warning", "rounding": "info"}
@@ -35,19 +37,52 @@ def _evaluations(conn: Connection, run_ids: list[int]) -> dict[int, list[dict]]:
     return out
 
 
+INVALIDATE_NEXT_YEARS = """
+    UPDATE disclosure.parse_run pr SET validated_at = NULL
+    FROM disclosure.current_parse cp JOIN disclosure.filing f ON f.id = cp.filing_id
+    WHERE pr.id = cp.id AND pr.validated_at IS NOT NULL AND f.unit_id IS NOT NULL AND EXISTS (
+        SELECT 1 FROM disclosure.current_parse prev JOIN disclosure.filing pf ON pf.id = prev.filing_id
+        WHERE pf.unit_id = f.unit_id AND pf.kind = f.kind AND pf.fiscal_year = f.fiscal_year - 1
+          AND prev.parsed_at > pr.validated_at)"""
+
+PREVIOUS_YEAR = """
+    SELECT pr.id, f.fiscal_year, prev.id AS previous_id
+    FROM disclosure.parse_run pr
+    JOIN disclosure.archived_file af ON af.id = pr.archived_file_id
+    JOIN disclosure.filing f ON f.id = af.filing_id
+    LEFT JOIN LATERAL (
+        SELECT cp.id FROM disclosure.current_parse cp JOIN disclosure.filing pf ON pf.id = cp.filing_id
+        WHERE pf.unit_id = f.unit_id AND pf.kind = f.kind AND pf.fiscal_year = f.fiscal_year - 1
+          AND pf.status = 'present' AND cp.status = 'ok'
+        ORDER BY cp.parsed_at DESC LIMIT 1) prev ON true
+    WHERE pr.id = ANY(:ids)"""
+
+
+def _cells(conn: Connection, run_ids: list[int]) -> dict[int, dict]:
+    cells: dict[int, dict] = defaultdict(dict)
+    for run_id, table, row, col, value in conn.execute(text(
+            "SELECT parse_run_id, table_code, row_key, col, value FROM disclosure.cell "
+            "WHERE parse_run_id = ANY(:ids)"), {"ids": run_ids}):
+        cells[run_id][(table, row, col)] = value
+    return cells
+
+
 def validate_pending(conn: Connection) -> dict[str, int]:
+    """Validate every parse not validated yet, and again every parse whose unit's previous year
+    has a newer parse than its validation (the cross-year rules may now be evaluated)."""
+    conn.execute(text(INVALIDATE_NEXT_YEARS))
     ids = [r[0] for r in conn.execute(text(
         "SELECT id FROM disclosure.parse_run WHERE status = 'ok' AND validated_at IS NULL ORDER BY id"))]
     counts: dict[str, int] = defaultdict(int)
     for start in range(0, len(ids), BATCH):
         batch = ids[start:start + BATCH]
-        cells: dict[int, dict] = defaultdict(dict)
-        for run_id, table, row, col, value in conn.execute(text(
-                "SELECT parse_run_id, table_code, row_key, col, value FROM disclosure.cell "
-                "WHERE parse_run_id = ANY(:ids)"), {"ids": batch}):
-            cells[run_id][(table, row, col)] = value
-        tables = dict(conn.execute(text("SELECT id, tables FROM disclosure.parse_run WHERE id = ANY(:ids)"),
-                                   {"ids": batch}).all())
+        cells = _cells(conn, batch)
+        previous = {r.id: (r.fiscal_year, r.previous_id) for r in conn.execute(text(PREVIOUS_YEAR), {"ids": batch})}
+        previous_cells = _cells(conn, [p for _y, p in previous.values() if p is not None])
+        tables, kinds = {}, {}
+        for run_id, parsed_tables, kind in conn.execute(text(
+                "SELECT id, tables, kind FROM disclosure.parse_run WHERE id = ANY(:ids)"), {"ids": batch}):
+            tables[run_id], kinds[run_id] = parsed_tables, kind
         claims: dict[int, list[dict]] = defaultdict(list)
         for row in conn.execute(text("""
                 SELECT parse_run_id, seq, claim_kind AS kind, restates, share_of, value::text AS value, sentence, page
@@ -61,7 +96,11 @@ def validate_pending(conn: Connection) -> dict[str, int]:
             pages = {code: t["pages"] for code, t in tables[run_id].items()}
             outcomes = (validate(cells[run_id], statuses, pages)
                         + validate_claims(claims[run_id], cells[run_id], statuses, pages, evaluations[run_id])
-                        + validate_evaluations(evaluations[run_id]))
+                        + validate_evaluations(evaluations[run_id])
+                        + required_outcomes(kinds[run_id], statuses, cells[run_id], pages))
+            year, previous_id = previous.get(run_id, (None, None))
+            outcomes += cross_year_outcomes(cells[run_id], previous_cells[previous_id] if previous_id else None,
+                                            (year or 0) - 1, claims[run_id])
             for o in outcomes:
                 counts[o.status] += 1
                 if o.status != "passed":
@@ -70,6 +109,7 @@ def validate_pending(conn: Connection) -> dict[str, int]:
                                  "difference": o.difference, "tolerance": o.tolerance,
                                  "evidence": json.dumps({"cells": o.cells, "pages": o.pages, "reason": o.reason},
                                                         ensure_ascii=False)})
+        conn.execute(text("DELETE FROM disclosure.finding WHERE parse_run_id = ANY(:ids)"), {"ids": batch})
         if rows:
             conn.execute(text("""
                 INSERT INTO disclosure.finding (parse_run_id, rule_id, subject, family, status, severity, expected,

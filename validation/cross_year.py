@@ -1,0 +1,59 @@
+"""Across years for the same unit (only a longitudinal archive can check these). Pure.
+
+- 01[29].1 of year Y = 01[60].2 of year Y−1; 04[28].1 (Y) = 04[60].2 (Y−1);
+- the narrative's year-on-year changes = the difference of the two filings' figures.
+Without last year's filing every one of them is "not evaluated", with the reason.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from validation.engine import HALF_CENT, CellMap, Outcome, TableKeys, _sum, parse_formula
+
+CROSS_YEAR = "cross_year"
+CHAINS = (
+    ("xyear.opening_01", "01[29].1", "01[60].2", "年初结转和结余 equals last year's 年末结转和结余"),
+    ("xyear.opening_04", "04[28].1", "04[60].2", "年初财政拨款结转和结余 equals last year's 年末财政拨款结转和结余"),
+)
+
+
+def _value(expression: str, cells: CellMap, printed: dict[str, str], prefix: str = "") -> tuple[Decimal, int]:
+    local: dict[str, str] = {}
+    total, n = _sum(parse_formula(f"{expression} = {expression}").lhs, None, cells, TableKeys(cells), local)
+    printed.update({prefix + k: v for k, v in local.items()})
+    return total, n
+
+
+def cross_year_outcomes(cells: CellMap, previous: CellMap | None, previous_year: int,
+                        claims: list[dict]) -> list[Outcome]:
+    out: list[Outcome] = []
+    missing = f"no {previous_year} filing of this unit in the archive"
+    for rule_id, now_ref, before_ref, _title in CHAINS:
+        if previous is None:
+            out.append(Outcome(rule_id, CROSS_YEAR, "", "not_evaluated", reason=missing))
+            continue
+        printed: dict[str, str] = {}
+        now, _ = _value(now_ref, cells, printed)
+        before, _ = _value(before_ref, previous, printed, prefix=f"{previous_year}:")
+        diff = now - before
+        status = "passed" if diff == 0 else ("rounding" if abs(diff) <= 2 * HALF_CENT else "failed")
+        out.append(Outcome(rule_id, CROSS_YEAR, "", status, before, now, diff, 2 * HALF_CENT, printed))
+    for claim in claims:
+        if claim["kind"] != "change":
+            continue
+        subject = str(claim["seq"])
+        sentence = f"“{claim['sentence']}”"
+        if previous is None:
+            out.append(Outcome("narrative.change", "narrative", subject, "not_evaluated",
+                               actual=Decimal(claim["value"]), reason=f"{missing}; {sentence}"))
+            continue
+        printed = {}
+        now, n = _value(claim["restates"], cells, printed)
+        before, _ = _value(claim["restates"], previous, printed, prefix=f"{previous_year}:")
+        expected, actual = now - before, Decimal(claim["value"])
+        tolerance = (2 * n + 1) * HALF_CENT
+        diff = actual - expected
+        status = "passed" if diff == 0 else ("rounding" if abs(diff) <= tolerance else "failed")
+        out.append(Outcome("narrative.change", "narrative", subject, status, expected, actual, diff, tolerance,
+                           printed, [claim["page"]] if claim.get("page") else [], sentence))
+    return out
