@@ -13,7 +13,8 @@ def _tables(url):
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'disclosure'"))}
 
 
-VIEWS = {"completeness", "cell_series", "jurisdiction_totals", "open_findings", "finding_status"}
+VIEWS = {"completeness", "cell_series", "jurisdiction_totals", "open_findings", "finding_status",
+         "identification_findings"}
 
 
 def _views(url):

@@ -52,6 +52,20 @@ def test_first_run_archives_parses_loads_and_validates(ctx):
     assert out["summary"]["cells"] == _scalar(ctx, "SELECT count(*) FROM disclosure.cell") > 300
 
 
+def test_unidentified_filings_are_kept_and_reported(ctx, replica):
+    index = replica.routes["/xinzhou/yjsgk/list.html"]
+    index.body = index.body.replace(b"</ul>", "<li><a href=\"/xinzhou/yjsgk/x.html\">忻州市某某中心决算公开</a></li></ul>"
+                                    .encode())
+    replica.routes["/xinzhou/yjsgk/x.html"] = replica.routes["/xinzhou/yjsgk/2024/0820/c1.html"].__class__(
+        "<html><body><h2>忻州市某某中心决算公开</h2></body></html>".encode(), "text/html; charset=utf-8")
+    out = pipeline.run_once(ctx)
+    row = _one(ctx, "SELECT title, detail_url, problem FROM disclosure.identification_findings")
+    assert row.title == "忻州市某某中心决算公开" and row.detail_url.endswith("/xinzhou/yjsgk/x.html")
+    assert row.problem == ("the title names no registered unit; no fiscal year can be told from the title; "
+                           "no kind (决算/预算/绩效) can be told from the title")
+    assert out["alerts"]["by_kind"]["unidentified_filing"] == 1
+
+
 def test_second_night_downloads_and_parses_nothing(ctx, replica):
     pipeline.run_once(ctx)
     served_before = len(replica.requests)

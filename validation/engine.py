@@ -88,16 +88,24 @@ class TableKeys:
         self.by_table: dict[str, set[str]] = {}
         for table, row, _col in cells:
             self.by_table.setdefault(table, set()).add(row)
+        # Children of every code, computed once: hierarchy rules ask for them per column.
+        self._children: dict[str, dict[str, list[str]]] = {}
+        for table, keys in self.by_table.items():
+            kids: dict[str, list[str]] = {}
+            for k in sorted(keys):
+                if k.isdigit() and len(k) in (5, 7):
+                    kids.setdefault(k[:-2], []).append(k)
+            self._children[table] = kids
 
     def keys(self, table: str) -> set[str]:
         return self.by_table.get(table, set())
 
     def children(self, table: str, parent: str) -> list[str]:
-        return sorted(k for k in self.keys(table) if k.isdigit() and len(k) == len(parent) + 2
-                      and k.startswith(parent))
+        return self._children.get(table, {}).get(parent, [])
 
     def parents(self, table: str) -> list[str]:
-        return sorted(k for k in self.keys(table) if k.isdigit() and len(k) in (3, 5) and self.children(table, k))
+        """Printed 类/款 codes that have printed children."""
+        return sorted(p for p in self._children.get(table, {}) if p in self.keys(table))
 
 
 def _row_keys(term: Term, subject: str | None, keys: TableKeys) -> list[str]:

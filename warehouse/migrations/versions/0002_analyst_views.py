@@ -215,6 +215,20 @@ LEFT JOIN disclosure.unit u ON u.id = f.unit_id
 LEFT JOIN disclosure.jurisdiction j ON j.id = u.jurisdiction_id;
 COMMENT ON VIEW disclosure.open_findings IS 'Failed identities on the current version of every filing, by unit and year.';
 
+CREATE VIEW disclosure.identification_findings AS
+SELECT f.id AS filing_id, s.key AS site, j.code AS jurisdiction, f.title, f.detail_url, f.fiscal_year, f.kind,
+       concat_ws('; ',
+           CASE WHEN f.unit_id IS NULL THEN 'the title names no registered unit' END,
+           CASE WHEN f.fiscal_year IS NULL THEN 'no fiscal year can be told from the title' END,
+           CASE WHEN f.kind IS NULL THEN 'no kind (决算/预算/绩效) can be told from the title' END) AS problem,
+       f.first_seen_at
+FROM disclosure.filing f
+JOIN disclosure.site s ON s.id = f.site_id
+JOIN disclosure.jurisdiction j ON j.id = s.jurisdiction_id
+WHERE f.unit_id IS NULL OR f.fiscal_year IS NULL OR f.kind IS NULL;
+COMMENT ON VIEW disclosure.identification_findings IS
+    'Failed identification: filings kept but not matched to a registered unit, year or kind (never guessed).';
+
 CREATE VIEW disclosure.finding_status AS
 SELECT DISTINCT ON (af.filing_id, af.source_url, fd.rule_id, fd.subject)
        af.filing_id, af.source_url, fd.rule_id, fd.subject, fd.family, fd.severity,
@@ -235,7 +249,7 @@ COMMENT ON VIEW disclosure.finding_status IS
 """
 
 DOWNGRADE = """
-DROP VIEW IF EXISTS disclosure.finding_status, disclosure.open_findings, disclosure.jurisdiction_totals, disclosure.cell_series,
+DROP VIEW IF EXISTS disclosure.identification_findings, disclosure.finding_status, disclosure.open_findings, disclosure.jurisdiction_totals, disclosure.cell_series,
     disclosure.completeness;
 DROP FUNCTION disclosure.refresh_expected_filings();
 DROP TABLE disclosure.expected_filing;
