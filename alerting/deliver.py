@@ -1,16 +1,66 @@
-"""Deliver new alerts. Every alert is already in the store; channels are where people see them.
+"""Deliver alerts through Apprise: email, generic webhooks, DingTalk, WeCom and the many other
+services its URLs name. Every alert is in the store already; delivery only marks it sent, so
+an alert whose delivery failed is tried again on the next run, never lost.
 
-Only the log channel exists so far (see the README's status table): external channels
-(email, webhook, DingTalk/WeCom through Apprise) are the next step of issue 8.
+Channels are Apprise URLs, e.g.
+  mailtos://user:pass@smtp.example.org?to=desk@example.org
+  json://hooks.example.org/disclosure        (generic JSON webhook)
+  dingtalk://{token}/                        wecombot://{botkey}
+from DISCLOSURE_ALERT_URLS (space or comma separated) or the Airflow connection
+`disclosure_alerts` (extra: {"urls": [...]}).
 """
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from dataclasses import dataclass
 
 log = logging.getLogger("disclosure.alerts")
+MAX_LINES_PER_KIND = 20
+TITLES = {
+    "failed_identity": "Failed identities", "missing_filing": "Missing filings", "late_filing": "Late filings",
+    "unidentified_filing": "Filings not identified", "withdrawn_filing": "Withdrawn filings",
+    "revised_filing": "Revised filings", "resolved_identity": "Resolved", "site_failed": "Sites failing",
+    "site_down": "Sites down", "parse_failed": "Files that failed to parse", "digest": "Daily digest",
+}
 
 
-def deliver(alerts: list[dict]) -> str:
+@dataclass
+class Delivery:
+    ok: bool
+    channel: str
+    error: str = ""
+
+
+def compose(alerts: list[dict]) -> tuple[str, str]:
+    """One message for a batch: grouped by kind, the first lines of each kind, counts for the rest."""
+    by_kind: dict[str, list[str]] = defaultdict(list)
     for alert in alerts:
-        log.warning("ALERT %s: %s", alert["kind"], alert["subject"])
-    return "log"
+        by_kind[alert["kind"]].append(alert["subject"])
+    parts = []
+    for kind, subjects in by_kind.items():
+        parts.append(f"## {TITLES.get(kind, kind)} ({len(subjects)})")
+        parts += [f"- {s}" for s in subjects[:MAX_LINES_PER_KIND]]
+        if len(subjects) > MAX_LINES_PER_KIND:
+            parts.append(f"- … and {len(subjects) - MAX_LINES_PER_KIND} more (see the store's alert table)")
+    title = f"disclosure-watch: {len(alerts)} new alert{'s' if len(alerts) != 1 else ''}"
+    return title, "\n".join(parts)
+
+
+def deliver(alerts: list[dict], urls: list[str]) -> Delivery:
+    if not alerts:
+        return Delivery(True, "none")
+    title, body = compose(alerts)
+    for alert in alerts:
+        log.warning("ALERT %s: %s", alert["kind"], alert["subject"].splitlines()[0])
+    if not urls:
+        return Delivery(True, "log")
+    import apprise
+
+    notifier = apprise.Apprise()
+    bad = [u.split("://", 1)[0] for u in urls if not notifier.add(u)]
+    if bad:
+        return Delivery(False, "apprise", f"invalid alert URL(s) of scheme {bad}")
+    result = notifier.notify(title=title, body=body)
+    schemes = ",".join(sorted({u.split("://", 1)[0] for u in urls}))
+    return Delivery(bool(result), schemes, "" if result else "a channel refused the notification")

@@ -34,6 +34,37 @@ SOURCES: dict[str, str] = {
         FROM disclosure.archived_file af JOIN disclosure.filing f ON f.id = af.filing_id
         WHERE EXISTS (SELECT 1 FROM disclosure.archived_file older WHERE older.filing_id = af.filing_id
                       AND older.source_url = af.source_url AND older.fetched_at < af.fetched_at)""",
+    "missing_filing": """
+        SELECT 'missing:' || c.unit_id || ':' || c.fiscal_year || ':' || c.kind,
+               c.unit_name || ' ' || c.fiscal_year || ' ' || c.kind || ' — missing (due ' || c.due_on || ')',
+               jsonb_build_object('jurisdiction', c.jurisdiction, 'unit', c.unit_code, 'year', c.fiscal_year,
+                                  'kind', c.kind, 'due_on', c.due_on)
+        FROM disclosure.completeness c WHERE c.status = 'missing'""",
+    "late_filing": """
+        SELECT 'late:' || c.unit_id || ':' || c.fiscal_year || ':' || c.kind,
+               c.unit_name || ' ' || c.fiscal_year || ' ' || c.kind || ' — published ' || c.published_on
+                   || ', due ' || c.due_on,
+               jsonb_build_object('jurisdiction', c.jurisdiction, 'unit', c.unit_code, 'year', c.fiscal_year,
+                                  'kind', c.kind, 'due_on', c.due_on, 'published_on', c.published_on)
+        FROM disclosure.completeness c WHERE c.status = 'late'""",
+    "resolved_identity": """
+        SELECT 'resolved:' || fs.filing_id || ':' || fs.source_url || ':' || fs.rule_id || ':' || fs.subject,
+               f.title || ' — ' || fs.rule_id || ' resolved by a corrected file',
+               jsonb_build_object('filing_id', fs.filing_id, 'rule_id', fs.rule_id, 'subject', fs.subject)
+        FROM disclosure.finding_status fs JOIN disclosure.filing f ON f.id = fs.filing_id
+        WHERE fs.status = 'resolved'""",
+    "site_down": """
+        WITH last_ok AS (
+            SELECT site_id, max(started_at) AS at FROM disclosure.crawl_run WHERE status = 'ok' GROUP BY site_id),
+        streak AS (  -- failed runs since the last good one; the first of them names the streak
+            SELECT cr.site_id, min(cr.id) AS first_id, count(*) AS nights
+            FROM disclosure.crawl_run cr LEFT JOIN last_ok ON last_ok.site_id = cr.site_id
+            WHERE cr.status = 'failed' AND (last_ok.at IS NULL OR cr.started_at > last_ok.at)
+            GROUP BY cr.site_id)
+        SELECT 'site_down:' || s.key || ':' || st.first_id, s.key || ': failed ' || st.nights || ' nights running',
+               jsonb_build_object('site', s.key, 'nights', st.nights)
+        FROM streak st JOIN disclosure.site s ON s.id = st.site_id
+        WHERE st.nights >= :nights""",
     "site_failed": """
         SELECT 'site_failed:' || cr.id, s.key || ': ' || coalesce(cr.error, 'crawl failed'),
                jsonb_build_object('site', s.key, 'crawl_run_id', cr.id, 'error', cr.error, 'stats', cr.stats)
@@ -41,17 +72,24 @@ SOURCES: dict[str, str] = {
 }
 
 
-def raise_alerts(conn: Connection) -> list[dict]:
-    """Insert the alerts not raised before; return the new ones (to be delivered)."""
+def raise_alerts(conn: Connection, site_down_nights: int = 3) -> list[dict]:
+    """Insert the alerts not raised before; return the new ones."""
     new: list[dict] = []
     for kind, select in SOURCES.items():
+        params = {"kind": kind, "nights": site_down_nights} if ":nights" in select else {"kind": kind}
         rows = conn.execute(text(f"""
             INSERT INTO disclosure.alert (dedupe_key, kind, subject, payload)
             SELECT key, :kind, subject, payload FROM ({select}) AS src(key, subject, payload)
             ON CONFLICT (dedupe_key) DO NOTHING
-            RETURNING id, kind, subject, payload"""), {"kind": kind}).mappings().all()
+            RETURNING id, kind, subject, payload"""), params).mappings().all()
         new.extend(dict(r) for r in rows)
     return new
+
+
+def unsent_alerts(conn: Connection) -> list[dict]:
+    """Alerts not delivered yet: the new ones and any a failed delivery left behind."""
+    return [dict(r) for r in conn.execute(text(
+        "SELECT id, kind, subject, payload FROM disclosure.alert WHERE sent_at IS NULL ORDER BY id")).mappings()]
 
 
 def mark_sent(conn: Connection, alert_ids: list[int], channel: str) -> None:

@@ -68,9 +68,18 @@ def disclosure_nightly():
 
     @task(trigger_rule="all_done")
     def alert() -> dict:
+        """Raise new alerts and deliver them (Apprise URLs from the `disclosure_alerts` connection's
+        extra {"urls": [...]}, else DISCLOSURE_ALERT_URLS)."""
         from disclosure import pipeline
 
-        return pipeline.alert(pipeline.context())
+        urls = None
+        try:
+            from airflow.sdk import BaseHook
+
+            urls = BaseHook.get_connection("disclosure_alerts").extra_dejson.get("urls")
+        except Exception:  # no such connection: the settings' URLs apply
+            pass
+        return pipeline.alert(pipeline.context(), urls)
 
     @task(trigger_rule="all_done")
     def summary() -> dict:

@@ -39,7 +39,8 @@ def load_dag(dag_file: str, dag_id: str):
     raise LookupError(f"{path}: no DAG {dag_id!r}")
 
 
-def run_dag_test(settings: Settings, dag_file: str = "disclosure_nightly.py", dag_id: str = "disclosure_nightly"):
+def run_dag_test(settings: Settings, dag_file: str = "disclosure_nightly.py", dag_id: str = "disclosure_nightly",
+                 conf: dict | None = None):
     """Migrate Airflow's metadata DB, ensure the pool, run one DagRun in-process; return it."""
     configure_airflow_env(settings)
     from airflow.utils import db as airflow_db
@@ -50,7 +51,7 @@ def run_dag_test(settings: Settings, dag_file: str = "disclosure_nightly.py", da
     Pool.create_or_update_pool("disclosure_crawl", slots=4, description="polite parallel crawls",
                                include_deferred=False)
     dag = load_dag(dag_file, dag_id)
-    return dag.test()
+    return dag.test(run_conf=conf)
 
 
 def task_results(dag_run) -> dict:

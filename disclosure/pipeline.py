@@ -139,20 +139,47 @@ def validate(ctx: Context) -> dict:
         return validate_pending(conn)
 
 
-def alert(ctx: Context) -> dict:
+def alert(ctx: Context, urls: list[str] | None = None, digest: bool = True) -> dict:
+    """Raise what is new as alerts (each once), add today's digest, deliver everything unsent.
+    A failed delivery leaves the alerts unsent for the next run."""
     from alerting.deliver import deliver
-    from alerting.raise_alerts import mark_sent, raise_alerts
+    from alerting.digest import raise_digest
+    from alerting.raise_alerts import mark_sent, raise_alerts, unsent_alerts
 
+    urls = ctx.settings.alert_urls if urls is None else urls
     with ctx.engine.begin() as conn:
-        new = raise_alerts(conn)
-    if new:
-        channel = deliver(new)
-        with ctx.engine.begin() as conn:
-            mark_sent(conn, [a["id"] for a in new], channel)
-    by_kind: dict[str, int] = {}
+        new = raise_alerts(conn, ctx.settings.site_down_nights)
+        if digest:
+            raise_digest(conn)
+        pending = unsent_alerts(conn)
+    result = {"new_alerts": len(new), "by_kind": {}, "delivered": 0, "channel": None, "error": ""}
     for a in new:
-        by_kind[a["kind"]] = by_kind.get(a["kind"], 0) + 1
-    return {"new_alerts": len(new), "by_kind": by_kind}
+        result["by_kind"][a["kind"]] = result["by_kind"].get(a["kind"], 0) + 1
+    for batch in ([a for a in pending if a["kind"] != "digest"], [a for a in pending if a["kind"] == "digest"]):
+        delivery = deliver(batch, urls)
+        if batch and delivery.ok:
+            with ctx.engine.begin() as conn:
+                mark_sent(conn, [a["id"] for a in batch], delivery.channel)
+            result["delivered"] += len(batch)
+        result["channel"] = result["channel"] or (delivery.channel if batch else None)
+        if not delivery.ok:
+            result["error"] = delivery.error
+            log.error("alert delivery failed (%s); %d alerts stay queued", delivery.error, len(batch))
+    return result
+
+
+def completeness_summary(ctx: Context, from_year: int, to_year: int) -> dict:
+    """Expected filings by status for a range of years (the backfill's result)."""
+    from sqlalchemy import text
+
+    with ctx.engine.connect() as conn:
+        rows = conn.execute(text("""
+            SELECT fiscal_year, status, count(*) FROM disclosure.completeness
+            WHERE fiscal_year BETWEEN :a AND :b GROUP BY 1, 2 ORDER BY 1, 2"""), {"a": from_year, "b": to_year})
+        out: dict = {}
+        for year, status, n in rows:
+            out.setdefault(str(year), {})[status] = n
+    return out
 
 
 def report(ctx: Context) -> dict:

@@ -5,6 +5,7 @@ No DATABASE_URL means the embedded Postgres under var/ (see warehouse.embedded).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,8 @@ class Settings:
     user_agent: str
     replica_base: str | None = None  # base URL substituted for {replica} in registry start URLs
     crawl_throttle: float = 1.0  # AutoThrottle start delay (s); the replica tests use 0
+    alert_urls: tuple[str, ...] = ()  # Apprise URLs (alerting.deliver)
+    site_down_nights: int = 3  # a site failing this many runs in a row raises site_down
 
     @property
     def embedded_pg_dir(self) -> Path:
@@ -42,4 +45,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ),
         replica_base=env.get("DISCLOSURE_REPLICA_BASE") or None,
         crawl_throttle=float(env.get("DISCLOSURE_CRAWL_THROTTLE", "1.0")),
+        alert_urls=tuple(u for u in re.split(r"[\s,]+", env.get("DISCLOSURE_ALERT_URLS", "")) if u),
+        site_down_nights=int(env.get("DISCLOSURE_SITE_DOWN_NIGHTS", "3")),
     )

@@ -85,7 +85,8 @@ def test_html_served_for_a_pdf_fails_the_site_loudly_and_alerts(ctx, replica):
     assert [c["status"] for c in out["crawl"]] == ["failed", "failed"]
     assert "HTML page served where a file was linked" in out["crawl"][0]["problems"][0]
     assert _scalar(ctx, "SELECT count(*) FROM disclosure.archived_file") == 0
-    assert out["alerts"]["by_kind"] == {"site_failed": 2}
+    assert out["alerts"]["by_kind"]["site_failed"] == 2
+    assert "failed_identity" not in out["alerts"]["by_kind"]  # nothing was parsed
     # Filings were still seen and kept; the next good night picks the files up.
     replica.behaviour.html_instead_of_pdf = False
     out = pipeline.run_once(ctx)

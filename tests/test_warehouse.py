@@ -168,8 +168,10 @@ def test_a_corrected_file_resolves_its_open_finding(env_settings, replica):
     assert planted <= open_rules
 
     replica.routes[path].body = good  # the unit publishes a corrected edition in place
-    pipeline.run_once(ctx)
+    corrected = pipeline.run_once(ctx)
     assert set(_rows(ctx, tables_sql)) == {(rule, "resolved") for rule in planted}
+    assert corrected["alerts"]["by_kind"]["resolved_identity"] == 2  # announced once…
+    assert "resolved_identity" not in pipeline.run_once(ctx)["alerts"]["by_kind"]  # …and only once
     # The filing's own real failures (its self-evaluations) stay open: the correction did not touch them.
     assert {r.status for r in _rows(ctx, "SELECT status FROM disclosure.finding_status WHERE family = 'performance'")} \
         == {"open"}

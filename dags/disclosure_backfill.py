@@ -1,0 +1,73 @@
+"""
+### Backfill historical years
+
+Triggered by hand with `from_year`, `to_year` and optionally `sites`: crawls those sites
+(every list page, so older filings are found too), re-parses archived files the current
+parser has not parsed (or all of them with `reparse_all`), validates, and returns the
+completeness of the range. Wiring only: each task calls `disclosure.pipeline`.
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Param, dag, task
+
+DEFAULT_ARGS = {
+    "owner": "disclosure",
+    "retries": int(os.environ.get("DISCLOSURE_TASK_RETRIES", "2")),
+    "retry_delay": timedelta(seconds=int(os.environ.get("DISCLOSURE_RETRY_DELAY_SECONDS", "300"))),
+    "retry_exponential_backoff": True,
+}
+
+
+@dag(
+    dag_id="disclosure_backfill",
+    schedule=None,  # run by hand for a range of years
+    start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Shanghai"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["disclosure", "backfill"],
+    doc_md=__doc__,
+    params={
+        "from_year": Param(2015, type="integer", minimum=2008),
+        "to_year": Param(2025, type="integer", minimum=2008),
+        "sites": Param([], type="array", description="Site keys; empty means every registered site."),
+        "reparse_all": Param(False, type="boolean"),
+    },
+)
+def disclosure_backfill():
+    @task
+    def prepare(params=None) -> list[str]:
+        from disclosure import pipeline
+
+        ctx = pipeline.context()
+        pipeline.prepare(ctx)
+        return list(params["sites"]) or [site.key for site in ctx.registry.sites]
+
+    @task(pool="disclosure_crawl")
+    def crawl_site(site_key: str) -> dict:
+        from disclosure import pipeline
+
+        return pipeline.crawl(pipeline.context(), [site_key])[0]
+
+    @task(trigger_rule="all_done")
+    def parse_and_validate(params=None) -> dict:
+        from disclosure import pipeline
+
+        ctx = pipeline.context()
+        parsed = pipeline.parse_and_load(ctx, force=bool(params["reparse_all"]))
+        return {"parse": parsed, "validate": pipeline.validate(ctx)}
+
+    @task(trigger_rule="all_done")
+    def completeness(params=None) -> dict:
+        from disclosure import pipeline
+
+        return pipeline.completeness_summary(pipeline.context(), params["from_year"], params["to_year"])
+
+    crawl_site.expand(site_key=prepare()) >> parse_and_validate() >> completeness()
+
+
+backfill = disclosure_backfill()
