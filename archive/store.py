@@ -1,4 +1,10 @@
-"""Content-addressed archive: files stored by sha256, written atomically, never overwritten."""
+"""Content-addressed archive: files stored by sha256, written once, never overwritten.
+
+The location is a local folder (default) or any fsspec URL, e.g. `s3://bucket/prefix` for an
+S3-compatible bucket (MinIO in docker-compose) shared by workers on several hosts; endpoint
+and keys come from the environment (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, …). Downloaded
+names never become paths: the key is the hash.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -6,16 +12,39 @@ import os
 import tempfile
 from pathlib import Path
 
+Location = str | Path
+
 
 def storage_key(sha256: str) -> str:
     return f"sha256/{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
 
-def store_bytes(archive_dir: Path, data: bytes) -> tuple[str, str]:
-    """Write `data` once under its hash; return (sha256, storage key). Names never become paths."""
+def _remote(location: Location) -> bool:
+    return "://" in str(location) and not str(location).startswith("file://")
+
+
+def _fs_and_root(location: Location):
+    import fsspec
+
+    options = {}
+    if str(location).startswith("s3://") and os.environ.get("AWS_ENDPOINT_URL"):
+        # Explicit, so that fsspec's cached client is per endpoint (MinIO, another bucket host).
+        options["endpoint_url"] = os.environ["AWS_ENDPOINT_URL"]
+    fs, root = fsspec.core.url_to_fs(str(location), **options)
+    return fs, root.rstrip("/")
+
+
+def store_bytes(location: Location, data: bytes) -> tuple[str, str]:
+    """Write `data` once under its hash; return (sha256, storage key)."""
     digest = hashlib.sha256(data).hexdigest()
     key = storage_key(digest)
-    target = Path(archive_dir) / key
+    if _remote(location):
+        fs, root = _fs_and_root(location)
+        path = f"{root}/{key}"
+        if not fs.exists(path):
+            fs.pipe_file(path, data)  # an object store makes the object visible only once complete
+        return digest, key
+    target = Path(str(location).removeprefix("file://")) / key
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
@@ -31,5 +60,8 @@ def store_bytes(archive_dir: Path, data: bytes) -> tuple[str, str]:
     return digest, key
 
 
-def read_bytes(archive_dir: Path, key: str) -> bytes:
-    return (Path(archive_dir) / key).read_bytes()
+def read_bytes(location: Location, key: str) -> bytes:
+    if _remote(location):
+        fs, root = _fs_and_root(location)
+        return fs.cat_file(f"{root}/{key}")
+    return (Path(str(location).removeprefix("file://")) / key).read_bytes()

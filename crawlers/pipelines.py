@@ -26,15 +26,15 @@ def check_file(body: bytes, headers: dict[str, str]) -> tuple[str, str | None]:
 
 
 class ManifestPipeline:
-    def __init__(self, manifest: str, archive_dir: str):
+    def __init__(self, manifest: str, archive: str):
         self.manifest_path = Path(manifest)
-        self.archive_dir = Path(archive_dir)
+        self.archive = archive
         self.fh = None
 
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
-        return cls(s.get("DISCLOSURE_MANIFEST"), s.get("DISCLOSURE_ARCHIVE_DIR"))
+        return cls(s.get("DISCLOSURE_MANIFEST"), s.get("DISCLOSURE_ARCHIVE"))
 
     def open_spider(self, spider=None):
         self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,7 +54,7 @@ class ManifestPipeline:
                 item = {"type": "error", "url": item["source_url"], "detail_url": item["detail_url"],
                         "reason": problem, "status": item["status"]}
             else:
-                item["sha256"], item["storage_key"] = store_bytes(self.archive_dir, body)
+                item["sha256"], item["storage_key"] = store_bytes(self.archive, body)
         self.fh.write(json.dumps(item, ensure_ascii=False) + "\n")
         self.fh.flush()
         return item

@@ -36,7 +36,7 @@ def scrapy_settings(args) -> dict:
         "LOG_LEVEL": "WARNING",
         "ITEM_PIPELINES": {"crawlers.pipelines.ManifestPipeline": 100},
         "DISCLOSURE_MANIFEST": str(args.manifest),
-        "DISCLOSURE_ARCHIVE_DIR": str(args.archive_dir),
+        "DISCLOSURE_ARCHIVE": str(args.archive),
     }
 
 
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config", default="{}")
     p.add_argument("--known", type=Path)
     p.add_argument("--manifest", type=Path, required=True)
-    p.add_argument("--archive-dir", type=Path, required=True)
+    p.add_argument("--archive", required=True, help="archive folder or fsspec URL (s3://bucket/prefix)")
     p.add_argument("--user-agent", required=True)
     p.add_argument("--throttle-start-delay", type=float, default=1.0)
     p.add_argument("--download-delay", type=float, default=0.5)

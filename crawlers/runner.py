@@ -32,7 +32,7 @@ class CrawlLimits:
     wall_clock: float = 3600.0
 
 
-def crawl_site(site: Site, archive_dir: Path, user_agent: str, known: dict | None = None,
+def crawl_site(site: Site, archive: str | Path, user_agent: str, known: dict | None = None,
                limits: CrawlLimits = CrawlLimits()) -> CrawlOutcome:
     with tempfile.TemporaryDirectory(prefix=f"crawl-{site.key}-") as tmp:
         manifest = Path(tmp) / "manifest.jsonl"
@@ -40,7 +40,7 @@ def crawl_site(site: Site, archive_dir: Path, user_agent: str, known: dict | Non
         known_file.write_text(json.dumps(known or {}))
         cmd = [sys.executable, "-m", "crawlers.run", "--site-key", site.key, "--family", site.family,
                "--config", json.dumps(site.config), "--known", str(known_file),
-               "--manifest", str(manifest), "--archive-dir", str(archive_dir),
+               "--manifest", str(manifest), "--archive", str(archive),
                "--user-agent", user_agent,
                "--throttle-start-delay", str(limits.throttle_start_delay),
                "--download-delay", str(limits.download_delay),

@@ -274,7 +274,7 @@ def demo() -> None:
 
         summary = pipeline.report(pipeline.context(settings))
     _print_summary(summary)
-    console.print(f"DAG run {dag_run.run_id}: [bold]{dag_run.state}[/bold]; archive at {settings.archive_dir}")
+    console.print(f"DAG run {dag_run.run_id}: [bold]{dag_run.state}[/bold]; archive at {settings.archive}")
     if str(dag_run.state) != "success":
         raise typer.Exit(1)
 

@@ -64,7 +64,7 @@ def crawl(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits 
         with ctx.engine.connect() as conn:
             known = known_files(conn, site.key)
         try:
-            outcome = crawl_site(site, ctx.settings.archive_dir, ctx.settings.user_agent, known, limits)
+            outcome = crawl_site(site, ctx.settings.archive, ctx.settings.user_agent, known, limits)
         except Exception as exc:  # the crawler could not even start: still a recorded failure
             outcome = CrawlOutcome(site.key, returncode=-1, stderr=f"{exc.__class__.__name__}: {exc}")
         with ctx.engine.begin() as conn:
@@ -92,7 +92,7 @@ def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, 
         started = time.perf_counter()
         result, error = None, None
         try:
-            result = parse_bytes(read_bytes(ctx.settings.archive_dir, item.storage_key), item.source_url)
+            result = parse_bytes(read_bytes(ctx.settings.archive, item.storage_key), item.source_url)
         except ParseError as exc:
             error = exc
         except Exception as exc:  # a parser bug must not lose the file: record it as a failed parse

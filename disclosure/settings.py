@@ -17,6 +17,7 @@ class Settings:
     database_url: str | None
     var_dir: Path
     archive_dir: Path
+    archive: str  # where files are archived: archive_dir, or an fsspec URL such as s3://bucket/prefix
     registry_file: Path
     user_agent: str
     replica_base: str | None = None  # base URL substituted for {replica} in registry start URLs
@@ -32,10 +33,12 @@ class Settings:
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     var_dir = Path(env.get("DISCLOSURE_VAR_DIR", PROJECT_ROOT / "var")).resolve()
+    archive_dir = Path(env.get("DISCLOSURE_ARCHIVE_DIR", var_dir / "archive")).resolve()
     return Settings(
         database_url=env.get("DATABASE_URL") or None,
         var_dir=var_dir,
-        archive_dir=Path(env.get("DISCLOSURE_ARCHIVE_DIR", var_dir / "archive")).resolve(),
+        archive_dir=archive_dir,
+        archive=env.get("DISCLOSURE_ARCHIVE_URL") or str(archive_dir),
         registry_file=Path(
             env.get("DISCLOSURE_REGISTRY", PROJECT_ROOT / "registry" / "replica.yaml")
         ).resolve(),
