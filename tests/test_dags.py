@@ -43,6 +43,37 @@ def test_dag_files_do_no_heavy_work_at_import():
 
 
 @pytest.mark.slow
+def test_nightly_dag_twice_and_with_a_failing_site(env_settings, replica):
+    """Second run: no duplicate alerts. Then one site fails: it alerts, the other site still loads."""
+    from disclosure.airflow_local import run_dag_test
+
+    url = env_settings.database_url.replace("postgresql://", "postgresql+psycopg://")
+
+    def alerts():
+        with create_engine(url).connect() as c:
+            return dict(c.execute(text("SELECT kind, count(*) FROM disclosure.alert GROUP BY 1")).all())
+
+    assert str(run_dag_test(env_settings).state) == "success"
+    first = alerts()
+    assert first["failed_identity"] == 16 and first["late_filing"] == 1 and first["digest"] == 1
+    assert str(run_dag_test(env_settings).state) == "success"
+    assert alerts() == first
+    replica.behaviour.server_error_paths.add("/datong/czxx/index.html")
+    replica.routes["/xinzhou/files/swbgs2023js.pdf"].body += b"\n% corrected edition\n"
+    dag_run = run_dag_test(env_settings)
+    assert str(dag_run.state) == "success"  # one bad site never stops the night
+    third = alerts()
+    assert third["site_failed"] == 1 and third["revised_filing"] == 1
+    assert {k: v for k, v in third.items() if k not in ("site_failed", "revised_filing")} == first
+    with create_engine(url).connect() as c:
+        statuses = dict(c.execute(text("""SELECT DISTINCT ON (s.key) s.key, cr.status FROM disclosure.crawl_run cr
+            JOIN disclosure.site s ON s.id = cr.site_id ORDER BY s.key, cr.started_at DESC""")).all())
+        versions = c.execute(text("SELECT count(*) FROM disclosure.archived_file")).scalar()
+    assert statuses == {"replica-datong-trs": "failed", "replica-xinzhou-static": "ok"}
+    assert versions == 3  # the Xinzhou file's corrected edition loaded while Datong was down
+
+
+@pytest.mark.slow
 def test_nightly_dag_run_end_to_end(env_settings):
     from disclosure.airflow_local import run_dag_test
 
