@@ -109,12 +109,13 @@ def _flatten(pages: list[tuple[int, str]]) -> tuple[str, list[tuple[int, int]]]:
     return "".join(parts), offsets
 
 
-def _page_at(offsets: list[tuple[int, int]], position: int) -> int | None:
-    page = None
-    for start, number in offsets:
+def _mark_at(marks: list[tuple[int, object]], position: int):
+    """The value of the last mark (page start, section heading) at or before `position`."""
+    current = None
+    for start, value in marks:
         if start <= position:
-            page = number
-    return page
+            current = value
+    return current
 
 
 def _sentence(text: str, start: int, end: int) -> str:
@@ -133,14 +134,6 @@ def pattern_of(match: re.Match, section: str | None) -> ClaimPattern | None:
     return (scoped or generic or [None])[0]
 
 
-def _section_at(sections: list[tuple[int, str]], position: int) -> str | None:
-    current = None
-    for start, number in sections:
-        if start <= position:
-            current = number
-    return current
-
-
 def extract_claims(pages: list[tuple[int, str]]) -> list[Claim]:
     text, offsets = _flatten(pages)
     sections = [(m.start(), m.group(1)) for m in _SECTION.finditer(text)]
@@ -148,10 +141,10 @@ def extract_claims(pages: list[tuple[int, str]]) -> list[Claim]:
 
     def add(position: int, kind: str, restates: str, value: str, end: int, share_of: str | None = None) -> None:
         found.append((position, Claim(0, kind, restates, value, _sentence(text, position, end),
-                                      _page_at(offsets, position), share_of)))
+                                      _mark_at(offsets, position), share_of)))
 
     for m in _AMOUNT.finditer(text):
-        pattern = pattern_of(m, _section_at(sections, m.start()))
+        pattern = pattern_of(m, _mark_at(sections, m.start()))
         if pattern is None:
             continue
         amount, share = m.group(len(_LABELS) + 2), m.group(len(_LABELS) + 3)
@@ -162,7 +155,7 @@ def extract_claims(pages: list[tuple[int, str]]) -> list[Claim]:
         if share is not None and pattern.share_of:
             add(m.start(), "percent", pattern.restates, normalise_amount(share), m.end(), pattern.share_of)
     for m in CHANGE_RE.finditer(text):
-        pattern = pattern_of(m, _section_at(sections, m.start()))
+        pattern = pattern_of(m, _mark_at(sections, m.start()))
         if pattern is None:
             continue
         sign = "-" if m.group(len(_LABELS) + 2) == "减少" else ""

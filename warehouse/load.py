@@ -78,28 +78,25 @@ def load_parses(conn: Connection, items: list[LoadItem]) -> dict[int, int | None
         "ms": [i.duration_ms for i in items],
     }).all()
     run_ids = dict(rows)
+    loaded = [(run_ids[i.archived_file_id], i.result) for i in items
+              if i.result is not None and run_ids.get(i.archived_file_id)]
     raw = conn.connection.dbapi_connection  # psycopg 3 connection, same transaction
     with raw.cursor() as cur:
-        with cur.copy("COPY disclosure.cell (parse_run_id, table_code, row_key, col, value, row_label, page) "
-                      "FROM STDIN") as copy:
-            for item in items:
-                run_id = run_ids.get(item.archived_file_id)
-                if run_id is None or item.result is None:
-                    continue
-                for c in item.result.cells:
-                    copy.write_row((run_id, c.table, c.row, c.col, c.value, c.label, c.page))
-        with cur.copy("COPY disclosure.narrative_claim (parse_run_id, seq, claim_kind, restates, share_of, value, "
-                      "sentence, page) FROM STDIN") as copy:
-            for item in items:
-                run_id = run_ids.get(item.archived_file_id)
-                if run_id is None or item.result is None:
-                    continue
-                for c in item.result.claims:
-                    copy.write_row((run_id, c["seq"], c["kind"], c["restates"], c.get("share_of"), c["value"],
-                                    c["sentence"], c.get("page")))
-    _load_evaluations(conn, [(run_ids[i.archived_file_id], i.result) for i in items
-                             if i.result is not None and run_ids.get(i.archived_file_id)])
+        _copy(cur, "disclosure.cell (parse_run_id, table_code, row_key, col, value, row_label, page)",
+              ((run_id, c.table, c.row, c.col, c.value, c.label, c.page)
+               for run_id, result in loaded for c in result.cells))
+        _copy(cur, "disclosure.narrative_claim (parse_run_id, seq, claim_kind, restates, share_of, value, sentence, "
+                   "page)",
+              ((run_id, c["seq"], c["kind"], c["restates"], c.get("share_of"), c["value"], c["sentence"], c.get("page"))
+               for run_id, result in loaded for c in result.claims))
+    _load_evaluations(conn, loaded)
     return {i.archived_file_id: run_ids.get(i.archived_file_id) for i in items}
+
+
+def _copy(cur, target: str, rows) -> None:
+    with cur.copy(f"COPY {target} FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _load_evaluations(conn: Connection, runs: list[tuple[int, ParseResult]]) -> None:
