@@ -80,55 +80,40 @@ def load_parses(conn: Connection, items: list[LoadItem]) -> dict[int, int | None
     run_ids = dict(rows)
     loaded = [(run_ids[i.archived_file_id], i.result) for i in items
               if i.result is not None and run_ids.get(i.archived_file_id)]
-    raw = conn.connection.dbapi_connection  # psycopg 3 connection, same transaction
-    with raw.cursor() as cur:
-        _copy(cur, "disclosure.cell (parse_run_id, table_code, row_key, col, value, row_label, page)",
-              ((run_id, c.table, c.row, c.col, c.value, c.label, c.page)
-               for run_id, result in loaded for c in result.cells))
-        _copy(cur, "disclosure.narrative_claim (parse_run_id, seq, claim_kind, restates, share_of, value, sentence, "
-                   "page)",
-              ((run_id, c["seq"], c["kind"], c["restates"], c.get("share_of"), c["value"], c["sentence"], c.get("page"))
-               for run_id, result in loaded for c in result.claims))
-    _load_evaluations(conn, loaded)
+    copy_rows(conn, loaded)
     return {i.archived_file_id: run_ids.get(i.archived_file_id) for i in items}
-
-
-def _copy(cur, target: str, rows) -> None:
-    with cur.copy(f"COPY {target} FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _load_evaluations(conn: Connection, runs: list[tuple[int, ParseResult]]) -> None:
-    evaluations, indicators = [], []
-    for run_id, result in runs:
-        for ev in result.evaluations:
-            first = ev["budget_lines"][0] if ev["budget_lines"] else {}
-            evaluations.append({
-                "run": run_id, "seq": ev["seq"], "scope": ev["scope"], "title": ev["title"],
-                "name": ev["project_name"], "dept": ev["department"], "unit": ev["budget_unit"],
-                "full": first.get("full"), "executed": first.get("executed"), "balance": first.get("balance"),
-                "rate": first.get("rate"), "score": first.get("score"),
-                "lines": json.dumps(ev["budget_lines"], ensure_ascii=False), "total": ev["total_score"],
-                "grade": ev["grade"], "page": ev["page"]})
-            indicators += [{"run": run_id, "seq": ev["seq"], "line": ind["line"],
-                            "description": " / ".join(ind["texts"]), "weight": ind["weight"], "score": ind["score"]}
-                           for ind in ev["indicators"]]
-    if evaluations:
-        conn.execute(text("""
-            INSERT INTO disclosure.evaluation (parse_run_id, seq, scope, title, project_name, department, budget_unit,
-                budget_full, executed, balance, execution_rate, score_execution, budget_lines, total_score, grade, page)
-            VALUES (:run, :seq, :scope, :title, :name, :dept, :unit, CAST(:full AS numeric), CAST(:executed AS numeric),
-                CAST(:balance AS numeric), CAST(:rate AS numeric), CAST(:score AS numeric), CAST(:lines AS jsonb),
-                CAST(:total AS numeric), :grade, :page)"""), evaluations)
-    if indicators:
-        conn.execute(text("""
-            INSERT INTO disclosure.evaluation_indicator (parse_run_id, seq, line, description, weight, score)
-            VALUES (:run, :seq, :line, :description, CAST(:weight AS numeric), CAST(:score AS numeric))"""),
-            indicators)
 
 
 def load_parse(conn: Connection, archived_file_id: int, result: ParseResult | None,
                error: ParseError | None = None, duration_ms: int | None = None) -> int | None:
     """Load one parse (see load_parses); its run id, or None if this version was loaded already."""
     return load_parses(conn, [LoadItem(archived_file_id, result, error, duration_ms)])[archived_file_id]
+
+
+def row_sets(loaded: list[tuple[int, ParseResult]]):
+    """(COPY target, rows) of everything a parse holds: cells, claims, evaluations, indicators."""
+    yield ("disclosure.cell (parse_run_id, table_code, row_key, col, value, row_label, page)",
+           ((run_id, c.table, c.row, c.col, c.value, c.label, c.page)
+            for run_id, result in loaded for c in result.cells))
+    yield ("disclosure.narrative_claim (parse_run_id, seq, claim_kind, restates, share_of, value, sentence, page)",
+           ((run_id, c["seq"], c["kind"], c["restates"], c.get("share_of"), c["value"], c["sentence"], c.get("page"))
+            for run_id, result in loaded for c in result.claims))
+    yield ("disclosure.evaluation (parse_run_id, seq, scope, title, project_name, department, budget_unit, "
+           "budget_full, executed, balance, execution_rate, score_execution, budget_lines, total_score, grade, page)",
+           ((run_id, ev["seq"], ev["scope"], ev["title"], ev["project_name"], ev["department"], ev["budget_unit"],
+             *[(ev["budget_lines"][0] if ev["budget_lines"] else {}).get(k)
+               for k in ("full", "executed", "balance", "rate", "score")],
+             json.dumps(ev["budget_lines"], ensure_ascii=False), ev["total_score"], ev["grade"], ev["page"])
+            for run_id, result in loaded for ev in result.evaluations))
+    yield ("disclosure.evaluation_indicator (parse_run_id, seq, line, description, weight, score)",
+           ((run_id, ev["seq"], ind["line"], " / ".join(ind["texts"]), ind["weight"], ind["score"])
+            for run_id, result in loaded for ev in result.evaluations for ind in ev["indicators"]))
+
+
+def copy_rows(conn: Connection, loaded: list[tuple[int, ParseResult]]) -> None:
+    """COPY every row of the given parses, in the caller's transaction (psycopg 3 connection)."""
+    with conn.connection.dbapi_connection.cursor() as cur:
+        for target, rows in row_sets(loaded):
+            with cur.copy(f"COPY {target} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
