@@ -55,3 +55,13 @@ def test_unreadable_registry_file_is_a_clear_error(tmp_path: Path):
     bad.write_text("jurisdictions: [unclosed", encoding="utf-8")
     with pytest.raises(RegistryError, match="r.yaml: not valid YAML"):
         load_registry(bad)
+
+
+def test_the_shanxi_registry_of_real_sites_validates_and_says_it_is_unverified():
+    reg = load_registry(PROJECT_ROOT / "registry" / "shanxi.yaml")
+    assert {j.code for j in reg.jurisdictions if j.level == "county"} >= {"xinzhou-baode", "datong-yunzhou"}
+    assert reg.sites and not [s.key for s in reg.sites if s.verified]
+    # The units of the seeds resolve, whatever form of their name a title prints.
+    assert reg.resolve_unit("中共大同市云州区委员会办公室").code == "yz-qwbgs"
+    assert reg.resolve_unit("大同市人民政府办公室").code == "dt-zfbgs"
+    assert reg.resolve_unit("中共忻州市委办公室").code == "xz-swbgs"
