@@ -52,11 +52,3 @@ def run_dag_test(settings: Settings, dag_file: str = "disclosure_nightly.py", da
                                include_deferred=False)
     dag = load_dag(dag_file, dag_id)
     return dag.test(run_conf=conf)
-
-
-def task_results(dag_run) -> dict:
-    """XCom return values of a finished test run, by task id (mapped tasks as lists)."""
-    out: dict = {}
-    for ti in dag_run.get_task_instances():
-        out.setdefault(ti.task_id, []).append(ti.state)
-    return out

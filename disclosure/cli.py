@@ -131,19 +131,21 @@ def validate(
 
 @app.command()
 def rules(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Print the rule catalogue (id, family, formula, title)."""
-    from validation.catalogue import RULES
+    """Print the rule catalogue: every rule's id, family, formula and title in plain words."""
+    from validation.documentation import catalogue_rows
 
+    rows = catalogue_rows()
     if as_json:
-        _print_json([r.__dict__ for r in RULES])
+        _print_json(rows)
         return
     table = Table(title="Rule catalogue (tolerance: (n+1) × 0.005 万元 for n printed terms)")
     for col in ("id", "family", "formula", "title"):
         table.add_column(col)
-    for r in RULES:
-        condition = f" (only when {' or '.join(r.when)} is printed)" if r.when else ""
-        table.add_row(r.id, r.family, r.formula, r.title + condition)
+    for r in rows:
+        condition = f" (only when {' or '.join(r['when'])} is printed)" if r["when"] else ""
+        table.add_row(r["id"], r["family"], r["formula"], r["title"] + condition)
     Console().print(table)
+    console.print(f"{len(rows)} rules")
 
 
 @app.command()

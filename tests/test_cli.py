@@ -59,6 +59,10 @@ def test_rules_json_lists_the_catalogue():
             "formula": "01[31].1 = 01[62].2", "when": []} in rules
     conditional = next(r for r in rules if r["id"] == "10.running_costs_vs_06")
     assert conditional["when"] == ["10[5].1", "10[6].1"]
+    families = {r["family"] for r in rules}
+    assert families >= {"within_table", "hierarchy", "cross_table", "inequality", "narrative", "performance",
+                        "cross_year", "required_parts"}
+    assert "perf.rate" in {r["id"] for r in rules} and "required.06" in {r["id"] for r in rules}
 
 
 def test_report_json_after_a_run(env_settings):

@@ -127,10 +127,3 @@ def _generated() -> tuple[Rule, ...]:
 
 
 RULES: tuple[Rule, ...] = _FIXED + _generated()
-
-
-def rule_by_id(rule_id: str) -> Rule:
-    for rule in RULES:
-        if rule.id == rule_id:
-            return rule
-    raise KeyError(rule_id)
