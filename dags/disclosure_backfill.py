@@ -2,7 +2,8 @@
 ### Backfill historical years
 
 Triggered by hand with `from_year`, `to_year` and optionally `sites`: crawls those sites
-(every list page, so older filings are found too), re-parses archived files the current
+in full (every list page and every detail page, so older filings and attachments added
+later are found too), re-parses archived files the current
 parser has not parsed (or all of them with `reparse_all`), validates, and returns the
 completeness of the range. Wiring only: each task calls `disclosure.pipeline`.
 """
@@ -51,7 +52,7 @@ def disclosure_backfill():
     def crawl_site(site_key: str) -> dict:
         from disclosure import pipeline
 
-        return pipeline.crawl(pipeline.context(), [site_key])[0]
+        return pipeline.crawl(pipeline.context(), [site_key], full=True)[0]
 
     @task(trigger_rule="all_done")
     def parse_and_validate(params=None) -> dict:

@@ -149,7 +149,9 @@ def rules(as_json: bool = typer.Option(False, "--json")) -> None:
 
 
 @app.command()
-def crawl(sites: Optional[list[str]] = typer.Argument(None, help="Site keys (default: every site).")) -> None:
+def crawl(sites: Optional[list[str]] = typer.Argument(None, help="Site keys (default: every site)."),
+          full: bool = typer.Option(False, "--full", help="Read every detail page again (finds attachments added "
+                                                          "to known filings).")) -> None:
     """Crawl registered sites into the archive and record the filings found."""
     from disclosure import pipeline
 
@@ -160,7 +162,7 @@ def crawl(sites: Optional[list[str]] = typer.Argument(None, help="Site keys (def
     keys = sites or [s.key for s in ctx.registry.sites]
     for i, key in enumerate(keys, 1):
         with console.status(f"[{i}/{len(keys)}] crawling {key}"):
-            results += pipeline.crawl(ctx, [key])
+            results += pipeline.crawl(ctx, [key], full=full)
         r = results[-1]
         console.print(f"{key}: {r['status']} · {r['filings']} filings, {r['new_file_versions']} new files, "
                       f"{r['not_modified']} unchanged" + (f" · {'; '.join(r['problems'])}" if r["problems"] else ""))

@@ -51,9 +51,12 @@ def prepare(ctx: Context) -> dict:
     return synced
 
 
-def crawl(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits | None = None) -> list[dict]:
-    """Crawl each site in its own process and record it; a failing site is recorded, not raised."""
-    from warehouse.crawl_record import known_files, record_crawl
+def crawl(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits | None = None,
+          full: bool = False) -> list[dict]:
+    """Crawl each site in its own process and record it; a failing site is recorded, not raised.
+    Detail pages whose files are archived are not read again (their files are asked for
+    conditionally) unless `full`: then every detail page is read, to find attachments added later."""
+    from warehouse.crawl_record import known_for_crawl, record_crawl
 
     delay = ctx.settings.crawl_throttle
     limits = limits or CrawlLimits(throttle_start_delay=delay, download_delay=min(delay, 0.5))
@@ -62,7 +65,7 @@ def crawl(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits 
     for site in sites:
         started = datetime.now(timezone.utc)
         with ctx.engine.connect() as conn:
-            known = known_files(conn, site.key)
+            known = known_for_crawl(conn, site.key, full)
         try:
             outcome = crawl_site(site, ctx.settings.archive, ctx.settings.user_agent, known, limits)
         except Exception as exc:  # the crawler could not even start: still a recorded failure

@@ -73,10 +73,26 @@ def test_second_night_downloads_and_parses_nothing(ctx, replica):
     assert [c["not_modified"] for c in again["crawl"]] == [1, 1]
     assert [c["new_file_versions"] for c in again["crawl"]] == [0, 0]
     assert again["parse"]["parsed"] == 0 and again["alerts"]["new_alerts"] == 0
-    second = replica.requests[served_before:]
-    assert not [r for r in second if r[1].endswith(".pdf") and r[2] == 200]
+    second = sorted((path, status) for _method, path, status in replica.requests[served_before:])
+    # Only list pages are read again (and robots.txt, once per crawl); the archived files are asked
+    # for conditionally and answer 304; the one detail page without a file yet is read again.
+    assert second == sorted([
+        ("/robots.txt", 200), ("/robots.txt", 200),
+        ("/datong/czxx/index.html", 200), ("/datong/czxx/index_1.html", 200),
+        ("/datong/czxx/202502/t20250210_0997.html", 200),
+        ("/datong/czxx/202509/P020250915538210726915.pdf", 304),
+        ("/xinzhou/yjsgk/list.html", 200), ("/xinzhou/files/swbgs2023js.pdf", 304),
+    ])
     assert _scalar(ctx, "SELECT count(*) FROM disclosure.archived_file") == 2
     assert _scalar(ctx, "SELECT count(*) FROM disclosure.parse_run") == 2
+
+
+def test_a_full_crawl_reads_every_detail_page_again(ctx, replica):
+    pipeline.run_once(ctx)
+    served = len(replica.requests)
+    (result,) = pipeline.crawl(ctx, ["replica-datong-trs"], full=True)
+    paths = {path for _method, path, _status in replica.requests[served:]}
+    assert "/datong/czxx/202509/t20250915_1001.html" in paths and result["not_modified"] == 1
 
 
 def test_html_served_for_a_pdf_fails_the_site_loudly_and_alerts(ctx, replica):

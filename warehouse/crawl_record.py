@@ -18,6 +18,19 @@ class CrawlHealth:
     problems: list[str]
 
 
+def known_for_crawl(conn: Connection, site_key: str, full: bool = False) -> dict:
+    """What the spider may skip or ask for conditionally: validators of every file's newest
+    version, and the detail pages whose files are archived (not read again unless `full`)."""
+    details: dict[str, list[str]] = {}
+    if not full:
+        for detail_url, source_url in conn.execute(text("""
+                SELECT DISTINCT f.detail_url, af.source_url FROM disclosure.archived_file af
+                JOIN disclosure.filing f ON f.id = af.filing_id JOIN disclosure.site s ON s.id = f.site_id
+                WHERE s.key = :key AND f.status = 'present'"""), {"key": site_key}):
+            details.setdefault(detail_url, []).append(source_url)
+    return {"files": known_files(conn, site_key), "details": details}
+
+
 def known_files(conn: Connection, site_key: str) -> dict[str, dict]:
     """Validators of the newest version of every file the site served: for conditional GETs."""
     rows = conn.execute(text("""
@@ -99,6 +112,13 @@ def record_crawl(conn: Connection, registry: Registry, site: Site, outcome: Craw
              "kind": kind, "pub": _published(event.get("published")), "now": started_at}).one()
         filing_ids[event["detail_url"]] = row.id
         new_filings += int(row.inserted)
+    for event in outcome.of_type("listed"):  # known detail pages seen on a list page again
+        filing_id = conn.execute(text("""
+            UPDATE disclosure.filing SET last_seen_at = :now, status = 'present', withdrawn_at = NULL
+            WHERE site_id = :s AND detail_url = :url RETURNING id"""),
+            {"s": site_id, "url": event["detail_url"], "now": started_at}).scalar()
+        if filing_id is not None:
+            filing_ids[event["detail_url"]] = filing_id
     new_files = changed_files = 0
     for event in outcome.of_type("file"):
         filing_id = filing_ids.get(event["detail_url"])

@@ -29,7 +29,9 @@ class FilingSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.site_key = site_key
         self.start_urls = list(start_urls)
-        self.known = known or {}  # source url → {"etag": …, "last_modified": …}
+        known = known or {}
+        self.known_files = known.get("files", {})  # file url → {"etag": …, "last_modified": …}
+        self.known_details = known.get("details", {})  # detail url → its archived files' urls
         self.config = config or {}
 
     async def start(self):
@@ -40,12 +42,21 @@ class FilingSpider(scrapy.Spider):
         raise NotImplementedError
 
     def follow_detail(self, response: Response, href: str, title: str, published: str | None):
+        """A list entry: a known detail page is not read again, its files are asked for
+        conditionally (a corrected file is still caught); an unknown one is read."""
         self.crawler.stats.inc_value("disclosure/list_links")
         if not looks_like_filing(title):
             self.crawler.stats.inc_value("disclosure/other_notices")
-            return None
-        return response.follow(href, callback=self.parse_detail, errback=self.on_error,
-                               cb_kwargs={"list_title": title, "published": published})
+            return
+        url = response.urljoin(href)
+        if url in self.known_details:
+            self.crawler.stats.inc_value("disclosure/known_details")
+            yield {"type": "listed", "detail_url": url, "title": title, "published": published}
+            for file_url in self.known_details[url]:
+                yield self.file_request(file_url, url, "")
+            return
+        yield response.follow(href, callback=self.parse_detail, errback=self.on_error,
+                              cb_kwargs={"list_title": title, "published": published})
 
     def parse_detail(self, response: Response, list_title: str, published: str | None):
         heading = " ".join(response.css("h1::text, h2::text").get(default="").split())
@@ -58,16 +69,19 @@ class FilingSpider(scrapy.Spider):
             "attachments": [{"url": a.url, "text": a.text} for a in attachments],
         }
         for att in attachments:
-            headers = {}
-            known = self.known.get(att.url) or {}
-            if known.get("etag"):
-                headers["If-None-Match"] = known["etag"]
-            if known.get("last_modified"):
-                headers["If-Modified-Since"] = known["last_modified"]
-            yield scrapy.Request(
-                att.url, callback=self.parse_file, errback=self.on_error, headers=headers,
-                meta={"handle_httpstatus_list": [304], "detail_url": response.url, "link_text": att.text},
-            )
+            yield self.file_request(att.url, response.url, att.text)
+
+    def file_request(self, url: str, detail_url: str, link_text: str) -> scrapy.Request:
+        """A conditional GET when the archive holds a version of this file already."""
+        headers = {}
+        known = self.known_files.get(url) or {}
+        if known.get("etag"):
+            headers["If-None-Match"] = known["etag"]
+        if known.get("last_modified"):
+            headers["If-Modified-Since"] = known["last_modified"]
+        return scrapy.Request(url, callback=self.parse_file, errback=self.on_error, headers=headers,
+                              meta={"handle_httpstatus_list": [304], "detail_url": detail_url,
+                                    "link_text": link_text})
 
     def parse_file(self, response: Response):
         base = {"detail_url": response.meta["detail_url"], "source_url": response.request.url,

@@ -18,8 +18,6 @@ class StaticListSpider(FilingSpider):
             title = " ".join(a.css("::text").getall()).strip()
             tail = a.xpath("following-sibling::text()[1]").get() or ""
             date = DATE.search(tail)
-            request = self.follow_detail(response, a.attrib["href"], title, date.group(0) if date else None)
-            if request is not None:
-                yield request
+            yield from self.follow_detail(response, a.attrib["href"], title, date.group(0) if date else None)
         for href in response.css("a.next::attr(href)").getall():
             yield response.follow(href, callback=self.parse_list, errback=self.on_error)

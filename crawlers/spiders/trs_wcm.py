@@ -20,9 +20,7 @@ class TrsWcmSpider(FilingSpider):
             if DETAIL.search(href):
                 title = a.attrib.get("title") or " ".join(a.css("::text").getall()).strip()
                 published = a.xpath("following-sibling::span[1]/text()").get()
-                request = self.follow_detail(response, href, title, published)
-                if request is not None:
-                    yield request
+                yield from self.follow_detail(response, href, title, published)
         match = PAGE_COUNT.search(response.text)
         if match and int(match.group(2)) == 0:  # only the first page fans out the others
             for n in range(1, int(match.group(1))):
