@@ -130,6 +130,10 @@ class ReplicaSite:
         self.filings = filings or load_fixtures()
         self.behaviour = Behaviour()
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status) as served
+        self.user_agents: set[str] = set()
+        self.max_in_flight = 0  # the most requests served at the same moment (politeness check)
+        self._in_flight = 0
+        self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -174,6 +178,17 @@ class ReplicaSite:
                     self.wfile.write(resource.body)
 
             def do_GET(self) -> None:
+                with site._lock:
+                    site._in_flight += 1
+                    site.max_in_flight = max(site.max_in_flight, site._in_flight)
+                    site.user_agents.add(self.headers.get("User-Agent", ""))
+                try:
+                    self._get()
+                finally:
+                    with site._lock:
+                        site._in_flight -= 1
+
+            def _get(self) -> None:
                 path = self.path.split("?", 1)[0]
                 if path in site.behaviour.server_error_paths:
                     return self._send(500, None)
