@@ -1,6 +1,7 @@
 """The daily digest: what is still open, once a day (its dedupe key is the date)."""
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from sqlalchemy import Connection, text
@@ -33,5 +34,5 @@ def raise_digest(conn: Connection, today: date | None = None) -> dict | None:
         VALUES (:key, 'digest', :subject, CAST(:payload AS jsonb))
         ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, kind, subject, payload"""),
         {"key": f"digest:{today.isoformat()}", "subject": f"Daily digest {today.isoformat()}\n{body}",
-         "payload": __import__("json").dumps(payload, ensure_ascii=False, default=str)}).mappings().first()
+         "payload": json.dumps(payload, ensure_ascii=False, default=str)}).mappings().first()
     return dict(row) if row else None

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from disclosure.settings import PROJECT_ROOT, load_settings
+from disclosure.settings import load_settings
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -96,8 +96,6 @@ def bench_load(url: str, base, n_files: int) -> dict:
             load_parses(conn, items[start:start + LOAD_BATCH])
     ours = time.perf_counter() - started
 
-    rows = [(i, c.table, c.row, c.col, c.value, c.label, c.page)
-            for i, r in enumerate(results) for c in r.cells]
     # The reference: the same rows (cells, claims, evaluations, indicators) COPYed straight into
     # the same tables, the parse runs already there; and the cells alone into a copy of the cell
     # table without its foreign key, to show what that key costs.

@@ -31,6 +31,8 @@ def clean_cell(text: str | None) -> str:
 
 @dataclass(frozen=True)
 class ColumnMap:
+    """What the header of a table told us, kept for its continuation pages."""
+
     ncols: int
     value_cols: dict[int, int]  # grid column → 栏次
     key_cols: dict[int, int]  # grid column of a value → grid column of its row key (行次 tables)
@@ -95,15 +97,6 @@ ECONOMIC_CODE = re.compile(r"^\d{3}(\d{2})?$")
 GROUP_TOTALS = {"人员经费合计": "人员经费合计", "公用经费合计": "公用经费合计"}
 
 
-@dataclass(frozen=True)
-class Layout:
-    """What the header of a table told us, kept for its continuation pages."""
-
-    ncols: int
-    value_cols: dict[int, int]  # grid column → 栏次
-    key_cols: dict[int, int]  # grid column of a value → grid column of its row key
-
-
 def economic_groups_cells(grid: Grid, start: int, page: int | None) -> list[Cell]:
     """Table 06: four (code, name, amount) groups side by side are one list; two totals."""
     out: list[Cell] = []
@@ -129,13 +122,13 @@ def _header_index(grid: Grid, word: str) -> int | None:
     return None
 
 
-def _numbered_columns(grid: Grid) -> tuple[int, Layout] | None:
+def _numbered_columns(grid: Grid) -> tuple[int, ColumnMap] | None:
     """Table 09: a header row that is just the column numbers 1, 2, … in order."""
     for i, row in enumerate(grid):
         cells = [clean_cell(c) for c in row]
         numbers = [c for c in cells if c]
         if len(numbers) >= 6 and numbers == [str(n) for n in range(1, len(numbers) + 1)]:
-            return i, Layout(len(row), {j: int(c) for j, c in enumerate(cells) if c}, {})
+            return i, ColumnMap(len(row), {j: int(c) for j, c in enumerate(cells) if c}, {})
     return None
 
 
@@ -144,7 +137,7 @@ class TableAssembler:
 
     def __init__(self, code: str):
         self.code = code
-        self.layout: Layout | None = None
+        self.layout: ColumnMap | None = None
         self.cells: list[Cell] = []
 
     def add_grid(self, grid: Grid, page: int) -> bool:
@@ -162,7 +155,7 @@ class TableAssembler:
         found = None
         if self.code == "06":
             i = _header_index(grid, "科目代码")
-            found = (i, Layout(len(grid[i]), {}, {})) if i is not None else None
+            found = (i, ColumnMap(len(grid[i]), {}, {})) if i is not None else None
         elif self.code == "09":
             found = _numbered_columns(grid)
         elif self.code == "10":
@@ -170,10 +163,10 @@ class TableAssembler:
             if i is not None:
                 header = [clean_cell(c) for c in grid[i]]
                 k = header.index("行次")
-                found = (i, Layout(len(header), {k + 1: 1}, {k + 1: k}))
+                found = (i, ColumnMap(len(header), {k + 1: 1}, {k + 1: k}))
         else:
             cm = find_column_map(grid)
-            found = (cm[0], Layout(cm[1].ncols, cm[1].value_cols, cm[1].key_cols)) if cm else None
+            found = (cm[0], cm[1]) if cm else None
         if found is not None:
             self.layout = found[1]
             return found[0] + 1
@@ -184,7 +177,7 @@ class TableAssembler:
     def _read(self, grid: Grid, start: int, page: int) -> list[Cell]:
         if self.code == "06":
             return economic_groups_cells(grid, start, page)
-        colmap = ColumnMap(self.layout.ncols, self.layout.value_cols, self.layout.key_cols)
+        colmap = self.layout
         if self.code == "09":
             return [replace_row(c, "1") for c in grid_to_cells("09", grid[start:start + 1], colmap, 0, page)]
         return grid_to_cells(self.code, grid, colmap, start, page)

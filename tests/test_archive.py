@@ -1,7 +1,6 @@
 """The archive: content-addressed, atomic, never overwritten; local or an S3-compatible bucket
 (moto's S3 server on 127.0.0.1 standing in for MinIO)."""
 import hashlib
-import os
 
 import pytest
 

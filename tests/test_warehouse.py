@@ -3,6 +3,7 @@ reparse, exports and the read-only role."""
 import csv
 import dataclasses
 import uuid
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -32,7 +33,7 @@ def test_completeness_matrix_statuses(loaded):
     status = {(r.unit_code, r.fiscal_year): (r.status, r.due_on) for r in _rows(loaded, """
         SELECT unit_code, fiscal_year, status, due_on FROM disclosure.completeness WHERE kind = '单位决算'""")}
     # Datong approved 2024's accounts on 2025-08-20: due 20 days later; published 2025-09-15.
-    assert status[("dt-ggzy", 2024)] == ("late", __import__("datetime").date(2025, 9, 9))
+    assert status[("dt-ggzy", 2024)] == ("late", date(2025, 9, 9))
     # Xinzhou has no configured deadline: 2023's were due 2024-09-30 and came 2024-08-20.
     assert status[("xz-swbgs", 2023)][0] == "present"
     assert status[("xz-swbgs", 2022)][0] == "missing"

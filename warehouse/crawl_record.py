@@ -73,7 +73,7 @@ def judge_health(outcome: CrawlOutcome, filings_found: int, previously_found: in
     return CrawlHealth("failed" if problems else "ok", problems)
 
 
-def _unit_id(conn: Connection, registry: Registry, site: Site, title: str) -> tuple[int | None, int | None, str | None]:
+def _unit_id(conn: Connection, registry: Registry, title: str) -> tuple[int | None, int | None, str | None]:
     ident = identify(title)
     unit = registry.resolve_unit(ident.unit)
     unit_id = None
@@ -98,7 +98,7 @@ def record_crawl(conn: Connection, registry: Registry, site: Site, outcome: Craw
     filing_ids: dict[str, int] = {}
     new_filings = 0
     for event in outcome.of_type("filing"):
-        unit_id, year, kind = _unit_id(conn, registry, site, event["title"])
+        unit_id, year, kind = _unit_id(conn, registry, event["title"])
         row = conn.execute(text("""
             INSERT INTO disclosure.filing (site_id, detail_url, title, unit_id, fiscal_year, kind, published_on,
                                            first_seen_at, last_seen_at)
