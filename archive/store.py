@@ -60,6 +60,20 @@ def store_bytes(location: Location, data: bytes) -> tuple[str, str]:
     return digest, key
 
 
+def store_named(location: Location, key: str, source: Path) -> str:
+    """Copy a file the project itself named (a crawl's WARC) to `key` in the archive, atomically."""
+    if _remote(location):
+        fs, root = _fs_and_root(location)
+        fs.put_file(str(source), f"{root}/{key}")
+        return key
+    target = Path(str(location).removeprefix("file://")) / key
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".partial-{target.name}")
+    tmp.write_bytes(source.read_bytes())
+    os.replace(tmp, target)
+    return key
+
+
 def read_bytes(location: Location, key: str) -> bytes:
     if _remote(location):
         fs, root = _fs_and_root(location)

@@ -4,14 +4,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from w3lib.encoding import html_to_unicode
+
 from archive.store import store_bytes
+from crawlers.spiders.base import is_inline_filing
 from parsers.sniff import sniff_media_type
 
-ACCEPTED_MEDIA = {"application/pdf", "application/zip", "application/x-ole-storage"}
+ACCEPTED_MEDIA = {"application/pdf", "application/zip", "application/x-ole-storage", "text/html"}
 
 
 def check_file(body: bytes, headers: dict[str, str]) -> tuple[str, str | None]:
-    """(media type sniffed from the bytes, reason to reject or None)."""
+    """(media type sniffed from the bytes, reason to reject or None). HTML counts only when
+    it holds a filing's tables (some sites publish them so); any other page is an error page."""
     media = sniff_media_type(body[:2048])
     declared = {k.lower(): v for k, v in headers.items()}.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) != len(body):
@@ -19,7 +23,8 @@ def check_file(body: bytes, headers: dict[str, str]) -> tuple[str, str | None]:
     if media == "application/x-empty":
         return media, "empty file (0 bytes)"
     if media == "text/html":
-        return media, "HTML page served where a file was linked"
+        _, text = html_to_unicode(None, body)
+        return media, None if is_inline_filing(text) else "HTML page served where a file was linked"
     if media not in ACCEPTED_MEDIA:
         return media, f"not a filing document ({media})"
     return media, None

@@ -35,6 +35,9 @@ def scrapy_settings(args) -> dict:
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
         "ITEM_PIPELINES": {"crawlers.pipelines.ManifestPipeline": 100},
+        "DOWNLOADER_MIDDLEWARES": {"crawlers.warc.WarcCapture": 950},
+        "DISCLOSURE_WARC": str(args.warc) if args.warc else "",
+        "DISCLOSURE_SITE_KEY": args.site_key,
         "DISCLOSURE_MANIFEST": str(args.manifest),
         "DISCLOSURE_ARCHIVE": str(args.archive),
     }
@@ -50,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--manifest", type=Path, required=True)
     p.add_argument("--archive", required=True, help="archive folder or fsspec URL (s3://bucket/prefix)")
     p.add_argument("--user-agent", required=True)
+    p.add_argument("--warc", type=Path, help="write every response to this WARC file (.warc.gz)")
     p.add_argument("--throttle-start-delay", type=float, default=1.0)
     p.add_argument("--download-delay", type=float, default=0.5)
     p.add_argument("--timeout", type=float, default=60.0)

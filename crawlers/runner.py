@@ -6,8 +6,10 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
+from archive.store import store_named
 from registry.model import Site
 
 
@@ -18,6 +20,7 @@ class CrawlOutcome:
     stats: dict = field(default_factory=dict)
     returncode: int = 0
     stderr: str = ""
+    warc_path: str | None = None  # archive key of every response of this crawl
 
     def of_type(self, kind: str) -> list[dict]:
         return [e for e in self.events if e["type"] == kind]
@@ -32,16 +35,25 @@ class CrawlLimits:
     wall_clock: float = 3600.0
 
 
+def _keep_warc(archive: str | Path, site_key: str, warc: Path) -> str | None:
+    """Move the crawl's WARC into the archive under warc/<site>/<UTC time>.warc.gz."""
+    if not warc.exists() or warc.stat().st_size == 0:
+        return None
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    return store_named(archive, f"warc/{site_key}/{stamp}.warc.gz", warc)
+
+
 def crawl_site(site: Site, archive: str | Path, user_agent: str, known: dict | None = None,
                limits: CrawlLimits = CrawlLimits()) -> CrawlOutcome:
     with tempfile.TemporaryDirectory(prefix=f"crawl-{site.key}-") as tmp:
         manifest = Path(tmp) / "manifest.jsonl"
+        warc = Path(tmp) / "crawl.warc.gz"
         known_file = Path(tmp) / "known.json"
         known_file.write_text(json.dumps(known or {}))
         cmd = [sys.executable, "-m", "crawlers.run", "--site-key", site.key, "--family", site.family,
                "--config", json.dumps(site.config), "--known", str(known_file),
                "--manifest", str(manifest), "--archive", str(archive),
-               "--user-agent", user_agent,
+               "--user-agent", user_agent, "--warc", str(warc),
                "--throttle-start-delay", str(limits.throttle_start_delay),
                "--download-delay", str(limits.download_delay),
                "--timeout", str(limits.timeout), "--max-bytes", str(limits.max_bytes)]
@@ -55,5 +67,10 @@ def crawl_site(site: Site, archive: str | Path, user_agent: str, known: dict | N
         events = []
         if manifest.exists():
             events = [json.loads(line) for line in manifest.read_text(encoding="utf-8").splitlines() if line]
+        warc_key = _keep_warc(archive, site.key, warc)
+        for event in events:
+            if event.get("warc") and warc_key:
+                event["warc"]["path"] = warc_key
     stats = next((e["stats"] for e in reversed(events) if e["type"] == "stats"), {})
-    return CrawlOutcome(site.key, [e for e in events if e["type"] != "stats"], stats, returncode, stderr[-4000:])
+    return CrawlOutcome(site.key, [e for e in events if e["type"] != "stats"], stats, returncode, stderr[-4000:],
+                        warc_key)

@@ -1,23 +1,75 @@
-"""One entry point: bytes (or a path) → ParseResult, choosing the parser by content."""
+"""One entry point: bytes (or a path) → ParseResult, choosing the parser by content, not by name."""
 from __future__ import annotations
 
 from pathlib import Path
 
+from parsers.bundle import member_source, merge_results, office_kind, open_checked_zip, read_member
+from parsers.limits import Limits
 from parsers.model import ParseError, ParseResult
 from parsers.sniff import sniff_media_type
 
+# Members of a bundle that are not parts of a filing (pictures, signatures) are skipped.
+BUNDLE_SKIP = (".jpg", ".jpeg", ".png", ".gif", ".txt", ".xml", ".ofd")
 
-def parse_bytes(data: bytes, source: str) -> ParseResult:
+
+def parse_bytes(data: bytes, source: str, limits: Limits | None = None, depth: int = 0) -> ParseResult:
+    limits = limits or Limits.from_env()
+    if len(data) > limits.max_file_bytes:
+        raise ParseError(source, f"file of {len(data)} bytes exceeds the limit of {limits.max_file_bytes}")
     media_type = sniff_media_type(data[:2048])
     if media_type == "application/pdf":
         from parsers.pdf import parse_pdf
 
         return parse_pdf(data, source)
+    if media_type == "application/zip":
+        return _parse_zip(data, source, limits, depth)
+    if media_type == "application/x-ole-storage":
+        return _parse_ole(data, source)
+    if media_type == "text/html":
+        from parsers.flow import parse_html
+
+        return parse_html(data, source)
     if media_type == "application/x-empty":
         raise ParseError(source, "empty file (0 bytes)")
-    if media_type == "text/html":
-        raise ParseError(source, "an HTML page, not a filing document (error page served in place of a file?)")
-    raise ParseError(source, f"unsupported format {media_type} (only text PDF is parsed so far)")
+    raise ParseError(source, f"unsupported format ({media_type}; first bytes {data[:8]!r})")
+
+
+def _parse_zip(data: bytes, source: str, limits: Limits, depth: int) -> ParseResult:
+    archive = open_checked_zip(data, source, limits)
+    kind = office_kind(archive)
+    if kind == "xlsx":
+        from parsers.spreadsheet import parse_xlsx
+
+        return parse_xlsx(data, source)
+    if kind == "docx":
+        from parsers.flow import parse_docx
+
+        return parse_docx(data, source)
+    if depth >= limits.max_depth:
+        raise ParseError(source, f"zip nested deeper than {limits.max_depth} levels: refused")
+    parts: list[ParseResult] = []
+    failures: list[str] = []
+    for info in sorted(archive.infolist(), key=lambda i: i.filename):
+        if info.is_dir() or info.filename.lower().endswith(BUNDLE_SKIP):
+            continue
+        name = member_source(source, info.filename)
+        try:
+            parts.append(parse_bytes(read_member(archive, info, name, limits), name, limits, depth + 1))
+        except ParseError as exc:
+            failures.append(str(exc))
+    if not parts:
+        raise ParseError(source, "zip bundle holds no parseable document"
+                         + (f" ({'; '.join(failures)})" if failures else ""))
+    return merge_results(parts, source, failures)
+
+
+def _parse_ole(data: bytes, source: str) -> ParseResult:
+    """Old binary Office files: XLS is read by xlrd; a Word 97 DOC is refused with a reason."""
+    if b"W\x00o\x00r\x00d\x00D\x00o\x00c\x00u\x00m\x00e\x00n\x00t" in data[:1 << 20] or b"WordDocument" in data:
+        raise ParseError(source, "Word 97 DOC is not parsed; convert it to DOCX (libreoffice --convert-to docx)")
+    from parsers.spreadsheet import parse_xls
+
+    return parse_xls(data, source)
 
 
 def parse_path(path: str | Path) -> ParseResult:

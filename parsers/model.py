@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 # Bump when the output of any parser changes: the store re-parses archived files then.
-PARSER_VERSION = "0.1.0"
+PARSER_VERSION = "0.2.0"
 
 TABLE_CODES = tuple(f"{i:02d}" for i in range(1, 11))
 
@@ -51,6 +51,7 @@ class ParseResult:
     evaluations: list[dict] = field(default_factory=list)
     pages: int = 0
     parser_version: str = PARSER_VERSION
+    problems: list[str] = field(default_factory=list)  # parts that could not be read, e.g. a bundle member
 
     def cell_map(self) -> dict[tuple[str, str, int], Decimal]:
         return {(c.table, c.row, c.col): c.value for c in self.cells}
@@ -70,4 +71,5 @@ class ParseResult:
             "cells": [c.to_json() for c in self.cells],
             "claims": self.claims,
             "evaluations": self.evaluations,
+            "problems": self.problems,
         }

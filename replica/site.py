@@ -12,35 +12,29 @@ Behaviours are switched per test through `ReplicaSite.behaviour` (see docs/repli
 """
 from __future__ import annotations
 
-import hashlib
+import socket
+import struct
 import threading
-from functools import lru_cache
+import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote
 
+from replica.county_sites import county_filings, hanweb_routes, unified_routes
+from replica.render_formats import render_html
 from replica.render_pdf import render_pdf
+from replica.resources import Dynamic, Resource, html_page, query_params
 from replica.seeds import SeedFiling, load_fixture
 
 FIXTURES = Path(__file__).with_name("fixtures")
 PUBLISHED = 1758000000  # a fixed Last-Modified (2025-09-16) keeps runs reproducible
 
 
-@dataclass
-class Resource:
-    body: bytes
-    content_type: str
-
-    @property
-    def etag(self) -> str:
-        return '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'
-
-
 def _page(title: str, body: str, charset: str = "utf-8") -> Resource:
-    html = (f'<!DOCTYPE html><html><head><meta charset="{charset}"><title>{title}</title></head>'
-            f"<body>{body}</body></html>")
-    return Resource(html.encode(charset), f"text/html; charset={charset}")
+    return html_page(title, body, charset)
 
 
 def _filing_title(f: SeedFiling) -> str:
@@ -53,10 +47,11 @@ def _rendered_fixture(seed: str) -> bytes:
 
 
 def build_routes(filings: dict[str, SeedFiling] | None = None,
-                 extra: list[SeedFiling] | None = None) -> dict[str, Resource]:
+                 extra: list[SeedFiling] | None = None, counties: bool = True) -> dict[str, Resource | Dynamic]:
     """The sites' pages and files; the committed fixtures' PDFs are rendered once per process.
     `extra` filings (synthetic units and years) are published on the Datong TRS site too."""
-    routes: dict[str, Resource] = {}
+    routes: dict[str, Resource | Dynamic] = {}
+    default = filings is None
     if filings is None:
         filings = load_fixtures()
         pdfs = {seed: Resource(_rendered_fixture(seed), "application/pdf") for seed in filings}
@@ -109,16 +104,49 @@ def build_routes(filings: dict[str, SeedFiling] | None = None,
         '<iframe src="/xinzhou/files/swbgs2023js.pdf" width="100%" height="800"></iframe>',
     )
     routes["/xinzhou/files/swbgs2023js.pdf"] = pdfs["002"]
+    if counties:
+        derived = county_filings(filings)
+        # A department sub-site of Xinzhou publishes its filing as HTML tables on the detail page.
+        finance = derived["xz-czj-2023"]
+        routes["/xinzhou/czj/yjsgk.html"] = _page("部门预决算", (
+            f'<ul><li><a href="/xinzhou/czj/2024/0825/c7.html">{_filing_title(finance)}</a> 2024-08-25</li>'
+            '<li><a href="/xinzhou/czj/2024/0301/c2.html">忻州市财政局关于做好2024年度部门决算编报工作的通知</a>'
+            " 2024-03-01</li></ul>"))
+        routes["/xinzhou/czj/2024/0301/c2.html"] = _page("通知", "<h2>关于做好2024年度部门决算编报工作的通知</h2><p>各部门：……</p>")
+        routes["/xinzhou/czj/2024/0825/c7.html"] = Resource(render_html(finance), "text/html; charset=utf-8")
+        routes.update(_copied(_default_county_routes()) if default else
+                      {**hanweb_routes(derived), **unified_routes(derived)})
     routes["/robots.txt"] = Resource(b"User-agent: *\nDisallow: /private/\n", "text/plain")
     return routes
 
 
+@lru_cache(maxsize=1)
+def _default_county_routes() -> dict[str, Resource | Dynamic]:
+    """Rendered once per process; each server gets copies of the static resources."""
+    derived = county_filings(load_fixtures())
+    return {**hanweb_routes(derived), **unified_routes(derived)}
+
+
+def _copied(routes: dict[str, Resource | Dynamic]) -> dict[str, Resource | Dynamic]:
+    return {k: Resource(v.body, v.content_type, v.filename) if isinstance(v, Resource) else v
+            for k, v in routes.items()}
+
+
 @dataclass
 class Behaviour:
-    """Switches a test can flip while the server runs."""
+    """Switches a test can flip while the server runs (docs/replica-sites.md)."""
 
     html_instead_of_pdf: bool = False
     server_error_paths: set[str] = field(default_factory=set)
+    error_bursts: dict[str, int] = field(default_factory=dict)  # path → how many 503s before it answers
+    slow_paths: dict[str, float] = field(default_factory=dict)  # path → seconds to wait before answering
+    reset_paths: set[str] = field(default_factory=set)  # connection reset without an answer
+    truncate_paths: set[str] = field(default_factory=set)  # full Content-Length, half the body, then close
+    forbid_bare_agents: bool = False  # 403 to user agents that do not say who they are
+    redirects: dict[str, str] = field(default_factory=dict)  # path → Location (301)
+
+
+BARE_AGENTS = ("scrapy", "python-requests", "python-urllib", "curl", "wget")
 
 
 class ReplicaSite:
@@ -163,43 +191,84 @@ class ReplicaSite:
             def log_message(self, *args) -> None:  # keep test output quiet
                 pass
 
-            def _send(self, status: int, resource: Resource | None, head_only: bool = False) -> None:
+            def _send(self, status: int, resource: Resource | None, head_only: bool = False,
+                      location: str | None = None, truncate: bool = False) -> None:
                 site.requests.append((self.command, self.path, status))
                 self.send_response(status)
+                if location:
+                    self.send_header("Location", location)
                 if resource is not None:
                     self.send_header("Content-Type", resource.content_type)
                     self.send_header("ETag", resource.etag)
                     self.send_header("Last-Modified", formatdate(PUBLISHED, usegmt=True))
+                    if resource.filename:
+                        self.send_header("Content-Disposition",
+                                         f"attachment; filename*=UTF-8''{quote(resource.filename)}")
                     self.send_header("Content-Length", "0" if status == 304 else str(len(resource.body)))
                 else:
                     self.send_header("Content-Length", "0")
                 self.end_headers()
                 if resource is not None and status == 200 and not head_only:
-                    self.wfile.write(resource.body)
+                    body = resource.body[: len(resource.body) // 2] if truncate else resource.body
+                    self.wfile.write(body)
+                    if truncate:
+                        self.wfile.flush()
+                        self.close_connection = True
 
-            def do_GET(self) -> None:
+            def _reset(self) -> None:
+                """Abort the connection with a TCP RST, as an overloaded gateway does."""
+                site.requests.append((self.command, self.path, 0))
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.close_connection = True
+
+            def _serve(self, params: dict[str, str]) -> None:
                 with site._lock:
                     site._in_flight += 1
                     site.max_in_flight = max(site.max_in_flight, site._in_flight)
                     site.user_agents.add(self.headers.get("User-Agent", ""))
                 try:
-                    self._get()
+                    self._answer(params)
                 finally:
                     with site._lock:
                         site._in_flight -= 1
 
-            def _get(self) -> None:
+            def do_GET(self) -> None:
+                self._serve(query_params(self.path.partition("?")[2]))
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                form = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+                self._serve({**query_params(self.path.partition("?")[2]), **query_params(form)})
+
+            def _answer(self, params: dict[str, str]) -> None:
+                b = site.behaviour
                 path = self.path.split("?", 1)[0]
-                if path in site.behaviour.server_error_paths:
+                agent = self.headers.get("User-Agent", "").lower()
+                if path in b.slow_paths:
+                    time.sleep(b.slow_paths[path])
+                if path in b.reset_paths:
+                    return self._reset()
+                if b.forbid_bare_agents and (not agent or any(agent.startswith(a) for a in BARE_AGENTS)):
+                    return self._send(403, None)
+                if path in b.server_error_paths:
                     return self._send(500, None)
-                resource = site.routes.get(path)
+                with site._lock:
+                    burst = b.error_bursts.get(path, 0)
+                    if burst:
+                        b.error_bursts[path] = burst - 1
+                if burst:
+                    return self._send(503, None)
+                if path in b.redirects:
+                    return self._send(301, None, location=b.redirects[path])
+                route = site.routes.get(path)
+                resource = route(params) if callable(route) else route
                 if resource is None:
                     return self._send(404, None)
-                if site.behaviour.html_instead_of_pdf and resource.content_type == "application/pdf":
+                if b.html_instead_of_pdf and resource.content_type == "application/pdf":
                     resource = _page("错误", "<p>系统繁忙，请稍后再试</p>")
                 if self.headers.get("If-None-Match") == resource.etag:
                     return self._send(304, resource)
-                self._send(200, resource)
+                self._send(200, resource, truncate=path in b.truncate_paths)
 
         return Handler
 

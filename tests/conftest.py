@@ -74,14 +74,50 @@ def replica():
         yield site
 
 
+# Most end-to-end tests count exact rows and requests on the two city sites; the county
+# sites (Hanweb, unified platform, a department sub-site) have tests of their own.
+CORE_SITES = ("replica-datong-trs", "replica-xinzhou-static")
+PUBLISHED_UNITS = {
+    "replica-datong-trs": {"dt-ggzy"}, "replica-xinzhou-static": {"xz-swbgs"}, "replica-xinzhou-czj": {"xz-czj"},
+    "replica-yunzhou-hanweb": {"yz-czj", "yz-jyj", "yz-wjj"}, "replica-xinfu-unified": {"xf-czj", "xf-slj"},
+}
+
+
+def registry_subset(target: Path, sites: tuple[str, ...]) -> Path:
+    """The replica registry cut down to `sites`, their jurisdictions (and parents) and the
+    units published there."""
+    import yaml
+
+    doc = yaml.safe_load((PROJECT_ROOT / "registry" / "replica.yaml").read_text(encoding="utf-8"))
+    doc["sites"] = [s for s in doc["sites"] if s["key"] in sites]
+    keep = {s["jurisdiction"] for s in doc["sites"]}
+    parents = {j["code"]: j.get("parent") for j in doc["jurisdictions"]}
+    for code in list(keep):
+        while parents.get(code):
+            code = parents[code]
+            keep.add(code)
+    doc["jurisdictions"] = [j for j in doc["jurisdictions"] if j["code"] in keep]
+    wanted = set().union(*(PUBLISHED_UNITS[k] for k in sites))
+    doc["units"] = [u for u in doc["units"] if u["code"] in wanted]
+    target.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return target
+
+
 @pytest.fixture
-def env_settings(monkeypatch, tmp_path, db_url, replica):
+def site_keys() -> tuple[str, ...]:
+    """Which replica sites the registry of a test holds; override in a module for others."""
+    return CORE_SITES
+
+
+@pytest.fixture
+def env_settings(monkeypatch, tmp_path, db_url, replica, site_keys):
     """Settings as the CLI and DAG tasks see them: a fresh database, a tmp archive, the replica."""
     values = {
         "DATABASE_URL": db_url,
         "DISCLOSURE_VAR_DIR": str(tmp_path / "var"),
         "DISCLOSURE_REPLICA_BASE": replica.base_url,
         "DISCLOSURE_CRAWL_THROTTLE": "0",
+        "DISCLOSURE_REGISTRY": str(registry_subset(tmp_path / "registry.yaml", site_keys)),
     }
     for key, value in values.items():
         monkeypatch.setenv(key, value)

@@ -11,7 +11,7 @@ REPLICA = PROJECT_ROOT / "registry" / "replica.yaml"
 
 def test_replica_registry_loads_with_substituted_urls():
     reg = load_registry(REPLICA, {"replica": "http://127.0.0.1:9"})
-    assert {s.family for s in reg.sites} == {"trs_wcm", "static_list"}
+    assert {s.family for s in reg.sites} == {"trs_wcm", "static_list", "hanweb_jpage", "unified_json"}
     assert all(u.startswith("http://127.0.0.1:9/") for s in reg.sites for u in s.start_urls)
 
 
@@ -65,3 +65,10 @@ def test_the_shanxi_registry_of_real_sites_validates_and_says_it_is_unverified()
     assert reg.resolve_unit("中共大同市云州区委员会办公室").code == "yz-qwbgs"
     assert reg.resolve_unit("大同市人民政府办公室").code == "dt-zfbgs"
     assert reg.resolve_unit("中共忻州市委办公室").code == "xz-swbgs"
+
+
+def test_every_registry_family_has_a_spider():
+    from crawlers.spiders import SPIDERS
+    from registry.model import FAMILIES
+
+    assert set(SPIDERS) == FAMILIES

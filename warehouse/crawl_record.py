@@ -91,6 +91,11 @@ def _published(value: str | None) -> date | None:
         return None
 
 
+def _warc_params(warc: dict | None) -> dict:
+    warc = warc or {}
+    return {"warc_path": warc.get("path"), "warc_offset": warc.get("offset"), "warc_id": warc.get("record_id")}
+
+
 def record_crawl(conn: Connection, registry: Registry, site: Site, outcome: CrawlOutcome,
                  started_at: datetime) -> dict:
     site_id = conn.execute(text("SELECT id FROM disclosure.site WHERE key = :k"), {"k": site.key}).scalar_one()
@@ -128,13 +133,14 @@ def record_crawl(conn: Connection, registry: Registry, site: Site, outcome: Craw
                                     "AND source_url = :u"), {"f": filing_id, "u": event["source_url"]}).scalar()
         inserted = conn.execute(text("""
             INSERT INTO disclosure.archived_file (filing_id, sha256, source_url, final_url, link_text, fetched_at,
-                http_status, http_headers, storage_key, size_bytes, media_type)
-            VALUES (:f, :sha, :src, :final, :link, :at, :status, CAST(:headers AS jsonb), :key, :size, :media)
+                http_status, http_headers, storage_key, size_bytes, media_type, warc_path, warc_offset, warc_record_id)
+            VALUES (:f, :sha, :src, :final, :link, :at, :status, CAST(:headers AS jsonb), :key, :size, :media,
+                    :warc_path, :warc_offset, :warc_id)
             ON CONFLICT (filing_id, source_url, sha256) DO NOTHING RETURNING id"""),
             {"f": filing_id, "sha": event["sha256"], "src": event["source_url"], "final": event["final_url"],
              "link": event.get("link_text"), "at": event["fetched_at"], "status": event["status"],
              "headers": json.dumps(event["headers"]), "key": event["storage_key"], "size": event["size_bytes"],
-             "media": event["media_type"]}).scalar()
+             "media": event["media_type"], **_warc_params(event.get("warc"))}).scalar()
         if inserted is not None:
             new_files += 1
             changed_files += int(had_url > 0)  # same URL, new bytes: a new version
@@ -155,8 +161,8 @@ def record_crawl(conn: Connection, registry: Registry, site: Site, outcome: Craw
         "finish_reason": outcome.stats.get("finish_reason"),
     }
     conn.execute(text("""
-        INSERT INTO disclosure.crawl_run (site_id, started_at, finished_at, status, stats, error)
-        VALUES (:s, :start, now(), :status, CAST(:stats AS jsonb), :error)"""),
+        INSERT INTO disclosure.crawl_run (site_id, started_at, finished_at, status, stats, error, warc_path)
+        VALUES (:s, :start, now(), :status, CAST(:stats AS jsonb), :error, :warc)"""),
         {"s": site_id, "start": started_at, "status": health.status, "stats": json.dumps(stats, ensure_ascii=False),
-         "error": "; ".join(health.problems) or None})
+         "error": "; ".join(health.problems) or None, "warc": outcome.warc_path})
     return {"site": site.key, "status": health.status, "problems": health.problems, **stats}

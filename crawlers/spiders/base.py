@@ -20,6 +20,11 @@ def looks_like_filing(title: str) -> bool:
     return any(word in title for word in FILING_WORDS)
 
 
+def is_inline_filing(html: str) -> bool:
+    """A detail page that is itself the filing: the tables printed as HTML, markers and all."""
+    return html.count("<table") >= 3 and "公开01表" in html
+
+
 class FilingSpider(scrapy.Spider):
     name = "filings"
     family = "base"
@@ -61,13 +66,17 @@ class FilingSpider(scrapy.Spider):
     def parse_detail(self, response: Response, list_title: str, published: str | None):
         heading = " ".join(response.css("h1::text, h2::text").get(default="").split())
         attachments = find_attachments(response.text, response.url)
+        inline = not attachments and is_inline_filing(response.text)
         yield {
             "type": "filing",
             "detail_url": response.url,
             "title": heading or list_title,
             "published": published,
             "attachments": [{"url": a.url, "text": a.text} for a in attachments],
+            "inline": inline,
         }
+        if inline:  # the filing is the page itself: its tables are published as HTML
+            yield from self.parse_file(response, inline=True)
         for att in attachments:
             yield self.file_request(att.url, response.url, att.text)
 
@@ -83,14 +92,16 @@ class FilingSpider(scrapy.Spider):
                               meta={"handle_httpstatus_list": [304], "detail_url": detail_url,
                                     "link_text": link_text})
 
-    def parse_file(self, response: Response):
-        base = {"detail_url": response.meta["detail_url"], "source_url": response.request.url,
-                "link_text": response.meta["link_text"]}
+    def parse_file(self, response: Response, inline: bool = False):
+        meta = {"detail_url": response.url, "link_text": ""} if inline else response.meta
+        base = {"detail_url": meta["detail_url"], "source_url": response.request.url,
+                "link_text": meta["link_text"], "inline": inline}
         if response.status == 304:
             yield {"type": "not_modified", **base}
             return
         redirects = response.meta.get("redirect_urls") or []
         yield {
+            "warc": response.meta.get("warc"),
             "type": "file",
             **base,
             "source_url": redirects[0] if redirects else response.request.url,

@@ -1,0 +1,76 @@
+"""Zip containers: the archive checks every zip-based format shares, and zip bundles of filings."""
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import PurePosixPath
+
+from parsers.limits import Limits
+from parsers.model import ParseError, ParseResult, TableInfo
+
+
+def open_checked_zip(data: bytes, source: str, limits: Limits) -> zipfile.ZipFile:
+    """Open a zip after checking its directory against the limits (bombs are refused unread)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise ParseError(source, f"corrupt zip container ({exc})") from exc
+    members = archive.infolist()
+    if len(members) > limits.max_members:
+        raise ParseError(source, f"zip holds {len(members)} members (limit {limits.max_members})")
+    total = sum(m.file_size for m in members)
+    if total > limits.max_unpacked_bytes:
+        raise ParseError(source, f"zip would unpack to {total} bytes (limit {limits.max_unpacked_bytes}): refused")
+    for m in members:
+        if m.compress_size and m.file_size / m.compress_size > limits.max_ratio and m.file_size > 1024 * 1024:
+            raise ParseError(source, f"zip member {m.filename!r} compresses {m.file_size // m.compress_size}:1 "
+                                     f"(limit {limits.max_ratio}:1): decompression bomb refused")
+    return archive
+
+
+def office_kind(archive: zipfile.ZipFile) -> str | None:
+    names = set(archive.namelist())
+    if "[Content_Types].xml" in names:
+        if any(n.startswith("xl/") for n in names):
+            return "xlsx"
+        if any(n.startswith("word/") for n in names):
+            return "docx"
+    return None
+
+
+def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, limits: Limits) -> bytes:
+    with archive.open(info) as handle:  # read no more than declared: a lying header is a bomb too
+        data = handle.read(info.file_size + 1)
+    if len(data) > info.file_size:
+        raise ParseError(source, f"zip member {info.filename!r} is larger than its header says: refused")
+    return data
+
+
+def merge_results(parts: list[ParseResult], source: str, problems: list[str]) -> ParseResult:
+    """One filing published as several files (tables as XLSX, narrative as DOCX, …)."""
+    units = {p.unit for p in parts if p.unit}
+    if len(units) > 1:
+        raise ParseError(source, f"bundle holds documents of several units: {sorted(units)}")
+    first = next((p for p in parts if p.unit), parts[0])
+    tables: dict[str, TableInfo] = {}
+    offset = 0
+    cells, claims, evaluations = [], [], []
+    for part in parts:
+        for code, info in part.tables.items():
+            have = tables.get(code)
+            if have is None or (have.status == "missing" and info.status != "missing"):
+                tables[code] = TableInfo(info.status, [offset + n for n in info.pages])
+        cells += [c.__class__(c.table, c.row, c.col, c.value, c.label, (c.page or 0) + offset or None)
+                  for c in part.cells]
+        claims += [{**c, "page": (c.get("page") or 0) + offset, "seq": len(claims) + i}
+                   for i, c in enumerate(part.claims, start=1)]
+        evaluations += [{**e, "page": (e.get("page") or 0) + offset, "seq": len(evaluations) + i}
+                        for i, e in enumerate(part.evaluations, start=1)]
+        offset += part.pages
+    return ParseResult(source=source, unit=first.unit, year=first.year, kind=first.kind, tables=tables,
+                       cells=cells, claims=claims, evaluations=evaluations, pages=offset,
+                       problems=problems + [p for part in parts for p in part.problems])
+
+
+def member_source(source: str, name: str) -> str:
+    return f"{source}!{PurePosixPath(name)}"

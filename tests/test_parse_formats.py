@@ -1,0 +1,120 @@
+"""Every format a site publishes, rendered from the same fixtures, parses to the same ground truth;
+hostile files end in a clear ParseError naming the file."""
+import json
+import zipfile
+from decimal import Decimal
+
+import pytest
+
+from parsers import ParseError, parse_bytes
+from parsers.limits import Limits
+from replica import hostile
+from replica.render_formats import render_docx, render_html, render_xls, render_xlsx, render_zip
+from replica.seeds import load_fixture
+from tests.conftest import FIXTURES
+
+RENDERERS = {
+    "html": render_html,
+    "html-gbk": lambda f: render_html(f, encoding="gbk"),
+    "xlsx": render_xlsx,
+    "xls": render_xls,
+    "docx": render_docx,
+    "zip": render_zip,
+}
+WITH_NARRATIVE = {"html", "html-gbk", "docx", "zip"}  # workbooks carry the tables only
+
+
+def _truth(seed: str) -> dict:
+    return json.loads((FIXTURES / f"truth_{seed}.json").read_text(encoding="utf-8"))
+
+
+def _key(ref: str) -> tuple[str, str, int]:
+    table, rest = ref.split("[")
+    row, col = rest.split("].")
+    return table, row, int(col)
+
+
+def _without_pages(items: list[dict]) -> list[dict]:
+    return [{k: v for k, v in item.items() if k != "page"} for item in items]
+
+
+@pytest.fixture(scope="module")
+def pdf_parses(seed_pdfs):
+    return {seed: parse_bytes(data, f"{seed}.pdf") for seed, data in seed_pdfs.items()}
+
+
+@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+@pytest.mark.parametrize("seed", ["001", "002"])
+def test_every_format_gives_the_ground_truth(seed, fmt, pdf_parses):
+    filing = load_fixture(FIXTURES / f"seed_{seed}.json")
+    truth = _truth(seed)
+    result = parse_bytes(RENDERERS[fmt](filing), f"seed-{seed}.{fmt}")
+    got = result.cell_map()
+    want = {_key(ref): Decimal(v) for ref, v in truth["cells"].items()}
+    assert {k: got.get(k) for k in want} == want
+    for table in truth["complete_tables"]:
+        assert {k for k in got if k[0] == table} == {k for k in want if k[0] == table}
+    assert (result.unit, result.year, result.kind) == (truth["unit"], truth["year"], truth["kind"])
+    # Beyond the hand-typed cells: exactly what the PDF gives, table statuses included.
+    reference = pdf_parses[seed]
+    assert got == reference.cell_map()
+    assert {k: v.status for k, v in result.tables.items() if len(k) == 2} == \
+        {k: v.status for k, v in reference.tables.items() if len(k) == 2}
+    if fmt in WITH_NARRATIVE:
+        assert _without_pages(result.claims) == _without_pages(reference.claims)
+        assert _without_pages(result.evaluations) == _without_pages(reference.evaluations)
+        assert result.tables["情况说明"].status == "present"
+
+
+def test_html_merged_header_cells_are_expanded():
+    from parsers.flow import expand_spans
+
+    rows = [[("项目", 2, 1), ("金额", 1, 2)], [("科目代码", 1, 1), ("科目名称", 1, 1)], [("201", 1, 1), ("x", 1, 1), ("1.00", 1, 1)]]
+    assert expand_spans(rows) == [["项目", None, "金额"], ["科目代码", "科目名称", None], ["201", "x", "1.00"]]
+
+
+def test_spreadsheet_numbers_print_as_formatted():
+    from parsers.spreadsheet import cell_text
+
+    assert cell_text(100, "0.00") == "100.00"
+    assert cell_text(2795.38, "#,##0.00") == "2795.38"
+    assert cell_text(0.1 + 0.2, "0.00") == "0.30"
+    assert cell_text(27, "General") == "27"
+    assert cell_text(None) == ""
+
+
+def test_bundle_reports_a_member_it_could_not_read(seed_pdfs, pdf_parses):
+    import io
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr("报表.pdf", seed_pdfs["001"])
+        archive.writestr("附件2.pdf", hostile.truncated_pdf(seed_pdfs["002"]))
+    result = parse_bytes(buf.getvalue(), "bundle.zip")
+    assert len(result.cells) == len(pdf_parses["001"].cells)
+    assert len(result.problems) == 1 and "bundle.zip!附件2.pdf" in result.problems[0]
+
+
+@pytest.mark.parametrize("name, make, reason", [
+    ("truncated.pdf", lambda pdf: hostile.truncated_pdf(pdf), "unreadable PDF"),
+    ("encrypted.pdf", lambda pdf: hostile.encrypted_pdf(), "encrypted PDF"),
+    ("error-page.pdf", lambda pdf: hostile.html_error_page(), "HTML page without any table"),
+    ("zero.pdf", lambda pdf: hostile.zero_bytes(), "empty file"),
+    ("bomb.zip", lambda pdf: hostile.zip_bomb(), "decompression bomb refused"),
+    ("nested.zip", lambda pdf: hostile.nested_zip(pdf, 3), "nested deeper than 2 levels"),
+    ("random.bin", lambda pdf: bytes(range(256)) * 4, "unsupported format"),
+])
+def test_hostile_files_end_in_a_clear_error(seed_pdfs, name, make, reason):
+    with pytest.raises(ParseError) as caught:
+        parse_bytes(make(seed_pdfs["001"]), name)
+    assert caught.value.source == name and reason in caught.value.reason
+
+
+def test_huge_file_refused_under_the_limit():
+    with pytest.raises(ParseError, match="exceeds the limit"):
+        parse_bytes(hostile.huge_file(2 * 1024 * 1024), "huge.pdf", Limits(max_file_bytes=1024 * 1024))
+
+
+def test_nesting_within_the_limit_is_read(seed_pdfs):
+    result = parse_bytes(hostile.nested_zip(seed_pdfs["002"], 2), "two-levels.zip")
+    assert result.year == 2023 and len(result.cells) == 197
