@@ -13,12 +13,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-# What the tests need from Debian: docker-compose validates docker-compose.yml without an engine.
+# What the tests need from Debian: docker-compose validates docker-compose.yml without an engine;
+# chromium renders the HTML report in a real browser, with a CJK font to draw Chinese.
+DEBIAN_PACKAGES := docker-compose chromium fonts-wqy-microhei
 system-deps:
-	@command -v docker-compose >/dev/null || { \
+	@missing=""; \
+	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || missing="$$missing fonts-wqy-microhei"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose) >/dev/null; \
-	  else echo "install docker-compose (Debian package) to validate docker-compose.yml"; fi; }
+	    echo "installing Debian packages:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null; \
+	  else echo "please install (Debian packages):$$missing"; exit 1; fi; \
+	fi
 
 demo: $(STAMP)
 	$(BIN)/disclosure demo

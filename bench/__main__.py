@@ -1,4 +1,5 @@
-"""Benchmarks: `python -m bench [load] [completeness] [parse] [validate]` (all by default), or `make bench`.
+"""Benchmarks: `python -m bench [load] [completeness] [parse] [formats] [memory] [validate] [crawl]`
+(all by default), or `make bench`.
 
 Each figure is printed next to the reference it is compared with, measured in the same run,
 and the run is appended to bench/RESULTS.md with its date and machine. A dedicated database
@@ -189,6 +190,94 @@ def bench_parse(pdfs: dict[str, bytes], rounds: int = 3) -> dict:
             "ratio": ours / bare}
 
 
+def bench_formats(rounds: int = 3) -> dict:
+    """Seconds per filing for each published format of the same fixtures (same cells, checked)."""
+    from parsers import parse_bytes
+    from replica.render_formats import render_docx, render_html, render_xls, render_xlsx, render_zip
+    from replica.render_pdf import render_pdf
+    from replica.site import load_fixtures
+
+    renderers = {"pdf": render_pdf, "html": render_html, "xlsx": render_xlsx, "xls": render_xls,
+                 "docx": render_docx, "zip": render_zip}
+    filings = load_fixtures()
+    out = {}
+    for name, render in renderers.items():
+        files = [render(f) for f in filings.values()]
+        started = time.perf_counter()
+        for _ in range(rounds):
+            cells = sum(len(parse_bytes(data, name).cells) for data in files)
+        out[name] = ((time.perf_counter() - started) / rounds / len(files), cells)
+    return out
+
+
+def bench_memory() -> dict:
+    """Peak memory of parsing a 100-page filing, in a fresh process (its VmHWM)."""
+    import copy
+    import subprocess
+    import sys
+    import tempfile
+
+    from replica.render_pdf import render_pdf
+    from replica.site import load_fixtures
+
+    filing = copy.deepcopy(load_fixtures()["001"])
+    filing.evaluations = filing.evaluations * 3  # 17 → 51 self-evaluations: about 100 pages
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:
+        fh.write(render_pdf(filing))
+        fh.flush()
+        # VmHWM, not ru_maxrss: a child's ru_maxrss starts from its forking parent's peak.
+        peak = "int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])"
+        script = ("import sys, time; from parsers import parse_path; t = time.perf_counter(); "
+                  f"r = parse_path(sys.argv[1]); print(r.pages, {peak}, time.perf_counter() - t)")
+        baseline = f"import parsers.dispatch, parsers.pdf; print({peak})"
+        pages, peak_kb, seconds = subprocess.run([sys.executable, "-c", script, fh.name], capture_output=True,
+                                                 text=True, check=True).stdout.split()
+        idle_kb = subprocess.run([sys.executable, "-c", baseline], capture_output=True, text=True,
+                                 check=True).stdout.strip()
+    return {"pages": int(pages), "peak_mb": int(peak_kb) / 1024, "idle_mb": int(idle_kb) / 1024,
+            "seconds": float(seconds)}
+
+
+def bench_crawl() -> dict:
+    """A first crawl of the replica sites under the default politeness limits, then a night
+    with nothing new: requests, bytes, seconds, downloads and parses of each."""
+    import tempfile
+
+    from disclosure import pipeline
+    from replica.site import ReplicaSite
+
+    with ReplicaSite() as site, tempfile.TemporaryDirectory() as var:
+        url = bench_database()
+        saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "DISCLOSURE_VAR_DIR", "DISCLOSURE_REPLICA_BASE",
+                                                 "DISCLOSURE_CRAWL_THROTTLE")}
+        os.environ.update({"DATABASE_URL": url, "DISCLOSURE_VAR_DIR": var, "DISCLOSURE_REPLICA_BASE": site.base_url})
+        os.environ.pop("DISCLOSURE_CRAWL_THROTTLE", None)  # the production default
+        try:
+            ctx = pipeline.context(load_settings())
+            pipeline.prepare(ctx)
+            nights = []
+            for _ in range(2):
+                served, sent = len(site.requests), site.bytes_served
+                started = time.perf_counter()
+                crawled = pipeline.crawl(ctx)
+                seconds = time.perf_counter() - started
+                parsed = pipeline.parse_and_load(ctx)["parsed"]
+                requests = site.requests[served:]
+                nights.append({
+                    "seconds": seconds, "requests": len(requests), "bytes": site.bytes_served - sent,
+                    "downloads": sum(c["new_file_versions"] for c in crawled), "parsed": parsed,
+                    "not_modified": sum(1 for r in requests if r[2] == 304),
+                    "filings": sum(c["filings"] for c in crawled), "sites": len(crawled),
+                    "max_in_flight": site.max_in_flight})
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+    return {"first": nights[0], "again": nights[1]}
+
+
 def bench_validate(base, n: int = 10_000) -> dict:
     """The whole rule set per filing: tables, narrative, self-evaluations, required parts, cross-year."""
     from validation.engine import validate_parse
@@ -203,7 +292,8 @@ def bench_validate(base, n: int = 10_000) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("which", nargs="*", default=["load", "completeness", "parse", "validate"])
+    parser.add_argument("which", nargs="*",
+                        default=["load", "completeness", "parse", "formats", "memory", "validate", "crawl"])
     parser.add_argument("--files", type=int, default=400, help="parses loaded in the load benchmark")
     parser.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
     args = parser.parse_args(argv)
@@ -233,6 +323,24 @@ def main(argv=None) -> int:
         r = bench_parse(pdfs)
         say(f"parse: {r['pages']} pages in {r['parse_s']:.2f} s ({r['pages_per_s']:.1f} pages/s on one core) vs "
             f"pdfplumber extract_text alone {r['extract_text_s']:.2f} s: ratio {r['ratio']:.2f}x")
+    if "formats" in args.which:
+        r = bench_formats()
+        pdf_s = r["pdf"][0]
+        for name, (seconds, cells) in r.items():
+            say(f"parse {name}: {seconds:.3f} s per filing ({cells} cells from the two fixtures; "
+                f"{seconds / pdf_s:.2f}x the text PDF's {pdf_s:.2f} s)")
+    if "memory" in args.which:
+        r = bench_memory()
+        say(f"memory: parsing a {r['pages']}-page filing peaks at {r['peak_mb']:.0f} MB resident "
+            f"(the interpreter with the parsers imported: {r['idle_mb']:.0f} MB; target < 500 MB), {r['seconds']:.1f} s")
+    if "crawl" in args.which:
+        r = bench_crawl()
+        for label, night in (("first crawl", r["first"]), ("no-change night", r["again"])):
+            say(f"crawl {label}: {night['sites']} replica sites, {night['requests']} requests, "
+                f"{night['bytes']:,} bytes, {night['seconds']:.1f} s, {night['downloads']} new file versions, "
+                f"{night['parsed']} parsed, {night['not_modified']} answered 304, {night['filings']} filings "
+                f"({night['filings'] / night['seconds'] * 60:.0f} filings/min; most in flight at once: "
+                f"{night['max_in_flight']})")
     if "validate" in args.which:
         r = bench_validate(base)
         say(f"validate: {r['filings']} filings ({r['outcomes']} rule outcomes) in {r['seconds']:.2f} s "

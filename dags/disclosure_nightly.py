@@ -82,12 +82,15 @@ def disclosure_nightly():
         return pipeline.alert(pipeline.context(), urls)
 
     @task(trigger_rule="all_done")
-    def summary() -> dict:
-        """The run's summary: store counts and the sites whose last crawl failed."""
+    def summary(run_id: str | None = None) -> dict:
+        """The run's summary and its HTML report (var/reports/<run id>/index.html)."""
         from disclosure import pipeline
 
-        report = pipeline.report(pipeline.context())
+        ctx = pipeline.context()
+        report = pipeline.report(ctx)
         report["failed_sites"] = sorted(k for k, v in report["last_crawl_by_site"].items() if v != "ok")
+        folder = ctx.settings.var_dir / "reports" / "".join(c if c.isalnum() or c in "-_" else "_" for c in run_id or "manual")
+        report["html_report"] = pipeline.html_report(ctx, folder)["report"]
         return report
 
     crawl_site.expand(site_key=prepare()) >> parse_and_load() >> validate() >> alert() >> summary()

@@ -149,6 +149,23 @@ def rules(as_json: bool = typer.Option(False, "--json")) -> None:
 
 
 @app.command()
+def docs(out: Path = typer.Option(Path("docs"), "--out", help="Folder to write rules.md and schema.md to.")) -> None:
+    """Regenerate the rule catalogue (docs/rules.md) and the schema reference (docs/schema.md)."""
+    from validation.documentation import rules_markdown
+    from warehouse.schema_doc import schema_markdown
+
+    from warehouse.db import engine
+    from warehouse.migrate import upgrade
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "rules.md").write_text(rules_markdown() + "\n", encoding="utf-8")
+    upgrade()
+    with engine().connect() as conn:
+        (out / "schema.md").write_text(schema_markdown(conn), encoding="utf-8")
+    console.print(f"wrote {out / 'rules.md'} and {out / 'schema.md'}")
+
+
+@app.command()
 def crawl(sites: Optional[list[str]] = typer.Argument(None, help="Site keys (default: every site)."),
           full: bool = typer.Option(False, "--full", help="Read every detail page again (finds attachments added "
                                                           "to known filings).")) -> None:
@@ -246,15 +263,27 @@ def export(
 
 
 @app.command()
-def report(as_json: bool = typer.Option(False, "--json", help="Print the store's summary as JSON.")) -> None:
-    """Summarise the store: units, filings by status, cells, findings by rule family."""
+def report(
+    out: Path = typer.Option(None, "--out", "-o", help="Folder of the HTML report [default: var/reports/latest]."),
+    as_json: bool = typer.Option(False, "--json", help="Print the store's summary as JSON (no HTML)."),
+) -> None:
+    """Write the HTML report (completeness heatmap, findings, unit pages, crawl health) and summarise."""
+    from rich.progress import Progress
+
     from disclosure import pipeline
 
-    summary = pipeline.report(pipeline.context())
+    ctx = pipeline.context()
+    summary = pipeline.report(ctx)
     if as_json:
         _print_json(summary)
-    else:
-        _print_summary(summary)
+        return
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("unit pages", total=None)
+        written = pipeline.html_report(ctx, out, progress=lambda done, total: bar.update(task, completed=done,
+                                                                                          total=total))
+    _print_summary(summary)
+    console.print(f"report: {written['report']} ({written['unit_pages']} unit pages, "
+                  f"{written['findings']} open findings, {written['expected_filings']} expected filings)")
 
 
 @app.command()

@@ -10,6 +10,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -56,6 +57,7 @@ def crawl(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits 
     Detail pages whose files are archived are not read again (their files are asked for
     conditionally) unless `full`: then every detail page is read, to find attachments added later."""
     from warehouse.crawl_record import known_for_crawl, record_crawl
+    from warehouse.host_locks import host_locks, hosts_of
 
     delay = ctx.settings.crawl_throttle
     limits = limits or CrawlLimits(throttle_start_delay=delay, download_delay=min(delay, 0.5))
@@ -66,7 +68,8 @@ def crawl(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits 
         with ctx.engine.connect() as conn:
             known = known_for_crawl(conn, site.key, full)
         try:
-            outcome = crawl_site(site, ctx.settings.archive, ctx.settings.user_agent, known, limits)
+            with host_locks(ctx.engine, hosts_of(site.start_urls)):
+                outcome = crawl_site(site, ctx.settings.archive, ctx.settings.user_agent, known, limits)
         except Exception as exc:  # the crawler could not even start: still a recorded failure
             outcome = CrawlOutcome(site.key, returncode=-1, stderr=f"{exc.__class__.__name__}: {exc}")
         with ctx.engine.begin() as conn:
@@ -189,6 +192,15 @@ def report(ctx: Context) -> dict:
 
     with ctx.engine.connect() as conn:
         return store_summary(conn)
+
+
+def html_report(ctx: Context, out_dir: str | Path | None = None, progress=None) -> dict:
+    """Write the static HTML report (default: var/reports/latest); returns what was written."""
+    from reporting.html import write_report
+
+    target = Path(out_dir) if out_dir else ctx.settings.var_dir / "reports" / "latest"
+    with ctx.engine.connect() as conn:
+        return write_report(conn, target, ctx.settings.archive, progress)
 
 
 def run_once(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits | None = None) -> dict:

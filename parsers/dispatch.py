@@ -13,7 +13,21 @@ BUNDLE_SKIP = (".jpg", ".jpeg", ".png", ".gif", ".txt", ".xml", ".ofd")
 
 
 def parse_bytes(data: bytes, source: str, limits: Limits | None = None, depth: int = 0) -> ParseResult:
-    limits = limits or Limits.from_env()
+    """Parse one file. Every failure is a ParseError naming `source` and the reason: a broken
+    file can make a library raise anything, and no such exception may reach the caller."""
+    try:
+        return _parse(data, source, limits or Limits.from_env(), depth)
+    except ParseError:
+        raise
+    except RecursionError as exc:
+        raise ParseError(source, "structure nested too deeply to read") from exc
+    except MemoryError as exc:
+        raise ParseError(source, "file needs more memory than allowed to read") from exc
+    except Exception as exc:
+        raise ParseError(source, f"damaged file ({exc.__class__.__name__}: {str(exc)[:200]})") from exc
+
+
+def _parse(data: bytes, source: str, limits: Limits, depth: int) -> ParseResult:
     if len(data) > limits.max_file_bytes:
         raise ParseError(source, f"file of {len(data)} bytes exceeds the limit of {limits.max_file_bytes}")
     media_type = sniff_media_type(data[:2048])

@@ -160,6 +160,7 @@ class ReplicaSite:
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status) as served
         self.user_agents: set[str] = set()
         self.max_in_flight = 0  # the most requests served at the same moment (politeness check)
+        self.bytes_served = 0  # body bytes sent, for the crawl benchmark
         self._in_flight = 0
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
@@ -211,6 +212,8 @@ class ReplicaSite:
                 if resource is not None and status == 200 and not head_only:
                     body = resource.body[: len(resource.body) // 2] if truncate else resource.body
                     self.wfile.write(body)
+                    with site._lock:
+                        site.bytes_served += len(body)
                     if truncate:
                         self.wfile.flush()
                         self.close_connection = True

@@ -59,4 +59,6 @@ def test_the_pipeline_archives_to_the_bucket(env_settings, s3_bucket, monkeypatc
     prefix = s3_bucket.removeprefix("s3://disclosure-archive/")
     listing = boto3.client("s3").list_objects_v2(Bucket="disclosure-archive", Prefix=prefix)
     keys = [o["Key"] for o in listing["Contents"]]
-    assert len(keys) == 2 and all(k.startswith(f"{prefix}/sha256/") for k in keys)
+    files = [k for k in keys if k.startswith(f"{prefix}/sha256/")]
+    warcs = [k for k in keys if k.startswith(f"{prefix}/warc/")]
+    assert len(files) == 2 and len(warcs) == 2 and len(keys) == 4  # the files and each crawl's WARC

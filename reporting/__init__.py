@@ -1,0 +1,1 @@
+"""Static HTML reports of completeness, findings, units over time and crawl health."""

@@ -1,0 +1,59 @@
+"""Charts drawn with Plotly (offline: plotly.js is written into the report folder)."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+STATUS_COLOURS = {
+    "present": "#2e7d32", "late": "#f9a825", "missing": "#c62828", "not_yet_due": "#90a4ae",
+    "withdrawn": "#6a1b9a", "parse_failed": "#4e342e", "deadline_unknown": "#e0e0e0",
+}
+STATUS_LABELS = {
+    "present": "已公开", "late": "逾期公开", "missing": "未公开", "not_yet_due": "未到期",
+    "withdrawn": "已撤下", "parse_failed": "无法解析", "deadline_unknown": "期限未知",
+}
+FONT = dict(family='"Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif')
+
+
+def _div(fig: go.Figure, div_id: str) -> str:
+    fig.update_layout(font=FONT, margin=dict(l=10, r=10, t=40, b=10))
+    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
+                       config={"displaylogo": False, "responsive": True})
+
+
+def completeness_heatmap(rows: list[dict], labels: dict[tuple[str, str], str]) -> str:
+    """Units (grouped, in the order given) × years, one colour per status."""
+    years = sorted({r["fiscal_year"] for r in rows})
+    keys = list(dict.fromkeys((r["jurisdiction"], r["unit_code"], r["kind"]) for r in rows))
+    order = list(STATUS_COLOURS)
+    cell = {(r["jurisdiction"], r["unit_code"], r["kind"], r["fiscal_year"]): r["status"] for r in rows}
+    z, hover = [], []
+    for j, u, k in keys:
+        statuses = [cell.get((j, u, k, y)) for y in years]
+        z.append([order.index(s) if s else None for s in statuses])
+        hover.append([f"{labels[(j, u)]} · {k} · {y}: {STATUS_LABELS.get(s, '—')}" for s, y in zip(statuses, years)])
+    n = len(order)
+    scale = []
+    for i, status in enumerate(order):  # a stepped scale: each status owns one band
+        scale += [[i / n, STATUS_COLOURS[status]], [(i + 1) / n, STATUS_COLOURS[status]]]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[str(y) for y in years], y=[f"{labels[(j, u)]} · {k}" for j, u, k in keys],
+        text=hover, hoverinfo="text", colorscale=scale, zmin=-0.5, zmax=n - 0.5, xgap=2, ygap=2,
+        colorbar=dict(tickvals=list(range(n)), ticktext=[STATUS_LABELS[s] for s in order], title="状态")))
+    fig.update_layout(title="公开完整性 (单位 × 年度)", height=max(260, 28 * len(keys) + 120),
+                      yaxis=dict(autorange="reversed", automargin=True), xaxis=dict(type="category"))
+    return _div(fig, "heatmap")
+
+
+def key_figures_chart(figures: list[dict], div_id: str = "figures") -> str:
+    """Key figures of one unit across years, one line per figure (万元)."""
+    fig = go.Figure()
+    by_figure: dict[str, list[tuple[int, float]]] = {}
+    for row in figures:
+        by_figure.setdefault(row["figure"], []).append((row["fiscal_year"], float(row["value"])))
+    for name, points in by_figure.items():
+        points.sort()
+        fig.add_trace(go.Scatter(x=[str(p[0]) for p in points], y=[p[1] for p in points], mode="lines+markers",
+                                 name=name))
+    fig.update_layout(title="主要数字 (万元)", height=360, xaxis=dict(type="category", title="年度"),
+                      yaxis=dict(title="万元", rangemode="tozero"))
+    return _div(fig, div_id)

@@ -1,0 +1,118 @@
+"""Every switchable site behaviour ends in recovery or in a recorded, explained failure with
+nothing lost, and the next night picks up what was missed (issues #3, #5, #10)."""
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from crawlers.runner import CrawlLimits
+from disclosure import pipeline
+
+PDF = "/xinzhou/files/swbgs2023js.pdf"
+SITE = "replica-xinzhou-static"
+
+
+@pytest.fixture
+def ctx(env_settings):
+    ctx = pipeline.context(env_settings)
+    pipeline.prepare(ctx)
+    return ctx
+
+
+def _scalar(ctx, sql, **params):
+    with ctx.engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar()
+
+
+def _served(replica, path):
+    return [status for _m, p, status in replica.requests if p.split("?")[0] == path]
+
+
+def test_a_burst_of_5xx_is_retried_within_the_crawl(ctx, replica):
+    replica.behaviour.error_bursts[PDF] = 2
+    (result,) = pipeline.crawl(ctx, [SITE])
+    assert _served(replica, PDF) == [503, 503, 200]
+    assert (result["status"], result["new_file_versions"]) == ("ok", 1)
+
+
+def test_connection_resets_fail_the_site_and_the_next_night_recovers(ctx, replica):
+    replica.behaviour.reset_paths.add(PDF)
+    (result,) = pipeline.crawl(ctx, [SITE])
+    assert result["status"] == "failed" and result["new_file_versions"] == 0
+    assert any(PDF in e and ("Connection" in e or "ResponseNeverReceived" in e) for e in result["errors"])
+    assert _scalar(ctx, "SELECT count(*) FROM disclosure.filing") == 1  # the filing is kept, file pending
+    replica.behaviour.reset_paths.clear()
+    (again,) = pipeline.crawl(ctx, [SITE])
+    assert (again["status"], again["new_file_versions"]) == ("ok", 1)
+
+
+def test_a_truncated_download_is_never_archived(ctx, replica):
+    replica.behaviour.truncate_paths.add(PDF)
+    (result,) = pipeline.crawl(ctx, [SITE])
+    assert result["status"] == "failed" and result["new_file_versions"] == 0
+    assert _scalar(ctx, "SELECT count(*) FROM disclosure.archived_file") == 0
+    archive = ctx.settings.archive_dir / "sha256"
+    assert not archive.exists() or not any(p.is_file() for p in archive.rglob("*"))
+    replica.behaviour.truncate_paths.clear()
+    (again,) = pipeline.crawl(ctx, [SITE])
+    assert again["new_file_versions"] == 1
+
+
+def test_a_slow_answer_times_out_with_a_recorded_reason(ctx, replica):
+    replica.behaviour.slow_paths[PDF] = 2.5
+    (result,) = pipeline.crawl(ctx, [SITE], CrawlLimits(throttle_start_delay=0, download_delay=0, timeout=1))
+    assert result["status"] == "failed"
+    assert any("TimeoutError" in e or "took longer than" in e for e in result["errors"])
+
+
+def test_a_bare_user_agent_gets_403_but_ours_is_served(ctx, replica):
+    import urllib.request
+    from urllib.error import HTTPError
+
+    replica.behaviour.forbid_bare_agents = True
+    with pytest.raises(HTTPError) as refused:
+        urllib.request.urlopen(replica.base_url + "/xinzhou/yjsgk/list.html")
+    assert refused.value.code == 403
+    (result,) = pipeline.crawl(ctx, [SITE])
+    assert (result["status"], result["new_file_versions"]) == ("ok", 1)
+
+
+def test_a_redirect_is_followed_and_both_urls_are_kept(ctx, replica):
+    moved = "/xinzhou/files/2024/swbgs2023js.pdf"
+    replica.routes[moved] = replica.routes[PDF]
+    replica.behaviour.redirects[PDF] = replica.base_url + moved
+    (result,) = pipeline.crawl(ctx, [SITE])
+    assert result["new_file_versions"] == 1
+    source, final = ctx.engine.connect().execute(
+        text("SELECT source_url, final_url FROM disclosure.archived_file")).one()
+    assert source.endswith(PDF) and final.endswith(moved)
+
+
+def test_a_new_filing_between_two_nights_is_picked_up(ctx, replica):
+    pipeline.crawl(ctx, [SITE])
+    index = replica.routes["/xinzhou/yjsgk/list.html"]
+    index.body = index.body.replace(
+        b"</ul>", '<li><a href="/xinzhou/yjsgk/2025/0901/c9.html">中国共产党忻州市委员会办公室2024年度单位决算公开</a>'
+                  " 2025-09-01</li></ul>".encode())
+    replica.routes["/xinzhou/yjsgk/2025/0901/c9.html"] = type(index)(
+        '<html><body><h2>2024年度单位决算</h2><a href="/xinzhou/files/swbgs2024js.pdf">附件</a></body></html>'
+        .encode(), "text/html; charset=utf-8")
+    replica.routes["/xinzhou/files/swbgs2024js.pdf"] = type(index)(replica.routes[PDF].body + b"%new", "application/pdf")
+    (result,) = pipeline.crawl(ctx, [SITE])
+    assert (result["new_filings"], result["new_file_versions"], result["not_modified"]) == (1, 1, 1)
+
+
+def test_two_sites_on_one_host_crawled_at_once_take_turns(env_settings, replica):
+    """Per-host politeness holds across concurrent crawls (mapped Airflow tasks)."""
+    ctx = pipeline.context(env_settings)
+    pipeline.prepare(ctx)
+    replica.behaviour.slow_paths["/xinzhou/yjsgk/list.html"] = 0.3
+    replica.behaviour.slow_paths["/datong/czxx/index.html"] = 0.3
+    threads = [threading.Thread(target=pipeline.crawl, args=(pipeline.context(env_settings), [key]))
+               for key in ("replica-datong-trs", SITE)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert replica.max_in_flight == 1
+    assert {r[0] for r in ctx.engine.connect().execute(text("SELECT status FROM disclosure.crawl_run"))} == {"ok"}

@@ -1,0 +1,30 @@
+"""One crawl at a time per host, across processes and machines: a session-level Postgres
+advisory lock per host, held for the whole crawl. Mapped Airflow tasks crawl many sites at
+once; two sites on one host (a city portal and its department sub-sites) then take turns."""
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator
+from urllib.parse import urlparse
+
+from sqlalchemy import Engine, text
+
+LOCK_NAMESPACE = 0x0D15  # first key of the two-int advisory lock: ours, not another app's
+
+
+def hosts_of(urls: tuple[str, ...] | list[str]) -> list[str]:
+    return sorted({urlparse(u).netloc.lower() for u in urls if urlparse(u).netloc})
+
+
+@contextlib.contextmanager
+def host_locks(engine: Engine, hosts: list[str]) -> Iterator[None]:
+    """Block until every host is ours; sorted order, so two crawls never deadlock."""
+    with engine.connect() as conn:
+        for host in sorted(hosts):
+            conn.execute(text("SELECT pg_advisory_lock(:ns, hashtext(:h))"), {"ns": LOCK_NAMESPACE, "h": host})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock_all()"))
+            conn.commit()
