@@ -1,4 +1,4 @@
-"""Benchmarks: `python -m bench [load] [completeness] [parse] [formats] [memory] [validate] [crawl]`
+"""Benchmarks: `python -m bench [load] [completeness] [parse] [formats] [memory] [ocr] [validate] [crawl]`
 (all by default), or `make bench`.
 
 Each figure is printed next to the reference it is compared with, measured in the same run,
@@ -278,6 +278,32 @@ def bench_crawl() -> dict:
     return {"first": nights[0], "again": nights[1]}
 
 
+def bench_ocr(pdfs: dict[str, bytes], base) -> dict:
+    """Scanned pages of both fixtures (tables 01–03 and their cover): seconds per page and the
+    share of cells read exactly, against the text PDF's cells of the same tables."""
+    import io
+
+    import pdfplumber
+
+    from parsers import parse_bytes
+    from replica.render_scan import render_scanned
+
+    pages_total, seconds, exact, wanted = 0, 0.0, 0, 0
+    for (seed, data), reference in zip(pdfs.items(), base):
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            keep = [1] + sorted({p for code in ("01", "02", "03") for p in reference.tables[code].pages})
+        scan = render_scanned(data, pages=keep)
+        started = time.perf_counter()
+        result = parse_bytes(scan, f"scan-{seed}.pdf")
+        seconds += time.perf_counter() - started
+        pages_total += len(keep)
+        want = {k: v for k, v in reference.cell_map().items() if k[0] in ("01", "02", "03")}
+        got = result.cell_map()
+        exact += sum(1 for k, v in want.items() if got.get(k) == v)
+        wanted += len(want)
+    return {"pages": pages_total, "s_per_page": seconds / pages_total, "exact": exact, "cells": wanted}
+
+
 def bench_validate(base, n: int = 10_000) -> dict:
     """The whole rule set per filing: tables, narrative, self-evaluations, required parts, cross-year."""
     from validation.engine import validate_parse
@@ -293,7 +319,7 @@ def bench_validate(base, n: int = 10_000) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("which", nargs="*",
-                        default=["load", "completeness", "parse", "formats", "memory", "validate", "crawl"])
+                        default=["load", "completeness", "parse", "formats", "memory", "ocr", "validate", "crawl"])
     parser.add_argument("--files", type=int, default=400, help="parses loaded in the load benchmark")
     parser.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
     args = parser.parse_args(argv)
@@ -333,6 +359,10 @@ def main(argv=None) -> int:
         r = bench_memory()
         say(f"memory: parsing a {r['pages']}-page filing peaks at {r['peak_mb']:.0f} MB resident "
             f"(the interpreter with the parsers imported: {r['idle_mb']:.0f} MB; target < 500 MB), {r['seconds']:.1f} s")
+    if "ocr" in args.which:
+        r = bench_ocr(pdfs, base)
+        say(f"ocr: {r['pages']} scanned pages (skewed, noisy, 150 dpi) at {r['s_per_page']:.1f} s per page "
+            f"(target <= 3 s); {r['exact']}/{r['cells']} cells exact ({r['exact'] / r['cells']:.1%}; target >= 98%)")
     if "crawl" in args.which:
         r = bench_crawl()
         for label, night in (("first crawl", r["first"]), ("no-change night", r["again"])):

@@ -60,8 +60,8 @@ def parse_pdf(data: bytes, source: str) -> ParseResult:
         raise ParseError(source, f"failed while reading pages ({exc.__class__.__name__}: {exc})") from exc
     finally:
         pdf.close()
-    if layer.chars == 0:
-        raise ParseError(source, "image-only PDF without a text layer (needs OCR)")
-    if layer.garbage_pages and layer.garbage_pages * 2 >= result.pages:
-        raise ParseError(source, "text layer is garbage ((cid:N) glyphs); needs OCR")
+    if layer.chars == 0 or (layer.garbage_pages and layer.garbage_pages * 2 >= result.pages):
+        from parsers.ocr import parse_scanned  # a scan, or a text layer of (cid:N) glyphs: read the images
+
+        return parse_scanned(data, source)
     return result

@@ -48,6 +48,7 @@ def find_column_map(grid: Grid) -> tuple[int, ColumnMap] | None:
         if not value_cols:
             continue
         labels = {j for j, c in enumerate(cells) if c == "栏次"}
+        value_cols = _complete_sequence(value_cols, cells, labels)
         key_cols = {}
         for j in value_cols:
             left = [k for k in range(j) if k not in value_cols and k not in labels]
@@ -57,10 +58,25 @@ def find_column_map(grid: Grid) -> tuple[int, ColumnMap] | None:
     return None
 
 
+def _complete_sequence(value_cols: dict[int, int], cells: list[str], labels: set[int]) -> dict[int, int]:
+    """A 栏次 number an OCR missed: when every number read sits at the same offset from its
+    column (1, 2, 3 … in consecutive columns), the blank columns to their right continue it."""
+    offsets = {j - n for j, n in value_cols.items()}
+    if len(offsets) != 1 or len(value_cols) < 2:
+        return value_cols
+    offset = offsets.pop()
+    first = min(value_cols)
+    filled = dict(value_cols)
+    for j in range(first, len(cells)):
+        if j not in filled and j not in labels and not cells[j]:
+            filled[j] = j - offset
+    return filled
+
+
 def _subject_key(cells: list[str]) -> tuple[str, str] | None:
     if "合计" in cells[:2]:
         return "合计", "合计"
-    code = cells[0].replace(" ", "")
+    code = re.sub(r"[\s.·]", "", cells[0])  # a dot in a subject code is scan noise ("21.0")
     if SUBJECT_CODE.match(code):
         return code, cells[1] if len(cells) > 1 else ""
     return None
