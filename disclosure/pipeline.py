@@ -19,6 +19,7 @@ from crawlers.runner import CrawlLimits, CrawlOutcome, crawl_site
 from disclosure.settings import Settings, load_settings
 from registry.model import Registry, load_registry
 from warehouse.db import engine as make_engine
+from warehouse.db import wait_for_database
 
 log = logging.getLogger("disclosure.pipeline")
 
@@ -34,7 +35,9 @@ def context(settings: Settings | None = None) -> Context:
     settings = settings or load_settings()
     subs = {"replica": settings.replica_base} if settings.replica_base else None
     registry = load_registry(settings.registry_file, subs)
-    return Context(settings, make_engine(settings), registry)
+    engine = make_engine(settings)
+    wait_for_database(engine, settings.db_wait)
+    return Context(settings, engine, registry)
 
 
 def prepare(ctx: Context) -> dict:

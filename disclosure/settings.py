@@ -24,6 +24,7 @@ class Settings:
     crawl_throttle: float = 1.0  # AutoThrottle start delay (s); the replica tests use 0
     alert_urls: tuple[str, ...] = ()  # Apprise URLs (alerting.deliver)
     site_down_nights: int = 3  # a site failing this many runs in a row raises site_down
+    db_wait: float = 120.0  # seconds a stage waits for an unavailable database before failing
 
     @property
     def embedded_pg_dir(self) -> Path:
@@ -50,4 +51,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         crawl_throttle=float(env.get("DISCLOSURE_CRAWL_THROTTLE", "1.0")),
         alert_urls=tuple(u for u in re.split(r"[\s,]+", env.get("DISCLOSURE_ALERT_URLS", "")) if u),
         site_down_nights=int(env.get("DISCLOSURE_SITE_DOWN_NIGHTS", "3")),
+        db_wait=float(env.get("DISCLOSURE_DB_WAIT", "120")),
     )

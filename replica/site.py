@@ -144,6 +144,7 @@ class Behaviour:
     truncate_paths: set[str] = field(default_factory=set)  # full Content-Length, half the body, then close
     forbid_bare_agents: bool = False  # 403 to user agents that do not say who they are
     redirects: dict[str, str] = field(default_factory=dict)  # path → Location (301)
+    drip_paths: dict[str, float] = field(default_factory=dict)  # path → seconds to spread its body over
 
 
 BARE_AGENTS = ("scrapy", "python-requests", "python-urllib", "curl", "wget")
@@ -211,6 +212,14 @@ class ReplicaSite:
                 self.end_headers()
                 if resource is not None and status == 200 and not head_only:
                     body = resource.body[: len(resource.body) // 2] if truncate else resource.body
+                    drip = site.behaviour.drip_paths.get(self.path.split("?", 1)[0])
+                    if drip:  # a slow link: the body arrives in 20 pieces over `drip` seconds
+                        step = -(-len(body) // 20)
+                        for i in range(0, len(body), step):
+                            self.wfile.write(body[i:i + step])
+                            self.wfile.flush()
+                            time.sleep(drip / 20)
+                        body = b""
                     self.wfile.write(body)
                     with site._lock:
                         site.bytes_served += len(body)

@@ -11,7 +11,7 @@ from disclosure.cli import app
 runner = CliRunner()
 COMMANDS = [[], ["db"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"], ["db", "readonly-role"], ["parse"], ["validate"],
             ["rules"], ["crawl"], ["run"], ["report"], ["demo"], ["fixtures"], ["fixtures", "build"],
-            ["fixtures", "render"], ["fixtures", "serve"], ["fixtures", "derive"], ["export"], ["reparse"]]
+            ["fixtures", "render"], ["fixtures", "serve"], ["fixtures", "derive"], ["export"], ["reparse"], ["docs"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "disclosure")

@@ -32,3 +32,28 @@ def _engine_for(url: str) -> Engine:
 
 def engine(settings: Settings | None = None) -> Engine:
     return _engine_for(database_url(settings))
+
+
+def wait_for_database(engine: Engine, timeout: float, first_delay: float = 0.5) -> None:
+    """Block until the server answers, retrying with exponential backoff up to `timeout`
+    seconds: a restarting database delays a task instead of failing it."""
+    import logging
+    import time
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    deadline = time.monotonic() + timeout
+    delay = first_delay
+    while True:
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return
+        except OperationalError as exc:
+            if time.monotonic() + delay > deadline:
+                raise
+            logging.getLogger("disclosure.db").warning("database unavailable (%s); retrying in %.1f s",
+                                                       str(exc.orig).strip().splitlines()[0], delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 10.0)
