@@ -1,4 +1,4 @@
-"""Benchmarks: `python -m bench [load] [completeness] [parse] [formats] [memory] [ocr] [validate] [crawl]`
+"""Benchmarks: `python -m bench [load] [completeness] [parse] [formats] [memory] [ocr] [validate] [crawl] [province]`
 (all by default), or `make bench`.
 
 Each figure is printed next to the reference it is compared with, measured in the same run,
@@ -319,7 +319,9 @@ def bench_validate(base, n: int = 10_000) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("which", nargs="*",
-                        default=["load", "completeness", "parse", "formats", "memory", "ocr", "validate", "crawl"])
+                        default=["load", "completeness", "parse", "formats", "memory", "ocr", "validate", "crawl",
+                                 "province"])
+    parser.add_argument("--province-files", type=int, default=2000, help="filings in the province benchmark")
     parser.add_argument("--files", type=int, default=400, help="parses loaded in the load benchmark")
     parser.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
     args = parser.parse_args(argv)
@@ -371,6 +373,18 @@ def main(argv=None) -> int:
                 f"{night['parsed']} parsed, {night['not_modified']} answered 304, {night['filings']} filings "
                 f"({night['filings'] / night['seconds'] * 60:.0f} filings/min; most in flight at once: "
                 f"{night['max_in_flight']})")
+    if "province" in args.which:
+        from bench.province import bench_province
+
+        r = bench_province(bench_database(), args.province_files)
+        say(f"province: {r['sites']} sites, {r['units']} units, {r['expected']:,} expected filings; registry sync "
+            f"{r['sync_s']:.1f} s; {r['files']} archived filings (XLSX and HTML), {r['cells']:,} cells")
+        one = r["parse"][1][0]
+        for workers, (seconds, parsed, failed) in r["parse"].items():
+            say(f"province parse+load with {workers} worker(s): {seconds:.1f} s for {parsed} files ({failed} failed), "
+                f"{parsed / seconds:.1f} files/s, speed-up {one / seconds:.2f}x over 1 worker ({os.cpu_count()} cores)")
+        say(f"province validate: {r['validated']} in {r['validate_s']:.1f} s; completeness status counts "
+            f"{r['completeness_s'] * 1000:.0f} ms")
     if "validate" in args.which:
         r = bench_validate(base)
         say(f"validate: {r['filings']} filings ({r['outcomes']} rule outcomes) in {r['seconds']:.2f} s "

@@ -54,11 +54,17 @@ def disclosure_nightly():
 
         return pipeline.crawl(pipeline.context(), [site_key])[0]
 
+    @task
+    def parse_shards() -> list[int]:
+        """How many parallel parse tasks share tonight's files (DISCLOSURE_PARSE_SHARDS, default 2)."""
+        return list(range(max(1, int(os.environ.get("DISCLOSURE_PARSE_SHARDS", "2")))))
+
     @task(trigger_rule="all_done")
-    def parse_and_load() -> dict:
+    def parse_and_load(shard: int, shards: list[int]) -> dict:
+        """Parse and load one shard of the archived files no parse of this parser version covers."""
         from disclosure import pipeline
 
-        return pipeline.parse_and_load(pipeline.context())
+        return pipeline.parse_and_load(pipeline.context(), shard=(shard, len(shards)))
 
     @task(trigger_rule="all_done")
     def validate() -> dict:
@@ -93,7 +99,10 @@ def disclosure_nightly():
         report["html_report"] = pipeline.html_report(ctx, folder)["report"]
         return report
 
-    crawl_site.expand(site_key=prepare()) >> parse_and_load() >> validate() >> alert() >> summary()
+    shards = parse_shards()
+    crawled = crawl_site.expand(site_key=prepare())
+    parsed = parse_and_load.partial(shards=shards).expand(shard=shards)
+    crawled >> parsed >> validate() >> alert() >> summary()
 
 
 nightly = disclosure_nightly()

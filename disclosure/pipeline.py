@@ -84,7 +84,8 @@ def crawl(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits 
 LOAD_BATCH = 50
 
 
-def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, progress=None) -> dict:
+def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, progress=None,
+                   shard: tuple[int, int] = (0, 1)) -> dict:
     """Parse every archived file version the current parser has not seen (all of them with
     force) and load them, many file versions per transaction. Works from the archive alone:
     no site is contacted. A batch the store refuses is retried file by file, so one bad file
@@ -93,7 +94,7 @@ def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, 
     from warehouse.load import LoadItem, forget_parse, load_parses, pending_files
 
     with ctx.engine.connect() as conn:
-        pending = pending_files(conn, limit=limit, everything=force)
+        pending = pending_files(conn, limit=limit, everything=force, shard=shard)
     done: dict = {"parsed": 0, "failed": 0, "errors": []}
 
     def parse_one(item) -> LoadItem:
@@ -137,6 +138,27 @@ def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, 
         for item in chunk:
             if progress:
                 progress(item)
+    return done
+
+
+def _parse_shard(shard: tuple[int, int], force: bool) -> dict:
+    """One worker process's share (settings from the environment, like a DAG task)."""
+    return parse_and_load(context(), force=force, shard=shard)
+
+
+def parse_and_load_parallel(ctx: Context, workers: int, force: bool = False) -> dict:
+    """parse_and_load in `workers` processes, each on its own shard of the pending files."""
+    if workers <= 1:
+        return parse_and_load(ctx, force=force)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    done: dict = {"parsed": 0, "failed": 0, "errors": []}
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for part in pool.map(_parse_shard, [(k, workers) for k in range(workers)], [force] * workers):
+            done["parsed"] += part["parsed"]
+            done["failed"] += part["failed"]
+            done["errors"] += part["errors"]
     return done
 
 

@@ -17,13 +17,17 @@ class PendingFile:
 
 
 def pending_files(conn: Connection, parser_version: str = PARSER_VERSION, limit: int | None = None,
-                  everything: bool = False) -> list[PendingFile]:
-    """Archived file versions this parser version has not parsed yet (or all of them), set-based."""
+                  everything: bool = False, shard: tuple[int, int] = (0, 1)) -> list[PendingFile]:
+    """Archived file versions this parser version has not parsed yet (or all of them), set-based.
+    `shard` (k, n) keeps the files whose id is k modulo n: n workers share the work, disjointly."""
+    k, n = shard
     rows = conn.execute(text("""
         SELECT af.id, af.storage_key, af.source_url FROM disclosure.archived_file af
-        WHERE :everything OR NOT EXISTS (SELECT 1 FROM disclosure.parse_run pr
-                                         WHERE pr.archived_file_id = af.id AND pr.parser_version = :v)
-        ORDER BY af.id LIMIT :limit"""), {"v": parser_version, "limit": limit, "everything": everything})
+        WHERE (:everything OR NOT EXISTS (SELECT 1 FROM disclosure.parse_run pr
+                                          WHERE pr.archived_file_id = af.id AND pr.parser_version = :v))
+          AND af.id % :n = :k
+        ORDER BY af.id LIMIT :limit"""),
+        {"v": parser_version, "limit": limit, "everything": everything, "k": k, "n": n})
     return [PendingFile(*row) for row in rows]
 
 
