@@ -37,8 +37,15 @@ def _total(cells: list[str]) -> tuple[str | None, str | None]:
     return score, grade
 
 
+def _figure(cell: str | None):
+    """A budget figure; 执行率 may be printed with its percent sign ("100.00%")."""
+    if cell and cell.strip().endswith(("%", "％")):
+        cell = cell.strip()[:-1]
+    return parse_amount(cell)
+
+
 def _numbers(cells: list[str]) -> list[str]:
-    return [str(parse_amount(c)) for c in cells if parse_amount(c) is not None]
+    return [str(_figure(c)) for c in cells if _figure(c) is not None]
 
 
 def _drop_truncated(lines: list[dict]) -> list[dict]:
@@ -55,7 +62,7 @@ def _drop_truncated(lines: list[dict]) -> list[dict]:
 
 
 def _budget_line(cells: list[str]) -> dict | None:
-    numbers = [i for i, c in enumerate(cells) if parse_amount(c) is not None]
+    numbers = [i for i, c in enumerate(cells) if _figure(c) is not None]
     if len(numbers) < 3:
         return None
     first, last = numbers[0], numbers[-1]
@@ -63,9 +70,9 @@ def _budget_line(cells: list[str]) -> dict | None:
     figures = cells[first:last + 1]
     line: dict = {"label": label.rstrip(":："), "numbers": _numbers(figures)}
     for name in BUDGET_FIELDS:  # from the right; a blank in its place means the figure is absent
-        value = parse_amount(figures.pop()) if figures else None
+        value = _figure(figures.pop()) if figures else None
         line[name] = None if value is None else str(value)
-    line["initial"] = [str(parse_amount(c)) for c in figures if parse_amount(c) is not None]
+    line["initial"] = [str(_figure(c)) for c in figures if _figure(c) is not None]
     return line
 
 

@@ -66,7 +66,8 @@ PATTERNS: tuple[ClaimPattern, ...] = (
     *(ClaimPattern(f"{name}支出\\(类\\)", f"05[{code}].1", "05[合计].1") for code, name in CLASS_NAMES.items()),
 )
 COUNT_PATTERNS = (ClaimPattern("共有车辆", "10[7].1"),)
-_EVALUATION_COUNT = re.compile(r"绩效自评个数(\d+)个")
+# "…二级项目绩效自评个数18个" (决算 narratives) or "…类13个项目支出全面开展绩效自评" (绩效说明).
+_EVALUATION_COUNT = re.compile(r"绩效自评个数(\d+)个|(?<=[类对])(\d+)个项目支出全面开展绩效自评")
 _GRADE_COUNT = re.compile(r"(\d+)个项目自评等级为“?(优|良|中|差)”?")
 
 # Between a label and its amount only a few words may stand, never a change or a budget figure.
@@ -164,7 +165,7 @@ def extract_claims(pages: list[tuple[int, str]]) -> list[Claim]:
         add(m.start(), "count", COUNT_PATTERNS[0].restates, m.group(2), m.end())
     # Counts of the attached self-evaluations; "restates" names what is counted.
     for m in _EVALUATION_COUNT.finditer(text):
-        add(m.start(), "count", "evaluations[project]", m.group(1), m.end())
+        add(m.start(), "count", "evaluations[project]", m.group(1) or m.group(2), m.end())
     for m in _GRADE_COUNT.finditer(text):
         add(m.start(), "count", f"evaluations[{m.group(2)}]", m.group(1), m.end())
     found.sort(key=lambda pair: pair[0])

@@ -4,12 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from disclosure.settings import PROJECT_ROOT
-from replica.seeds import read_seed
+from replica.seeds import read_performance_seed, read_seed
 
 SEEDS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
-# Seeds whose tables are tab-separated text; 000 is an OCR (needs its own reader), 003 is
-# a performance statement with one cell per line.
+# Seeds whose tables are tab-separated text; 000 is an OCR text of a scan (not yet a fixture).
 TABULAR_SEEDS = ("001", "002")
+# Seed 003 is a 绩效情况说明 (no tables): its own fixture name keeps it out of the final-accounts set.
+PERFORMANCE_SEEDS = ("003",)
 
 
 def build_fixtures(seeds_dir: Path = SEEDS_DIR, out_dir: Path | None = None) -> list[Path]:
@@ -20,5 +21,10 @@ def build_fixtures(seeds_dir: Path = SEEDS_DIR, out_dir: Path | None = None) -> 
         (path,) = seeds_dir.glob(f"{seed}_*.txt")
         target = out_dir / f"seed_{seed}.json"
         target.write_text(read_seed(path).to_json() + "\n", encoding="utf-8")
+        written.append(target)
+    for seed in PERFORMANCE_SEEDS:
+        (path,) = seeds_dir.glob(f"{seed}_*.txt")
+        target = out_dir / f"performance_{seed}.json"
+        target.write_text(read_performance_seed(path).to_json() + "\n", encoding="utf-8")
         written.append(target)
     return written

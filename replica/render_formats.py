@@ -38,8 +38,14 @@ def spans(row: list[str]) -> list[tuple[int, int]]:
 
 
 def _document_parts(filing: SeedFiling):
-    """The sequence every flow format follows: cover, tables, narrative, glossary, evaluations."""
+    """The sequence every flow format follows: cover, tables, narrative, glossary, evaluations.
+    A 绩效情况说明 is only its title, its narrative and the self-evaluation tables."""
     yield "cover", filing.title_lines
+    if filing.kind == "绩效说明":
+        yield "paragraphs", filing.narrative
+        for evaluation in filing.evaluations:
+            yield "evaluation", evaluation
+        return
     for code in sorted(filing.tables):
         yield "table", filing.tables[code]
     yield "heading", "第三部分 情况说明"

@@ -178,3 +178,47 @@ def load_fixture(path: Path) -> SeedFiling:
     data["tables"] = {k: PrintedTable(**v) for k, v in data["tables"].items()}
     data["evaluations"] = [PrintedEvaluation(**e) for e in data.get("evaluations", [])]
     return SeedFiling(**data)
+
+
+def _cell_blocks(lines: list[str]) -> list[list[str]]:
+    """Seed 003's layout: blocks separated by blank lines; in a block, a line starting with a
+    tab starts a cell and a line without one continues it (text wrapped inside the cell)."""
+    blocks: list[list[str]] = []
+    current: list[str] | None = None
+    for raw in lines:
+        if not raw.strip() and not raw.startswith("\t"):
+            current = None
+            continue
+        if current is None:
+            current = []
+            blocks.append(current)
+        if raw.startswith("\t") or not current:
+            current.append(raw.removeprefix("\t").strip())
+        else:
+            current[-1] += raw.strip()
+    return blocks
+
+
+def read_performance_seed(path: Path) -> SeedFiling:
+    """A 绩效情况说明 (seed 003): title, narrative, then 项目支出绩效自评表 printed one cell per line."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    first_table = next(i for i, ln in enumerate(lines) if ln.startswith("\t") and EVALUATION_TITLE.search(ln))
+    prose = [ln.strip() for ln in lines[:first_table] if ln.strip()]  # the narrative: one paragraph a line
+    title, narrative = prose[:2], prose[2:]
+    match = re.search(r"(20\d{2})年度", title[1])
+    if not match:
+        raise ValueError(f"{path}: no fiscal year in the title {title!r}")
+    evaluations: list[PrintedEvaluation] = []
+    for block in _cell_blocks(lines[first_table:]):
+        text = "".join(block)
+        if len(block) == 1 and EVALUATION_TITLE.search(text):
+            evaluations.append(PrintedEvaluation(text, []))
+        elif evaluations and len(block) == 1 and re.fullmatch(r"[(（]\s*20\d{2}年度\s*[)）]", text):
+            evaluations[-1].title += text
+        elif evaluations:
+            evaluations[-1].rows.append(block)
+    width = max((len(r) for e in evaluations for r in e.rows), default=0)
+    for evaluation in evaluations:  # a table is rectangular; short rows end in blank cells
+        evaluation.rows = [r + [""] * (width - len(r)) for r in evaluation.rows]
+    return SeedFiling(seed=path.name.split("_")[0], title_lines=title, fiscal_year=int(match.group(1)),
+                      kind="绩效说明", tables={}, narrative=narrative, evaluations=evaluations)

@@ -203,9 +203,12 @@ def validate_parse(result, previous=None) -> list[Outcome]:
     statuses = {code: info.status for code, info in result.tables.items()}
     pages = {code: info.pages for code, info in result.tables.items()}
     cells = result.cell_map()
+    narrative_and_evaluations = (validate_claims(result.claims, cells, statuses, pages, result.evaluations)
+                                 + validate_evaluations(result.evaluations))
+    if result.kind == "绩效说明":  # a performance statement prints no tables: their rules do not apply
+        return narrative_and_evaluations
     return (validate(cells, statuses, pages)
-            + validate_claims(result.claims, cells, statuses, pages, result.evaluations)
-            + validate_evaluations(result.evaluations)
+            + narrative_and_evaluations
             + required_outcomes(result.kind, statuses, cells, pages)
             + cross_year_outcomes(cells, previous.cell_map() if previous else None, (result.year or 0) - 1,
                                   result.claims))

@@ -29,7 +29,10 @@ def _d(value: str | None) -> Decimal:
 
 
 def _half_unit(value: str | None) -> Decimal:
-    decimals = len(value.split(".", 1)[1]) if value and "." in value else 0
+    """Half a unit of the printed precision; zeros a template pads with ("8.9600" for 8.96) do
+    not make a figure more precise than two decimals."""
+    printed = value.split(".", 1)[1] if value and "." in value else ""
+    decimals = min(len(printed), max(2, len(printed.rstrip("0"))))
     return Decimal("0.5").scaleb(-decimals)
 
 
@@ -63,7 +66,13 @@ def evaluation_outcomes(ev: dict) -> list[Outcome]:
             tolerance = _half_unit(line["rate"]) + rate * (HALF_CENT / full + (HALF_CENT / executed if executed else 0))
             out.append(_outcome("perf.rate", subject, rate.quantize(Decimal("0.01")), _d(line["rate"]), tolerance,
                                 cells, page, where))
-        if line.get("score") is not None:
+        if line.get("score") is not None and n > 1 and _d(line["score"]) == 0 and _d(line["rate"]) != 0 \
+                and ev["budget_lines"][0].get("score") is not None:
+            out.append(Outcome("perf.execution_score", PERFORMANCE, subject, "not_evaluated", cells=cells,
+                               pages=[page] if page else [],
+                               reason=f"{where}: a fund-source line printed with 得分 0; this template scores the "
+                                      f"total line only"))
+        elif line.get("score") is not None:
             expected = _d(line["rate"]) * 10 / 100
             tolerance = _half_unit(line["score"]) + _half_unit(line["rate"]) / 10
             out.append(_outcome("perf.execution_score", subject, expected, _d(line["score"]), tolerance, cells,
