@@ -14,12 +14,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # What the tests need from Debian: docker-compose validates docker-compose.yml without an engine;
-# chromium renders the HTML report in a real browser, with a CJK font to draw Chinese.
-DEBIAN_PACKAGES := docker-compose chromium fonts-wqy-microhei
+# chromium renders the HTML report in a real browser, with a CJK font to draw Chinese;
+# LibreOffice exports the fixtures as a second PDF layout.
 system-deps:
 	@missing=""; \
 	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v soffice >/dev/null || missing="$$missing libreoffice-writer-nogui"; \
 	fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || missing="$$missing fonts-wqy-microhei"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

@@ -16,59 +16,102 @@ from parsers.model import TABLE_CODES, ParseResult, TableInfo
 from parsers.narrative import extract_claims
 from parsers.tables import TableAssembler
 
-TABLE_MARKER = re.compile(r"公开\s*(0?[1-9]|10)\s*表")
 EMPTY_TABLE = "本表无数据"
-EVALUATION_TITLE = re.compile(r"^.*绩效自评表.*$", re.MULTILINE)
 # Parts other than the tables, recognised by their headings (a contents page lists them too).
-PARTS = {"情况说明": re.compile(r"第三部分\s*情况说明|情况说明\s*$", re.MULTILINE),
-         "名词解释": re.compile(r"第四部分\s*名词解释|名词解释\s*$", re.MULTILINE)}
+PARTS = {"情况说明": re.compile(r"第三部分\s*情况说明|^\s*情况说明\s*$", re.MULTILINE),
+         "名词解释": re.compile(r"第四部分\s*名词解释|^\s*名词解释\s*$", re.MULTILINE)}
 CONTENTS = re.compile(r"目\s*录")
+APPENDIX = re.compile(r"第五部分")
+# On a page that also holds tables only the numbered heading counts (a cell may end in 情况说明).
+NUMBERED_PARTS = {"情况说明": re.compile(r"第三部分\s*情况说明"), "名词解释": re.compile(r"第四部分\s*名词解释")}
+
+
+# Where something starts on a page: a table's 公开NN表 marker or a self-evaluation's title.
+STARTS = re.compile(r"公开\s*(0?[1-9]|10)\s*表|^(.*绩效自评表.*)$", re.MULTILINE)
+EVALUATION_HEAD = "项目名称"
+
+
+def _starts_evaluation(grid) -> bool:
+    return any(EVALUATION_HEAD in re.sub(r"\s", "", "".join(c or "" for c in row)) for row in grid[:3])
+
+
+class _Target:
+    """What the grids of the page being read belong to: a table or a self-evaluation."""
+
+    def __init__(self, table: TableAssembler | None = None, evaluation: list | None = None):
+        self.table, self.evaluation = table, evaluation
+
+    def starts_with(self, grid) -> bool:
+        return self.table.is_start(grid) if self.table else _starts_evaluation(grid)
+
+    def add(self, grid, number: int, tables: dict[str, TableInfo]) -> None:
+        if self.table is None:
+            self.evaluation.extend(grid)
+        elif self.table.add_grid(grid, number) and number not in tables[self.table.code].pages:
+            tables[self.table.code].pages.append(number)  # continuation page
 
 
 def assemble(pages: Iterable[Page], source: str) -> ParseResult:
+    """Pages in print order. A page may end one table and start the next (exports that do not
+    break pages between tables): grids that carry their own header start the next table or
+    evaluation whose marker is on the page; headless grids continue the one before."""
     tables: dict[str, TableInfo] = {code: TableInfo() for code in TABLE_CODES}
     assemblers: dict[str, TableAssembler] = {}
-    current: TableAssembler | None = None
+    current: _Target | None = None
     first_text = ""
     count = 0
     narrative_pages: list[tuple[int, str]] = []
     evaluations: list[tuple[str, int, list]] = []  # (title, page, grid rows) in print order
-    in_evaluations = False
+    in_narrative = False
     for page in pages:
         count += 1
         number, text, ruled = page.number, page.text, page.ruled
         if not first_text.strip():
             first_text = text
-        marker = TABLE_MARKER.search(text)
-        evaluation_title = EVALUATION_TITLE.search(text) if ruled else None
-        if evaluation_title:
-            in_evaluations, current = True, None
-            evaluations.append((evaluation_title.group(0).strip(), number, []))
-        if in_evaluations and ruled and not marker:
-            for grid in page.grids():  # a continuation page adds rows to the last evaluation
-                evaluations[-1][2].extend(grid)
+        starts = [m for m in STARTS.finditer(text) if m.group(1) or ruled]
+        queue: list[_Target] = []
+        for i, m in enumerate(starts):
+            segment = text[m.start():starts[i + 1].start() if i + 1 < len(starts) else len(text)]
+            if m.group(1):
+                code = f"{int(m.group(1)):02d}"
+                assembler = assemblers.setdefault(code, TableAssembler(code))
+                if tables[code].status == "missing":
+                    tables[code].status = "present"
+                if number not in tables[code].pages:
+                    tables[code].pages.append(number)
+                if EMPTY_TABLE in segment:
+                    tables[code].status = "empty"
+                queue.append(_Target(table=assembler))
+            else:
+                evaluations.append((m.group(2).strip(), number, []))
+                queue.append(_Target(evaluation=evaluations[-1][2]))
+        head = text[:starts[0].start()] if starts else text
+        if EMPTY_TABLE in head and current is not None and current.table is not None:
+            tables[current.table.code].status = "empty"  # the note fell onto the next page
+        if ruled:
+            narrative = _narrative_part(text, starts, in_narrative and not evaluations)
+            for grid in page.grids():
+                if queue and (current is None or queue[0].starts_with(grid)):
+                    current = queue.pop(0)
+                if current is not None:
+                    current.add(grid, number, tables)
+            if queue:  # a title at the foot of the page: its grid is on the next one
+                current = queue[-1]
+            if narrative:
+                narrative_pages.append((number, narrative))
+                _note_parts(narrative, number, tables)
+            in_narrative = bool(narrative) and not starts
             continue
-        if marker:
-            in_evaluations = False
-            code = f"{int(marker.group(1)):02d}"
-            current = assemblers.setdefault(code, TableAssembler(code))
-            tables[code].status = "present"
-            tables[code].pages.append(number)
-            if EMPTY_TABLE in text:
-                tables[code].status = "empty"
-        grids = page.grids() if ruled and current is not None else []
-        for grid in grids:
-            if current is not None and current.add_grid(grid, number) and not marker:
-                if number not in tables[current.code].pages:
-                    tables[current.code].pages.append(number)  # continuation page
-        if not ruled:
-            current = None  # narrative pages end the table section
-            narrative_pages.append((number, text))
-            if not CONTENTS.search(text):
-                for part, heading in PARTS.items():
-                    if heading.search(text):
-                        tables.setdefault(part, TableInfo("present"))
-                        tables[part].pages.append(number)
+        current = None  # narrative pages end the table section
+        in_narrative = True
+        narrative_pages.append((number, text))
+        if not CONTENTS.search(text):
+            _note_parts(text, number, tables)
+    narrative_pages = _from_first_heading(narrative_pages)
+    appendix = next((n for n, t in narrative_pages if APPENDIX.search(t)), None)
+    if evaluations:
+        appendix = min(appendix or evaluations[0][1], evaluations[0][1])
+    _extend_parts(tables, [n for n, _t in narrative_pages], appendix)
     for part in PARTS:
         tables.setdefault(part, TableInfo())
     identity = identify(first_text[:200])
@@ -85,3 +128,49 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
                      for seq, (title, page, rows) in enumerate(evaluations, start=1)],
         pages=count,
     )
+
+
+def _narrative_part(text: str, starts: list, in_narrative: bool) -> str:
+    """Narrative printed on a ruled page: from a part heading (or the page top, when the
+    narrative was running) to the first table or evaluation that starts after it."""
+    begin = None
+    if in_narrative:
+        begin = 0
+    for heading in NUMBERED_PARTS.values():
+        m = heading.search(text)
+        if m and (begin is None or m.start() < begin):
+            begin = m.start()
+    if begin is None or CONTENTS.search(text):
+        return ""
+    end = next((m.start() for m in starts if m.start() > begin), len(text))
+    return text[begin:end].strip()
+
+
+def _note_parts(text: str, number: int, tables: dict[str, TableInfo]) -> None:
+    for part, heading in PARTS.items():
+        if heading.search(text):
+            tables.setdefault(part, TableInfo("present"))
+            if number not in tables[part].pages:
+                tables[part].pages.append(number)
+
+
+def _extend_parts(tables: dict[str, TableInfo], narrative: list[int], appendix: int | None) -> None:
+    """A part runs over the narrative pages from its heading to the next part's heading (the
+    appendix of self-evaluations ends the last one)."""
+    found = sorted((info.pages[0], part) for part, info in tables.items() if part in PARTS and info.pages)
+    for i, (first, part) in enumerate(found):
+        last = found[i + 1][0] if i + 1 < len(found) else appendix
+        if last is not None and last > first and i + 1 == len(found):
+            last -= 1  # the appendix page itself is not the part's
+        tables[part].pages = sorted({p for p in narrative if p >= first and (last is None or p <= last)}
+                                    | set(tables[part].pages))
+
+
+def _from_first_heading(pages: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The narrative starts at its part heading: the cover, the contents and the 概况 before it
+    are not restating any table (and would run into the first sentence)."""
+    for i, (number, text) in enumerate(pages):
+        m = PARTS["情况说明"].search(text)
+        if m and not CONTENTS.search(text):
+            return [(number, text[m.start():])] + pages[i + 1:]
+    return pages

@@ -166,8 +166,21 @@ class TableAssembler:
         self.cells.extend(self._read(grid, start, page))
         return True
 
+    def is_start(self, grid: Grid) -> bool:
+        """Whether this grid carries the table's own header (so it starts the table)."""
+        return bool(grid) and self._find_header(grid) is not None
+
     def _locate(self, grid: Grid) -> int | None:
         """Index of the first data row, learning the layout from a header when there is one."""
+        found = self._find_header(grid)
+        if found is not None:
+            self.layout = found[1]
+            return found[0] + 1
+        if self.layout is not None and len(grid[0]) == self.layout.ncols:
+            return 0  # continuation page: same columns, no header
+        return None
+
+    def _find_header(self, grid: Grid) -> tuple[int, ColumnMap] | None:
         found = None
         if self.code == "06":
             i = _header_index(grid, "科目代码")
@@ -183,12 +196,7 @@ class TableAssembler:
         else:
             cm = find_column_map(grid)
             found = (cm[0], cm[1]) if cm else None
-        if found is not None:
-            self.layout = found[1]
-            return found[0] + 1
-        if self.layout is not None and len(grid[0]) == self.layout.ncols:
-            return 0  # continuation page: same columns, no header
-        return None
+        return found
 
     def _read(self, grid: Grid, start: int, page: int) -> list[Cell]:
         if self.code == "06":

@@ -260,3 +260,22 @@ def render_xls(filing: SeedFiling) -> bytes:
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
+
+
+def render_libreoffice_pdf(filing: SeedFiling) -> bytes:
+    """A second, visibly different PDF layout: the DOCX exported by LibreOffice (Writer tables,
+    no page break between tables, tables running over pages), as many offices produce them."""
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise RuntimeError("LibreOffice (soffice) is not installed: `make system-deps` installs it")
+    with tempfile.TemporaryDirectory(prefix="lo-") as tmp:
+        source = Path(tmp) / "filing.docx"
+        source.write_bytes(render_docx(filing))
+        subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--convert-to", "pdf",
+                        "--outdir", tmp, str(source)], check=True, capture_output=True, timeout=300)
+        return (Path(tmp) / "filing.pdf").read_bytes()
