@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.environment import environment
 from disclosure.settings import load_settings
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -248,11 +249,9 @@ def bench_crawl() -> dict:
 
     with ReplicaSite() as site, tempfile.TemporaryDirectory() as var:
         url = bench_database()
-        saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "DISCLOSURE_VAR_DIR", "DISCLOSURE_REPLICA_BASE",
-                                                 "DISCLOSURE_CRAWL_THROTTLE")}
-        os.environ.update({"DATABASE_URL": url, "DISCLOSURE_VAR_DIR": var, "DISCLOSURE_REPLICA_BASE": site.base_url})
-        os.environ.pop("DISCLOSURE_CRAWL_THROTTLE", None)  # the production default
-        try:
+        # The production default politeness: no DISCLOSURE_CRAWL_THROTTLE override.
+        with environment({"DATABASE_URL": url, "DISCLOSURE_VAR_DIR": var, "DISCLOSURE_REPLICA_BASE": site.base_url},
+                         unset=("DISCLOSURE_CRAWL_THROTTLE",)):
             ctx = pipeline.context(load_settings())
             pipeline.prepare(ctx)
             nights = []
@@ -269,12 +268,6 @@ def bench_crawl() -> dict:
                     "not_modified": sum(1 for r in requests if r[2] == 304),
                     "filings": sum(c["filings"] for c in crawled), "sites": len(crawled),
                     "max_in_flight": site.max_in_flight})
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
     return {"first": nights[0], "again": nights[1]}
 
 

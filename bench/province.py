@@ -4,7 +4,7 @@ completeness matrix. Files are the fixtures rendered as XLSX and HTML (real pars
 that thousands fit in a benchmark run); the crawl is not part of it (see `bench crawl`)."""
 from __future__ import annotations
 
-import os
+import json
 import random
 import tempfile
 import time
@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 from sqlalchemy import text
+
+from bench.environment import environment
 
 CITIES, COUNTIES_PER_CITY, UNITS_PER_JURISDICTION = 9, 10, 50
 FIRST_YEAR, LAST_YEAR = 2015, 2024
@@ -62,7 +64,7 @@ def populate(ctx, n_files: int, seed: int = 1) -> int:
             SELECT p.site, 'http://x.invalid/' || p.unit || '/' || p.year, '决算公开', p.unit, p.year, '单位决算',
                    make_date(p.year + 1, 8, 1), now(), now()
             FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS p(unit bigint, site bigint, year int)"""),
-            {"rows": __import__("json").dumps([{"unit": u, "site": s, "year": y} for u, s, y in pairs])})
+            {"rows": json.dumps([{"unit": u, "site": s, "year": y} for u, s, y in pairs])})
         filings = conn.execute(text("SELECT id FROM disclosure.filing ORDER BY id")).scalars().all()
         rows = []
         for i, filing_id in enumerate(filings):
@@ -75,7 +77,7 @@ def populate(ctx, n_files: int, seed: int = 1) -> int:
             SELECT r.f, r.sha, r.url, r.url, now(), 200, r.key, r.size, r.media
             FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(f bigint, sha text, key text, size bigint, media text,
                                                                 url text)"""),
-            {"rows": __import__("json").dumps(rows)})
+            {"rows": json.dumps(rows)})
     return len(filings)
 
 
@@ -84,10 +86,8 @@ def bench_province(url: str, n_files: int = 2000, worker_counts=(1, 2, 4)) -> di
     from disclosure.settings import load_settings
 
     with tempfile.TemporaryDirectory() as var:
-        saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "DISCLOSURE_VAR_DIR", "DISCLOSURE_REGISTRY")}
-        os.environ.update({"DATABASE_URL": url, "DISCLOSURE_VAR_DIR": var,
-                           "DISCLOSURE_REGISTRY": str(province_registry(Path(var) / "province.yaml"))})
-        try:
+        registry = str(province_registry(Path(var) / "province.yaml"))
+        with environment({"DATABASE_URL": url, "DISCLOSURE_VAR_DIR": var, "DISCLOSURE_REGISTRY": registry}):
             ctx = pipeline.context(load_settings())
             started = time.perf_counter()
             pipeline.prepare(ctx)
@@ -110,12 +110,6 @@ def bench_province(url: str, n_files: int = 2000, worker_counts=(1, 2, 4)) -> di
                 units = conn.execute(text("SELECT count(*) FROM disclosure.unit")).scalar()
                 sites = conn.execute(text("SELECT count(*) FROM disclosure.site")).scalar()
                 cells = conn.execute(text("SELECT count(*) FROM disclosure.cell")).scalar()
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
     return {"sites": sites, "units": units, "files": files, "cells": cells, "sync_s": sync_s, "parse": timings,
             "validate_s": validate_s, "validated": validated, "completeness_s": completeness_s,
             "expected": sum(n for _s, n in statuses)}

@@ -130,3 +130,38 @@ def seed_pdfs() -> dict[str, bytes]:
     from replica.site import _rendered_fixture, load_fixtures
 
     return {seed: _rendered_fixture(seed) for seed in load_fixtures()}
+
+
+# ---- helpers shared by the tests ---------------------------------------------------------
+def truth(seed: str) -> dict:
+    """The hand-typed ground truth of a fixture (replica/fixtures/truth_NNN.json)."""
+    import json
+
+    return json.loads((FIXTURES / f"truth_{seed}.json").read_text(encoding="utf-8"))
+
+
+def cell_key(ref: str) -> tuple[str, str, int]:
+    """'01[27].1' → ('01', '27', 1)."""
+    table, rest = ref.split("[")
+    row, col = rest.split("].")
+    return table, row, int(col)
+
+
+def truth_cells(seed: str, tables: tuple[str, ...] | None = None) -> dict:
+    from decimal import Decimal
+
+    return {cell_key(ref): Decimal(v) for ref, v in truth(seed)["cells"].items()
+            if tables is None or ref[:2] in tables}
+
+
+def query_rows(ctx_or_engine, sql: str, **params) -> list:
+    from sqlalchemy import text as sql_text
+
+    engine = getattr(ctx_or_engine, "engine", ctx_or_engine)
+    with engine.connect() as conn:
+        return conn.execute(sql_text(sql), params).all()
+
+
+def query_scalar(ctx_or_engine, sql: str, **params):
+    rows = query_rows(ctx_or_engine, sql, **params)
+    return rows[0][0] if rows else None

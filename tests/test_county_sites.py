@@ -10,6 +10,7 @@ from sqlalchemy import text
 from warcio.archiveiterator import ArchiveIterator
 
 from disclosure import pipeline
+from tests.conftest import query_rows
 
 COUNTY_SITES = ("replica-yunzhou-hanweb", "replica-xinfu-unified", "replica-xinzhou-czj")
 
@@ -24,10 +25,6 @@ def ctx(env_settings):
     return pipeline.context(env_settings)
 
 
-def _rows(ctx, sql, **params):
-    with ctx.engine.connect() as conn:
-        return conn.execute(text(sql), params).all()
-
 
 @pytest.fixture
 def first_night(ctx):
@@ -37,7 +34,7 @@ def first_night(ctx):
 def test_every_filing_of_every_family_is_found_fetched_and_parsed(ctx, first_night, replica):
     assert {c["site"]: c["status"] for c in first_night["crawl"]} == dict.fromkeys(COUNTY_SITES, "ok")
     assert first_night["parse"] == {"parsed": 9, "failed": 0, "errors": []}
-    rows = _rows(ctx, """
+    rows = query_rows(ctx, """
         SELECT u.code, f.fiscal_year, af.media_type, cp.status
         FROM disclosure.filing f JOIN disclosure.unit u ON u.id = f.unit_id
         JOIN disclosure.archived_file af ON af.filing_id = f.id
@@ -53,7 +50,7 @@ def test_every_filing_of_every_family_is_found_fetched_and_parsed(ctx, first_nig
     assert ("POST", "/yunzhou/module/web/jpage/dataproxy.jsp?startrecord=7&endrecord=12&perpage=6", 200) \
         in replica.requests
     # Same cells whatever the format: each derived unit restates its seed's 01[31].1.
-    totals = dict(_rows(ctx, """
+    totals = dict(query_rows(ctx, """
         SELECT u.code || '-' || f.fiscal_year, c.value FROM disclosure.cell c
         JOIN disclosure.current_parse cp ON cp.id = c.parse_run_id JOIN disclosure.filing f ON f.id = cp.filing_id
         JOIN disclosure.unit u ON u.id = f.unit_id WHERE c.table_code = '01' AND c.row_key = '27' AND c.col = 1"""))
@@ -72,7 +69,7 @@ def test_a_second_night_reads_list_pages_only(ctx, first_night, replica):
 
 
 def test_every_response_is_in_a_warc_and_each_file_points_to_its_record(ctx, first_night):
-    rows = _rows(ctx, """SELECT af.warc_path, af.warc_offset, af.warc_record_id, af.sha256, af.size_bytes
+    rows = query_rows(ctx, """SELECT af.warc_path, af.warc_offset, af.warc_record_id, af.sha256, af.size_bytes
                          FROM disclosure.archived_file af""")
     assert len(rows) == 9 and all(r.warc_path and r.warc_offset is not None for r in rows)
     archive = ctx.settings.archive_dir
@@ -83,7 +80,7 @@ def test_every_response_is_in_a_warc_and_each_file_points_to_its_record(ctx, fir
             assert record.rec_type == "response"
             assert record.rec_headers.get_header("WARC-Record-ID") == row.warc_record_id
             assert len(record.content_stream().read()) == row.size_bytes
-    runs = _rows(ctx, "SELECT warc_path FROM disclosure.crawl_run")
+    runs = query_rows(ctx, "SELECT warc_path FROM disclosure.crawl_run")
     hanweb = next(r.warc_path for r in runs if "hanweb" in r.warc_path)
     with gzip.open(archive / hanweb) as fh:
         kinds = [(r.rec_type, r.http_headers.get_statuscode() if r.http_headers and r.rec_type == "response" else None)

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from disclosure import pipeline
+from tests.conftest import query_scalar
 
 PDF = "/xinzhou/files/swbgs2023js.pdf"
 CELLS_OF_BOTH_SEEDS = 417  # 220 of seed 001 + 197 of seed 002
@@ -40,10 +41,6 @@ def _wait_for(condition, timeout: float = 120, what: str = "") -> None:
         time.sleep(0.1)
 
 
-def _count(engine, sql: str) -> int:
-    with engine.connect() as conn:
-        return conn.execute(text(sql)).scalar()
-
 
 def _assert_archive_whole(archive_dir) -> None:
     files = [p for p in archive_dir.rglob("*") if p.is_file() and "/sha256/" in str(p)]
@@ -54,10 +51,10 @@ def _assert_archive_whole(archive_dir) -> None:
 
 def _assert_done_exactly_once(ctx) -> None:
     e = ctx.engine
-    assert _count(e, "SELECT count(*) FROM disclosure.archived_file") == 2
-    assert _count(e, "SELECT count(*) FROM disclosure.parse_run") == 2
-    assert _count(e, "SELECT count(*) FROM disclosure.cell") == CELLS_OF_BOTH_SEEDS
-    assert _count(e, "SELECT count(*) - count(DISTINCT dedupe_key) FROM disclosure.alert") == 0
+    assert query_scalar(e, "SELECT count(*) FROM disclosure.archived_file") == 2
+    assert query_scalar(e, "SELECT count(*) FROM disclosure.parse_run") == 2
+    assert query_scalar(e, "SELECT count(*) FROM disclosure.cell") == CELLS_OF_BOTH_SEEDS
+    assert query_scalar(e, "SELECT count(*) - count(DISTINCT dedupe_key) FROM disclosure.alert") == 0
     _assert_archive_whole(ctx.settings.archive_dir)
 
 
@@ -75,7 +72,7 @@ def test_killed_mid_download(ctx, replica):
     _wait_for(lambda: any(p == PDF and s == 200 for _m, p, s in replica.requests), what="the download to start")
     time.sleep(1.5)  # a few pieces of the body are through
     _kill(proc)
-    assert _count(ctx.engine, f"SELECT count(*) FROM disclosure.archived_file WHERE source_url LIKE '%{PDF}'") == 0
+    assert query_scalar(ctx.engine, f"SELECT count(*) FROM disclosure.archived_file WHERE source_url LIKE '%{PDF}'") == 0
     _assert_archive_whole(ctx.settings.archive_dir)
     replica.behaviour.drip_paths.clear()
     pipeline.run_once(ctx)
@@ -85,10 +82,10 @@ def test_killed_mid_download(ctx, replica):
 @pytest.mark.slow
 def test_killed_mid_parse(ctx, replica):
     proc = _start_run()
-    _wait_for(lambda: _count(ctx.engine, "SELECT count(*) FROM disclosure.crawl_run") == 2, what="both crawls")
+    _wait_for(lambda: query_scalar(ctx.engine, "SELECT count(*) FROM disclosure.crawl_run") == 2, what="both crawls")
     time.sleep(1.0)  # parsing two 55-page PDFs takes several seconds
     _kill(proc)
-    assert _count(ctx.engine, "SELECT count(*) FROM disclosure.parse_run") == 0
+    assert query_scalar(ctx.engine, "SELECT count(*) FROM disclosure.parse_run") == 0
     pipeline.run_once(ctx)
     _assert_done_exactly_once(ctx)
 
@@ -100,15 +97,15 @@ def test_killed_mid_load(ctx, replica):
     with blocker.connect() as conn:
         conn.execute(text("LOCK TABLE disclosure.cell IN ACCESS EXCLUSIVE MODE"))
         proc = _start_run()
-        _wait_for(lambda: _count(ctx.engine, """SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+        _wait_for(lambda: query_scalar(ctx.engine, """SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
                                               AND query ILIKE 'COPY disclosure.cell%'""") >= 1,
                   what="the load to block on the cell table")
         _kill(proc)
         conn.rollback()
     blocker.dispose()
-    _wait_for(lambda: _count(ctx.engine, "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'COPY disclosure.cell%'"
+    _wait_for(lambda: query_scalar(ctx.engine, "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'COPY disclosure.cell%'"
                              " AND state <> 'idle'") == 0, what="the killed session to end")
-    assert _count(ctx.engine, "SELECT count(*) FROM disclosure.parse_run") == 0  # rolled back with the cells
+    assert query_scalar(ctx.engine, "SELECT count(*) FROM disclosure.parse_run") == 0  # rolled back with the cells
     pipeline.run_once(ctx)
     _assert_done_exactly_once(ctx)
 
@@ -118,7 +115,7 @@ def test_two_runs_at_once_do_not_duplicate_rows_or_alerts(ctx, replica):
     first, second = _start_run(), _start_run()
     assert first.wait(timeout=600) == 0 and second.wait(timeout=600) == 0
     _assert_done_exactly_once(ctx)
-    assert _count(ctx.engine, "SELECT count(*) FROM disclosure.crawl_run") == 4  # each run recorded its crawls
+    assert query_scalar(ctx.engine, "SELECT count(*) FROM disclosure.crawl_run") == 4  # each run recorded its crawls
     assert replica.max_in_flight == 1  # and they took turns on the host
 
 

@@ -1,15 +1,12 @@
 """Scanned filings: pure pieces (number repair, cells from boxes, 栏次 inference, deskew) and an
 end-to-end OCR of scanned fixture pages against the ground truth."""
-import json
-from decimal import Decimal
-
 import pytest
 
 from parsers import parse_bytes
 from parsers.ocr import Ruling, TextBox, boxes_to_grid, estimate_skew, repair_number
 from parsers.tables import find_column_map
 from replica.render_scan import render_scanned
-from tests.conftest import FIXTURES
+from tests.conftest import truth, truth_cells
 
 
 @pytest.mark.parametrize("printed, repaired", [
@@ -49,18 +46,13 @@ def test_skew_is_measured_from_the_ruling_lines():
 @pytest.mark.slow
 def test_scanned_pages_read_at_least_98_percent_of_cells_exactly(seed_pdfs):
     """Cover, table 01 (both pages) and table 02 of seed 001, scanned with skew and noise."""
-    truth = json.loads((FIXTURES / "truth_001.json").read_text(encoding="utf-8"))
-    want = {}
-    for ref, value in truth["cells"].items():
-        table, rest = ref.split("[")
-        row, col = rest.split("].")
-        if table in ("01", "02"):
-            want[(table, row, int(col))] = Decimal(value)
+    seed_truth = truth("001")
+    want = truth_cells("001", ("01", "02"))
     result = parse_bytes(render_scanned(seed_pdfs["001"], pages=[1, 2, 3, 4]), "scan-001.pdf")
     got = result.cell_map()
     exact = sum(1 for k, v in want.items() if got.get(k) == v)
     assert exact / len(want) >= 0.98, {k: (v, got.get(k)) for k, v in want.items() if got.get(k) != v}
-    assert (result.unit, result.year) == (truth["unit"], truth["year"])
+    assert (result.unit, result.year) == (seed_truth["unit"], seed_truth["year"])
     assert result.tables["01"].pages == [2, 3] and result.tables["02"].status == "present"
     # Whatever is still wrong is named by the identities it breaks.
     wrong = [k for k, v in want.items() if got.get(k) != v]

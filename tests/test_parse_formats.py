@@ -1,6 +1,5 @@
 """Every format a site publishes, rendered from the same fixtures, parses to the same ground truth;
 hostile files end in a clear ParseError naming the file."""
-import json
 import zipfile
 from decimal import Decimal
 
@@ -18,7 +17,7 @@ from replica.render_formats import (
     render_zip,
 )
 from replica.seeds import load_fixture
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, truth, truth_cells
 
 RENDERERS = {
     "html": render_html,
@@ -30,16 +29,6 @@ RENDERERS = {
     "libreoffice-pdf": render_libreoffice_pdf,
 }
 WITH_NARRATIVE = {"html", "html-gbk", "docx", "zip", "libreoffice-pdf"}  # workbooks carry the tables only
-
-
-def _truth(seed: str) -> dict:
-    return json.loads((FIXTURES / f"truth_{seed}.json").read_text(encoding="utf-8"))
-
-
-def _key(ref: str) -> tuple[str, str, int]:
-    table, rest = ref.split("[")
-    row, col = rest.split("].")
-    return table, row, int(col)
 
 
 def _without_pages(items: list[dict]) -> list[dict]:
@@ -55,14 +44,14 @@ def pdf_parses(seed_pdfs):
 @pytest.mark.parametrize("seed", ["001", "002"])
 def test_every_format_gives_the_ground_truth(seed, fmt, pdf_parses):
     filing = load_fixture(FIXTURES / f"seed_{seed}.json")
-    truth = _truth(seed)
+    expected = truth(seed)
     result = parse_bytes(RENDERERS[fmt](filing), f"seed-{seed}.{fmt}")
     got = result.cell_map()
-    want = {_key(ref): Decimal(v) for ref, v in truth["cells"].items()}
+    want = truth_cells(seed)
     assert {k: got.get(k) for k in want} == want
-    for table in truth["complete_tables"]:
+    for table in expected["complete_tables"]:
         assert {k for k in got if k[0] == table} == {k for k in want if k[0] == table}
-    assert (result.unit, result.year, result.kind) == (truth["unit"], truth["year"], truth["kind"])
+    assert (result.unit, result.year, result.kind) == (expected["unit"], expected["year"], expected["kind"])
     # Beyond the hand-typed cells: exactly what the PDF gives, table statuses included.
     reference = pdf_parses[seed]
     assert got == reference.cell_map()

@@ -1,33 +1,22 @@
 """The text-PDF parser on the seeds rendered as PDFs, against hand-typed ground truth."""
-import json
 from decimal import Decimal
 
 import pytest
 
 from parsers import ParseError, parse_bytes
-from tests.conftest import FIXTURES
-
-
-def _truth(seed: str) -> dict:
-    return json.loads((FIXTURES / f"truth_{seed}.json").read_text(encoding="utf-8"))
-
-
-def _key(cell_ref: str) -> tuple[str, str, int]:
-    table, rest = cell_ref.split("[")
-    row, col = rest.split("].")
-    return table, row, int(col)
+from tests.conftest import truth, truth_cells
 
 
 @pytest.mark.parametrize("seed", ["001", "002"])
 def test_cells_match_hand_typed_ground_truth(seed_pdfs, seed):
-    truth = _truth(seed)
+    expected = truth(seed)
     result = parse_bytes(seed_pdfs[seed], f"seed-{seed}.pdf")
     got = result.cell_map()
-    want = {_key(ref): Decimal(v) for ref, v in truth["cells"].items()}
+    want = truth_cells(seed)
     assert {k: got.get(k) for k in want} == want
-    for table in truth["complete_tables"]:  # nothing more than the truth in these tables
+    for table in expected["complete_tables"]:  # nothing more than the truth in these tables
         assert {k for k in got if k[0] == table} == {k for k in want if k[0] == table}
-    assert (result.unit, result.year, result.kind) == (truth["unit"], truth["year"], truth["kind"])
+    assert (result.unit, result.year, result.kind) == (expected["unit"], expected["year"], expected["kind"])
     assert {code for code, info in result.tables.items() if info.status == "missing"} == set()
 
 

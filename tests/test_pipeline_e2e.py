@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import text
 
 from disclosure import pipeline
+from tests.conftest import query_scalar
 
 
 @pytest.fixture
@@ -16,10 +17,6 @@ def _one(ctx, sql, **params):
     with ctx.engine.connect() as conn:
         return conn.execute(text(sql), params).one()
 
-
-def _scalar(ctx, sql, **params):
-    with ctx.engine.connect() as conn:
-        return conn.execute(text(sql), params).scalar()
 
 
 def test_first_run_archives_parses_loads_and_validates(ctx):
@@ -35,7 +32,7 @@ def test_first_run_archives_parses_loads_and_validates(ctx):
     assert row[:6] == (2024, "单位决算", "dt-ggzy", "application/pdf", 200, 64)
     assert (ctx.settings.archive_dir / row.storage_key).stat().st_size > 10_000
 
-    value = _scalar(ctx, """
+    value = query_scalar(ctx, """
         SELECT c.value FROM disclosure.cell c JOIN disclosure.current_parse cp ON cp.id = c.parse_run_id
         JOIN disclosure.filing f ON f.id = cp.filing_id JOIN disclosure.unit u ON u.id = f.unit_id
         WHERE u.code = 'xz-swbgs' AND c.table_code = '01' AND c.row_key = '31' AND c.col = 1""")
@@ -49,7 +46,7 @@ def test_first_run_archives_parses_loads_and_validates(ctx):
     titles = {r[0] for r in ctx.engine.connect().execute(text("SELECT title FROM disclosure.filing"))}
     assert "大同市公共资源交易中心2025年单位预算公开" in titles
     assert not any("春节" in t for t in titles)
-    assert out["summary"]["cells"] == _scalar(ctx, "SELECT count(*) FROM disclosure.cell") > 300
+    assert out["summary"]["cells"] == query_scalar(ctx, "SELECT count(*) FROM disclosure.cell") > 300
 
 
 def test_unidentified_filings_are_kept_and_reported(ctx, replica):
@@ -83,8 +80,8 @@ def test_second_night_downloads_and_parses_nothing(ctx, replica):
         ("/datong/czxx/202509/P020250915538210726915.pdf", 304),
         ("/xinzhou/yjsgk/list.html", 200), ("/xinzhou/files/swbgs2023js.pdf", 304),
     ])
-    assert _scalar(ctx, "SELECT count(*) FROM disclosure.archived_file") == 2
-    assert _scalar(ctx, "SELECT count(*) FROM disclosure.parse_run") == 2
+    assert query_scalar(ctx, "SELECT count(*) FROM disclosure.archived_file") == 2
+    assert query_scalar(ctx, "SELECT count(*) FROM disclosure.parse_run") == 2
 
 
 def test_a_full_crawl_reads_every_detail_page_again(ctx, replica):
@@ -100,7 +97,7 @@ def test_html_served_for_a_pdf_fails_the_site_loudly_and_alerts(ctx, replica):
     out = pipeline.run_once(ctx)
     assert [c["status"] for c in out["crawl"]] == ["failed", "failed"]
     assert "HTML page served where a file was linked" in out["crawl"][0]["problems"][0]
-    assert _scalar(ctx, "SELECT count(*) FROM disclosure.archived_file") == 0
+    assert query_scalar(ctx, "SELECT count(*) FROM disclosure.archived_file") == 0
     assert out["alerts"]["by_kind"]["site_failed"] == 2
     assert "failed_identity" not in out["alerts"]["by_kind"]  # nothing was parsed
     # Filings were still seen and kept; the next good night picks the files up.
@@ -124,7 +121,7 @@ def test_a_file_replaced_in_place_becomes_a_second_version(ctx, replica):
     out = pipeline.run_once(ctx)
     xz = next(c for c in out["crawl"] if c["site"] == "replica-xinzhou-static")
     assert (xz["new_file_versions"], xz["changed_files"]) == (1, 1)
-    assert _scalar(ctx, "SELECT count(*) FROM disclosure.archived_file WHERE source_url LIKE '%swbgs2023js.pdf'") == 2
+    assert query_scalar(ctx, "SELECT count(*) FROM disclosure.archived_file WHERE source_url LIKE '%swbgs2023js.pdf'") == 2
     assert out["alerts"]["by_kind"].get("revised_filing") == 1
 
 
@@ -138,7 +135,7 @@ def test_a_removed_filing_is_withdrawn_and_its_files_kept(ctx, replica):
     status, withdrawn_at = _one(ctx, "SELECT status, withdrawn_at FROM disclosure.filing "
                                      "WHERE title = '大同市公共资源交易中心2025年单位预算公开'")
     assert status == "withdrawn" and withdrawn_at is not None
-    assert _scalar(ctx, "SELECT status FROM disclosure.filing WHERE title LIKE '%2024年度单位决算公开' "
+    assert query_scalar(ctx, "SELECT status FROM disclosure.filing WHERE title LIKE '%2024年度单位决算公开' "
                         "AND title LIKE '大同%'") == "present"
 
 
@@ -149,4 +146,4 @@ def test_an_empty_list_where_filings_were_fails_and_withdraws_nothing(ctx, repli
     status, withdrawn_at = _one(ctx, "SELECT status, withdrawn_at FROM disclosure.filing WHERE title LIKE '%忻州%'")
     # An empty list where filings were before is itself a failed crawl: nothing is withdrawn on it.
     assert (status, withdrawn_at) == ("present", None)
-    assert _scalar(ctx, "SELECT status FROM disclosure.crawl_run ORDER BY id DESC LIMIT 1") == "failed"
+    assert query_scalar(ctx, "SELECT status FROM disclosure.crawl_run ORDER BY id DESC LIMIT 1") == "failed"

@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from crawlers.runner import CrawlLimits
 from disclosure import pipeline
+from tests.conftest import query_scalar
 
 PDF = "/xinzhou/files/swbgs2023js.pdf"
 SITE = "replica-xinzhou-static"
@@ -18,10 +19,6 @@ def ctx(env_settings):
     pipeline.prepare(ctx)
     return ctx
 
-
-def _scalar(ctx, sql, **params):
-    with ctx.engine.connect() as conn:
-        return conn.execute(text(sql), params).scalar()
 
 
 def _served(replica, path):
@@ -40,7 +37,7 @@ def test_connection_resets_fail_the_site_and_the_next_night_recovers(ctx, replic
     (result,) = pipeline.crawl(ctx, [SITE])
     assert result["status"] == "failed" and result["new_file_versions"] == 0
     assert any(PDF in e and ("Connection" in e or "ResponseNeverReceived" in e) for e in result["errors"])
-    assert _scalar(ctx, "SELECT count(*) FROM disclosure.filing") == 1  # the filing is kept, file pending
+    assert query_scalar(ctx, "SELECT count(*) FROM disclosure.filing") == 1  # the filing is kept, file pending
     replica.behaviour.reset_paths.clear()
     (again,) = pipeline.crawl(ctx, [SITE])
     assert (again["status"], again["new_file_versions"]) == ("ok", 1)
@@ -50,7 +47,7 @@ def test_a_truncated_download_is_never_archived(ctx, replica):
     replica.behaviour.truncate_paths.add(PDF)
     (result,) = pipeline.crawl(ctx, [SITE])
     assert result["status"] == "failed" and result["new_file_versions"] == 0
-    assert _scalar(ctx, "SELECT count(*) FROM disclosure.archived_file") == 0
+    assert query_scalar(ctx, "SELECT count(*) FROM disclosure.archived_file") == 0
     archive = ctx.settings.archive_dir / "sha256"
     assert not archive.exists() or not any(p.is_file() for p in archive.rglob("*"))
     replica.behaviour.truncate_paths.clear()

@@ -15,6 +15,7 @@ from disclosure import pipeline
 from parsers import parse_bytes
 from warehouse.export import ExportFilter, export_csv, export_parquet
 from warehouse.load import load_parse
+from tests.conftest import query_rows
 
 
 @pytest.fixture
@@ -24,13 +25,9 @@ def loaded(env_settings):
     return ctx
 
 
-def _rows(ctx, sql, **params):
-    with ctx.engine.connect() as conn:
-        return conn.execute(text(sql), params).all()
-
 
 def test_completeness_matrix_statuses(loaded):
-    status = {(r.unit_code, r.fiscal_year): (r.status, r.due_on) for r in _rows(loaded, """
+    status = {(r.unit_code, r.fiscal_year): (r.status, r.due_on) for r in query_rows(loaded, """
         SELECT unit_code, fiscal_year, status, due_on FROM disclosure.completeness WHERE kind = '单位决算'""")}
     # Datong approved 2024's accounts on 2025-08-20: due 20 days later; published 2025-09-15.
     assert status[("dt-ggzy", 2024)] == ("late", date(2025, 9, 9))
@@ -48,7 +45,7 @@ def test_not_yet_due_withdrawn_and_unknown_deadlines(loaded):
         conn.execute(text("SELECT disclosure.refresh_expected_filings()"))
         conn.execute(text("UPDATE disclosure.filing SET status = 'withdrawn', withdrawn_at = now() "
                           "WHERE title LIKE '中国共产党忻州%'"))
-    status = {(r.fiscal_year, r.kind): r.status for r in _rows(loaded, """
+    status = {(r.fiscal_year, r.kind): r.status for r in query_rows(loaded, """
         SELECT fiscal_year, kind, status FROM disclosure.completeness WHERE unit_code = 'xz-swbgs'""")}
     assert status[(2025, "单位决算")] == "not_yet_due"
     assert status[(2023, "单位决算")] == "withdrawn"
@@ -56,9 +53,9 @@ def test_not_yet_due_withdrawn_and_unknown_deadlines(loaded):
 
 
 def test_claims_are_stored_and_exported(loaded, tmp_path, seed_pdfs):
-    counts = dict(_rows(loaded, """SELECT claim_kind, count(*) FROM disclosure.narrative_claim GROUP BY 1"""))
+    counts = dict(query_rows(loaded, """SELECT claim_kind, count(*) FROM disclosure.narrative_claim GROUP BY 1"""))
     assert counts["amount"] > 60 and counts["percent"] > 10 and counts["change"] > 5
-    sentence = _rows(loaded, """SELECT sentence FROM disclosure.narrative_claim
+    sentence = query_rows(loaded, """SELECT sentence FROM disclosure.narrative_claim
                                 WHERE restates = '01[31].1' AND value = 584.83""")[0][0]
     assert "收入总计584.83万元" in sentence
     out = tmp_path / "claims.csv"
@@ -67,28 +64,28 @@ def test_claims_are_stored_and_exported(loaded, tmp_path, seed_pdfs):
 
 
 def test_longitudinal_series_and_jurisdiction_totals(loaded):
-    series = _rows(loaded, """SELECT fiscal_year, value FROM disclosure.cell_series
+    series = query_rows(loaded, """SELECT fiscal_year, value FROM disclosure.cell_series
                               WHERE unit_code = 'dt-ggzy' AND table_code = '01' AND row_key = '27' AND col = 1""")
     assert series == [(2024, Decimal("584.83"))]
-    totals = {r.jurisdiction: r for r in _rows(loaded, "SELECT * FROM disclosure.jurisdiction_totals")}
+    totals = {r.jurisdiction: r for r in query_rows(loaded, "SELECT * FROM disclosure.jurisdiction_totals")}
     assert totals["datong"].income_total == Decimal("584.83")
     assert totals["xinzhou"].expenditure_total == Decimal("2795.38")
     assert totals["datong"].project_expenditure == Decimal("350.66")
 
 
 def test_same_parse_twice_changes_nothing_and_a_new_parser_version_replaces_the_old(loaded, seed_pdfs):
-    (af_id,) = _rows(loaded, "SELECT id FROM disclosure.archived_file WHERE source_url LIKE '%P0%'")[0]
+    (af_id,) = query_rows(loaded, "SELECT id FROM disclosure.archived_file WHERE source_url LIKE '%P0%'")[0]
     result = parse_bytes(seed_pdfs["001"], "again")
     with loaded.engine.begin() as conn:
         assert load_parse(conn, af_id, result) is None  # this version is loaded already
-    before = _rows(loaded, "SELECT count(*) FROM disclosure.cell")[0][0]
+    before = query_rows(loaded, "SELECT count(*) FROM disclosure.cell")[0][0]
     newer = dataclasses.replace(result, parser_version="9.9.9",
                                 cells=[c for c in result.cells if c.table == "01"])
     with loaded.engine.begin() as conn:
         new_id = load_parse(conn, af_id, newer)
-    runs = _rows(loaded, "SELECT id, parser_version FROM disclosure.parse_run WHERE archived_file_id = :a", a=af_id)
+    runs = query_rows(loaded, "SELECT id, parser_version FROM disclosure.parse_run WHERE archived_file_id = :a", a=af_id)
     assert runs == [(new_id, "9.9.9")]
-    after = _rows(loaded, "SELECT count(*) FROM disclosure.cell")[0][0]
+    after = query_rows(loaded, "SELECT count(*) FROM disclosure.cell")[0][0]
     assert after == before - len(result.cells) + len(newer.cells)
     # Its findings went with the old parse; the new parse is validated afresh.
     assert pipeline.validate(loaded)["parses"] == 1
@@ -96,13 +93,13 @@ def test_same_parse_twice_changes_nothing_and_a_new_parser_version_replaces_the_
 
 def test_reparse_force_reprocesses_from_the_archive_alone(loaded, replica):
     served = len(replica.requests)
-    old_ids = {r[0] for r in _rows(loaded, "SELECT id FROM disclosure.parse_run")}
-    cells = _rows(loaded, "SELECT count(*) FROM disclosure.cell")[0][0]
+    old_ids = {r[0] for r in query_rows(loaded, "SELECT id FROM disclosure.parse_run")}
+    cells = query_rows(loaded, "SELECT count(*) FROM disclosure.cell")[0][0]
     done = pipeline.parse_and_load(loaded, force=True)
     assert done["parsed"] == 2 and len(replica.requests) == served
-    new_ids = {r[0] for r in _rows(loaded, "SELECT id FROM disclosure.parse_run")}
+    new_ids = {r[0] for r in query_rows(loaded, "SELECT id FROM disclosure.parse_run")}
     assert len(new_ids) == 2 and not (new_ids & old_ids)
-    assert _rows(loaded, "SELECT count(*) FROM disclosure.cell")[0][0] == cells
+    assert query_rows(loaded, "SELECT count(*) FROM disclosure.cell")[0][0] == cells
 
 
 def test_exports_filter_by_jurisdiction_tree_and_years(loaded, tmp_path):
@@ -164,16 +161,16 @@ def test_a_corrected_file_resolves_its_open_finding(env_settings, replica):
     pipeline.run_once(ctx)
     planted = {"01.expenditure_sum", "03.class_208_vs_01"}
     tables_sql = "SELECT rule_id, status FROM disclosure.finding_status WHERE family <> 'performance'"
-    assert set(_rows(ctx, tables_sql)) == {(rule, "open") for rule in planted}
-    open_rules = {r.rule_id for r in _rows(ctx, "SELECT rule_id FROM disclosure.open_findings")}
+    assert set(query_rows(ctx, tables_sql)) == {(rule, "open") for rule in planted}
+    open_rules = {r.rule_id for r in query_rows(ctx, "SELECT rule_id FROM disclosure.open_findings")}
     assert planted <= open_rules
 
     replica.routes[path].body = good  # the unit publishes a corrected edition in place
     corrected = pipeline.run_once(ctx)
-    assert set(_rows(ctx, tables_sql)) == {(rule, "resolved") for rule in planted}
+    assert set(query_rows(ctx, tables_sql)) == {(rule, "resolved") for rule in planted}
     assert corrected["alerts"]["by_kind"]["resolved_identity"] == 2  # announced once…
     assert "resolved_identity" not in pipeline.run_once(ctx)["alerts"]["by_kind"]  # …and only once
     # The filing's own real failures (its self-evaluations) stay open: the correction did not touch them.
-    assert {r.status for r in _rows(ctx, "SELECT status FROM disclosure.finding_status WHERE family = 'performance'")} \
+    assert {r.status for r in query_rows(ctx, "SELECT status FROM disclosure.finding_status WHERE family = 'performance'")} \
         == {"open"}
-    assert not planted & {r.rule_id for r in _rows(ctx, "SELECT rule_id FROM disclosure.open_findings")}
+    assert not planted & {r.rule_id for r in query_rows(ctx, "SELECT rule_id FROM disclosure.open_findings")}
