@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from disclosure.settings import PROJECT_ROOT
+from tests.conftest import CORE_SITES, registry_subset
 
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
 
@@ -58,6 +59,7 @@ def test_nightly_dag_succeeds_under_the_scheduler(tmp_path, metadata_url, db_url
         "DISCLOSURE_REPLICA_BASE": replica.base_url,
         "DISCLOSURE_CRAWL_THROTTLE": "0",
         "DISCLOSURE_TASK_RETRIES": "0",
+        "DISCLOSURE_REGISTRY": str(registry_subset(tmp_path / "registry.yaml", CORE_SITES)),
     }
 
     def airflow(*args: str) -> str:
