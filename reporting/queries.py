@@ -1,6 +1,7 @@
 """What the report shows, read from the store in a few set-based queries (no per-unit loops)."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -59,13 +60,14 @@ def load_report_data(conn: Connection) -> ReportData:
         JOIN disclosure.current_parse cp ON cp.filing_id = o.filing_id AND cp.source_url = o.source_url
         JOIN disclosure.archived_file af ON af.id = cp.archived_file_id
         ORDER BY o.family, o.unit_code, o.fiscal_year, o.rule_id, o.subject""")
-    wanted = " OR ".join(f"(table_code = '{t}' AND row_key = '{r}' AND col = {c})" for t, r, c in KEY_FIGURES.values())
-    figures = _dicts(conn, f"""
-        SELECT jurisdiction, unit_code, fiscal_year, kind, table_code, row_key, col, value
-        FROM disclosure.cell_series WHERE {wanted} ORDER BY unit_code, fiscal_year""")
-    names = {v: k for k, v in KEY_FIGURES.items()}
-    for row in figures:
-        row["figure"] = names[(row.pop("table_code"), row.pop("row_key"), row.pop("col"))]
+    figures = _dicts(conn, """
+        SELECT cs.jurisdiction, cs.unit_code, cs.fiscal_year, cs.kind, k.figure, cs.value
+        FROM disclosure.cell_series cs
+        JOIN jsonb_to_recordset(CAST(:figures AS jsonb)) AS k(figure text, table_code text, row_key text, col int)
+          ON cs.table_code = k.table_code AND cs.row_key = k.row_key AND cs.col = k.col
+        ORDER BY cs.unit_code, cs.fiscal_year""",
+        figures=json.dumps([{"figure": name, "table_code": t, "row_key": r, "col": c}
+                            for name, (t, r, c) in KEY_FIGURES.items()], ensure_ascii=False))
     filings = _dicts(conn, """
         SELECT u.code AS unit_code, uj.code AS jurisdiction, f.fiscal_year, f.kind, f.title, f.detail_url, f.status, f.withdrawn_at,
                f.first_seen_at, s.key AS site, count(af.id) AS versions,

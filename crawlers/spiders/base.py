@@ -7,6 +7,7 @@ filing | file | not_modified | error; crawlers.pipelines writes them to the mani
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from urllib.parse import urlparse
 
 import scrapy
 from scrapy.http import Response
@@ -38,6 +39,10 @@ class FilingSpider(scrapy.Spider):
         self.known_files = known.get("files", {})  # file url → {"etag": …, "last_modified": …}
         self.known_details = known.get("details", {})  # detail url → its archived files' urls
         self.config = config or {}
+        # Crawlers stay on the registered hosts (Scrapy's offsite filter enforces it); a site
+        # whose files live on another host (a CDN) names it in its config's allowed_hosts.
+        self.allowed_domains = sorted({urlparse(u).hostname for u in self.start_urls if urlparse(u).hostname}
+                                      | set(self.config.get("allowed_hosts", [])))
 
     async def start(self):
         for url in self.start_urls:
@@ -78,7 +83,16 @@ class FilingSpider(scrapy.Spider):
         if inline:  # the filing is the page itself: its tables are published as HTML
             yield from self.parse_file(response, inline=True)
         for att in attachments:
-            yield self.file_request(att.url, response.url, att.text)
+            if self.on_registered_host(att.url):
+                yield self.file_request(att.url, response.url, att.text)
+            else:
+                yield {"type": "error", "url": att.url, "detail_url": response.url,
+                       "reason": f"attachment on a host not registered for this site ({urlparse(att.url).hostname}); "
+                                 "add it to the site's allowed_hosts if it is the publisher's"}
+
+    def on_registered_host(self, url: str) -> bool:
+        host = (urlparse(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 
     def file_request(self, url: str, detail_url: str, link_text: str) -> scrapy.Request:
         """A conditional GET when the archive holds a version of this file already."""
