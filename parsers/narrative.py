@@ -48,7 +48,8 @@ PATTERNS: tuple[ClaimPattern, ...] = (
     ClaimPattern("附属单位上缴收入", "02[合计].6", "02[合计].1"),
     ClaimPattern("其他收入", "02[合计].7", "02[合计].1"),
     ClaimPattern("基本支出", "03[合计].2", "03[合计].1"),
-    ClaimPattern("项目支出", "03[合计].3", "03[合计].1"),
+    # Not "一般公共预算项目支出" or "社会保险基金预算项目支出": those are parts of it, not 03's total.
+    ClaimPattern("(?<!预算)项目支出", "03[合计].3", "03[合计].1"),
     ClaimPattern("一般公共预算财政拨款(?:决算)?支出", "05[合计].1"),
     ClaimPattern("人员经费", "06[人员经费合计].1"),
     ClaimPattern("公用经费", "06[公用经费合计].1"),

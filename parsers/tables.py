@@ -60,15 +60,16 @@ def find_column_map(grid: Grid) -> tuple[int, ColumnMap] | None:
 
 def _complete_sequence(value_cols: dict[int, int], cells: list[str], labels: set[int]) -> dict[int, int]:
     """A 栏次 number an OCR missed: when every number read sits at the same offset from its
-    column (1, 2, 3 … in consecutive columns), the blank columns to their right continue it."""
+    column (1, 2, 3 … in consecutive columns), the blank columns right of the 栏次 label
+    complete the sequence (from 1, on either side of the numbers read)."""
     offsets = {j - n for j, n in value_cols.items()}
     if len(offsets) != 1 or len(value_cols) < 2:
         return value_cols
     offset = offsets.pop()
-    first = min(value_cols)
+    after_label = max(labels, default=-1)
     filled = dict(value_cols)
-    for j in range(first, len(cells)):
-        if j not in filled and j not in labels and not cells[j]:
+    for j in range(after_label + 1, len(cells)):  # to the right of 栏次, from 栏次 1 on
+        if j not in filled and not cells[j] and j - offset >= 1:
             filled[j] = j - offset
     return filled
 
