@@ -145,6 +145,7 @@ class Behaviour:
     forbid_bare_agents: bool = False  # 403 to user agents that do not say who they are
     redirects: dict[str, str] = field(default_factory=dict)  # path → Location (301)
     drip_paths: dict[str, float] = field(default_factory=dict)  # path → seconds to spread its body over
+    https_only: bool = False  # every http request answers 301 to the same path on https_base_url
 
 
 BARE_AGENTS = ("scrapy", "python-requests", "python-urllib", "curl", "wget")
@@ -166,6 +167,7 @@ class ReplicaSite:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._https: ThreadingHTTPServer | None = None
 
     @property
     def base_url(self) -> str:
@@ -177,8 +179,30 @@ class ReplicaSite:
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        for server in (self._server, self._https):
+            if server is not None:
+                server.shutdown()
+                server.server_close()
+
+    @property
+    def https_base_url(self) -> str:
+        """The same sites over TLS (self-signed for 127.0.0.1), started on first use; with
+        `behaviour.https_only` every http request is redirected there, as sites that moved do."""
+        if self._https is None:
+            import ssl
+            import tempfile
+
+            from replica.tls import self_signed_certificate
+
+            self._https = ThreadingHTTPServer(("127.0.0.1", 0), self._handler(secure=True))
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            with tempfile.TemporaryDirectory() as tmp:
+                cert, key = self_signed_certificate(Path(tmp))
+                context.load_cert_chain(cert, key)
+            self._https.socket = context.wrap_socket(self._https.socket, server_side=True)
+            threading.Thread(target=self._https.serve_forever, daemon=True).start()
+        host, port = self._https.server_address[:2]
+        return f"https://{host}:{port}"
 
     def __enter__(self) -> "ReplicaSite":
         return self.start()
@@ -186,7 +210,7 @@ class ReplicaSite:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def _handler(self):
+    def _handler(self, secure: bool = False):
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -272,6 +296,8 @@ class ReplicaSite:
                     return self._send(503, None)
                 if path in b.redirects:
                     return self._send(301, None, location=b.redirects[path])
+                if b.https_only and not secure:
+                    return self._send(301, None, location=site.https_base_url + self.path)
                 route = site.routes.get(path)
                 resource = route(params) if callable(route) else route
                 if resource is None:
@@ -287,3 +313,18 @@ class ReplicaSite:
 
 def load_fixtures() -> dict[str, SeedFiling]:
     return {p.stem.split("_")[1]: load_fixture(p) for p in sorted(FIXTURES.glob("seed_*.json"))}
+
+
+def relayout_trs_lists(site: ReplicaSite) -> None:
+    """The Datong TRS column redesigned (as sites are, between one year's filings and the
+    next): the same entries as table rows with the date in its own cell, no title attributes."""
+    import re
+
+    for name in ("/datong/czxx/index.html", "/datong/czxx/index_1.html"):
+        page = site.routes[name]
+        html = page.body.decode("utf-8")
+        rows = re.findall(r'<li><a href="([^"]+)" title="[^"]*">([^<]+)</a><span>([^<]+)</span></li>', html)
+        table = "".join(f'<tr><td class="t"><a href="{h}" target="_blank">{t}</a></td><td class="d">{d}</td></tr>'
+                        for h, t, d in rows)
+        html = re.sub(r'<ul class="list">.*?</ul>', f'<table class="xxgk_list"><tbody>{table}</tbody></table>', html)
+        page.body = html.encode("utf-8")

@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from crawlers.runner import CrawlLimits
 from disclosure import pipeline
-from tests.conftest import query_scalar
+from tests.conftest import query_rows, query_scalar
 
 PDF = "/xinzhou/files/swbgs2023js.pdf"
 SITE = "replica-xinzhou-static"
@@ -113,3 +113,24 @@ def test_two_sites_on_one_host_crawled_at_once_take_turns(env_settings, replica)
         t.join()
     assert replica.max_in_flight == 1
     assert {r[0] for r in ctx.engine.connect().execute(text("SELECT status FROM disclosure.crawl_run"))} == {"ok"}
+
+
+def test_an_http_site_that_redirects_to_https_is_crawled_over_tls(ctx, replica):
+    replica.behaviour.https_only = True
+    (result,) = pipeline.crawl(ctx, [SITE])
+    assert (result["status"], result["new_file_versions"]) == ("ok", 1)
+    assert ("GET", "/xinzhou/yjsgk/list.html", 301) in replica.requests  # the registered http start URL
+    detail, final = query_rows(ctx, """SELECT f.detail_url, af.final_url FROM disclosure.archived_file af
+                                       JOIN disclosure.filing f ON f.id = af.filing_id""")[0]
+    assert detail.startswith(replica.https_base_url) and final == replica.https_base_url + PDF
+
+
+def test_a_list_page_redesign_between_years_loses_no_filing(ctx, replica):
+    from replica.site import relayout_trs_lists
+
+    (first,) = pipeline.crawl(ctx, ["replica-datong-trs"])
+    relayout_trs_lists(replica)
+    assert b'<table class="xxgk_list">' in replica.routes["/datong/czxx/index.html"].body
+    (again,) = pipeline.crawl(ctx, ["replica-datong-trs"])
+    assert again["status"] == "ok" and again["withdrawn"] == 0
+    assert again["filings"] == first["filings"] == 2 and again["not_modified"] == 1
