@@ -305,9 +305,12 @@ def demo() -> None:
             dag_run = run_dag_test(settings)
         from disclosure import pipeline
 
-        summary = pipeline.report(pipeline.context(settings))
+        ctx = pipeline.context(settings)
+        summary = pipeline.report(ctx)
+        written = pipeline.html_report(ctx)
     _print_summary(summary)
-    console.print(f"DAG run {dag_run.run_id}: [bold]{dag_run.state}[/bold]; archive at {settings.archive}")
+    console.print(f"DAG run {dag_run.run_id}: [bold]{dag_run.state}[/bold]; archive at {settings.archive}; "
+                  f"report at {written['report']}")
     if str(dag_run.state) != "success":
         raise typer.Exit(1)
 
