@@ -33,8 +33,10 @@ def county_filings(base: dict[str, SeedFiling]) -> dict[str, SeedFiling]:
     """The derived filings the county sites publish (deterministic; factor 1 keeps identities)."""
     out: dict[str, SeedFiling] = {}
     for i, name in enumerate(YUNZHOU_UNITS):
-        for year in (2023, 2024):
-            out[f"yz{i}-{year}"] = derive(base["001"], Derivation("001", year, 1, unit_name=name))
+        previous = None
+        for year in (2023, 2024):  # 2024's year-on-year sentences are rewritten from 2023's figures
+            previous = out[f"yz{i}-{year}"] = derive(base["001"], Derivation("001", year, 1, unit_name=name),
+                                                    previous=previous)
     for i, name in enumerate(XINFU_UNITS):
         out[f"xf{i}-2023"] = derive(base["002"], Derivation("002", 2023, 1, unit_name=name))
     out["xz-czj-2023"] = derive(base["002"], Derivation("002", 2023, 1, unit_name=XINZHOU_DEPARTMENT))
