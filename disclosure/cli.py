@@ -317,7 +317,7 @@ def demo() -> None:
 
 @fixtures_app.command("build")
 def fixtures_build() -> None:
-    """Regenerate replica/fixtures/seed_*.json from ../shared/seeds (deterministic)."""
+    """Regenerate replica/fixtures/*.json from the seeds in replica/seeds (deterministic)."""
     from replica.build import build_fixtures
 
     for path in build_fixtures():

@@ -26,7 +26,6 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from disclosure.settings import PROJECT_ROOT, load_settings  # noqa: E402
 from warehouse.db import normalise_url  # noqa: E402
 
-SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
 FIXTURES = PROJECT_ROOT / "replica" / "fixtures"
 
 

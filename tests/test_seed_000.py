@@ -3,8 +3,8 @@ the transcription is deterministic, the rendered filing parses to the hand-check
 as a scan (which is what the original is) OCR reads it back."""
 import pytest
 
-from disclosure.settings import PROJECT_ROOT
 from parsers import parse_bytes
+from replica.build import SEEDS_DIR, SHARED_SEEDS_DIR
 from replica.render_pdf import render_pdf
 from replica.render_scan import render_scanned
 from replica.seeds import load_fixture
@@ -12,7 +12,6 @@ from replica.transcribe import transcribe
 from tests.conftest import FIXTURES, truth, truth_cells
 from validation.engine import validate_parse
 
-SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +20,15 @@ def rendered() -> bytes:
 
 
 def test_transcription_is_deterministic_and_committed():
-    assert transcribe(SEEDS, FIXTURES).to_json() + "\n" == \
+    assert transcribe(SEEDS_DIR, FIXTURES).to_json() + "\n" == \
         (FIXTURES / "transcribed_000.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not SHARED_SEEDS_DIR.is_dir(), reason="../shared/seeds is not beside this clone")
+def test_the_repository_copies_of_the_seeds_are_the_originals():
+    originals = sorted(SHARED_SEEDS_DIR.glob("*.txt"))
+    assert [p.name for p in originals] == sorted(p.name for p in SEEDS_DIR.glob("*.txt"))
+    assert all((SEEDS_DIR / p.name).read_bytes() == p.read_bytes() for p in originals)
 
 
 def test_rendered_seed_000_parses_to_its_truth(rendered):
