@@ -317,7 +317,7 @@ def demo() -> None:
 
 @fixtures_app.command("build")
 def fixtures_build() -> None:
-    """Regenerate replica/fixtures/*.json from the seeds in replica/seeds (deterministic)."""
+    """Regenerate replica/fixtures/*.json from the seeds in replica/seed_texts (deterministic)."""
     from replica.build import build_fixtures
 
     for path in build_fixtures():

@@ -1,4 +1,4 @@
-"""Regenerate the committed fixture JSON from the seeds in replica/seeds (deterministic)."""
+"""Regenerate the committed fixture JSON from the seeds in replica/seed_texts (deterministic)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,9 +7,9 @@ from disclosure.settings import PROJECT_ROOT
 from replica.seeds import read_performance_seed, read_seed
 from replica.transcribe import transcribe
 
-# The four seeds (../shared/seeds) are kept in the repository too, so that a fresh clone can
+# The four seeds (../shared/seeds) are kept in the repository too (replica/seed_texts), so that a fresh clone can
 # rebuild its fixtures; tests/test_seed_000.py checks the copies against the originals.
-SEEDS_DIR = Path(__file__).with_name("seeds")
+SEEDS_DIR = Path(__file__).with_name("seed_texts")
 SHARED_SEEDS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
 # Seeds whose tables are tab-separated text; 000 is an OCR text of a scan, transcribed on top
 # of seed 001's forms (so it is built after them).
