@@ -33,10 +33,6 @@ FIXTURES = Path(__file__).with_name("fixtures")
 PUBLISHED = 1758000000  # a fixed Last-Modified (2025-09-16) keeps runs reproducible
 
 
-def _page(title: str, body: str, charset: str = "utf-8") -> Resource:
-    return html_page(title, body, charset)
-
-
 def _filing_title(f: SeedFiling) -> str:
     return f"{f.unit_name}{f.fiscal_year}年度{f.kind}公开"
 
@@ -71,7 +67,7 @@ def build_routes(filings: dict[str, SeedFiling] | None = None,
         href = f"{stamp[:6]}/t{stamp}_{2000 + n}.html"
         trs_items.insert(0, (href, _filing_title(filing), published))
         pdf_name = f"P0{stamp}{700000 + n}.pdf"
-        routes[f"/datong/czxx/{href}"] = _page(
+        routes[f"/datong/czxx/{href}"] = html_page(
             _filing_title(filing), f"<h1>{_filing_title(filing)}</h1>"
             f'<div class="attach"><a href="./{pdf_name}">{_filing_title(filing)}.pdf</a></div>')
         routes[f"/datong/czxx/{stamp[:6]}/{pdf_name}"] = Resource(render_pdf(filing), "application/pdf")
@@ -80,25 +76,25 @@ def build_routes(filings: dict[str, SeedFiling] | None = None,
         rows = "".join(f'<li><a href="./{href}" title="{t}">{t}</a><span>{d}</span></li>' for href, t, d in items)
         script = f'<script>createPageHTML({len(pages)}, {n}, "index", "html");</script>'
         name = "index.html" if n == 0 else f"index_{n}.html"
-        routes[f"/datong/czxx/{name}"] = _page("财政信息", f'<ul class="list">{rows}</ul>{script}')
+        routes[f"/datong/czxx/{name}"] = html_page("财政信息", f'<ul class="list">{rows}</ul>{script}')
     pdf_name = "P020250915538210726915.pdf"
-    routes["/datong/czxx/202509/t20250915_1001.html"] = _page(
+    routes["/datong/czxx/202509/t20250915_1001.html"] = html_page(
         _filing_title(dt),
         f"<h1>{_filing_title(dt)}</h1><p>发布日期：2025-09-15</p>"
         f'<div class="attach"><a href="./{pdf_name}">{_filing_title(dt)}.pdf</a></div>',
     )
     routes[f"/datong/czxx/202509/{pdf_name}"] = pdfs["001"]
-    routes["/datong/czxx/202502/t20250210_0997.html"] = _page(
+    routes["/datong/czxx/202502/t20250210_0997.html"] = html_page(
         trs_items[1][1], f"<h1>{trs_items[1][1]}</h1><p>详见附件（附件已归档）。</p>")
-    routes["/datong/czxx/202501/t20250120_0990.html"] = _page(trs_items[2][1], "<p>放假安排如下。</p>")
+    routes["/datong/czxx/202501/t20250120_0990.html"] = html_page(trs_items[2][1], "<p>放假安排如下。</p>")
 
     # --- Xinzhou, plain static list -----------------------------------------------------
     xz = filings["002"]
-    routes["/xinzhou/yjsgk/list.html"] = _page(
+    routes["/xinzhou/yjsgk/list.html"] = html_page(
         "预决算公开",
         f'<ul><li><a href="/xinzhou/yjsgk/2024/0820/c1.html">{_filing_title(xz)}</a> 2024-08-20</li></ul>',
     )
-    routes["/xinzhou/yjsgk/2024/0820/c1.html"] = _page(
+    routes["/xinzhou/yjsgk/2024/0820/c1.html"] = html_page(
         _filing_title(xz),
         f"<h2>{_filing_title(xz)}</h2>"
         '<iframe src="/xinzhou/files/swbgs2023js.pdf" width="100%" height="800"></iframe>',
@@ -108,11 +104,11 @@ def build_routes(filings: dict[str, SeedFiling] | None = None,
         derived = county_filings(filings)
         # A department sub-site of Xinzhou publishes its filing as HTML tables on the detail page.
         finance = derived["xz-czj-2023"]
-        routes["/xinzhou/czj/yjsgk.html"] = _page("部门预决算", (
+        routes["/xinzhou/czj/yjsgk.html"] = html_page("部门预决算", (
             f'<ul><li><a href="/xinzhou/czj/2024/0825/c7.html">{_filing_title(finance)}</a> 2024-08-25</li>'
             '<li><a href="/xinzhou/czj/2024/0301/c2.html">忻州市财政局关于做好2024年度部门决算编报工作的通知</a>'
             " 2024-03-01</li></ul>"))
-        routes["/xinzhou/czj/2024/0301/c2.html"] = _page("通知", "<h2>关于做好2024年度部门决算编报工作的通知</h2><p>各部门：……</p>")
+        routes["/xinzhou/czj/2024/0301/c2.html"] = html_page("通知", "<h2>关于做好2024年度部门决算编报工作的通知</h2><p>各部门：……</p>")
         routes["/xinzhou/czj/2024/0825/c7.html"] = Resource(render_html(finance), "text/html; charset=utf-8")
         routes.update(_copied(_default_county_routes()) if default else
                       {**hanweb_routes(derived), **unified_routes(derived)})
@@ -303,7 +299,7 @@ class ReplicaSite:
                 if resource is None:
                     return self._send(404, None)
                 if b.html_instead_of_pdf and resource.content_type == "application/pdf":
-                    resource = _page("错误", "<p>系统繁忙，请稍后再试</p>")
+                    resource = html_page("错误", "<p>系统繁忙，请稍后再试</p>")
                 if self.headers.get("If-None-Match") == resource.etag:
                     return self._send(304, resource)
                 self._send(200, resource, truncate=path in b.truncate_paths)

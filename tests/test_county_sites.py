@@ -6,7 +6,6 @@ import gzip
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import text
 from warcio.archiveiterator import ArchiveIterator
 
 from disclosure import pipeline

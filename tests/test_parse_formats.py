@@ -1,7 +1,6 @@
 """Every format a site publishes, rendered from the same fixtures, parses to the same ground truth;
 hostile files end in a clear ParseError naming the file."""
 import zipfile
-from decimal import Decimal
 
 import pytest
 
