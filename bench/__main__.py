@@ -168,27 +168,32 @@ def bench_completeness(url: str, units: int = 5000, years: int = 10) -> dict:
 
 
 def bench_parse(pdfs: dict[str, bytes], rounds: int = 3) -> dict:
+    """Whole parses of the text-PDF fixtures with each engine, next to pdfplumber's bare
+    extract_text and extract_tables over every page of the same files."""
     import io
 
     import pdfplumber
 
-    from parsers import parse_bytes
+    from parsers.pdf import ENGINES, parse_pdf
 
-    pages = sum(len(pdfplumber.open(io.BytesIO(d)).pages) for d in pdfs.values())
-    started = time.perf_counter()
-    for _ in range(rounds):
-        for seed, data in pdfs.items():
-            parse_bytes(data, seed)
-    ours = (time.perf_counter() - started) / rounds
-    started = time.perf_counter()
-    for _ in range(rounds):
-        for data in pdfs.values():
+    def timed(work) -> float:
+        started = time.perf_counter()
+        for _ in range(rounds):
+            for seed, data in pdfs.items():
+                work(seed, data)
+        return (time.perf_counter() - started) / rounds
+
+    def bare(method: str):
+        def work(_seed, data):
             with pdfplumber.open(io.BytesIO(data)) as pdf:
                 for page in pdf.pages:
-                    page.extract_text()
-    bare = (time.perf_counter() - started) / rounds
-    return {"pages": pages, "parse_s": ours, "pages_per_s": pages / ours, "extract_text_s": bare,
-            "ratio": ours / bare}
+                    getattr(page, method)()
+        return work
+
+    pages = sum(len(pdfplumber.open(io.BytesIO(d)).pages) for d in pdfs.values())
+    engines = {name: timed(lambda seed, data, name=name: parse_pdf(data, seed, engine=name)) for name in ENGINES}
+    return {"pages": pages, "files": len(pdfs), "engines": engines,
+            "extract_text_s": timed(bare("extract_text")), "extract_tables_s": timed(bare("extract_tables"))}
 
 
 def bench_formats(rounds: int = 3) -> dict:
@@ -337,8 +342,14 @@ def main(argv=None) -> int:
                 f"expected filings (5,000 units x 10 years x 2 kinds; target < 1000 ms)")
     if "parse" in args.which:
         r = bench_parse(pdfs)
-        say(f"parse: {r['pages']} pages in {r['parse_s']:.2f} s ({r['pages_per_s']:.1f} pages/s on one core) vs "
-            f"pdfplumber extract_text alone {r['extract_text_s']:.2f} s: ratio {r['ratio']:.2f}x")
+        per_file = r["pages"] / r["files"]
+        for name, seconds in r["engines"].items():
+            say(f"parse ({name} engine): {r['files']} filings, {r['pages']} pages in {seconds:.2f} s = "
+                f"{seconds / r['files']:.2f} s per {per_file:.0f}-page filing (target < 2 s), "
+                f"{seconds / r['pages'] * 1000:.1f} ms a page on one core; ratio to pdfplumber's bare extract_text "
+                f"{seconds / r['extract_text_s']:.2f}x")
+        say(f"parse baseline: pdfplumber bare extract_text {r['extract_text_s'] / r['pages'] * 1000:.1f} ms a page, "
+            f"bare extract_tables {r['extract_tables_s'] / r['pages'] * 1000:.1f} ms a page")
     if "formats" in args.which:
         r = bench_formats()
         pdf_s = r["pdf"][0]

@@ -199,18 +199,25 @@ def scanned_pages(data: bytes, source: str) -> Iterator[Page]:
     import numpy as np
     import pypdfium2 as pdfium
 
+    from parsers.pdf import PDFIUM_LOCK
+
+    def render(number: int):
+        with PDFIUM_LOCK:
+            return np.asarray(document[number - 1].render(scale=RENDER_DPI / 72, grayscale=True).to_pil().convert("L"))
+
     try:
-        document = pdfium.PdfDocument(data)
+        with PDFIUM_LOCK:
+            document = pdfium.PdfDocument(data)
     except Exception as exc:
         raise ParseError(source, f"cannot render the scanned PDF ({exc})") from exc
     try:
         for number in range(1, len(document) + 1):
-            gray = np.asarray(document[number - 1].render(scale=RENDER_DPI / 72, grayscale=True).to_pil().convert("L"))
-            text, ruling, boxes = read_page(gray)
+            text, ruling, boxes = read_page(render(number))
             grids = [boxes_to_grid(boxes, ruling)] if ruling.ruled else []
             yield Page(number, text, ruling.ruled, _grids=grids)
     finally:
-        document.close()
+        with PDFIUM_LOCK:
+            document.close()
 
 
 def parse_scanned(data: bytes, source: str) -> ParseResult:

@@ -1,22 +1,134 @@
-"""Text PDFs with pdfplumber: each page read once, table search only on ruled pages."""
+"""Text PDFs: each page read once, table search only on ruled pages.
+
+Two engines give the same pages. PDFium (the default) reads glyphs and rules in C and
+`parsers.ruled` builds text and grids from them with pdfplumber's rules; pdfplumber itself is
+the reference engine (DISCLOSURE_PDF_ENGINE=pdfplumber), five to ten times slower because
+pdfminer interprets every glyph in Python. A test holds the two to the same ParseResult.
+"""
 from __future__ import annotations
 
 import io
+import os
 import re
-from typing import Iterator
-
-import pdfplumber
-from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-from pdfminer.pdfparser import PDFSyntaxError
+import threading
+from typing import Callable, Iterator
 
 from parsers.assemble import assemble
 from parsers.document import Page
 from parsers.model import ParseError, ParseResult
 
-GARBAGE = re.compile(r"\(cid:\d+\)")
+ENGINE_VARIABLE = "DISCLOSURE_PDF_ENGINE"
+GARBAGE = re.compile(r"\(cid:\d+\)|\ufffd")
+# PDFium is not thread-safe: every call into it, here and in the OCR renderer, holds this lock.
+PDFIUM_LOCK = threading.RLock()
 
 
-def _open(data: bytes, source: str) -> pdfplumber.PDF:
+class TextLayer:
+    """Counts what the text layer held, to tell a scan or a garbage layer from a text PDF."""
+
+    def __init__(self) -> None:
+        self.chars = 0
+        self.garbage_pages = 0
+
+    def page(self, number: int, text: str, ruled: bool, find_grids: Callable | None) -> Page:
+        self.chars += len(text.strip())
+        if GARBAGE.search(text):
+            self.garbage_pages += 1
+        return Page(number, text, ruled, find_grids)
+
+
+# ---------------------------------------------------------------- PDFium
+
+def _pdfium_open(data: bytes, source: str):
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    if not data.rstrip().endswith(b"%%EOF") and b"%%EOF" not in data[-2048:]:
+        # PDFium repairs a cut file silently and would read its first pages as the whole filing.
+        raise ParseError(source, "unreadable PDF (truncated: no end-of-file marker)")
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if exc.err_code in (raw.FPDF_ERR_PASSWORD, raw.FPDF_ERR_SECURITY):
+            raise ParseError(source, "encrypted PDF: a password is needed to open it") from exc
+        raise ParseError(source, f"unreadable PDF ({exc})") from exc
+
+
+def _path_edges(obj, height: float):
+    """Axis-aligned segments of one drawn path, as rules in top-down coordinates."""
+    import pypdfium2.raw as raw
+
+    from parsers.ruled import Edge
+
+    matrix = obj.get_matrix()
+    a, b, c, d, e, f = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
+    x, y = raw.FS_FLOAT(), raw.FS_FLOAT()
+    points: list[tuple[float, float]] = []
+    start: tuple[float, float] | None = None
+    edges = []
+
+    def segment(p: tuple[float, float], q: tuple[float, float]) -> None:
+        (x0, y0), (x1, y1) = p, q
+        if abs(y0 - y1) < 0.01 and abs(x1 - x0) >= 1:
+            edges.append(Edge(True, height - y0, min(x0, x1), max(x0, x1)))
+        elif abs(x0 - x1) < 0.01 and abs(y1 - y0) >= 1:
+            edges.append(Edge(False, x0, height - max(y0, y1), height - min(y0, y1)))
+
+    for i in range(raw.FPDFPath_CountSegments(obj.raw)):
+        seg = raw.FPDFPath_GetPathSegment(obj.raw, i)
+        raw.FPDFPathSegment_GetPoint(seg, x, y)
+        point = (a * x.value + c * y.value + e, b * x.value + d * y.value + f)
+        kind = raw.FPDFPathSegment_GetType(seg)
+        if kind == raw.FPDF_SEGMENT_MOVETO:
+            start = point
+        elif kind == raw.FPDF_SEGMENT_LINETO and points:
+            segment(points[-1], point)
+        points.append(point)
+        if raw.FPDFPathSegment_GetClose(seg) and start is not None:
+            segment(point, start)
+    return edges
+
+
+def _pdfium_page(page, number: int, layer: TextLayer) -> Page:
+    import pypdfium2.raw as raw
+
+    from parsers.ruled import Glyph, find_grids, page_text
+
+    height = page.get_height()
+    textpage = page.get_textpage()
+    glyphs: list[Glyph] = []
+    for i in range(textpage.count_chars()):
+        if raw.FPDFText_IsGenerated(textpage.raw, i):
+            continue  # the spaces and line breaks PDFium adds itself
+        code = raw.FPDFText_GetUnicode(textpage.raw, i)
+        if code == 0 or raw.FPDFText_HasUnicodeMapError(textpage.raw, i) == 1:
+            code = 0xFFFD  # a glyph with no Unicode mapping: a garbage layer
+        left, bottom, right, top = textpage.get_charbox(i, loose=True)
+        glyphs.append(Glyph(chr(code), left, height - top, right, height - bottom))
+    edges = [edge for obj in page.get_objects(filter=(raw.FPDF_PAGEOBJ_PATH,), max_depth=1)
+             for edge in _path_edges(obj, height)]
+    return layer.page(number, page_text(glyphs), bool(edges), lambda: find_grids(glyphs, edges))
+
+
+def _pdfium_pages(data: bytes, source: str, layer: TextLayer) -> Iterator[Page]:
+    # Glyphs and rules of every page are read in one go under the lock; text and grids are
+    # built from them afterwards, in Python, without it.
+    with PDFIUM_LOCK:
+        document = _pdfium_open(data, source)
+        try:
+            pages = [_pdfium_page(document[i], i + 1, layer) for i in range(len(document))]
+        finally:
+            document.close()
+    yield from pages
+
+
+# ---------------------------------------------------------------- pdfplumber (reference)
+
+def _pdfplumber_open(data: bytes, source: str):
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
         _ = pdf.pages  # forces the document catalogue to load
@@ -33,35 +145,36 @@ def _open(data: bytes, source: str) -> pdfplumber.PDF:
         raise ParseError(source, f"unreadable PDF ({detail})") from exc
 
 
-class _TextLayer:
-    """Counts what the text layer held, to tell a scan or a garbage layer from a text PDF."""
-
-    def __init__(self) -> None:
-        self.chars = 0
-        self.garbage_pages = 0
-
-    def pages(self, pdf: pdfplumber.PDF) -> Iterator[Page]:
-        for number, page in enumerate(pdf.pages, start=1):
-            text = page.extract_text() or ""
-            self.chars += len(text.strip())
-            if GARBAGE.search(text):
-                self.garbage_pages += 1
-            yield Page(number, text, bool(page.lines or page.rects), page.extract_tables)
-
-
-def parse_pdf(data: bytes, source: str) -> ParseResult:
-    pdf = _open(data, source)
-    layer = _TextLayer()
+def _pdfplumber_pages(data: bytes, source: str, layer: TextLayer) -> Iterator[Page]:
+    pdf = _pdfplumber_open(data, source)
     try:
-        result = assemble(layer.pages(pdf), source)
-    except ParseError:
-        raise
-    except Exception as exc:  # a truncated stream surfaces only when a page is read
-        raise ParseError(source, f"failed while reading pages ({exc.__class__.__name__}: {exc})") from exc
+        for number, page in enumerate(pdf.pages, start=1):
+            yield layer.page(number, page.extract_text() or "", bool(page.lines or page.rects), page.extract_tables)
     finally:
         pdf.close()
+
+
+ENGINES = {"pdfium": _pdfium_pages, "pdfplumber": _pdfplumber_pages}
+
+
+def engine_from_env() -> str:
+    engine = os.environ.get(ENGINE_VARIABLE, "pdfium")
+    if engine not in ENGINES:
+        raise ValueError(f"{ENGINE_VARIABLE}={engine!r}: choose one of {', '.join(ENGINES)}")
+    return engine
+
+
+def parse_pdf(data: bytes, source: str, engine: str | None = None) -> ParseResult:
+    layer = TextLayer()
+    pages = ENGINES[engine or engine_from_env()](data, source, layer)
+    try:
+        result = assemble(pages, source)
+    except ParseError:
+        raise
+    except Exception as exc:  # a damaged stream surfaces only when a page is read
+        raise ParseError(source, f"failed while reading pages ({exc.__class__.__name__}: {exc})") from exc
     if layer.chars == 0 or (layer.garbage_pages and layer.garbage_pages * 2 >= result.pages):
-        from parsers.ocr import parse_scanned  # a scan, or a text layer of (cid:N) glyphs: read the images
+        from parsers.ocr import parse_scanned  # a scan, or a text layer of unmapped glyphs: read the images
 
         return parse_scanned(data, source)
     return result
