@@ -77,13 +77,25 @@ def _parse_zip(data: bytes, source: str, limits: Limits, depth: int) -> ParseRes
     return merge_results(parts, source, failures)
 
 
-def _parse_ole(data: bytes, source: str) -> ParseResult:
-    """Old binary Office files: XLS is read by xlrd; a Word 97 DOC is refused with a reason."""
-    if b"W\x00o\x00r\x00d\x00D\x00o\x00c\x00u\x00m\x00e\x00n\x00t" in data[:1 << 20] or b"WordDocument" in data:
-        raise ParseError(source, "Word 97 DOC is not parsed; convert it to DOCX (libreoffice --convert-to docx)")
-    from parsers.spreadsheet import parse_xls
+WORD_STREAM = "WordDocument\0".encode("utf-16-le")  # a directory entry: the name, then NUL
+WORKBOOK_STREAMS = ("Workbook\0".encode("utf-16-le"), "Book\0".encode("utf-16-le"))
 
-    return parse_xls(data, source)
+
+def _parse_ole(data: bytes, source: str) -> ParseResult:
+    """Old binary Office files, told apart by their stream names: XLS is read by xlrd; a Word
+    97 DOC is converted to DOCX by LibreOffice first (no Python library reads its tables)."""
+    if WORD_STREAM in data:
+        from parsers.convert import convert
+        from parsers.flow import parse_docx
+
+        result = parse_docx(convert(data, source, ".doc", "docx"), source)
+        result.problems.append("Word 97 DOC: read after conversion to DOCX by LibreOffice")
+        return result
+    if any(stream in data for stream in WORKBOOK_STREAMS):
+        from parsers.spreadsheet import parse_xls
+
+        return parse_xls(data, source)
+    raise ParseError(source, "damaged Office 97 file: neither a Word nor an Excel stream is listed in it")
 
 
 def parse_path(path: str | Path) -> ParseResult:

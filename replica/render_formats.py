@@ -265,17 +265,15 @@ def render_xls(filing: SeedFiling) -> bytes:
 def render_libreoffice_pdf(filing: SeedFiling) -> bytes:
     """A second, visibly different PDF layout: the DOCX exported by LibreOffice (Writer tables,
     no page break between tables, tables running over pages), as many offices produce them."""
-    import shutil
-    import subprocess
-    import tempfile
-    from pathlib import Path
+    return _libreoffice(render_docx(filing), "pdf")
 
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        raise RuntimeError("LibreOffice (soffice) is not installed: `make system-deps` installs it")
-    with tempfile.TemporaryDirectory(prefix="lo-") as tmp:
-        source = Path(tmp) / "filing.docx"
-        source.write_bytes(render_docx(filing))
-        subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--convert-to", "pdf",
-                        "--outdir", tmp, str(source)], check=True, capture_output=True, timeout=300)
-        return (Path(tmp) / "filing.pdf").read_bytes()
+
+def render_doc(filing: SeedFiling) -> bytes:
+    """The DOCX saved as Word 97 DOC by LibreOffice, as older offices still publish."""
+    return _libreoffice(render_docx(filing), "doc")
+
+
+def _libreoffice(docx: bytes, target: str) -> bytes:
+    from parsers.convert import convert
+
+    return convert(docx, "replica.docx", ".docx", target)

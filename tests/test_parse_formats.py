@@ -8,6 +8,7 @@ from parsers import ParseError, parse_bytes
 from parsers.limits import Limits
 from replica import hostile
 from replica.render_formats import (
+    render_doc,
     render_docx,
     render_html,
     render_libreoffice_pdf,
@@ -24,10 +25,11 @@ RENDERERS = {
     "xlsx": render_xlsx,
     "xls": render_xls,
     "docx": render_docx,
+    "doc": render_doc,
     "zip": render_zip,
     "libreoffice-pdf": render_libreoffice_pdf,
 }
-WITH_NARRATIVE = {"html", "html-gbk", "docx", "zip", "libreoffice-pdf"}  # workbooks carry the tables only
+WITH_NARRATIVE = {"html", "html-gbk", "docx", "doc", "zip", "libreoffice-pdf"}  # workbooks carry the tables only
 
 
 def _without_pages(items: list[dict]) -> list[dict]:
@@ -120,3 +122,31 @@ def test_huge_file_refused_under_the_limit():
 def test_nesting_within_the_limit_is_read(seed_pdfs):
     result = parse_bytes(hostile.nested_zip(seed_pdfs["002"], 2), "two-levels.zip")
     assert result.year == 2023 and len(result.cells) == 197
+
+
+@pytest.fixture(scope="module")
+def seed_doc() -> bytes:
+    return render_doc(load_fixture(FIXTURES / "seed_002.json"))
+
+
+def test_word97_doc_is_read_after_conversion_and_says_so(seed_doc, pdf_parses):
+    result = parse_bytes(seed_doc, "部门决算.doc")
+    assert result.cell_map() == pdf_parses["002"].cell_map()
+    assert result.problems == ["Word 97 DOC: read after conversion to DOCX by LibreOffice"]
+
+
+@pytest.mark.parametrize("damage, reason", [
+    (lambda doc: doc[: len(doc) // 3], "damaged Office 97 file"),  # the stream directory is cut off
+    (lambda doc: doc[:512] + "WordDocument\0".encode("utf-16-le") + bytes(range(256)) * 40,
+     "LibreOffice could not convert it to docx"),
+])
+def test_damaged_doc_is_a_clear_error(seed_doc, damage, reason):
+    with pytest.raises(ParseError) as caught:
+        parse_bytes(damage(seed_doc), "damaged.doc")
+    assert caught.value.source == "damaged.doc" and reason in caught.value.reason
+
+
+def test_doc_without_libreoffice_names_what_to_install(seed_doc, monkeypatch):
+    monkeypatch.setattr("parsers.convert.soffice_path", lambda: None)
+    with pytest.raises(ParseError, match="make system-deps"):
+        parse_bytes(seed_doc, "old.doc")
