@@ -10,7 +10,7 @@ import re
 from typing import Iterable
 
 from parsers.document import Page
-from parsers.evaluations import parse_evaluation
+from parsers.evaluations import join_split_row, parse_evaluation
 from parsers.identity import identify
 from parsers.model import TABLE_CODES, ParseResult, TableInfo
 from parsers.narrative import extract_claims
@@ -32,7 +32,12 @@ EVALUATION_HEAD = "项目名称"
 
 
 def _starts_evaluation(grid) -> bool:
-    return any(EVALUATION_HEAD in re.sub(r"\s", "", "".join(c or "" for c in row)) for row in grid[:3])
+    """A self-evaluation's grid opens with its 项目名称 row (cut to "项目名" when the row
+    breaks across pages right after the title)."""
+    if any(EVALUATION_HEAD in re.sub(r"\s", "", "".join(c or "" for c in row)) for row in grid[:3]):
+        return True
+    first = re.sub(r"\s", "", next((c for c in grid[0] if c), "")) if grid else ""
+    return first.startswith(EVALUATION_HEAD[:3])
 
 
 class _Target:
@@ -40,13 +45,19 @@ class _Target:
 
     def __init__(self, table: TableAssembler | None = None, evaluation: list | None = None):
         self.table, self.evaluation = table, evaluation
+        self.page: int | None = None  # of the last grid added
 
     def starts_with(self, grid) -> bool:
         return self.table.is_start(grid) if self.table else _starts_evaluation(grid)
 
     def add(self, grid, number: int, tables: dict[str, TableInfo]) -> None:
         if self.table is None:
+            if self.evaluation and grid and number != self.page:
+                joined = join_split_row(self.evaluation[-1], grid[0])
+                if joined is not None:  # a row broken across the page break
+                    self.evaluation[-1], grid = joined, grid[1:]
             self.evaluation.extend(grid)
+            self.page = number
         elif self.table.add_grid(grid, number) and number not in tables[self.table.code].pages:
             tables[self.table.code].pages.append(number)  # continuation page
 

@@ -76,6 +76,33 @@ def _budget_line(cells: list[str]) -> dict | None:
     return line
 
 
+# Cells that open a field of the form: a row starting with one of them is never the rest of
+# the row above it.
+FIELD_LABEL = re.compile(r"^(项目名称|主管部门|预算单位|实施单位|项目负责人|联系电话|年度资金|资金总额|项目资金|"
+                         r"财政拨款|其中|其他资金|上年结转|年度目标|年度总体目标|预期目标|实际完成|绩效指标|一级指标|"
+                         r"产出指标|效益指标|满意度指标|成本指标|总分|分值|得分|评价)")
+
+
+def join_split_row(above: list[str | None], row: list[str | None]) -> list[str | None] | None:
+    """The first row of a new page joined to the last row of the page before, when it is the
+    rest of that row: exporters such as LibreOffice let a tall row break across pages, leaving
+    "社会效" at the foot of one page and "益" at the head of the next. The rest holds no
+    figure (figures are short and stay on the first line), only text under cells that have
+    text above, and no field label. None when `row` is a row of its own."""
+    if len(above) != len(row):
+        return None
+    texts = [(i, clean_cell(c)) for i, c in enumerate(row) if clean_cell(c)]
+    if not texts:
+        return None
+    for i, text in texts:
+        if not clean_cell(above[i]) or _figure(text) is not None or FIELD_LABEL.match(text):
+            return None
+    joined = list(above)
+    for i, text in texts:
+        joined[i] = f"{above[i]}\n{row[i]}"
+    return joined
+
+
 def parse_evaluation(title: str, grid_rows: list[list[str | None]], page: int | None, seq: int) -> dict:
     rows = [[clean_cell(c) for c in row] for row in grid_rows]
     out: dict = {"seq": seq, "scope": "department" if "部门整体" in title else "project", "title": title,

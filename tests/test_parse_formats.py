@@ -61,12 +61,8 @@ def test_every_format_gives_the_ground_truth(seed, fmt, pdf_parses):
     if fmt in WITH_NARRATIVE:
         assert _without_pages(result.claims) == _without_pages(reference.claims)
         assert result.tables["情况说明"].status == "present"
-    if fmt == "libreoffice-pdf":
-        # LibreOffice splits the evaluation tables' rows and cells its own way: titles, scores
-        # and grades are read exactly; some budget lines and indicator rows are not yet.
-        summary = lambda evs: [(e["title"], e["total_score"], e["grade"]) for e in evs]  # noqa: E731
-        assert summary(result.evaluations) == summary(reference.evaluations)
-    elif fmt in WITH_NARRATIVE:
+    if fmt in WITH_NARRATIVE:
+        # LibreOffice's PDF breaks tall rows across pages: the halves are joined again.
         assert _without_pages(result.evaluations) == _without_pages(reference.evaluations)
 
 

@@ -59,3 +59,20 @@ def test_separate_boxes_are_separate_tables_top_to_bottom():
 def test_text_lines_split_words_at_gaps_and_keep_line_order():
     glyphs = _glyphs("本年收入", 50, 200) + _glyphs("2795.38", 200, 201, 5) + _glyphs("收入决算表", 50, 100)
     assert page_text(glyphs) == "收入决算表\n本年收入 2795.38"
+
+
+@pytest.mark.parametrize("above, row, joined", [
+    # the rest of a tall indicator row: text under text, no figure
+    (["", "效益指标", "社会效", "维持补助", "20", "0"], ["", "", "益", "对象生活", "", ""],
+     ["", "效益指标", "社会效\n益", "维持补助\n对象生活", "20", "0"]),
+    # a row of its own: it holds figures
+    (["", "产出指标", "数量指标", "补助人数", "20", "20"], ["", "", "质量指标", "合格率", "10", "10"], None),
+    # a row of its own: it opens a field, though its text sits under text
+    (["项目名称", "", "机要密码专项经费", ""], ["主管部门", "", "101-中共忻州市委办公室", ""], None),
+    # text where the row above is blank cannot be the rest of it
+    (["年度目标", "", "", ""], ["", "保障运转", "", ""], None),
+])
+def test_a_row_broken_across_pages_is_joined_only_when_it_is_a_rest(above, row, joined):
+    from parsers.evaluations import join_split_row
+
+    assert join_split_row(above, row) == joined
