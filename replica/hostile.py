@@ -26,6 +26,24 @@ def encrypted_pdf(password: str = "s3cret") -> bytes:
     return buf.getvalue()
 
 
+def garbage_text_layer(pdf: bytes, pages: list[int]) -> bytes:
+    """Some pages of a PDF with embedded fonts (LibreOffice's) whose text layer decodes to
+    garbage: the fonts' ToUnicode maps are dropped, as broken exporters leave them, so the
+    pages look right but their text reads "(cid:28)" in pdfminer and U+FFFD in PDFium."""
+    import pypdfium2 as pdfium
+
+    from parsers.pdf import PDFIUM_LOCK
+
+    with PDFIUM_LOCK:
+        source, target = pdfium.PdfDocument(pdf), pdfium.PdfDocument.new()
+        target.import_pages(source, [p - 1 for p in pages])
+        buf = io.BytesIO()
+        target.save(buf)
+    data = buf.getvalue()
+    assert b"/ToUnicode" in data, "the fonts of this PDF carry no ToUnicode map to drop"
+    return data.replace(b"/ToUnicode", b"/ToUnicodX")  # same length: the xref offsets hold
+
+
 def html_error_page() -> bytes:
     """What a WAF or a broken CMS answers, with status 200, where a PDF was linked."""
     return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>提示信息</title></head>"

@@ -57,3 +57,20 @@ def test_scanned_pages_read_at_least_98_percent_of_cells_exactly(seed_pdfs):
     # Whatever is still wrong is named by the identities it breaks.
     wrong = [k for k, v in want.items() if got.get(k) != v]
     assert not wrong or result.problems
+
+
+@pytest.mark.slow
+def test_a_text_layer_of_garbage_is_read_by_ocr_instead():
+    """LibreOffice's layout of table 01 (its first two pages) with the fonts' ToUnicode maps
+    dropped: the text layer is garbage, the pages look right, OCR reads them."""
+    from replica import hostile
+    from replica.render_formats import render_libreoffice_pdf
+    from replica.seeds import load_fixture
+    from tests.conftest import FIXTURES
+
+    garbled = hostile.garbage_text_layer(render_libreoffice_pdf(load_fixture(FIXTURES / "seed_001.json")), [1, 2])
+    result = parse_bytes(garbled, "garbled-001.pdf")
+    want = truth_cells("001", ("01",))
+    got = result.cell_map()
+    assert {k: got.get(k) for k in want} == want
+    assert (result.unit, result.year) == (truth("001")["unit"], truth("001")["year"])
