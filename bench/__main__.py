@@ -72,8 +72,9 @@ def _make_files(conn, n: int) -> list[int]:
         INSERT INTO disclosure.jurisdiction (code, name, level) VALUES ('bench', '基准', 'city');
         INSERT INTO disclosure.site (key, jurisdiction_id, family, start_urls)
         SELECT 'bench-site', id, 'static_list', ARRAY['http://bench.invalid/'] FROM disclosure.jurisdiction;
-        INSERT INTO disclosure.filing (site_id, detail_url, title)
-        SELECT s.id, 'http://bench.invalid/' || g, '基准' || g FROM disclosure.site s, generate_series(1, :n) g;
+        INSERT INTO disclosure.filing (site_id, detail_url, detail_key, title)
+        SELECT s.id, 'http://bench.invalid/' || g, '//bench.invalid/' || g, '基准' || g
+        FROM disclosure.site s, generate_series(1, :n) g;
         INSERT INTO disclosure.archived_file (filing_id, sha256, source_url, final_url, fetched_at, http_status,
                                               storage_key, size_bytes, media_type)
         SELECT id, lpad(id::text, 64, '0'), detail_url, detail_url, now(), 200, 'k', 1, 'application/pdf'
@@ -142,9 +143,10 @@ def bench_completeness(url: str, units: int = 5000, years: int = 10) -> dict:
             INSERT INTO disclosure.site (key, jurisdiction_id, family, start_urls)
             SELECT 'site-' || code, id, 'trs_wcm', ARRAY['http://x.invalid/'] FROM disclosure.jurisdiction
             WHERE code LIKE 'c%';
-            INSERT INTO disclosure.filing (site_id, detail_url, title, unit_id, fiscal_year, kind, published_on,
-                                           status)
-            SELECT s.id, 'http://x.invalid/' || u.id || '/' || e.fiscal_year || e.kind, '标题', u.id,
+            INSERT INTO disclosure.filing (site_id, detail_url, detail_key, title, unit_id, fiscal_year, kind,
+                                           published_on, status)
+            SELECT s.id, 'http://x.invalid/' || u.id || '/' || e.fiscal_year || e.kind,
+                   '//x.invalid/' || u.id || '/' || e.fiscal_year || e.kind, '标题', u.id,
                    e.fiscal_year, e.kind, make_date(e.fiscal_year + 1, (1 + (u.id + e.fiscal_year) % 12)::int, 15),
                    CASE WHEN (u.id + e.fiscal_year) % 41 = 0 THEN 'withdrawn' ELSE 'present' END
             FROM disclosure.expected_filing e JOIN disclosure.unit u ON u.id = e.unit_id

@@ -59,9 +59,10 @@ def populate(ctx, n_files: int, seed: int = 1) -> int:
                                      JOIN disclosure.site s ON s.jurisdiction_id = u.jurisdiction_id""")).all()
         pairs = rng.sample([(u, s, y) for u, s in units for y in range(FIRST_YEAR, LAST_YEAR + 1)], n_files)
         conn.execute(text("""
-            INSERT INTO disclosure.filing (site_id, detail_url, title, unit_id, fiscal_year, kind, published_on,
-                                           first_seen_at, last_seen_at)
-            SELECT p.site, 'http://x.invalid/' || p.unit || '/' || p.year, '决算公开', p.unit, p.year, '单位决算',
+            INSERT INTO disclosure.filing (site_id, detail_url, detail_key, title, unit_id, fiscal_year, kind,
+                                           published_on, first_seen_at, last_seen_at)
+            SELECT p.site, 'http://x.invalid/' || p.unit || '/' || p.year, '//x.invalid/' || p.unit || '/' || p.year,
+                   '决算公开', p.unit, p.year, '单位决算',
                    make_date(p.year + 1, 8, 1), now(), now()
             FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS p(unit bigint, site bigint, year int)"""),
             {"rows": json.dumps([{"unit": u, "site": s, "year": y} for u, s, y in pairs])})

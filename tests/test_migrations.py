@@ -25,7 +25,7 @@ def _views(url):
 
 def test_upgrade_downgrade_upgrade(db_url):
     upgrade(db_url)
-    assert current_revision(db_url) == "0003"
+    assert current_revision(db_url) == "0004"
     assert TABLES | {"deadline", "narrative_claim", "evaluation", "evaluation_indicator",
                      "expected_filing"} <= _tables(db_url)
     assert VIEWS <= _views(db_url)
@@ -48,3 +48,18 @@ def test_natural_keys_make_a_second_insert_a_no_op(migrated_url):
         conn.execute(sql)
         conn.execute(sql)
         assert conn.execute(text("SELECT count(*) FROM disclosure.jurisdiction")).scalar() == 1
+
+
+def test_existing_filings_get_their_url_key(db_url):
+    upgrade(db_url, "0003")
+    with create_engine(db_url).begin() as conn:
+        conn.execute(text("""
+            INSERT INTO disclosure.jurisdiction (code, name, level) VALUES ('140200', '大同市', 'city');
+            INSERT INTO disclosure.site (key, jurisdiction_id, family, start_urls)
+            SELECT 'datong', id, 'trs_wcm', ARRAY['http://czj.dt.gov.cn/'] FROM disclosure.jurisdiction;
+            INSERT INTO disclosure.filing (site_id, detail_url, title)
+            SELECT id, 'http://CZJ.dt.gov.cn:80/czxx/t20250801_1.html', '决算公开' FROM disclosure.site"""))
+    upgrade(db_url)
+    with create_engine(db_url).connect() as conn:
+        assert conn.execute(text("SELECT detail_key FROM disclosure.filing")).scalar() == \
+            "//czj.dt.gov.cn/czxx/t20250801_1.html"

@@ -125,6 +125,19 @@ def test_an_http_site_that_redirects_to_https_is_crawled_over_tls(ctx, replica):
     assert detail.startswith(replica.https_base_url) and final == replica.https_base_url + PDF
 
 
+def test_a_site_that_moves_to_https_between_nights_keeps_its_filings(ctx, replica):
+    (first,) = pipeline.crawl(ctx, [SITE])
+    assert (first["status"], first["new_filings"], first["new_file_versions"]) == ("ok", 1, 1)
+    replica.behaviour.https_only = True
+    (moved,) = pipeline.crawl(ctx, [SITE])
+    # The same filing, now at its https address: nothing new, nothing withdrawn, the file
+    # asked for conditionally under its archived URL and not downloaded again.
+    assert (moved["status"], moved["filings"], moved["new_filings"], moved["withdrawn"]) == ("ok", 1, 0, 0)
+    assert (moved["new_file_versions"], moved["not_modified"]) == (0, 1)
+    (detail, status), = query_rows(ctx, "SELECT detail_url, status FROM disclosure.filing")
+    assert detail.startswith(replica.https_base_url) and status == "present"
+
+
 def test_a_list_page_redesign_between_years_loses_no_filing(ctx, replica):
     from replica.site import relayout_trs_lists
 

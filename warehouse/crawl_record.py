@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, text
 
 from crawlers.runner import CrawlOutcome
+from crawlers.urls import url_key
 from parsers.identity import identify
 from registry.model import Registry, Site
 
@@ -20,14 +21,15 @@ class CrawlHealth:
 
 def known_for_crawl(conn: Connection, site_key: str, full: bool = False) -> dict:
     """What the spider may skip or ask for conditionally: validators of every file's newest
-    version, and the detail pages whose files are archived (not read again unless `full`)."""
+    version, and the detail pages whose files are archived (not read again unless `full`).
+    Both are keyed by `url_key`: a page seen over https is the one archived over http."""
     details: dict[str, list[str]] = {}
     if not full:
-        for detail_url, source_url in conn.execute(text("""
-                SELECT DISTINCT f.detail_url, af.source_url FROM disclosure.archived_file af
+        for detail_key, source_url in conn.execute(text("""
+                SELECT DISTINCT f.detail_key, af.source_url FROM disclosure.archived_file af
                 JOIN disclosure.filing f ON f.id = af.filing_id JOIN disclosure.site s ON s.id = f.site_id
                 WHERE s.key = :key AND f.status = 'present'"""), {"key": site_key}):
-            details.setdefault(detail_url, []).append(source_url)
+            details.setdefault(detail_key, []).append(source_url)
     return {"files": known_files(conn, site_key), "details": details}
 
 
@@ -43,7 +45,7 @@ def known_files(conn: Connection, site_key: str) -> dict[str, dict]:
     out = {}
     for url, headers in rows:
         h = {k.lower(): v for k, v in (headers or {}).items()}
-        out[url] = {"etag": h.get("etag"), "last_modified": h.get("last-modified")}
+        out[url_key(url)] = {"etag": h.get("etag"), "last_modified": h.get("last-modified")}
     return out
 
 
@@ -105,23 +107,26 @@ def record_crawl(conn: Connection, registry: Registry, site: Site, outcome: Craw
     for event in outcome.of_type("filing"):
         unit_id, year, kind = _unit_id(conn, registry, event["title"])
         row = conn.execute(text("""
-            INSERT INTO disclosure.filing (site_id, detail_url, title, unit_id, fiscal_year, kind, published_on,
-                                           first_seen_at, last_seen_at)
-            VALUES (:s, :url, :title, :unit, :year, :kind, :pub, :now, :now)
-            ON CONFLICT (site_id, detail_url) DO UPDATE SET title = EXCLUDED.title, unit_id = EXCLUDED.unit_id,
+            INSERT INTO disclosure.filing (site_id, detail_url, detail_key, title, unit_id, fiscal_year, kind,
+                                           published_on, first_seen_at, last_seen_at)
+            VALUES (:s, :url, :key, :title, :unit, :year, :kind, :pub, :now, :now)
+            ON CONFLICT (site_id, detail_key) DO UPDATE SET detail_url = EXCLUDED.detail_url,
+                title = EXCLUDED.title, unit_id = EXCLUDED.unit_id,
                 fiscal_year = EXCLUDED.fiscal_year, kind = EXCLUDED.kind,
                 published_on = COALESCE(EXCLUDED.published_on, disclosure.filing.published_on),
                 last_seen_at = EXCLUDED.last_seen_at, status = 'present', withdrawn_at = NULL
             RETURNING id, (xmax = 0) AS inserted"""),
-            {"s": site_id, "url": event["detail_url"], "title": event["title"], "unit": unit_id, "year": year,
+            {"s": site_id, "url": event["detail_url"], "key": url_key(event["detail_url"]), "title": event["title"],
+             "unit": unit_id, "year": year,
              "kind": kind, "pub": _published(event.get("published")), "now": started_at}).one()
         filing_ids[event["detail_url"]] = row.id
         new_filings += int(row.inserted)
     for event in outcome.of_type("listed"):  # known detail pages seen on a list page again
         filing_id = conn.execute(text("""
-            UPDATE disclosure.filing SET last_seen_at = :now, status = 'present', withdrawn_at = NULL
-            WHERE site_id = :s AND detail_url = :url RETURNING id"""),
-            {"s": site_id, "url": event["detail_url"], "now": started_at}).scalar()
+            UPDATE disclosure.filing SET last_seen_at = :now, status = 'present', withdrawn_at = NULL,
+                detail_url = :url
+            WHERE site_id = :s AND detail_key = :key RETURNING id"""),
+            {"s": site_id, "url": event["detail_url"], "key": url_key(event["detail_url"]), "now": started_at}).scalar()
         if filing_id is not None:
             filing_ids[event["detail_url"]] = filing_id
     new_files = changed_files = 0

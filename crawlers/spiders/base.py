@@ -13,6 +13,7 @@ import scrapy
 from scrapy.http import Response
 
 from crawlers.attachments import find_attachments
+from crawlers.urls import url_key
 
 FILING_WORDS = ("决算", "预算", "绩效")
 
@@ -36,8 +37,9 @@ class FilingSpider(scrapy.Spider):
         self.site_key = site_key
         self.start_urls = list(start_urls)
         known = known or {}
-        self.known_files = known.get("files", {})  # file url → {"etag": …, "last_modified": …}
-        self.known_details = known.get("details", {})  # detail url → its archived files' urls
+        # Both keyed by url_key (no scheme, no port): a site that moved to https is still known.
+        self.known_files = known.get("files", {})  # file url key → {"etag": …, "last_modified": …}
+        self.known_details = known.get("details", {})  # detail url key → its archived files' urls
         self.config = config or {}
         # Crawlers stay on the registered hosts (Scrapy's offsite filter enforces it); a site
         # whose files live on another host (a CDN) names it in its config's allowed_hosts.
@@ -59,10 +61,10 @@ class FilingSpider(scrapy.Spider):
             self.crawler.stats.inc_value("disclosure/other_notices")
             return
         url = response.urljoin(href)
-        if url in self.known_details:
+        if url_key(url) in self.known_details:
             self.crawler.stats.inc_value("disclosure/known_details")
             yield {"type": "listed", "detail_url": url, "title": title, "published": published}
-            for file_url in self.known_details[url]:
+            for file_url in self.known_details[url_key(url)]:
                 yield self.file_request(file_url, url, "")
             return
         yield response.follow(href, callback=self.parse_detail, errback=self.on_error,
@@ -97,7 +99,7 @@ class FilingSpider(scrapy.Spider):
     def file_request(self, url: str, detail_url: str, link_text: str) -> scrapy.Request:
         """A conditional GET when the archive holds a version of this file already."""
         headers = {}
-        known = self.known_files.get(url) or {}
+        known = self.known_files.get(url_key(url)) or {}
         if known.get("etag"):
             headers["If-None-Match"] = known["etag"]
         if known.get("last_modified"):

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import scrapy
 
 from crawlers.spiders.base import FilingSpider, looks_like_filing
+from crawlers.urls import url_key
 
 
 class UnifiedJsonSpider(FilingSpider):
@@ -48,7 +49,7 @@ class UnifiedJsonSpider(FilingSpider):
             return
         detail_url = response.urljoin(f"?id={row['id']}").split("?")[0] + f"#id={row['id']}"
         files = [(response.urljoin(a["fileUrl"]), a.get("fileName", "")) for a in row["attachments"]]
-        if detail_url in self.known_details:
+        if url_key(detail_url) in self.known_details:
             self.crawler.stats.inc_value("disclosure/known_details")
             yield {"type": "listed", "detail_url": detail_url, "title": title, "published": row.get("publishDate")}
         else:
