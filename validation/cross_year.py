@@ -17,24 +17,27 @@ CHAINS = (
 )
 
 
-def _value(expression: str, cells: CellMap, printed: dict[str, str], prefix: str = "") -> tuple[Decimal, int]:
+def _value(expression: str, cells: CellMap, keys: TableKeys, printed: dict[str, str],
+           prefix: str = "") -> tuple[Decimal, int]:
     local: dict[str, str] = {}
-    total, n = _sum(parse_formula(f"{expression} = {expression}").lhs, None, cells, TableKeys(cells), local)
+    total, n = _sum(parse_formula(f"{expression} = {expression}").lhs, None, cells, keys, local)
     printed.update({prefix + k: v for k, v in local.items()})
     return total, n
 
 
 def cross_year_outcomes(cells: CellMap, previous: CellMap | None, previous_year: int,
-                        claims: list[dict]) -> list[Outcome]:
+                        claims: list[dict], keys: TableKeys | None = None) -> list[Outcome]:
     out: list[Outcome] = []
     missing = f"no {previous_year} filing of this unit in the archive"
+    keys = keys or TableKeys(cells)
+    previous_keys = TableKeys(previous) if previous is not None else None
     for rule_id, now_ref, before_ref, _title in CHAINS:
         if previous is None:
             out.append(Outcome(rule_id, CROSS_YEAR, "", "not_evaluated", reason=missing))
             continue
         printed: dict[str, str] = {}
-        now, _ = _value(now_ref, cells, printed)
-        before, _ = _value(before_ref, previous, printed, prefix=f"{previous_year}:")
+        now, _ = _value(now_ref, cells, keys, printed)
+        before, _ = _value(before_ref, previous, previous_keys, printed, prefix=f"{previous_year}:")
         diff = now - before
         status = "passed" if diff == 0 else ("rounding" if abs(diff) <= 2 * HALF_CENT else "failed")
         out.append(Outcome(rule_id, CROSS_YEAR, "", status, before, now, diff, 2 * HALF_CENT, printed))
@@ -48,8 +51,8 @@ def cross_year_outcomes(cells: CellMap, previous: CellMap | None, previous_year:
                                actual=Decimal(claim["value"]), reason=f"{missing}; {sentence}"))
             continue
         printed = {}
-        now, n = _value(claim["restates"], cells, printed)
-        before, _ = _value(claim["restates"], previous, printed, prefix=f"{previous_year}:")
+        now, n = _value(claim["restates"], cells, keys, printed)
+        before, _ = _value(claim["restates"], previous, previous_keys, printed, prefix=f"{previous_year}:")
         expected, actual = now - before, Decimal(claim["value"])
         tolerance = (2 * n + 1) * HALF_CENT
         diff = actual - expected

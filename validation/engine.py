@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from decimal import Decimal
 
 from validation.catalogue import RULES, Rule
@@ -24,6 +24,16 @@ class Term:
     col: int
     sign: int = 1
 
+    @cached_property
+    def fixed_rows(self) -> tuple[str, ...] | None:
+        """The rows of a term that names them ("27", "1..5"); None when they depend on the filing."""
+        if self.rows in ("*", "^", "^*", "###"):
+            return None
+        if ".." in self.rows:
+            lo, hi = (int(x) for x in self.rows.split(".."))
+            return tuple(str(r) for r in range(lo, hi + 1))
+        return (self.rows,)
+
 
 @dataclass(frozen=True)
 class Formula:
@@ -31,13 +41,13 @@ class Formula:
     op: str
     rhs: tuple[Term, ...]
 
-    @property
+    @cached_property  # formulas are parsed once (lru_cache) and asked for these per filing
     def terms(self) -> tuple[Term, ...]:
         return self.lhs + self.rhs
 
-    @property
-    def tables(self) -> set[str]:
-        return {t.table for t in self.terms}
+    @cached_property
+    def tables(self) -> tuple[str, ...]:
+        return tuple(sorted({t.table for t in self.terms}))
 
 
 @lru_cache(maxsize=None)
@@ -57,7 +67,7 @@ def parse_formula(text: str) -> Formula:
     return Formula(terms(left), op, terms(right))
 
 
-@dataclass
+@dataclass(slots=True)  # millions are made in a night's validation
 class Outcome:
     rule_id: str
     family: str
@@ -86,10 +96,13 @@ class TableKeys:
 
     def __init__(self, cells: CellMap):
         self.by_table: dict[str, set[str]] = {}
-        for table, row, _col in cells:
+        self.by_column: dict[tuple[str, int], set[str]] = {}  # (table, 栏次) → rows printed in it
+        for table, row, col in cells:
             self.by_table.setdefault(table, set()).add(row)
+            self.by_column.setdefault((table, col), set()).add(row)
         # Children of every code, computed once: hierarchy rules ask for them per column.
         self._children: dict[str, dict[str, list[str]]] = {}
+        self._categories: dict[str, list[str]] = {}
         for table, keys in self.by_table.items():
             kids: dict[str, list[str]] = {}
             for k in sorted(keys):
@@ -100,6 +113,12 @@ class TableKeys:
     def keys(self, table: str) -> set[str]:
         return self.by_table.get(table, set())
 
+    def categories(self, table: str) -> list[str]:
+        """Printed 3-digit codes (类 of the economic classification), computed once per table."""
+        if table not in self._categories:
+            self._categories[table] = sorted(k for k in self.keys(table) if k.isdigit() and len(k) == 3)
+        return self._categories[table]
+
     def children(self, table: str, parent: str) -> list[str]:
         return self._children.get(table, {}).get(parent, [])
 
@@ -108,17 +127,14 @@ class TableKeys:
         return sorted(p for p in self._children.get(table, {}) if p in self.keys(table))
 
 
-def _row_keys(term: Term, subject: str | None, keys: TableKeys) -> list[str]:
+def _row_keys(term: Term, subject: str | None, keys: TableKeys) -> tuple[str, ...] | list[str]:
+    if term.fixed_rows is not None:
+        return term.fixed_rows
     if term.rows in ("*", "^"):
         return [subject] if subject is not None else []
     if term.rows == "^*":
         return keys.children(term.table, subject) if subject is not None else []
-    if term.rows == "###":
-        return sorted(k for k in keys.keys(term.table) if k.isdigit() and len(k) == 3)
-    if ".." in term.rows:
-        lo, hi = (int(x) for x in term.rows.split(".."))
-        return [str(r) for r in range(lo, hi + 1)]
-    return [term.rows]
+    return keys.categories(term.table)  # "###": every printed 3-digit code
 
 
 def _sum(terms: tuple[Term, ...], subject: str | None, cells: CellMap, keys: TableKeys,
@@ -141,7 +157,7 @@ def _subjects(formula: Formula, cells: CellMap, keys: TableKeys) -> list[str | N
     starred = [t for t in formula.terms if t.rows == "*"]
     if not starred:
         return [None]
-    found = {row for (table, row, col) in cells for t in starred if table == t.table and col == t.col}
+    found = set().union(*(keys.by_column.get((t.table, t.col), ()) for t in starred))
     return sorted(found, key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k))
 
 
@@ -186,9 +202,9 @@ def evaluate_rule(rule: Rule, cells: CellMap, statuses: dict[str, str], pages: d
 
 
 def validate(cells: CellMap, statuses: dict[str, str], pages: dict[str, list[int]] | None = None,
-             rules: tuple[Rule, ...] = RULES) -> list[Outcome]:
+             rules: tuple[Rule, ...] = RULES, keys: TableKeys | None = None) -> list[Outcome]:
     pages = pages or {}
-    keys = TableKeys(cells)
+    keys = keys or TableKeys(cells)
     return [o for rule in rules for o in evaluate_rule(rule, cells, statuses, pages, keys)]
 
 
@@ -203,12 +219,13 @@ def validate_parse(result, previous=None) -> list[Outcome]:
     statuses = {code: info.status for code, info in result.tables.items()}
     pages = {code: info.pages for code, info in result.tables.items()}
     cells = result.cell_map()
-    narrative_and_evaluations = (validate_claims(result.claims, cells, statuses, pages, result.evaluations)
+    keys = TableKeys(cells)  # built once: every rule family expands rows with it
+    narrative_and_evaluations = (validate_claims(result.claims, cells, statuses, pages, result.evaluations, keys)
                                  + validate_evaluations(result.evaluations))
     if result.kind == "绩效说明":  # a performance statement prints no tables: their rules do not apply
         return narrative_and_evaluations
-    return (validate(cells, statuses, pages)
+    return (validate(cells, statuses, pages, keys=keys)
             + narrative_and_evaluations
             + required_outcomes(result.kind, statuses, cells, pages)
             + cross_year_outcomes(cells, previous.cell_map() if previous else None, (result.year or 0) - 1,
-                                  result.claims))
+                                  result.claims, keys))

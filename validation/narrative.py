@@ -55,7 +55,8 @@ def claim_outcome(claim: dict, cells: CellMap, statuses: dict[str, str], pages: 
 
 
 def validate_claims(claims: list[dict], cells: CellMap, statuses: dict[str, str],
-                    pages: dict[str, list[int]] | None = None, evaluations: list[dict] | None = None) -> list[Outcome]:
-    keys = TableKeys(cells)
+                    pages: dict[str, list[int]] | None = None, evaluations: list[dict] | None = None,
+                    keys: TableKeys | None = None) -> list[Outcome]:
+    keys = keys or TableKeys(cells)
     # Year-on-year changes need last year's filing: validation.cross_year checks them.
     return [claim_outcome(c, cells, statuses, pages or {}, keys, evaluations) for c in claims if c["kind"] != "change"]
