@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 # Bump when the output of any parser changes: the store re-parses archived files then.
-PARSER_VERSION = "0.2.0"
+PARSER_VERSION = "0.3.0"  # 0.3: PDFium engine, DOC, rows broken across pages joined
 
 TABLE_CODES = tuple(f"{i:02d}" for i in range(1, 11))
 
