@@ -189,7 +189,8 @@ def read_page(gray) -> tuple[str, Ruling, list[TextBox]]:
 
     straight, _angle = straighten(gray)
     ruling = find_ruling(straight)
-    result, _elapsed = _engine()(np.dstack([straight] * 3))
+    # No angle classifier: the page is straightened first, so no text line is upside down.
+    result, _elapsed = _engine()(np.dstack([straight] * 3), use_cls=False)
     boxes = [TextBox(min(p[0] for p in quad), min(p[1] for p in quad), max(p[0] for p in quad),
                      max(p[1] for p in quad), text, float(score)) for quad, text, score in (result or [])]
     return boxes_to_text(boxes), ruling, boxes
