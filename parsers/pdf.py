@@ -54,8 +54,23 @@ def _pdfium_open(data: bytes, source: str):
         raise ParseError(source, f"unreadable PDF ({exc})") from exc
 
 
-def _path_edges(obj, height: float):
-    """Axis-aligned segments of one drawn path, as rules in top-down coordinates."""
+def _page_view(page) -> Callable[[float, float], tuple[float, float]]:
+    """PDF user space (y up, unrotated) → the page as displayed: x to the right, y down from
+    the top, after the page's /Rotate. Landscape tables are often portrait pages turned 90°."""
+    x0, y0, x1, y1 = page.get_mediabox()
+    width, height = x1 - x0, y1 - y0
+    rotation = page.get_rotation() % 360
+    if rotation == 90:
+        return lambda x, y: (y - y0, x - x0)
+    if rotation == 180:
+        return lambda x, y: (width - (x - x0), y - y0)
+    if rotation == 270:
+        return lambda x, y: (height - (y - y0), width - (x - x0))
+    return lambda x, y: (x - x0, height - (y - y0))
+
+
+def _path_edges(obj, view) -> list:
+    """Axis-aligned segments of one drawn path, as rules on the displayed page."""
     import pypdfium2.raw as raw
 
     from parsers.ruled import Edge
@@ -68,16 +83,16 @@ def _path_edges(obj, height: float):
     edges = []
 
     def segment(p: tuple[float, float], q: tuple[float, float]) -> None:
-        (x0, y0), (x1, y1) = p, q
-        if abs(y0 - y1) < 0.01 and abs(x1 - x0) >= 1:
-            edges.append(Edge(True, height - y0, min(x0, x1), max(x0, x1)))
-        elif abs(x0 - x1) < 0.01 and abs(y1 - y0) >= 1:
-            edges.append(Edge(False, x0, height - max(y0, y1), height - min(y0, y1)))
+        (x0, top0), (x1, top1) = p, q
+        if abs(top0 - top1) < 0.01 and abs(x1 - x0) >= 1:
+            edges.append(Edge(True, top0, min(x0, x1), max(x0, x1)))
+        elif abs(x0 - x1) < 0.01 and abs(top1 - top0) >= 1:
+            edges.append(Edge(False, x0, min(top0, top1), max(top0, top1)))
 
     for i in range(raw.FPDFPath_CountSegments(obj.raw)):
         seg = raw.FPDFPath_GetPathSegment(obj.raw, i)
         raw.FPDFPathSegment_GetPoint(seg, x, y)
-        point = (a * x.value + c * y.value + e, b * x.value + d * y.value + f)
+        point = view(a * x.value + c * y.value + e, b * x.value + d * y.value + f)
         kind = raw.FPDFPathSegment_GetType(seg)
         if kind == raw.FPDF_SEGMENT_MOVETO:
             start = point
@@ -94,7 +109,7 @@ def _pdfium_page(page, number: int, layer: TextLayer) -> Page:
 
     from parsers.ruled import Glyph, find_grids, page_text
 
-    height = page.get_height()
+    view = _page_view(page)
     textpage = page.get_textpage()
     glyphs: list[Glyph] = []
     for i in range(textpage.count_chars()):
@@ -104,9 +119,10 @@ def _pdfium_page(page, number: int, layer: TextLayer) -> Page:
         if code == 0 or raw.FPDFText_HasUnicodeMapError(textpage.raw, i) == 1:
             code = 0xFFFD  # a glyph with no Unicode mapping: a garbage layer
         left, bottom, right, top = textpage.get_charbox(i, loose=True)
-        glyphs.append(Glyph(chr(code), left, height - top, right, height - bottom))
+        (ax, atop), (bx, btop) = view(left, bottom), view(right, top)
+        glyphs.append(Glyph(chr(code), min(ax, bx), min(atop, btop), max(ax, bx), max(atop, btop)))
     edges = [edge for obj in page.get_objects(filter=(raw.FPDF_PAGEOBJ_PATH,), max_depth=1)
-             for edge in _path_edges(obj, height)]
+             for edge in _path_edges(obj, view)]
     return layer.page(number, page_text(glyphs), bool(edges), lambda: find_grids(glyphs, edges))
 
 

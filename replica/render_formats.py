@@ -277,3 +277,29 @@ def _libreoffice(docx: bytes, target: str) -> bytes:
     from parsers.convert import convert
 
     return convert(docx, "replica.docx", ".docx", target)
+
+
+def turned_pdf(pdf: bytes, rotation: int = 90) -> bytes:
+    """The same PDF with every landscape page stored as a portrait page whose content is
+    turned, shown upright by /Rotate (as many Excel exports and scanners store them)."""
+    import pypdfium2 as pdfium
+
+    from parsers.pdf import PDFIUM_LOCK
+
+    with PDFIUM_LOCK:
+        document = pdfium.PdfDocument(pdf)
+        for page in document:
+            width, height = page.get_width(), page.get_height()
+            if width <= height:
+                continue
+            # Content turned so that /Rotate `rotation` (clockwise on display) brings it back.
+            matrix = (pdfium.PdfMatrix(0, 1, -1, 0, height, 0) if rotation == 90
+                      else pdfium.PdfMatrix(0, -1, 1, 0, 0, width))
+            for obj in list(page.get_objects(max_depth=1)):
+                obj.transform(matrix)
+            page.set_mediabox(0, 0, height, width)
+            page.set_rotation(rotation)
+            page.gen_content()
+        buf = io.BytesIO()
+        document.save(buf)
+    return buf.getvalue()

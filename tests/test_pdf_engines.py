@@ -4,26 +4,38 @@ import pytest
 
 from parsers.pdf import parse_pdf
 from parsers.ruled import Edge, Glyph, find_grids, page_text
-from replica.render_formats import render_libreoffice_pdf
+from replica.render_formats import render_libreoffice_pdf, turned_pdf
 from replica.seeds import load_fixture
 from tests.conftest import FIXTURES
 
 
 @pytest.fixture(scope="module")
 def layouts(seed_pdfs):
-    """Both seeds in both PDF layouts: reportlab's and LibreOffice's export of the DOCX."""
+    """Both seeds in both PDF layouts (reportlab's, and LibreOffice's export of the DOCX), and
+    reportlab's with its landscape pages stored turned, shown upright by /Rotate 90 or 270."""
     out = {f"{seed}-reportlab": data for seed, data in seed_pdfs.items()}
     for seed in seed_pdfs:
         out[f"{seed}-libreoffice"] = render_libreoffice_pdf(load_fixture(FIXTURES / f"seed_{seed}.json"))
+    out["001-rotate90"] = turned_pdf(seed_pdfs["001"], 90)
+    out["002-rotate270"] = turned_pdf(seed_pdfs["002"], 270)
     return out
 
 
-@pytest.mark.parametrize("layout", ["001-reportlab", "002-reportlab", "001-libreoffice", "002-libreoffice"])
+LAYOUTS = ["001-reportlab", "002-reportlab", "001-libreoffice", "002-libreoffice", "001-rotate90", "002-rotate270"]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
 def test_pdfium_engine_matches_the_pdfplumber_reference(layouts, layout):
     fast = parse_pdf(layouts[layout], layout, engine="pdfium").to_json()
     reference = parse_pdf(layouts[layout], layout, engine="pdfplumber").to_json()
     assert len(fast["cells"]) > 150 and fast["claims"] and fast["evaluations"]
     assert fast == reference
+
+
+@pytest.mark.parametrize("layout", ["001-rotate90", "002-rotate270"])
+def test_turned_pages_read_as_displayed(layouts, layout):
+    seed = layout[:3]
+    assert parse_pdf(layouts[layout], "x").to_json() == parse_pdf(layouts[f"{seed}-reportlab"], "x").to_json()
 
 
 def test_unknown_engine_is_a_clear_error(monkeypatch, seed_pdfs):
