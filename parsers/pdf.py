@@ -69,14 +69,29 @@ def _page_view(page) -> Callable[[float, float], tuple[float, float]]:
     return lambda x, y: (x - x0, height - (y - y0))
 
 
-def _path_edges(obj, view) -> list:
+def _drawn_paths(page, form=None, level: int = 0, outer: tuple = ()):
+    """Every path object of the page with the matrices that place it, innermost first: paths
+    inside Form XObjects (stamps, merged pages, some report generators) are rules too."""
+    import pypdfium2.raw as raw
+
+    for obj in page.get_objects(max_depth=1, form=form, level=level):
+        if obj.type == raw.FPDF_PAGEOBJ_PATH:
+            yield obj, (obj.get_matrix(), *outer)
+        elif obj.type == raw.FPDF_PAGEOBJ_FORM and level < 8:
+            yield from _drawn_paths(page, obj, level + 1, (obj.get_matrix(), *outer))
+
+
+def _path_edges(obj, matrices: tuple, view) -> list:
     """Axis-aligned segments of one drawn path, as rules on the displayed page."""
     import pypdfium2.raw as raw
 
     from parsers.ruled import Edge
 
-    matrix = obj.get_matrix()
-    a, b, c, d, e, f = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
+    def place(px: float, py: float) -> tuple[float, float]:
+        for m in matrices:
+            px, py = m.a * px + m.c * py + m.e, m.b * px + m.d * py + m.f
+        return view(px, py)
+
     x, y = raw.FS_FLOAT(), raw.FS_FLOAT()
     points: list[tuple[float, float]] = []
     start: tuple[float, float] | None = None
@@ -92,7 +107,7 @@ def _path_edges(obj, view) -> list:
     for i in range(raw.FPDFPath_CountSegments(obj.raw)):
         seg = raw.FPDFPath_GetPathSegment(obj.raw, i)
         raw.FPDFPathSegment_GetPoint(seg, x, y)
-        point = view(a * x.value + c * y.value + e, b * x.value + d * y.value + f)
+        point = place(x.value, y.value)
         kind = raw.FPDFPathSegment_GetType(seg)
         if kind == raw.FPDF_SEGMENT_MOVETO:
             start = point
@@ -121,8 +136,7 @@ def _pdfium_page(page, number: int, layer: TextLayer) -> Page:
         left, bottom, right, top = textpage.get_charbox(i, loose=True)
         (ax, atop), (bx, btop) = view(left, bottom), view(right, top)
         glyphs.append(Glyph(chr(code), min(ax, bx), min(atop, btop), max(ax, bx), max(atop, btop)))
-    edges = [edge for obj in page.get_objects(filter=(raw.FPDF_PAGEOBJ_PATH,), max_depth=1)
-             for edge in _path_edges(obj, view)]
+    edges = [edge for obj, matrices in _drawn_paths(page) for edge in _path_edges(obj, matrices, view)]
     return layer.page(number, page_text(glyphs), bool(edges), lambda: find_grids(glyphs, edges))
 
 

@@ -88,3 +88,35 @@ def test_a_row_broken_across_pages_is_joined_only_when_it_is_a_rest(above, row, 
     from parsers.evaluations import join_split_row
 
     assert join_split_row(above, row) == joined
+
+
+def test_rules_drawn_inside_a_form_xobject_are_found():
+    """A table drawn once as a Form XObject and placed scaled (stamping tools and some report
+    generators draw this way): PDFium's grid is pdfplumber's."""
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    from parsers.pdf import ENGINES, TextLayer
+    from replica.render_pdf import FONT
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(842, 595))
+    c.beginForm("grid")
+    for i in range(4):
+        c.line(0, i * 20, 300, i * 20)
+    for x in (0, 120, 210, 300):
+        c.line(x, 0, x, 60)
+    c.setFont(FONT, 9)
+    for r, row in enumerate([("项目", "本年收入合计", "财政拨款收入"), ("栏次", "1", "2"), ("合计", "584.83", "584.54")]):
+        for x, text in zip((5, 125, 215), row):
+            c.drawString(x, 46 - 20 * r, text)
+    c.endForm()
+    c.translate(100, 300)
+    c.scale(1.2, 1.2)
+    c.doForm("grid")
+    c.showPage()
+    c.save()
+    grids = {name: list(read(buf.getvalue(), "form.pdf", TextLayer()))[0].grids() for name, read in ENGINES.items()}
+    assert grids["pdfium"] == grids["pdfplumber"] == [
+        [["项目", "本年收入合计", "财政拨款收入"], ["栏次", "1", "2"], ["合计", "584.83", "584.54"]]]
