@@ -122,7 +122,7 @@ def _path_edges(obj, matrices: tuple, view) -> list:
 def _pdfium_page(page, number: int, layer: TextLayer) -> Page:
     import pypdfium2.raw as raw
 
-    from parsers.ruled import Glyph, find_grids, page_text
+    from parsers.ruled import Glyph, dedupe, find_grids, page_text
 
     view = _page_view(page)
     textpage = page.get_textpage()
@@ -136,6 +136,7 @@ def _pdfium_page(page, number: int, layer: TextLayer) -> Page:
         left, bottom, right, top = textpage.get_charbox(i, loose=True)
         (ax, atop), (bx, btop) = view(left, bottom), view(right, top)
         glyphs.append(Glyph(chr(code), min(ax, bx), min(atop, btop), max(ax, bx), max(atop, btop)))
+    glyphs = dedupe(glyphs)
     edges = [edge for obj, matrices in _drawn_paths(page) for edge in _path_edges(obj, matrices, view)]
     return layer.page(number, page_text(glyphs), bool(edges), lambda: find_grids(glyphs, edges))
 
@@ -179,6 +180,7 @@ def _pdfplumber_pages(data: bytes, source: str, layer: TextLayer) -> Iterator[Pa
     pdf = _pdfplumber_open(data, source)
     try:
         for number, page in enumerate(pdf.pages, start=1):
+            page = page.dedupe_chars(tolerance=1)  # fake bold: glyphs printed twice in one place
             yield layer.page(number, page.extract_text() or "", bool(page.lines or page.rects), page.extract_tables)
     finally:
         pdf.close()

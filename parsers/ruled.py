@@ -39,6 +39,23 @@ class Edge(NamedTuple):
 
 # ---------------------------------------------------------------- text
 
+DUPLICATE = 1.0  # pt: a glyph printed again within this distance is the same glyph
+
+
+def dedupe(glyphs: Iterable[Glyph]) -> list[Glyph]:
+    """Drop glyphs printed twice in one place ("fake bold": titles and totals drawn twice
+    with a small offset), which would read as "合合计计"."""
+    kept: list[Glyph] = []
+    last: dict[str, list[Glyph]] = {}
+    for g in sorted(glyphs, key=lambda g: (g.top, g.x0)):
+        same = last.setdefault(g.text, [])
+        if any(abs(g.x0 - o.x0) <= DUPLICATE and abs(g.top - o.top) <= DUPLICATE for o in same[-4:]):
+            continue
+        same.append(g)
+        kept.append(g)
+    return kept
+
+
 def _clusters(values: list[float], tolerance: float) -> dict[float, int]:
     """Cluster index of each value: sorted values chained while neighbours are within tolerance."""
     index: dict[float, int] = {}

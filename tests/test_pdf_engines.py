@@ -120,3 +120,24 @@ def test_rules_drawn_inside_a_form_xobject_are_found():
     grids = {name: list(read(buf.getvalue(), "form.pdf", TextLayer()))[0].grids() for name, read in ENGINES.items()}
     assert grids["pdfium"] == grids["pdfplumber"] == [
         [["项目", "本年收入合计", "财政拨款收入"], ["栏次", "1", "2"], ["合计", "584.83", "584.54"]]]
+
+
+def test_fake_bold_glyphs_printed_twice_read_once():
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    from parsers.pdf import ENGINES, TextLayer
+    from replica.render_pdf import FONT
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(595, 842))
+    for x, y, text in ((100, 700, "合计"), (100, 680, "收入支出决算表"), (300, 700, "584.83")):
+        c.setFont(FONT, 10)
+        c.drawString(x, y, text)
+        if text != "584.83":
+            c.drawString(x + 0.4, y, text)  # drawn again a hair to the right: bold without a bold font
+    c.showPage()
+    c.save()
+    texts = {name: list(read(buf.getvalue(), "bold.pdf", TextLayer()))[0].text for name, read in ENGINES.items()}
+    assert texts["pdfium"] == texts["pdfplumber"] == "合计 584.83\n收入支出决算表"
