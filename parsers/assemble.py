@@ -11,7 +11,7 @@ from typing import Iterable
 
 from parsers.document import Page
 from parsers.evaluations import join_split_row, parse_evaluation
-from parsers.identity import identify
+from parsers.identity import identify, unit_code
 from parsers.model import TABLE_CODES, ParseResult, TableInfo
 from parsers.narrative import extract_claims
 from parsers.tables import TableAssembler
@@ -29,6 +29,8 @@ NUMBERED_PARTS = {"情况说明": re.compile(r"第三部分\s*情况说明"), "�
 # Where something starts on a page: a table's 公开NN表 marker or a self-evaluation's title.
 STARTS = re.compile(r"公开\s*(0?[1-9]|10)\s*表|^(.*绩效自评表.*)$", re.MULTILINE)
 EVALUATION_HEAD = "项目名称"
+# The caption's amount unit: "金额单位：万元", "单位：元" (not "单位名称：…").
+AMOUNT_UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(万元|千元|亿元|元)")
 
 
 def _starts_evaluation(grid) -> bool:
@@ -74,6 +76,7 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
     narrative_pages: list[tuple[int, str]] = []
     evaluations: list[tuple[str, int, list]] = []  # (title, page, grid rows) in print order
     in_narrative = False
+    awaiting_unit: str | None = None  # a table whose caption's amount unit may be on the next page
     for page in pages:
         count += 1
         number, text, ruled = page.number, page.text, page.ruled
@@ -92,11 +95,17 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
                     tables[code].pages.append(number)
                 if EMPTY_TABLE in segment:
                     tables[code].status = "empty"
+                if tables[code].amount_unit is None:
+                    tables[code].amount_unit = _amount_unit(segment, text[starts[i - 1].end() if i else 0:m.start()])
                 queue.append(_Target(table=assembler))
             else:
                 evaluations.append((m.group(2).strip(), number, []))
                 queue.append(_Target(evaluation=evaluations[-1][2]))
         head = text[:starts[0].start()] if starts else text
+        if awaiting_unit is not None:  # a marker at the foot of the last page: its caption is here
+            tables[awaiting_unit].amount_unit = _amount_unit(head, "")
+        awaiting_unit = next((f"{int(m.group(1)):02d}" for m in starts[-1:] if m.group(1)
+                              and tables[f"{int(m.group(1)):02d}"].amount_unit is None), None)
         if EMPTY_TABLE in head and current is not None and current.table is not None:
             tables[current.table.code].status = "empty"  # the note fell onto the next page
         if ruled:
@@ -127,6 +136,8 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
         tables.setdefault(part, TableInfo())
     identity = identify(first_text[:200])
     cells = [cell for code in sorted(assemblers) for cell in assemblers[code].cells]
+    evaluation_results = [parse_evaluation(title, rows, page, seq)
+                          for seq, (title, page, rows) in enumerate(evaluations, start=1)]
     return ParseResult(
         source=source,
         unit=identity.unit,
@@ -135,10 +146,17 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
         tables=tables,
         cells=cells,
         claims=[c.to_json() for c in extract_claims(narrative_pages)],
-        evaluations=[parse_evaluation(title, rows, page, seq)
-                     for seq, (title, page, rows) in enumerate(evaluations, start=1)],
+        evaluations=evaluation_results,
         pages=count,
+        unit_code=unit_code(identity.unit, identity.kind, first_text, evaluation_results),
     )
+
+
+def _amount_unit(after_marker: str, before_marker: str) -> str | None:
+    """The amount unit of the caption around a table's 公开NN表 marker: printed in the lines
+    after it (reportlab and most templates) or just before it (some exports)."""
+    m = AMOUNT_UNIT.search(after_marker[:300]) or AMOUNT_UNIT.search(before_marker[-200:])
+    return m.group(1) if m else None
 
 
 def _narrative_part(text: str, starts: list, in_narrative: bool) -> str:

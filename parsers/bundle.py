@@ -59,7 +59,7 @@ def merge_results(parts: list[ParseResult], source: str, problems: list[str]) ->
         for code, info in part.tables.items():
             have = tables.get(code)
             if have is None or (have.status == "missing" and info.status != "missing"):
-                tables[code] = TableInfo(info.status, [offset + n for n in info.pages])
+                tables[code] = TableInfo(info.status, [offset + n for n in info.pages], info.amount_unit)
         cells += [c.__class__(c.table, c.row, c.col, c.value, c.label, (c.page or 0) + offset or None)
                   for c in part.cells]
         claims += [{**c, "page": (c.get("page") or 0) + offset, "seq": len(claims) + i}
@@ -69,7 +69,8 @@ def merge_results(parts: list[ParseResult], source: str, problems: list[str]) ->
         offset += part.pages
     return ParseResult(source=source, unit=first.unit, year=first.year, kind=first.kind, tables=tables,
                        cells=cells, claims=claims, evaluations=evaluations, pages=offset,
-                       problems=problems + [p for part in parts for p in part.problems])
+                       problems=problems + [p for part in parts for p in part.problems],
+                       unit_code=next((p.unit_code for p in parts if p.unit_code), None))
 
 
 def member_source(source: str, name: str) -> str:

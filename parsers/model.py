@@ -37,6 +37,7 @@ class Cell:
 class TableInfo:
     status: str = "missing"  # present | empty | missing
     pages: list[int] = field(default_factory=list)
+    amount_unit: str | None = None  # 万元, 元 … as its caption prints it (金额单位：万元)
 
 
 @dataclass
@@ -52,6 +53,7 @@ class ParseResult:
     pages: int = 0
     parser_version: str = PARSER_VERSION
     problems: list[str] = field(default_factory=list)  # parts that could not be read, e.g. a bundle member
+    unit_code: str | None = None  # the unit's budget code, where the filing prints it
 
     def cell_map(self) -> dict[tuple[str, str, int], Decimal]:
         return {(c.table, c.row, c.col): c.value for c in self.cells}
@@ -63,6 +65,7 @@ class ParseResult:
         return {
             "source": self.source,
             "unit": self.unit,
+            "unit_code": self.unit_code,
             "year": self.year,
             "kind": self.kind,
             "parser_version": self.parser_version,

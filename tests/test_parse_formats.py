@@ -56,12 +56,13 @@ def test_every_format_gives_the_ground_truth(seed, fmt, pdf_parses):
     # Beyond the hand-typed cells: exactly what the PDF gives, table statuses included.
     reference = pdf_parses[seed]
     assert got == reference.cell_map()
-    assert {k: v.status for k, v in result.tables.items() if len(k) == 2} == \
-        {k: v.status for k, v in reference.tables.items() if len(k) == 2}
+    assert {k: (v.status, v.amount_unit) for k, v in result.tables.items() if len(k) == 2} == \
+        {k: (v.status, v.amount_unit) for k, v in reference.tables.items() if len(k) == 2}
     if fmt in WITH_NARRATIVE:
         assert _without_pages(result.claims) == _without_pages(reference.claims)
         assert result.tables["情况说明"].status == "present"
     if fmt in WITH_NARRATIVE:
+        assert result.unit_code == reference.unit_code == expected["unit_code"]
         # LibreOffice's PDF breaks tall rows across pages: the halves are joined again.
         assert _without_pages(result.evaluations) == _without_pages(reference.evaluations)
 

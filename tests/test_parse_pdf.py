@@ -47,7 +47,8 @@ def test_subject_code_tables_keep_codes_names_and_columns(seed_pdfs):
 
 def test_json_contract(seed_pdfs):
     doc = parse_bytes(seed_pdfs["002"], "seed-002.pdf").to_json()
-    assert doc["tables"]["01"]["status"] == "present"
+    assert doc["tables"]["01"]["status"] == "present" and doc["tables"]["01"]["amount_unit"] == "万元"
+    assert doc["unit_code"] == "101001"  # printed beside the unit's name as 预算单位 of its self-evaluations
     cell = next(c for c in doc["cells"] if c["table"] == "01" and c["row"] == "31")
     assert cell == {**cell, "col": 1, "value": "2795.38"}
     assert set(doc) >= {"unit", "year", "kind", "tables", "cells", "claims", "evaluations"}

@@ -37,6 +37,11 @@ def test_first_run_archives_parses_loads_and_validates(ctx):
         JOIN disclosure.filing f ON f.id = cp.filing_id JOIN disclosure.unit u ON u.id = f.unit_id
         WHERE u.code = 'xz-swbgs' AND c.table_code = '01' AND c.row_key = '31' AND c.col = 1""")
     assert value == Decimal("2795.38")
+    # What the filing prints of itself is kept with its parse: the unit's code, each table's amount unit.
+    parse = _one(ctx, """SELECT pr.unit_code, pr.tables->'01'->>'amount_unit' AS unit FROM disclosure.parse_run pr
+                         JOIN disclosure.current_parse cp ON cp.id = pr.id JOIN disclosure.filing f ON f.id = cp.filing_id
+                         JOIN disclosure.unit u ON u.id = f.unit_id WHERE u.code = 'xz-swbgs'""")
+    assert (parse.unit_code, parse.unit) == ("101001", "万元")
 
     finding = _one(ctx, """SELECT status, expected, actual, evidence->'pages' AS pages FROM disclosure.finding
                            WHERE rule_id = '01.expenditure_sum'""")

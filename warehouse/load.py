@@ -64,11 +64,12 @@ def load_parses(conn: Connection, items: list[LoadItem]) -> dict[int, int | None
         WHERE pr.archived_file_id = x.af AND pr.parser_version <> x.v"""),
         {"afs": [i.archived_file_id for i in items], "versions": [i.parser_version for i in items]})
     rows = conn.execute(text("""
-        INSERT INTO disclosure.parse_run (archived_file_id, parser_version, status, error, unit_name, fiscal_year,
-                                          kind, tables, duration_ms)
+        INSERT INTO disclosure.parse_run (archived_file_id, parser_version, status, error, unit_name, unit_code,
+                                          fiscal_year, kind, tables, duration_ms)
         SELECT * FROM unnest(CAST(:afs AS bigint[]), CAST(:versions AS text[]), CAST(:statuses AS text[]),
-                             CAST(:errors AS text[]), CAST(:units AS text[]), CAST(:years AS int[]),
-                             CAST(:kinds AS text[]), CAST(:tables AS jsonb[]), CAST(:ms AS int[]))
+                             CAST(:errors AS text[]), CAST(:units AS text[]), CAST(:codes AS text[]),
+                             CAST(:years AS int[]), CAST(:kinds AS text[]), CAST(:tables AS jsonb[]),
+                             CAST(:ms AS int[]))
         ON CONFLICT (archived_file_id, parser_version) DO NOTHING
         RETURNING archived_file_id, id"""), {
         "afs": [i.archived_file_id for i in items],
@@ -76,6 +77,7 @@ def load_parses(conn: Connection, items: list[LoadItem]) -> dict[int, int | None
         "statuses": ["failed" if i.error else "ok" for i in items],
         "errors": [str(i.error) if i.error else None for i in items],
         "units": [i.result.unit if i.result else None for i in items],
+        "codes": [i.result.unit_code if i.result else None for i in items],
         "years": [i.result.year if i.result else None for i in items],
         "kinds": [i.result.kind if i.result else None for i in items],
         "tables": [json.dumps(i.result.tables_json() if i.result else {}, ensure_ascii=False) for i in items],
