@@ -69,3 +69,17 @@ def test_every_rule_formula_parses_and_ids_are_unique():
     for rule in RULES:
         formula = parse_formula(rule.formula)
         assert formula.lhs and formula.rhs
+
+
+def test_tables_in_different_amount_units_are_not_compared(seed_pdfs):
+    """Table 02 printed in 元 beside the others in 万元: every rule joining 02 to another table
+    is not evaluated, with the reason; 02's own rules still are."""
+    result = parse_bytes(seed_pdfs["002"], "002")
+    result.tables["02"].amount_unit = "元"
+    outcomes = validate_parse(result)
+    tables = {r.id: parse_formula(r.formula).tables for r in RULES}
+    joined = [o for o in outcomes if o.rule_id in tables and "02" in tables[o.rule_id] and len(tables[o.rule_id]) > 1]
+    assert {o.status for o in joined} == {"not_evaluated"} and len(joined) >= 3
+    assert "the tables print different amount units (01 万元, 02 元)" in {o.reason for o in joined}
+    own = {o.status for o in outcomes if tables.get(o.rule_id) == ("02",)}
+    assert own and own <= {"passed", "rounding"}

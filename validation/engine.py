@@ -172,8 +172,14 @@ def _cell_key(ref: str) -> tuple[str, str, int]:
     return m.group(1), m.group(2), int(m.group(3))
 
 
+def _mixed_units(tables: tuple[str, ...], units: dict[str, str | None]) -> str:
+    """'01 万元, 02 元' when the rule's tables print different amount units, else ''."""
+    printed = {t: units[t] for t in tables if units.get(t)}
+    return ", ".join(f"{t} {u}" for t, u in sorted(printed.items())) if len(set(printed.values())) > 1 else ""
+
+
 def evaluate_rule(rule: Rule, cells: CellMap, statuses: dict[str, str], pages: dict[str, list[int]],
-                  keys: TableKeys | None = None) -> list[Outcome]:
+                  keys: TableKeys | None = None, units: dict[str, str | None] | None = None) -> list[Outcome]:
     formula = parse_formula(rule.formula)
     missing = sorted(t for t in formula.tables if statuses.get(t, "missing") == "missing")
     if missing:
@@ -181,6 +187,10 @@ def evaluate_rule(rule: Rule, cells: CellMap, statuses: dict[str, str], pages: d
                         reason="table " + ", ".join(missing) + " missing from the filing")]
     if not _applies(rule, cells):
         return []
+    mixed = _mixed_units(formula.tables, units or {})
+    if mixed:  # 万元 against 元 would fail for the wrong reason
+        return [Outcome(rule.id, rule.family, "", "not_evaluated",
+                        reason=f"the tables print different amount units ({mixed})")]
     keys = keys or TableKeys(cells)
     rule_pages = sorted({p for t in formula.tables for p in pages.get(t, [])})
     outcomes = []
@@ -202,30 +212,38 @@ def evaluate_rule(rule: Rule, cells: CellMap, statuses: dict[str, str], pages: d
 
 
 def validate(cells: CellMap, statuses: dict[str, str], pages: dict[str, list[int]] | None = None,
-             rules: tuple[Rule, ...] = RULES, keys: TableKeys | None = None) -> list[Outcome]:
+             rules: tuple[Rule, ...] = RULES, keys: TableKeys | None = None,
+             units: dict[str, str | None] | None = None) -> list[Outcome]:
     pages = pages or {}
     keys = keys or TableKeys(cells)
-    return [o for rule in rules for o in evaluate_rule(rule, cells, statuses, pages, keys)]
+    return [o for rule in rules for o in evaluate_rule(rule, cells, statuses, pages, keys, units)]
 
 
-def validate_parse(result, previous=None) -> list[Outcome]:
-    """Every rule, narrative claim and self-evaluation of one parsers.ParseResult; the cross-year
-    rules against `previous` (last year's ParseResult of the same unit), not evaluated without it."""
+def validate_filing(cells: CellMap, tables: dict[str, dict], kind: str | None, claims: list[dict],
+                    evaluations: list[dict], previous: CellMap | None = None, year: int | None = None) -> list[Outcome]:
+    """Every rule, narrative claim and self-evaluation of one filing; `tables` as a parse
+    stores them (status, pages, amount_unit per code). The cross-year rules compare with
+    `previous` (last year's cells of the same unit) and are not evaluated without it."""
     from validation.cross_year import cross_year_outcomes
     from validation.narrative import validate_claims
     from validation.performance import validate_evaluations
     from validation.required import required_outcomes
 
-    statuses = {code: info.status for code, info in result.tables.items()}
-    pages = {code: info.pages for code, info in result.tables.items()}
-    cells = result.cell_map()
+    statuses = {code: t["status"] for code, t in tables.items()}
+    pages = {code: t["pages"] for code, t in tables.items()}
+    units = {code: t.get("amount_unit") for code, t in tables.items()}
     keys = TableKeys(cells)  # built once: every rule family expands rows with it
-    narrative_and_evaluations = (validate_claims(result.claims, cells, statuses, pages, result.evaluations, keys)
-                                 + validate_evaluations(result.evaluations))
-    if result.kind == "绩效说明":  # a performance statement prints no tables: their rules do not apply
+    narrative_and_evaluations = (validate_claims(claims, cells, statuses, pages, evaluations, keys)
+                                 + validate_evaluations(evaluations))
+    if kind == "绩效说明":  # a performance statement prints no tables: their rules do not apply
         return narrative_and_evaluations
-    return (validate(cells, statuses, pages, keys=keys)
+    return (validate(cells, statuses, pages, keys=keys, units=units)
             + narrative_and_evaluations
-            + required_outcomes(result.kind, statuses, cells, pages)
-            + cross_year_outcomes(cells, previous.cell_map() if previous else None, (result.year or 0) - 1,
-                                  result.claims, keys))
+            + required_outcomes(kind, statuses, cells, pages)
+            + cross_year_outcomes(cells, previous, (year or 0) - 1, claims, keys))
+
+
+def validate_parse(result, previous=None) -> list[Outcome]:
+    """validate_filing for a parsers.ParseResult (and last year's, when there is one)."""
+    return validate_filing(result.cell_map(), result.tables_json(), result.kind, result.claims, result.evaluations,
+                           previous.cell_map() if previous else None, result.year)

@@ -6,11 +6,7 @@ from collections import defaultdict
 
 from sqlalchemy import Connection, text
 
-from validation.cross_year import cross_year_outcomes
-from validation.engine import validate
-from validation.narrative import validate_claims
-from validation.performance import validate_evaluations
-from validation.required import required_outcomes
+from validation.engine import validate_filing
 
 BATCH = 500
 SEVERITY = {"failed": "error", "not_evaluated": "warning", "rounding": "info"}
@@ -92,15 +88,9 @@ def validate_pending(conn: Connection) -> dict[str, int]:
         evaluations = _evaluations(conn, batch)
         rows = []
         for run_id in batch:
-            statuses = {code: t["status"] for code, t in tables[run_id].items()}
-            pages = {code: t["pages"] for code, t in tables[run_id].items()}
-            outcomes = (validate(cells[run_id], statuses, pages)
-                        + validate_claims(claims[run_id], cells[run_id], statuses, pages, evaluations[run_id])
-                        + validate_evaluations(evaluations[run_id])
-                        + required_outcomes(kinds[run_id], statuses, cells[run_id], pages))
             year, previous_id = previous.get(run_id, (None, None))
-            outcomes += cross_year_outcomes(cells[run_id], previous_cells[previous_id] if previous_id else None,
-                                            (year or 0) - 1, claims[run_id])
+            outcomes = validate_filing(cells[run_id], tables[run_id], kinds[run_id], claims[run_id],
+                                       evaluations[run_id], previous_cells[previous_id] if previous_id else None, year)
             for o in outcomes:
                 counts[o.status] += 1
                 if o.status != "passed":
