@@ -118,8 +118,7 @@ def render_pdf(filing: SeedFiling) -> bytes:
     )
     story: list = [Spacer(1, 60 * mm)]
     story += [Paragraph(line, COVER) for line in filing.title_lines]
-    for code in sorted(filing.tables):
-        table = filing.tables[code]
+    for table in filing.tables.values():  # in the filing's own order (the fixtures keep 01–10)
         wide = max(len(r) for r in table.rows) > 6
         template = "landscape" if wide else "portrait"
         size = landscape_size if wide else portrait_size

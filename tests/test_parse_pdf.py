@@ -71,3 +71,22 @@ def test_truncated_pdf_is_a_parse_error(seed_pdfs):
     data = seed_pdfs["001"]
     with pytest.raises(ParseError, match="truncated.pdf"):
         parse_bytes(data[: len(data) // 3], "truncated.pdf")
+
+
+def test_tables_in_another_order_and_without_titles_read_the_same(seed_pdfs):
+    """Some units print the ten tables in their own order and leave out the titles (收入决算表…),
+    keeping only the 公开NN表 marker and the header: the same cells and statuses come out."""
+    import copy
+
+    from replica.render_pdf import render_pdf
+    from replica.site import load_fixtures
+
+    filing = copy.deepcopy(load_fixtures()["001"])
+    filing.tables = {code: filing.tables[code] for code in ["03", "10", "01", "06", "02", "09", "05", "08", "04", "07"]}
+    for table in filing.tables.values():
+        table.title = ""
+    reordered = parse_bytes(render_pdf(filing), "reordered.pdf")
+    reference = parse_bytes(seed_pdfs["001"], "001.pdf")
+    assert reordered.cell_map() == reference.cell_map()
+    assert {k: v.status for k, v in reordered.tables.items()} == {k: v.status for k, v in reference.tables.items()}
+    assert reordered.tables["03"].pages[0] < reordered.tables["01"].pages[0]
