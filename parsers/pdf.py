@@ -18,7 +18,9 @@ from parsers.document import Page
 from parsers.model import ParseError, ParseResult
 
 ENGINE_VARIABLE = "DISCLOSURE_PDF_ENGINE"
-GARBAGE = re.compile(r"\(cid:\d+\)|\ufffd")
+# A glyph the text layer cannot name: pdfminer's "(cid:N)", PDFium's U+FFFD, a private-use code.
+GARBAGE = re.compile(r"\(cid:\d+\)|[\ufffd\ue000-\uf8ff]")
+GARBAGE_SHARE = 0.1  # of a page's glyphs: one odd symbol is not a garbage layer, a tenth is
 # PDFium is not thread-safe: every call into it, here and in the OCR renderer, holds this lock.
 PDFIUM_LOCK = threading.RLock()
 
@@ -31,8 +33,9 @@ class TextLayer:
         self.garbage_pages = 0
 
     def page(self, number: int, text: str, ruled: bool, find_grids: Callable | None) -> Page:
-        self.chars += len(text.strip())
-        if GARBAGE.search(text):
+        glyphs = len(re.sub(r"\s", "", GARBAGE.sub("?", text)))  # "(cid:12)" is one glyph
+        self.chars += glyphs
+        if glyphs and len(GARBAGE.findall(text)) >= GARBAGE_SHARE * glyphs:
             self.garbage_pages += 1
         return Page(number, text, ruled, find_grids)
 

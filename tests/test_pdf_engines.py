@@ -141,3 +141,17 @@ def test_fake_bold_glyphs_printed_twice_read_once():
     c.save()
     texts = {name: list(read(buf.getvalue(), "bold.pdf", TextLayer()))[0].text for name, read in ENGINES.items()}
     assert texts["pdfium"] == texts["pdfplumber"] == "合计 584.83\n收入支出决算表"
+
+
+@pytest.mark.parametrize("text, garbage", [
+    ("收入支出决算表\n合计 584.83 \ufffd", False),  # one symbol without a Unicode name
+    ("\ufffd\ufffd\ufffd表 OQ\ufffd", True),
+    ("(cid:31639)(cid:34920) 公开", True),
+    ("\ue000\ue001\ue002\ue003 决算", True),  # private-use codes
+])
+def test_a_page_is_garbage_when_a_tenth_of_its_glyphs_have_no_name(text, garbage):
+    from parsers.pdf import TextLayer
+
+    layer = TextLayer()
+    layer.page(1, text, False, None)
+    assert layer.garbage_pages == int(garbage)
