@@ -91,6 +91,7 @@ def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, 
     no site is contacted. A batch the store refuses is retried file by file, so one bad file
     is recorded and never takes the others down with it."""
     from parsers import ParseError, parse_bytes
+    from parsers.model import ConfigurationError
     from warehouse.load import LoadItem, forget_parse, load_parses, pending_files
 
     with ctx.engine.connect() as conn:
@@ -104,6 +105,8 @@ def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, 
             result = parse_bytes(read_bytes(ctx.settings.archive, item.storage_key), item.source_url)
         except ParseError as exc:
             error = exc
+        except ConfigurationError:
+            raise  # every file would fail the same way: stop the stage, loudly
         except Exception as exc:  # a parser bug must not lose the file: record it as a failed parse
             error = ParseError(item.source_url, f"parser crashed: {exc.__class__.__name__}: {exc}")
         return LoadItem(item.archived_file_id, result, error, int((time.perf_counter() - started) * 1000))

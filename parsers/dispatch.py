@@ -5,7 +5,7 @@ from pathlib import Path
 
 from parsers.bundle import member_source, merge_results, office_kind, open_checked_zip, read_member
 from parsers.limits import Limits
-from parsers.model import ParseError, ParseResult
+from parsers.model import ConfigurationError, ParseError, ParseResult
 from parsers.sniff import sniff_media_type
 
 # Members of a bundle that are not parts of a filing (pictures, signatures) are skipped.
@@ -17,7 +17,7 @@ def parse_bytes(data: bytes, source: str, limits: Limits | None = None, depth: i
     file can make a library raise anything, and no such exception may reach the caller."""
     try:
         return _parse(data, source, limits or Limits.from_env(), depth)
-    except ParseError:
+    except (ParseError, ConfigurationError):
         raise
     except RecursionError as exc:
         raise ParseError(source, "structure nested too deeply to read") from exc

@@ -19,6 +19,11 @@ class ParseError(Exception):
         self.reason = reason
 
 
+class ConfigurationError(ValueError):
+    """A parser setting that cannot work (an unknown engine): it stops the run, since every
+    file would fail for it, instead of being reported file by file."""
+
+
 @dataclass(frozen=True)
 class Cell:
     table: str

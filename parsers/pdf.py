@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 
 from parsers.assemble import assemble
 from parsers.document import Page
-from parsers.model import ParseError, ParseResult
+from parsers.model import ConfigurationError, ParseError, ParseResult
 
 ENGINE_VARIABLE = "DISCLOSURE_PDF_ENGINE"
 # A glyph the text layer cannot name: pdfminer's "(cid:N)", PDFium's U+FFFD, a private-use code.
@@ -195,7 +195,7 @@ ENGINES = {"pdfium": _pdfium_pages, "pdfplumber": _pdfplumber_pages}
 def engine_from_env() -> str:
     engine = os.environ.get(ENGINE_VARIABLE, "pdfium")
     if engine not in ENGINES:
-        raise ValueError(f"{ENGINE_VARIABLE}={engine!r}: choose one of {', '.join(ENGINES)}")
+        raise ConfigurationError(f"{ENGINE_VARIABLE}={engine!r}: choose one of {', '.join(ENGINES)}")
     return engine
 
 

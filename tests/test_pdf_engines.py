@@ -38,10 +38,13 @@ def test_turned_pages_read_as_displayed(layouts, layout):
     assert parse_pdf(layouts[layout], "x").to_json() == parse_pdf(layouts[f"{seed}-reportlab"], "x").to_json()
 
 
-def test_unknown_engine_is_a_clear_error(monkeypatch, seed_pdfs):
+def test_an_unknown_engine_stops_the_parse_instead_of_failing_each_file(monkeypatch, seed_pdfs):
+    from parsers import parse_bytes
+    from parsers.model import ConfigurationError
+
     monkeypatch.setenv("DISCLOSURE_PDF_ENGINE", "pdfbox")
-    with pytest.raises(ValueError, match="DISCLOSURE_PDF_ENGINE='pdfbox'"):
-        parse_pdf(seed_pdfs["001"], "001.pdf")
+    with pytest.raises(ConfigurationError, match="DISCLOSURE_PDF_ENGINE='pdfbox': choose one of pdfium, pdfplumber"):
+        parse_bytes(seed_pdfs["001"], "001.pdf")
 
 
 def _glyphs(text: str, x: float, top: float, width: float = 9.0) -> list[Glyph]:
