@@ -384,8 +384,10 @@ def main(argv=None) -> int:
         for workers, (seconds, parsed, failed) in r["parse"].items():
             say(f"province parse+load with {workers} worker(s): {seconds:.1f} s for {parsed} files ({failed} failed), "
                 f"{parsed / seconds:.1f} files/s, speed-up {one / seconds:.2f}x over 1 worker ({os.cpu_count()} cores)")
-        say(f"province validate: {r['validated']} in {r['validate_s']:.1f} s; completeness status counts "
-            f"{r['completeness_s'] * 1000:.0f} ms")
+        for workers, (seconds, validated) in r["validation"].items():
+            say(f"province validate with {workers} worker(s): {validated} in {seconds:.1f} s "
+                f"({validated['parses'] / seconds:.0f} filings/s)")
+        say(f"province completeness status counts {r['completeness_s'] * 1000:.0f} ms")
     if "validate" in args.which:
         r = bench_validate(base)
         say(f"validate: {r['filings']} filings ({r['outcomes']} rule outcomes) in {r['seconds']:.2f} s "

@@ -56,7 +56,7 @@ def disclosure_nightly():
 
     @task
     def parse_shards() -> list[int]:
-        """How many parallel parse tasks share tonight's files (DISCLOSURE_PARSE_SHARDS, default 2)."""
+        """How many parallel parse and validate tasks share tonight's work (DISCLOSURE_PARSE_SHARDS, default 2)."""
         return list(range(max(1, int(os.environ.get("DISCLOSURE_PARSE_SHARDS", "2")))))
 
     @task(trigger_rule="all_done")
@@ -67,10 +67,18 @@ def disclosure_nightly():
         return pipeline.parse_and_load(pipeline.context(), shard=(shard, len(shards)))
 
     @task(trigger_rule="all_done")
-    def validate() -> dict:
+    def queue_validation() -> None:
+        """Queue again, once, the parses whose unit's previous year has a newer parse."""
         from disclosure import pipeline
 
-        return pipeline.validate(pipeline.context())
+        pipeline.queue_validation(pipeline.context())
+
+    @task(trigger_rule="all_done")
+    def validate(shard: int, shards: list[int]) -> dict:
+        """Validate one shard of the parses not validated yet and store their findings."""
+        from disclosure import pipeline
+
+        return pipeline.validate(pipeline.context(), shard=(shard, len(shards)))
 
     @task(trigger_rule="all_done")
     def alert() -> dict:
@@ -102,7 +110,8 @@ def disclosure_nightly():
     shards = parse_shards()
     crawled = crawl_site.expand(site_key=prepare())
     parsed = parse_and_load.partial(shards=shards).expand(shard=shards)
-    crawled >> parsed >> validate() >> alert() >> summary()
+    validated = validate.partial(shards=shards).expand(shard=shards)
+    crawled >> parsed >> queue_validation() >> validated >> alert() >> summary()
 
 
 nightly = disclosure_nightly()

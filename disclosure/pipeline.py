@@ -165,11 +165,51 @@ def parse_and_load_parallel(ctx: Context, workers: int, force: bool = False) -> 
     return done
 
 
-def validate(ctx: Context) -> dict:
-    from validation.store import validate_pending
+def validate(ctx: Context, shard: tuple[int, int] = (0, 1)) -> dict:
+    """Validate the parses not validated yet (shard (k, n): those whose id ≡ k mod n), one
+    transaction a batch, so an interrupted night keeps what it validated. With one shard the
+    parses whose previous year changed are queued again first; shards leave that to
+    validate_parallel (or the DAG's queue_validation task), which runs it once."""
+    from validation.store import BATCH, invalidate_next_years, pending_runs, validate_batch
 
     with ctx.engine.begin() as conn:
-        return validate_pending(conn)
+        if shard[1] == 1:
+            invalidate_next_years(conn)
+        ids = pending_runs(conn, shard)
+    counts: dict = {"parses": len(ids)}
+    for start in range(0, len(ids), BATCH):
+        with ctx.engine.begin() as conn:
+            for status, n in validate_batch(conn, ids[start:start + BATCH]).items():
+                counts[status] = counts.get(status, 0) + n
+    return counts
+
+
+def queue_validation(ctx: Context) -> None:
+    """Queue again the parses whose unit's previous year has a newer parse (before shards run)."""
+    from validation.store import invalidate_next_years
+
+    with ctx.engine.begin() as conn:
+        invalidate_next_years(conn)
+
+
+def _validate_shard(shard: tuple[int, int]) -> dict:
+    return validate(context(), shard=shard)
+
+
+def validate_parallel(ctx: Context, workers: int) -> dict:
+    """validate in `workers` processes, each on its own shard of the pending parses."""
+    if workers <= 1:
+        return validate(ctx)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    queue_validation(ctx)
+    counts: dict = {}
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for part in pool.map(_validate_shard, [(k, workers) for k in range(workers)]):
+            for status, n in part.items():
+                counts[status] = counts.get(status, 0) + n
+    return counts
 
 
 def alert(ctx: Context, urls: list[str] | None = None, digest: bool = True) -> dict:

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import text
 
 from disclosure import pipeline
-from tests.conftest import query_scalar
+from tests.conftest import query_rows, query_scalar
 
 
 @pytest.fixture
@@ -152,3 +152,16 @@ def test_an_empty_list_where_filings_were_fails_and_withdraws_nothing(ctx, repli
     # An empty list where filings were before is itself a failed crawl: nothing is withdrawn on it.
     assert (status, withdrawn_at) == ("present", None)
     assert query_scalar(ctx, "SELECT status FROM disclosure.crawl_run ORDER BY id DESC LIMIT 1") == "failed"
+
+
+def test_validation_in_two_worker_processes_stores_the_same_findings(ctx):
+    pipeline.run_once(ctx)
+    findings = "SELECT parse_run_id, rule_id, subject, status, expected, actual FROM disclosure.finding"
+    single = set(query_rows(ctx, findings))
+    with ctx.engine.begin() as conn:
+        conn.execute(text("DELETE FROM disclosure.finding"))
+        conn.execute(text("UPDATE disclosure.parse_run SET validated_at = NULL"))
+    counts = pipeline.validate_parallel(ctx, 2)
+    assert counts["parses"] == 2 and counts["failed"] == 16  # the seeds' known real failures
+    assert set(query_rows(ctx, findings)) == single and len(single) > 16
+    assert pipeline.validate_parallel(ctx, 2)["parses"] == 0  # nothing left to do

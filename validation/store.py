@@ -63,15 +63,25 @@ def _cells(conn: Connection, run_ids: list[int]) -> dict[int, dict]:
     return cells
 
 
-def validate_pending(conn: Connection) -> dict[str, int]:
-    """Validate every parse not validated yet, and again every parse whose unit's previous year
-    has a newer parse than its validation (the cross-year rules may now be evaluated)."""
+def invalidate_next_years(conn: Connection) -> None:
+    """Mark for validation again every parse whose unit's previous year has a newer parse than
+    its validation (the cross-year rules may now be evaluated). Run once before the shards."""
     conn.execute(text(INVALIDATE_NEXT_YEARS))
-    ids = [r[0] for r in conn.execute(text(
-        "SELECT id FROM disclosure.parse_run WHERE status = 'ok' AND validated_at IS NULL ORDER BY id"))]
+
+
+def pending_runs(conn: Connection, shard: tuple[int, int] = (0, 1)) -> list[int]:
+    """Parse runs not validated yet; shard (k, n) takes those whose id ≡ k (mod n)."""
+    k, n = shard
+    return [r[0] for r in conn.execute(text(
+        "SELECT id FROM disclosure.parse_run WHERE status = 'ok' AND validated_at IS NULL AND id % :n = :k "
+        "ORDER BY id"), {"n": n, "k": k})]
+
+
+def validate_batch(conn: Connection, batch: list[int]) -> dict[str, int]:
+    """Validate these parse runs, replace their findings and mark them validated: idempotent,
+    so a batch interrupted midway is simply done again."""
     counts: dict[str, int] = defaultdict(int)
-    for start in range(0, len(ids), BATCH):
-        batch = ids[start:start + BATCH]
+    if batch:
         cells = _cells(conn, batch)
         previous = {r.id: (r.fiscal_year, r.previous_id) for r in conn.execute(text(PREVIOUS_YEAR), {"ids": batch})}
         previous_cells = _cells(conn, [p for _y, p in previous.values() if p is not None])
@@ -109,4 +119,4 @@ def validate_pending(conn: Connection) -> dict[str, int]:
                 ON CONFLICT (parse_run_id, rule_id, subject) DO NOTHING"""), rows)
         conn.execute(text("UPDATE disclosure.parse_run SET validated_at = now() WHERE id = ANY(:ids)"),
                      {"ids": batch})
-    return {"parses": len(ids), **counts}
+    return dict(counts)
