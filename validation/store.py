@@ -81,42 +81,43 @@ def validate_batch(conn: Connection, batch: list[int]) -> dict[str, int]:
     """Validate these parse runs, replace their findings and mark them validated: idempotent,
     so a batch interrupted midway is simply done again."""
     counts: dict[str, int] = defaultdict(int)
-    if batch:
-        cells = _cells(conn, batch)
-        previous = {r.id: (r.fiscal_year, r.previous_id) for r in conn.execute(text(PREVIOUS_YEAR), {"ids": batch})}
-        previous_cells = _cells(conn, [p for _y, p in previous.values() if p is not None])
-        tables, kinds = {}, {}
-        for run_id, parsed_tables, kind in conn.execute(text(
-                "SELECT id, tables, kind FROM disclosure.parse_run WHERE id = ANY(:ids)"), {"ids": batch}):
-            tables[run_id], kinds[run_id] = parsed_tables, kind
-        claims: dict[int, list[dict]] = defaultdict(list)
-        for row in conn.execute(text("""
-                SELECT parse_run_id, seq, claim_kind AS kind, restates, share_of, value::text AS value, sentence, page
-                FROM disclosure.narrative_claim WHERE parse_run_id = ANY(:ids) ORDER BY parse_run_id, seq"""),
-                {"ids": batch}).mappings():
-            claims[row["parse_run_id"]].append(dict(row))
-        evaluations = _evaluations(conn, batch)
-        rows = []
-        for run_id in batch:
-            year, previous_id = previous.get(run_id, (None, None))
-            outcomes = validate_filing(cells[run_id], tables[run_id], kinds[run_id], claims[run_id],
-                                       evaluations[run_id], previous_cells[previous_id] if previous_id else None, year)
-            for o in outcomes:
-                counts[o.status] += 1
-                if o.status != "passed":
-                    rows.append({"run": run_id, "rule": o.rule_id, "subject": o.subject, "family": o.family,
-                                 "status": o.status, "severity": SEVERITY[o.status], "expected": o.expected, "actual": o.actual,
-                                 "difference": o.difference, "tolerance": o.tolerance,
-                                 "evidence": json.dumps({"cells": o.cells, "pages": o.pages, "reason": o.reason},
-                                                        ensure_ascii=False)})
-        conn.execute(text("DELETE FROM disclosure.finding WHERE parse_run_id = ANY(:ids)"), {"ids": batch})
-        if rows:
-            conn.execute(text("""
-                INSERT INTO disclosure.finding (parse_run_id, rule_id, subject, family, status, severity, expected,
-                                                actual, difference, tolerance, evidence)
-                VALUES (:run, :rule, :subject, :family, :status, :severity, :expected, :actual, :difference,
-                        :tolerance, CAST(:evidence AS jsonb))
-                ON CONFLICT (parse_run_id, rule_id, subject) DO NOTHING"""), rows)
-        conn.execute(text("UPDATE disclosure.parse_run SET validated_at = now() WHERE id = ANY(:ids)"),
-                     {"ids": batch})
+    if not batch:
+        return {}
+    cells = _cells(conn, batch)
+    previous = {r.id: (r.fiscal_year, r.previous_id) for r in conn.execute(text(PREVIOUS_YEAR), {"ids": batch})}
+    previous_cells = _cells(conn, [p for _y, p in previous.values() if p is not None])
+    tables, kinds = {}, {}
+    for run_id, parsed_tables, kind in conn.execute(text(
+            "SELECT id, tables, kind FROM disclosure.parse_run WHERE id = ANY(:ids)"), {"ids": batch}):
+        tables[run_id], kinds[run_id] = parsed_tables, kind
+    claims: dict[int, list[dict]] = defaultdict(list)
+    for row in conn.execute(text("""
+            SELECT parse_run_id, seq, claim_kind AS kind, restates, share_of, value::text AS value, sentence, page
+            FROM disclosure.narrative_claim WHERE parse_run_id = ANY(:ids) ORDER BY parse_run_id, seq"""),
+            {"ids": batch}).mappings():
+        claims[row["parse_run_id"]].append(dict(row))
+    evaluations = _evaluations(conn, batch)
+    rows = []
+    for run_id in batch:
+        year, previous_id = previous.get(run_id, (None, None))
+        outcomes = validate_filing(cells[run_id], tables[run_id], kinds[run_id], claims[run_id],
+                                   evaluations[run_id], previous_cells[previous_id] if previous_id else None, year)
+        for o in outcomes:
+            counts[o.status] += 1
+            if o.status != "passed":
+                rows.append({"run": run_id, "rule": o.rule_id, "subject": o.subject, "family": o.family,
+                             "status": o.status, "severity": SEVERITY[o.status], "expected": o.expected, "actual": o.actual,
+                             "difference": o.difference, "tolerance": o.tolerance,
+                             "evidence": json.dumps({"cells": o.cells, "pages": o.pages, "reason": o.reason},
+                                                    ensure_ascii=False)})
+    conn.execute(text("DELETE FROM disclosure.finding WHERE parse_run_id = ANY(:ids)"), {"ids": batch})
+    if rows:
+        conn.execute(text("""
+            INSERT INTO disclosure.finding (parse_run_id, rule_id, subject, family, status, severity, expected,
+                                            actual, difference, tolerance, evidence)
+            VALUES (:run, :rule, :subject, :family, :status, :severity, :expected, :actual, :difference,
+                    :tolerance, CAST(:evidence AS jsonb))
+            ON CONFLICT (parse_run_id, rule_id, subject) DO NOTHING"""), rows)
+    conn.execute(text("UPDATE disclosure.parse_run SET validated_at = now() WHERE id = ANY(:ids)"),
+                 {"ids": batch})
     return dict(counts)
