@@ -183,6 +183,12 @@ def _cell_key(ref: str) -> tuple[str, str, int]:
     return m.group(1), m.group(2), int(m.group(3))
 
 
+def _pages_of(tables: tuple[str, ...], pages: dict[str, list[int]]) -> list[int]:
+    if len(tables) == 1:
+        return sorted(pages.get(tables[0], []))
+    return sorted({p for t in tables for p in pages.get(t, [])})
+
+
 def _mixed_units(tables: tuple[str, ...], units: dict[str, str | None]) -> str:
     """'01 万元, 02 元' when the rule's tables print different amount units, else ''."""
     printed = {t: units[t] for t in tables if units.get(t)}
@@ -192,7 +198,7 @@ def _mixed_units(tables: tuple[str, ...], units: dict[str, str | None]) -> str:
 def evaluate_rule(rule: Rule, cells: CellMap, statuses: dict[str, str], pages: dict[str, list[int]],
                   keys: TableKeys | None = None, units: dict[str, str | None] | None = None) -> list[Outcome]:
     formula = parse_formula(rule.formula)
-    missing = sorted(t for t in formula.tables if statuses.get(t, "missing") == "missing")
+    missing = [t for t in formula.tables if statuses.get(t, "missing") == "missing"]  # tables are sorted
     if missing:
         return [Outcome(rule.id, rule.family, "", "not_evaluated",
                         reason="table " + ", ".join(missing) + " missing from the filing")]
@@ -203,7 +209,7 @@ def evaluate_rule(rule: Rule, cells: CellMap, statuses: dict[str, str], pages: d
         return [Outcome(rule.id, rule.family, "", "not_evaluated",
                         reason=f"the tables print different amount units ({mixed})")]
     keys = keys or TableKeys(cells)
-    rule_pages = sorted({p for t in formula.tables for p in pages.get(t, [])})
+    rule_pages = _pages_of(formula.tables, pages)
     outcomes = []
     for subject in _subjects(formula, cells, keys):
         printed: dict[str, str] = {}

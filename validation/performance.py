@@ -9,6 +9,7 @@ the inputs can move the result.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from validation.engine import HALF_CENT, Outcome
 
@@ -24,16 +25,21 @@ RULES = {
 }
 
 
+@lru_cache(maxsize=8192)  # figures repeat across evaluations ("20", "10.00", "100"); Decimals are immutable
 def _d(value: str | None) -> Decimal:
     return Decimal(value) if value not in (None, "") else Decimal(0)
 
 
+@lru_cache(maxsize=8192)
 def _half_unit(value: str | None) -> Decimal:
     """Half a unit of the printed precision; zeros a template pads with ("8.9600" for 8.96) do
     not make a figure more precise than two decimals."""
     printed = value.split(".", 1)[1] if value and "." in value else ""
     decimals = min(len(printed), max(2, len(printed.rstrip("0"))))
     return Decimal("0.5").scaleb(-decimals)
+
+
+TOLERANCE_QUANTUM = Decimal("0.0001")
 
 
 def grade_for(total: Decimal) -> str:
@@ -48,7 +54,7 @@ def _outcome(rule: str, subject: str, expected: Decimal, actual: Decimal, tolera
     else:
         status = "passed" if difference == 0 else ("rounding" if abs(difference) <= tolerance else "failed")
     return Outcome(rule, PERFORMANCE, subject, status, expected, actual, difference,
-                   tolerance.quantize(Decimal("0.0001")), cells, [page] if page else [], reason)
+                   tolerance.quantize(TOLERANCE_QUANTUM), cells, [page] if page else [], reason)
 
 
 def evaluation_outcomes(ev: dict) -> list[Outcome]:
