@@ -170,18 +170,19 @@ def validate(ctx: Context, shard: tuple[int, int] = (0, 1)) -> dict:
     transaction a batch, so an interrupted night keeps what it validated. With one shard the
     parses whose previous year changed are queued again first; shards leave that to
     validate_parallel (or the DAG's queue_validation task), which runs it once."""
-    from validation.store import BATCH, invalidate_next_years, pending_runs, validate_batch
+    from collections import Counter
 
-    with ctx.engine.begin() as conn:
-        if shard[1] == 1:
-            invalidate_next_years(conn)
+    from validation.store import BATCH, pending_runs, validate_batch
+
+    if shard[1] == 1:
+        queue_validation(ctx)
+    with ctx.engine.connect() as conn:
         ids = pending_runs(conn, shard)
-    counts: dict = {"parses": len(ids)}
+    counts = Counter(parses=len(ids))
     for start in range(0, len(ids), BATCH):
         with ctx.engine.begin() as conn:
-            for status, n in validate_batch(conn, ids[start:start + BATCH]).items():
-                counts[status] = counts.get(status, 0) + n
-    return counts
+            counts.update(validate_batch(conn, ids[start:start + BATCH]))
+    return dict(counts)
 
 
 def queue_validation(ctx: Context) -> None:
@@ -203,13 +204,14 @@ def validate_parallel(ctx: Context, workers: int) -> dict:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from collections import Counter
+
     queue_validation(ctx)
-    counts: dict = {}
+    counts: Counter = Counter()
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         for part in pool.map(_validate_shard, [(k, workers) for k in range(workers)]):
-            for status, n in part.items():
-                counts[status] = counts.get(status, 0) + n
-    return counts
+            counts.update(part)
+    return dict(counts)
 
 
 def alert(ctx: Context, urls: list[str] | None = None, digest: bool = True) -> dict:
