@@ -43,6 +43,9 @@ class TableInfo:
     status: str = "missing"  # present | empty | missing
     pages: list[int] = field(default_factory=list)
     amount_unit: str | None = None  # 万元, 元 … as its caption prints it (金额单位：万元)
+    # How the table was recognised (marker, title, header, rows, continuation): the
+    # strongest evidence the assembler found, so a weak recognition can be told apart.
+    evidence: str | None = None
 
 
 @dataclass
@@ -59,6 +62,12 @@ class ParseResult:
     parser_version: str = PARSER_VERSION
     problems: list[str] = field(default_factory=list)  # parts that could not be read, e.g. a bundle member
     unit_code: str | None = None  # the unit's budget code, where the filing prints it
+    template: str | None = None  # the template family its tables follow (see the template catalogue)
+    required_tables: tuple[str, ...] = ()  # the tables that template requires; () when unknown
+    # filing | partial (fewer tables than its template requires) | unrecognised (a filing by its
+    # identity, no table recognised) | not_a_filing (a checklist, landing page, blank template…)
+    status: str = "filing"
+    coverage: dict = field(default_factory=dict)  # tables recognised, cells per table, evidence, unassigned pages
 
     def cell_map(self) -> dict[tuple[str, str, int], Decimal]:
         return {(c.table, c.row, c.col): c.value for c in self.cells}
@@ -80,4 +89,8 @@ class ParseResult:
             "claims": self.claims,
             "evaluations": self.evaluations,
             "problems": self.problems,
+            "template": self.template,
+            "required_tables": list(self.required_tables),
+            "status": self.status,
+            "coverage": self.coverage,
         }
