@@ -66,6 +66,7 @@ class Site:
     start_urls: tuple[str, ...]
     verified: bool = False
     config: dict = field(default_factory=dict)
+    limits: dict = field(default_factory=dict)  # crawl caps (crawlers.caps checks them)
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ def parse_registry(data: dict, source: str, substitutions: dict[str, str] | None
             raise RegistryError(f"{where} ({s['key']}): unknown jurisdiction {s['jurisdiction']!r}")
         urls = tuple(url.format(**subs) if subs else url for url in s["start_urls"])
         sites.append(Site(s["key"], s["jurisdiction"], s["family"], urls, bool(s.get("verified", False)),
-                          dict(s.get("config") or {})))
+                          dict(s.get("config") or {}), s.get("limits") or {}))
     for kind, items in (("unit", [(u.jurisdiction, u.code) for u in units]), ("site", [s.key for s in sites])):
         dupes = {x for x in items if items.count(x) > 1}
         if dupes:
