@@ -47,11 +47,14 @@ def web_url(href, base: str, field: str = "link") -> str:
 
 def published_date(value) -> str | None:
     """A publication date as ISO text, or None when absent or unreadable (it is optional):
-    'YYYY-MM-DD…' strings, and numbers as Unix time in seconds or milliseconds (what Java
-    list APIs send)."""
+    'YYYY-MM-DD…' strings, YYYYMMDD integers, and other numbers as Unix time in seconds or
+    milliseconds (what Java list APIs send)."""
     if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
+    if isinstance(value, int) and 19000101 <= value <= 21001231:  # 20240820
+        value = str(value)
+        value = f"{value[:4]}-{value[4:6]}-{value[6:]}"
+    elif isinstance(value, (int, float)):
         seconds = value / 1000 if abs(value) > 1e11 else value
         try:
             return datetime.fromtimestamp(seconds, _CHINA).date().isoformat()

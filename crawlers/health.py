@@ -48,7 +48,7 @@ def judge_health(events: list[dict], stats: dict, returncode: int, stderr: str,
     if not stats.get("disclosure/list_pages"):
         hiding.append("no list page could be read")
     raised = {k[len(EXCEPTION_STAT):]: v for k, v in stats.items()
-              if k.startswith(EXCEPTION_STAT) and k.count("/") == 1}
+              if k.startswith(EXCEPTION_STAT) and k != EXCEPTION_STAT + "count"}
     if raised:
         hiding.append("callbacks raised " + ", ".join(f"{n}× {name}" for name, n in sorted(raised.items())))
     for cap, limit in sorted(caps_reached(stats).items()):
