@@ -255,3 +255,216 @@ def test_one_broken_attachment_is_an_item_and_the_withdrawal_check_still_runs(ct
     assert (second["status"], second["withdrawn"], second["not_modified"]) == ("ok", 1, 1)
     assert any(files[0] in e and "HTML page served" in e for e in second["errors"])
     assert sorted(_filing_statuses(ctx).values()) == ["present", "present", "withdrawn"]
+
+
+# ---- bounds: list pages, records, bytes ---------------------------------------------------
+def _list_requests(replica, prefix: str) -> int:
+    return sum(1 for _m, p, _s in replica.requests if p.startswith(prefix))
+
+
+def test_createpagehtml_10000_stops_at_the_list_page_cap_and_withdraws_nothing(ctx, replica):
+    (first,) = pipeline.crawl(ctx, [TRS])
+    assert first["status"] == "ok"
+    hostile_sites.trs_page_count(replica, 10000)
+    ctx.registry.site(TRS).limits.update(max_list_pages=5)
+    served = len(replica.requests)
+    (second,) = pipeline.crawl(ctx, [TRS])
+    pages = [p for _m, p, _s in replica.requests[served:] if p.startswith("/datong/czxx/index")]
+    assert len(pages) == 5  # index.html and index_1..4.html, not 9,999
+    assert (second["status"], second["withdrawn"], second["capped"]) == ("failed", 0, {"list_pages": 5})
+    assert any("capped: stopped at 5 list pages" in p for p in second["problems"])
+    assert set(_filing_statuses(ctx).values()) == {"present"}
+
+
+def test_an_endless_next_chain_stops_at_the_cap(ctx, replica):
+    hostile_sites.endless_next(replica)
+    ctx.registry.site(SITE).limits.update(max_list_pages=7)
+    (result,) = pipeline.crawl(ctx, [SITE])
+    assert len(_served(replica, "/xinzhou/yjsgk/list.html")) == 7
+    assert result["capped"] == {"list_pages": 7} and result["filings"] == 1 and result["new_file_versions"] == 1
+
+
+@pytest.mark.parametrize("site_keys", [(HANWEB,)])
+def test_hanweb_total_record_2000000_stops_at_the_default_cap(ctx, replica):
+    hostile_sites.hanweb_total(replica, 2_000_000)
+    (result,) = pipeline.crawl(ctx, [HANWEB])
+    proxy = _served(replica, "/yunzhou/module/web/jpage/dataproxy.jsp")
+    assert len(proxy) == SiteCaps().max_list_pages - 1  # the column page is the first list page
+    assert result["capped"] == {"list_pages": SiteCaps().max_list_pages} and result["filings"] == 6
+
+
+@pytest.mark.parametrize("site_keys", [(UNIFIED,)])
+def test_unified_pages_1000000_stops_at_the_cap(ctx, replica):
+    hostile_sites.unified_pages(replica, 1_000_000)
+    ctx.registry.site(UNIFIED).limits.update(max_list_pages=10)
+    (result,) = pipeline.crawl(ctx, [UNIFIED])
+    assert len(_served(replica, "/sxyjgk/api/list")) == 10
+    assert result["capped"] == {"list_pages": 10} and result["filings"] == 2
+
+
+def test_records_and_bytes_are_capped_too(ctx, replica):
+    hostile_sites.static_list_entries(replica, _entries(4))
+    ctx.registry.site(SITE).limits.update(max_records=2)
+    (by_records,) = pipeline.crawl(ctx, [SITE])
+    assert (by_records["filings"], by_records["capped"], by_records["status"]) == (2, {"records": 2}, "failed")
+    ctx.registry.site(SITE).limits.clear()
+    ctx.registry.site(SITE).limits.update(max_total_bytes=30_000)  # the list, a detail page, part of a PDF
+    (by_bytes,) = pipeline.crawl(ctx, [SITE], )
+    assert by_bytes["capped"] == {"total_bytes": 30_000} and by_bytes["withdrawn"] == 0
+    assert by_bytes["finish_reason"] == "capped_total_bytes"
+
+
+def test_wrong_limits_fail_only_that_site_naming_the_key(ctx, replica):
+    ctx.registry.site(SITE).limits.update(max_list_pages="many")
+    results = {r["site"]: r for r in pipeline.crawl(ctx)}
+    assert results[SITE]["status"] == "failed"
+    assert any("limits.max_list_pages must be a positive integer" in p for p in results[SITE]["problems"])
+    assert results[TRS]["status"] == "ok"
+
+
+# ---- the crawler child: prompt on SIGTERM, dies with its parent ---------------------------
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _children(pid: int) -> list[int]:
+    import glob
+
+    found = []
+    for path in glob.glob(f"/proc/{pid}/task/*/children"):
+        with open(path) as fh:
+            found += [int(c) for c in fh.read().split()]
+    return found
+
+
+def _wait(condition, timeout: float, what: str) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def test_sigterm_stops_a_crawl_promptly(replica, tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    from crawlers.lifetime import GRACE
+
+    replica.behaviour.slow_paths["/xinzhou/yjsgk/list.html"] = 120  # a list page that never answers
+    proc = subprocess.Popen([sys.executable, "-m", "crawlers.run", "--site-key", SITE, "--family", "static_list",
+                             "--start-url", replica.base_url + "/xinzhou/yjsgk/list.html",
+                             "--manifest", str(tmp_path / "m.jsonl"), "--archive", str(tmp_path / "archive"),
+                             "--user-agent", "disclosure-watch-test/1 (+https://example.org)",
+                             "--throttle-start-delay", "0", "--download-delay", "0"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait(lambda: replica.max_in_flight >= 1, 60, "the list request")
+    time.sleep(0.5)
+    asked = time.monotonic()
+    proc.terminate()
+    proc.wait(timeout=GRACE + 20)
+    assert time.monotonic() - asked < GRACE + 5
+
+
+def test_a_killed_parent_takes_its_crawler_child_and_temp_folder_with_it(ctx, replica, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    replica.behaviour.slow_paths["/xinzhou/yjsgk/list.html"] = 120
+    parent = subprocess.Popen([sys.executable, "-c", "from disclosure import pipeline; "
+                               f"pipeline.crawl(pipeline.context(), [{SITE!r}])"],
+                              env={**os.environ, "TMPDIR": str(tmp)},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait(lambda: _children(parent.pid) and replica.max_in_flight >= 1, 90, "the crawler child")
+    (child,) = _children(parent.pid)
+    assert [p.name for p in tmp.iterdir()][0].startswith(f"disclosure-crawl-{parent.pid}-")
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait(timeout=10)
+    _wait(lambda: not _running(child), 10, "the orphaned crawler to exit")
+    _wait(lambda: not list(tmp.iterdir()), 10, "the crawl folder to be removed")
+    _wait(lambda: query_scalar(ctx, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+                                    "(SELECT oid FROM pg_database WHERE datname = current_database())") == 0, 10,
+          "the host lock to be released")
+
+
+def test_folders_of_dead_crawls_are_swept(tmp_path):
+    import os
+    import subprocess
+
+    from crawlers.runner import TEMP_PREFIX, sweep_orphaned_folders
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = tmp_path / f"{TEMP_PREFIX}{dead.pid}-abc"
+    mine = tmp_path / f"{TEMP_PREFIX}{os.getpid()}-def"
+    for folder in (stale, mine):
+        (folder / "sub").mkdir(parents=True)
+    assert sweep_orphaned_folders(tmp_path) == [stale]
+    assert mine.exists() and not stale.exists()
+
+
+# ---- the database goes away during the crawl stage ----------------------------------------
+OUTAGE = 20.0  # seconds, as probed
+
+
+class _CuttableProxy:
+    """tests.test_faults.FlakyProxy that can also cut the connections it is carrying."""
+
+    def __init__(self, target):
+        from tests.test_faults import FlakyProxy
+
+        class Proxy(FlakyProxy):
+            live: list = []
+
+            def _pipe(self_, a, b):  # noqa: N805 - keeps FlakyProxy's static _pipe signature
+                self_.live += [a, b]
+                FlakyProxy._pipe(a, b)
+
+        self.proxy = Proxy(target)
+        self.proxy.down = False
+
+    def cut(self) -> None:
+        self.proxy.down = True
+        for s in list(self.proxy.live):
+            with __import__("contextlib").suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+    def restore(self) -> None:
+        self.proxy.down = False
+
+
+@pytest.mark.slow
+def test_the_crawl_stage_waits_for_a_database_gone_for_20_s_and_records_everything(env_settings, replica,
+                                                                                  monkeypatch):
+    import os
+    import time
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(os.environ["DATABASE_URL"])
+    link = _CuttableProxy((url.host or "127.0.0.1", url.port or 5432))
+    monkeypatch.setenv("DATABASE_URL", url.set(host="127.0.0.1", port=link.proxy.port)
+                       .render_as_string(hide_password=False))
+    ctx = pipeline.context()
+    pipeline.prepare(ctx)
+    replica.behaviour.slow_paths[PDF] = 4.0  # the cut lands while the file is on its way
+    threading.Timer(1.5, link.cut).start()
+    threading.Timer(1.5 + OUTAGE, link.restore).start()
+    started = time.monotonic()
+    results = pipeline.crawl(ctx)
+    assert time.monotonic() - started >= OUTAGE and link.proxy.refused >= 1
+    assert [(r["site"], r["status"]) for r in results] == [(TRS, "ok"), (SITE, "ok")]
+    assert query_scalar(ctx, "SELECT count(*) FROM disclosure.crawl_run WHERE warc_path IS NOT NULL") == 2
+    assert query_scalar(ctx, "SELECT count(*) FROM disclosure.archived_file") == 2
+    link.proxy.server.close()
