@@ -29,14 +29,14 @@ class OriginGuard:
     def process_request(self, request, spider=None):
         allowed = getattr(self.crawler.spider, "allowed_origins", None)
         if allowed is None or allowed.allows(request.url):
-            return None
+            return
         self.crawler.stats.inc_value("disclosure/refused_origin")
         came_from = (request.meta.get("redirect_urls") or [None])[0]
         target = origin_of(request.url)
         where = shown(target) if target else request.url
         how = f"redirect from {came_from} to" if came_from else "request to"
-        raise IgnoreRequest(f"refused {how} {where}: not an origin registered for this site "
-                            f"({allowed.describe()}); add it to the site's allowed_origins if it is the publisher's")
+        raise IgnoreRequest(f"refused {how} {where}: {allowed.why_not(request.url)}; add it to the site's "
+                            "allowed_hosts or allowed_origins if it is the publisher's")
 
 
 class WireMeter:

@@ -2,8 +2,8 @@
 from a site is untrusted. Each probe is served by the replica on loopback and shows that the
 bound holds, that a bad entry costs only itself and is recorded, and that nothing is
 withdrawn after a crawl that did not see the whole list."""
-import hashlib
 import gzip
+import hashlib
 import socket
 import threading
 from datetime import date
@@ -211,7 +211,7 @@ def test_a_redirect_to_another_port_is_refused_and_recorded(ctx, replica):
     trap.server.close()
     assert trap.hits == 0
     assert result["status"] == "failed" and result["new_file_versions"] == 0 and result["filings"] == 1
-    assert any(e.startswith(replica.base_url + PDF) and f"refused redirect" in e and f":{trap.port}" in e
+    assert any(e.startswith(replica.base_url + PDF) and "refused redirect" in e and f":{trap.port}" in e
                for e in result["errors"])
 
 
@@ -309,7 +309,7 @@ def test_records_and_bytes_are_capped_too(ctx, replica):
     assert (by_records["filings"], by_records["capped"], by_records["status"]) == (2, {"records": 2}, "failed")
     ctx.registry.site(SITE).limits.clear()
     ctx.registry.site(SITE).limits.update(max_total_bytes=30_000)  # the list, a detail page, part of a PDF
-    (by_bytes,) = pipeline.crawl(ctx, [SITE], )
+    (by_bytes,) = pipeline.crawl(ctx, [SITE])
     assert by_bytes["capped"] == {"total_bytes": 30_000} and by_bytes["withdrawn"] == 0
     assert by_bytes["finish_reason"] == "capped_total_bytes"
 
@@ -388,7 +388,7 @@ def test_a_killed_parent_takes_its_crawler_child_and_temp_folder_with_it(ctx, re
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _wait(lambda: _children(parent.pid) and replica.max_in_flight >= 1, 90, "the crawler child")
     (child,) = _children(parent.pid)
-    assert [p.name for p in tmp.iterdir()][0].startswith(f"disclosure-crawl-{parent.pid}-")
+    assert next(p.name for p in tmp.iterdir()).startswith(f"disclosure-crawl-{parent.pid}-")
     os.kill(parent.pid, signal.SIGKILL)
     parent.wait(timeout=10)
     _wait(lambda: not _running(child), 10, "the orphaned crawler to exit")
@@ -424,19 +424,20 @@ class _CuttableProxy:
     def __init__(self, target):
         from tests.test_faults import FlakyProxy
 
-        class Proxy(FlakyProxy):
-            live: list = []
+        live: list[socket.socket] = []
 
-            def _pipe(self_, a, b):  # noqa: N805 - keeps FlakyProxy's static _pipe signature
-                self_.live += [a, b]
+        class Proxy(FlakyProxy):
+            def _pipe(self, a, b):  # FlakyProxy's is static; this one also remembers the sockets
+                live.extend((a, b))
                 FlakyProxy._pipe(a, b)
 
+        self.live = live
         self.proxy = Proxy(target)
         self.proxy.down = False
 
     def cut(self) -> None:
         self.proxy.down = True
-        for s in list(self.proxy.live):
+        for s in list(self.live):
             with __import__("contextlib").suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
 

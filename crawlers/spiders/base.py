@@ -7,7 +7,6 @@ filing | file | not_modified | error; crawlers.pipelines writes them to the mani
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from urllib.parse import urlparse
 
 import scrapy
 from scrapy.http import Response
@@ -126,8 +125,8 @@ class FilingSpider(scrapy.Spider):
                 yield self.file_request(att.url, response.url, att.text)
             else:
                 yield {"type": "error", "url": att.url, "detail_url": response.url, "scope": FILE,
-                       "reason": f"attachment on an origin not registered for this site ({_origin(att.url)}); "
-                                 "add it to the site's allowed_hosts or allowed_origins if it is the publisher's"}
+                       "reason": f"attachment on {self.allowed_origins.why_not(att.url)}; add it to the "
+                                 "site's allowed_hosts or allowed_origins if it is the publisher's"}
 
     def file_request(self, url: str, detail_url: str, link_text: str) -> scrapy.Request:
         """A conditional GET when the archive holds a version of this file already."""
@@ -173,7 +172,3 @@ class FilingSpider(scrapy.Spider):
         name = getattr(request.callback, "__name__", "")
         return {"parse_file": FILE, "parse_detail": DETAIL}.get(name, LIST)
 
-
-def _origin(url: str) -> str:
-    parts = urlparse(url)
-    return f"{parts.scheme}://{parts.netloc}"

@@ -90,4 +90,4 @@ class UnifiedJsonSpider(FilingSpider):
                 yield self.file_request(url, detail_url, text)
             else:
                 yield {"type": "error", "url": url, "detail_url": detail_url, "scope": FILE,
-                       "reason": "attachment on an origin not registered for this site"}
+                       "reason": f"attachment on {self.allowed_origins.why_not(url)}"}
