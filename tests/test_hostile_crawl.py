@@ -469,3 +469,23 @@ def test_the_crawl_stage_waits_for_a_database_gone_for_20_s_and_records_everythi
     assert query_scalar(ctx, "SELECT count(*) FROM disclosure.crawl_run WHERE warc_path IS NOT NULL") == 2
     assert query_scalar(ctx, "SELECT count(*) FROM disclosure.archived_file") == 2
     link.proxy.server.close()
+
+
+def test_a_crawl_the_recorder_cannot_store_is_still_a_recorded_failure_and_the_next_site_runs(ctx, replica,
+                                                                                               monkeypatch):
+    import warehouse.crawl_record as crawl_record
+
+    real = crawl_record.record_crawl
+
+    def flaky(conn, registry, site, outcome, started_at):
+        if site.key == TRS:
+            raise ValueError("a recorder bug")
+        return real(conn, registry, site, outcome, started_at)
+
+    monkeypatch.setattr(crawl_record, "record_crawl", flaky)
+    results = {r["site"]: r for r in pipeline.crawl(ctx)}
+    assert results[TRS]["status"] == "failed" and "a recorder bug" in results[TRS]["problems"][0]
+    assert results[SITE]["status"] == "ok"
+    assert query_rows(ctx, """SELECT s.key, cr.status, cr.error LIKE 'crawl not recorded: ValueError%'
+                              FROM disclosure.crawl_run cr JOIN disclosure.site s ON s.id = cr.site_id
+                              ORDER BY s.key""") == [(TRS, "failed", True), (SITE, "ok", None)]
