@@ -50,7 +50,6 @@ def scrapy_settings(args) -> dict:
         # still ends, and before the parent's wall clock kills the process without stats.
         "CLOSESPIDER_PAGECOUNT": caps.max_responses,
         "CLOSESPIDER_TIMEOUT": max(args.wall_clock - 60, args.wall_clock * 0.9),
-        "DISCLOSURE_MAX_TOTAL_BYTES": caps.max_total_bytes,
         "DISCLOSURE_CAPS": json.loads(args.caps),
         "DISCLOSURE_WARC": str(args.warc) if args.warc else "",
         "DISCLOSURE_SITE_KEY": args.site_key,

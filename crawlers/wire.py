@@ -7,13 +7,16 @@ moved off-site never vanishes silently; 127.0.0.1:5432 is never asked for anythi
 
 WireMeter (priority 960, the first to see a response as it came off the wire, before
 redirects are followed and before gzip is decoded): notes the body length as sent, which
-is what Content-Length promised, and counts the crawl's bytes against its cap.
+is what Content-Length promised, and counts the crawl's bytes against its cap. It also
+bounds every list page (anything but a detail page or a file) to the list-page byte cap:
+a list answer is parsed whole in memory, so it may not be as large as a file.
 """
 from __future__ import annotations
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import _schedule_coro
 
+from crawlers.caps import SiteCaps, site_caps
 from crawlers.health import CAP_STAT
 from crawlers.origins import origin_of, shown
 
@@ -39,16 +42,24 @@ class OriginGuard:
                             "allowed_hosts or allowed_origins if it is the publisher's")
 
 
+NOT_LIST_CALLBACKS = {"parse_detail", "parse_file"}
+
+
 class WireMeter:
-    def __init__(self, crawler, max_total_bytes: int):
+    def __init__(self, crawler, caps: SiteCaps):
         self.crawler = crawler
-        self.max_total_bytes = max_total_bytes
+        self.max_total_bytes = caps.max_total_bytes
+        self.max_list_page_bytes = caps.max_list_page_bytes
         self.total = 0
         self.closing = False
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, crawler.settings.getint("DISCLOSURE_MAX_TOTAL_BYTES", 2 * 1024 ** 3))
+        return cls(crawler, site_caps(crawler.settings.getdict("DISCLOSURE_CAPS")))
+
+    def process_request(self, request, spider=None):
+        if getattr(request.callback, "__name__", "") not in NOT_LIST_CALLBACKS:
+            request.meta.setdefault("download_maxsize", self.max_list_page_bytes)
 
     def process_response(self, request, response, spider=None):
         size = len(response.body)

@@ -489,3 +489,12 @@ def test_a_crawl_the_recorder_cannot_store_is_still_a_recorded_failure_and_the_n
     assert query_rows(ctx, """SELECT s.key, cr.status, cr.error LIKE 'crawl not recorded: ValueError%'
                               FROM disclosure.crawl_run cr JOIN disclosure.site s ON s.id = cr.site_id
                               ORDER BY s.key""") == [(TRS, "failed", True), (SITE, "ok", None)]
+
+
+def test_a_list_page_larger_than_its_cap_is_refused_and_recorded(ctx, replica):
+    page = replica.routes["/xinzhou/yjsgk/list.html"]
+    page.body = page.body.replace(b"</body>", b"<!--" + b"x" * 200_000 + b"--></body>")
+    ctx.registry.site(SITE).limits.update(max_list_page_bytes=100_000)
+    (result,) = pipeline.crawl(ctx, [SITE])
+    assert (result["status"], result["filings"], result["withdrawn"]) == ("failed", 0, 0)
+    assert any("list.html" in e and "100000" in e for e in result["errors"])
