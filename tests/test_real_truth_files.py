@@ -132,6 +132,28 @@ def test_budget_truth_shape(path: Path):
             assert table["page"] <= cell["page"] <= doc["pages"], where
 
 
+NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+
+
+@pytest.mark.parametrize("path", truth_files(), ids=lambda p: p.stem)
+def test_every_value_is_printed_on_the_page_it_names(path: Path):
+    """A cheap guard against a typo or a wrong page: each value, as printed, is a number in the
+    raw text layer of its page (the values were read on the page images; this only re-finds them)."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    cells = doc.get("cells") or [c for t in doc["tables"] for c in t["cells"]]
+    pdf = pypdfium2.PdfDocument(str(REAL / doc["file"]))
+    try:
+        printed: dict[int, set[str]] = {}
+        for cell in cells:
+            page = cell["page"]
+            if page not in printed:
+                text = pdf[page - 1].get_textpage().get_text_range()
+                printed[page] = {n.replace(",", "") for n in NUMBER.findall(text)}
+            assert cell["value"] in printed[page], f"{path.name}: {cell}"
+    finally:
+        pdf.close()
+
+
 def published_copies() -> Path | None:
     """The folder the copies in tests/real/ were taken from, when this machine has it."""
     candidates = [os.environ.get("DISCLOSURE_REAL_SOURCE"), Path(__file__).resolve().parents[2] / "shared" / "real"]
