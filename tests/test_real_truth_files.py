@@ -76,6 +76,10 @@ def test_identity_covers_every_document():
             assert entry["reason"], f"{name}: a non-filing says why"
         if entry["is_filing"] and entry["kind"].endswith("决算"):
             assert set(entry["tables_printed"]) <= set(FINAL_COLUMNS), name
+        if "table_pages" in entry:  # final accounts: the pages each printed table spans, in printed order
+            assert list(entry["table_pages"]) == entry["tables_printed"], name
+            last = page_count(REAL / name)
+            assert all(1 <= p <= last for pages in entry["table_pages"].values() for p in pages), name
 
 
 def test_every_truth_file_names_a_real_pdf_and_its_page_count():
