@@ -80,9 +80,10 @@ def parse(
 ) -> None:
     """Parse one file and print what it holds (no database needed)."""
     from parsers import ParseError, parse_path
+    from validation.misreads import flag_misreads
 
     try:
-        result = parse_path(file)
+        result = flag_misreads(parse_path(file))
     except ParseError as exc:
         _fail(str(exc), 2)
     if as_json:
@@ -107,9 +108,10 @@ def validate(
     """Parse FILE and check it against the rule catalogue; exit 1 if a rule failed."""
     from parsers import ParseError, parse_path
     from validation.engine import validate_parse
+    from validation.misreads import flag_misreads
 
     try:
-        result = parse_path(file)
+        result = flag_misreads(parse_path(file))
     except ParseError as exc:
         _fail(str(exc), 2)
     outcomes = [o for o in validate_parse(result) if all_outcomes or o.status != "passed"]

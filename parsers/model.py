@@ -68,6 +68,7 @@ class ParseResult:
     # identity, no table recognised) | not_a_filing (a checklist, landing page, blank template…)
     status: str = "filing"
     coverage: dict = field(default_factory=dict)  # tables recognised, cells per table, evidence, unassigned pages
+    read_by_ocr: bool = False  # its figures came from OCR: validation.misreads names the doubtful ones
 
     def cell_map(self) -> dict[tuple[str, str, int], Decimal]:
         return {(c.table, c.row, c.col): c.value for c in self.cells}
