@@ -8,16 +8,16 @@ pdfminer interprets every glyph in Python. A test holds the two to the same Pars
 from __future__ import annotations
 
 import io
-import os
 import re
 from typing import Callable, Iterator
 
+from disclosure.settings import load_settings
 from parsers.assemble import assemble
 from parsers.document import Page
 from parsers.model import ConfigurationError, ParseError, ParseResult
 from parsers.pdfium_doc import PDFIUM_LOCK, open_document
 
-ENGINE_VARIABLE = "DISCLOSURE_PDF_ENGINE"
+ENGINE_VARIABLE = "DISCLOSURE_PDF_ENGINE"  # disclosure.settings.Settings.pdf_engine
 # A glyph the text layer cannot name: pdfminer's "(cid:N)", PDFium's U+FFFD, a private-use code.
 GARBAGE = re.compile(r"\(cid:\d+\)|[\ufffd\ue000-\uf8ff]")
 GARBAGE_SHARE = 0.1  # of a page's glyphs: one odd symbol is not a garbage layer, a tenth is
@@ -176,7 +176,7 @@ ENGINES = {"pdfium": _pdfium_pages, "pdfplumber": _pdfplumber_pages}
 
 
 def engine_from_env() -> str:
-    engine = os.environ.get(ENGINE_VARIABLE, "pdfium")
+    engine = load_settings().pdf_engine
     if engine not in ENGINES:
         raise ConfigurationError(f"{ENGINE_VARIABLE}={engine!r}: choose one of {', '.join(ENGINES)}")
     return engine
