@@ -173,3 +173,10 @@ def test_validation_engine_and_families_do_not_import_each_other(graph):
                 "validation.cross_year"}
     assert not graph["validation.engine"] & families
     assert all("validation.engine" not in graph[f] for f in families)
+
+
+def test_migrations_are_frozen(graph):
+    """A migration carries its own copy of what it computes: live code changes, history does not."""
+    migrations = {m: targets for m, targets in graph.items() if m.startswith("warehouse.migrations.versions.")}
+    assert len(migrations) >= 5
+    assert {m: sorted(t) for m, t in migrations.items() if t} == {}
