@@ -92,6 +92,7 @@ def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, 
     is recorded and never takes the others down with it."""
     from parsers import ParseError, parse_bytes
     from parsers.model import ConfigurationError
+    from validation.misreads import flag_misreads
     from warehouse.load import LoadItem, forget_parse, load_parses, pending_files
 
     with ctx.engine.connect() as conn:
@@ -103,6 +104,7 @@ def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, 
         result, error = None, None
         try:
             result = parse_bytes(read_bytes(ctx.settings.archive, item.storage_key), item.source_url)
+            flag_misreads(result)  # a scan's figures that break identities are named in its problems
         except ParseError as exc:
             error = exc
         except ConfigurationError:

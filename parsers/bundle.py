@@ -70,7 +70,8 @@ def merge_results(parts: list[ParseResult], source: str, problems: list[str]) ->
     return ParseResult(source=source, unit=first.unit, year=first.year, kind=first.kind, tables=tables,
                        cells=cells, claims=claims, evaluations=evaluations, pages=offset,
                        problems=problems + [p for part in parts for p in part.problems],
-                       unit_code=next((p.unit_code for p in parts if p.unit_code), None))
+                       unit_code=next((p.unit_code for p in parts if p.unit_code), None),
+                       read_by_ocr=any(p.read_by_ocr for p in parts))
 
 
 def member_source(source: str, name: str) -> str:

@@ -1,7 +1,6 @@
 """Ceilings that keep one hostile file from taking the night down (issue #10)."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 
@@ -15,8 +14,7 @@ class Limits:
 
     @classmethod
     def from_env(cls) -> "Limits":
-        mb = 1024 * 1024
-        return cls(
-            max_file_bytes=int(os.environ.get("DISCLOSURE_MAX_FILE_MB", 300)) * mb,
-            max_unpacked_bytes=int(os.environ.get("DISCLOSURE_MAX_UNPACKED_MB", 600)) * mb,
-        )
+        from disclosure.settings import load_settings
+
+        settings = load_settings()
+        return cls(max_file_bytes=settings.max_file_bytes, max_unpacked_bytes=settings.max_unpacked_bytes)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
+from registry.families import FAMILIES
 from registry.names import normalise_name
 
-FAMILIES = {"trs_wcm", "static_list", "hanweb_jpage", "unified_json"}
 LEVELS = {"province", "city", "county"}
 BASE_KINDS = {"决算", "预算"}
 FILING_KINDS = {"部门决算", "单位决算", "部门预算", "单位预算"}

@@ -12,11 +12,12 @@ import scrapy
 
 from crawlers.spiders.base import FilingSpider, looks_like_filing
 from crawlers.urls import url_key
+from registry.families import UNIFIED_JSON
 
 
 class UnifiedJsonSpider(FilingSpider):
     name = "unified_json"
-    family = "unified_json"
+    family = UNIFIED_JSON
 
     def parse_list(self, response):
         self.crawler.stats.inc_value("disclosure/list_pages")
