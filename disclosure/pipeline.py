@@ -63,7 +63,8 @@ def crawl(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits 
     from warehouse.host_locks import host_locks, hosts_of
 
     delay = ctx.settings.crawl_throttle
-    limits = limits or CrawlLimits(throttle_start_delay=delay, download_delay=min(delay, 0.5))
+    limits = limits or CrawlLimits(throttle_start_delay=delay, download_delay=min(delay, 0.5),
+                                   max_bytes=ctx.settings.limits.max_file_bytes)
     sites = [ctx.registry.site(k) for k in site_keys] if site_keys else list(ctx.registry.sites)
     results = []
     for site in sites:
@@ -90,7 +91,8 @@ def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, 
     force) and load them, many file versions per transaction. Works from the archive alone:
     no site is contacted. A batch the store refuses is retried file by file, so one bad file
     is recorded and never takes the others down with it."""
-    from parsers import ParseError, parse_bytes
+    from parsers import ParseError
+    from parsers.child import ChildParser
     from parsers.model import ConfigurationError
     from warehouse.load import LoadItem, forget_parse, load_parses, pending_files
 
@@ -102,7 +104,7 @@ def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, 
         started = time.perf_counter()
         result, error = None, None
         try:
-            result = parse_bytes(read_bytes(ctx.settings.archive, item.storage_key), item.source_url)
+            result = parser.parse(read_bytes(ctx.settings.archive, item.storage_key), item.source_url)
         except ParseError as exc:
             error = exc
         except ConfigurationError:
@@ -118,30 +120,46 @@ def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, 
                     forget_parse(conn, loaded.archived_file_id)
             load_parses(conn, batch)
 
-    for start in range(0, len(pending), LOAD_BATCH):
-        chunk = pending[start:start + LOAD_BATCH]
-        batch = [parse_one(item) for item in chunk]
-        try:
-            store(batch)
-        except Exception:
-            log.exception("batch load failed; loading its %d files one by one", len(batch))
-            for loaded in batch:
-                try:
-                    store([loaded])
-                except Exception as exc:
-                    done["failed"] += 1
-                    done["errors"].append(f"archived file {loaded.archived_file_id}: load failed: {exc}")
-                    batch = [b for b in batch if b is not loaded]
-        for loaded in batch:
-            if loaded.error:
-                done["failed"] += 1
-                done["errors"].append(str(loaded.error))
-            else:
-                done["parsed"] += 1
-        for item in chunk:
-            if progress:
-                progress(item)
+    parser = ChildParser(ctx.settings.limits)  # each file under a time limit, in a killable child
+    try:
+        for start in range(0, len(pending), LOAD_BATCH):
+            _parse_and_store(pending[start:start + LOAD_BATCH], parse_one, store, done, progress)
+    finally:
+        parser.close()
     return done
+
+
+def _parse_and_store(chunk, parse_one, store, done: dict, progress) -> None:
+    """Parse a chunk and load it in one transaction; a batch the store refuses is loaded file
+    by file, and a file the store refuses is recorded as a failed parse (so it is alerted and
+    not silently retried every night)."""
+    from parsers import ParseError
+    from warehouse.load import LoadItem
+
+    batch = [parse_one(item) for item in chunk]
+    sources = {item.archived_file_id: item.source_url for item in chunk}
+    try:
+        store(batch)
+    except Exception:
+        log.exception("batch load failed; loading its %d files one by one", len(batch))
+        for index, loaded in enumerate(batch):
+            try:
+                store([loaded])
+            except Exception as exc:
+                reason = f"load failed: {exc.__class__.__name__}: {str(exc).splitlines()[0][:300]}"
+                failed = LoadItem(loaded.archived_file_id, None,
+                                  ParseError(sources[loaded.archived_file_id], reason), loaded.duration_ms)
+                store([failed])  # if even this fails the store is down: the stage fails, loudly
+                batch[index] = failed
+    for loaded in batch:
+        if loaded.error:
+            done["failed"] += 1
+            done["errors"].append(str(loaded.error))
+        else:
+            done["parsed"] += 1
+    for item in chunk:
+        if progress:
+            progress(item)
 
 
 def _parse_shard(shard: tuple[int, int], force: bool) -> dict:

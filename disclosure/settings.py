@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from parsers.limits import Limits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,6 +27,7 @@ class Settings:
     alert_urls: tuple[str, ...] = ()  # Apprise URLs (alerting.deliver)
     site_down_nights: int = 3  # a site failing this many runs in a row raises site_down
     db_wait: float = 120.0  # seconds a stage waits for an unavailable database before failing
+    limits: Limits = field(default_factory=Limits)  # file ceilings: the parsers' and the crawler's download cap
 
     @property
     def embedded_pg_dir(self) -> Path:
@@ -52,4 +55,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         alert_urls=tuple(u for u in re.split(r"[\s,]+", env.get("DISCLOSURE_ALERT_URLS", "")) if u),
         site_down_nights=int(env.get("DISCLOSURE_SITE_DOWN_NIGHTS", "3")),
         db_wait=float(env.get("DISCLOSURE_DB_WAIT", "120")),
+        limits=Limits.from_env(env),
     )

@@ -153,3 +153,12 @@ def xlsx_of_many_cells(rows: int, columns: int) -> bytes:
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
+
+
+def bundle_of_repeats(members: dict[str, bytes]) -> bytes:
+    """A zip holding the same filing more than once (as PDF and as XLSX, say): members by name."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buf.getvalue()
