@@ -10,6 +10,9 @@ from urllib.parse import urlparse
 from sqlalchemy import Engine, text
 
 LOCK_NAMESPACE = 0x0D15  # first key of the two-int advisory lock: ours, not another app's
+STAGE_NAMESPACE = 0x0D16  # locks around whole stages, apart from the hosts' hashes
+MIGRATION_LOCK = (STAGE_NAMESPACE, 1)  # one `db upgrade` at a time
+ALERT_LOCK = (STAGE_NAMESPACE, 2)  # one alert delivery at a time
 
 
 def hosts_of(urls: tuple[str, ...] | list[str]) -> list[str]:
