@@ -233,31 +233,48 @@ def validate_parallel(ctx: Context, workers: int) -> dict:
 
 
 def alert(ctx: Context, urls: list[str] | None = None, digest: bool = True) -> dict:
-    """Raise what is new as alerts (each once), add today's digest, deliver everything unsent.
-    A failed delivery leaves the alerts unsent for the next run."""
+    """Raise what is new as alerts (each once), add today's digest, and deliver to each channel
+    what it has not received. Each channel's deliveries are recorded, so a failing channel gets
+    its alerts when it recovers and the others never get them twice; one alert stage at a time
+    (an advisory lock), so two overlapping stages do not both deliver."""
     from alerting.deliver import deliver
     from alerting.digest import raise_digest
-    from alerting.raise_alerts import mark_sent, raise_alerts, unsent_alerts
+    from alerting.ledger import channel_id, pending_for, record_delivery, settle
+    from alerting.raise_alerts import raise_alerts
+    from warehouse.host_locks import ALERT_LOCK, stage_lock
 
-    urls = ctx.settings.alert_urls if urls is None else urls
-    with ctx.engine.begin() as conn:
-        new = raise_alerts(conn, ctx.settings.site_down_nights)
-        if digest:
-            raise_digest(conn)
-        pending = unsent_alerts(conn)
-    result = {"new_alerts": len(new), "by_kind": {}, "delivered": 0, "channel": None, "error": ""}
-    for a in new:
-        result["by_kind"][a["kind"]] = result["by_kind"].get(a["kind"], 0) + 1
-    for batch in ([a for a in pending if a["kind"] != "digest"], [a for a in pending if a["kind"] == "digest"]):
-        delivery = deliver(batch, urls)
-        if batch and delivery.ok:
-            with ctx.engine.begin() as conn:
-                mark_sent(conn, [a["id"] for a in batch], delivery.channel)
-            result["delivered"] += len(batch)
-        result["channel"] = result["channel"] or (delivery.channel if batch else None)
-        if not delivery.ok:
-            result["error"] = delivery.error
-            log.error("alert delivery failed (%s); %d alerts stay queued", delivery.error, len(batch))
+    urls = list(ctx.settings.alert_urls if urls is None else urls) or [None]
+    channels = [channel_id(u or "log") for u in urls]
+    result = {"new_alerts": 0, "by_kind": {}, "delivered": 0, "channel": ",".join(channels), "error": "",
+              "deliveries": {}}
+    with stage_lock(ctx.engine, ALERT_LOCK):
+        with ctx.engine.begin() as conn:
+            new = raise_alerts(conn, ctx.settings.site_down_nights)
+            if digest:
+                raise_digest(conn)
+        result["new_alerts"] = len(new)
+        for a in new:
+            result["by_kind"][a["kind"]] = result["by_kind"].get(a["kind"], 0) + 1
+        errors = []
+        for url, channel in zip(urls, channels):
+            with ctx.engine.connect() as conn:
+                pending = pending_for(conn, channel)
+            sent = 0
+            for batch in ([a for a in pending if a["kind"] != "digest"], [a for a in pending if a["kind"] == "digest"]):
+                if not batch:
+                    continue
+                delivery = deliver(batch, url)
+                if not delivery.ok:
+                    errors.append(delivery.error)
+                    log.error("alert delivery failed (%s); %d alerts stay queued for it", delivery.error, len(batch))
+                    continue
+                with ctx.engine.begin() as conn:
+                    record_delivery(conn, [a["id"] for a in batch], channel)
+                sent += len(batch)
+            result["deliveries"][channel] = sent
+        with ctx.engine.begin() as conn:
+            result["delivered"] = settle(conn, channels)
+    result["error"] = "; ".join(errors)
     return result
 
 

@@ -31,3 +31,16 @@ def host_locks(engine: Engine, hosts: list[str]) -> Iterator[None]:
         finally:
             conn.execute(text("SELECT pg_advisory_unlock_all()"))
             conn.commit()
+
+
+@contextlib.contextmanager
+def stage_lock(engine: Engine, key: tuple[int, int]) -> Iterator[None]:
+    """Hold a whole-stage lock (MIGRATION_LOCK, ALERT_LOCK) for the block; a second holder waits."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:a, :b)"), {"a": key[0], "b": key[1]})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:a, :b)"), {"a": key[0], "b": key[1]})
+            conn.commit()
