@@ -34,25 +34,27 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
     """Apply the migrations up to REVISION (default: head), then set up the read-only role."""
     from warehouse.db import engine
     from warehouse.migrate import current_revision, upgrade
-    from warehouse.roles import READONLY_ROLE, ensure_readonly_role
+    from warehouse.roles import ensure_readonly_role
 
     upgrade(revision=revision)
     role = ensure_readonly_role(engine())
     console.print(f"schema at revision [bold]{current_revision()}[/bold]; read-only role "
-                  f"{READONLY_ROLE}: {'ready' if role else 'not created (no CREATEROLE privilege)'}")
+                  f"{role + ': ready' if role else 'not created (no CREATEROLE privilege)'}")
 
 
 @db_app.command("readonly-role")
-def db_readonly_role(name: str = typer.Argument("disclosure_reader", help="Role to create or refresh.")) -> None:
-    """Create or refresh a NOLOGIN role with SELECT on every table and view of the store.
+def db_readonly_role(name: str = typer.Argument(None, help="Role to create or refresh "
+                                                       "(default: disclosure_reader_<database>).")) -> None:
+    """Create or refresh a NOLOGIN role with SELECT on every table and view of this store only.
 
-    Give an analyst access with: CREATE ROLE alice LOGIN PASSWORD '…' IN ROLE disclosure_reader;
+    Give an analyst access with: CREATE ROLE alice LOGIN PASSWORD '…' IN ROLE disclosure_reader_<database>;
     """
     from warehouse.db import engine
     from warehouse.roles import ensure_readonly_role
 
-    if not ensure_readonly_role(engine(), name):
-        _fail(f"could not set up role {name}: the connecting user needs CREATEROLE")
+    name = ensure_readonly_role(engine(), name)
+    if not name:
+        _fail("could not set up the read-only role: the connecting user needs CREATEROLE")
     console.print(f"role {name} can read the disclosure schema")
 
 

@@ -72,7 +72,7 @@ def crawl(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits 
         with ctx.engine.connect() as conn:
             known = known_for_crawl(conn, site.key, full)
         try:
-            with host_locks(ctx.engine, hosts_of(site.start_urls)):
+            with host_locks(ctx.engine, hosts_of(site.start_urls), timeout=2 * limits.wall_clock):
                 outcome = crawl_site(site, ctx.settings.archive, ctx.settings.user_agent, known, limits)
         except Exception as exc:  # the crawler could not even start: still a recorded failure
             outcome = CrawlOutcome(site.key, returncode=-1, stderr=f"{exc.__class__.__name__}: {exc}")
