@@ -291,7 +291,7 @@ def report(
 @app.command()
 def demo() -> None:
     """Serve the replica sites on 127.0.0.1 and run the nightly DAG once with dag.test()."""
-    from disclosure.settings import load_settings
+    from disclosure.settings import load_settings, redact_url
     from replica.site import ReplicaSite
 
     # A fixed port keeps the replica's URLs, and so the filings' keys, the same across demo runs.
@@ -311,7 +311,7 @@ def demo() -> None:
         summary = pipeline.report(ctx)
         written = pipeline.html_report(ctx)
     _print_summary(summary)
-    console.print(f"DAG run {dag_run.run_id}: [bold]{dag_run.state}[/bold]; archive at {settings.archive}; "
+    console.print(f"DAG run {dag_run.run_id}: [bold]{dag_run.state}[/bold]; archive at {redact_url(settings.archive)}; "
                   f"report at {written['report']}")
     if str(dag_run.state) != "success":
         raise typer.Exit(1)

@@ -16,7 +16,8 @@ from sqlalchemy import Engine
 
 from archive.store import read_bytes
 from crawlers.runner import CrawlLimits, CrawlOutcome, crawl_site
-from disclosure.settings import Settings, load_settings
+from disclosure.settings import Settings, load_settings, protect_logs
+from parsers.limits import Limits
 from registry.model import Registry, load_registry
 from warehouse.db import engine as make_engine
 from warehouse.db import wait_for_database
@@ -33,6 +34,7 @@ class Context:
 
 def context(settings: Settings | None = None) -> Context:
     settings = settings or load_settings()
+    protect_logs([settings.database_url, settings.archive, *settings.alert_urls])
     subs = {"replica": settings.replica_base} if settings.replica_base else None
     registry = load_registry(settings.registry_file, subs)
     engine = make_engine(settings)
@@ -64,7 +66,7 @@ def crawl(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits 
 
     delay = ctx.settings.crawl_throttle
     limits = limits or CrawlLimits(throttle_start_delay=delay, download_delay=min(delay, 0.5),
-                                   max_bytes=ctx.settings.limits.max_file_bytes)
+                                   max_bytes=Limits.from_env().max_file_bytes)
     sites = [ctx.registry.site(k) for k in site_keys] if site_keys else list(ctx.registry.sites)
     results = []
     for site in sites:
@@ -120,7 +122,7 @@ def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, 
                     forget_parse(conn, loaded.archived_file_id)
             load_parses(conn, batch)
 
-    parser = ChildParser(ctx.settings.limits)  # each file under a time limit, in a killable child
+    parser = ChildParser(Limits.from_env())  # each file under a time limit, in a killable child
     try:
         for start in range(0, len(pending), LOAD_BATCH):
             _parse_and_store(pending[start:start + LOAD_BATCH], parse_one, store, done, progress)

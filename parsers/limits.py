@@ -1,7 +1,7 @@
 """Ceilings that keep one hostile file from taking the night down (issues #10, #17).
 
-Defined once here; the environment variables are read by `Limits.from_env` only, which
-`disclosure.settings` calls (the crawler's download cap is the same `max_file_bytes`).
+Defined once here, with the one table of the variables that move them (`Limits.from_env`);
+the crawler's download cap is the same `max_file_bytes` (DISCLOSURE_MAX_FILE_MB).
 Every refusal is a ParseError that names the limit and the variable that raises it.
 """
 from __future__ import annotations
