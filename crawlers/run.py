@@ -12,6 +12,7 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 
 from crawlers.spiders import SPIDERS
+from parsers.limits import Limits
 
 
 def scrapy_settings(args) -> dict:
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--throttle-start-delay", type=float, default=1.0)
     p.add_argument("--download-delay", type=float, default=0.5)
     p.add_argument("--timeout", type=float, default=60.0)
-    p.add_argument("--max-bytes", type=int, default=200 * 1024 * 1024)
+    p.add_argument("--max-bytes", type=int, default=Limits.from_env().max_file_bytes)
     args = p.parse_args(argv)
     known = json.loads(args.known.read_text()) if args.known else {}
     process = CrawlerProcess(scrapy_settings(args))
