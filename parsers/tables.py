@@ -25,6 +25,7 @@ LINE_NUMBER_TABLES = {code for code, t in templates.tables().items() if t.rows =
 SUBJECT_CODE_TABLES = {code for code, t in templates.tables().items() if t.rows == "subject"}
 SUBJECT_CODE = re.compile(r"^\d{3}(\d{2}){0,2}$")
 TOTAL_LABELS = ("合计", "总计")
+HEADER_SEARCH_ROWS = 12
 HEADER_WORDS = {"项目", "行次", "栏次", "金额", "决算数"}
 
 Grid = list[list[str | None]]
@@ -337,7 +338,7 @@ def economic_groups_cells(grid: Grid, start: int, page: int | None,
 
 def _economic_header(grid: Grid) -> int | None:
     """06's header: a row naming the code column (科目代码, 经济分类科目编码)."""
-    for i, row in enumerate(grid[:4]):
+    for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):  # a sheet carries its caption rows above
         if any(re.search(r"(代码|编码)$", clean_cell(c)) for c in row):
             return i
     return None
