@@ -36,8 +36,9 @@ STARTS = re.compile(r"公开\s*(0?[1-9]|10)\s*表|^(.*绩效自评表.*)$", re.M
 EVIDENCE = ("marker", "title", "header", "rows", "continuation")
 # A marker and a title of one table sit within a few caption lines of each other.
 CAPTION_SPAN = 120
-# A budget's own table titles (收支预算总表, 财政拨款支出预算表): a marker beside one is not a final account's.
-BUDGET_TITLE = re.compile(r"^(?!.*决算).*预算.*表\s*$", re.MULTILINE)
+# A budget's caption line (收支预算总表, 财政拨款支出预算表（功能科目）, "…2026年度部门预算公开"):
+# a 公开NN表 marker beside one numbers a budget table, not a final account's.
+BUDGET_CAPTION = re.compile(r"^(?!.*决算).*预算.*$", re.MULTILINE)
 TITLE_AT_FOOT_LINES = 4
 EVALUATION_HEAD = "项目名称"
 # The caption's amount unit: "金额单位：万元", "单位：元" (not "单位名称：…").
@@ -98,7 +99,7 @@ def _find_starts(text: str, ruled: bool, next_ruled: bool, budget: bool) -> list
     for m in STARTS.finditer(text):
         if m.group(1):
             caption = text[max(0, m.start() - CAPTION_SPAN):m.end() + CAPTION_SPAN]
-            if not budget and not BUDGET_TITLE.search(caption):
+            if not budget and not _budget_caption(caption):
                 starts.append(_Start(m.start(), m.end(), f"{int(m.group(1)):02d}", "marker"))
         elif ruled:
             starts.append(_Start(m.start(), m.end(), None, "evaluation", m.group(2).strip()))
@@ -117,6 +118,17 @@ def _find_starts(text: str, ruled: bool, next_ruled: bool, budget: bool) -> list
     return sorted(starts, key=lambda s: s.begin)
 
 
+def _budget_caption(caption: str) -> bool:
+    return bool(BUDGET_CAPTION.search(caption)) and not any(match_title(line) for line in caption.splitlines())
+
+
+def _is_budget(kind: str | None, cover: str) -> bool:
+    """A budget by its identity, or, identity unknown, by a cover that names 预算 and not 决算."""
+    if kind:
+        return kind.endswith("预算")
+    return "预算" in cover and "决算" not in cover
+
+
 def _stronger(evidence: str, than: str | None) -> bool:
     return than is None or EVIDENCE.index(evidence) < EVIDENCE.index(than)
 
@@ -133,7 +145,7 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
     current: _Target | None = None
     first_text = next((p.text for p in pages if p.text.strip()), "")
     identity = identify(first_text[:200])
-    budget = bool(identity.kind and identity.kind.endswith("预算"))
+    budget = _is_budget(identity.kind, first_text)
     count = 0
     narrative_pages: list[tuple[int, str]] = []
     evaluations: list[tuple[str, int, list]] = []  # (title, page, grid rows) in print order
@@ -185,7 +197,7 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
                     current = queue.pop(0)
                 if current is not None and current.add(grid, number, tables):
                     continue
-                if not queue and not budget:
+                if not queue and not budget and assemblers:  # only among a final account's tables
                     found = recognise_by_rows(grid)
                     if found is not None and found[0] not in assemblers:
                         code, layout, _rows = found
