@@ -17,7 +17,7 @@ from parsers.evaluations import join_split_row, parse_evaluation
 from parsers.identity import identify, unit_code
 from parsers.model import TABLE_CODES, ParseResult, TableInfo
 from parsers.narrative import extract_claims
-from parsers.tables import TableAssembler, recognise_by_rows
+from parsers.tables import TableAssembler, recognise_by_header, recognise_by_rows
 from parsers.templates import choose_family, match_title, printed_title
 
 EMPTY_TABLE = "本表无数据"
@@ -129,6 +129,23 @@ def _is_budget(kind: str | None, cover: str) -> bool:
     return "预算" in cover and "决算" not in cover
 
 
+def _recognise(grid, number: int, assemblers: dict, open_table) -> _Target | None:
+    """A grid with no title before it that fits no table before it: the table its header words
+    name, else the one its rows fit (a table whose first page was lost)."""
+    by_header = recognise_by_header(grid)
+    if by_header is not None and by_header[0] not in assemblers:
+        code, layout, _start = by_header
+        target = _Target(table=open_table(code, "header", number, TableAssembler(code)))
+    else:
+        by_rows = recognise_by_rows(grid)
+        if by_rows is None or by_rows[0] in assemblers:
+            return None
+        code, layout, _fits = by_rows
+        target = _Target(table=open_table(code, "rows", number, TableAssembler(code, layout)))
+    target.table.add_grid(grid, number)
+    return target
+
+
 def _stronger(evidence: str, than: str | None) -> bool:
     return than is None or EVIDENCE.index(evidence) < EVIDENCE.index(than)
 
@@ -198,12 +215,10 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
                 if current is not None and current.add(grid, number, tables):
                     continue
                 if not queue and not budget and assemblers:  # only among a final account's tables
-                    found = recognise_by_rows(grid)
-                    if found is not None and found[0] not in assemblers:
-                        code, layout, _rows = found
-                        current = _Target(table=open_table(code, "rows", number, TableAssembler(code, layout)))
-                        titles.setdefault(code, None)
-                        current.add(grid, number, tables)
+                    target = _recognise(grid, number, assemblers, open_table)
+                    if target is not None:
+                        current = target
+                        titles.setdefault(current.table.code, None)
             if queue:  # a title at the foot of the page: its grid is on the next one
                 current = queue[-1]
             if narrative:

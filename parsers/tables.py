@@ -354,6 +354,33 @@ def _numbered_columns(grid: Grid) -> tuple[int, ColumnMap] | None:
     return None
 
 
+# ---------------------------------------------------------------- recognition by header
+
+def recognise_by_header(grid: Grid) -> tuple[str, ColumnMap, int] | None:
+    """(code, column map, first data row) of the one table whose header words name every
+    amount column of a grid that came with no title; None when no table or several fit
+    (07 and Shanghai's 08 print the same header: their title tells them apart)."""
+    fits = []
+    for code, template in templates.tables().items():
+        if template.rows not in ("subject", "line"):
+            continue
+        found = header_layout(code, grid)
+        if found is None:
+            continue
+        end, layout = found
+        amounts = {j for row in grid[end:] for j, c in enumerate(row) if j not in layout.code_cols
+                   and j != layout.name_col and _is_amount(clean_cell(c))}
+        if len(layout.value_cols) >= 3 and amounts <= set(layout.value_cols):
+            fits.append((len(layout.value_cols), code, layout, end))
+    if not fits:
+        return None
+    fits.sort(reverse=True)
+    if len(fits) > 1 and fits[0][0] == fits[1][0]:
+        return None
+    _n, code, layout, end = fits[0]
+    return code, layout, end
+
+
 # ---------------------------------------------------------------- recognition by rows
 
 # Tables a headerless grid can be told apart by: subject-code rows, the count of amount

@@ -129,3 +129,23 @@ def test_tables_02_and_03_survive_the_loss_of_their_first_page():
         assert cut.tables[code].evidence == "rows" and cut.tables[code].status == "present"
     others = {(c.table, c.row, c.col): c.value for c in whole.cells if c.table not in ("02", "03")}
     assert {(c.table, c.row, c.col): c.value for c in cut.cells if c.table not in ("02", "03")} == others
+
+
+def test_a_table_whose_title_was_lost_is_recognised_by_its_header_words():
+    """The real Shanghai 收入决算表 page with its title line gone: its header alone names it."""
+    from parsers.document import grid_page
+    from parsers.assemble import assemble
+
+    header = [["项目", None, "本年收入合计", "财政拨款收入", "上级补助收入", "事业收入", "经营收入", "附属单位\n上缴收入", "其他收入"],
+              ["功能分类\n科目编码", "科目名称", None, None, None, None, None, None, None],
+              ["合计", None, "307.82", "307.82", "", "", "", "", ""],
+              ["201", "一般公共服务支出", "264.87", "264.87", "", "", "", "", ""]]
+    first = [["收入", None, "支出", None], ["项目", "决算数", "项目", "决算数"],
+             ["一、一般公共预算财政拨款收入", "307.82", "一、一般公共服务支出", "264.87"],
+             ["本年收入合计", "307.82", "本年支出合计", "307.82"]]
+    pages = [grid_page(1, "收入支出决算总表\n单位：万元", first), grid_page(2, "单位：万元", header)]
+    result = assemble(pages, "lost-title")
+    assert result.tables["02"].evidence == "header" and result.tables["02"].pages == [2]
+    cells = result.cell_map()
+    assert cells[("02", "合计", 2)] == Decimal("307.82") and cells[("02", "201", 1)] == Decimal("264.87")
+    assert cells[("01", "27", 1)] == Decimal("307.82") and cells[("01", "58", 2)] == Decimal("307.82")
