@@ -225,6 +225,9 @@ def _subject_key(cells: list[str], colmap: ColumnMap, carried: list[str]) -> tup
             code, name = (m.group(1), m.group(2)) if m else (code, name)
     if SUBJECT_CODE.match(code):
         return code, name
+    by_name = templates.class_for_name(name or code)  # a 类 printed by its name, without its code
+    if by_name is not None:
+        return by_name, name or code
     return None
 
 

@@ -86,6 +86,17 @@ def families() -> tuple[Family, ...]:
     return _catalogue()[1]
 
 
+@lru_cache(maxsize=1)
+def _class_names() -> dict[str, str]:
+    data = json.loads(CATALOGUE.read_text(encoding="utf-8"))
+    return {compact(r["labels"][0]): r["class"] for r in data["tables"]["01"]["row_labels"] if "class" in r}
+
+
+def class_for_name(name: str) -> str | None:
+    """The 类 code of a functional class printed by name only ("一般公共服务支出" → 201)."""
+    return _class_names().get(label_key(name))
+
+
 # What may precede a table's title on its line: its number (公开01表, 表1, 表一, 一、) or the
 # unit and year ("国家信访局2024年度"); what may follow it: (续), a unit caption.
 _TITLE_PREFIX = re.compile(r"^(?:.*?\d{4}年度?)?(?:公开\d+表|附表\d+|表[0-9一二三四五六七八九十]+|"

@@ -149,3 +149,13 @@ def test_a_table_whose_title_was_lost_is_recognised_by_its_header_words():
     cells = result.cell_map()
     assert cells[("02", "合计", 2)] == Decimal("307.82") and cells[("02", "201", 1)] == Decimal("264.87")
     assert cells[("01", "27", 1)] == Decimal("307.82") and cells[("01", "58", 2)] == Decimal("307.82")
+
+
+def test_a_class_printed_without_its_code_takes_it_by_name():
+    grid = [["项目", None, "合计", "基本支出", "项目支出"],
+            ["科目编码", "科目名称", None, None, None],
+            ["", "一、一般公共服务支出", "264.87", "62.63", "202.24"],
+            ["20139", "社会工作事务", "264.87", "62.63", "202.24"]]
+    table = TableAssembler("05")
+    assert table.add_grid(grid, 12)
+    assert {(c.row, c.col): c.value for c in table.cells}[("201", 3)] == Decimal("202.24")
