@@ -38,7 +38,9 @@ EVIDENCE = ("marker", "title", "header", "rows", "continuation")
 CAPTION_SPAN = 120
 # A budget's caption line (收支预算总表, 财政拨款支出预算表（功能科目）, "…2026年度部门预算公开"):
 # a 公开NN表 marker beside one numbers a budget table, not a final account's.
-BUDGET_CAPTION = re.compile(r"^(?!.*决算).*预算.*$", re.MULTILINE)
+# (Header cells such as 一般公共预算财政拨款 name no budget: only a budget table's title or the
+# running header of a budget does.)
+BUDGET_CAPTION = re.compile(r"^(?!.*决算).*(?:预算[^\n]*表|(?:部门|单位)预算)[^\n]*$", re.MULTILINE)
 TITLE_AT_FOOT_LINES = 4
 EVALUATION_HEAD = "项目名称"
 # The caption's amount unit: "金额单位：万元", "单位：元" (not "单位名称：…").
