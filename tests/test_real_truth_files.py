@@ -158,6 +158,24 @@ def test_every_value_is_printed_on_the_page_it_names(path: Path):
         pdf.close()
 
 
+@pytest.mark.parametrize("path", [p for p in truth_files() if "tables" in json.loads(p.read_text(encoding="utf-8"))],
+                         ids=lambda p: p.stem)
+def test_every_budget_title_and_marker_is_printed(path: Path):
+    """Each table's title is on its page; its marker on that page or at the foot of the one before
+    (three documents print a marker there, as their notes say)."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    pdf = pypdfium2.PdfDocument(str(REAL / doc["file"]))
+    try:
+        squeeze = lambda page: re.sub(r"\s+", "", pdf[page - 1].get_textpage().get_text_range())  # noqa: E731
+        for table in doc["tables"]:
+            assert re.sub(r"\s+", "", table["title"]) in squeeze(table["page"]), table["title"]
+            if table["number"]:
+                near = squeeze(table["page"]) + (squeeze(table["page"] - 1) if table["page"] > 1 else "")
+                assert table["number"] in near, (table["title"], table["number"])
+    finally:
+        pdf.close()
+
+
 def published_copies() -> Path | None:
     """The folder the copies in tests/real/ were taken from, when this machine has it."""
     candidates = [os.environ.get("DISCLOSURE_REAL_SOURCE"), Path(__file__).resolve().parents[2] / "shared" / "real"]
