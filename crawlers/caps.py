@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 class SiteCaps:
     max_list_pages: int = 200  # list pages, API pages and Hanweb proxy pages, start pages included
     max_records: int = 5000  # list entries that look like filings and are followed
-    max_total_bytes: int = 2 * 1024 ** 3  # response bytes (as sent, before decoding) of the whole crawl
+    max_bytes: int = 2 * 1024 ** 3  # response bytes (as sent, before decoding) of the whole crawl
     max_list_page_bytes: int = 20 * 1024 ** 2  # one list page or API answer (files keep DOWNLOAD_MAXSIZE)
 
     @property

@@ -14,6 +14,7 @@ from scrapy.crawler import CrawlerProcess
 from crawlers.caps import site_caps
 from crawlers.lifetime import die_with_parent, prompt_sigterm
 from crawlers.spiders import SPIDERS
+from parsers.limits import Limits
 
 
 def scrapy_settings(args) -> dict:
@@ -50,6 +51,7 @@ def scrapy_settings(args) -> dict:
         # still ends, and before the parent's wall clock kills the process without stats.
         "CLOSESPIDER_PAGECOUNT": caps.max_responses,
         "CLOSESPIDER_TIMEOUT": max(args.wall_clock - 60, args.wall_clock * 0.9),
+        "DISCLOSURE_CRAWL_MAX_BYTES": caps.max_bytes,
         "DISCLOSURE_CAPS": json.loads(args.caps),
         "DISCLOSURE_WARC": str(args.warc) if args.warc else "",
         "DISCLOSURE_SITE_KEY": args.site_key,
@@ -72,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--throttle-start-delay", type=float, default=1.0)
     p.add_argument("--download-delay", type=float, default=0.5)
     p.add_argument("--timeout", type=float, default=60.0)
-    p.add_argument("--max-bytes", type=int, default=200 * 1024 * 1024)
+    p.add_argument("--max-bytes", type=int, default=Limits.from_env().max_file_bytes)
     p.add_argument("--caps", default="{}", help="the site's registry limits (crawlers.caps)")
     p.add_argument("--wall-clock", type=float, default=3600.0)
     p.add_argument("--parent-pid", type=int, help="die (and remove --workdir) when this process dies")

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from archive.store import store_named
+from parsers.limits import Limits
 from crawlers.caps import site_caps
 from crawlers.origins import AllowedOrigins
 from registry.model import Site
@@ -36,7 +37,7 @@ class CrawlLimits:
     throttle_start_delay: float = 1.0
     download_delay: float = 0.5
     timeout: float = 60.0
-    max_bytes: int = 200 * 1024 * 1024
+    max_bytes: int = Limits().max_file_bytes  # the parsers' ceiling: one setting, DISCLOSURE_MAX_FILE_MB
     wall_clock: float = 3600.0
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import _schedule_coro
 
-from crawlers.caps import SiteCaps, site_caps
+from crawlers.caps import site_caps
 from crawlers.health import CAP_STAT
 from crawlers.origins import origin_of, shown
 
@@ -46,16 +46,18 @@ NOT_LIST_CALLBACKS = {"parse_detail", "parse_file"}
 
 
 class WireMeter:
-    def __init__(self, crawler, caps: SiteCaps):
+    def __init__(self, crawler, max_bytes: int, max_list_page_bytes: int):
         self.crawler = crawler
-        self.max_total_bytes = caps.max_total_bytes
-        self.max_list_page_bytes = caps.max_list_page_bytes
+        self.max_bytes = max_bytes
+        self.max_list_page_bytes = max_list_page_bytes
         self.total = 0
         self.closing = False
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, site_caps(crawler.settings.getdict("DISCLOSURE_CAPS")))
+        s = crawler.settings
+        caps = site_caps(s.getdict("DISCLOSURE_CAPS"))
+        return cls(crawler, s.getint("DISCLOSURE_CRAWL_MAX_BYTES", caps.max_bytes), caps.max_list_page_bytes)
 
     def process_request(self, request, spider=None):
         if getattr(request.callback, "__name__", "") not in NOT_LIST_CALLBACKS:
@@ -66,8 +68,8 @@ class WireMeter:
         request.meta["wire_length"] = size
         self.total += size
         self.crawler.stats.set_value("disclosure/wire_bytes", self.total)
-        if self.total > self.max_total_bytes and not self.closing:
+        if self.total > self.max_bytes and not self.closing:
             self.closing = True
-            self.crawler.stats.set_value(CAP_STAT + "total_bytes", self.max_total_bytes)
-            _schedule_coro(self.crawler.engine.close_spider_async(reason="capped_total_bytes"))
+            self.crawler.stats.set_value(CAP_STAT + "bytes", self.max_bytes)
+            _schedule_coro(self.crawler.engine.close_spider_async(reason="capped_bytes"))
         return response

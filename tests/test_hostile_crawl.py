@@ -80,7 +80,7 @@ def test_allowed_origins_are_scheme_host_and_port():
 def test_caps_have_defaults_in_one_place_and_wrong_limits_name_the_key():
     assert site_caps(None) == SiteCaps() and site_caps({"max_list_pages": 5}).max_list_pages == 5
     for limits, message in (({"max_pages": 5}, "unknown key"), ({"max_records": "many"}, "limits.max_records"),
-                            ({"max_total_bytes": 0}, "positive"), ("200", "mapping")):
+                            ({"max_bytes": 0}, "positive"), ("200", "mapping")):
         with pytest.raises(ValueError, match=message):
             site_caps(limits)
 
@@ -308,10 +308,10 @@ def test_records_and_bytes_are_capped_too(ctx, replica):
     (by_records,) = pipeline.crawl(ctx, [SITE])
     assert (by_records["filings"], by_records["capped"], by_records["status"]) == (2, {"records": 2}, "failed")
     ctx.registry.site(SITE).limits.clear()
-    ctx.registry.site(SITE).limits.update(max_total_bytes=30_000)  # the list, a detail page, part of a PDF
+    ctx.registry.site(SITE).limits.update(max_bytes=30_000)  # the list, a detail page, part of a PDF
     (by_bytes,) = pipeline.crawl(ctx, [SITE])
-    assert by_bytes["capped"] == {"total_bytes": 30_000} and by_bytes["withdrawn"] == 0
-    assert by_bytes["finish_reason"] == "capped_total_bytes"
+    assert by_bytes["capped"] == {"bytes": 30_000} and by_bytes["withdrawn"] == 0
+    assert by_bytes["finish_reason"] == "capped_bytes"
 
 
 def test_wrong_limits_fail_only_that_site_naming_the_key(ctx, replica):

@@ -8,6 +8,7 @@ import scrapy
 from parsel import Selector
 
 from crawlers.spiders.base import FilingSpider
+from registry.families import HANWEB_JPAGE
 
 RECORD = re.compile(r"<record><!\[CDATA\[(.*?)\]\]></record>", re.S)
 SETTING = re.compile(r"""\b(proxyUrl|perPage|totalRecord|columnid|unitid|webid)\s*:\s*["']?([^"',}\s]+)""")
@@ -16,7 +17,7 @@ DATE = re.compile(r"20\d{2}-\d{2}-\d{2}")
 
 class HanwebSpider(FilingSpider):
     name = "hanweb"
-    family = "hanweb_jpage"
+    family = HANWEB_JPAGE
 
     def parse_list(self, response):
         self.crawler.stats.inc_value("disclosure/list_pages")

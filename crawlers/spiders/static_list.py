@@ -4,13 +4,14 @@ from __future__ import annotations
 import re
 
 from crawlers.spiders.base import FilingSpider
+from registry.families import STATIC_LIST
 
 DATE = re.compile(r"20\d{2}-\d{2}-\d{2}")
 
 
 class StaticListSpider(FilingSpider):
     name = "static_list"
-    family = "static_list"
+    family = STATIC_LIST
 
     def parse_list(self, response):
         self.crawler.stats.inc_value("disclosure/list_pages")

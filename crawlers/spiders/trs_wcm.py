@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from crawlers.spiders.base import FilingSpider
+from registry.families import TRS_WCM
 
 PAGE_COUNT = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)")
 DETAIL = re.compile(r"t\d{8}_\d+\.s?html$")
@@ -11,7 +12,7 @@ DETAIL = re.compile(r"t\d{8}_\d+\.s?html$")
 
 class TrsWcmSpider(FilingSpider):
     name = "trs_wcm"
-    family = "trs_wcm"
+    family = TRS_WCM
 
     def parse_list(self, response):
         self.crawler.stats.inc_value("disclosure/list_pages")

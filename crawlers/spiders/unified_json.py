@@ -12,11 +12,12 @@ from crawlers.fields import BadField, clean_text, published_date, row_id, web_ur
 from crawlers.health import FILE, LINK, LIST
 from crawlers.spiders.base import FilingSpider, looks_like_filing
 from crawlers.urls import url_key
+from registry.families import UNIFIED_JSON
 
 
 class UnifiedJsonSpider(FilingSpider):
     name = "unified_json"
-    family = "unified_json"
+    family = UNIFIED_JSON
 
     def parse_list(self, response):
         self.crawler.stats.inc_value("disclosure/list_pages")
