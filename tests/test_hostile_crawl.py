@@ -373,7 +373,7 @@ def test_sigterm_stops_a_crawl_promptly(replica, tmp_path):
     assert time.monotonic() - asked < GRACE + 5
 
 
-def test_a_killed_parent_takes_its_crawler_child_and_temp_folder_with_it(ctx, replica, tmp_path):
+def test_killing_disclosure_run_takes_its_crawler_child_and_temp_folder_with_it(env_settings, replica, tmp_path):
     import os
     import signal
     import subprocess
@@ -381,18 +381,18 @@ def test_a_killed_parent_takes_its_crawler_child_and_temp_folder_with_it(ctx, re
 
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    replica.behaviour.slow_paths["/xinzhou/yjsgk/list.html"] = 120
-    parent = subprocess.Popen([sys.executable, "-c", "from disclosure import pipeline; "
-                               f"pipeline.crawl(pipeline.context(), [{SITE!r}])"],
-                              env={**os.environ, "TMPDIR": str(tmp)},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _wait(lambda: _children(parent.pid) and replica.max_in_flight >= 1, 90, "the crawler child")
-    (child,) = _children(parent.pid)
-    assert next(p.name for p in tmp.iterdir()).startswith(f"disclosure-crawl-{parent.pid}-")
-    os.kill(parent.pid, signal.SIGKILL)
-    parent.wait(timeout=10)
+    for page in ("/datong/czxx/index.html", "/xinzhou/yjsgk/list.html"):
+        replica.behaviour.slow_paths[page] = 120  # the crawl hangs on its first list page
+    run = subprocess.Popen([sys.executable, "-m", "disclosure.cli", "run"], env={**os.environ, "TMPDIR": str(tmp)},
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait(lambda: _children(run.pid) and replica.max_in_flight >= 1, 120, "the crawler child")
+    (child,) = _children(run.pid)
+    assert next(p.name for p in tmp.iterdir()).startswith(f"disclosure-crawl-{run.pid}-")
+    os.kill(run.pid, signal.SIGKILL)  # the parent only, as an OOM killer or `kill -9 <pid>` does
+    run.wait(timeout=10)
     _wait(lambda: not _running(child), 10, "the orphaned crawler to exit")
     _wait(lambda: not list(tmp.iterdir()), 10, "the crawl folder to be removed")
+    ctx = pipeline.context(env_settings)
     _wait(lambda: query_scalar(ctx, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
                                     "(SELECT oid FROM pg_database WHERE datname = current_database())") == 0, 10,
           "the host lock to be released")
