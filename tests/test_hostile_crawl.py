@@ -371,6 +371,10 @@ def test_sigterm_stops_a_crawl_promptly(replica, tmp_path):
     proc.terminate()
     proc.wait(timeout=GRACE + 20)
     assert time.monotonic() - asked < GRACE + 5
+    import json
+
+    last = json.loads((tmp_path / "m.jsonl").read_text().splitlines()[-1])  # what was done is still reported
+    assert last["type"] == "stats" and last["stats"]["finish_reason"] in ("shutdown", "terminated")
 
 
 def test_killing_disclosure_run_takes_its_crawler_child_and_temp_folder_with_it(env_settings, replica, tmp_path):
