@@ -33,7 +33,7 @@ class PeakMemory:
                             self.peak_kb = max(self.peak_kb, int(line.split()[1]))
             time.sleep(0.05)
 
-    def __enter__(self) -> "PeakMemory":
+    def __enter__(self):
         self._thread = threading.Thread(target=self._poll, daemon=True)
         self._thread.start()
         return self
@@ -63,17 +63,17 @@ def bench_hostile_crawl(database_url) -> list[dict]:
 
     out = []
     for label, key, make_hostile in SCENARIOS:
-        with ReplicaSite() as site, tempfile.TemporaryDirectory() as var:
-            with environment({"DATABASE_URL": database_url(), "DISCLOSURE_VAR_DIR": var,
-                              "DISCLOSURE_REPLICA_BASE": site.base_url, "DISCLOSURE_CRAWL_THROTTLE": "0"}):
-                ctx = pipeline.context(load_settings())
-                pipeline.prepare(ctx)
-                if make_hostile:
-                    make_hostile(site, hostile_sites)
-                started = time.perf_counter()
-                with PeakMemory() as memory:
-                    (result,) = pipeline.crawl(ctx, [key])
-                out.append({"label": label, "seconds": time.perf_counter() - started, "requests": len(site.requests),
-                            "peak_mb": memory.peak_kb / 1024, "status": result["status"],
-                            "capped": result.get("capped") or {}, "filings": result.get("filings", 0)})
+        with ReplicaSite() as site, tempfile.TemporaryDirectory() as var, environment({
+                "DATABASE_URL": database_url(), "DISCLOSURE_VAR_DIR": var,
+                "DISCLOSURE_REPLICA_BASE": site.base_url, "DISCLOSURE_CRAWL_THROTTLE": "0"}):
+            ctx = pipeline.context(load_settings())
+            pipeline.prepare(ctx)
+            if make_hostile:
+                make_hostile(site, hostile_sites)
+            started = time.perf_counter()
+            with PeakMemory() as memory:
+                (result,) = pipeline.crawl(ctx, [key])
+            out.append({"label": label, "seconds": time.perf_counter() - started, "requests": len(site.requests),
+                        "peak_mb": memory.peak_kb / 1024, "status": result["status"],
+                        "capped": result.get("capped") or {}, "filings": result.get("filings", 0)})
     return out

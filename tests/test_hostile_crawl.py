@@ -477,7 +477,7 @@ def test_the_crawl_stage_waits_for_a_database_gone_for_20_s_and_records_everythi
 
 def test_a_crawl_the_recorder_cannot_store_is_still_a_recorded_failure_and_the_next_site_runs(ctx, replica,
                                                                                                monkeypatch):
-    import warehouse.crawl_record as crawl_record
+    from warehouse import crawl_record
 
     real = crawl_record.record_crawl
 
