@@ -20,6 +20,7 @@ class SiteCaps:
     max_records: int = 5000  # list entries that look like filings and are followed
     max_bytes: int = 2 * 1024 ** 3  # response bytes (as sent, before decoding) of the whole crawl
     max_list_page_bytes: int = 20 * 1024 ** 2  # one list page or API answer (files keep DOWNLOAD_MAXSIZE)
+    max_files_per_filing: int = 100  # attachments fetched from one detail page or API row
 
     @property
     def max_responses(self) -> int:

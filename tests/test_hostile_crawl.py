@@ -502,3 +502,15 @@ def test_a_list_page_larger_than_its_cap_is_refused_and_recorded(ctx, replica):
     (result,) = pipeline.crawl(ctx, [SITE])
     assert (result["status"], result["filings"], result["withdrawn"]) == ("failed", 0, 0)
     assert any("list.html" in e and "100000" in e for e in result["errors"])
+
+
+def test_a_detail_page_with_thousands_of_attachments_fetches_at_most_the_cap(ctx, replica):
+    (pdf,) = hostile_sites.static_list_entries(replica, _entries(1))
+    links = "".join(f'<a href="/xinzhou/files/many{n}.pdf">附件{n}</a>' for n in range(3000))
+    detail = replica.routes["/xinzhou/yjsgk/e1.html"]
+    detail.body = detail.body.replace(b"</body>", links.encode() + b"</body>")
+    ctx.registry.site(SITE).limits.update(max_files_per_filing=4)
+    (result,) = pipeline.crawl(ctx, [SITE])
+    fetched = [p for _m, p, _s in replica.requests if p.startswith("/xinzhou/files/")]
+    assert sorted(fetched) == sorted([pdf] + [f"/xinzhou/files/many{n}.pdf" for n in range(3)])
+    assert result["capped"] == {"files_per_filing": 4} and result["withdrawn"] == 0

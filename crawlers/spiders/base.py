@@ -65,6 +65,13 @@ class FilingSpider(scrapy.Spider):
         self.crawler.stats.set_value(CAP_STAT + cap, limit)
         return False
 
+    def within_file_cap(self, attachments: list) -> list:
+        """The first max_files_per_filing attachments of one filing (the cap recorded if hit)."""
+        limit = self.caps.max_files_per_filing
+        if len(attachments) > limit:
+            self.crawler.stats.set_value(CAP_STAT + "files_per_filing", limit)
+        return attachments[:limit]
+
     def list_request(self, response: Response, href: str, callback=None, **kwargs) -> scrapy.Request | None:
         """A further list page within the site's list-page cap; None when the cap is spent
         (recorded in the stats) or the paging link is not a web address (counted, skipped)."""
@@ -108,7 +115,7 @@ class FilingSpider(scrapy.Spider):
 
     def parse_detail(self, response: Response, list_title: str, published: str | None):
         heading = " ".join(response.css("h1::text, h2::text").get(default="").split())
-        attachments = find_attachments(response.text, response.url)
+        attachments = self.within_file_cap(find_attachments(response.text, response.url))
         inline = not attachments and is_inline_filing(response.text)
         yield {
             "type": "filing",

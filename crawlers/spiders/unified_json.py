@@ -71,7 +71,7 @@ class UnifiedJsonSpider(FilingSpider):
         published = published_date(row.get("publishDate"))
         detail_url = response.urljoin(f"?id={doc_id}").split("?")[0] + f"#id={doc_id}"
         files = []
-        for k, a in enumerate(attachments):
+        for k, a in enumerate(self.within_file_cap(attachments)):
             try:
                 if not isinstance(a, dict):
                     raise BadField(f"a {type(a).__name__}, not an object")
