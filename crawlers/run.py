@@ -54,10 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--archive", required=True, help="archive folder or fsspec URL (s3://bucket/prefix)")
     p.add_argument("--user-agent", required=True)
     p.add_argument("--warc", type=Path, help="write every response to this WARC file (.warc.gz)")
-    p.add_argument("--throttle-start-delay", type=float, default=1.0)
-    p.add_argument("--download-delay", type=float, default=0.5)
-    p.add_argument("--timeout", type=float, default=60.0)
-    p.add_argument("--max-bytes", type=int, default=200 * 1024 * 1024)
+    # The limits come from crawlers.runner.CrawlLimits, which always passes them.
+    p.add_argument("--throttle-start-delay", type=float, required=True)
+    p.add_argument("--download-delay", type=float, required=True)
+    p.add_argument("--timeout", type=float, required=True)
+    p.add_argument("--max-bytes", type=int, required=True)
     args = p.parse_args(argv)
     known = json.loads(args.known.read_text()) if args.known else {}
     process = CrawlerProcess(scrapy_settings(args))

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from archive.store import store_named
+from disclosure.settings import load_settings
 from registry.model import Site
 
 
@@ -31,7 +32,8 @@ class CrawlLimits:
     throttle_start_delay: float = 1.0
     download_delay: float = 0.5
     timeout: float = 60.0
-    max_bytes: int = 200 * 1024 * 1024
+    # One file-size limit for downloading and parsing: DISCLOSURE_MAX_FILE_MB.
+    max_bytes: int = field(default_factory=lambda: load_settings().max_file_bytes)
     wall_clock: float = 3600.0
 
 
@@ -44,7 +46,8 @@ def _keep_warc(archive: str | Path, site_key: str, warc: Path) -> str | None:
 
 
 def crawl_site(site: Site, archive: str | Path, user_agent: str, known: dict | None = None,
-               limits: CrawlLimits = CrawlLimits()) -> CrawlOutcome:
+               limits: CrawlLimits | None = None) -> CrawlOutcome:
+    limits = limits or CrawlLimits()
     with tempfile.TemporaryDirectory(prefix=f"crawl-{site.key}-") as tmp:
         manifest = Path(tmp) / "manifest.jsonl"
         warc = Path(tmp) / "crawl.warc.gz"
