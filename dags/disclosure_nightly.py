@@ -10,6 +10,7 @@ the `watcher` task, downstream of every other, fails when one of them did.
 
 Wiring only: every task calls a stage of `disclosure.pipeline`.
 """
+
 from __future__ import annotations
 
 import pendulum
@@ -97,7 +98,11 @@ def disclosure_nightly():
         ctx = pipeline.context()
         report = pipeline.report(ctx)
         report["failed_sites"] = sorted(k for k, v in report["last_crawl_by_site"].items() if v != "ok")
-        folder = ctx.settings.var_dir / "reports" / "".join(c if c.isalnum() or c in "-_" else "_" for c in run_id or "manual")
+        folder = (
+            ctx.settings.var_dir
+            / "reports"
+            / "".join(c if c.isalnum() or c in "-_" else "_" for c in run_id or "manual")
+        )
         report["html_report"] = pipeline.html_report(ctx, folder)["report"]
         return report
 

@@ -1,5 +1,6 @@
 """What every DAG of the project shares: the default args (from the settings) and the watcher
 task. Imported by the DAG files at parse time, so it imports no stage (disclosure.pipeline)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -31,6 +32,7 @@ def add_watcher(dag) -> None:
     from airflow.sdk import TriggerRule, task
 
     with dag:
+
         @task(trigger_rule=TriggerRule.ONE_FAILED, retries=0)
         def watcher() -> None:
             raise UpstreamTaskFailed("a task of this run failed (see its log); the run is marked failed")
