@@ -9,6 +9,7 @@ No DATABASE_URL means the embedded Postgres under var/ (see warehouse.embedded).
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from functools import lru_cache
@@ -147,6 +148,34 @@ class Settings(BaseSettings):
         "`180`",
         gt=0,
     )
+    max_pdf_pages: int = _setting(
+        5000,
+        "DISCLOSURE_MAX_PDF_PAGES",
+        "PDFs with more pages are refused (the longest real filings run to a few hundred)",
+        ge=1,
+    )
+    max_ocr_pages: int = _setting(
+        400, "DISCLOSURE_MAX_OCR_PAGES", "scanned PDFs with more pages are not sent to OCR (a few seconds a page)", ge=1
+    )
+    max_page_pixels: int = _setting(
+        80_000_000,
+        "DISCLOSURE_MAX_PAGE_PIXELS",
+        "a page that would render to more pixels is refused (A0 at 200 dpi is 62 million)",
+        ge=1,
+    )
+    max_sheet_cells: int = _setting(
+        1_000_000,
+        "DISCLOSURE_MAX_SHEET_CELLS",
+        "spreadsheet sheets holding more values are refused (real tables hold thousands)",
+        ge=1,
+    )
+    parse_timeout: float = _setting(
+        900.0,
+        "DISCLOSURE_PARSE_TIMEOUT",
+        "seconds one file's parse may take before its child process is killed (0: parse in this process, no limit)",
+        "`900`",
+        ge=0,
+    )
 
     @field_validator("alert_urls", mode="before")
     @classmethod
@@ -246,3 +275,87 @@ def readme_with_settings(readme: str) -> str:
     """README.md with its settings table replaced by the generated one."""
     start, end = readme.index(README_START), readme.index(README_END)
     return readme[:start] + README_START + "\n" + settings_markdown() + "\n" + readme[end:]
+
+
+# ---- credentials are never shown (issue #17) ----------------------------------------------
+# Every URL rendered or printed goes through `redact_url`, which drops the userinfo
+# (user:password@) also when the password holds '@', '#' or ':' unencoded (a URL parser would
+# split it in the wrong place and show half of it); `protect_logs` masks the configured
+# secrets in every log record and traceback, since a driver's error may quote a mis-split host.
+# Here, in the module every layer may import, because every layer shows URLs.
+MASK = "***"
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://)(.*)$", re.S)
+
+
+def _split(url: str) -> tuple[str, str, str] | None:
+    """(scheme://, userinfo, rest) of a URL with userinfo, else None. The userinfo ends at the
+    last '@' before the query ('?'), so a password may hold '@', '#', ':' or '/' (S3 secret keys
+    do); text before an '@' in a path ('host/files/a@b.pdf', 'host:8080/a@b') is no userinfo."""
+    m = _SCHEME.match(url)
+    if not m:
+        return None
+    scheme, rest = m.groups()
+    at = rest.split("?", 1)[0].rfind("@")
+    if at < 0:
+        return None
+    userinfo = rest[:at]
+    if "/" in userinfo:  # userinfo or a path? user:password has a colon before the slash, a port digits only
+        before_slash = userinfo.split("/", 1)[0]
+        if ":" not in before_slash or before_slash.rsplit(":", 1)[1].isdigit():
+            return None
+    return scheme, userinfo, rest[at + 1 :]
+
+
+def redact_url(url: str) -> str:
+    """'postgresql://app:p@ss#1@db:5432/x' → 'postgresql://db:5432/x'; a URL without userinfo as it is."""
+    parts = _split(str(url))
+    return str(url) if parts is None else parts[0] + parts[2]
+
+
+def url_secrets(url: str | None) -> list[str]:
+    """What of a URL must never be shown: its userinfo, its password, and the pieces of the
+    password a parser splitting at '@', '#' or '/' would show as a host or a fragment."""
+    parts = _split(str(url)) if url else None
+    if parts is None:
+        return []
+    userinfo = parts[1]
+    password = userinfo.split(":", 1)[1] if ":" in userinfo else ""
+    pieces = {userinfo, password}
+    for i, char in enumerate(password):
+        if char in "@#/?:":
+            pieces |= {password[:i], password[i + 1 :]}
+    return sorted((p for p in pieces if len(p) >= 4), key=lambda p: (-len(p), p))  # longest first, then stable
+
+
+def mask(text: str, secrets: list[str]) -> str:
+    for secret in sorted(set(secrets), key=len, reverse=True):  # longest first: a userinfo holds its password
+        text = text.replace(secret, MASK)
+    return text
+
+
+_installed: list[str] = []
+
+
+def protect_logs(urls: list[str | None]) -> None:
+    """Mask the secrets of these URLs in every log record made from now on (any logger, any
+    handler: the record factory is wrapped once; later calls add secrets)."""
+    secrets = [s for url in urls for s in url_secrets(url)]
+    if not secrets:
+        return
+    first = not _installed
+    _installed.extend(s for s in secrets if s not in _installed)
+    if not first:
+        return
+    make_record = logging.getLogRecordFactory()
+
+    def masked_record(*args, **kwargs) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        message = record.getMessage()
+        clean = mask(message, _installed)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = mask(logging.Formatter().formatException(record.exc_info), _installed)
+        return record
+
+    logging.setLogRecordFactory(masked_record)

@@ -16,6 +16,7 @@ from typing import Iterator
 
 from parsers.assemble import assemble
 from parsers.document import Page
+from parsers.limits import Limits, exceeded
 from parsers.model import ParseError, ParseResult
 from parsers.pdfium_doc import PDFIUM_LOCK, open_document
 
@@ -198,7 +199,26 @@ def read_page(gray) -> tuple[str, Ruling, list[TextBox]]:
     return boxes_to_text(boxes), ruling, boxes
 
 
-def scanned_pages(data: bytes, source: str) -> Iterator[Page]:
+def render_pixels(width_pt: float, height_pt: float) -> int:
+    """Pixels a page of this size (points) renders to at the OCR's resolution."""
+    scale = RENDER_DPI / 72
+    return int(round(width_pt * scale) * round(height_pt * scale))
+
+
+def check_scan_size(document, source: str, limits: Limits) -> None:
+    """Refuse, before rendering anything, a scan too long to OCR or a page too large to render."""
+    if len(document) > limits.max_ocr_pages:
+        raise ParseError(source, exceeded("max_ocr_pages", f"image-only PDF of {len(document)} pages",
+                                          limits.max_ocr_pages))
+    for index in range(len(document)):
+        width, height = document[index].get_size()
+        pixels = render_pixels(width, height)
+        if pixels > limits.max_page_pixels:
+            raise ParseError(source, exceeded("max_page_pixels", f"page {index + 1} of {width:.0f}×{height:.0f} pt "
+                                              f"({pixels} pixels at {RENDER_DPI} dpi)", limits.max_page_pixels))
+
+
+def scanned_pages(data: bytes, source: str, limits: Limits | None = None) -> Iterator[Page]:
     import numpy as np
 
     def render(number: int):
@@ -213,6 +233,8 @@ def scanned_pages(data: bytes, source: str) -> Iterator[Page]:
     except Exception as exc:
         raise ParseError(source, f"cannot render the scanned PDF ({exc})") from exc
     try:
+        with PDFIUM_LOCK:
+            check_scan_size(document, source, limits or Limits.from_env())
         for number in range(1, len(document) + 1):
             text, ruling, boxes = read_page(render(number))
             grids = [boxes_to_grid(boxes, ruling)] if ruling.ruled else []
@@ -222,10 +244,10 @@ def scanned_pages(data: bytes, source: str) -> Iterator[Page]:
             document.close()
 
 
-def parse_scanned(data: bytes, source: str) -> ParseResult:
+def parse_scanned(data: bytes, source: str, limits: Limits | None = None) -> ParseResult:
     if not ocr_available():
         raise ParseError(source, "image-only PDF without a text layer, and OCR (rapidocr_onnxruntime) is not installed")
-    result = assemble(scanned_pages(data, source), source)
+    result = assemble(scanned_pages(data, source, limits), source)
     if not result.cells and all(info.status == "missing" for info in result.tables.values()):
         raise ParseError(source, "scanned PDF: OCR found no filing tables")
     result.read_by_ocr = True  # the stage that validates names the cells OCR probably misread

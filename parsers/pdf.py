@@ -14,6 +14,7 @@ from typing import Callable, Iterator
 from disclosure.settings import load_settings
 from parsers.assemble import assemble
 from parsers.document import Page
+from parsers.limits import Limits, exceeded
 from parsers.model import ConfigurationError, ParseError, ParseResult
 from parsers.pdfium_doc import PDFIUM_LOCK, open_document
 
@@ -26,9 +27,15 @@ GARBAGE_SHARE = 0.1  # of a page's glyphs: one odd symbol is not a garbage layer
 class TextLayer:
     """Counts what the text layer held, to tell a scan or a garbage layer from a text PDF."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: Limits | None = None) -> None:
         self.chars = 0
         self.garbage_pages = 0
+        self.limits = limits or Limits.from_env()
+
+    def check_page_count(self, count: int, source: str) -> None:
+        """Refused before any page is read: 100,000 blank pages cost minutes even unrendered."""
+        if count > self.limits.max_pdf_pages:
+            raise ParseError(source, exceeded("max_pdf_pages", f"PDF of {count} pages", self.limits.max_pdf_pages))
 
     def page(self, number: int, text: str, ruled: bool, find_grids: Callable | None) -> Page:
         glyphs = len(re.sub(r"\s", "", GARBAGE.sub("?", text)))  # "(cid:12)" is one glyph
@@ -133,6 +140,7 @@ def _pdfium_pages(data: bytes, source: str, layer: TextLayer) -> Iterator[Page]:
     with PDFIUM_LOCK:
         document = open_document(data, source)
         try:
+            layer.check_page_count(len(document), source)
             pages = [_pdfium_page(document[i], i + 1, layer) for i in range(len(document))]
         finally:
             document.close()
@@ -165,6 +173,7 @@ def _pdfplumber_open(data: bytes, source: str):
 def _pdfplumber_pages(data: bytes, source: str, layer: TextLayer) -> Iterator[Page]:
     pdf = _pdfplumber_open(data, source)
     try:
+        layer.check_page_count(len(pdf.pages), source)
         for number, page in enumerate(pdf.pages, start=1):
             page = page.dedupe_chars(tolerance=1)  # fake bold: glyphs printed twice in one place
             yield layer.page(number, page.extract_text() or "", bool(page.lines or page.rects), page.extract_tables)
@@ -182,8 +191,8 @@ def engine_from_env() -> str:
     return engine
 
 
-def parse_pdf(data: bytes, source: str, engine: str | None = None) -> ParseResult:
-    layer = TextLayer()
+def parse_pdf(data: bytes, source: str, engine: str | None = None, limits: Limits | None = None) -> ParseResult:
+    layer = TextLayer(limits)
     pages = ENGINES[engine or engine_from_env()](data, source, layer)
     try:
         result = assemble(pages, source)
@@ -194,5 +203,5 @@ def parse_pdf(data: bytes, source: str, engine: str | None = None) -> ParseResul
     if layer.chars == 0 or (layer.garbage_pages and layer.garbage_pages * 2 >= result.pages):
         from parsers.ocr import parse_scanned  # a scan, or a text layer of unmapped glyphs: read the images
 
-        return parse_scanned(data, source)
+        return parse_scanned(data, source, layer.limits)
     return result

@@ -31,7 +31,9 @@ CODE = (
 ALLOWED_READERS = {PROJECT_ROOT / "disclosure" / "settings.py", PROJECT_ROOT / "bench" / "environment.py"}
 VARIABLE = re.compile(r"^(DISCLOSURE_[A-Z_]+|DATABASE_URL|AWS_ENDPOINT_URL)$")
 # Scrapy settings (not environment variables) that crawlers.run hands its spiders and pipelines.
-CHILD_PROCESS = {"DISCLOSURE_SITE_KEY", "DISCLOSURE_MANIFEST", "DISCLOSURE_ARCHIVE", "DISCLOSURE_WARC"}
+# Scrapy settings the crawl runner hands its child process (not environment variables).
+CHILD_PROCESS = {"DISCLOSURE_SITE_KEY", "DISCLOSURE_MANIFEST", "DISCLOSURE_ARCHIVE", "DISCLOSURE_WARC",
+                 "DISCLOSURE_CAPS", "DISCLOSURE_CRAWL_MAX_BYTES"}
 
 
 def _files():

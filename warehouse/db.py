@@ -58,3 +58,30 @@ def wait_for_database(engine: Engine, timeout: float, first_delay: float = 0.5) 
             conn.execute(text("SELECT 1"))
 
     ping()
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """A database that went away (refused, reset, restarted), as opposed to a refused statement."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
+
+
+def with_database_wait(engine: Engine, timeout: float, work, what: str = "database work"):
+    """work() — one whole transaction, safe to run again — retried after waiting (with
+    wait_for_database's backoff) while the database is unreachable, up to `timeout` seconds
+    in all: a database restart mid-stage delays the stage instead of losing its results."""
+    import logging
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return work()
+        except Exception as exc:
+            remaining = deadline - time.monotonic()
+            if not is_disconnect(exc) or remaining <= 0:
+                raise
+            logging.getLogger("disclosure.db").warning("%s: database lost (%s); waiting up to %.0f s",
+                                                       what, exc.__class__.__name__, remaining)
+            wait_for_database(engine, remaining)

@@ -29,7 +29,9 @@ class HanwebSpider(FilingSpider):
             return
         per_page, total = int(settings["perPage"]), int(settings["totalRecord"])
         form = {k: settings[k] for k in ("columnid", "unitid", "webid") if k in settings}
-        for start in range(per_page + 1, total + 1, per_page):
+        for start in range(per_page + 1, total + 1, per_page):  # totalRecord 2,000,000 stops at the cap
+            if not self.budget("list_pages"):
+                break
             end = min(start + per_page - 1, total)
             # Hanweb paths are site-relative: the proxy lives under the site's own prefix.
             url = response.urljoin(self.config.get("prefix", "") + settings["proxyUrl"]) + \

@@ -21,4 +21,6 @@ class StaticListSpider(FilingSpider):
             date = DATE.search(tail)
             yield from self.follow_detail(response, a.attrib["href"], title, date.group(0) if date else None)
         for href in response.css("a.next::attr(href)").getall():
-            yield response.follow(href, callback=self.parse_list, errback=self.on_error)
+            request = self.list_request(response, href)  # an endless `next` chain stops at the cap
+            if request is not None:
+                yield request

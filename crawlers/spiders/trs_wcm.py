@@ -24,5 +24,8 @@ class TrsWcmSpider(FilingSpider):
                 yield from self.follow_detail(response, href, title, published)
         match = PAGE_COUNT.search(response.text)
         if match and int(match.group(2)) == 0:  # only the first page fans out the others
-            for n in range(1, int(match.group(1))):
-                yield response.follow(f"index_{n}.html", callback=self.parse_list, errback=self.on_error)
+            for n in range(1, int(match.group(1))):  # createPageHTML(10000, …) stops at the cap
+                request = self.list_request(response, f"index_{n}.html")
+                if request is None:
+                    break
+                yield request
