@@ -4,12 +4,12 @@ narrative, self-evaluations, parts and years, walked in the order validation run
 
 from __future__ import annotations
 
-from validation.families import FAMILIES
+from validation import families
 
 
 def catalogue_rows() -> list[dict]:
     """Every family's rules, in the order of validation.families."""
-    return [row for family in FAMILIES for row in family.documentation()]
+    return [row for family in families.FAMILIES for row in family.documentation()]
 
 
 def _cell(text: str) -> str:
@@ -27,10 +27,10 @@ def rules_markdown() -> str:
         f"{len(rows)} rules.",
         "",
     ]
-    families: dict[str, list[dict]] = {}
+    by_family: dict[str, list[dict]] = {}
     for row in rows:
-        families.setdefault(row["family"], []).append(row)
-    for family, members in families.items():
+        by_family.setdefault(row["family"], []).append(row)
+    for family, members in by_family.items():
         out += [f"## {family} ({len(members)})", "", "| id | formula | what it checks |", "|---|---|---|"]
         for r in members:
             when = f" (only when {' or '.join(r['when'])} is printed)" if r["when"] else ""

@@ -3,8 +3,8 @@ and self-evaluations. Pure: no I/O."""
 
 from __future__ import annotations
 
+from validation import families
 from validation.core import CellMap, Filing, Outcome
-from validation.families import FAMILIES
 
 PERFORMANCE_STATEMENT = "绩效说明"  # prints no tables: only the families checked on statements apply
 
@@ -23,7 +23,7 @@ def validate_filing(
     `previous` (last year's cells of the same unit) and are not evaluated without it."""
     filing = Filing(cells, tables, kind, claims, evaluations, previous, year)
     statement = kind == PERFORMANCE_STATEMENT
-    return [o for family in FAMILIES if family.on_statements or not statement for o in family.check(filing)]
+    return [o for family in families.FAMILIES if family.on_statements or not statement for o in family.check(filing)]
 
 
 def validate_parse(result, previous=None) -> list[Outcome]:
