@@ -2,6 +2,7 @@
 night of the same site: seconds, requests served, and the crawler process's peak memory
 (VmHWM, polled from /proc while it runs). On loopback with no throttle, so the figures are
 the crawler's own cost, not politeness delays."""
+
 from __future__ import annotations
 
 import tempfile
@@ -63,9 +64,18 @@ def bench_hostile_crawl(database_url) -> list[dict]:
 
     out = []
     for label, key, make_hostile in SCENARIOS:
-        with ReplicaSite() as site, tempfile.TemporaryDirectory() as var, environment({
-                "DATABASE_URL": database_url(), "DISCLOSURE_VAR_DIR": var,
-                "DISCLOSURE_REPLICA_BASE": site.base_url, "DISCLOSURE_CRAWL_THROTTLE": "0"}):
+        with (
+            ReplicaSite() as site,
+            tempfile.TemporaryDirectory() as var,
+            environment(
+                {
+                    "DATABASE_URL": database_url(),
+                    "DISCLOSURE_VAR_DIR": var,
+                    "DISCLOSURE_REPLICA_BASE": site.base_url,
+                    "DISCLOSURE_CRAWL_THROTTLE": "0",
+                }
+            ),
+        ):
             ctx = pipeline.context(load_settings())
             pipeline.prepare(ctx)
             if make_hostile:
@@ -73,7 +83,15 @@ def bench_hostile_crawl(database_url) -> list[dict]:
             started = time.perf_counter()
             with PeakMemory() as memory:
                 (result,) = pipeline.crawl(ctx, [key])
-            out.append({"label": label, "seconds": time.perf_counter() - started, "requests": len(site.requests),
-                        "peak_mb": memory.peak_kb / 1024, "status": result["status"],
-                        "capped": result.get("capped") or {}, "filings": result.get("filings", 0)})
+            out.append(
+                {
+                    "label": label,
+                    "seconds": time.perf_counter() - started,
+                    "requests": len(site.requests),
+                    "peak_mb": memory.peak_kb / 1024,
+                    "status": result["status"],
+                    "capped": result.get("capped") or {},
+                    "filings": result.get("filings", 0),
+                }
+            )
     return out

@@ -10,6 +10,7 @@ SIGTERM or SIGINT from anyone else (Airflow stopping a task) asks Scrapy to stop
 gracefully — the manifest gets its stats line — and exits hard if that takes longer than
 GRACE seconds, whatever the crawl was doing.
 """
+
 from __future__ import annotations
 
 import ctypes

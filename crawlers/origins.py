@@ -6,6 +6,7 @@ http start URL on the default ports (a site that moved to TLS); a site config's
 `allowed_hosts` (a CDN: those hosts and their subdomains on the default ports) and
 `allowed_origins` ("https://files.example.org:8443", for anything else). Pure.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

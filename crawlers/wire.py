@@ -11,6 +11,7 @@ is what Content-Length promised, and counts the crawl's bytes against its cap. I
 bounds every list page (anything but a detail page or a file) to the list-page byte cap:
 a list answer is parsed whole in memory, so it may not be as large as a file.
 """
+
 from __future__ import annotations
 
 from scrapy.exceptions import IgnoreRequest
@@ -38,8 +39,10 @@ class OriginGuard:
         target = origin_of(request.url)
         where = shown(target) if target else request.url
         how = f"redirect from {came_from} to" if came_from else "request to"
-        raise IgnoreRequest(f"refused {how} {where}: {allowed.why_not(request.url)}; add it to the site's "
-                            "allowed_hosts or allowed_origins if it is the publisher's")
+        raise IgnoreRequest(
+            f"refused {how} {where}: {allowed.why_not(request.url)}; add it to the site's "
+            "allowed_hosts or allowed_origins if it is the publisher's"
+        )
 
 
 NOT_LIST_CALLBACKS = {"parse_detail", "parse_file"}
