@@ -111,3 +111,15 @@ def test_central_self_evaluations_are_read_by_their_header():
     fund = evaluations[1]["budget_lines"][1]  # 其中：财政拨款, 分值 and 得分 printed "--"
     assert (fund["full"], fund["executed"], fund["rate"], fund["score"]) == ("473.76", "351.13", None, None)
     assert [e["total_score"] for e in evaluations] == ["98", "94.7", "98", "90.5"]
+
+
+def test_both_pdf_engines_read_a_real_filing_alike():
+    """PDFium is the default; pdfplumber is the reference it is held to, on a real layout too."""
+    from parsers.pdf import parse_pdf
+
+    data = (REAL / "sh_putuo_shgzb_2024_final.pdf").read_bytes()
+    reference = parse_pdf(data, "shgzb.pdf", engine="pdfplumber")
+    fast = parse_pdf(data, "shgzb.pdf", engine="pdfium")
+    assert fast.cell_map() == reference.cell_map() and len(fast.cells) > 150
+    assert {k: (v.status, v.pages, v.evidence) for k, v in fast.tables.items()} == \
+        {k: (v.status, v.pages, v.evidence) for k, v in reference.tables.items()}
