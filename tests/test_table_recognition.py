@@ -133,8 +133,8 @@ def test_tables_02_and_03_survive_the_loss_of_their_first_page():
 
 def test_a_table_whose_title_was_lost_is_recognised_by_its_header_words():
     """The real Shanghai 收入决算表 page with its title line gone: its header alone names it."""
-    from parsers.document import grid_page
     from parsers.assemble import assemble
+    from parsers.document import grid_page
 
     header = [["项目", None, "本年收入合计", "财政拨款收入", "上级补助收入", "事业收入", "经营收入", "附属单位\n上缴收入", "其他收入"],
               ["功能分类\n科目编码", "科目名称", None, None, None, None, None, None, None],
