@@ -395,7 +395,8 @@ def _rounding(n: int) -> Decimal:
 def _holds(identity: dict, values: dict[int, Decimal]) -> bool:
     if "sum" in identity:
         terms = identity["of"]
-        return abs(values.get(identity["sum"], 0) - sum((values.get(t, 0) for t in terms), Decimal(0))) <= _rounding(len(terms))
+        total = sum((values.get(t, 0) for t in terms), Decimal(0))
+        return abs(values.get(identity["sum"], 0) - total) <= _rounding(len(terms))
     expected = sum((values.get(t, 0) for t in identity["plus"]), Decimal(0)) - \
         sum((values.get(t, 0) for t in identity["minus"]), Decimal(0))
     return abs(values.get(identity["balance"], 0) - expected) <= _rounding(3)

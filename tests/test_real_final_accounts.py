@@ -17,7 +17,8 @@ TRUTH = REAL / "truth"
 IDENTITY = json.loads((TRUTH / "identity.json").read_text(encoding="utf-8"))
 FINAL_ACCOUNTS = sorted(
     name for name, doc in IDENTITY.items()
-    if doc.get("is_filing") and (doc.get("kind") or "").endswith("决算") and (TRUTH / f"{Path(name).stem}.json").exists())
+    if doc.get("is_filing") and (doc.get("kind") or "").endswith("决算")
+    and (TRUTH / f"{Path(name).stem}.json").exists())
 # Budgets whose tables carry 公开NN表 markers or subject-code grids a final account also has.
 BUDGETS_THAT_LOOK_LIKE_FINALS = ["central_gjxfj_2026_dept_budget.pdf", "js_jcy_2019_dept_budget.pdf",
                                  "js_zxbgt_2019_budget_tables.pdf", "suz_sjj_2026_dept_budget.pdf",

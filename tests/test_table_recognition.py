@@ -46,7 +46,8 @@ def test_row_labels_take_canonical_keys():
 # merged cells leave None, 预算数/决算数 alternate under each item.
 SHANGHAI_09 = [
     ["财政拨款“三公”经费", *[None] * 11],
-    ["合计", None, "因公出国\n（境）费", None, "公务用车购置及运行维护费", None, None, None, None, None, "公务接待费", None],
+    ["合计", None, "因公出国\n（境）费", None, "公务用车购置及运行维护费", None, None, None, None, None,
+     "公务接待费", None],
     [None, None, None, None, "小计", None, "公务用车\n购置费", None, "公务用车\n运行维护费", None, None, None],
     ["预算数", "决算数"] * 6,
     ["2.85", "0.39", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "2.85", "0.39"],
@@ -136,7 +137,8 @@ def test_a_table_whose_title_was_lost_is_recognised_by_its_header_words():
     from parsers.assemble import assemble
     from parsers.document import grid_page
 
-    header = [["项目", None, "本年收入合计", "财政拨款收入", "上级补助收入", "事业收入", "经营收入", "附属单位\n上缴收入", "其他收入"],
+    header = [["项目", None, "本年收入合计", "财政拨款收入", "上级补助收入", "事业收入", "经营收入",
+               "附属单位\n上缴收入", "其他收入"],
               ["功能分类\n科目编码", "科目名称", None, None, None, None, None, None, None],
               ["合计", None, "307.82", "307.82", "", "", "", "", ""],
               ["201", "一般公共服务支出", "264.87", "264.87", "", "", "", "", ""]]
