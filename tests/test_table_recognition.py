@@ -161,3 +161,19 @@ def test_a_class_printed_without_its_code_takes_it_by_name():
     table = TableAssembler("05")
     assert table.add_grid(grid, 12)
     assert {(c.row, c.col): c.value for c in table.cells}[("201", 3)] == Decimal("202.24")
+
+
+def test_a_title_at_the_foot_of_the_page_before_starts_the_table_on_the_next():
+    from parsers.assemble import assemble
+    from parsers.document import grid_page, text_page
+
+    grid = [["项目", None, "合计", "基本支出", "项目支出"],
+            ["功能分类\n科目编码", "科目名称", None, None, None],
+            ["201", "一般公共服务支出", "264.87", "62.63", "202.24"],
+            ["合计", None, "307.82", "105.58", "202.24"]]
+    pages = [text_page(1, "上海市某局 2024 年度部门决算\n说明文字。\n一般公共预算财政拨款支出决算表\n单位：万元"),
+             grid_page(2, "201 一般公共服务支出 264.87 62.63 202.24", grid)]
+    result = assemble(pages, "title-before")
+    assert result.tables["05"].evidence == "title" and result.tables["05"].amount_unit == "万元"
+    assert result.cell_map()[("05", "合计", 3)] == Decimal("202.24")
+    assert 2 in result.tables["05"].pages
