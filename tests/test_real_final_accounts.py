@@ -124,3 +124,10 @@ def test_both_pdf_engines_read_a_real_filing_alike():
     assert fast.cell_map() == reference.cell_map() and len(fast.cells) > 150
     assert {k: (v.status, v.pages, v.evidence) for k, v in fast.tables.items()} == \
         {k: (v.status, v.pages, v.evidence) for k, v in reference.tables.items()}
+
+
+@pytest.mark.parametrize("name", FINAL_ACCOUNTS)
+def test_each_table_spans_the_pages_it_is_printed_on(name):
+    result = parsed(name)
+    expected = IDENTITY[name]["table_pages"]
+    assert {code: result.tables[code].pages for code in expected} == expected
