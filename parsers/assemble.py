@@ -217,7 +217,8 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
                     current = queue.pop(0)
                 if current is not None and current.add(grid, number, tables):
                     continue
-                if not queue and not budget and assemblers:  # only among a final account's tables
+                final = bool(assemblers) or (identity.kind or "").endswith("决算")
+                if not queue and not budget and final:  # only among a final account's tables
                     target = _recognise(grid, number, assemblers, open_table)
                     if target is not None:
                         current = target

@@ -177,3 +177,22 @@ def test_a_title_at_the_foot_of_the_page_before_starts_the_table_on_the_next():
     assert result.tables["05"].evidence == "title" and result.tables["05"].amount_unit == "万元"
     assert result.cell_map()[("05", "合计", 3)] == Decimal("202.24")
     assert 2 in result.tables["05"].pages
+
+
+@pytest.mark.parametrize("code", ["01", "04"])
+def test_line_tables_survive_the_loss_of_their_first_page(seed_pdfs, code):
+    """01 and 04 continue on a page of rows only: labels only that table prints (使用非财政拨款结余,
+    年初财政拨款结转和结余) name it, and 行次 or the labels key its rows."""
+    data = seed_pdfs["001"]
+    whole = parse_bytes(data, "seed-001.pdf")
+    first = whole.tables[code].pages[0]
+    document = pdfium.PdfDocument(data)
+    document.del_page(first - 1)
+    out = io.BytesIO()
+    document.save(out)
+    document.close()
+    cut = parse_bytes(out.getvalue(), "seed-001-cut.pdf")
+    want = {(c.row, c.col): c.value for c in whole.cells if c.table == code and c.page != first}
+    assert len(want) >= 5
+    assert {(c.row, c.col): c.value for c in cut.cells if c.table == code} == want
+    assert cut.tables[code].evidence == "rows"
