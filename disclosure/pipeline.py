@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from archive.store import read_bytes
 from crawlers.runner import CrawlLimits, CrawlOutcome, crawl_site
 from disclosure.settings import Settings, load_settings
-from registry.model import Registry, load_registry
+from registry.model import Registry, RegistryError, Site, load_registry
 from warehouse.db import engine as make_engine
 from warehouse.db import wait_for_database
 
@@ -54,6 +54,22 @@ def prepare(ctx: Context) -> dict:
     return synced
 
 
+class UnfilledStartUrl(RegistryError):
+    """A start URL still holding a placeholder such as {replica}: a configuration error,
+    found before crawling, never recorded or alerted as a failure of the site."""
+
+
+def check_start_urls(sites: list[Site]) -> None:
+    for site in sites:
+        for url in site.start_urls:
+            if "{replica}" in url:
+                raise UnfilledStartUrl(
+                    f"site {site.key}: start URL {url} needs DISCLOSURE_REPLICA_BASE: run `disclosure fixtures "
+                    "serve` and export the base URL it prints")
+            if "{" in url:
+                raise UnfilledStartUrl(f"site {site.key}: start URL {url} holds an unfilled placeholder")
+
+
 def crawl(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits | None = None,
           full: bool = False) -> list[dict]:
     """Crawl each site in its own process and record it; a failing site is recorded, not raised.
@@ -65,6 +81,7 @@ def crawl(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits 
     delay = ctx.settings.crawl_throttle
     limits = limits or CrawlLimits(throttle_start_delay=delay, download_delay=min(delay, 0.5))
     sites = [ctx.registry.site(k) for k in site_keys] if site_keys else list(ctx.registry.sites)
+    check_start_urls(sites)
     results = []
     for site in sites:
         started = datetime.now(timezone.utc)
