@@ -12,7 +12,7 @@ from DISCLOSURE_ALERT_URLS (space or comma separated) or the Airflow connection
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 log = logging.getLogger("disclosure.alerts")
@@ -51,8 +51,10 @@ def deliver(alerts: list[dict], urls: list[str]) -> Delivery:
     if not alerts:
         return Delivery(True, "none")
     title, body = compose(alerts)
-    for alert in alerts:
-        log.warning("ALERT %s: %s", alert["kind"], alert["subject"].splitlines()[0])
+    for alert in alerts:  # every alert in the log, one summary line per kind on a quiet console
+        log.info("ALERT %s: %s", alert["kind"], alert["subject"].splitlines()[0])
+    for kind, n in Counter(a["kind"] for a in alerts).items():
+        log.warning("ALERTS %s: %d (%s)", kind, n, TITLES.get(kind, kind))
     if not urls:
         return Delivery(True, "log")
     import apprise
