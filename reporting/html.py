@@ -136,7 +136,7 @@ def _prepare_findings(data: ReportData, archive, out: Path) -> None:
             family_zh=FAMILY_TITLES.get(finding["family"], finding["family"]),
             expected_text=with_unit(finding["expected"], unit), actual_text=with_unit(finding["actual"], unit),
             difference_text=with_unit(finding["difference"], unit),
-            difference_share=relative_difference(finding["expected"], finding["difference"]),
+            difference_share="" if unit == "%" else relative_difference(finding["expected"], finding["difference"]),
             page=unit_page(finding["jurisdiction"], finding["unit_code"]))
         copy = archived_copy(archive, finding["storage_key"], finding["media_type"], out)
         finding["copy_href"] = copy + page_anchor(finding["media_type"], finding["first_page"]) if copy else None
