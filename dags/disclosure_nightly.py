@@ -97,14 +97,14 @@ def disclosure_nightly():
 
     @task(trigger_rule="all_done")
     def summary(run_id: str | None = None) -> dict:
-        """The run's summary and its HTML report (var/reports/<run id>/index.html)."""
+        """The run's summary and its HTML report (var/reports/<run id>/index.html, also var/reports/latest)."""
         from disclosure import pipeline
 
         ctx = pipeline.context()
         report = pipeline.report(ctx)
         report["failed_sites"] = sorted(k for k, v in report["last_crawl_by_site"].items() if v != "ok")
         folder = ctx.settings.var_dir / "reports" / "".join(c if c.isalnum() or c in "-_" else "_" for c in run_id or "manual")
-        report["html_report"] = pipeline.html_report(ctx, folder)["report"]
+        report["html_report"] = pipeline.html_report(ctx, folder, as_latest=True)["report"]  # and reports/latest
         return report
 
     shards = parse_shards()

@@ -281,13 +281,20 @@ def report(ctx: Context) -> dict:
         return store_summary(conn)
 
 
-def html_report(ctx: Context, out_dir: str | Path | None = None, progress=None) -> dict:
-    """Write the static HTML report (default: var/reports/latest); returns what was written."""
-    from reporting.html import write_report
+def html_report(ctx: Context, out_dir: str | Path | None = None, progress=None, as_latest: bool = False) -> dict:
+    """Write the static HTML report (default: var/reports/latest); returns what was written.
+    `as_latest`: var/reports/latest then shows this report too (the nightly run's summary)."""
+    from reporting.html import point_latest_at, write_report
 
-    target = Path(out_dir) if out_dir else ctx.settings.var_dir / "reports" / "latest"
+    latest = ctx.settings.var_dir / "reports" / "latest"
+    target = Path(out_dir) if out_dir else latest
+    if target == latest and latest.is_symlink():  # it shows a nightly run's report: leave that one alone
+        latest.unlink()
     with ctx.engine.connect() as conn:
-        return write_report(conn, target, ctx.settings.archive, progress)
+        written = write_report(conn, target, ctx.settings.archive, progress)
+    if as_latest and target.resolve() != latest.resolve():
+        point_latest_at(target, latest)
+    return written
 
 
 def run_once(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits | None = None) -> dict:

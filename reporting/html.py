@@ -224,3 +224,19 @@ def _write_assets(assets: Path) -> None:
     if not target.exists():
         target.write_text(get_plotlyjs(), encoding="utf-8")
     shutil.copyfile(Path(__file__).with_name("templates") / "report.css", assets / "report.css")
+
+
+def point_latest_at(report_dir: Path, latest: Path) -> None:
+    """Make `latest` (var/reports/latest) show `report_dir`: a relative symlink swapped in
+    atomically, so a reader never sees half a report. A real folder there (written by
+    `disclosure report`) is replaced."""
+    import os
+
+    latest.parent.mkdir(parents=True, exist_ok=True)
+    if latest.is_dir() and not latest.is_symlink():
+        shutil.rmtree(latest)
+    temporary = latest.with_name(f".{latest.name}.{os.getpid()}")
+    if temporary.is_symlink():
+        temporary.unlink()
+    temporary.symlink_to(os.path.relpath(report_dir, latest.parent), target_is_directory=True)
+    os.replace(temporary, latest)

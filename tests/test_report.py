@@ -191,3 +191,19 @@ def test_report_renders_in_headless_chromium(built_report):
     for shot in ("index.png", "unit.png", "findings.png", "sites.png"):
         image = Image.open(SCREENSHOTS / shot).convert("L")
         assert ImageStat.Stat(image).stddev[0] > 20, f"{shot} looks blank"
+
+
+def test_latest_points_at_the_newest_nightly_report(tmp_path):
+    from reporting.html import point_latest_at
+
+    reports = tmp_path / "reports"
+    latest = reports / "latest"
+    latest.mkdir(parents=True)
+    (latest / "index.html").write_text("written by `disclosure report`", encoding="utf-8")
+    for run in ("scheduled__2025-09-16", "scheduled__2025-09-17"):
+        (reports / run).mkdir()
+        (reports / run / "index.html").write_text(run, encoding="utf-8")
+        point_latest_at(reports / run, latest)
+        assert (latest / "index.html").read_text(encoding="utf-8") == run
+    assert latest.is_symlink() and not latest.readlink().is_absolute()  # the folder can move
+    assert sorted(p.name for p in reports.iterdir()) == ["latest", "scheduled__2025-09-16", "scheduled__2025-09-17"]
