@@ -47,10 +47,14 @@ def disclosure_nightly():
         pipeline.prepare(ctx)
         return [site.key for site in ctx.registry.sites]
 
-    @task(pool="disclosure_crawl", outlets=[ARCHIVE])
+    @task(pool="disclosure_crawl", outlets=[ARCHIVE], map_index_template="{{ crawl_site_key }}")
     def crawl_site(site_key: str) -> dict:
         """Crawl one site in its own process and record it (a failed crawl is recorded, not raised)."""
+        from airflow.sdk import get_current_context
+
         from disclosure import pipeline
+
+        get_current_context()["crawl_site_key"] = site_key  # the UI labels each mapped crawl by its site
 
         return pipeline.crawl(pipeline.context(), [site_key])[0]
 

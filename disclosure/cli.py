@@ -509,18 +509,27 @@ def _replica_port() -> int:
         raise UsageProblem(f"DISCLOSURE_REPLICA_PORT={raw!r} is not a port number") from None
 
 
-def _serve_replica(port: int):
+def _require_free_port(port: int, advice: str) -> None:
     import socket
 
-    from replica.site import ReplicaSite
-
-    try:  # before rendering every fixture: a busy port is known at once
+    try:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", port))
-        return ReplicaSite(port=port)
     except OSError as exc:
-        raise UsageProblem(f"port {port} on 127.0.0.1 is busy ({exc.strerror}): stop the other `disclosure demo` "
-                           "or `disclosure fixtures serve`, or choose another with DISCLOSURE_REPLICA_PORT") from None
+        raise UsageProblem(f"port {port} on 127.0.0.1 is busy ({exc.strerror}): {advice}") from None
+
+
+def _serve_replica(port: int):
+    from replica.site import ReplicaSite
+
+    advice = ("stop the other `disclosure demo` or `disclosure fixtures serve`, or choose another with "
+              "DISCLOSURE_REPLICA_PORT")
+    _require_free_port(port, advice)  # before rendering every fixture: a busy port is known at once
+    try:
+        return ReplicaSite(port=port)
+    except OSError:
+        _require_free_port(port, advice)
+        raise
 
 
 @app.command()
@@ -566,6 +575,51 @@ def _demo_summary(conn, store: dict) -> dict:
     alerts = dict(conn.execute(text("SELECT kind, count(*) FROM disclosure.alert GROUP BY 1")).all())
     return run_summary({"crawl": crawls, "parse": {"parsed": parses.get(True, 0), "failed": parses.get(False, 0)},
                         "alert": {"new_alerts": sum(alerts.values()), "by_kind": alerts}}, store)
+
+
+@app.command("airflow")
+def airflow_local(
+    port: int = typer.Option(8080, help="Port of Airflow's UI and API on 127.0.0.1."),
+    trigger: bool = typer.Option(False, "--trigger", help="Trigger one nightly run as soon as Airflow is ready."),
+) -> None:
+    """Run Airflow 3 on this machine (no Docker) on the project's settings: api-server, scheduler,
+    dag-processor and triggerer; create the disclosure_crawl pool, unpause the nightly DAG and
+    print the UI's address and login. Serves the replica sites too when the registry needs them.
+    Ctrl-C stops everything it started."""
+    import contextlib
+    import time
+
+    from disclosure.airflow_local import LocalAirflow, admin_password
+    from registry.model import load_registry
+
+    settings = _settings()
+    _require_free_port(port, "stop the other Airflow, or choose another with --port")
+    with contextlib.ExitStack() as stack:
+        needs_replica = any("{replica}" in url for site in load_registry(settings.registry_file).sites
+                            for url in site.start_urls)
+        if needs_replica and not settings.replica_base:
+            site = stack.enter_context(_serve_replica(_replica_port()))
+            os.environ["DISCLOSURE_REPLICA_BASE"] = site.base_url
+            os.environ.setdefault("DISCLOSURE_CRAWL_THROTTLE", "0")
+            console.print(f"replica sites at {site.base_url}", soft_wrap=True)
+        local = LocalAirflow(_settings(), port)
+        stack.callback(local.stop)
+        started = time.monotonic()
+        with console.status("starting Airflow (db migrate, api-server, scheduler, dag-processor, triggerer)"):
+            local.start()
+            local.wait_until_ready()
+        console.print(f"Airflow ready in {time.monotonic() - started:.0f} s: UI http://127.0.0.1:{port}/  login admin / "
+                      f"{admin_password(local.env) or '(see ' + local.env['AIRFLOW_HOME'] + ')'}; pool disclosure_crawl "
+                      f"created, disclosure_nightly unpaused; logs in {local.logs} (Ctrl-C to stop)", soft_wrap=True)
+        if trigger:
+            local.cli("dags", "trigger", "disclosure_nightly")
+            console.print("triggered a disclosure_nightly run: follow it in the UI (Dags → disclosure_nightly)")
+        try:
+            while True:
+                time.sleep(5)
+                local.check_alive()
+        except KeyboardInterrupt:
+            console.print("stopping Airflow")
 
 
 @fixtures_app.command("build")

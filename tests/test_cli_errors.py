@@ -116,3 +116,29 @@ def test_version_and_no_traceback_from_the_console_script(tmp_path):
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == [f"error: {tmp_path / 'missing' / 'c.csv'}: the folder "
                                                 f"{tmp_path / 'missing'} does not exist"]
+
+
+def test_airflow_on_a_busy_port(monkeypatch, tmp_path):
+    monkeypatch.setenv("DISCLOSURE_VAR_DIR", str(tmp_path / "var"))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        one_line_error(runner.invoke(app, ["airflow", "--port", str(port)]), f"port {port}", "--port")
+
+
+def test_local_airflow_settings_are_coherent_and_keep_their_secrets(monkeypatch, tmp_path):
+    from disclosure.airflow_local import local_airflow_env
+    from disclosure.settings import load_settings
+
+    monkeypatch.setenv("DISCLOSURE_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("DISCLOSURE_REGISTRY", "/somewhere/registry.yaml")
+    env = local_airflow_env(load_settings(), 18999)
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:18999/execution/"
+    assert env["AIRFLOW__API__PORT"] == "18999" and env["AIRFLOW_HOME"] == str(tmp_path / "var" / "airflow-local")
+    assert env["AIRFLOW__CORE__DAGS_FOLDER"].endswith("/dags")
+    assert env["DISCLOSURE_REGISTRY"] == "/somewhere/registry.yaml"  # the project's settings pass through
+    again = local_airflow_env(load_settings(), 18999)  # a restart keeps the logins and task tokens valid
+    assert again["AIRFLOW__API_AUTH__JWT_SECRET"] == env["AIRFLOW__API_AUTH__JWT_SECRET"]
+    assert len(env["AIRFLOW__API_AUTH__JWT_SECRET"]) == 64
