@@ -44,6 +44,7 @@ def disclosure_nightly():
         from disclosure import pipeline
 
         ctx = pipeline.context()
+        pipeline.check_start_urls(list(ctx.registry.sites))  # an unfilled {replica} fails here, once, not per site
         pipeline.prepare(ctx)
         return [site.key for site in ctx.registry.sites]
 

@@ -366,28 +366,15 @@ def _run_summary(ctx, out: dict) -> dict:
         return run_summary(out, store_counts(conn))
 
 
-def _print_run_summary(summary: dict) -> None:
+def _print_run_summary(summary: dict, title: str = "this run") -> None:
     from reporting.run_summary import summary_lines
 
-    table = Table(title="this run", show_header=False, box=None, padding=(0, 2))
+    table = Table(title=title, show_header=False, box=None, padding=(0, 2))
     table.add_column("what", style="bold")
     table.add_column("details")
     for what, details, style in summary_lines(summary):
         table.add_row(f"[{style}]{what}[/{style}]" if style else what, details)
     console.print(table)
-
-
-def _print_summary(summary: dict) -> None:
-    table = Table(title="disclosure store")
-    table.add_column("what")
-    table.add_column("count", justify="right")
-    for key, value in summary.items():
-        if isinstance(value, dict):
-            for sub, n in value.items():
-                table.add_row(f"{key}: {sub}", str(n))
-        else:
-            table.add_row(key, str(value))
-    Console().print(table)
 
 
 @app.command()
@@ -492,7 +479,11 @@ def report(
         task = bar.add_task("unit pages", total=None)
         written = pipeline.html_report(ctx, out, progress=lambda done, total: bar.update(task, completed=done,
                                                                                           total=total))
-    _print_summary(summary)
+    from reporting.run_summary import store_counts, store_summary_only
+
+    with ctx.engine.connect() as conn:
+        failed_sites = sorted(k for k, v in summary["last_crawl_by_site"].items() if v != "ok")
+        _print_run_summary(store_summary_only(store_counts(conn), failed_sites), "the store")
     console.print(f"report: {written['report']} ({written['unit_pages']} unit pages, "
                   f"{written['findings']} open findings, {written['expected_filings']} expected filings)",
                   soft_wrap=True)

@@ -43,13 +43,23 @@ def run_summary(stages: dict, store: dict) -> dict:
     }
 
 
+def store_summary_only(store: dict, failed_sites: list[str]) -> dict:
+    """The same summary without a run (`disclosure report`): what is open in the store."""
+    summary = run_summary({"crawl": [{"site": k, "status": "failed"} for k in failed_sites]}, store)
+    summary["new"] = None
+    return summary
+
+
 def summary_lines(summary: dict) -> list[tuple[str, str, str]]:
     """(what, details, rich style) rows, failures first-class, notes last."""
     new, failed, notes = summary["new"], summary["failed"], summary["notes"]
-    kinds = ", ".join(f"{kind} {n}" for kind, n in new["alerts_by_kind"].items())
-    rows = [
-        ("new", f"{new['filings']} filings, {new['file_versions']} files, {new['parsed']} parsed, {new['alerts']} alerts"
-                + (f" ({kinds})" if kinds else ""), "green" if new["file_versions"] else ""),
+    rows = []
+    if new is not None:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in new["alerts_by_kind"].items())
+        rows.append(("new", f"{new['filings']} filings, {new['file_versions']} files, {new['parsed']} parsed, "
+                            f"{new['alerts']} alerts" + (f" ({kinds})" if kinds else ""),
+                     "green" if new["file_versions"] else ""))
+    rows += [
         ("missing", f"{summary['missing']} filings past their due date", "yellow" if summary["missing"] else ""),
         ("late", f"{summary['late']} filings published after their due date", "yellow" if summary["late"] else ""),
         ("failed", f"{len(failed['sites'])} sites" + (f" ({', '.join(failed['sites'])})" if failed["sites"] else "")

@@ -19,7 +19,7 @@ def ran(env_settings):
     return json.loads(result.stdout)
 
 
-def test_run_json_summary_counts_what_the_store_holds(ran, env_settings):
+def test_run_json_summary_counts_what_the_store_holds(ran, env_settings, tmp_path):
     from disclosure import pipeline
 
     ctx = pipeline.context(env_settings)
@@ -43,6 +43,11 @@ def test_run_json_summary_counts_what_the_store_holds(ran, env_settings):
     assert again.exit_code == 0
     assert "0 filings, 0 files, 0 parsed, 0 alerts" in again.output
     assert "missing" in again.output and "within rounding" in again.output
+
+    shown = runner.invoke(app, ["report", "-o", str(tmp_path / "report")])  # the store's summary, no run
+    assert shown.exit_code == 0, shown.output
+    assert f"{completeness['missing']} filings past their due date" in shown.output
+    assert f"{by_status['rounding']} within rounding" in shown.output and "0 filings, 0 files" not in shown.output
 
 
 def test_run_and_crawl_exit_1_when_a_site_failed(env_settings, replica):
