@@ -136,25 +136,27 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
     """Apply the migrations up to REVISION (default: head), then set up the read-only role."""
     from warehouse.db import engine
     from warehouse.migrate import current_revision, upgrade
-    from warehouse.roles import READONLY_ROLE, ensure_readonly_role
+    from warehouse.roles import ensure_readonly_role
 
     upgrade(revision=revision)
     role = ensure_readonly_role(engine())
     console.print(f"schema at revision [bold]{current_revision()}[/bold]; read-only role "
-                  f"{READONLY_ROLE}: {'ready' if role else 'not created (no CREATEROLE privilege)'}")
+                  f"{role + ': ready' if role else 'not created (no CREATEROLE privilege)'}")
 
 
 @db_app.command("readonly-role")
-def db_readonly_role(name: str = typer.Argument("disclosure_reader", help="Role to create or refresh.")) -> None:
-    """Create or refresh a NOLOGIN role with SELECT on every table and view of the store.
+def db_readonly_role(name: str = typer.Argument(None, help="Role to create or refresh "
+                                                       "(default: disclosure_reader_<database>).")) -> None:
+    """Create or refresh a NOLOGIN role with SELECT on every table and view of this store only.
 
-    Give an analyst access with: CREATE ROLE alice LOGIN PASSWORD '…' IN ROLE disclosure_reader;
+    Give an analyst access with: CREATE ROLE alice LOGIN PASSWORD '…' IN ROLE disclosure_reader_<database>;
     """
     from warehouse.db import engine
     from warehouse.roles import ensure_readonly_role
 
-    if not ensure_readonly_role(engine(), name):
-        _fail(f"could not set up role {name}: the connecting user needs CREATEROLE")
+    name = ensure_readonly_role(engine(), name)
+    if not name:
+        _fail("could not set up the read-only role: the connecting user needs CREATEROLE")
     console.print(f"role {name} can read the disclosure schema")
 
 
@@ -182,9 +184,10 @@ def parse(
 ) -> None:
     """Parse one file and print what it holds (no database needed)."""
     from parsers import ParseError, parse_path
+    from validation.misreads import flag_misreads
 
     try:
-        result = parse_path(file)
+        result = flag_misreads(parse_path(file))
     except ParseError as exc:
         _fail(str(exc), 2)
     if as_json:
@@ -209,9 +212,10 @@ def validate(
     """Parse FILE and check it against the rule catalogue; exit 1 if a rule failed."""
     from parsers import ParseError, parse_path
     from validation.engine import validate_parse
+    from validation.misreads import flag_misreads
 
     try:
-        result = parse_path(file)
+        result = flag_misreads(parse_path(file))
     except ParseError as exc:
         _fail(str(exc), 2)
     outcomes = [o for o in validate_parse(result) if all_outcomes or o.status != "passed"]
@@ -261,6 +265,11 @@ def docs(out: Path = typer.Option(Path("docs"), "--out", help="Folder to write r
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "rules.md").write_text(rules_markdown() + "\n", encoding="utf-8")
+    readme = out.resolve().parent / "README.md"  # its settings table, when docs/ sits beside it
+    if readme.exists():
+        from disclosure.settings import readme_with_settings
+
+        readme.write_text(readme_with_settings(readme.read_text(encoding="utf-8")), encoding="utf-8")
     upgrade()
     with engine().connect() as conn:
         (out / "schema.md").write_text(schema_markdown(conn), encoding="utf-8")
@@ -450,10 +459,10 @@ def _require_schema(ctx) -> None:
 
 
 def _store_name(settings) -> str:
-    from sqlalchemy.engine import make_url
+    from disclosure.settings import redact_url
 
     if settings.database_url:
-        return "DATABASE_URL " + make_url(settings.database_url).render_as_string(hide_password=True)
+        return "DATABASE_URL " + redact_url(settings.database_url)
     return f"the embedded Postgres under {settings.embedded_pg_dir}"
 
 
@@ -489,15 +498,6 @@ def report(
                   soft_wrap=True)
 
 
-DEFAULT_REPLICA_PORT = 18450  # fixed: the replica's URLs, so the filings' keys, stay the same across runs
-
-
-def _replica_port() -> int:
-    raw = os.environ.get("DISCLOSURE_REPLICA_PORT", str(DEFAULT_REPLICA_PORT))
-    try:
-        return int(raw)
-    except ValueError:
-        raise UsageProblem(f"DISCLOSURE_REPLICA_PORT={raw!r} is not a port number") from None
 
 
 def _require_free_port(port: int, advice: str) -> None:
@@ -526,7 +526,9 @@ def _serve_replica(port: int):
 @app.command()
 def demo() -> None:
     """Serve the replica sites on 127.0.0.1 and run the nightly DAG once with dag.test()."""
-    with _serve_replica(_replica_port()) as site:
+    from disclosure.settings import redact_url
+
+    with _serve_replica(_settings().replica_port) as site:
         os.environ["DISCLOSURE_REPLICA_BASE"] = site.base_url
         os.environ.setdefault("DISCLOSURE_CRAWL_THROTTLE", "0")
         settings = _settings()
@@ -545,7 +547,7 @@ def demo() -> None:
 
             summary = _demo_summary(conn, store_counts(conn))
     _print_run_summary(summary)
-    console.print(f"DAG run {dag_run.run_id}: [bold]{dag_run.state}[/bold]; archive at {settings.archive}; "
+    console.print(f"DAG run {dag_run.run_id}: [bold]{dag_run.state}[/bold]; archive at {redact_url(settings.archive)}; "
                   f"report at {written['report']}", soft_wrap=True)
     console.print(f"next: `disclosure fixtures serve` keeps the replica sites up at {site.base_url}; then "
                   f"`export DISCLOSURE_REPLICA_BASE={site.base_url}` and `disclosure run`", soft_wrap=True)
@@ -589,7 +591,7 @@ def airflow_local(
         needs_replica = any("{replica}" in url for site in load_registry(settings.registry_file).sites
                             for url in site.start_urls)
         if needs_replica and not settings.replica_base:
-            site = stack.enter_context(_serve_replica(_replica_port()))
+            site = stack.enter_context(_serve_replica(_settings().replica_port))
             os.environ["DISCLOSURE_REPLICA_BASE"] = site.base_url
             os.environ.setdefault("DISCLOSURE_CRAWL_THROTTLE", "0")
             console.print(f"replica sites at {site.base_url}", soft_wrap=True)
@@ -676,7 +678,7 @@ def fixtures_serve(port: Optional[int] = typer.Option(None, help="Port on 127.0.
     """Serve the replica sites in the foreground (Ctrl-C to stop) and print the base URL to export."""
     import time
 
-    with _serve_replica(_replica_port() if port is None else port) as site:
+    with _serve_replica(_settings().replica_port if port is None else port) as site:
         # stdout: the line to paste (or `eval`); the rest of the console goes to stderr.
         print(f"export DISCLOSURE_REPLICA_BASE={site.base_url}", flush=True)
         console.print(f"replica sites at {site.base_url}; in another shell: export DISCLOSURE_REPLICA_BASE="

@@ -50,7 +50,7 @@ def archived_copy(archive: str | Path, storage_key: str | None, media_type: str 
     except OSError:
         return None
     target = out / "files" / (stem + _extension(media_type, body))
-    target.parent.mkdir(exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(body)
     return f"files/{target.name}"
 

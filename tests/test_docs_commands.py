@@ -100,7 +100,8 @@ def test_the_settings_table_names_every_variable_the_code_reads():
                     "registry", "replica", "reporting", "dags"):
         for source in (PROJECT_ROOT / package).rglob("*.py"):
             read |= set(re.findall(r"DISCLOSURE_[A-Z_]+", source.read_text(encoding="utf-8")))
-    # Passed from the crawl stage to its child process, not set by a person.
-    internal = {"DISCLOSURE_MANIFEST", "DISCLOSURE_WARC", "DISCLOSURE_SITE_KEY", "DISCLOSURE_ARCHIVE"}
+    # Passed from the crawl stage to its child process (environment or Scrapy settings), not set by a person.
+    internal = {"DISCLOSURE_MANIFEST", "DISCLOSURE_WARC", "DISCLOSURE_SITE_KEY", "DISCLOSURE_ARCHIVE",
+                "DISCLOSURE_CAPS", "DISCLOSURE_CRAWL_MAX_BYTES"}
     missing = sorted(v for v in read - internal if f"`{v}`" not in table)
     assert missing == [], f"document these in README.md's settings table: {missing}"
