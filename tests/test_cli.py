@@ -31,6 +31,7 @@ def test_parse_json_contract(tmp_path, seed_pdfs):
     assert {"table": "01", "row": "27", "col": 1, "value": "584.83"}.items() <= next(
         c for c in doc["cells"] if c["table"] == "01" and c["row"] == "27").items()
     assert doc["tables"]["07"] == {"status": "empty", "pages": [11], "amount_unit": "万元", "evidence": "marker"}
+    assert doc["status"] == "filing" and doc["template"] and "10" in doc["required_tables"]
     assert doc["unit_code"] == "032003"
 
 
