@@ -1,4 +1,5 @@
 """A quiet console: third-party warnings that tell a user nothing they can act on are dropped."""
+
 from __future__ import annotations
 
 import warnings

@@ -4,6 +4,7 @@ The rule catalogue's titles mix Chinese row names with English connectives ("本
 the sum of the income lines"); the report says them in Chinese. Rules without a hand-written
 title are translated phrase by phrase from the catalogue's title.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,15 +40,31 @@ RULE_TITLES = {
 
 # Phrase by phrase, longest first: what the catalogue's English says, in Chinese.
 _PHRASES = [
-    ("the sum of the income lines", "各收入项之和"), ("the sum of the functional classes", "各功能分类之和"),
-    ("the sum of the classes", "各类之和"), ("the sum of the 类", "各类之和"), ("the sum of its 款/项", "其下各款/项之和"),
-    ("the sum of its items", "其下各项之和"), ("the six sources", "六类来源之和"), ("its five kinds", "五类支出之和"),
-    ("the three fiscal funds", "三类财政拨款之和"), ("its three funds", "三类资金之和"), ("the three funds", "三类资金之和"),
-    ("the other classes", "其他各经济分类之和"), ("the vehicles by kind", "各类车辆之和"),
-    ("'s three fiscal income lines", "三项财政拨款收入之和"), ("last year's ", "上年"),
-    ("all money", "全部资金"), ("each expenditure row: ", "每个支出行："), ("each economic class", "每个经济分类"),
-    ("each row: ", "每行："), ("each code: ", "每个科目："), ("each 类/款", "每个类/款"),
-    (" expenditure", " 支出"), ("income row", "收入 row"), (" equals ", " = "), (" below", " 以下"),
+    ("the sum of the income lines", "各收入项之和"),
+    ("the sum of the functional classes", "各功能分类之和"),
+    ("the sum of the classes", "各类之和"),
+    ("the sum of the 类", "各类之和"),
+    ("the sum of its 款/项", "其下各款/项之和"),
+    ("the sum of its items", "其下各项之和"),
+    ("the six sources", "六类来源之和"),
+    ("its five kinds", "五类支出之和"),
+    ("the three fiscal funds", "三类财政拨款之和"),
+    ("its three funds", "三类资金之和"),
+    ("the three funds", "三类资金之和"),
+    ("the other classes", "其他各经济分类之和"),
+    ("the vehicles by kind", "各类车辆之和"),
+    ("'s three fiscal income lines", "三项财政拨款收入之和"),
+    ("last year's ", "上年"),
+    ("all money", "全部资金"),
+    ("each expenditure row: ", "每个支出行："),
+    ("each economic class", "每个经济分类"),
+    ("each row: ", "每行："),
+    ("each code: ", "每个科目："),
+    ("each 类/款", "每个类/款"),
+    (" expenditure", " 支出"),
+    ("income row", "收入 row"),
+    (" equals ", " = "),
+    (" below", " 以下"),
 ]
 _TABLE = re.compile(r"(?<![\d栏\[])\b(0\d|10)\b(?![\]\d])")  # a table code such as 04 → 04表
 

@@ -1,4 +1,5 @@
 """A user's mistakes end in one line naming what to fix, with exit status 2 (never a traceback)."""
+
 import socket
 import subprocess
 import sys
@@ -41,8 +42,9 @@ def test_export_into_a_missing_folder(tmp_path):
 
 def test_unknown_site_key_lists_the_registered_ones(registry_env):
     # The guide's own example, run against the default (replica) registry.
-    line = one_line_error(runner.invoke(app, ["crawl", "datong-czj"]), "'datong-czj'", "replica.yaml",
-                          "DISCLOSURE_REGISTRY")
+    line = one_line_error(
+        runner.invoke(app, ["crawl", "datong-czj"]), "'datong-czj'", "replica.yaml", "DISCLOSURE_REGISTRY"
+    )
     assert "replica-datong-trs" in line
 
 
@@ -82,8 +84,7 @@ def test_an_unfilled_replica_url_is_caught_before_crawling_and_never_recorded(re
 
     upgrade(registry_env)
     for command in (["crawl", "replica-datong-trs"], ["run"]):
-        one_line_error(runner.invoke(app, command), "{replica}", "disclosure fixtures serve",
-                       "DISCLOSURE_REPLICA_BASE")
+        one_line_error(runner.invoke(app, command), "{replica}", "disclosure fixtures serve", "DISCLOSURE_REPLICA_BASE")
     engine = create_engine(registry_env)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM disclosure.crawl_run")).scalar() == 0
@@ -104,18 +105,25 @@ def test_export_of_a_jurisdiction_that_matches_nothing(registry_env):
     from warehouse.migrate import upgrade
 
     upgrade(registry_env)
-    one_line_error(runner.invoke(app, ["export", "cells", "-o", "/tmp/x.csv", "--jurisdiction", "nowhere"]),
-                   "'nowhere'", "matches no jurisdiction")
+    one_line_error(
+        runner.invoke(app, ["export", "cells", "-o", "/tmp/x.csv", "--jurisdiction", "nowhere"]),
+        "'nowhere'",
+        "matches no jurisdiction",
+    )
 
 
 def test_version_and_no_traceback_from_the_console_script(tmp_path):
     done = subprocess.run([sys.executable, "-m", "disclosure.cli", "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.startswith("disclosure-watch ")
-    done = subprocess.run([sys.executable, "-m", "disclosure.cli", "export", "cells", "-o",
-                           str(tmp_path / "missing" / "c.csv")], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "disclosure.cli", "export", "cells", "-o", str(tmp_path / "missing" / "c.csv")],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert done.stderr.strip().splitlines() == [f"error: {tmp_path / 'missing' / 'c.csv'}: the folder "
-                                                f"{tmp_path / 'missing'} does not exist"]
+    assert done.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'missing' / 'c.csv'}: the folder {tmp_path / 'missing'} does not exist"
+    ]
 
 
 def test_airflow_on_a_busy_port(monkeypatch, tmp_path):

@@ -1,4 +1,5 @@
 """The console stays quiet: third-party warnings a user can do nothing about are not shown."""
+
 import os
 import subprocess
 import sys
@@ -22,8 +23,13 @@ print("done")
 def _stderr(quiet: bool) -> str:
     env = {k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}
     env["PYTHONPATH"] = str(PROJECT_ROOT)
-    done = subprocess.run([sys.executable, "-c", NOISY.format(quiet="quiet_console()" if quiet else "")],
-                          env=env, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", NOISY.format(quiet="quiet_console()" if quiet else "")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert done.stdout.strip() == "done"
     return done.stderr
 

@@ -2,6 +2,7 @@
 written, in the order written, on a fresh store with the replica sites served as the guide
 says (`disclosure fixtures serve` → DISCLOSURE_REPLICA_BASE); the settings table names every
 variable the code reads."""
+
 import re
 import shlex
 
@@ -35,7 +36,7 @@ def documented_commands() -> list[tuple[str, str, list[str]]]:
                 if re.match(r"(\.venv/bin/)?disclosure(\s|$)", command):
                     output = []
                     if shown:  # the lines after a `$ ` example are what it prints
-                        output = [ln for ln in lines[i + 1:] if not ln.startswith("$ ")][:1]
+                        output = [ln for ln in lines[i + 1 :] if not ln.startswith("$ ")][:1]
                     found.append((doc.name, command, output))
     return found
 
@@ -53,8 +54,14 @@ def as_arguments(command: str, placeholders: dict[str, str]) -> list[str] | None
 
 def test_the_documents_hold_the_commands_of_a_first_hour():
     commands = [c for _doc, c, _out in documented_commands()]
-    for expected in ("disclosure db upgrade", "disclosure fixtures serve", "disclosure crawl replica-datong-trs",
-                     "disclosure run", "disclosure report", "disclosure export completeness -o c.csv"):
+    for expected in (
+        "disclosure db upgrade",
+        "disclosure fixtures serve",
+        "disclosure crawl replica-datong-trs",
+        "disclosure run",
+        "disclosure report",
+        "disclosure export completeness -o c.csv",
+    ):
         assert any(expected in c for c in commands), expected
 
 
@@ -65,9 +72,16 @@ def test_every_documented_command_runs_as_written(env_settings, replica, monkeyp
     monkeypatch.chdir(tmp_path)  # relative outputs (c.csv, cells.parquet) land here
     (tmp_path / "filing.pdf").write_bytes(seed_pdfs["001"])
     (tmp_path / "broken.pdf").write_bytes(truncated_pdf(seed_pdfs["001"]))
-    placeholders = {"FILE": "filing.pdf", "SITE…": "replica-xinzhou-static", "DATASET": "cells",
-                    "F.csv|F.parquet": "F.csv", "C": "xinzhou", "Y": "2023", "NAME": "docs_reader",
-                    "var/archive/sha256/ab/cd/abcd…": "filing.pdf"}
+    placeholders = {
+        "FILE": "filing.pdf",
+        "SITE…": "replica-xinzhou-static",
+        "DATASET": "cells",
+        "F.csv|F.parquet": "F.csv",
+        "C": "xinzhou",
+        "Y": "2023",
+        "NAME": "docs_reader",
+        "var/archive/sha256/ab/cd/abcd…": "filing.pdf",
+    }
     ran = []
     for doc, command, output in documented_commands():
         args = as_arguments(command, placeholders)
@@ -94,14 +108,31 @@ def test_every_documented_command_runs_as_written(env_settings, replica, monkeyp
 
 def test_the_settings_table_names_every_variable_the_code_reads():
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    table = readme[readme.index("## Settings"):readme.index("## Command line")]
+    table = readme[readme.index("## Settings") : readme.index("## Command line")]
     read = set()
-    for package in ("disclosure", "crawlers", "parsers", "warehouse", "validation", "alerting", "archive",
-                    "registry", "replica", "reporting", "dags"):
+    for package in (
+        "disclosure",
+        "crawlers",
+        "parsers",
+        "warehouse",
+        "validation",
+        "alerting",
+        "archive",
+        "registry",
+        "replica",
+        "reporting",
+        "dags",
+    ):
         for source in (PROJECT_ROOT / package).rglob("*.py"):
             read |= set(re.findall(r"DISCLOSURE_[A-Z_]+", source.read_text(encoding="utf-8")))
     # Passed from the crawl stage to its child process (environment or Scrapy settings), not set by a person.
-    internal = {"DISCLOSURE_MANIFEST", "DISCLOSURE_WARC", "DISCLOSURE_SITE_KEY", "DISCLOSURE_ARCHIVE",
-                "DISCLOSURE_CAPS", "DISCLOSURE_CRAWL_MAX_BYTES"}
+    internal = {
+        "DISCLOSURE_MANIFEST",
+        "DISCLOSURE_WARC",
+        "DISCLOSURE_SITE_KEY",
+        "DISCLOSURE_ARCHIVE",
+        "DISCLOSURE_CAPS",
+        "DISCLOSURE_CRAWL_MAX_BYTES",
+    }
     missing = sorted(v for v in read - internal if f"`{v}`" not in table)
     assert missing == [], f"document these in README.md's settings table: {missing}"

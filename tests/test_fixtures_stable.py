@@ -1,5 +1,6 @@
 """Every rendered fixture is byte-stable across processes, so restarting the replica sites
 serves the same files (no `revised_filing` for a file that never changed)."""
+
 import json
 import os
 import subprocess
@@ -31,8 +32,9 @@ print(json.dumps({p: hashlib.sha256(r.body).hexdigest() for p, r in build_routes
 def _render_in_a_new_process(script: str, hash_seed: str) -> dict:
     # Different hash seeds: set and dict-of-set orders differ between the two processes too.
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "PYTHONHASHSEED": hash_seed}
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
-                         check=True, timeout=300).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, timeout=300
+    ).stdout
     return json.loads(out.splitlines()[-1])
 
 
@@ -64,9 +66,13 @@ def test_restarting_the_replica_raises_no_revised_filing(monkeypatch, tmp_path, 
 
     first = replica_site.ReplicaSite().start()
     port = int(first.base_url.rsplit(":", 1)[1])
-    for key, value in {"DATABASE_URL": db_url, "DISCLOSURE_VAR_DIR": str(tmp_path / "var"),
-                       "DISCLOSURE_REPLICA_BASE": first.base_url, "DISCLOSURE_CRAWL_THROTTLE": "0",
-                       "DISCLOSURE_REGISTRY": str(registry_subset(tmp_path / "registry.yaml", CORE_SITES))}.items():
+    for key, value in {
+        "DATABASE_URL": db_url,
+        "DISCLOSURE_VAR_DIR": str(tmp_path / "var"),
+        "DISCLOSURE_REPLICA_BASE": first.base_url,
+        "DISCLOSURE_CRAWL_THROTTLE": "0",
+        "DISCLOSURE_REGISTRY": str(registry_subset(tmp_path / "registry.yaml", CORE_SITES)),
+    }.items():
         monkeypatch.setenv(key, value)
     ctx = pipeline.context(load_settings())
     try:

@@ -1,5 +1,6 @@
 """`disclosure run`/`crawl`/`export` as a user and a script see them: exit codes, the JSON
 summaries, the ten-second summary, and exports an analyst opens in Excel or pandas."""
+
 import csv
 import json
 
@@ -29,9 +30,14 @@ def test_run_json_summary_counts_what_the_store_holds(ran, env_settings, tmp_pat
     assert summary["late"] == completeness["late"] == 1  # dt-ggzy 2024: due 2025-09-09, published 09-15
     assert summary["failed"]["sites"] == [] and summary["failed"]["files"] == 0
     # Rounding notes are kept apart from failures.
-    by_status = dict(query_rows(ctx, """
+    by_status = dict(
+        query_rows(
+            ctx,
+            """
         SELECT f.status, count(*) FROM disclosure.finding f JOIN disclosure.current_parse cp ON cp.id = f.parse_run_id
-        GROUP BY 1"""))
+        GROUP BY 1""",
+        )
+    )
     assert summary["notes"]["rounding"] == by_status["rounding"] > 0
     assert summary["notes"]["not_evaluated"] == by_status.get("not_evaluated", 0)
     assert summary["failed"]["rules"] == by_status["failed"] > 0
@@ -76,8 +82,19 @@ def test_exports_open_in_excel_and_pandas(ran, tmp_path):
     with out.open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == written["rows"] > 100
-    keys = [(r["jurisdiction"], r["unit_code"], r["fiscal_year"], r["kind"], r["table_code"],
-             len(r["row_key"]), r["row_key"], int(r["col"])) for r in rows]
+    keys = [
+        (
+            r["jurisdiction"],
+            r["unit_code"],
+            r["fiscal_year"],
+            r["kind"],
+            r["table_code"],
+            len(r["row_key"]),
+            r["row_key"],
+            int(r["col"]),
+        )
+        for r in rows
+    ]
     assert keys == sorted(keys)
     assert pd.read_csv(out, encoding="utf-8-sig", dtype={"table_code": str})["table_code"].iloc[0] == "01"
 
@@ -85,13 +102,15 @@ def test_exports_open_in_excel_and_pandas(ran, tmp_path):
     assert runner.invoke(app, ["export", "cells", "-o", str(parquet)]).exit_code == 0
     frame = pd.read_parquet(parquet)
     assert frame["value_float"].dtype == "float64"
-    total = frame[(frame.table_code == "01") & (frame.row_key == "27") & (frame.col == 1)
-                  & (frame.unit_code == "dt-ggzy")]
+    total = frame[
+        (frame.table_code == "01") & (frame.row_key == "27") & (frame.col == 1) & (frame.unit_code == "dt-ggzy")
+    ]
     assert total["value_float"].iloc[0] == pytest.approx(584.83)
     assert str(total["value"].iloc[0]) == "584.830000"  # exact, decimal(38, 6)
 
-    empty = runner.invoke(app, ["export", "findings", "-o", str(tmp_path / "f.csv"), "--from-year", "1990",
-                                "--to-year", "1990"])
+    empty = runner.invoke(
+        app, ["export", "findings", "-o", str(tmp_path / "f.csv"), "--from-year", "1990", "--to-year", "1990"]
+    )
     assert empty.exit_code == 0 and "no rows of findings matched" in empty.output
 
 
@@ -105,4 +124,6 @@ def test_alerts_logged_as_one_warning_per_kind(caplog):
     with caplog.at_level(logging.WARNING, logger="disclosure.alerts"):
         assert deliver(alerts, []).channel == "log"
     assert sorted(r.getMessage() for r in caplog.records) == [
-        f"ALERTS late_filing: 1 ({TITLES['late_filing']})", f"ALERTS missing_filing: 40 ({TITLES['missing_filing']})"]
+        f"ALERTS late_filing: 1 ({TITLES['late_filing']})",
+        f"ALERTS missing_filing: 40 ({TITLES['missing_filing']})",
+    ]
