@@ -1,0 +1,360 @@
+"""A budget's (部门/单位预算) pages → its standard tables as cells with the budget keys
+(B01…, docs/budget-keys.md). Pure: the catalogue (budget_templates.json) decides.
+
+A table starts at a printed title line the catalogue knows; its grids (on that page and the
+pages after it, until the next title) are read by their header: columns by the meaning of
+their header path, rows by 科目编码 (类/款/项 joined), 合计, or the printed label (numbering
+stripped). Line tables (收支总表) print labels and figures side by side: each label owns the
+figures to its right.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from parsers.document import Page
+from parsers.model import Cell, TableInfo
+from parsers.numbers import parse_amount
+from parsers.templates import compact, label_key
+
+CATALOGUE = Path(__file__).with_name("budget_templates.json")
+CONTENTS = re.compile(r"目\s*录")
+# What may precede a title on its line: a marker (公开01表, 部门公开表1, 公开表1, 表1, 表一, 一、),
+# the unit and year; what may follow it: (续).
+_PREFIX = re.compile(r"^(?:(?:部门)?公开表?\d+表?|附表\d+|表[0-9一二三四五六七八九十]+(?:-\d+)?|"
+                     r"[一二三四五六七八九十]+[、.]|\d+[、.])?(?:.*?\d{4}年度?)?")
+_SUFFIX = re.compile(r"(?:[(（]续表?[)）]|续表)$")
+MARKER = re.compile(r"(?:部门)?公开\s*(?:表\s*)?\d+\s*表?|^表\s*\d+$")
+TITLE_MAX = 60
+AMOUNT_UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(万元|千元|亿元|元)")
+CODE = re.compile(r"^\d{2,3}$|^\d{5}$|^\d{7}$")
+TOTAL_LABELS = {"合计", "总计"}
+THREE_PUBLIC = "B09"
+CODE_HEADS = ("编码", "代码")
+CODE_LEAVES = {"类", "款", "项"}
+
+
+@dataclass(frozen=True)
+class _Catalogue:
+    tables: tuple[tuple[str, str, tuple[str, ...]], ...]  # (code, title, words)
+    columns: dict[str, int]  # compact header word → column
+    totals: frozenset[str]
+    prior: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> _Catalogue:
+    data = json.loads(CATALOGUE.read_text(encoding="utf-8"))
+    columns = {compact(w): c["col"] for c in data["columns"] for w in c["words"]}
+    return _Catalogue(tuple((t["code"], t["title"], tuple(t["all"])) for t in data["tables"]), columns,
+                      frozenset(compact(w) for w in data["totals"]), tuple(data["prior_year"]))
+
+
+def table_titles() -> dict[str, str]:
+    return {code: title for code, title, _w in catalogue().tables}
+
+
+def match_budget_title(line: str) -> str | None:
+    """The budget table code a printed title line names, or None."""
+    text = _SUFFIX.sub("", compact(line))
+    if len(text) > TITLE_MAX or not text.endswith(("表", ")")):
+        return None
+    text = _PREFIX.sub("", text, count=1)
+    if "预算" not in text and "总表" not in text and "情况表" not in text and "目标表" not in text:
+        return None
+    if "决算" in text or "说明" in text:
+        return None
+    for code, _title, words in catalogue().tables:
+        if all(compact(w) in text for w in words):
+            return code
+    return None
+
+
+def column_key(path: list[str] | tuple[str, ...], year: int | None = None) -> int | None:
+    """The budget column a printed header path (top-down) means; None when it means none."""
+    cat = catalogue()
+    parts = [label_key(p) for p in path if p and compact(p)]
+    if not parts:
+        return None
+    prior = any(p in cat.prior or p.startswith("上年") and p not in cat.columns
+                or (year and p.startswith(f"{year - 1}年")) for p in parts)
+    parts = [p for p in parts if not (p in cat.prior or (year and re.match(rf"^(?:{year}|{year - 1})年", p)))
+             or p in cat.columns]
+    if year:
+        parts = [re.sub(rf"^(?:{year}|{year - 1})年", "", p) or p for p in parts]
+    col = None
+    for part in reversed(parts):
+        meaning = cat.columns.get(part)
+        if meaning is None:
+            continue
+        if col is None:
+            col = meaning
+            if part not in cat.totals:
+                break
+        elif meaning != 1:
+            col = meaning  # a bare total under a group with a meaning: the group's
+            break
+    if col is None:
+        return None
+    return col + 100 if prior else col
+
+
+def row_key(label: str) -> str:
+    key = label_key(label)
+    return "合计" if key in TOTAL_LABELS else key
+
+
+@dataclass
+class _Reader:
+    code: str
+    page: int
+    year: int | None
+    paths: list[list[str]] | None = None  # header path per grid column
+    kinds: list[str] | None = None  # code | label | value per grid column
+    cells: list[Cell] = field(default_factory=list)
+    seen: dict[tuple[str, int], int] = field(default_factory=dict)
+    parent: str = ""
+    last_class: str = ""
+
+
+def _is_number(text: str | None) -> bool:
+    return parse_amount(text) is not None
+
+
+def _is_header_row(row: list, first: bool) -> bool:
+    texts = [c for c in row if c and c.strip()]
+    if not texts:
+        return False
+    numbers = [c for c in texts if _is_number(c)]
+    if not numbers:
+        return True
+    # 栏次 rows: 1, 2, 3 … in order
+    return all(re.fullmatch(r"\d{1,2}", c.strip()) for c in numbers) and len(numbers) >= 2 and \
+        [int(c) for c in numbers] == list(range(int(numbers[0]), int(numbers[0]) + len(numbers)))
+
+
+def _is_caption_row(row: list) -> bool:
+    """Rows some exports draw above the header: empty, the title, the unit and amount-unit line."""
+    texts = [compact(c) for c in row if c and compact(c)]
+    if not texts:
+        return True
+    joined = "".join(texts)
+    return match_budget_title(joined) is not None or bool(AMOUNT_UNIT.search(joined)) or \
+        joined.startswith(("编制单位", "部门:", "单位名称", "部门(单位)"))
+
+
+def _header_paths(header: list[list]) -> list[list[str]]:
+    width = max(len(r) for r in header)
+    paths: list[list[str]] = []
+    for j in range(width):
+        own = [i for i, r in enumerate(header) if j < len(r) and r[j] is not None and str(r[j]).strip()]
+        leaf_row = own[-1] if own else len(header) - 1
+        path = []
+        for i in range(leaf_row + 1):
+            r = header[i]
+            text = r[j] if j < len(r) else None
+            if text is None and i < leaf_row:
+                k = j - 1
+                while k >= 0 and r[k] is None:
+                    k -= 1
+                text = r[k] if k >= 0 else None
+            if text and str(text).strip():
+                t = re.sub(r"\s+", "", str(text))
+                if not path or path[-1] != t:
+                    path.append(t)
+        paths.append(path)
+    return paths
+
+
+def _column_kinds(paths: list[list[str]], rows: list[list]) -> list[str]:
+    kinds = []
+    for j, path in enumerate(paths):
+        leaf = compact(path[-1]) if path else ""
+        values = [r[j] for r in rows if j < len(r) and r[j] and r[j].strip()]
+        codes = [v for v in values if CODE.match(v.strip())]
+        coded = codes and len(codes) >= len(values) - 1  # the 合计 row prints its label across the code columns
+        if coded and (leaf in CODE_LEAVES or any(h in compact(p) for p in path for h in CODE_HEADS)
+                      and not leaf.endswith("名称")):
+            kinds.append("code")
+        elif values and all(_is_number(v) for v in values):
+            kinds.append("value")
+        elif not values and column_key(path) is not None:
+            kinds.append("value")
+        else:
+            kinds.append("label")
+    return kinds
+
+
+def read_grid(reader: _Reader, grid: list[list]) -> None:
+    rows = [list(r) for r in grid]
+    while rows and _is_caption_row(rows[0]):
+        rows.pop(0)
+    split = 0
+    while split < len(rows) and _is_header_row(rows[split], split == 0):
+        split += 1
+    header, body = rows[:split], rows[split:]
+    if header:
+        reader.paths = _header_paths(header)
+        reader.kinds = _column_kinds(reader.paths, body)
+    elif reader.paths is None or len(reader.paths) != max((len(r) for r in body), default=0):
+        return  # a headless grid that fits no header read before it
+    body = [r for r in body if any(c and c.strip() for c in r)]
+    label_rows = sum(1 for r in body if any(k == "label" and r[j] and r[j].strip() and not _is_number(r[j])
+                                            for j, k in enumerate(reader.kinds) if j < len(r)))
+    for r in body:
+        _read_row(reader, r, lone=len(body) == 1 and label_rows == 0)
+
+
+def _code_of(reader: _Reader, row: list) -> str:
+    groups: list[str] = []
+    current = ""
+    previous = None
+    for j, kind in enumerate(reader.kinds):
+        text = (row[j] or "").strip() if j < len(row) else ""
+        if kind == "code" and not text.isdigit():
+            kind = "label"
+        if kind != "code":
+            if current:
+                groups.append(current)
+                current = ""
+            previous = kind
+            continue
+        if previous == "code" or current:
+            current += text
+        else:
+            current = text
+        previous = kind
+    if current:
+        groups.append(current)
+    groups = [g for g in groups if g]
+    if not groups:
+        return ""
+    first = groups[0]
+    if len(first) == 3:
+        reader.last_class = first
+    elif len(first) in (2, 4) and reader.last_class:  # 款/项 printed without their 类
+        first = reader.last_class + first
+    return "/".join([first, *groups[1:3]]) if len(groups) > 1 else first
+
+
+def _read_row(reader: _Reader, row: list, lone: bool) -> None:
+    code = _code_of(reader, row)
+    label = ""
+    for j, kind in enumerate(reader.kinds):
+        text = (row[j] or "").strip() if j < len(row) else ""
+        if kind == "code" and text and not text.isdigit():
+            kind = "label"  # 合计 printed across the code columns
+        if kind == "label" and text and not _is_number(text):
+            if not code and label_key(text) not in TOTAL_LABELS and _line_table(reader):
+                label = text  # a line table: each label owns the figures after it
+            elif not label:
+                label = text
+            continue
+        if kind != "value" or not text:
+            continue
+        value = parse_amount(text)
+        if value is None:
+            continue
+        col = column_key(reader.paths[j], reader.year)
+        if col is None:
+            continue
+        key = code or (row_key(label) if label else ("合计" if lone else ""))
+        if reader.code == THREE_PUBLIC and not code:
+            key, col = _three_public_row(label, col, reader.year)
+        if not key:
+            continue
+        key = _unique(reader, key, col, label)
+        reader.cells.append(Cell(reader.code, key, col, value, label or key, reader.page))
+
+
+def _three_public_row(label: str, col: int, year: int | None) -> tuple[str, int]:
+    """The 三公 table has one row, the budget year's; a row for the year before (Shenzhen prints
+    2025年 / 2026年 / 增减变化) is that row's 上年 columns, a change row is not kept."""
+    text = compact(label)
+    if "增减" in text:
+        return "", col
+    if text.startswith("上年") or (year and text.startswith(f"{year - 1}年")):
+        return "合计", col + 100 if col < 100 else col
+    return "合计", col
+
+
+def _line_table(reader: _Reader) -> bool:
+    return sum(1 for k in reader.kinds if k == "label") > 1
+
+
+def _unique(reader: _Reader, key: str, col: int, label: str) -> str:
+    """A label printed twice in a line table (一般公共预算拨款 under 本年收入 and under 上年结转)
+    is keyed under its heading the second time."""
+    if label and re.match(r"^[一二三四五六七八九十]+[、.]", compact(label)):
+        reader.parent = key
+    seen = reader.seen.get((key, col), 0)
+    reader.seen[(key, col)] = seen + 1
+    if seen and reader.parent and reader.parent != key:
+        return f"{reader.parent}/{key}"
+    return key
+
+
+@dataclass
+class BudgetTables:
+    tables: dict[str, TableInfo]
+    cells: list[Cell]
+    titles: dict[str, str]  # code → the title as printed
+
+
+def read_budget(pages: list[Page], year: int | None) -> BudgetTables:
+    """The standard tables of a budget's pages (in print order)."""
+    tables: dict[str, TableInfo] = {}
+    titles: dict[str, str] = {}
+    cells: list[Cell] = []
+    reader: _Reader | None = None
+    for page in pages:
+        text = page.text
+        if CONTENTS.search(text[:200]):
+            continue
+        starts = []
+        for line in text.splitlines()[:12]:
+            code = match_budget_title(line)
+            if code is not None:
+                starts.append((code, line.strip()))
+        if starts:
+            code, title = starts[0]
+            if reader is not None:
+                cells.extend(reader.cells)
+            info = tables.setdefault(code, TableInfo(status="present", evidence="title"))
+            if page.number not in info.pages:
+                info.pages.append(page.number)
+            m = AMOUNT_UNIT.search(text[:600])
+            info.amount_unit = info.amount_unit or (m.group(1) if m else None)
+            titles.setdefault(code, title)
+            reader = _Reader(code, page.number, year)
+        if reader is None or not page.ruled:
+            continue
+        reader.page = page.number
+        if page.number not in tables[reader.code].pages:
+            tables[reader.code].pages.append(page.number)
+        for grid in page.grids():
+            read_grid(reader, grid)
+    if reader is not None:
+        cells.extend(reader.cells)
+    for code, info in tables.items():
+        if not any(c.table == code for c in cells):
+            info.status = "empty"
+    return BudgetTables(tables, _dedupe(cells), titles)
+
+
+def _dedupe(cells: list[Cell]) -> list[Cell]:
+    seen: set[tuple[str, str, int]] = set()
+    out = []
+    for c in cells:
+        if (c.table, c.row, c.col) not in seen:
+            seen.add((c.table, c.row, c.col))
+            out.append(c)
+    return out
+
+
+def value_of(cells: list[Cell], table: str, row: str, col: int) -> Decimal | None:
+    return next((c.value for c in cells if (c.table, c.row, c.col) == (table, row, col)), None)
