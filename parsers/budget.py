@@ -34,6 +34,8 @@ AMOUNT_UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(万元|千元|亿元|�
 CODE = re.compile(r"^\d{2,3}$|^\d{5}$|^\d{7}$")
 TOTAL_LABELS = {"合计", "总计"}
 THREE_PUBLIC = "B09"
+TARGETS = "B15"
+PERCENT = re.compile(r"^-?[\d.,]+\s*%$")
 CODE_HEADS = ("编码", "代码")
 CODE_LEAVES = {"类", "款", "项"}
 
@@ -44,6 +46,7 @@ class _Catalogue:
     columns: dict[str, int]  # compact header word → column
     totals: frozenset[str]
     prior: tuple[str, ...]
+    deduct: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -51,7 +54,8 @@ def catalogue() -> _Catalogue:
     data = json.loads(CATALOGUE.read_text(encoding="utf-8"))
     columns = {compact(w): c["col"] for c in data["columns"] for w in c["words"]}
     return _Catalogue(tuple((t["code"], t["title"], tuple(t["all"])) for t in data["tables"]), columns,
-                      frozenset(compact(w) for w in data["totals"]), tuple(data["prior_year"]))
+                      frozenset(compact(w) for w in data["totals"]), tuple(data["prior_year"]),
+                      tuple(data.get("deduct_words", ())))
 
 
 def table_titles() -> dict[str, str]:
@@ -82,6 +86,7 @@ def column_key(path: list[str] | tuple[str, ...], year: int | None = None) -> in
         return None
     prior = any(p in cat.prior or p.startswith("上年") and p not in cat.columns
                 or (year and p.startswith(f"{year - 1}年")) for p in parts)
+    deduct = any(w in p for p in parts for w in cat.deduct)
     parts = [p for p in parts if not (p in cat.prior or (year and re.match(rf"^(?:{year}|{year - 1})年", p)))
              or p in cat.columns]
     if year:
@@ -89,6 +94,8 @@ def column_key(path: list[str] | tuple[str, ...], year: int | None = None) -> in
     col = None
     for part in reversed(parts):
         meaning = cat.columns.get(part)
+        if meaning is None and deduct:
+            meaning = next((m for w, m in cat.columns.items() if m == 1 and part.endswith(w)), None)
         if meaning is None:
             continue
         if col is None:
@@ -100,7 +107,7 @@ def column_key(path: list[str] | tuple[str, ...], year: int | None = None) -> in
             break
     if col is None:
         return None
-    return col + 100 if prior else col
+    return col + (50 if deduct else 0) + (100 if prior else 0)
 
 
 def row_key(label: str) -> str:
@@ -116,6 +123,7 @@ class _Reader:
     paths: list[list[str]] | None = None  # header path per grid column
     kinds: list[str] | None = None  # code | label | value per grid column
     cells: list[Cell] = field(default_factory=list)
+    targets: list[dict] = field(default_factory=list)
     seen: dict[tuple[str, int], int] = field(default_factory=dict)
     parent: str = ""
     last_class: str = ""
@@ -182,6 +190,8 @@ def _column_kinds(paths: list[list[str]], rows: list[list]) -> list[str]:
             kinds.append("code")
         elif values and all(_is_number(v) for v in values):
             kinds.append("value")
+        elif values and all(PERCENT.match(v.strip()) or _is_number(v) for v in values):
+            kinds.append("rate")  # 增减(%): a share, not an amount
         elif not values and column_key(path) is not None:
             kinds.append("value")
         else:
@@ -189,8 +199,51 @@ def _column_kinds(paths: list[list[str]], rows: list[list]) -> list[str]:
     return kinds
 
 
+FUNDING = ("年度资金总额", "财政拨款", "上年结转", "其他资金")
+TARGET_LEVELS = ("一级指标", "二级指标", "三级指标")
+
+
+def _read_target_card(reader: _Reader, rows: list[list]) -> bool:
+    """A project's 绩效目标表 card (项目名称 … 项目资金 … 绩效指标): its funding lines as cells
+    keyed "<project>/<line>", its indicators as targets. False when the grid is no such card."""
+    first = [re.sub(r"\s", "", c or "") for c in rows[0]] if rows else []
+    if not first or first[0] != "项目名称":
+        return False
+    project = next((c for c in first[1:] if c), "")
+    levels: list[str] = ["", "", ""]
+    in_targets = False
+    for row in rows[1:]:
+        texts = [re.sub(r"\s", "", c) if c else c for c in row]
+        if any(t == "指标值" for t in texts if t):
+            in_targets = True
+            continue
+        if in_targets:
+            cells = [t for t in texts[1:]]
+            for i in range(3):
+                if i < len(cells) and cells[i]:
+                    levels[i] = cells[i]
+                    levels[i + 1:] = [""] * (2 - i)
+            value = next((t for t in reversed(cells[3:-1]) if t), "")
+            if levels[2] and value:
+                reader.targets.append({"project": project, "level1": levels[0], "level2": levels[1],
+                                       "level3": levels[2], "value": value, "page": reader.page})
+            continue
+        for j, text in enumerate(texts):
+            key = label_key(text or "").rstrip(":：")
+            if key in FUNDING:
+                amount = next((parse_amount(t) for t in texts[j + 1:] if t and parse_amount(t) is not None), None)
+                if amount is None and any(t and t.strip("-—") == "" for t in texts[j + 1:]):
+                    amount = None
+                if amount is not None:
+                    reader.cells.append(Cell(reader.code, f"{project}/{key}", 1, amount, text, reader.page))
+                break
+    return True
+
+
 def read_grid(reader: _Reader, grid: list[list]) -> None:
     rows = [list(r) for r in grid]
+    if reader.code == TARGETS and _read_target_card(reader, rows):
+        return
     while rows and _is_caption_row(rows[0]):
         rows.pop(0)
     split = 0
@@ -303,6 +356,7 @@ class BudgetTables:
     tables: dict[str, TableInfo]
     cells: list[Cell]
     titles: dict[str, str]  # code → the title as printed
+    targets: list[dict] = field(default_factory=list)  # 绩效目标表 indicators: project, levels, 指标值, page
 
 
 def read_budget(pages: list[Page], year: int | None) -> BudgetTables:
@@ -310,6 +364,7 @@ def read_budget(pages: list[Page], year: int | None) -> BudgetTables:
     tables: dict[str, TableInfo] = {}
     titles: dict[str, str] = {}
     cells: list[Cell] = []
+    targets: list[dict] = []
     reader: _Reader | None = None
     for page in pages:
         text = page.text
@@ -324,6 +379,7 @@ def read_budget(pages: list[Page], year: int | None) -> BudgetTables:
             code, title = starts[0]
             if reader is not None:
                 cells.extend(reader.cells)
+                targets.extend(reader.targets)
             info = tables.setdefault(code, TableInfo(status="present", evidence="title"))
             if page.number not in info.pages:
                 info.pages.append(page.number)
@@ -340,10 +396,11 @@ def read_budget(pages: list[Page], year: int | None) -> BudgetTables:
             read_grid(reader, grid)
     if reader is not None:
         cells.extend(reader.cells)
+        targets.extend(reader.targets)
     for code, info in tables.items():
         if not any(c.table == code for c in cells):
             info.status = "empty"
-    return BudgetTables(tables, _dedupe(cells), titles)
+    return BudgetTables(tables, _dedupe(cells), titles, targets)
 
 
 def _dedupe(cells: list[Cell]) -> list[Cell]:
