@@ -31,7 +31,7 @@ _SUFFIX = re.compile(r"(?:[(（]续表?[)）]|续表)$")
 MARKER = re.compile(r"(?:部门)?公开\s*(?:表\s*)?\d+\s*表?|^表\s*\d+$")
 TITLE_MAX = 60
 AMOUNT_UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(万元|千元|亿元|元)")
-CODE = re.compile(r"^\d{2,3}$|^\d{5}$|^\d{7}$")
+CODE = re.compile(r"^\d{2,7}$")
 TOTAL_LABELS = {"合计", "总计"}
 THREE_PUBLIC = "B09"
 TARGETS = "B15"
@@ -155,6 +155,12 @@ def _is_caption_row(row: list) -> bool:
         joined.startswith(("编制单位", "部门:", "单位名称", "部门(单位)"))
 
 
+def _is_column_numbers(row: list) -> bool:
+    """A 栏次 row (**, 1, 2, 3 …) under the header: it names no column."""
+    texts = [c.strip() for c in row if c and c.strip()]
+    return bool(texts) and all(re.fullmatch(r"\d{1,2}|\*+|栏次", t) for t in texts)
+
+
 def _header_paths(header: list[list]) -> list[list[str]]:
     width = max(len(r) for r in header)
     paths: list[list[str]] = []
@@ -249,7 +255,8 @@ def read_grid(reader: _Reader, grid: list[list]) -> None:
     split = 0
     while split < len(rows) and _is_header_row(rows[split], split == 0):
         split += 1
-    header, body = rows[:split], rows[split:]
+    header = [r for r in rows[:split] if not _is_column_numbers(r)]
+    body = rows[split:]
     if header:
         reader.paths = _header_paths(header)
         reader.kinds = _column_kinds(reader.paths, body)
