@@ -1,5 +1,5 @@
 """A budget's (部门/单位预算) pages → its standard tables as cells with the budget keys
-(B01…, docs/budget-keys.md). Pure: the catalogue (budget_templates.json) decides.
+(B1…, docs/budget-keys.md). Pure: the catalogue (budget_templates.json) decides.
 
 A table starts at a printed title line the catalogue knows; its grids (on that page and the
 pages after it, until the next title) are read by their header: columns by the meaning of
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -25,7 +26,7 @@ CATALOGUE = Path(__file__).with_name("budget_templates.json")
 CONTENTS = re.compile(r"目\s*录")
 # What may precede a title on its line: a marker (公开01表, 部门公开表1, 公开表1, 表1, 表一, 一、),
 # the unit and year; what may follow it: (续).
-_PREFIX = re.compile(r"^(?:(?:部门)?公开表?\d+表?|附表\d+|表[0-9一二三四五六七八九十]+(?:-\d+)?|"
+_PREFIX = re.compile(r"^(?:(?:部门)?公开表?\d+表?|附表\d+|表\d+(?:-\d+)?|表[一二三四五六七八九十]+(?!般)|"
                      r"[一二三四五六七八九十]+[、.]|\d+[、.])?(?:.*?\d{4}年度?)?")
 _SUFFIX = re.compile(r"(?:[(（]续表?[)）]|续表)$")
 MARKER = re.compile(r"(?:部门)?公开\s*(?:表\s*)?\d+\s*表?|^表\s*\d+$")
@@ -33,8 +34,8 @@ TITLE_MAX = 60
 AMOUNT_UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(万元|千元|亿元|元)")
 CODE = re.compile(r"^\d{2,7}$")
 TOTAL_LABELS = {"合计", "总计"}
-THREE_PUBLIC = "B09"
-TARGETS = "B15"
+THREE_PUBLIC = "B9"
+TARGETS = "BF"
 PERCENT = re.compile(r"^-?[\d.,]+\s*%$")
 CODE_HEADS = ("编码", "代码")
 CODE_LEAVES = {"类", "款", "项"}
@@ -367,7 +368,9 @@ class BudgetTables:
 
 
 def read_budget(pages: list[Page], year: int | None) -> BudgetTables:
-    """The standard tables of a budget's pages (in print order)."""
+    """The standard tables of a budget's pages (in print order). `year` is the budget's (from
+    its identity); unknown, it is the year its table titles print most."""
+    year = year or _title_year(pages)
     tables: dict[str, TableInfo] = {}
     titles: dict[str, str] = {}
     cells: list[Cell] = []
@@ -408,6 +411,12 @@ def read_budget(pages: list[Page], year: int | None) -> BudgetTables:
         if not any(c.table == code for c in cells):
             info.status = "empty"
     return BudgetTables(tables, _dedupe(cells), titles, targets)
+
+
+def _title_year(pages: list[Page]) -> int | None:
+    years = Counter(int(m.group(1)) for p in pages for line in p.text.splitlines()[:12]
+                    if match_budget_title(line) for m in [re.search(r"(20\d{2})\s*年", line)] if m)
+    return years.most_common(1)[0][0] if years else None
 
 
 def _dedupe(cells: list[Cell]) -> list[Cell]:

@@ -1,0 +1,129 @@
+"""Budgets read into cells with the budget keys (docs/budget-keys.md), on real published
+budgets (tests/real) against hand-checked truth (tests/real/truth, printed terms read on the
+page images by the truth engineer). The test maps the truth's printed terms — title, row label
+or 科目编码, column header path — to the keys by their words; it never copies parser output."""
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from parsers import parse_path
+from parsers.budget import column_key, match_budget_title, row_key
+from parsers.model import TABLE_CODES
+
+REAL = Path(__file__).resolve().parent / "real"
+TRUTH = REAL / "truth"
+IDENTITY = json.loads((TRUTH / "identity.json").read_text(encoding="utf-8"))
+EXACT_SHARE = Decimal("0.99")
+# The budgets read to the acceptance bar, with their region (at least eight, five regions).
+READ_BUDGETS = {
+    "sh_cwkjzx_2026_dept_budget.pdf": "上海市级", "sh_putuo_sfj_2026_dept_budget.pdf": "上海普陀",
+    "sh_putuo_sfj_2026_unit_budget.pdf": "上海普陀", "sh_putuo_sww_2025_unit_budget.pdf": "上海普陀",
+    "sh_putuo_zfb_2025_dept_budget.pdf": "上海普陀", "central_gjxfj_2026_dept_budget.pdf": "中央",
+    "cs_zjjd_2026_dept_budget.pdf": "长沙", "js_swbgt_2018_dept_budget_tables.pdf": "江苏省",
+    "yt_tjj_2026_dept_budget.pdf": "烟台",
+}
+
+
+@lru_cache(maxsize=None)
+def parsed(name: str):
+    return parse_path(REAL / name)
+
+
+def truth(name: str) -> dict:
+    return json.loads((TRUTH / f"{Path(name).stem}.json").read_text(encoding="utf-8"))
+
+
+def truth_keys(table: dict, cell: dict, year: int) -> tuple[str | None, list[str], int | None]:
+    """The budget key a truth cell's printed terms mean: (table code, candidate rows, column)."""
+    code = match_budget_title(table["title"])
+    row, path = cell["row"], cell["column"].split("/")
+    if code == "B9":  # the 三公 table's one row; a row naming the year before is its 上年 columns
+        if re.match(rf"^(上年|{year - 1}年)", row):
+            path = ["上年", *path]
+        elif not re.match(rf"^(\(the one|{year}年$)", row):
+            path = [row, *path]  # a row label that is the header above the figures
+        rows = ["合计"]
+    elif row == "(the one data row)":
+        rows = ["合计"]
+    elif re.fullmatch(r"[\d/]+", row):
+        rows = [row]
+    elif code == "BF" and row != "合计":  # a project's 绩效目标表 card
+        rows = [re.sub(r"绩效目标表$", "", table["title"]) + "/" + row_key(row)]
+    elif "/" in row:
+        parent, label = row.split("/", 1)
+        rows = [f"{row_key(parent)}/{row_key(label)}", row_key(label)]
+    else:
+        rows = [row_key(row)]
+    return code, rows, column_key(path, year)
+
+
+def test_the_acceptance_set_spans_eight_budgets_and_five_regions():
+    assert len(READ_BUDGETS) >= 8 and len(set(r[:2] for r in READ_BUDGETS.values())) >= 5
+    assert all(IDENTITY[name]["kind"].endswith("预算") for name in READ_BUDGETS)
+
+
+@pytest.mark.parametrize("name", sorted(READ_BUDGETS))
+def test_every_printed_budget_table_is_recognised(name):
+    result = parsed(name)
+    expected = {match_budget_title(t["title"]) for t in truth(name)["tables"]}
+    assert None not in expected
+    recognised = {code for code, info in result.tables.items() if code not in TABLE_CODES and code.startswith("B")
+                  and info.status != "missing"}
+    assert expected <= recognised, sorted(expected - recognised)
+    # nothing of a budget is slotted as a final account's table
+    assert all(result.tables[code].status == "missing" for code in TABLE_CODES)
+    assert not [c for c in result.cells if c.table in TABLE_CODES]
+
+
+@pytest.mark.parametrize("name", sorted(READ_BUDGETS))
+def test_truth_cells_are_read_exactly(name):
+    result, doc = parsed(name), truth(name)
+    year = IDENTITY[name]["year"]
+    cells = {(c.table, c.row, c.col): c for c in result.cells}
+    wrong, total = [], 0
+    for table in doc["tables"]:
+        for cell in table["cells"]:
+            total += 1
+            code, rows, col = truth_keys(table, cell, year)
+            got = next((cells[(code, r, col)] for r in rows if (code, r, col) in cells), None)
+            if got is None or got.value != Decimal(cell["value"]) or str(got.value) != cell["value"]:
+                wrong.append((table["title"], cell["row"], cell["column"], cell["value"], got and str(got.value)))
+            elif got.page != cell["page"]:
+                wrong.append((table["title"], cell["row"], cell["column"], "page", cell["page"], got.page))
+    assert total > 0
+    assert Decimal(total - len(wrong)) / total >= EXACT_SHARE, wrong[:20]
+
+
+def test_performance_targets_are_kept_per_project():
+    result = parsed("central_gjxfj_2026_dept_budget.pdf")
+    projects = {t["project"] for t in result.targets}
+    assert {"信息化运行维护", "信访综合保障经费", "信访业务培训"} <= projects
+    cost = next(t for t in result.targets if t["project"] == "信息化运行维护" and t["level3"] == "项目总成本")
+    assert (cost["level1"], cost["value"], cost["page"]) == ("成本指标", "≤2134.87万元", 30)
+
+
+@pytest.mark.parametrize("title, code", [
+    ("公开01表", None), ("部门公开表1 部门收支总表", "B1"), ("公开表4 财政拨款收支总体情况表", "B4"),
+    ("2026年预算单位财务收支预算总表", "B1"), ("表7 一般公共预算支出表（按功能分类）", "B7"),
+    ("表8 一般公共预算支出表（按经济分类）", "BH"), ("2026年部门“三公”经费和机关运行经费预算表", "B9"),
+    ("公开06表 财政拨款基本支出预算表（经济科目）", "B6"), ("一般公共预算机关运行经费支出预算表", "BC"),
+    ("2026年部门一般公共预算基本支出部门预算经济分类预算表", "B8"), ("收入支出决算总表", None),
+    ("2026年部门收入总体情况表", "B2"), ("2026年项目支出绩效目标表", "BF"),
+])
+def test_budget_titles_in_their_regional_variants(title, code):
+    assert match_budget_title(title) == code
+
+
+@pytest.mark.parametrize("path, col", [
+    (["合计"], 1), (["基本支出", "人员经费"], 4), (["基本支出", "小计"], 2), (["公务用车购置及运行维护费", "小计"], 22),
+    (["“三公”经费预算数", "合计"], 20), (["2025年执行数", "执行数"], 101), (["2026年预算数", "年初预算数", "小计"], 1),
+    (["2026年预算数", "扣除中央基建投资后预算数"], 51), (["上年", "公务接待费"], 125), (["增减(%)"], None),
+])
+def test_columns_by_meaning(path, col):
+    assert column_key(path, 2026) == col
