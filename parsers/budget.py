@@ -127,7 +127,7 @@ class _Reader:
     targets: list[dict] = field(default_factory=list)
     seen: dict[tuple[str, int], int] = field(default_factory=dict)
     parent: str = ""
-    last_class: str = ""
+    last_parts: dict[int, list[str]] = field(default_factory=dict)  # code group → the last row's 类/款/项
 
 
 def _is_number(text: str | None) -> bool:
@@ -271,35 +271,28 @@ def read_grid(reader: _Reader, grid: list[list]) -> None:
 
 
 def _code_of(reader: _Reader, row: list) -> str:
-    groups: list[str] = []
-    current = ""
+    """The row's 科目编码: its code columns joined (类 款 项 → 2010650), a 款 or 项 printed alone
+    completed from the rows above it; a second code group (政府经济分类 beside 部门经济分类) after "/"."""
+    groups: list[list[str]] = []
     previous = None
     for j, kind in enumerate(reader.kinds):
         text = (row[j] or "").strip() if j < len(row) else ""
-        if kind == "code" and not text.isdigit():
-            kind = "label"
-        if kind != "code":
-            if current:
-                groups.append(current)
-                current = ""
-            previous = kind
-            continue
-        if previous == "code" or current:
-            current += text
-        else:
-            current = text
+        if kind == "code":
+            if previous != "code":
+                groups.append([])
+            groups[-1].append(text if text.isdigit() else "")
         previous = kind
-    if current:
-        groups.append(current)
-    groups = [g for g in groups if g]
-    if not groups:
-        return ""
-    first = groups[0]
-    if len(first) == 3:
-        reader.last_class = first
-    elif len(first) in (2, 4) and reader.last_class:  # 款/项 printed without their 类
-        first = reader.last_class + first
-    return "/".join([first, *groups[1:3]]) if len(groups) > 1 else first
+    codes = []
+    for g, parts in enumerate(groups):
+        last = reader.last_parts.get(g, [])
+        if len(parts) > 1 and not parts[0] and any(parts):  # 款/项 printed without what is above it
+            first = next(i for i, p in enumerate(parts) if p)
+            parts = last[:first] + parts[first:] if len(last) >= first else parts
+        if any(parts):
+            reader.last_parts[g] = parts
+        codes.append("".join(p for p in parts if p))
+    codes = [c for c in codes if c]
+    return "/".join(codes[:2])
 
 
 def _read_row(reader: _Reader, row: list, lone: bool) -> None:
@@ -385,6 +378,8 @@ def read_budget(pages: list[Page], year: int | None) -> BudgetTables:
             code = match_budget_title(line)
             if code is not None:
                 starts.append((code, line.strip()))
+        if starts and reader is not None and starts[0][0] == reader.code:
+            starts = []  # the title repeated on a continuation page
         if starts:
             code, title = starts[0]
             if reader is not None:

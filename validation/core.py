@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property, lru_cache
 
-TERM = re.compile(r"^(\d{2})\[([^\]]+)\]\.(\d+)$")
+TERM = re.compile(r"^(\d{2}|B[0-9A-Z])\[([^\]]+)\]\.(\d+)$")  # 01–10, or a budget table B1…BZ
 HALF_CENT = Decimal("0.005")  # half the last printed digit of a figure in 万元 with two decimals
 CellMap = dict[tuple[str, str, int], Decimal]
 

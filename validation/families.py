@@ -3,8 +3,8 @@ runs and what the rule catalogue documents (docs/rules.md, `disclosure rules`). 
 is a module with a `FAMILY` (validation.core.CheckerFamily) added here."""
 from __future__ import annotations
 
-from validation import cross_year, narrative, performance, required, tables
+from validation import budget, cross_year, narrative, performance, required, tables
 from validation.core import CheckerFamily
 
 FAMILIES: tuple[CheckerFamily, ...] = (tables.FAMILY, narrative.FAMILY, performance.FAMILY, required.FAMILY,
-                                       cross_year.FAMILY)
+                                       cross_year.FAMILY, budget.FAMILY)
