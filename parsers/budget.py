@@ -45,9 +45,10 @@ CODE_LEAVES = {"类", "款", "项"}
 class _Catalogue:
     tables: tuple[tuple[str, str, tuple[str, ...]], ...]  # (code, title, words)
     columns: dict[str, int]  # compact header word → column
-    totals: frozenset[str]
+    totals: frozenset[str]  # a leaf that is its group's subtotal (小计): the group gives the meaning
     prior: tuple[str, ...]
     deduct: tuple[str, ...]
+    change: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -56,7 +57,7 @@ def catalogue() -> _Catalogue:
     columns = {compact(w): c["col"] for c in data["columns"] for w in c["words"]}
     return _Catalogue(tuple((t["code"], t["title"], tuple(t["all"])) for t in data["tables"]), columns,
                       frozenset(compact(w) for w in data["totals"]), tuple(data["prior_year"]),
-                      tuple(data.get("deduct_words", ())))
+                      tuple(data.get("deduct_words", ())), tuple(data.get("change_words", ())))
 
 
 def table_titles() -> dict[str, str]:
@@ -88,8 +89,8 @@ def column_key(path: list[str] | tuple[str, ...], year: int | None = None) -> in
     prior = any(p in cat.prior or p.startswith("上年") and p not in cat.columns
                 or (year and p.startswith(f"{year - 1}年")) for p in parts)
     deduct = any(w in p for p in parts for w in cat.deduct)
-    parts = [p for p in parts if not (p in cat.prior or (year and re.match(rf"^(?:{year}|{year - 1})年", p)))
-             or p in cat.columns]
+    change = any(w in p for p in parts for w in cat.change)
+    parts = [p for p in parts if p not in cat.prior or p in cat.columns]
     if year:
         parts = [re.sub(rf"^(?:{year}|{year - 1})年", "", p) or p for p in parts]
     col = None
@@ -108,7 +109,7 @@ def column_key(path: list[str] | tuple[str, ...], year: int | None = None) -> in
             break
     if col is None:
         return None
-    return col + (50 if deduct else 0) + (100 if prior else 0)
+    return col + (50 if deduct else 0) + (100 if prior else 0) + (200 if change else 0)
 
 
 def row_key(label: str) -> str:
@@ -362,43 +363,53 @@ class BudgetTables:
 
 def read_budget(pages: list[Page], year: int | None) -> BudgetTables:
     """The standard tables of a budget's pages (in print order). `year` is the budget's (from
-    its identity); unknown, it is the year its table titles print most."""
+    its identity); unknown, it is the year its table titles print most. A grid belongs to the
+    title printed in its own top rows, else to the next title of its page when it opens with a
+    header, else (a headless continuation) to the table before it."""
     year = year or _title_year(pages)
     tables: dict[str, TableInfo] = {}
     titles: dict[str, str] = {}
     cells: list[Cell] = []
     targets: list[dict] = []
     reader: _Reader | None = None
+
+    def switch(code: str, title: str, page: Page) -> None:
+        nonlocal reader
+        info = tables.setdefault(code, TableInfo(status="present", evidence="title"))
+        if page.number not in info.pages:
+            info.pages.append(page.number)
+        if reader is not None and reader.code == code:
+            return  # its title repeated on a continuation page
+        if reader is not None:
+            cells.extend(reader.cells)
+            targets.extend(reader.targets)
+        m = AMOUNT_UNIT.search(page.text[page.text.find(title[:6]) if title[:6] in page.text else 0:][:600])
+        info.amount_unit = info.amount_unit or (m.group(1) if m else None)
+        titles.setdefault(code, title)
+        reader = _Reader(code, page.number, year)
+
     for page in pages:
-        text = page.text
-        if CONTENTS.search(text[:200]):
+        if CONTENTS.search(page.text[:200]):
             continue
-        starts = []
-        for line in text.splitlines()[:12]:
-            code = match_budget_title(line)
-            if code is not None:
-                starts.append((code, line.strip()))
-        if starts and reader is not None and starts[0][0] == reader.code:
-            starts = []  # the title repeated on a continuation page
-        if starts:
-            code, title = starts[0]
-            if reader is not None:
-                cells.extend(reader.cells)
-                targets.extend(reader.targets)
-            info = tables.setdefault(code, TableInfo(status="present", evidence="title"))
-            if page.number not in info.pages:
-                info.pages.append(page.number)
-            m = AMOUNT_UNIT.search(text[:600])
-            info.amount_unit = info.amount_unit or (m.group(1) if m else None)
-            titles.setdefault(code, title)
-            reader = _Reader(code, page.number, year)
-        if reader is None or not page.ruled:
-            continue
-        reader.page = page.number
-        if page.number not in tables[reader.code].pages:
-            tables[reader.code].pages.append(page.number)
-        for grid in page.grids():
-            read_grid(reader, grid)
+        pending = [(code, line.strip()) for line in page.text.splitlines()
+                   for code in [match_budget_title(line)] if code is not None]
+        if page.ruled:
+            for grid in page.grids():
+                own = _title_in(grid)
+                if own is not None:
+                    pending = [p for p in pending if p[0] != own[0]] if any(p[0] == own[0] for p in pending) else pending
+                    switch(*own, page)
+                elif pending and grid and _is_header_row(list(grid[0]), True) and not _is_caption_row(list(grid[0])) \
+                        or pending and grid and _is_caption_row(list(grid[0])):
+                    switch(*pending.pop(0), page)
+                if reader is None:
+                    continue
+                reader.page = page.number
+                if page.number not in tables[reader.code].pages:
+                    tables[reader.code].pages.append(page.number)
+                read_grid(reader, grid)
+        for start in pending:  # titles whose grid is on the next page, or that print none
+            switch(*start, page)
     if reader is not None:
         cells.extend(reader.cells)
         targets.extend(reader.targets)
@@ -406,6 +417,16 @@ def read_budget(pages: list[Page], year: int | None) -> BudgetTables:
         if not any(c.table == code for c in cells):
             info.status = "empty"
     return BudgetTables(tables, _dedupe(cells), titles, targets)
+
+
+def _title_in(grid: list[list]) -> tuple[str, str] | None:
+    """A title some exports draw inside the grid, in its top rows."""
+    for row in grid[:3]:
+        text = "".join(c for c in row if c)
+        code = match_budget_title(text)
+        if code is not None:
+            return code, text
+    return None
 
 
 def _title_year(pages: list[Page]) -> int | None:

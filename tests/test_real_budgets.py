@@ -26,7 +26,8 @@ READ_BUDGETS = {
     "sh_putuo_sfj_2026_unit_budget.pdf": "上海普陀", "sh_putuo_sww_2025_unit_budget.pdf": "上海普陀",
     "sh_putuo_zfb_2025_dept_budget.pdf": "上海普陀", "central_gjxfj_2026_dept_budget.pdf": "中央",
     "cs_zjjd_2026_dept_budget.pdf": "长沙", "js_swbgt_2018_dept_budget_tables.pdf": "江苏省",
-    "yt_tjj_2026_dept_budget.pdf": "烟台",
+    "yt_tjj_2026_dept_budget.pdf": "烟台", "xa_zfbgt_2026_dept_budget.pdf": "西安",
+    "sh_putuo_sww_2025_dept_budget.pdf": "上海普陀", "sh_putuo_zfb_2025_unit_budget.pdf": "上海普陀",
 }
 
 
@@ -122,7 +123,7 @@ def test_budget_titles_in_their_regional_variants(title, code):
 
 @pytest.mark.parametrize("path, col", [
     (["合计"], 1), (["基本支出", "人员经费"], 4), (["基本支出", "小计"], 2), (["公务用车购置及运行维护费", "小计"], 22),
-    (["“三公”经费预算数", "合计"], 20), (["2025年执行数", "执行数"], 101), (["2026年预算数", "年初预算数", "小计"], 1),
+    (["“三公”经费", "小计"], 20), (["2026年基本支出", "合计"], 1), (["增减变化情况", "培训费"], 227), (["2025年执行数", "执行数"], 101), (["2026年预算数", "年初预算数", "小计"], 1),
     (["2026年预算数", "扣除中央基建投资后预算数"], 51), (["上年", "公务接待费"], 125), (["增减(%)"], None),
 ])
 def test_columns_by_meaning(path, col):
