@@ -262,8 +262,11 @@ def read_grid(reader: _Reader, grid: list[list]) -> None:
     if header:
         reader.paths = _header_paths(header)
         reader.kinds = _column_kinds(reader.paths, body)
-    elif reader.paths is None or len(reader.paths) != max((len(r) for r in body), default=0):
-        return  # a headless grid that fits no header read before it
+    elif reader.paths is not None and body and all(len([c for c in r if c is not None]) == len(reader.paths)
+                                                    for r in body if len(r) != len(reader.paths)):
+        body = [[c for c in r if c is not None] if len(r) != len(reader.paths) else r for r in body]
+    if reader.paths is None or any(len(r) != len(reader.paths) for r in body):
+        return  # a headless grid that fits no header read before it (merged cells aside)
     body = [r for r in body if any(c and c.strip() for c in r)]
     label_rows = sum(1 for r in body if any(k == "label" and r[j] and r[j].strip() and not _is_number(r[j])
                                             for j, k in enumerate(reader.kinds) if j < len(r)))
@@ -396,7 +399,11 @@ def read_budget(pages: list[Page], year: int | None) -> BudgetTables:
         if page.ruled:
             for grid in page.grids():
                 own = _title_in(grid)
+                if own is not None and own[2] > 0 and reader is not None:  # the last rows of the table before
+                    read_grid(reader, grid[:own[2]])
+                    grid = grid[own[2]:]
                 if own is not None:
+                    own = own[:2]
                     pending = [p for p in pending if p[0] != own[0]] if any(p[0] == own[0] for p in pending) else pending
                     switch(*own, page)
                 elif pending and grid and _is_header_row(list(grid[0]), True) and not _is_caption_row(list(grid[0])) \
@@ -419,13 +426,13 @@ def read_budget(pages: list[Page], year: int | None) -> BudgetTables:
     return BudgetTables(tables, _dedupe(cells), titles, targets)
 
 
-def _title_in(grid: list[list]) -> tuple[str, str] | None:
-    """A title some exports draw inside the grid, in its top rows."""
-    for row in grid[:3]:
+def _title_in(grid: list[list]) -> tuple[str, str, int] | None:
+    """A title some exports draw inside the grid, in its top rows: (code, title, row index)."""
+    for i, row in enumerate(grid[:3]):
         text = "".join(c for c in row if c)
         code = match_budget_title(text)
         if code is not None:
-            return code, text
+            return code, text, i
     return None
 
 

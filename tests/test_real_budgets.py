@@ -188,3 +188,14 @@ def test_the_envelope_follows_the_printed_digit():
     assert row_rule(whole_yuan).status == "rounding"  # 1 元 off, three figures in whole 元: within 2 元
     assert row_rule(far_off).status == "failed"
     assert row_rule(cents).status == "failed"  # 0.05 万元 off three figures in cents: beyond 0.02
+
+
+def test_the_2017_jiangsu_budget_s_machine_running_costs_exceed_its_basic_expenditure():
+    """identity.json: js_rdbgt_2017's 机关运行经费 table (p. 19) gives 302 商品和服务支出
+    5,560.31 against 1,585.96 in its 一般公共预算基本支出预算表 (p. 17)."""
+    outcomes = {o.rule_id: o for o in budget_outcomes(parsed("js_rdbgt_2017_dept_budget.pdf"))}
+    found = outcomes["BC.goods_le_B8"]
+    assert found.status == "failed"
+    assert found.cells == {"BC[302].28": "5560.31", "B8[302].1": "1585.96"}
+    assert 17 in found.pages and 19 in found.pages
+    assert [o.rule_id for o in outcomes.values() if o.status == "failed"] == ["BC.goods_le_B8"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from validation.catalogue import CROSS, HIERARCHY, WITHIN, Rule
+from validation.catalogue import CROSS, HIERARCHY, INEQUALITY, WITHIN, Rule
 from validation.core import FAILED, NOT_EVALUATED, CheckerFamily, decide, Filing, Outcome, cell_key, doc_row, parse_formula
 from validation.tables import evaluate_rule
 
@@ -68,6 +68,10 @@ def _rules() -> tuple[BudgetRule, ...]:
                    "B7[合计].4 = B8[合计].4", ("B7[合计].4",)),
         BudgetRule("B7.vs_B4", CROSS, "一般公共预算支出表 合计 = 财政拨款收支总表 一般公共预算支出",
                    "B7[合计].1 = B4[支出总计].7", ("B4[支出总计].7",)),
+        BudgetRule("BC.le_B8", INEQUALITY, "机关运行经费 ≤ 一般公共预算基本支出 (合计)",
+                   "BC[合计].28 <= B8[合计].1", ("BC[合计].28", "B8[合计].1")),
+        BudgetRule("BC.goods_le_B8", INEQUALITY, "机关运行经费 商品和服务支出 (302) ≤ 基本支出's 302",
+                   "BC[302].28 <= B8[302].1", ("BC[302].28", "B8[302].1")),
         BudgetRule("B5.basic_vs_B6", CROSS, "财政拨款支出表 基本支出 = 财政拨款基本支出表 合计",
                    "B5[合计].2 = B6[合计].1", ("B5[合计].2",)),
     ]
