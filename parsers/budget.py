@@ -31,6 +31,8 @@ _PREFIX = re.compile(r"^(?:(?:部门)?公开表?\d+表?|附表\d+|表\d+(?:-\d+)
 _SUFFIX = re.compile(r"(?:[(（]续表?[)）]|续表)$")
 MARKER = re.compile(r"(?:部门)?公开\s*(?:表\s*)?\d+\s*表?|^表\s*\d+$")
 TITLE_MAX = 60
+DATA_LABEL = re.compile(r"^(?:[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、|\d+[.、]\D|\d{3,7}$)")
+TITLE_WORDS = ("预算", "总表", "情况表", "目标表", "支出表", "收入表")  # what a budget table's title names
 AMOUNT_UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(万元|千元|亿元|元)")
 CODE = re.compile(r"^\d{2,7}$")
 TOTAL_LABELS = {"合计", "总计"}
@@ -70,7 +72,7 @@ def match_budget_title(line: str) -> str | None:
     if len(text) > TITLE_MAX or not text.endswith(("表", ")")):
         return None
     text = _PREFIX.sub("", text, count=1)
-    if "预算" not in text and "总表" not in text and "情况表" not in text and "目标表" not in text:
+    if not any(w in text for w in TITLE_WORDS):
         return None
     if "决算" in text or "说明" in text:
         return None
@@ -141,7 +143,8 @@ def _is_header_row(row: list, first: bool) -> bool:
         return False
     numbers = [c for c in texts if _is_number(c)]
     if not numbers:
-        return True
+        # a row of numbered labels or codes alone is data (a line table's continuation), not header
+        return not any(DATA_LABEL.match(compact(c)) for c in texts)
     # 栏次 rows: 1, 2, 3 … in order
     return all(re.fullmatch(r"\d{1,2}", c.strip()) for c in numbers) and len(numbers) >= 2 and \
         [int(c) for c in numbers] == list(range(int(numbers[0]), int(numbers[0]) + len(numbers)))
