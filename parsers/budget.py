@@ -36,7 +36,10 @@ TITLE_WORDS = ("预算", "总表", "情况表", "目标表", "支出表", "收�
 AMOUNT_UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(万元|千元|亿元|元)")
 CODE = re.compile(r"^\d{2,7}$")
 TOTAL_LABELS = {"合计", "总计"}
+TOTAL_WORD = re.compile(r"合计|总计|小计")
 THREE_PUBLIC = "B9"
+THREE_PUBLIC_ITEMS = (20, 28)  # the 三公 columns
+PRIOR, CHANGE = 100, 200  # added to a column for the year before, for the change from it
 TARGETS = "BF"
 PERCENT = re.compile(r"^-?[\d.,]+\s*%$")
 CODE_HEADS = ("编码", "代码")
@@ -109,9 +112,12 @@ def column_key(path: list[str] | tuple[str, ...], year: int | None = None) -> in
         elif meaning != 1:
             col = meaning  # a bare total under a group with a meaning: the group's
             break
+    items = [cat.columns[p] for p in parts if THREE_PUBLIC_ITEMS[0] <= cat.columns.get(p, 0) <= THREE_PUBLIC_ITEMS[1]]
+    if items and col is not None and not THREE_PUBLIC_ITEMS[0] <= col <= THREE_PUBLIC_ITEMS[1]:
+        col = items[-1]  # the 三公 item, whatever fund it is paid from
     if col is None:
         return None
-    return col + (50 if deduct else 0) + (100 if prior else 0) + (200 if change else 0)
+    return col + (50 if deduct else 0) + (PRIOR if prior else 0) + (CHANGE if change else 0)
 
 
 def row_key(label: str) -> str:
@@ -195,7 +201,7 @@ def _column_kinds(paths: list[list[str]], rows: list[list]) -> list[str]:
         leaf = compact(path[-1]) if path else ""
         values = [r[j] for r in rows if j < len(r) and r[j] and r[j].strip()]
         codes = [v for v in values if CODE.match(v.strip())]
-        coded = codes and len(codes) >= len(values) - 1  # the 合计 row prints its label across the code columns
+        coded = not values or codes and len(codes) >= len(values) - 1  # the 合计 row prints its label across the code columns
         if coded and (leaf in CODE_LEAVES or any(h in compact(p) for p in path for h in CODE_HEADS)
                       and not leaf.endswith("名称")):
             kinds.append("code")
@@ -304,6 +310,7 @@ def _code_of(reader: _Reader, row: list) -> str:
 
 def _read_row(reader: _Reader, row: list, lone: bool) -> None:
     code = _code_of(reader, row)
+    first_row = not reader.cells
     label = ""
     for j, kind in enumerate(reader.kinds):
         text = (row[j] or "").strip() if j < len(row) else ""
@@ -324,6 +331,10 @@ def _read_row(reader: _Reader, row: list, lone: bool) -> None:
         if col is None:
             continue
         key = code or (row_key(label) if label else ("合计" if lone else ""))
+        if not code and label and reader.code not in (THREE_PUBLIC, TARGETS) \
+                and ("code" in reader.kinds or not _line_table(reader)) \
+                and first_row and not DATA_LABEL.match(compact(label)) and not TOTAL_WORD.search(label):
+            key = "合计"  # a total row named after the unit (Shenzhen), printed first
         if reader.code == THREE_PUBLIC and not code:
             key, col = _three_public_row(label, col, reader.year)
         if not key:
@@ -334,12 +345,12 @@ def _read_row(reader: _Reader, row: list, lone: bool) -> None:
 
 def _three_public_row(label: str, col: int, year: int | None) -> tuple[str, int]:
     """The 三公 table has one row, the budget year's; a row for the year before (Shenzhen prints
-    2025年 / 2026年 / 增减变化) is that row's 上年 columns, a change row is not kept."""
+    2025年 / 2026年 / 增减变化金额) is that row's 上年 columns, the change row its change columns."""
     text = compact(label)
     if "增减" in text:
-        return "", col
+        return "合计", col + CHANGE if col < CHANGE else col
     if text.startswith("上年") or (year and text.startswith(f"{year - 1}年")):
-        return "合计", col + 100 if col < 100 else col
+        return "合计", col + PRIOR if col < PRIOR else col
     return "合计", col
 
 

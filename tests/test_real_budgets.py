@@ -28,7 +28,7 @@ READ_BUDGETS = {
     "cs_zjjd_2026_dept_budget.pdf": "长沙", "js_swbgt_2018_dept_budget_tables.pdf": "江苏省",
     "yt_tjj_2026_dept_budget.pdf": "烟台", "xa_zfbgt_2026_dept_budget.pdf": "西安",
     "sh_putuo_sww_2025_dept_budget.pdf": "上海普陀", "sh_putuo_zfb_2025_unit_budget.pdf": "上海普陀",
-    "suz_sjj_2026_dept_budget.pdf": "苏州", "wx_zjj_2026_dept_budget.pdf": "无锡",
+    "suz_sjj_2026_dept_budget.pdf": "苏州", "wx_zjj_2026_dept_budget.pdf": "无锡", "sz_xfj_2026_dept_budget.pdf": "深圳",
 }
 
 
@@ -41,17 +41,19 @@ def truth(name: str) -> dict:
     return json.loads((TRUTH / f"{Path(name).stem}.json").read_text(encoding="utf-8"))
 
 
-def truth_keys(table: dict, cell: dict, year: int) -> tuple[str | None, list[str], int | None]:
+def truth_keys(table: dict, cell: dict, year: int, unit: str = "") -> tuple[str | None, list[str], int | None]:
     """The budget key a truth cell's printed terms mean: (table code, candidate rows, column)."""
     code = match_budget_title(table["title"])
     row, path = cell["row"], cell["column"].split("/")
     if code == "B9":  # the 三公 table's one row; a row naming the year before is its 上年 columns
         if re.match(rf"^(上年|{year - 1}年)", row):
             path = ["上年", *path]
+        elif "增减" in row:
+            path = ["增减变化情况", *path]
         elif not re.match(rf"^(\(the one|{year}年$)", row):
             path = [row, *path]  # a row label that is the header above the figures
         rows = ["合计"]
-    elif row == "(the one data row)":
+    elif row in ("(the one data row)", unit):  # Shenzhen names its total row after the unit
         rows = ["合计"]
     elif re.fullmatch(r"[\d/]+", row):
         rows = [row]
@@ -92,7 +94,7 @@ def test_truth_cells_are_read_exactly(name):
     for table in doc["tables"]:
         for cell in table["cells"]:
             total += 1
-            code, rows, col = truth_keys(table, cell, year)
+            code, rows, col = truth_keys(table, cell, year, IDENTITY[name]["unit"])
             got = next((cells[(code, r, col)] for r in rows if (code, r, col) in cells), None)
             if got is None or got.value != Decimal(cell["value"]) or str(got.value) != cell["value"]:
                 wrong.append((table["title"], cell["row"], cell["column"], cell["value"], got and str(got.value)))
