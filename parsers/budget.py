@@ -380,7 +380,7 @@ class BudgetTables:
 
 def read_budget(pages: list[Page], year: int | None) -> BudgetTables:
     """The standard tables of a budget's pages (in print order). `year` is the budget's (from
-    its identity); unknown, it is the year its table titles print most. A grid belongs to the
+    its identity); unknown, the year its cover or table titles print. A grid belongs to the
     title printed in its own top rows, else to the next title of its page when it opens with a
     header, else (a headless continuation) to the table before it."""
     year = year or _title_year(pages)
@@ -451,6 +451,11 @@ def _title_in(grid: list[list]) -> tuple[str, str, int] | None:
 
 
 def _title_year(pages: list[Page]) -> int | None:
+    """The year the cover names ("2026 年深圳市信访局部门预算"), else the one the titles print most."""
+    cover = next((p.text for p in pages if p.text.strip()), "")
+    m = re.search(r"(20\d{2})\s*年", cover[:300])
+    if m:
+        return int(m.group(1))
     years = Counter(int(m.group(1)) for p in pages for line in p.text.splitlines()[:12]
                     if match_budget_title(line) for m in [re.search(r"(20\d{2})\s*年", line)] if m)
     return years.most_common(1)[0][0] if years else None
