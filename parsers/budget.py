@@ -34,7 +34,7 @@ TITLE_MAX = 60
 DATA_LABEL = re.compile(r"^(?:[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、|\d+[.、]\D|\d{3,7}$)")
 TITLE_WORDS = ("预算", "总表", "情况表", "目标表", "支出表", "收入表")  # what a budget table's title names
 AMOUNT_UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(万元|千元|亿元|元)")
-CODE = re.compile(r"^\d{2,7}$")
+CODE = re.compile(r"^\d{1,7}$")  # a 款 printed as "2" is kept as printed (a defect the rules find)
 TOTAL_LABELS = {"合计", "总计"}
 TOTAL_WORD = re.compile(r"合计|总计|小计")
 THREE_PUBLIC = "B9"
@@ -274,6 +274,8 @@ def read_grid(reader: _Reader, grid: list[list]) -> None:
     elif reader.paths is not None and body and all(len([c for c in r if c is not None]) == len(reader.paths)
                                                     for r in body if len(r) != len(reader.paths)):
         body = [[c for c in r if c is not None] if len(r) != len(reader.paths) else r for r in body]
+    if reader.paths is not None:  # a 合计 row alone on a page, its label spanning the code columns
+        body = [_right_aligned(r, len(reader.paths)) for r in body]
     if reader.paths is None or any(len(r) != len(reader.paths) for r in body):
         return  # a headless grid that fits no header read before it (merged cells aside)
     body = [r for r in body if any(c and c.strip() for c in r)]
@@ -281,6 +283,13 @@ def read_grid(reader: _Reader, grid: list[list]) -> None:
                                             for j, k in enumerate(reader.kinds) if j < len(r)))
     for r in body:
         _read_row(reader, r, lone=len(body) == 1 and label_rows == 0)
+
+
+def _right_aligned(row: list, width: int) -> list:
+    if len(row) >= width or not row or not row[0] or _is_number(row[0]) \
+            or not all(c is None or not c.strip() or _is_number(c) for c in row[1:]):
+        return row
+    return [row[0], *([None] * (width - len(row))), *row[1:]]
 
 
 def _code_of(reader: _Reader, row: list) -> str:

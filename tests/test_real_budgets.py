@@ -28,6 +28,7 @@ READ_BUDGETS = {
     "cs_zjjd_2026_dept_budget.pdf": "长沙", "js_swbgt_2018_dept_budget_tables.pdf": "江苏省",
     "yt_tjj_2026_dept_budget.pdf": "烟台", "xa_zfbgt_2026_dept_budget.pdf": "西安",
     "sh_putuo_sww_2025_dept_budget.pdf": "上海普陀", "sh_putuo_zfb_2025_unit_budget.pdf": "上海普陀",
+    "sh_putuo_wljd_2024_dept_budget.pdf": "上海普陀", "sh_putuo_wljd_2025_dept_budget.pdf": "上海普陀",
     "suz_sjj_2026_dept_budget.pdf": "苏州", "wx_zjj_2026_dept_budget.pdf": "无锡", "sz_xfj_2026_dept_budget.pdf": "深圳",
 }
 
@@ -138,7 +139,10 @@ def test_columns_by_meaning(path, col):
 # Known defects of the documents themselves (identity.json "defects", re-read on the page):
 # sfj's 单位预算 prints 基本支出 合计 22,118,861 while its 类 rows sum to 22,118,861.34, and
 # 项目支出 64,840,547.00 (the 类's project total) on the 项 row 2040601.
-KNOWN_DEFECT_FIGURES = {"sh_putuo_sfj_2026_unit_budget.pdf": {"22118861", "64840547.00"}}
+# wljd's 2024 经济分类 table prints the 款 of 30102 and 30107 as "2" and "7": 301 工资福利支出
+# (88,282,511) is then not the sum of the 款 the table names.
+KNOWN_DEFECT_FIGURES = {"sh_putuo_sfj_2026_unit_budget.pdf": {"22118861", "64840547.00"},
+                        "sh_putuo_wljd_2024_dept_budget.pdf": {"88282511"}}
 
 
 def budget_outcomes(result):
