@@ -250,6 +250,7 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
         read = read_budget(pages, identity.year)
         tables.update(read.tables)
         cells, targets = cells + read.cells, read.targets
+        family = read.family or family
     evaluation_results = [parse_evaluation(title, rows, page, seq)
                           for seq, (title, page, rows) in enumerate(evaluations, start=1)]
     return ParseResult(

@@ -379,12 +379,52 @@ def _unique(reader: _Reader, key: str, col: int, label: str) -> str:
     return key
 
 
+@dataclass(frozen=True)
+class BudgetFamily:
+    name: str
+    required: tuple[str, ...]
+    marker: str | None  # the marker kind its tables carry (budget_templates.json "markers"), None: none
+    text: str | None  # a pattern its pages print (a caption word, a cover line)
+
+
+@lru_cache(maxsize=1)
+def families() -> tuple[BudgetFamily, ...]:
+    data = json.loads(CATALOGUE.read_text(encoding="utf-8"))
+    return tuple(BudgetFamily(f["name"], tuple(f["required"]), f.get("marker"), f.get("text"))
+                 for f in data["families"])
+
+
+@lru_cache(maxsize=1)
+def _marker_kinds() -> dict[str, re.Pattern]:
+    data = json.loads(CATALOGUE.read_text(encoding="utf-8"))
+    return {kind: re.compile(pattern, re.MULTILINE) for kind, pattern in data["markers"].items()}
+
+
+def choose_budget_family(pages: list[Page], found: set[str]) -> BudgetFamily | None:
+    """The family whose markers, printed words and tables fit best what the pages hold."""
+    if not found:
+        return None
+    text = "\n".join(p.text for p in pages)
+    marker = next((kind for kind, pattern in _marker_kinds().items() if pattern.search(text)), None)
+    best: tuple[float, BudgetFamily] | None = None
+    for family in families():
+        score = 3.0 if family.marker == marker else -3.0
+        if family.text and re.search(family.text, text):
+            score += 2
+        score += sum(1 if code in family.required else -1 for code in found)
+        score -= 0.5 * len(set(family.required) - found)
+        if best is None or score > best[0]:
+            best = (score, family)
+    return best[1] if best else None
+
+
 @dataclass
 class BudgetTables:
     tables: dict[str, TableInfo]
     cells: list[Cell]
     titles: dict[str, str]  # code → the title as printed
     targets: list[dict] = field(default_factory=list)  # 绩效目标表 indicators: project, levels, 指标值, page
+    family: BudgetFamily | None = None
 
 
 def read_budget(pages: list[Page], year: int | None) -> BudgetTables:
@@ -446,7 +486,7 @@ def read_budget(pages: list[Page], year: int | None) -> BudgetTables:
     for code, info in tables.items():
         if not any(c.table == code for c in cells):
             info.status = "empty"
-    return BudgetTables(tables, _dedupe(cells), titles, targets)
+    return BudgetTables(tables, _dedupe(cells), titles, targets, choose_budget_family(pages, set(tables)))
 
 
 def _title_in(grid: list[list]) -> tuple[str, str, int] | None:

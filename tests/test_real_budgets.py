@@ -81,6 +81,8 @@ def test_every_printed_budget_table_is_recognised(name):
     recognised = {code for code, info in result.tables.items() if code not in TABLE_CODES and code.startswith("B")
                   and info.status != "missing"}
     assert expected <= recognised, sorted(expected - recognised)
+    assert result.template == IDENTITY[name]["template"]
+    assert set(result.required_tables) <= recognised
     # nothing of a budget is slotted as a final account's table
     assert all(result.tables[code].status == "missing" for code in TABLE_CODES)
     assert not [c for c in result.cells if c.table in TABLE_CODES]
