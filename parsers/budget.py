@@ -317,14 +317,36 @@ def _code_of(reader: _Reader, row: list) -> str:
     return "/".join(codes[:2])
 
 
+def _grouped_label(reader: _Reader, row: list) -> str | None:
+    """Jiangsu's 收入预算总表 prints a group and its items in two label columns before the
+    figures (一般公共预算资金 | 小计, then the group cell merged | 公共财政拨款(补助)资金):
+    the row is "group/item"."""
+    if "code" in reader.kinds or "value" not in reader.kinds:
+        return None
+    first_value = reader.kinds.index("value")
+    lead = [j for j in range(first_value) if reader.kinds[j] == "label"]
+    if len(lead) < 2 or reader.paths[lead[1]] not in ([], reader.paths[lead[0]]):
+        return None  # two columns of their own (采购项目 | 采购品目): not a group and its items
+    group, item = (row[lead[0]] or "").strip(), (row[lead[1]] or "").strip()
+    if group:
+        reader.parent = row_key(group)
+    if not item:
+        return group or None
+    return f"{reader.parent}/{row_key(item)}" if reader.parent else item
+
+
 def _read_row(reader: _Reader, row: list, lone: bool) -> None:
     code = _code_of(reader, row)
     first_row = not reader.cells
     label = ""
+    grouped = _grouped_label(reader, row)
     for j, kind in enumerate(reader.kinds):
         text = (row[j] or "").strip() if j < len(row) else ""
         if kind == "code" and text and not text.isdigit():
             kind = "label"  # 合计 printed across the code columns
+        if grouped is not None and kind == "label":
+            label = grouped
+            continue
         if kind == "label" and text and not _is_number(text):
             if not code and label_key(text) not in TOTAL_LABELS and _line_table(reader):
                 label = text  # a line table: each label owns the figures after it
@@ -339,7 +361,7 @@ def _read_row(reader: _Reader, row: list, lone: bool) -> None:
         col = column_key(reader.paths[j], reader.year)
         if col is None:
             continue
-        key = code or (row_key(label) if label else ("合计" if lone else ""))
+        key = code or ((label if grouped else row_key(label)) if label else ("合计" if lone else ""))
         if not code and label and reader.code not in (THREE_PUBLIC, TARGETS) \
                 and ("code" in reader.kinds or not _line_table(reader)) \
                 and first_row and not DATA_LABEL.match(compact(label)) and not TOTAL_WORD.search(label):

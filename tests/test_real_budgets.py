@@ -26,6 +26,7 @@ READ_BUDGETS = {
     "sh_putuo_sfj_2026_unit_budget.pdf": "上海普陀", "sh_putuo_sww_2025_unit_budget.pdf": "上海普陀",
     "sh_putuo_zfb_2025_dept_budget.pdf": "上海普陀", "central_gjxfj_2026_dept_budget.pdf": "中央",
     "cs_zjjd_2026_dept_budget.pdf": "长沙", "js_swbgt_2018_dept_budget_tables.pdf": "江苏省",
+    "js_zxbgt_2019_budget_tables.pdf": "江苏省",
     "yt_tjj_2026_dept_budget.pdf": "烟台", "xa_zfbgt_2026_dept_budget.pdf": "西安",
     "sh_putuo_sww_2025_dept_budget.pdf": "上海普陀", "sh_putuo_zfb_2025_unit_budget.pdf": "上海普陀",
     "sh_putuo_wljd_2024_dept_budget.pdf": "上海普陀", "sh_putuo_wljd_2025_dept_budget.pdf": "上海普陀",
