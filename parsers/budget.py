@@ -7,6 +7,7 @@ their header path, rows by 科目编码 (类/款/项 joined), 合计, or the pri
 stripped). Line tables (收支总表) print labels and figures side by side: each label owns the
 figures to its right.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,10 @@ CATALOGUE = Path(__file__).with_name("budget_templates.json")
 CONTENTS = re.compile(r"目\s*录")
 # What may precede a title on its line: a marker (公开01表, 部门公开表1, 公开表1, 表1, 表一, 一、),
 # the unit and year; what may follow it: (续).
-_PREFIX = re.compile(r"^(?:(?:部门)?公开表?\d+表?|附表\d+|表\d+(?:-\d+)?|表[一二三四五六七八九十]+(?!般)|"
-                     r"[一二三四五六七八九十]+[、.]|\d+[、.])?(?:.*?\d{4}年度?)?")
+_PREFIX = re.compile(
+    r"^(?:(?:部门)?公开表?\d+表?|附表\d+|表\d+(?:-\d+)?|表[一二三四五六七八九十]+(?!般)|"
+    r"[一二三四五六七八九十]+[、.]|\d+[、.])?(?:.*?\d{4}年度?)?"
+)
 _SUFFIX = re.compile(r"(?:[(（]续表?[)）]|续表)$")
 MARKER = re.compile(r"(?:部门)?公开\s*(?:表\s*)?\d+\s*表?|^表\s*\d+$")
 TITLE_MAX = 60
@@ -60,9 +63,14 @@ class _Catalogue:
 def catalogue() -> _Catalogue:
     data = json.loads(CATALOGUE.read_text(encoding="utf-8"))
     columns = {compact(w): c["col"] for c in data["columns"] for w in c["words"]}
-    return _Catalogue(tuple((t["code"], t["title"], tuple(t["all"])) for t in data["tables"]), columns,
-                      frozenset(compact(w) for w in data["totals"]), tuple(data["prior_year"]),
-                      tuple(data.get("deduct_words", ())), tuple(data.get("change_words", ())))
+    return _Catalogue(
+        tuple((t["code"], t["title"], tuple(t["all"])) for t in data["tables"]),
+        columns,
+        frozenset(compact(w) for w in data["totals"]),
+        tuple(data["prior_year"]),
+        tuple(data.get("deduct_words", ())),
+        tuple(data.get("change_words", ())),
+    )
 
 
 def table_titles() -> dict[str, str]:
@@ -91,8 +99,10 @@ def column_key(path: list[str] | tuple[str, ...], year: int | None = None) -> in
     parts = [label_key(p) for p in path if p and compact(p)]
     if not parts:
         return None
-    prior = any(p in cat.prior or p.startswith("上年") and p not in cat.columns
-                or (year and p.startswith(f"{year - 1}年")) for p in parts)
+    prior = any(
+        p in cat.prior or p.startswith("上年") and p not in cat.columns or (year and p.startswith(f"{year - 1}年"))
+        for p in parts
+    )
     deduct = any(w in p for p in parts for w in cat.deduct)
     change = any(w in p for p in parts for w in cat.change)
     parts = [p for p in parts if p not in cat.prior or p in cat.columns]
@@ -152,8 +162,11 @@ def _is_header_row(row: list, first: bool) -> bool:
         # a row of numbered labels or codes alone is data (a line table's continuation), not header
         return not any(DATA_LABEL.match(compact(c)) for c in texts)
     # 栏次 rows: 1, 2, 3 … in order
-    return all(re.fullmatch(r"\d{1,2}", c.strip()) for c in numbers) and len(numbers) >= 2 and \
-        [int(c) for c in numbers] == list(range(int(numbers[0]), int(numbers[0]) + len(numbers)))
+    return (
+        all(re.fullmatch(r"\d{1,2}", c.strip()) for c in numbers)
+        and len(numbers) >= 2
+        and [int(c) for c in numbers] == list(range(int(numbers[0]), int(numbers[0]) + len(numbers)))
+    )
 
 
 def _is_caption_row(row: list) -> bool:
@@ -162,8 +175,11 @@ def _is_caption_row(row: list) -> bool:
     if not texts:
         return True
     joined = "".join(texts)
-    return match_budget_title(joined) is not None or bool(AMOUNT_UNIT.search(joined)) or \
-        joined.startswith(("编制单位", "部门:", "单位名称", "部门(单位)"))
+    return (
+        match_budget_title(joined) is not None
+        or bool(AMOUNT_UNIT.search(joined))
+        or joined.startswith(("编制单位", "部门:", "单位名称", "部门(单位)"))
+    )
 
 
 def _is_column_numbers(row: list) -> bool:
@@ -201,9 +217,12 @@ def _column_kinds(paths: list[list[str]], rows: list[list]) -> list[str]:
         leaf = compact(path[-1]) if path else ""
         values = [r[j] for r in rows if j < len(r) and r[j] and r[j].strip()]
         codes = [v for v in values if CODE.match(v.strip())]
-        coded = not values or codes and len(codes) >= len(values) - 1  # the 合计 row prints its label across the code columns
-        if coded and (leaf in CODE_LEAVES or any(h in compact(p) for p in path for h in CODE_HEADS)
-                      and not leaf.endswith("名称")):
+        coded = (
+            not values or codes and len(codes) >= len(values) - 1
+        )  # the 合计 row prints its label across the code columns
+        if coded and (
+            leaf in CODE_LEAVES or any(h in compact(p) for p in path for h in CODE_HEADS) and not leaf.endswith("名称")
+        ):
             kinds.append("code")
         elif values and all(_is_number(v) for v in values):
             kinds.append("value")
@@ -239,17 +258,25 @@ def _read_target_card(reader: _Reader, rows: list[list]) -> bool:
             for i in range(3):
                 if i < len(cells) and cells[i]:
                     levels[i] = cells[i]
-                    levels[i + 1:] = [""] * (2 - i)
+                    levels[i + 1 :] = [""] * (2 - i)
             value = next((t for t in reversed(cells[3:-1]) if t), "")
             if levels[2] and value:
-                reader.targets.append({"project": project, "level1": levels[0], "level2": levels[1],
-                                       "level3": levels[2], "value": value, "page": reader.page})
+                reader.targets.append(
+                    {
+                        "project": project,
+                        "level1": levels[0],
+                        "level2": levels[1],
+                        "level3": levels[2],
+                        "value": value,
+                        "page": reader.page,
+                    }
+                )
             continue
         for j, text in enumerate(texts):
             key = label_key(text or "").rstrip(":：")
             if key in FUNDING:
-                amount = next((parse_amount(t) for t in texts[j + 1:] if t and parse_amount(t) is not None), None)
-                if amount is None and any(t and t.strip("-—") == "" for t in texts[j + 1:]):
+                amount = next((parse_amount(t) for t in texts[j + 1 :] if t and parse_amount(t) is not None), None)
+                if amount is None and any(t and t.strip("-—") == "" for t in texts[j + 1 :]):
                     amount = None
                 if amount is not None:
                     reader.cells.append(Cell(reader.code, f"{project}/{key}", 1, amount, text, reader.page))
@@ -271,23 +298,38 @@ def read_grid(reader: _Reader, grid: list[list]) -> None:
     if header:
         reader.paths = _header_paths(header)
         reader.kinds = _column_kinds(reader.paths, body)
-    elif reader.paths is not None and body and all(len([c for c in r if c is not None]) == len(reader.paths)
-                                                    for r in body if len(r) != len(reader.paths)):
+    elif (
+        reader.paths is not None
+        and body
+        and all(len([c for c in r if c is not None]) == len(reader.paths) for r in body if len(r) != len(reader.paths))
+    ):
         body = [[c for c in r if c is not None] if len(r) != len(reader.paths) else r for r in body]
     if reader.paths is not None:  # a 合计 row alone on a page, its label spanning the code columns
         body = [_right_aligned(r, len(reader.paths)) for r in body]
     if reader.paths is None or any(len(r) != len(reader.paths) for r in body):
         return  # a headless grid that fits no header read before it (merged cells aside)
     body = [r for r in body if any(c and c.strip() for c in r)]
-    label_rows = sum(1 for r in body if any(k == "label" and r[j] and r[j].strip() and not _is_number(r[j])
-                                            for j, k in enumerate(reader.kinds) if j < len(r)))
+    label_rows = sum(
+        1
+        for r in body
+        if any(
+            k == "label" and r[j] and r[j].strip() and not _is_number(r[j])
+            for j, k in enumerate(reader.kinds)
+            if j < len(r)
+        )
+    )
     for r in body:
         _read_row(reader, r, lone=len(body) == 1 and label_rows == 0)
 
 
 def _right_aligned(row: list, width: int) -> list:
-    if len(row) >= width or not row or not row[0] or _is_number(row[0]) \
-            or not all(c is None or not c.strip() or _is_number(c) for c in row[1:]):
+    if (
+        len(row) >= width
+        or not row
+        or not row[0]
+        or _is_number(row[0])
+        or not all(c is None or not c.strip() or _is_number(c) for c in row[1:])
+    ):
         return row
     return [row[0], *([None] * (width - len(row))), *row[1:]]
 
@@ -362,9 +404,15 @@ def _read_row(reader: _Reader, row: list, lone: bool) -> None:
         if col is None:
             continue
         key = code or ((label if grouped else row_key(label)) if label else ("合计" if lone else ""))
-        if not code and label and reader.code not in (THREE_PUBLIC, TARGETS) \
-                and ("code" in reader.kinds or not _line_table(reader)) \
-                and first_row and not DATA_LABEL.match(compact(label)) and not TOTAL_WORD.search(label):
+        if (
+            not code
+            and label
+            and reader.code not in (THREE_PUBLIC, TARGETS)
+            and ("code" in reader.kinds or not _line_table(reader))
+            and first_row
+            and not DATA_LABEL.match(compact(label))
+            and not TOTAL_WORD.search(label)
+        ):
             key = "合计"  # a total row named after the unit (Shenzhen), printed first
         if reader.code == THREE_PUBLIC and not code:
             key, col = _three_public_row(label, col, reader.year)
@@ -412,8 +460,9 @@ class BudgetFamily:
 @lru_cache(maxsize=1)
 def families() -> tuple[BudgetFamily, ...]:
     data = json.loads(CATALOGUE.read_text(encoding="utf-8"))
-    return tuple(BudgetFamily(f["name"], tuple(f["required"]), f.get("marker"), f.get("text"))
-                 for f in data["families"])
+    return tuple(
+        BudgetFamily(f["name"], tuple(f["required"]), f.get("marker"), f.get("text")) for f in data["families"]
+    )
 
 
 @lru_cache(maxsize=1)
@@ -471,7 +520,7 @@ def read_budget(pages: list[Page], year: int | None) -> BudgetTables:
         if reader is not None:
             cells.extend(reader.cells)
             targets.extend(reader.targets)
-        m = AMOUNT_UNIT.search(page.text[page.text.find(title[:6]) if title[:6] in page.text else 0:][:600])
+        m = AMOUNT_UNIT.search(page.text[page.text.find(title[:6]) if title[:6] in page.text else 0 :][:600])
         info.amount_unit = info.amount_unit or (m.group(1) if m else None)
         titles.setdefault(code, title)
         reader = _Reader(code, page.number, year)
@@ -479,20 +528,33 @@ def read_budget(pages: list[Page], year: int | None) -> BudgetTables:
     for page in pages:
         if CONTENTS.search(page.text[:200]):
             continue
-        pending = [(code, line.strip()) for line in page.text.splitlines()
-                   for code in [match_budget_title(line)] if code is not None]
+        pending = [
+            (code, line.strip())
+            for line in page.text.splitlines()
+            for code in [match_budget_title(line)]
+            if code is not None
+        ]
         if page.ruled:
             for grid in page.grids():
                 own = _title_in(grid)
                 if own is not None and own[2] > 0 and reader is not None:  # the last rows of the table before
-                    read_grid(reader, grid[:own[2]])
-                    grid = grid[own[2]:]
+                    read_grid(reader, grid[: own[2]])
+                    grid = grid[own[2] :]
                 if own is not None:
                     own = own[:2]
-                    pending = [p for p in pending if p[0] != own[0]] if any(p[0] == own[0] for p in pending) else pending
+                    pending = (
+                        [p for p in pending if p[0] != own[0]] if any(p[0] == own[0] for p in pending) else pending
+                    )
                     switch(*own, page)
-                elif pending and grid and _is_header_row(list(grid[0]), True) and not _is_caption_row(list(grid[0])) \
-                        or pending and grid and _is_caption_row(list(grid[0])):
+                elif (
+                    pending
+                    and grid
+                    and _is_header_row(list(grid[0]), True)
+                    and not _is_caption_row(list(grid[0]))
+                    or pending
+                    and grid
+                    and _is_caption_row(list(grid[0]))
+                ):
                     switch(*pending.pop(0), page)
                 if reader is None:
                     continue
@@ -527,8 +589,14 @@ def _title_year(pages: list[Page]) -> int | None:
     m = re.search(r"(20\d{2})\s*年", cover[:300])
     if m:
         return int(m.group(1))
-    years = Counter(int(m.group(1)) for p in pages for line in p.text.splitlines()[:12]
-                    if match_budget_title(line) for m in [re.search(r"(20\d{2})\s*年", line)] if m)
+    years = Counter(
+        int(m.group(1))
+        for p in pages
+        for line in p.text.splitlines()[:12]
+        if match_budget_title(line)
+        for m in [re.search(r"(20\d{2})\s*年", line)]
+        if m
+    )
     return years.most_common(1)[0][0] if years else None
 
 

@@ -2,12 +2,13 @@
 budgets (tests/real) against hand-checked truth (tests/real/truth, printed terms read on the
 page images by the truth engineer). The test maps the truth's printed terms — title, row label
 or 科目编码, column header path — to the keys by their words; it never copies parser output."""
+
 from __future__ import annotations
 
 import json
 import re
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -22,19 +23,28 @@ IDENTITY = json.loads((TRUTH / "identity.json").read_text(encoding="utf-8"))
 EXACT_SHARE = Decimal("0.99")
 # The budgets read to the acceptance bar, with their region (at least eight, five regions).
 READ_BUDGETS = {
-    "sh_cwkjzx_2026_dept_budget.pdf": "上海市级", "sh_putuo_sfj_2026_dept_budget.pdf": "上海普陀",
-    "sh_putuo_sfj_2026_unit_budget.pdf": "上海普陀", "sh_putuo_sww_2025_unit_budget.pdf": "上海普陀",
-    "sh_putuo_zfb_2025_dept_budget.pdf": "上海普陀", "central_gjxfj_2026_dept_budget.pdf": "中央",
-    "cs_zjjd_2026_dept_budget.pdf": "长沙", "js_swbgt_2018_dept_budget_tables.pdf": "江苏省",
+    "sh_cwkjzx_2026_dept_budget.pdf": "上海市级",
+    "sh_putuo_sfj_2026_dept_budget.pdf": "上海普陀",
+    "sh_putuo_sfj_2026_unit_budget.pdf": "上海普陀",
+    "sh_putuo_sww_2025_unit_budget.pdf": "上海普陀",
+    "sh_putuo_zfb_2025_dept_budget.pdf": "上海普陀",
+    "central_gjxfj_2026_dept_budget.pdf": "中央",
+    "cs_zjjd_2026_dept_budget.pdf": "长沙",
+    "js_swbgt_2018_dept_budget_tables.pdf": "江苏省",
     "js_zxbgt_2019_budget_tables.pdf": "江苏省",
-    "yt_tjj_2026_dept_budget.pdf": "烟台", "xa_zfbgt_2026_dept_budget.pdf": "西安",
-    "sh_putuo_sww_2025_dept_budget.pdf": "上海普陀", "sh_putuo_zfb_2025_unit_budget.pdf": "上海普陀",
-    "sh_putuo_wljd_2024_dept_budget.pdf": "上海普陀", "sh_putuo_wljd_2025_dept_budget.pdf": "上海普陀",
-    "suz_sjj_2026_dept_budget.pdf": "苏州", "wx_zjj_2026_dept_budget.pdf": "无锡", "sz_xfj_2026_dept_budget.pdf": "深圳",
+    "yt_tjj_2026_dept_budget.pdf": "烟台",
+    "xa_zfbgt_2026_dept_budget.pdf": "西安",
+    "sh_putuo_sww_2025_dept_budget.pdf": "上海普陀",
+    "sh_putuo_zfb_2025_unit_budget.pdf": "上海普陀",
+    "sh_putuo_wljd_2024_dept_budget.pdf": "上海普陀",
+    "sh_putuo_wljd_2025_dept_budget.pdf": "上海普陀",
+    "suz_sjj_2026_dept_budget.pdf": "苏州",
+    "wx_zjj_2026_dept_budget.pdf": "无锡",
+    "sz_xfj_2026_dept_budget.pdf": "深圳",
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def parsed(name: str):
     return parse_path(REAL / name)
 
@@ -79,8 +89,11 @@ def test_every_printed_budget_table_is_recognised(name):
     result = parsed(name)
     expected = {match_budget_title(t["title"]) for t in truth(name)["tables"]}
     assert None not in expected
-    recognised = {code for code, info in result.tables.items() if code not in TABLE_CODES and code.startswith("B")
-                  and info.status != "missing"}
+    recognised = {
+        code
+        for code, info in result.tables.items()
+        if code not in TABLE_CODES and code.startswith("B") and info.status != "missing"
+    }
     assert expected <= recognised, sorted(expected - recognised)
     assert result.template == IDENTITY[name]["template"]
     assert set(result.required_tables) <= recognised
@@ -116,23 +129,45 @@ def test_performance_targets_are_kept_per_project():
     assert (cost["level1"], cost["value"], cost["page"]) == ("成本指标", "≤2134.87万元", 30)
 
 
-@pytest.mark.parametrize("title, code", [
-    ("公开01表", None), ("部门公开表1 部门收支总表", "B1"), ("公开表4 财政拨款收支总体情况表", "B4"),
-    ("2026年预算单位财务收支预算总表", "B1"), ("表7 一般公共预算支出表（按功能分类）", "B7"),
-    ("表8 一般公共预算支出表（按经济分类）", "BH"), ("2026年部门“三公”经费和机关运行经费预算表", "B9"),
-    ("公开06表 财政拨款基本支出预算表（经济科目）", "B6"), ("一般公共预算机关运行经费支出预算表", "BC"),
-    ("2026年部门一般公共预算基本支出部门预算经济分类预算表", "B8"), ("收入支出决算总表", None),
-    ("2026年部门收入总体情况表", "B2"), ("2026年项目支出绩效目标表", "BF"),
-])
+@pytest.mark.parametrize(
+    "title, code",
+    [
+        ("公开01表", None),
+        ("部门公开表1 部门收支总表", "B1"),
+        ("公开表4 财政拨款收支总体情况表", "B4"),
+        ("2026年预算单位财务收支预算总表", "B1"),
+        ("表7 一般公共预算支出表（按功能分类）", "B7"),
+        ("表8 一般公共预算支出表（按经济分类）", "BH"),
+        ("2026年部门“三公”经费和机关运行经费预算表", "B9"),
+        ("公开06表 财政拨款基本支出预算表（经济科目）", "B6"),
+        ("一般公共预算机关运行经费支出预算表", "BC"),
+        ("2026年部门一般公共预算基本支出部门预算经济分类预算表", "B8"),
+        ("收入支出决算总表", None),
+        ("2026年部门收入总体情况表", "B2"),
+        ("2026年项目支出绩效目标表", "BF"),
+    ],
+)
 def test_budget_titles_in_their_regional_variants(title, code):
     assert match_budget_title(title) == code
 
 
-@pytest.mark.parametrize("path, col", [
-    (["合计"], 1), (["基本支出", "人员经费"], 4), (["基本支出", "小计"], 2), (["公务用车购置及运行维护费", "小计"], 22),
-    (["“三公”经费", "小计"], 20), (["2026年基本支出", "合计"], 1), (["增减变化情况", "培训费"], 227), (["2025年执行数", "执行数"], 101), (["2026年预算数", "年初预算数", "小计"], 1),
-    (["2026年预算数", "扣除中央基建投资后预算数"], 51), (["上年", "公务接待费"], 125), (["增减(%)"], None),
-])
+@pytest.mark.parametrize(
+    "path, col",
+    [
+        (["合计"], 1),
+        (["基本支出", "人员经费"], 4),
+        (["基本支出", "小计"], 2),
+        (["公务用车购置及运行维护费", "小计"], 22),
+        (["“三公”经费", "小计"], 20),
+        (["2026年基本支出", "合计"], 1),
+        (["增减变化情况", "培训费"], 227),
+        (["2025年执行数", "执行数"], 101),
+        (["2026年预算数", "年初预算数", "小计"], 1),
+        (["2026年预算数", "扣除中央基建投资后预算数"], 51),
+        (["上年", "公务接待费"], 125),
+        (["增减(%)"], None),
+    ],
+)
 def test_columns_by_meaning(path, col):
     assert column_key(path, 2026) == col
 
@@ -144,8 +179,10 @@ def test_columns_by_meaning(path, col):
 # 项目支出 64,840,547.00 (the 类's project total) on the 项 row 2040601.
 # wljd's 2024 经济分类 table prints the 款 of 30102 and 30107 as "2" and "7": 301 工资福利支出
 # (88,282,511) is then not the sum of the 款 the table names.
-KNOWN_DEFECT_FIGURES = {"sh_putuo_sfj_2026_unit_budget.pdf": {"22118861", "64840547.00"},
-                        "sh_putuo_wljd_2024_dept_budget.pdf": {"88282511"}}
+KNOWN_DEFECT_FIGURES = {
+    "sh_putuo_sfj_2026_unit_budget.pdf": {"22118861", "64840547.00"},
+    "sh_putuo_wljd_2024_dept_budget.pdf": {"88282511"},
+}
 
 
 def budget_outcomes(result):
@@ -169,7 +206,9 @@ def test_budget_rules_find_only_the_documents_real_defects(name):
 def _budget_filing(cells: dict, tables=("B3", "B7", "B8", "B9")):
     from validation.core import Filing
 
-    cell_map = {tuple(k.replace("]", "[").split("[")[:2]) + (int(k.split(".")[-1]),): Decimal(v) for k, v in cells.items()}
+    cell_map = {
+        tuple(k.replace("]", "[").split("[")[:2]) + (int(k.split(".")[-1]),): Decimal(v) for k, v in cells.items()
+    }
     statuses = {t: {"status": "present", "pages": [i + 4], "amount_unit": "万元"} for i, t in enumerate(tables)}
     return Filing(cell_map, statuses, "部门预算", [], [])
 
@@ -177,8 +216,16 @@ def _budget_filing(cells: dict, tables=("B3", "B7", "B8", "B9")):
 def test_a_planted_three_public_mismatch_fails_with_its_page():
     from validation.budget import check
 
-    filing = _budget_filing({"B9[合计].20": "12.00", "B9[合计].21": "2.00", "B9[合计].22": "6.00",
-                             "B9[合计].25": "3.00", "B9[合计].23": "1.00", "B9[合计].24": "5.00"})
+    filing = _budget_filing(
+        {
+            "B9[合计].20": "12.00",
+            "B9[合计].21": "2.00",
+            "B9[合计].22": "6.00",
+            "B9[合计].25": "3.00",
+            "B9[合计].23": "1.00",
+            "B9[合计].24": "5.00",
+        }
+    )
     by_id = {o.rule_id: o for o in check(filing)}
     assert by_id["B9.parts"].status == "failed" and by_id["B9.parts"].difference == Decimal("1.00")
     assert by_id["B9.parts"].pages == [7]

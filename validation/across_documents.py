@@ -8,6 +8,7 @@ without its 三公 table, every rule is "not evaluated" with the reason. The eng
 document at a time: the stage that holds both documents of a unit and year calls
 `final_against_budget`.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -18,11 +19,21 @@ ACROSS = "across_documents"
 UNIT_FACTORS = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000)}
 # (rule, final account's cell, the budget's cells in order of preference, what it checks)
 PAIRS = (
-    ("xdoc.three_public_total", ("09", "1", 1), (("B9", "合计", 20), ("B9", "合计", 1)), "三公 预算数 合计 = the budget's 三公 total"),
+    (
+        "xdoc.three_public_total",
+        ("09", "1", 1),
+        (("B9", "合计", 20), ("B9", "合计", 1)),
+        "三公 预算数 合计 = the budget's 三公 total",
+    ),
     ("xdoc.three_public_abroad", ("09", "1", 2), (("B9", "合计", 21),), "因公出国(境)费 预算数 = the budget's"),
     ("xdoc.three_public_cars", ("09", "1", 3), (("B9", "合计", 22),), "公务用车购置及运行维护费 预算数 = the budget's"),
     ("xdoc.three_public_car_purchase", ("09", "1", 4), (("B9", "合计", 23),), "公务用车购置费 预算数 = the budget's"),
-    ("xdoc.three_public_car_running", ("09", "1", 5), (("B9", "合计", 24),), "公务用车运行维护费 预算数 = the budget's"),
+    (
+        "xdoc.three_public_car_running",
+        ("09", "1", 5),
+        (("B9", "合计", 24),),
+        "公务用车运行维护费 预算数 = the budget's",
+    ),
     ("xdoc.three_public_reception", ("09", "1", 6), (("B9", "合计", 25),), "公务接待费 预算数 = the budget's"),
 )
 
@@ -49,10 +60,15 @@ def final_against_budget(final: Filing | None, budget: Filing | None, year: int 
         why = "the budget prints no 三公 table"
     if why:
         return [Outcome(rule_id, ACROSS, "", NOT_EVALUATED, reason=why) for rule_id, *_ in PAIRS]
-    final_unit, budget_unit = _table(final, "09").get("amount_unit") or "万元", _table(budget, "B9").get("amount_unit") or "万元"
+    final_unit, budget_unit = (
+        _table(final, "09").get("amount_unit") or "万元",
+        _table(budget, "B9").get("amount_unit") or "万元",
+    )
     if final_unit not in UNIT_FACTORS or budget_unit not in UNIT_FACTORS:
-        return [Outcome(rule_id, ACROSS, "", NOT_EVALUATED, reason=f"unknown amount unit ({final_unit}, {budget_unit})")
-                for rule_id, *_ in PAIRS]
+        return [
+            Outcome(rule_id, ACROSS, "", NOT_EVALUATED, reason=f"unknown amount unit ({final_unit}, {budget_unit})")
+            for rule_id, *_ in PAIRS
+        ]
     scale = UNIT_FACTORS[budget_unit] / UNIT_FACTORS[final_unit]
     final_pages, budget_pages = _table(final, "09").get("pages", []), _table(budget, "B9").get("pages", [])
     where = f"final account p. {', '.join(map(str, final_pages)) or '?'}; budget p. {', '.join(map(str, budget_pages)) or '?'}"
@@ -68,12 +84,26 @@ def final_against_budget(final: Filing | None, budget: Filing | None, year: int 
             cells[f"预算 {_label(key)}"] = str(budget.cells[key])
         tolerance = rounding_envelope(1)
         difference = (printed or Decimal(0)) - budgeted
-        out.append(Outcome(rule_id, ACROSS, "", decide(difference, tolerance), budgeted, printed or Decimal(0),
-                           difference, tolerance, cells, sorted(set(final_pages)), where))
+        out.append(
+            Outcome(
+                rule_id,
+                ACROSS,
+                "",
+                decide(difference, tolerance),
+                budgeted,
+                printed or Decimal(0),
+                difference,
+                tolerance,
+                cells,
+                sorted(set(final_pages)),
+                where,
+            )
+        )
     return out
 
 
 def documentation() -> list[dict]:
-    return [doc_row(rule_id, ACROSS, f"{_label(f)} = budget's {' or '.join(_label(b) for b in bs)}", title)
-            for rule_id, f, bs, title in PAIRS]
-
+    return [
+        doc_row(rule_id, ACROSS, f"{_label(f)} = budget's {' or '.join(_label(b) for b in bs)}", title)
+        for rule_id, f, bs, title in PAIRS
+    ]
