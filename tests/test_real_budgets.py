@@ -256,3 +256,17 @@ def test_the_2017_jiangsu_budget_s_machine_running_costs_exceed_its_basic_expend
     assert found.cells == {"BC[302].28": "5560.31", "B8[302].1": "1585.96"}
     assert 17 in found.pages and 19 in found.pages
     assert [o.rule_id for o in outcomes.values() if o.status == "failed"] == ["BC.goods_le_B8"]
+
+
+def test_a_budget_is_checked_by_the_budget_rules_only():
+    """The final accounts' rules (01–10) would only say "table 01 missing" about a budget."""
+    families = {o.family for o in budget_outcomes_all(parsed("sh_putuo_zfb_2025_dept_budget.pdf"))}
+    assert families == {"budget"}
+    final = {o.family for o in budget_outcomes_all(parse_path(REAL / "sh_putuo_shgzb_2024_final.pdf"))}
+    assert "budget" not in final and "within_table" in final
+
+
+def budget_outcomes_all(result):
+    from validation.engine import validate_parse
+
+    return validate_parse(result)

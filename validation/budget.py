@@ -286,4 +286,4 @@ def documentation() -> list[dict]:
     return [doc_row(r.id, FAMILY_NAME, r.formula, r.title, r.when) for r in RULES]
 
 
-FAMILY = CheckerFamily(FAMILY_NAME, check, documentation)
+FAMILY = CheckerFamily(FAMILY_NAME, check, documentation, on_budgets=True)

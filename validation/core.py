@@ -239,6 +239,7 @@ class CheckerFamily:
     check: Callable[[Filing], list[Outcome]]
     documentation: Callable[[], list[dict]]
     on_statements: bool = False  # also checked on a 绩效说明, which prints no tables
+    on_budgets: bool = False  # checked on a budget (its B-tables), where the final accounts' rules mean nothing
 
 
 def doc_row(rule_id: str, family: str, formula: str, title: str, when: tuple[str, ...] | list[str] = ()) -> dict:
