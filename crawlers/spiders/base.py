@@ -10,9 +10,11 @@ from datetime import datetime, timezone
 from urllib.parse import urlparse
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
-from crawlers.attachments import find_attachments
+from crawlers.attachments import (answer_is_file, disposition_file_name, file_name_in_url, find_attachments,
+                                  is_download_script, is_file_link)
+from crawlers.listing import best_title, page_date
 from crawlers.urls import url_key
 
 FILING_WORDS = ("决算", "预算", "绩效")
@@ -32,7 +34,7 @@ class FilingSpider(scrapy.Spider):
     family = "base"
 
     def __init__(self, site_key: str, start_urls: list[str], known: dict | None = None,
-                 config: dict | None = None, **kwargs):
+                 config: dict | None = None, dry_run: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.site_key = site_key
         self.start_urls = list(start_urls)
@@ -41,6 +43,7 @@ class FilingSpider(scrapy.Spider):
         self.known_files = known.get("files", {})  # file url key → {"etag": …, "last_modified": …}
         self.known_details = known.get("details", {})  # detail url key → its archived files' urls
         self.config = config or {}
+        self.dry_run = bool(dry_run)
         # Crawlers stay on the registered hosts (Scrapy's offsite filter enforces it); a site
         # whose files live on another host (a CDN) names it in its config's allowed_hosts.
         self.allowed_domains = sorted({urlparse(u).hostname for u in self.start_urls if urlparse(u).hostname}
@@ -55,10 +58,14 @@ class FilingSpider(scrapy.Spider):
 
     def follow_detail(self, response: Response, href: str, title: str, published: str | None):
         """A list entry: a known detail page is not read again, its files are asked for
-        conditionally (a corrected file is still caught); an unknown one is read."""
+        conditionally (a corrected file is still caught); an unknown one is read. An entry
+        that links straight to a file (no detail page) is a filing of its own: that file."""
         self.crawler.stats.inc_value("disclosure/list_links")
         if not looks_like_filing(title):
             self.crawler.stats.inc_value("disclosure/other_notices")
+            if self.dry_run:
+                yield {"type": "skipped", "detail_url": response.urljoin(href), "title": title,
+                       "published": published, "reason": "the title names no 决算/预算/绩效"}
             return
         url = response.urljoin(href)
         if url_key(url) in self.known_details:
@@ -67,18 +74,31 @@ class FilingSpider(scrapy.Spider):
             for file_url in self.known_details[url_key(url)]:
                 yield self.file_request(file_url, url, "")
             return
+        if is_file_link(url) or is_download_script(url):
+            self.crawler.stats.inc_value("disclosure/direct_files")
+            yield {"type": "filing", "detail_url": url, "title": title, "published": published,
+                   "attachments": [{"url": url, "text": title}], "inline": False, "direct": True}
+            yield self.file_request(url, url, title, maybe=not is_file_link(url))
+            return
         yield response.follow(href, callback=self.parse_detail, errback=self.on_error,
                               cb_kwargs={"list_title": title, "published": published})
 
     def parse_detail(self, response: Response, list_title: str, published: str | None):
-        heading = " ".join(response.css("h1::text, h2::text").get(default="").split())
+        if not isinstance(response, TextResponse):  # the "detail page" was the file itself
+            yield {"type": "filing", "detail_url": response.url, "title": list_title, "published": published,
+                   "attachments": [{"url": response.url, "text": list_title}], "inline": False, "direct": True}
+            response.meta.update(detail_url=response.url, link_text=list_title)
+            yield from self.parse_file(response)
+            return
+        page = response.selector
         attachments = find_attachments(response.text, response.url)
         inline = not attachments and is_inline_filing(response.text)
         yield {
             "type": "filing",
             "detail_url": response.url,
-            "title": heading or list_title,
-            "published": published,
+            "title": best_title(list_title, page),
+            "list_title": list_title,
+            "published": published or page_date(page, response.text),
             "attachments": [{"url": a.url, "text": a.text} for a in attachments],
             "inline": inline,
         }
@@ -86,7 +106,7 @@ class FilingSpider(scrapy.Spider):
             yield from self.parse_file(response, inline=True)
         for att in attachments:
             if self.on_registered_host(att.url):
-                yield self.file_request(att.url, response.url, att.text)
+                yield self.file_request(att.url, response.url, att.text, maybe=not att.certain)
             else:
                 yield {"type": "error", "url": att.url, "detail_url": response.url,
                        "reason": f"attachment on a host not registered for this site ({urlparse(att.url).hostname}); "
@@ -96,8 +116,12 @@ class FilingSpider(scrapy.Spider):
         host = (urlparse(url).hostname or "").lower()
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 
-    def file_request(self, url: str, detail_url: str, link_text: str) -> scrapy.Request:
-        """A conditional GET when the archive holds a version of this file already."""
+    def file_request(self, url: str, detail_url: str, link_text: str, maybe: bool = False):
+        """A conditional GET when the archive holds a version of this file already. `maybe`: a
+        download script, a file only if its answer is one. A dry run fetches no file."""
+        if self.dry_run:
+            return {"type": "would_fetch", "url": url, "detail_url": detail_url, "link_text": link_text,
+                    "maybe": maybe}
         headers = {}
         known = self.known_files.get(url_key(url)) or {}
         if known.get("etag"):
@@ -106,7 +130,7 @@ class FilingSpider(scrapy.Spider):
             headers["If-Modified-Since"] = known["last_modified"]
         return scrapy.Request(url, callback=self.parse_file, errback=self.on_error, headers=headers,
                               meta={"handle_httpstatus_list": [304], "detail_url": detail_url,
-                                    "link_text": link_text})
+                                    "link_text": link_text, "maybe_file": maybe})
 
     def parse_file(self, response: Response, inline: bool = False):
         meta = {"detail_url": response.url, "link_text": ""} if inline else response.meta
@@ -114,6 +138,10 @@ class FilingSpider(scrapy.Spider):
                 "link_text": meta["link_text"], "inline": inline}
         if response.status == 304:
             yield {"type": "not_modified", **base}
+            return
+        headers = {k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items()}
+        if meta.get("maybe_file") and not answer_is_file(headers, response.body[:512]):
+            self.crawler.stats.inc_value("disclosure/not_files")  # a download script that answered a page
             return
         redirects = response.meta.get("redirect_urls") or []
         yield {
@@ -123,7 +151,9 @@ class FilingSpider(scrapy.Spider):
             "source_url": redirects[0] if redirects else response.request.url,
             "final_url": response.url,
             "status": response.status,
-            "headers": {k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items()},
+            "headers": headers,
+            "file_name": disposition_file_name(response.headers.get("Content-Disposition"))
+            or file_name_in_url(response.url),
             "fetched_at": datetime.now(timezone.utc).isoformat(),
             "body": response.body,
         }

@@ -1,11 +1,9 @@
-"""Plain static list pages: every link whose text names a filing is a detail page."""
+"""Plain static list pages: every link whose title names a filing is a detail page, or the
+filing's file itself when the list links straight to it."""
 from __future__ import annotations
 
-import re
-
+from crawlers.listing import link_date, link_title
 from crawlers.spiders.base import FilingSpider
-
-DATE = re.compile(r"20\d{2}-\d{2}-\d{2}")
 
 
 class StaticListSpider(FilingSpider):
@@ -15,9 +13,14 @@ class StaticListSpider(FilingSpider):
     def parse_list(self, response):
         self.crawler.stats.inc_value("disclosure/list_pages")
         for a in response.css("a[href]"):
-            title = " ".join(a.css("::text").getall()).strip()
-            tail = a.xpath("following-sibling::text()[1]").get() or ""
-            date = DATE.search(tail)
-            yield from self.follow_detail(response, a.attrib["href"], title, date.group(0) if date else None)
-        for href in response.css("a.next::attr(href)").getall():
-            yield response.follow(href, callback=self.parse_list, errback=self.on_error)
+            href = a.attrib["href"].strip()
+            if not _followable(href):
+                continue
+            if "next" in a.attrib.get("class", "").split():
+                yield response.follow(href, callback=self.parse_list, errback=self.on_error)
+            else:
+                yield from self.follow_detail(response, href, link_title(a), link_date(a))
+
+
+def _followable(href: str) -> bool:
+    return bool(href) and not href.lower().startswith(("javascript:", "mailto:", "#"))

@@ -1,17 +1,88 @@
-"""The provincial unified disclosure platform: a JSON list API, attachments by download id.
+"""The provincial unified disclosure platforms (预决算公开统一平台): JSON list APIs, attachments
+by download id. There are no detail pages: an API row is the filing, and its `detail_url` is
+the API's address with the row's id as fragment, stable across nights (what the store keys
+filings by).
 
-There are no detail pages: the API row is the filing, and its `detail_url` is the API
-row's own address so that it is stable across nights (what the store keys filings by).
+Platforms differ in their field names, so rows are read by meaning, not by one spelling:
+- the rows: the first list of objects under data/list/rows/records/items/result;
+- the page count: pages/totalPage (or total/totalCount over pageSize); page 1 fans out the rest;
+- a row's title, date, unit, year, kind and files under their usual names (case ignored);
+- a platform that lists departments first (Jiangsu's getdepartmentname.do, then
+  itemsandpag.do per department) says in its config how to ask for one department's items:
+  `items_url: "itemsandpag.do?deptId={deptid}&pageNo=1"`, and where a row's file is when the
+  row names only its id: `download_url: "download.do?iid={iid}"`.
 """
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import scrapy
 
+from crawlers.dates import find_date
 from crawlers.spiders.base import FilingSpider, looks_like_filing
 from crawlers.urls import url_key
+
+ROW_LISTS = ("list", "rows", "records", "items", "result", "data", "content")
+PAGES = ("pages", "totalpage", "totalpages", "pagecount")
+TOTALS = ("total", "totalcount", "totalrecord", "count")
+PAGE_SIZE = ("pagesize", "size", "limit")
+PAGE_NO = ("pageno", "page", "pagenum", "current", "pageindex")
+TITLE = ("title", "itemname", "name", "filetitle", "noticetitle")
+DATE = ("publishdate", "publishtime", "pubdate", "releasedate", "releasetime", "createtime", "updatetime")
+UNIT = ("deptname", "departmentname", "unitname", "dwmc", "bmmc")
+YEAR = ("year", "nd", "budgetyear", "fiscalyear")
+KIND = ("category", "itemtype", "type", "kind", "gklx")
+FILES = ("attachments", "files", "filelist", "attachlist", "fujian")
+ROW_ID = ("id", "iid", "itemid", "fileid")
+
+
+def field(row: dict, names: tuple[str, ...]):
+    lowered = {str(k).lower(): v for k, v in row.items()}
+    for name in names:
+        value = lowered.get(name)
+        if value not in (None, "", []):
+            return value
+    return None
+
+
+def rows_and_pages(doc) -> tuple[list[dict], int | None, int]:
+    """(rows, page count or None, this page's number) of one answer, wherever they sit."""
+    holders = [doc] + [v for v in (doc.values() if isinstance(doc, dict) else []) if isinstance(v, dict)]
+    for holder in holders:
+        if isinstance(holder, list):
+            return [r for r in holder if isinstance(r, dict)], None, 1
+        for key in ROW_LISTS:
+            rows = {str(k).lower(): v for k, v in holder.items()}.get(key)
+            if isinstance(rows, list) and all(isinstance(r, dict) for r in rows):
+                pages = field(holder, PAGES)
+                if pages is None and field(holder, TOTALS) is not None and field(holder, PAGE_SIZE):
+                    pages = -(-int(field(holder, TOTALS)) // int(field(holder, PAGE_SIZE)))
+                return rows, int(pages) if pages is not None else None, int(field(holder, PAGE_NO) or 1)
+    raise ValueError("no list of rows in the answer")
+
+
+def with_page(url: str, page: int) -> str:
+    parts = urlsplit(url)
+    params = dict(parse_qsl(parts.query))
+    key = next((k for k in params if k.lower() in PAGE_NO), "pageNo")
+    params[key] = str(page)
+    return urlunsplit(parts._replace(query=urlencode(params)))
+
+
+def row_title(row: dict) -> str:
+    """The row's title, completed with the unit the row names when the title lacks it
+    ("2019年部门预算公开" of 江苏省人民检察院)."""
+    title = str(field(row, TITLE) or "").strip()
+    unit = str(field(row, UNIT) or "").strip()
+    if unit and title and unit not in title:
+        return unit + title
+    return title
+
+
+def is_department_row(row: dict) -> bool:
+    return field(row, UNIT) is not None and field(row, TITLE) in (None, field(row, UNIT)) \
+        and field(row, FILES) is None
 
 
 class UnifiedJsonSpider(FilingSpider):
@@ -21,39 +92,57 @@ class UnifiedJsonSpider(FilingSpider):
     def parse_list(self, response):
         self.crawler.stats.inc_value("disclosure/list_pages")
         try:
-            doc = json.loads(response.text)
-            data = doc["data"]
-            rows, pages, page = data["list"], int(data["pages"]), int(data.get("pageNo", 1))
-        except (ValueError, KeyError, TypeError) as exc:
+            rows, pages, page = rows_and_pages(json.loads(response.text))
+        except (ValueError, TypeError, AttributeError) as exc:
             yield {"type": "error", "url": response.url, "detail_url": None,
-                   "reason": f"unified platform answered something other than its JSON list ({exc!r})"}
+                   "reason": f"unified platform answered something other than its JSON list ({exc})"}
             return
+        items_url = self.config.get("items_url")
         for row in rows:
-            yield from self._row(response, row)
-        if page == 1:
+            if items_url and is_department_row(row):
+                lowered = {str(k).lower(): v for k, v in row.items()}
+                yield scrapy.Request(response.urljoin(items_url.format(**lowered)), callback=self.parse_list,
+                                     errback=self.on_error)
+            else:
+                yield from self._row(response, row)
+        if page == 1 and pages:
             for n in range(2, pages + 1):
-                yield scrapy.Request(self._page_url(response.url, n), callback=self.parse_list, errback=self.on_error)
+                yield scrapy.Request(with_page(response.url, n), callback=self.parse_list, errback=self.on_error)
 
-    @staticmethod
-    def _page_url(url: str, page: int) -> str:
-        base, _, query = url.partition("?")
-        params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
-        params["pageNo"] = str(page)
-        return f"{base}?{urlencode(params)}"
+    def _files(self, response, row: dict) -> list[tuple[str, str]]:
+        files = []
+        for att in field(row, FILES) or []:
+            if isinstance(att, dict):
+                url = field(att, ("fileurl", "url", "path", "filepath", "downloadurl", "href"))
+                if url:
+                    files.append((response.urljoin(str(url)), str(field(att, ("filename", "name", "title")) or "")))
+        if not files and self.config.get("download_url") and field(row, ("filename", "fileurl")):
+            lowered = {str(k).lower(): v for k, v in row.items()}
+            files.append((response.urljoin(self.config["download_url"].format(**lowered)),
+                          str(field(row, ("filename",)) or "")))
+        return files
 
     def _row(self, response, row: dict):
         self.crawler.stats.inc_value("disclosure/list_links")
-        title = row.get("title") or ""
-        if not looks_like_filing(title) or not row.get("attachments"):
+        title = row_title(row)
+        files = self._files(response, row)
+        row_id = field(row, ROW_ID)
+        if not looks_like_filing(title) or not files or row_id is None:
             self.crawler.stats.inc_value("disclosure/other_notices")
+            if self.dry_run:
+                yield {"type": "skipped", "detail_url": response.url, "title": title,
+                       "published": find_date(str(field(row, DATE) or "")),
+                       "reason": "no file" if looks_like_filing(title) else "the title names no 决算/预算/绩效"}
             return
-        detail_url = response.urljoin(f"?id={row['id']}").split("?")[0] + f"#id={row['id']}"
-        files = [(response.urljoin(a["fileUrl"]), a.get("fileName", "")) for a in row["attachments"]]
+        base = urlsplit(response.url)
+        detail_url = urlunsplit(base._replace(query="", fragment=f"id={row_id}"))
+        published = find_date(str(field(row, DATE) or ""))
         if url_key(detail_url) in self.known_details:
             self.crawler.stats.inc_value("disclosure/known_details")
-            yield {"type": "listed", "detail_url": detail_url, "title": title, "published": row.get("publishDate")}
+            yield {"type": "listed", "detail_url": detail_url, "title": title, "published": published}
         else:
-            yield {"type": "filing", "detail_url": detail_url, "title": title, "published": row.get("publishDate"),
-                   "attachments": [{"url": u, "text": t} for u, t in files]}
+            yield {"type": "filing", "detail_url": detail_url, "title": title, "published": published,
+                   "attachments": [{"url": u, "text": t} for u, t in files],
+                   "stated": {"unit": field(row, UNIT), "year": field(row, YEAR), "kind": field(row, KIND)}}
         for url, text in files:
             yield self.file_request(url, detail_url, text)
