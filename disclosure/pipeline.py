@@ -92,6 +92,7 @@ def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, 
     is recorded and never takes the others down with it."""
     from parsers import ParseError, parse_bytes
     from parsers.model import ConfigurationError
+    from warehouse.filing_identity import reconcile_filing
     from warehouse.load import LoadItem, forget_parse, load_parses, pending_files
 
     with ctx.engine.connect() as conn:
@@ -117,6 +118,9 @@ def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, 
                 for loaded in batch:
                     forget_parse(conn, loaded.archived_file_id)
             load_parses(conn, batch)
+            for loaded in batch:  # what each document says it is flows back to its filing
+                if loaded.result is not None:
+                    reconcile_filing(conn, ctx.registry, loaded.archived_file_id, loaded.result)
 
     for start in range(0, len(pending), LOAD_BATCH):
         chunk = pending[start:start + LOAD_BATCH]

@@ -10,7 +10,8 @@ from sqlalchemy import Connection, text
 from crawlers.runner import CrawlOutcome
 from crawlers.urls import url_key
 from parsers.identity import identify
-from registry.model import Registry, Site
+from registry.model import FILING_KINDS, Registry, Site
+from warehouse.filing_identity import registered_unit_id
 
 
 @dataclass
@@ -75,15 +76,20 @@ def judge_health(outcome: CrawlOutcome, filings_found: int, previously_found: in
     return CrawlHealth("failed" if problems else "ok", problems)
 
 
-def _unit_id(conn: Connection, registry: Registry, title: str) -> tuple[int | None, int | None, str | None]:
-    ident = identify(title)
-    unit = registry.resolve_unit(ident.unit)
-    unit_id = None
-    if unit is not None:
-        unit_id = conn.execute(text("""
-            SELECT u.id FROM disclosure.unit u JOIN disclosure.jurisdiction j ON j.id = u.jurisdiction_id
-            WHERE j.code = :j AND u.code = :c"""), {"j": unit.jurisdiction, "c": unit.code}).scalar()
-    return unit_id, ident.year, ident.kind
+def _identity(conn: Connection, registry: Registry, event: dict) -> tuple[int | None, int | None, str | None, str]:
+    """Unit, year and kind from the crawled title; what it cannot tell, from what the platform's
+    row states (unified platforms name the department, year and kind in fields)."""
+    ident = identify(event["title"])
+    unit_id = registered_unit_id(conn, registry, ident.unit)
+    year, kind, source = ident.year, ident.kind, "title"
+    stated = event.get("stated") or {}
+    if unit_id is None and stated.get("unit"):
+        unit_id, source = registered_unit_id(conn, registry, stated["unit"]), "platform"
+    if year is None and str(stated.get("year") or "").isdigit():
+        year, source = int(stated["year"]), "platform"
+    if kind is None and stated.get("kind") in FILING_KINDS:
+        kind, source = stated["kind"], "platform"
+    return unit_id, year, kind, source
 
 
 def _published(value: str | None) -> date | None:
@@ -105,20 +111,23 @@ def record_crawl(conn: Connection, registry: Registry, site: Site, outcome: Craw
     filing_ids: dict[str, int] = {}
     new_filings = 0
     for event in outcome.of_type("filing"):
-        unit_id, year, kind = _unit_id(conn, registry, event["title"])
+        unit_id, year, kind, source = _identity(conn, registry, event)
         row = conn.execute(text("""
             INSERT INTO disclosure.filing (site_id, detail_url, detail_key, title, unit_id, fiscal_year, kind,
-                                           published_on, first_seen_at, last_seen_at)
-            VALUES (:s, :url, :key, :title, :unit, :year, :kind, :pub, :now, :now)
+                                           published_on, first_seen_at, last_seen_at, identity_source)
+            VALUES (:s, :url, :key, :title, :unit, :year, :kind, :pub, :now, :now, :source)
             ON CONFLICT (site_id, detail_key) DO UPDATE SET detail_url = EXCLUDED.detail_url,
-                title = EXCLUDED.title, unit_id = EXCLUDED.unit_id,
-                fiscal_year = EXCLUDED.fiscal_year, kind = EXCLUDED.kind,
+                -- what the document told (identity_source 'document') is not lost to a title that cannot tell
+                title = EXCLUDED.title, unit_id = COALESCE(EXCLUDED.unit_id, disclosure.filing.unit_id),
+                fiscal_year = COALESCE(EXCLUDED.fiscal_year, disclosure.filing.fiscal_year),
+                kind = COALESCE(EXCLUDED.kind, disclosure.filing.kind),
                 published_on = COALESCE(EXCLUDED.published_on, disclosure.filing.published_on),
                 last_seen_at = EXCLUDED.last_seen_at, status = 'present', withdrawn_at = NULL
             RETURNING id, (xmax = 0) AS inserted"""),
             {"s": site_id, "url": event["detail_url"], "key": url_key(event["detail_url"]), "title": event["title"],
              "unit": unit_id, "year": year,
-             "kind": kind, "pub": _published(event.get("published")), "now": started_at}).one()
+             "kind": kind, "pub": _published(event.get("published")), "now": started_at,
+             "source": source}).one()
         filing_ids[event["detail_url"]] = row.id
         new_filings += int(row.inserted)
     for event in outcome.of_type("listed"):  # known detail pages seen on a list page again
