@@ -58,12 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--download-delay", type=float, default=0.5)
     p.add_argument("--timeout", type=float, default=60.0)
     p.add_argument("--max-bytes", type=int, default=200 * 1024 * 1024)
+    p.add_argument("--dry-run", action="store_true", help="list what would be fetched; fetch no file, archive nothing")
     args = p.parse_args(argv)
     known = json.loads(args.known.read_text()) if args.known else {}
     process = CrawlerProcess(scrapy_settings(args))
     crawler = process.create_crawler(SPIDERS[args.family])
     process.crawl(crawler, site_key=args.site_key, start_urls=args.start_url, known=known,
-                  config=json.loads(args.config))
+                  config=json.loads(args.config), dry_run=args.dry_run)
     process.start()
     stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
              for k, v in crawler.stats.get_stats().items()}

@@ -44,7 +44,9 @@ def _keep_warc(archive: str | Path, site_key: str, warc: Path) -> str | None:
 
 
 def crawl_site(site: Site, archive: str | Path, user_agent: str, known: dict | None = None,
-               limits: CrawlLimits = CrawlLimits()) -> CrawlOutcome:
+               limits: CrawlLimits = CrawlLimits(), dry_run: bool = False) -> CrawlOutcome:
+    """Crawl one site in a child process. `dry_run`: read list and detail pages only, fetch no
+    file, write no WARC; the events say what would be fetched ("would_fetch") and skipped."""
     with tempfile.TemporaryDirectory(prefix=f"crawl-{site.key}-") as tmp:
         manifest = Path(tmp) / "manifest.jsonl"
         warc = Path(tmp) / "crawl.warc.gz"
@@ -59,6 +61,8 @@ def crawl_site(site: Site, archive: str | Path, user_agent: str, known: dict | N
                "--timeout", str(limits.timeout), "--max-bytes", str(limits.max_bytes)]
         for url in site.start_urls:
             cmd += ["--start-url", url]
+        if dry_run:
+            cmd = [c for c in cmd if c not in ("--warc", str(warc))] + ["--dry-run"]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=limits.wall_clock)
             returncode, stderr = proc.returncode, proc.stderr

@@ -134,6 +134,10 @@ class FilingSpider(scrapy.Spider):
 
     def parse_file(self, response: Response, inline: bool = False):
         meta = {"detail_url": response.url, "link_text": ""} if inline else response.meta
+        if self.dry_run:  # read already (an inline filing, a "detail page" that was the file): not kept
+            yield {"type": "would_fetch", "url": response.url, "detail_url": meta["detail_url"],
+                   "link_text": meta["link_text"], "maybe": False, "inline": inline}
+            return
         base = {"detail_url": meta["detail_url"], "source_url": response.request.url,
                 "link_text": meta["link_text"], "inline": inline}
         if response.status == 304:
