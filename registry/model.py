@@ -53,6 +53,7 @@ class Unit:
     parent: str | None = None
     first_year: int | None = None
     last_year: int | None = None
+    publishes: tuple[str, ...] = ()  # kinds it owes, when not the one its kind implies (部门决算 and 单位决算)
 
     def names(self) -> set[str]:
         return {normalise_name(n) for n in (self.name, *self.aliases)}
@@ -145,9 +146,12 @@ def parse_registry(data: dict, source: str, substitutions: dict[str, str] | None
         _require(u, ("code", "jurisdiction", "name"), where)
         if u["jurisdiction"] not in codes:
             raise RegistryError(f"{where} ({u['code']}): unknown jurisdiction {u['jurisdiction']!r}")
+        unit_kinds = tuple(u.get("publishes") or ())
+        if not set(unit_kinds) <= FILING_KINDS:
+            raise RegistryError(f"{where} ({u['code']}): publishes must be a subset of {sorted(FILING_KINDS)}")
         units.append(Unit(u["code"], u["jurisdiction"], u["name"], tuple(u.get("aliases") or ()),
                           u.get("budget_code"), u.get("kind", "unit"), u.get("parent"),
-                          u.get("first_year"), u.get("last_year")))
+                          u.get("first_year"), u.get("last_year"), unit_kinds))
     for i, s in enumerate(data.get("sites") or []):
         where = f"{source}: sites[{i}]"
         _require(s, ("key", "jurisdiction", "family", "start_urls"), where)

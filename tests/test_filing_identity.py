@@ -109,3 +109,30 @@ def test_a_document_that_is_not_a_filing_is_never_counted(engine):
     assert completeness(engine)[("jyj", 2024)] == "missing"
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM disclosure.identification_findings")).scalar() == 0
+
+
+def test_a_unit_that_publishes_two_kinds_owes_both(migrated_url):
+    registry = parse_registry({
+        "jurisdictions": [{"code": "dt", "name": "大同市", "level": "city", "publishes": ["决算"]}],
+        "units": [{"code": "zjj", "jurisdiction": "dt", "name": "大同市住房和城乡建设局", "kind": "department",
+                   "publishes": ["部门决算", "单位决算"], "first_year": 2023, "last_year": 2024},
+                  {"code": "jyj", "jurisdiction": "dt", "name": "大同市教育局", "kind": "department",
+                   "first_year": 2024, "last_year": 2024}],
+    }, "test")
+    eng = create_engine(migrated_url)
+    with eng.begin() as conn:
+        sync_registry(conn, registry)
+        owed = sorted(tuple(r) for r in conn.execute(text("""
+            SELECT u.code, e.fiscal_year, e.kind FROM disclosure.expected_filing e
+            JOIN disclosure.unit u ON u.id = e.unit_id""")))
+    eng.dispose()
+    assert owed == [("jyj", 2024, "部门决算"), ("zjj", 2023, "单位决算"), ("zjj", 2023, "部门决算"),
+                    ("zjj", 2024, "单位决算"), ("zjj", 2024, "部门决算")]
+
+
+def test_a_unit_publishes_list_with_an_unknown_kind_is_refused():
+    from registry.model import RegistryError
+
+    with pytest.raises(RegistryError, match=r"units\[0\] \(zjj\): publishes must be a subset"):
+        parse_registry({"jurisdictions": [{"code": "dt", "name": "大同市", "level": "city"}],
+                        "units": [{"code": "zjj", "jurisdiction": "dt", "name": "x", "publishes": ["决算"]}]}, "test")

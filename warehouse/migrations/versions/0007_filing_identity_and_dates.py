@@ -6,6 +6,8 @@
   away); filing.document_statuses: each current document's parse status (filing, partial,
   unrecognised, not_a_filing) by its URL. A filing all of whose documents are not_a_filing
   (a meeting agenda, a checklist) is archived and listed, never counted.
+- unit.publishes: the kinds one unit owes when it is not the one its kind and jurisdiction
+  imply (a department that publishes both its 部门决算 and its own 单位决算).
 - completeness: late only by the published date against the due date; a present filing with
   no readable date first seen after its due date is date_unknown, never late.
 
@@ -85,7 +87,61 @@ COMMENT ON VIEW disclosure.identification_findings IS
     'filings whose title and document disagree on them. Documents that are not filings are not listed.';
 """
 
+EXPECTED = r"""
+CREATE OR REPLACE FUNCTION disclosure.refresh_expected_filings() RETURNS void LANGUAGE sql AS $$
+    WITH owed AS (
+        SELECT u.id AS unit_id, u.jurisdiction_id, u.first_year, u.last_year, k.kind
+        FROM disclosure.unit u
+        JOIN disclosure.jurisdiction j ON j.id = u.jurisdiction_id
+        CROSS JOIN LATERAL unnest(CASE WHEN cardinality(u.publishes) > 0 THEN u.publishes
+            ELSE ARRAY(SELECT CASE WHEN u.kind = 'department' THEN '部门' ELSE '单位' END || b
+                       FROM unnest(j.publishes) AS b) END) AS k(kind)
+    ), wanted AS (
+        SELECT o.unit_id, o.jurisdiction_id, y.fiscal_year, o.kind
+        FROM owed o
+        CROSS JOIN LATERAL generate_series(
+            COALESCE(o.first_year, 2015),
+            COALESCE(o.last_year, CASE WHEN o.kind LIKE '%预算' THEN extract(year FROM current_date)::int
+                                       ELSE extract(year FROM current_date)::int - 1 END)) AS y(fiscal_year)
+    ), gone AS (
+        DELETE FROM disclosure.expected_filing e
+        WHERE NOT EXISTS (SELECT 1 FROM wanted w WHERE w.unit_id = e.unit_id AND w.fiscal_year = e.fiscal_year
+                          AND w.kind = e.kind)
+    )
+    INSERT INTO disclosure.expected_filing (unit_id, jurisdiction_id, fiscal_year, kind)
+    SELECT unit_id, jurisdiction_id, fiscal_year, kind FROM wanted
+    ON CONFLICT (unit_id, fiscal_year, kind) DO UPDATE SET jurisdiction_id = EXCLUDED.jurisdiction_id;
+$$;
+"""
+
+OLD_EXPECTED = r"""
+CREATE OR REPLACE FUNCTION disclosure.refresh_expected_filings() RETURNS void LANGUAGE sql AS $$
+    WITH wanted AS (
+        SELECT u.id AS unit_id, u.jurisdiction_id, y.fiscal_year,
+               CASE WHEN u.kind = 'department' THEN '部门' ELSE '单位' END || p.base_kind AS kind
+        FROM disclosure.unit u
+        JOIN disclosure.jurisdiction j ON j.id = u.jurisdiction_id
+        CROSS JOIN LATERAL unnest(j.publishes) AS p(base_kind)
+        CROSS JOIN LATERAL generate_series(
+            COALESCE(u.first_year, 2015),
+            COALESCE(u.last_year, CASE WHEN p.base_kind = '预算' THEN extract(year FROM current_date)::int
+                                       ELSE extract(year FROM current_date)::int - 1 END)) AS y(fiscal_year)
+    ), gone AS (
+        DELETE FROM disclosure.expected_filing e
+        WHERE NOT EXISTS (SELECT 1 FROM wanted w WHERE w.unit_id = e.unit_id AND w.fiscal_year = e.fiscal_year
+                          AND w.kind = e.kind)
+    )
+    INSERT INTO disclosure.expected_filing (unit_id, jurisdiction_id, fiscal_year, kind)
+    SELECT unit_id, jurisdiction_id, fiscal_year, kind FROM wanted
+    ON CONFLICT (unit_id, fiscal_year, kind) DO UPDATE SET jurisdiction_id = EXCLUDED.jurisdiction_id;
+$$;
+"""
+
 UPGRADE = r"""
+ALTER TABLE disclosure.unit ADD COLUMN publishes text[] NOT NULL DEFAULT '{}';
+COMMENT ON COLUMN disclosure.unit.publishes IS
+    'Kinds this unit owes (部门决算, 单位决算, 部门预算, 单位预算) when set; empty: 部门/单位 (by its kind) × what its '
+    'jurisdiction publishes.';
 ALTER TABLE disclosure.filing
     ADD COLUMN identity_source text NOT NULL DEFAULT 'title'
         CHECK (identity_source IN ('title', 'platform', 'document')),
@@ -108,7 +164,7 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 COMMENT ON FUNCTION disclosure.filing_is_not_a_filing(jsonb) IS
     'True when every parsed document of a filing says it is not a filing (agenda, checklist, landing page).';
-""" + COMPLETENESS + IDENTIFICATION
+""" + COMPLETENESS + IDENTIFICATION + EXPECTED
 
 # The views as 0002 made them (CREATE OR REPLACE cannot drop the added column).
 DOWNGRADE = r"""
@@ -156,6 +212,8 @@ JOIN disclosure.jurisdiction j ON j.id = s.jurisdiction_id
 WHERE f.unit_id IS NULL OR f.fiscal_year IS NULL OR f.kind IS NULL;
 DROP FUNCTION disclosure.filing_is_not_a_filing(jsonb);
 ALTER TABLE disclosure.filing DROP COLUMN identity_source, DROP COLUMN identity_note, DROP COLUMN document_statuses;
+""" + OLD_EXPECTED + """
+ALTER TABLE disclosure.unit DROP COLUMN publishes;
 """
 
 
