@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlparse
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 
 from crawlers.attachments import (answer_is_file, disposition_file_name, file_name_in_url, find_attachments,
@@ -164,5 +165,9 @@ class FilingSpider(scrapy.Spider):
 
     def on_error(self, failure):
         request = failure.request
+        if failure.check(IgnoreRequest) and "robots.txt" in failure.getErrorMessage():
+            # The site asks us not to: obeyed, counted, and no failure of the crawl.
+            self.crawler.stats.inc_value("disclosure/forbidden_by_robots")
+            return
         yield {"type": "error", "url": request.url, "detail_url": request.meta.get("detail_url"),
                "reason": f"{failure.type.__name__}: {failure.getErrorMessage()}"}
