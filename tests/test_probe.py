@@ -74,3 +74,26 @@ def test_a_dry_run_lists_entries_and_their_files_and_fetches_no_file(replica, re
     assert all(e.fetch for e in entries if e.is_filing)
     assert not [p for _m, p, _s in replica.requests if "/picture/" in p]  # no file was fetched
     assert not (tmp_path / "archive").exists() or not any((tmp_path / "archive").rglob("*"))
+
+
+def test_the_commands_print_a_registry_entry_and_the_dry_run_entries(replica, monkeypatch, tmp_path):
+    import yaml
+    from typer.testing import CliRunner
+
+    from disclosure.cli import app
+
+    monkeypatch.setenv("DISCLOSURE_REPLICA_BASE", replica.base_url)
+    monkeypatch.setenv("DISCLOSURE_CRAWL_THROTTLE", "0")
+    monkeypatch.setenv("DISCLOSURE_VAR_DIR", str(tmp_path))
+    url = replica.base_url + "/datong/czxx/index.html"
+    out = CliRunner().invoke(app, ["sites", "probe", url, "--key", "dt-czxx", "--jurisdiction", "datong"])
+    assert out.exit_code == 0, out.output
+    entry = yaml.safe_load(out.stdout[out.stdout.index("sites:"):])["sites"][0]
+    assert entry == {"key": "dt-czxx", "jurisdiction": "datong", "family": "trs_wcm", "verified": False,
+                     "start_urls": [url]}
+    out = CliRunner().invoke(app, ["crawl", "replica-datong-trs", "--dry-run"])
+    assert out.exit_code == 0, out.output
+    lines = [line.split("\t") for line in out.stdout.splitlines()]
+    assert ["replica-datong-trs", "filing  dt-ggzy 2024 单位决算", "2025-09-15"] in [line[:3] for line in lines]
+    assert any(line[1].strip().startswith("would fetch") and line[1].endswith(".pdf") for line in lines)
+    assert not (tmp_path / "archive").exists()

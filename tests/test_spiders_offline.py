@@ -221,3 +221,36 @@ def test_unified_departments_then_their_items_page_by_page_and_files_by_id():
     assert [parse_qs(urlsplit(u).query)["pageNo"] for u in pages] == [["2"]]
     items, requests = split(spider.parse_list(saved("unified_json/itemsandpag_p2.json", pages[0])))
     assert by_type(items, "filing") == [] and requests == []  # a notice without a file; page 2 fans out nothing
+
+
+# --- files behind download scripts -----------------------------------------------------------
+
+def test_a_download_script_is_a_file_by_its_answer_and_named_by_content_disposition():
+    from crawlers.attachments import answer_is_file, disposition_file_name
+
+    spider = make_spider(StaticListSpider, XZ + "/czxx/yjsgk/index.html")
+    _, requests = split(spider.parse_list(saved("static_list/czj_yjsgk.html", XZ + "/czxx/yjsgk/index.html")))
+    [script] = [r for r in requests if r.url == XZ + "/download.do?id=5521"]
+    pdf = (b"%PDF-1.7\n" + b"0" * 600)
+    gbk_name = "忻府区水利局2024年度单位决算.pdf".encode("gbk")
+    answer = saved("x.pdf", script.url, meta=script.meta, body=pdf, cls=None,
+                   headers={"Content-Type": "application/octet-stream",
+                            "Content-Disposition": b'attachment; filename="' + gbk_name + b'"'})
+    [item] = list(spider.parse_file(answer))
+    assert item["type"] == "file" and item["file_name"] == "忻府区水利局2024年度单位决算.pdf"
+    # the same script answering a login page is not a file, and not an error either
+    page = saved("static_list/c178.html", script.url, meta=script.meta)
+    assert list(spider.parse_file(page)) == []
+    assert disposition_file_name("attachment; filename*=UTF-8''%E5%86%B3%E7%AE%97.xlsx") == "决算.xlsx"
+    assert disposition_file_name('attachment; filename="%E5%86%B3%E7%AE%97.pdf"') == "决算.pdf"
+    assert answer_is_file({"Content-Disposition": "attachment; filename=a.zip"}, b"\x00\x01")
+    assert not answer_is_file({"Content-Type": "application/octet-stream"}, b"<!DOCTYPE html><html>")
+
+
+def test_a_dry_run_spider_fetches_no_file_and_lists_what_it_skips():
+    spider = make_spider(TrsWcmSpider, DT + "index.html", dry_run=True)
+    items, requests = split(spider.parse_list(saved("trs_wcm/czxx_index.html", DT + "index.html")))
+    assert not [r for r in requests if r.callback == spider.parse_file]
+    assert [i["url"] for i in by_type(items, "would_fetch")] == [DT + "202508/P020250828556712345678.pdf"]
+    assert sorted(i["title"] for i in by_type(items, "skipped")) == ["关于2025年春节假期安排的通知",
+                                                                     "大同市2024年政府信息公开工作年度报告"]
