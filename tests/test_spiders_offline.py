@@ -105,13 +105,14 @@ def test_a_column_page_without_totalrecord_asks_the_proxy_from_the_first_record(
     items, [first] = split(spider.parse_list(saved("hanweb/col4521.html", COL)))
     assert items == []  # no rows inline, no count in the call: nothing to fail on
     # the proxyUrl already carries the site's prefix: not doubled
-    assert first.url == PROXY + "?startrecord=1&endrecord=5&perpage=5" and first.method == "POST"
+    assert first.url.startswith(PROXY + "?startrecord=1&endrecord=5&perpage=5&") and first.method == "POST"
+    assert parse_qs(urlsplit(first.url).query)["columnid"] == ["4521"]  # in the query and in the form
     form = parse_qs(first.body.decode())
     assert form["columnid"] == ["4521"] and form["unitid"] == ["17245"] and form["webid"] == ["1"]
     # the proxy's <totalrecord>6</totalrecord> says one more page
     items, requests = _proxy_answer(spider, first, "hanweb/dataproxy_4521_1.xml")
     pages = [r for r in requests if r.callback == spider.parse_proxy]
-    assert [r.url for r in pages] == [PROXY + "?startrecord=6&endrecord=6&perpage=5"]
+    assert [r.url.split("&columnid")[0] for r in pages] == [PROXY + "?startrecord=6&endrecord=6&perpage=5"]
     details = {r.url: (r.cb_kwargs["list_title"], r.cb_kwargs["published"])
                for r in requests if r.callback == spider.parse_detail}
     assert details == {
@@ -134,7 +135,7 @@ def test_without_any_count_the_spider_asks_until_a_short_page():
     no_count = xml.replace(b"<totalrecord>6</totalrecord>", b"").replace(b"<totalpage>2</totalpage>", b"")
     _, requests = _proxy_answer(spider, first, "hanweb/dataproxy_4521_1.xml", body=no_count)
     [second] = [r for r in requests if r.callback == spider.parse_proxy]
-    assert second.url == PROXY + "?startrecord=6&endrecord=10&perpage=5"
+    assert second.url.split("&columnid")[0] == PROXY + "?startrecord=6&endrecord=10&perpage=5"
     _, requests = _proxy_answer(spider, second, "hanweb/dataproxy_4521_last.xml")
     assert [r for r in requests if r.callback == spider.parse_proxy] == []  # 1 of 5: the last page
 
@@ -144,8 +145,9 @@ def test_inline_records_and_an_absolute_proxy_with_its_parameters_in_nextgroup()
     spider = make_spider(HanwebSpider, url)
     items, [first] = split(spider.parse_list(saved("hanweb/col4522.html", url)))
     # every record is asked for from the first: the inline ones are not assumed to be page 1
-    assert first.url == YZ + "/module/web/jpage/dataproxy.jsp?startrecord=1&endrecord=2&perpage=2"
+    assert first.url.startswith(YZ + "/module/web/jpage/dataproxy.jsp?startrecord=1&endrecord=2&perpage=2&")
     form = parse_qs(first.body.decode())
+    assert parse_qs(urlsplit(first.url).query)["columnid"] == ["4522"]  # in the query too
     assert form["columnid"] == ["4522"] and form["unitid"] == ["17246"] and form["webname"] == ["云州区"]
 
 

@@ -65,7 +65,10 @@ def test_two_nights_on_sites_of_every_family_as_real_sites_publish(ctx, replica)
     assert not [p for _m, p, _s in replica.requests if p.startswith("/private/")]  # robots.txt
 
     add_variant_sites(replica, night=2)
+    served = len(replica.requests)
     night2 = pipeline.run_once(ctx)
+    # the list→PDF filing archived its file and asks for it conditionally afterwards
+    assert ("GET", "/pingcheng/zwgk/czxx/202508/P020250828556712345678.pdf", 304) in replica.requests[served:]
     crawls = {c["site"]: c for c in night2["crawl"]}
     assert {k: c["status"] for k, c in crawls.items()} == dict.fromkeys(SITES, "ok")
     assert crawls["variant-pingcheng-trs"]["new_filings"] == 1

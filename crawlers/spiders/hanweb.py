@@ -100,7 +100,8 @@ class HanwebSpider(FilingSpider):
 
     def _proxy_request(self, url: str, form: dict, start: int, per_page: int, total: int | None):
         end = start + per_page - 1 if total is None else min(start + per_page - 1, total)
-        query = urlencode({"startrecord": start, "endrecord": end, "perpage": per_page})
+        # Some proxies read the query string, some the form: the parameters go in both.
+        query = urlencode({"startrecord": start, "endrecord": end, "perpage": per_page, **form})
         return scrapy.FormRequest(f"{url}?{query}", formdata=form, callback=self.parse_proxy, errback=self.on_error,
                                   cb_kwargs={"url": url, "form": form, "start": start, "per_page": per_page,
                                              "total": total}, dont_filter=True)
