@@ -133,6 +133,6 @@ def test_a_unit_that_publishes_two_kinds_owes_both(migrated_url):
 def test_a_unit_publishes_list_with_an_unknown_kind_is_refused():
     from registry.model import RegistryError
 
-    with pytest.raises(RegistryError, match=r"units\[0\] \(zjj\): publishes must be a subset"):
+    with pytest.raises(RegistryError, match=r"units\[0\] \(zjj\): publishes.0: Input should be '部门决算'"):
         parse_registry({"jurisdictions": [{"code": "dt", "name": "大同市", "level": "city"}],
                         "units": [{"code": "zjj", "jurisdiction": "dt", "name": "x", "publishes": ["决算"]}]}, "test")

@@ -20,6 +20,7 @@ from parsel import Selector
 
 from crawlers.listing import link_date, link_title
 from crawlers.spiders.base import FilingSpider
+from registry.families import HANWEB_JPAGE
 
 RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
 SETTING = re.compile(r"""\b(proxyUrl|perPage|totalRecord|columnid|unitid|webid|appid|path|webname|permissiontype)"""
@@ -79,7 +80,7 @@ def records(xml: str) -> list[str]:
 
 class HanwebSpider(FilingSpider):
     name = "hanweb"
-    family = "hanweb_jpage"
+    family = HANWEB_JPAGE
 
     def parse_list(self, response):
         self.crawler.stats.inc_value("disclosure/list_pages")
@@ -96,7 +97,8 @@ class HanwebSpider(FilingSpider):
         url = proxy_url(response.url, settings.get("proxyUrl") or DEFAULT_PROXY, self.config.get("prefix", ""))
         form = {k: settings[k] for k in FORM_KEYS if k in settings}
         total = int(settings["totalRecord"]) if settings.get("totalRecord", "").isdigit() else None
-        yield self._proxy_request(url, form, 1, per_page, total)
+        if self.budget("list_pages"):
+            yield self._proxy_request(url, form, 1, per_page, total)
 
     def _proxy_request(self, url: str, form: dict, start: int, per_page: int, total: int | None):
         end = start + per_page - 1 if total is None else min(start + per_page - 1, total)
@@ -113,10 +115,12 @@ class HanwebSpider(FilingSpider):
         total_record, total_page = proxy_totals(response.text)
         total = total_record or (total_page * per_page if total_page else None) or total
         if total is None:  # no count anywhere: ask on until a page comes back short
-            if len(found) >= per_page:
+            if len(found) >= per_page and self.budget("list_pages"):
                 yield self._proxy_request(url, form, start + per_page, per_page, None)
         elif start == 1:  # the first answer fans out the rest
-            for next_start in range(start + per_page, total + 1, per_page):
+            for next_start in range(start + per_page, total + 1, per_page):  # a huge total stops at the cap
+                if not self.budget("list_pages"):
+                    break
                 yield self._proxy_request(url, form, next_start, per_page, total)
 
     def _records(self, response, found: list[str]):

@@ -9,6 +9,7 @@ import re
 from crawlers.attachments import is_file_link
 from crawlers.listing import link_date, link_title
 from crawlers.spiders.base import FilingSpider
+from registry.families import TRS_WCM
 
 PAGE_COUNT = re.compile(r"""createPageHTML\(\s*['"]?(\d+)['"]?\s*,\s*['"]?(\d+)['"]?"""
                         r"""(?:\s*,\s*['"]([^'"]*)['"]\s*,\s*['"]([^'"]*)['"])?""")
@@ -17,7 +18,7 @@ DETAIL = re.compile(r"t\d{8}_\d+\.s?html?$")
 
 class TrsWcmSpider(FilingSpider):
     name = "trs_wcm"
-    family = "trs_wcm"
+    family = TRS_WCM
 
     def parse_list(self, response):
         self.crawler.stats.inc_value("disclosure/list_pages")
@@ -28,5 +29,8 @@ class TrsWcmSpider(FilingSpider):
         match = PAGE_COUNT.search(response.text)
         if match and int(match.group(2)) == 0:  # only the first page fans out the others
             stem, ext = match.group(3) or "index", match.group(4) or "html"
-            for n in range(1, int(match.group(1))):
-                yield response.follow(f"{stem}_{n}.{ext}", callback=self.parse_list, errback=self.on_error)
+            for n in range(1, int(match.group(1))):  # createPageHTML(10000, …) stops at the cap
+                request = self.list_request(response, f"{stem}_{n}.{ext}")
+                if request is None:
+                    break
+                yield request

@@ -17,11 +17,11 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import scrapy
-
-from crawlers.dates import find_date
+from crawlers.fields import BadField, clean_text, published_date, row_id, web_url
+from crawlers.health import FILE, LINK, LIST
 from crawlers.spiders.base import FilingSpider, looks_like_filing
 from crawlers.urls import url_key
+from registry.families import UNIFIED_JSON
 
 ROW_LISTS = ("list", "rows", "records", "items", "result", "data", "content")
 PAGES = ("pages", "totalpage", "totalpages", "pagecount")
@@ -51,10 +51,11 @@ def rows_and_pages(doc) -> tuple[list[dict], int | None, int]:
     holders = [doc] + [v for v in (doc.values() if isinstance(doc, dict) else []) if isinstance(v, dict)]
     for holder in holders:
         if isinstance(holder, list):
-            return [r for r in holder if isinstance(r, dict)], None, 1
+            return holder, None, 1
         for key in ROW_LISTS:
             rows = {str(k).lower(): v for k, v in holder.items()}.get(key)
-            if isinstance(rows, list) and all(isinstance(r, dict) for r in rows):
+            # a list of objects (a stray non-object row is refused on its own, in _row)
+            if isinstance(rows, list) and (not rows or any(isinstance(r, dict) for r in rows)):
                 pages = field(holder, PAGES)
                 if pages is None and field(holder, TOTALS) is not None and field(holder, PAGE_SIZE):
                     pages = -(-int(field(holder, TOTALS)) // int(field(holder, PAGE_SIZE)))
@@ -72,9 +73,9 @@ def with_page(url: str, page: int) -> str:
 
 def row_title(row: dict) -> str:
     """The row's title, completed with the unit the row names when the title lacks it
-    ("2019年部门预算公开" of 江苏省人民检察院)."""
-    title = str(field(row, TITLE) or "").strip()
-    unit = str(field(row, UNIT) or "").strip()
+    ("2019年部门预算公开" of 江苏省人民检察院). BadField when either is not text."""
+    title = clean_text(field(row, TITLE), "title")
+    unit = clean_text(field(row, UNIT), "deptName")
     if unit and title and unit not in title:
         return unit + title
     return title
@@ -87,56 +88,84 @@ def is_department_row(row: dict) -> bool:
 
 class UnifiedJsonSpider(FilingSpider):
     name = "unified_json"
-    family = "unified_json"
+    family = UNIFIED_JSON
 
     def parse_list(self, response):
         self.crawler.stats.inc_value("disclosure/list_pages")
         try:
             rows, pages, page = rows_and_pages(json.loads(response.text))
         except (ValueError, TypeError, AttributeError) as exc:
-            yield {"type": "error", "url": response.url, "detail_url": None,
-                   "reason": f"unified platform answered something other than its JSON list ({exc})"}
+            yield {"type": "error", "url": response.url, "detail_url": None, "scope": LIST,
+                   "reason": f"unified platform answered something other than its JSON list ({exc!r})"}
             return
         items_url = self.config.get("items_url")
-        for row in rows:
-            if items_url and is_department_row(row):
-                lowered = {str(k).lower(): v for k, v in row.items()}
-                yield scrapy.Request(response.urljoin(items_url.format(**lowered)), callback=self.parse_list,
-                                     errback=self.on_error)
-            else:
-                yield from self._row(response, row)
+        for n, row in enumerate(rows):
+            try:
+                if items_url and isinstance(row, dict) and is_department_row(row):
+                    lowered = {str(k).lower(): v for k, v in row.items()}
+                    request = self.list_request(response, items_url.format(**lowered))
+                    if request is not None:
+                        yield request
+                else:
+                    yield from self._row(response, row)
+            except BadField as exc:  # this row only: the rest of the page is kept
+                self.crawler.stats.inc_value("disclosure/bad_rows")
+                yield {"type": "error", "url": response.url, "detail_url": None, "scope": LINK,
+                       "reason": f"row {n} skipped: {exc}"}
         if page == 1 and pages:
-            for n in range(2, pages + 1):
-                yield scrapy.Request(with_page(response.url, n), callback=self.parse_list, errback=self.on_error)
+            for n in range(2, pages + 1):  # pages: 1000000 stops at the cap
+                request = self.list_request(response, with_page(response.url, n))
+                if request is None:
+                    break
+                yield request
 
-    def _files(self, response, row: dict) -> list[tuple[str, str]]:
-        files = []
-        for att in field(row, FILES) or []:
-            if isinstance(att, dict):
+    def _files(self, response, row: dict, doc_id: str) -> tuple[list[tuple[str, str]], list[dict]]:
+        """(files, errors): each attachment checked on its own; a row that names its file only
+        by id gets the site's download_url."""
+        files, errors = [], []
+        for k, att in enumerate(field(row, FILES) or []):
+            try:
+                if not isinstance(att, dict):
+                    raise BadField(f"a {type(att).__name__}, not an object")
                 url = field(att, ("fileurl", "url", "path", "filepath", "downloadurl", "href"))
-                if url:
-                    files.append((response.urljoin(str(url)), str(field(att, ("filename", "name", "title")) or "")))
-        if not files and self.config.get("download_url") and field(row, ("filename", "fileurl")):
+                files.append((web_url(url, response.url, "fileUrl"),
+                              clean_text(field(att, ("filename", "name", "title")), "fileName")))
+            except BadField as exc:
+                errors.append({"type": "error", "url": response.url, "scope": LINK,
+                               "reason": f"row {doc_id} attachment {k} skipped: {exc}"})
+        if not files and not errors and self.config.get("download_url") and field(row, ("filename", "fileurl")):
             lowered = {str(k).lower(): v for k, v in row.items()}
-            files.append((response.urljoin(self.config["download_url"].format(**lowered)),
-                          str(field(row, ("filename",)) or "")))
-        return files
+            files.append((web_url(self.config["download_url"].format(**lowered), response.url, "download_url"),
+                          clean_text(field(row, ("filename",)), "fileName")))
+        return files, errors
 
-    def _row(self, response, row: dict):
+    def _row(self, response, row):
+        """One API row, every field checked (crawlers.fields); BadField skips the row, a bad
+        attachment skips only itself (recorded)."""
         self.crawler.stats.inc_value("disclosure/list_links")
+        if not isinstance(row, dict):
+            raise BadField(f"a {type(row).__name__}, not an object")
         title = row_title(row)
-        files = self._files(response, row)
-        row_id = field(row, ROW_ID)
-        if not looks_like_filing(title) or not files or row_id is None:
+        attachments = field(row, FILES) or []
+        if not isinstance(attachments, list):
+            raise BadField(f"attachments is a {type(attachments).__name__}, expected a list")
+        has_file = bool(attachments) or bool(self.config.get("download_url") and field(row, ("filename", "fileurl")))
+        if not looks_like_filing(title) or not has_file:
             self.crawler.stats.inc_value("disclosure/other_notices")
             if self.dry_run:
                 yield {"type": "skipped", "detail_url": response.url, "title": title,
-                       "published": find_date(str(field(row, DATE) or "")),
+                       "published": published_date(field(row, DATE)),
                        "reason": "no file" if looks_like_filing(title) else "the title names no 决算/预算/绩效"}
             return
+        doc_id = row_id(field(row, ROW_ID))
+        if not self.budget("records"):
+            return
         base = urlsplit(response.url)
-        detail_url = urlunsplit(base._replace(query="", fragment=f"id={row_id}"))
-        published = find_date(str(field(row, DATE) or ""))
+        detail_url = urlunsplit(base._replace(query="", fragment=f"id={doc_id}"))
+        published = published_date(field(row, DATE))
+        files, errors = self._files(response, row, doc_id)
+        for error in errors:
+            yield {**error, "detail_url": detail_url}
         if url_key(detail_url) in self.known_details:
             self.crawler.stats.inc_value("disclosure/known_details")
             yield {"type": "listed", "detail_url": detail_url, "title": title, "published": published}
@@ -145,4 +174,8 @@ class UnifiedJsonSpider(FilingSpider):
                    "attachments": [{"url": u, "text": t} for u, t in files],
                    "stated": {"unit": field(row, UNIT), "year": field(row, YEAR), "kind": field(row, KIND)}}
         for url, text in files:
-            yield self.file_request(url, detail_url, text)
+            if self.allowed_origins.allows(url):
+                yield self.file_request(url, detail_url, text)
+            else:
+                yield {"type": "error", "url": url, "detail_url": detail_url, "scope": FILE,
+                       "reason": "attachment on an origin not registered for this site"}

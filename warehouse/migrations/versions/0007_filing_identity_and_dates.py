@@ -12,12 +12,12 @@
   no readable date first seen after its due date is date_unknown, never late.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0008
 """
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0008"  # after main's 0008 (one head; the lead re-chains)
 branch_labels = None
 depends_on = None
 
