@@ -18,7 +18,7 @@ FILE_EXTENSIONS = (".pdf", ".xls", ".xlsx", ".doc", ".docx", ".zip", ".rar", ".w
 _WINDOW_OPEN = re.compile(r"""window\.open\(\s*['"]([^'"]+)['"]""")
 # Download scripts seen on real sites: they answer a file whatever their URL says.
 _DOWNLOAD_SCRIPT = re.compile(r"(?:down(?:load)?(?:file)?\.(?:jsp|do|action|aspx?|php)|/attach(?:ment)?/|"
-                              r"/file/download|/download(?:/|$))", re.I)
+                              r"/file/download|/download(?:/|$))", re.IGNORECASE)
 _ID_PARAMS = {"id", "iid", "fileid", "file_id", "attachid", "attid", "fid", "docid"}
 _NAME_PARAMS = {"filename", "file", "name", "fname", "filepath", "path", "realname"}
 _FILE_MAGIC = (b"%PDF-", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"Rar!")
@@ -62,11 +62,11 @@ def disposition_file_name(value: str | bytes | None) -> str | None:
     if not value:
         return None
     raw = value if isinstance(value, bytes) else value.encode("latin-1", "replace")
-    m = re.search(rb"filename\*\s*=\s*([\w-]+)?'[^']*'([^;]+)", raw, re.I)
+    m = re.search(rb"filename\*\s*=\s*([\w-]+)?'[^']*'([^;]+)", raw, re.IGNORECASE)
     if m:
         charset = (m.group(1) or b"utf-8").decode("ascii", "replace")
         return _decode(unquote_to_bytes(m.group(2).strip().strip(b'"')), charset)
-    m = re.search(rb'filename\s*=\s*"([^"]*)"|filename\s*=\s*([^;]+)', raw, re.I)
+    m = re.search(rb'filename\s*=\s*"([^"]*)"|filename\s*=\s*([^;]+)', raw, re.IGNORECASE)
     if not m:
         return None
     name = (m.group(1) if m.group(1) is not None else m.group(2)).strip()

@@ -131,7 +131,7 @@ def trs_routes(night: int) -> dict[str, Resource]:
              f'<div class="header"><h1 class="logo">大同市平城区人民政府</h1></div>'
              f'<div class="article"><div class="title">{unit}<br/>{YEAR}{rest}</div>'
              f'<div class="attach">附件：<a href="./{pdf}">1.{escape(name)}.pdf</a></div></div></body></html>'
-             ).encode("utf-8"), "text/html; charset=utf-8")
+             ).encode(), "text/html; charset=utf-8")
         routes[f"{TRS}/{stamp[:6]}/{pdf}"] = _pdf(filing_pdf(code))
     routes[f"{TRS}/202508/t20250820_5000.shtml"] = html_page(
         "会议通知", '<h1>大同市平城区人民政府</h1><h2>关于召开区人大常委会第二十次会议审议2024年度区级决算的通知</h2>'

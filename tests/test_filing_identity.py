@@ -1,6 +1,6 @@
 """After parsing, a filing carries what its document says it is; completeness counts by the
 published date and never counts a non-filing (real Postgres, no crawl)."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -35,7 +35,7 @@ def engine(migrated_url):
 def add_filing(conn, title, published=None, first_seen="2025-08-01", unit=None, year=None, kind=None):
     site = conn.execute(text("SELECT id FROM disclosure.site WHERE key = 'dt'")).scalar()
     unit_id = conn.execute(text("SELECT id FROM disclosure.unit WHERE code = :c"), {"c": unit}).scalar()
-    seen = datetime.fromisoformat(first_seen).replace(tzinfo=timezone.utc)
+    seen = datetime.fromisoformat(first_seen).replace(tzinfo=UTC)
     url = f"http://www.dt.gov.cn/{abs(hash(title))}.html"
     filing = conn.execute(text("""
         INSERT INTO disclosure.filing (site_id, detail_url, detail_key, title, unit_id, fiscal_year, kind,

@@ -40,8 +40,8 @@ def test_recognise_on_saved_pages_of_real_layouts():
              # the proxyUrl carries /yunzhou already: no prefix proposed
              "hanweb/col4521.html": ("http://www.yunzhou.gov.cn/yunzhou/col/col4521/index.html", "hanweb_jpage", {}),
              "static_list/czj_yjsgk.html": ("http://czj.sxxz.gov.cn/czxx/yjsgk/index.html", "static_list", {}),
-             "unified_json/getdepartmentname.json": ("http://czt.jiangsu.gov.cn/yjsgk/front/department/"
-                                                     "getdepartmentname.do", "unified_json", {})}
+             "unified_json/getdepartmentname.json": (("http://czt.jiangsu.gov.cn/yjsgk/front/department/"
+                                                     "getdepartmentname.do"), "unified_json", {})}
     for name, (url, family, config) in cases.items():
         found = recognise(url, (PAGES / name).read_bytes(), {})
         assert (found.family, found.config) == (family, config), name

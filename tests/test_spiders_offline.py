@@ -21,7 +21,7 @@ def by_type(items, kind):
 
 def test_trs_list_reads_full_titles_dates_either_side_and_pages_from_createpagehtml():
     spider = make_spider(TrsWcmSpider, DT + "index.html")
-    items, requests = split(spider.parse_list(saved("trs_wcm/czxx_index.html", DT + "index.html")))
+    _items, requests = split(spider.parse_list(saved("trs_wcm/czxx_index.html", DT + "index.html")))
     details = {r.url: (r.cb_kwargs["list_title"], r.cb_kwargs["published"])
                for r in requests if r.callback == spider.parse_detail}
     assert details == {
@@ -143,7 +143,7 @@ def test_without_any_count_the_spider_asks_until_a_short_page():
 def test_inline_records_and_an_absolute_proxy_with_its_parameters_in_nextgroup():
     url = YZ + "/col/col4522/index.html"
     spider = make_spider(HanwebSpider, url)
-    items, [first] = split(spider.parse_list(saved("hanweb/col4522.html", url)))
+    _items, [first] = split(spider.parse_list(saved("hanweb/col4522.html", url)))
     # every record is asked for from the first: the inline ones are not assumed to be page 1
     assert first.url.startswith(YZ + "/module/web/jpage/dataproxy.jsp?startrecord=1&endrecord=2&perpage=2&")
     form = parse_qs(first.body.decode())

@@ -6,15 +6,21 @@ filing | file | not_modified | error; crawlers.pipelines writes them to the mani
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlparse
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 
-from crawlers.attachments import (answer_is_file, disposition_file_name, file_name_in_url, find_attachments,
-                                  is_download_script, is_file_link)
+from crawlers.attachments import (
+    answer_is_file,
+    disposition_file_name,
+    file_name_in_url,
+    find_attachments,
+    is_download_script,
+    is_file_link,
+)
 from crawlers.caps import site_caps
 from crawlers.fields import BadField, clean_text, web_url
 from crawlers.health import CAP_STAT, DETAIL, FILE, LINK, LIST
@@ -192,7 +198,7 @@ class FilingSpider(scrapy.Spider):
             "headers": headers,
             "file_name": disposition_file_name(response.headers.get("Content-Disposition"))
             or file_name_in_url(response.url),
-            "fetched_at": datetime.now(timezone.utc).isoformat(),
+            "fetched_at": datetime.now(UTC).isoformat(),
             "wire_length": response.meta.get("wire_length"),  # before decoding (crawlers.wire)
             "body": response.body,
         }

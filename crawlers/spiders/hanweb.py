@@ -22,11 +22,11 @@ from crawlers.listing import link_date, link_title
 from crawlers.spiders.base import FilingSpider
 from registry.families import HANWEB_JPAGE
 
-RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
+RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.DOTALL)
 SETTING = re.compile(r"""\b(proxyUrl|perPage|totalRecord|columnid|unitid|webid|appid|path|webname|permissiontype)"""
                      r"""\s*:\s*(?:["']([^"']*)["']|([^"',}\s]+))""")
-NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[.*?href=['\"]([^'\"]+)['\"]", re.S)
-TOTAL = re.compile(r"<total(record|page)>\s*(\d+)\s*</total\1>", re.I)
+NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[.*?href=['\"]([^'\"]+)['\"]", re.DOTALL)
+TOTAL = re.compile(r"<total(record|page)>\s*(\d+)\s*</total\1>", re.IGNORECASE)
 COLUMN_IN_URL = re.compile(r"/col/col(\d+)/")
 UNIT_DIV = re.compile(r"""<div[^>]+id=["'](\d+)["'][^>]*>\s*<script[^>]+text/xml""")
 DEFAULT_PROXY = "/module/web/jpage/dataproxy.jsp"
