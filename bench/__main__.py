@@ -440,7 +440,7 @@ def main(argv=None) -> int:
             f"(target < 60 s)")
     if not args.no_record and lines:
         machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-        store = "DATABASE_URL" if os.environ.get("DATABASE_URL") else "embedded Postgres"
+        store = "DATABASE_URL" if load_settings().database_url else "embedded Postgres"
         with RESULTS.open("a", encoding="utf-8") as fh:
             fh.write(f"\n## {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC · {machine} · {store}\n\n")
             fh.writelines(f"- {line}\n" for line in lines)

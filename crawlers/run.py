@@ -13,8 +13,8 @@ from scrapy.crawler import CrawlerProcess
 
 from crawlers.caps import site_caps
 from crawlers.lifetime import die_with_parent, prompt_sigterm
+from crawlers.runner import CrawlLimits
 from crawlers.spiders import SPIDERS
-from parsers.limits import Limits
 
 
 def scrapy_settings(args) -> dict:
@@ -71,12 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--archive", required=True, help="archive folder or fsspec URL (s3://bucket/prefix)")
     p.add_argument("--user-agent", required=True)
     p.add_argument("--warc", type=Path, help="write every response to this WARC file (.warc.gz)")
-    p.add_argument("--throttle-start-delay", type=float, default=1.0)
-    p.add_argument("--download-delay", type=float, default=0.5)
-    p.add_argument("--timeout", type=float, default=60.0)
-    p.add_argument("--max-bytes", type=int, default=Limits.from_env().max_file_bytes)
+    # Defaults (a crawl started by hand) are crawlers.runner.CrawlLimits', which passes them all.
+    limits = CrawlLimits()
+    p.add_argument("--throttle-start-delay", type=float, default=limits.throttle_start_delay)
+    p.add_argument("--download-delay", type=float, default=limits.download_delay)
+    p.add_argument("--timeout", type=float, default=limits.timeout)
+    p.add_argument("--max-bytes", type=int, default=limits.max_bytes)
     p.add_argument("--caps", default="{}", help="the site's registry limits (crawlers.caps)")
-    p.add_argument("--wall-clock", type=float, default=3600.0)
+    p.add_argument("--wall-clock", type=float, default=limits.wall_clock)
     p.add_argument("--parent-pid", type=int, help="die (and remove --workdir) when this process dies")
     p.add_argument("--workdir", type=Path, help="the parent's temporary folder for this crawl")
     p.add_argument("--dry-run", action="store_true", help="list what would be fetched; fetch no file, archive nothing")

@@ -37,7 +37,8 @@ class CrawlLimits:
     throttle_start_delay: float = 1.0
     download_delay: float = 0.5
     timeout: float = 60.0
-    max_bytes: int = Limits().max_file_bytes  # the parsers' ceiling: one setting, DISCLOSURE_MAX_FILE_MB
+    # The parsers' ceiling, as configured when the limits are made: one setting, DISCLOSURE_MAX_FILE_MB.
+    max_bytes: int = field(default_factory=lambda: Limits.from_env().max_file_bytes)
     wall_clock: float = 3600.0
 
 
@@ -75,9 +76,10 @@ def sweep_orphaned_folders(root: str | Path | None = None) -> list[Path]:
 
 
 def crawl_site(site: Site, archive: str | Path, user_agent: str, known: dict | None = None,
-               limits: CrawlLimits = CrawlLimits(), dry_run: bool = False) -> CrawlOutcome:
+               limits: CrawlLimits | None = None, dry_run: bool = False) -> CrawlOutcome:
     """Crawl one site in a child process. `dry_run`: read list and detail pages only, fetch no
     file, write no WARC; the events say what would be fetched ("would_fetch") and skipped."""
+    limits = limits or CrawlLimits()
     site_caps(site.limits)  # a wrong limits mapping fails this site here, naming the key
     AllowedOrigins.for_site(site.start_urls, site.config)
     sweep_orphaned_folders()

@@ -7,6 +7,7 @@ later are found too), re-parses archived files the current
 parser has not parsed (or all of them with `reparse_all`), validates, and returns the
 completeness of the range. Wiring only: each task calls `disclosure.pipeline`.
 """
+
 from __future__ import annotations
 
 import pendulum

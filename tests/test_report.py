@@ -15,10 +15,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 @pytest.fixture(scope="module")
-def built_report(tmp_path_factory, request):
+def built_report(tmp_path_factory, module_env_settings, module_replica):
     """One night on the two city sites with the Datong list page broken on a second night."""
-    env_settings = request.getfixturevalue("module_env_settings")
-    replica = request.getfixturevalue("module_replica")
+    env_settings, replica = module_env_settings, module_replica  # named: the db marker sees them
     ctx = pipeline.context(env_settings)
     pipeline.run_once(ctx)
     replica.behaviour.server_error_paths.add("/datong/czxx/index.html")
