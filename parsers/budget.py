@@ -294,9 +294,11 @@ def read_grid(reader: _Reader, grid: list[list]) -> None:
     while split < len(rows) and _is_header_row(rows[split], split == 0):
         split += 1
     header = [r for r in rows[:split] if not _is_column_numbers(r)]
-    body = rows[split:]
+    body = [r for r in rows[split:] if any(c and c.strip() for c in r)]
     if header:
         reader.paths = _header_paths(header)
+        width = len(reader.paths)
+        body = [r[:width] + [None] * (width - len(r)) if len(r) != width else r for r in body]  # ragged rows
         reader.kinds = _column_kinds(reader.paths, body)
     elif (
         reader.paths is not None
@@ -308,7 +310,6 @@ def read_grid(reader: _Reader, grid: list[list]) -> None:
         body = [_right_aligned(r, len(reader.paths)) for r in body]
     if reader.paths is None or any(len(r) != len(reader.paths) for r in body):
         return  # a headless grid that fits no header read before it (merged cells aside)
-    body = [r for r in body if any(c and c.strip() for c in r)]
     label_rows = sum(
         1
         for r in body
