@@ -39,13 +39,18 @@ def disclosure_nightly():
         from disclosure import pipeline
 
         ctx = pipeline.context()
+        pipeline.check_start_urls(list(ctx.registry.sites))  # an unfilled {replica} fails here, once, not per site
         pipeline.prepare(ctx)
         return [site.key for site in ctx.registry.sites]
 
-    @task(pool="disclosure_crawl", outlets=[ARCHIVE])
+    @task(pool="disclosure_crawl", outlets=[ARCHIVE], map_index_template="{{ crawl_site_key }}")
     def crawl_site(site_key: str) -> dict:
         """Crawl one site in its own process and record it (a failed crawl is recorded, not raised)."""
+        from airflow.sdk import get_current_context
+
         from disclosure import pipeline
+
+        get_current_context()["crawl_site_key"] = site_key  # the UI labels each mapped crawl by its site
 
         return pipeline.crawl(pipeline.context(), [site_key])[0]
 
@@ -85,7 +90,7 @@ def disclosure_nightly():
 
     @task(trigger_rule="all_done")
     def summary(run_id: str | None = None) -> dict:
-        """The run's summary and its HTML report (var/reports/<run id>/index.html)."""
+        """The run's summary and its HTML report (var/reports/<run id>/index.html, also var/reports/latest)."""
         return run_summary(run_id)
 
     shards = parse_shards()

@@ -56,7 +56,7 @@ def connection_alert_urls() -> list[str] | None:
 
 def run_summary(run_id: str | None) -> dict:
     """The store's summary after a run, the sites whose last crawl failed, and the run's HTML
-    report under var/reports/<run id>/."""
+    report under var/reports/<run id>/, which var/reports/latest then shows."""
     from disclosure import pipeline
 
     ctx = pipeline.context()
@@ -65,5 +65,5 @@ def run_summary(run_id: str | None) -> dict:
     folder = (
         ctx.settings.var_dir / "reports" / "".join(c if c.isalnum() or c in "-_" else "_" for c in run_id or "manual")
     )
-    report["html_report"] = pipeline.html_report(ctx, folder)["report"]
+    report["html_report"] = pipeline.html_report(ctx, folder, as_latest=True)["report"]  # and var/reports/latest
     return report

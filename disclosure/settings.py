@@ -99,10 +99,17 @@ class Settings(BaseSettings):
         ge=0,
     )
     replica_base: str | None = _setting(
-        None, "DISCLOSURE_REPLICA_BASE", "replaces `{replica}` in registry start URLs", "set by the demo/tests"
+        None,
+        "DISCLOSURE_REPLICA_BASE",
+        "replaces `{replica}` in registry start URLs (`disclosure fixtures serve` prints it)",
+        "set by the demo/tests",
     )
     replica_port: int = _setting(
-        18450, "DISCLOSURE_REPLICA_PORT", "the port `disclosure demo` serves the replica sites on", ge=1, le=65535
+        18450,
+        "DISCLOSURE_REPLICA_PORT",
+        "port of the replica sites served by `demo`, `fixtures serve` and `airflow` (fixed: the filings keep their keys)",
+        ge=1,
+        le=65535,
     )
     db_wait: float = _setting(
         120.0,

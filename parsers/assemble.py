@@ -212,12 +212,14 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
             tables[current.table.code].status = "empty"  # the note fell onto the next page
         if ruled:
             narrative = _narrative_part(text, starts, in_narrative and not evaluations)
-            for grid in page.grids():
+            # A budget's grids belong to nothing unless an evaluation is open: not even searched for.
+            for grid in page.grids() if (queue or current is not None or not budget) else []:
                 if queue and (current is None or queue[0].starts_with(grid)):
                     current = queue.pop(0)
                 if current is not None and current.add(grid, number, tables):
                     continue
-                if not queue and not budget and assemblers:  # only among a final account's tables
+                final = bool(assemblers) or (identity.kind or "").endswith("决算")
+                if not queue and not budget and final:  # only among a final account's tables
                     target = _recognise(grid, number, assemblers, open_table)
                     if target is not None:
                         current = target
