@@ -568,9 +568,13 @@ def read_budget(pages: list[Page], year: int | None) -> BudgetTables:
     if reader is not None:
         cells.extend(reader.cells)
         targets.extend(reader.targets)
-    for code, info in tables.items():
+    ruled = {p.number for p in pages if p.ruled}
+    for code in list(tables):
         if not any(c.table == code for c in cells):
-            info.status = "empty"
+            if not ruled & set(tables[code].pages):
+                del tables[code]  # a title named in prose (a narrative-only budget lists its tables)
+            else:
+                tables[code].status = "empty"
     return BudgetTables(tables, _dedupe(cells), titles, targets, choose_budget_family(pages, set(tables)))
 
 

@@ -294,3 +294,10 @@ def test_a_budget_table_from_any_format_is_read_by_its_header():
     assert values[("B3", "2010301", 2)] == "1000.00" and ("B3", "2010301", 3) not in values
     assert values[("B3", "合计", 2)] == "1000.00"
     assert read.tables["B3"].amount_unit == "万元" and read.tables["B3"].pages == [2]
+
+
+def test_a_narrative_only_budget_has_no_tables_and_no_family():
+    """bj_czj_2026 prints only 情况说明 and 名词解释; its 目录 and prose name the tables."""
+    result = parsed("bj_czj_2026_dept_budget.pdf")
+    assert not [code for code in result.tables if code.startswith("B")]
+    assert result.cells == [] and result.template is None
