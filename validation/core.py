@@ -212,6 +212,7 @@ class Filing:
     evaluations: list[dict]
     previous: CellMap | None = None
     year: int | None = None
+    required_tables: tuple[str, ...] = ()  # what its template requires (parsers.templates); () → all ten
 
     @cached_property
     def statuses(self) -> dict[str, str]:

@@ -17,11 +17,12 @@ def validate_filing(
     evaluations: list[dict],
     previous: CellMap | None = None,
     year: int | None = None,
+    required_tables: tuple[str, ...] = (),
 ) -> list[Outcome]:
     """Every rule, narrative claim and self-evaluation of one filing; `tables` as a parse
     stores them (status, pages, amount_unit per code). The cross-year rules compare with
     `previous` (last year's cells of the same unit) and are not evaluated without it."""
-    filing = Filing(cells, tables, kind, claims, evaluations, previous, year)
+    filing = Filing(cells, tables, kind, claims, evaluations, previous, year, tuple(required_tables))
     statement = kind == PERFORMANCE_STATEMENT
     budget = is_budget(tables)
     return [
@@ -48,4 +49,5 @@ def validate_parse(result, previous=None) -> list[Outcome]:
         result.evaluations,
         previous.cell_map() if previous else None,
         result.year,
+        result.required_tables,
     )

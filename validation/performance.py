@@ -93,12 +93,15 @@ def evaluation_outcomes(ev: dict) -> list[Outcome]:
         subject = f"{seq}:{n}:{line['label']}"  # labels repeat (资金总额 by source and by direction)
         full, executed = _d(line["full"]), _d(line["executed"])
         cells = {k: line[k] for k in ("full", "executed", "balance", "rate", "score") if line.get(k) is not None}
-        out.append(
-            _outcome(
-                "perf.balance", subject, full - executed, _d(line["balance"]), rounding_envelope(2), cells, page, where
+        printed = line.get("columns", ("balance",))  # a template without 结余 prints no balance to check
+        if "balance" in printed:
+            out.append(
+                _outcome(
+                    "perf.balance", subject, full - executed, _d(line["balance"]), rounding_envelope(2), cells, page,
+                    where,
+                )
             )
-        )
-        if full:
+        if full and line.get("rated", True):  # lines the template does not score carry no rate
             rate = executed / full * 100
             tolerance = _half_unit(line["rate"]) + rate * (HALF_CENT / full + (HALF_CENT / executed if executed else 0))
             out.append(

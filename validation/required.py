@@ -1,4 +1,5 @@
-"""Required parts of a final-accounts filing: the ten tables (an empty one says 本表无数据),
+"""Required parts of a final-accounts filing: the tables its template requires (the ten of the
+local template, nine where the template has no table 10; an empty one says 本表无数据),
 情况说明 and 名词解释. Pure; applies to 部门决算 and 单位决算 only."""
 
 from __future__ import annotations
@@ -12,13 +13,17 @@ PARTS = ("情况说明", "名词解释")
 
 
 def required_outcomes(
-    kind: str | None, statuses: dict[str, str], cells: CellMap, pages: dict[str, list[int]]
+    kind: str | None,
+    statuses: dict[str, str],
+    cells: CellMap,
+    pages: dict[str, list[int]],
+    required_tables: tuple[str, ...] = (),
 ) -> list[Outcome]:
     if kind not in FINAL_ACCOUNTS:
         return []
     tables_with_cells = {table for table, _row, _col in cells}
     out = []
-    for part in TABLE_CODES + PARTS:
+    for part in tuple(required_tables or TABLE_CODES) + PARTS:
         status = statuses.get(part, "missing")
         name = f"公开{part}表" if part in TABLE_CODES else part
         if status == "missing":
@@ -40,7 +45,7 @@ def required_outcomes(
 
 
 def check(filing: Filing) -> list[Outcome]:
-    return required_outcomes(filing.kind, filing.statuses, filing.cells, filing.pages)
+    return required_outcomes(filing.kind, filing.statuses, filing.cells, filing.pages, filing.required_tables)
 
 
 def documentation() -> list[dict]:
