@@ -89,13 +89,21 @@ def main(argv: list[str] | None = None) -> int:
     crawler = process.create_crawler(SPIDERS[args.family])
     process.crawl(crawler, site_key=args.site_key, start_urls=args.start_url, known=known,
                   config=json.loads(args.config), caps=json.loads(args.caps))
-    prompt_sigterm(process)
+    # A stop that cannot finish gracefully still leaves the stats of what was done.
+    prompt_sigterm(process, before_exit=lambda: write_stats(crawler, args.manifest, "terminated"))
     process.start()
-    stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
-             for k, v in crawler.stats.get_stats().items()}
-    with args.manifest.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps({"type": "stats", "stats": stats}, ensure_ascii=False) + "\n")
+    write_stats(crawler, args.manifest)
     return 0
+
+
+def write_stats(crawler, manifest: Path, finish_reason: str | None = None) -> None:
+    """The manifest's last line: Scrapy's stats (finish_reason set when the crawl was cut)."""
+    stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+             for k, v in dict(crawler.stats.get_stats()).items()}
+    if finish_reason:
+        stats["finish_reason"] = finish_reason
+    with manifest.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"type": "stats", "stats": stats}, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

@@ -9,13 +9,13 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from archive.store import store_named
-from parsers.limits import Limits
 from crawlers.caps import site_caps
 from crawlers.origins import AllowedOrigins
+from parsers.limits import Limits
 from registry.model import Site
 
 
@@ -46,7 +46,7 @@ def _keep_warc(archive: str | Path, site_key: str, warc: Path) -> str | None:
     """Move the crawl's WARC into the archive under warc/<site>/<UTC time>.warc.gz."""
     if not warc.exists() or warc.stat().st_size == 0:
         return None
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     return store_named(archive, f"warc/{site_key}/{stamp}.warc.gz", warc)
 
 

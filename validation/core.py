@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, cached_property, lru_cache
 
-TERM = re.compile(r"^(\d{2})\[([^\]]+)\]\.(\d+)$")
+TERM = re.compile(r"^(\d{2}|B[0-9A-Z])\[([^\]]+)\]\.(\d+)$")  # 01–10, or a budget table B1…BZ
 HALF_CENT = Decimal("0.005")  # half the last printed digit of a figure in 万元 with two decimals
 CellMap = dict[tuple[str, str, int], Decimal]
 
@@ -239,6 +239,7 @@ class CheckerFamily:
     check: Callable[[Filing], list[Outcome]]
     documentation: Callable[[], list[dict]]
     on_statements: bool = False  # also checked on a 绩效说明, which prints no tables
+    on_budgets: bool = False  # checked on a budget (its B-tables), where the final accounts' rules mean nothing
 
 
 def doc_row(rule_id: str, family: str, formula: str, title: str, when: tuple[str, ...] | list[str] = ()) -> dict:

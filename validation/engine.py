@@ -23,7 +23,19 @@ def validate_filing(
     `previous` (last year's cells of the same unit) and are not evaluated without it."""
     filing = Filing(cells, tables, kind, claims, evaluations, previous, year)
     statement = kind == PERFORMANCE_STATEMENT
-    return [o for family in families.FAMILIES if family.on_statements or not statement for o in family.check(filing)]
+    budget = is_budget(tables)
+    return [
+        o
+        for family in families.FAMILIES
+        if (family.on_statements or not statement) and (family.on_budgets or not budget)
+        for o in family.check(filing)
+    ]
+
+
+def is_budget(tables: dict[str, dict]) -> bool:
+    """A budget's parse recognises B-tables (parsers.budget) and none of the final accounts' 01–10."""
+    printed = {code for code, t in tables.items() if t.get("status", "missing") != "missing"}
+    return any(code.startswith("B") for code in printed) and not any(code.isdigit() for code in printed)
 
 
 def validate_parse(result, previous=None) -> list[Outcome]:
