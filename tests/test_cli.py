@@ -11,7 +11,8 @@ from disclosure.cli import app
 runner = CliRunner()
 COMMANDS = [[], ["db"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"], ["db", "readonly-role"], ["parse"], ["validate"],
             ["rules"], ["crawl"], ["run"], ["report"], ["demo"], ["fixtures"], ["fixtures", "build"],
-            ["fixtures", "render"], ["fixtures", "serve"], ["fixtures", "derive"], ["export"], ["reparse"], ["docs"]]
+            ["fixtures", "render"], ["fixtures", "serve"], ["fixtures", "derive"], ["export"], ["reparse"], ["docs"],
+            ["airflow"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "disclosure")
