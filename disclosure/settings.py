@@ -327,6 +327,8 @@ def url_secrets(url: str | None) -> list[str]:
         return []
     userinfo = parts[1]
     password = userinfo.split(":", 1)[1] if ":" in userinfo else ""
+    if not password:  # a user name alone is no credential (and masking "postgres" would garble "postgresql")
+        return []
     pieces = {userinfo, password}
     for i, char in enumerate(password):
         if char in "@#/?:":
