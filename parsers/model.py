@@ -9,7 +9,7 @@ from decimal import Decimal
 from disclosure.settings import ConfigurationError  # noqa: F401
 
 # Bump when the output of any parser changes: the store re-parses archived files then.
-PARSER_VERSION = "0.3.0"  # 0.3: PDFium engine, DOC, rows broken across pages joined
+PARSER_VERSION = "0.4.0"  # 0.4: tables by meaning (template catalogue), budgets read, identity from the document, coverage
 
 TABLE_CODES = tuple(f"{i:02d}" for i in range(1, 11))
 
