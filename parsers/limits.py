@@ -34,7 +34,7 @@ class Limits:
     max_ocr_pages: int = 400  # OCR takes ~10 s a page: 400 pages is already an hour
     max_page_pixels: int = 80_000_000  # an A0 sheet at the OCR's 200 dpi is 62 Mpx; 14,400 pt is 1.6 Gpx
     max_sheet_cells: int = 1_000_000  # cells holding a value, per sheet; real tables hold a few thousand
-    parse_timeout: float = 900.0  # seconds one file may take before its parse is killed (0: no child)
+    parse_timeout: float = 1800.0  # seconds one file may take (a 400-page scan OCRs in ~1000 s); 0: no child
 
     @property
     def max_sheet_area(self) -> int:

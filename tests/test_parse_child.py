@@ -82,3 +82,22 @@ def test_the_child_dies_with_its_parent(tmp_path):
     while _alive(child) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(child)
+
+
+def _parse_in_daemon(data: bytes, queue) -> None:
+    with ChildParser(Limits(parse_timeout=60)) as parser:
+        queue.put(parser.parse(data, "in-daemon.html").year)
+
+
+def test_a_task_inside_a_daemonic_worker_can_still_parse_in_a_child(html):
+    # Celery's prefork pool runs tasks in daemonic processes, which multiprocessing forbids
+    # to start children: the parse child is a plain subprocess.
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    worker = context.Process(target=_parse_in_daemon, args=(html, queue), daemon=True)
+    worker.start()
+    assert queue.get(timeout=120) == 2024
+    worker.join(30)
+    assert worker.exitcode == 0
