@@ -98,3 +98,13 @@ def test_sparse_values_spread_over_rows_and_columns_are_refused_by_area(small_xl
     # Two values far apart: the empty columns between them are dropped, the values kept in order.
     assert sparse_grid(iter([(5, 16384, "b"), (1, 1, "a")]), "s", "x.xlsx", Limits(max_sheet_cells=10)) == \
         [["a", ""], ["", "b"]]
+
+
+def test_the_crawler_and_the_parsers_stop_at_the_same_file_size():
+    # The crawler stopped at 200 MB while the parsers allowed 300: one setting now.
+    from crawlers.runner import CrawlLimits
+
+    assert CrawlLimits().max_bytes == Limits().max_file_bytes == 300 * 1024 * 1024
+    assert Limits.from_env({"DISCLOSURE_MAX_FILE_MB": "5"}).max_file_bytes == 5 * 1024 * 1024
+    with pytest.raises(ValueError, match="DISCLOSURE_MAX_OCR_PAGES='many' is not a number"):
+        Limits.from_env({"DISCLOSURE_MAX_OCR_PAGES": "many"})
