@@ -91,6 +91,19 @@ def redact_url(url: str) -> str:
     return str(url) if parts is None else parts[0] + parts[2]
 
 
+def quote_userinfo(url: str) -> str:
+    """The URL with '@', '#', '/', '?' in its user and password percent-encoded, so that a
+    driver splits it where it should ('p@ss#1' is the password, not half a host); '%' is
+    left alone, so an already encoded URL stays as it is."""
+    parts = _split(url)
+    if parts is None:
+        return url
+    scheme, userinfo, rest = parts
+    encode = lambda text: re.sub(r"[@#/?]", lambda m: f"%{ord(m.group()):02X}", text)  # noqa: E731
+    user, colon, password = userinfo.partition(":")
+    return f"{scheme}{encode(user)}{colon}{encode(password)}@{rest}"
+
+
 def url_secrets(url: str | None) -> list[str]:
     """What of a URL must never be shown: its userinfo, its password, and the pieces of the
     password a parser splitting at '@', '#' or '/' would show as a host or a fragment."""
@@ -103,7 +116,7 @@ def url_secrets(url: str | None) -> list[str]:
     for i, char in enumerate(password):
         if char in "@#/?:":
             pieces |= {password[:i], password[i + 1:]}
-    return sorted((p for p in pieces if len(p) >= 4), key=len, reverse=True)
+    return sorted((p for p in pieces if len(p) >= 4), key=lambda p: (-len(p), p))
 
 
 def mask(text: str, secrets: list[str]) -> str:

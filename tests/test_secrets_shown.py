@@ -30,7 +30,7 @@ def test_the_reports_archive_links_carry_no_keys():
 
 def test_log_records_and_tracebacks_mask_the_configured_secrets(caplog):
     url = "postgresql://app:p@ss#w0rd@db.example.org/store"
-    assert url_secrets(url) == ["app:p@ss#w0rd", "p@ss#w0rd", "ss#w0rd", "w0rd", "p@ss"]
+    assert url_secrets(url) == ["app:p@ss#w0rd", "p@ss#w0rd", "ss#w0rd", "p@ss", "w0rd"]
     protect_logs([url, None, "/var/archive"])
     log = logging.getLogger("disclosure.test")
     with caplog.at_level(logging.WARNING):
@@ -44,3 +44,15 @@ def test_log_records_and_tracebacks_mask_the_configured_secrets(caplog):
     assert "w0rd" not in text and "p@ss" not in text
     assert 'could not translate host name "***@db.example.org"' in text
     assert "connect to postgresql://***@db.example.org/store failed" in text  # in the traceback too
+
+
+def test_a_database_password_holding_at_and_hash_reaches_the_driver_whole():
+    from sqlalchemy.engine import make_url
+
+    from warehouse.db import normalise_url
+
+    url = make_url(normalise_url("postgresql://app:p@ss#1/x@db.example.org:5432/store"))
+    assert (url.username, url.password, url.host, url.port, url.database) == \
+        ("app", "p@ss#1/x", "db.example.org", 5432, "store")
+    assert normalise_url("postgresql://app:p%40ss@db/x") == "postgresql+psycopg://app:p%40ss@db/x"
+    assert normalise_url("postgresql://postgres@127.0.0.1:5432/test") == "postgresql+psycopg://postgres@127.0.0.1:5432/test"
