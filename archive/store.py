@@ -27,10 +27,13 @@ def _remote(location: Location) -> bool:
 def _fs_and_root(location: Location):
     import fsspec
 
+    from disclosure.settings import load_settings
+
     options = {}
-    if str(location).startswith("s3://") and os.environ.get("AWS_ENDPOINT_URL"):
+    endpoint = load_settings().aws_endpoint_url
+    if str(location).startswith("s3://") and endpoint:
         # Explicit, so that fsspec's cached client is per endpoint (MinIO, another bucket host).
-        options["endpoint_url"] = os.environ["AWS_ENDPOINT_URL"]
+        options["endpoint_url"] = endpoint
     fs, root = fsspec.core.url_to_fs(str(location), **options)
     return fs, root.rstrip("/")
 

@@ -82,9 +82,10 @@ def parse(
 ) -> None:
     """Parse one file and print what it holds (no database needed)."""
     from parsers import ParseError, parse_path
+    from validation.misreads import flag_misreads
 
     try:
-        result = parse_path(file)
+        result = flag_misreads(parse_path(file))
     except ParseError as exc:
         _fail(str(exc), 2)
     if as_json:
@@ -109,9 +110,10 @@ def validate(
     """Parse FILE and check it against the rule catalogue; exit 1 if a rule failed."""
     from parsers import ParseError, parse_path
     from validation.engine import validate_parse
+    from validation.misreads import flag_misreads
 
     try:
-        result = parse_path(file)
+        result = flag_misreads(parse_path(file))
     except ParseError as exc:
         _fail(str(exc), 2)
     outcomes = [o for o in validate_parse(result) if all_outcomes or o.status != "passed"]
@@ -161,6 +163,11 @@ def docs(out: Path = typer.Option(Path("docs"), "--out", help="Folder to write r
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "rules.md").write_text(rules_markdown() + "\n", encoding="utf-8")
+    readme = out.resolve().parent / "README.md"  # its settings table, when docs/ sits beside it
+    if readme.exists():
+        from disclosure.settings import readme_with_settings
+
+        readme.write_text(readme_with_settings(readme.read_text(encoding="utf-8")), encoding="utf-8")
     upgrade()
     with engine().connect() as conn:
         (out / "schema.md").write_text(schema_markdown(conn), encoding="utf-8")
@@ -295,7 +302,7 @@ def demo() -> None:
     from replica.site import ReplicaSite
 
     # A fixed port keeps the replica's URLs, and so the filings' keys, the same across demo runs.
-    with ReplicaSite(port=int(os.environ.get("DISCLOSURE_REPLICA_PORT", "18450"))) as site:
+    with ReplicaSite(port=load_settings().replica_port) as site:
         os.environ["DISCLOSURE_REPLICA_BASE"] = site.base_url
         os.environ.setdefault("DISCLOSURE_CRAWL_THROTTLE", "0")
         settings = load_settings()

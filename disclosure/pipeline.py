@@ -6,6 +6,7 @@ file is recorded and skipped, never stops the stage.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -60,28 +61,66 @@ def crawl(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits 
           full: bool = False) -> list[dict]:
     """Crawl each site in its own process and record it; a failing site is recorded, not raised.
     Detail pages whose files are archived are not read again (their files are asked for
-    conditionally) unless `full`: then every detail page is read, to find attachments added later."""
-    from warehouse.crawl_record import known_for_crawl, record_crawl
-    from warehouse.host_locks import host_locks, hosts_of
-
+    conditionally) unless `full`: then every detail page is read, to find attachments added later.
+    The database may go away meanwhile: every access waits for it (DISCLOSURE_DB_WAIT) and
+    resumes, and a crawl is never lost for a lock that could not be released."""
     delay = ctx.settings.crawl_throttle
     limits = limits or CrawlLimits(throttle_start_delay=delay, download_delay=min(delay, 0.5),
                                    max_bytes=Limits.from_env().max_file_bytes)
     sites = [ctx.registry.site(k) for k in site_keys] if site_keys else list(ctx.registry.sites)
     results = []
     for site in sites:
-        started = datetime.now(timezone.utc)
-        with ctx.engine.connect() as conn:
-            known = known_for_crawl(conn, site.key, full)
-        try:
-            with host_locks(ctx.engine, hosts_of(site.start_urls), timeout=2 * limits.wall_clock):
-                outcome = crawl_site(site, ctx.settings.archive, ctx.settings.user_agent, known, limits)
-        except Exception as exc:  # the crawler could not even start: still a recorded failure
-            outcome = CrawlOutcome(site.key, returncode=-1, stderr=f"{exc.__class__.__name__}: {exc}")
-        with ctx.engine.begin() as conn:
-            results.append(record_crawl(conn, ctx.registry, site, outcome, started))
+        results.append(_crawl_one(ctx, site, limits, full))
         log.info("crawl %s: %s", site.key, results[-1]["status"])
     return results
+
+
+def _crawl_one(ctx: Context, site, limits: CrawlLimits, full: bool) -> dict:
+    from warehouse.crawl_record import known_for_crawl, record_crawl, record_unrecordable
+    from warehouse.db import is_disconnect, with_database_wait
+
+    wait = ctx.settings.db_wait
+    started = datetime.now(timezone.utc)
+
+    def known() -> dict:
+        with ctx.engine.connect() as conn:
+            return known_for_crawl(conn, site.key, full)
+
+    def record() -> dict:
+        with ctx.engine.begin() as conn:
+            return record_crawl(conn, ctx.registry, site, outcome, started)
+
+    try:
+        outcome = with_database_wait(ctx.engine, wait, lambda: _crawl_locked(ctx, site, known(), limits),
+                                     f"crawl {site.key}")
+    except Exception as exc:  # the crawler could not even start: still a recorded failure
+        outcome = CrawlOutcome(site.key, returncode=-1, stderr=f"{exc.__class__.__name__}: {exc}")
+    try:
+        return with_database_wait(ctx.engine, wait, record, f"record crawl {site.key}")
+    except Exception as exc:  # a recorder bug or a database gone for good: the next sites still run
+        log.exception("crawl %s could not be recorded", site.key)
+        if not is_disconnect(exc):
+            with contextlib.suppress(Exception), ctx.engine.begin() as conn:
+                record_unrecordable(conn, site, started, exc)
+        return {"site": site.key, "status": "failed", "errors": [], "problems": [f"not recorded: {exc!r:.500}"]}
+
+
+def _crawl_locked(ctx: Context, site, known: dict, limits: CrawlLimits) -> CrawlOutcome:
+    """The crawl under its host locks. Taking them needs the database (a disconnect there is
+    waited for and retried); losing it during the crawl drops the locks with the session, and
+    the crawl's outcome is kept."""
+    from warehouse.db import is_disconnect
+    from warehouse.host_locks import host_locks, hosts_of
+
+    outcome = None
+    try:
+        with host_locks(ctx.engine, hosts_of(site.start_urls), timeout=2 * limits.wall_clock):
+            outcome = crawl_site(site, ctx.settings.archive, ctx.settings.user_agent, known, limits)
+    except Exception as exc:
+        if outcome is None or not is_disconnect(exc):
+            raise
+        log.warning("crawl %s: host lock released with a lost database session", site.key)
+    return outcome
 
 
 LOAD_BATCH = 50
@@ -96,6 +135,7 @@ def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, 
     from parsers import ParseError
     from parsers.child import ChildParser
     from parsers.model import ConfigurationError
+    from validation.misreads import flag_misreads
     from warehouse.load import LoadItem, forget_parse, load_parses, pending_files
 
     with ctx.engine.connect() as conn:
@@ -107,6 +147,7 @@ def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, 
         result, error = None, None
         try:
             result = parser.parse(read_bytes(ctx.settings.archive, item.storage_key), item.source_url)
+            flag_misreads(result)  # a scan's figures that break identities are named in its problems
         except ParseError as exc:
             error = exc
         except ConfigurationError:

@@ -90,7 +90,8 @@ def merge_results(parts: list[ParseResult], source: str, problems: list[str]) ->
                        problems=problems + repeated + [p for part in parts for p in part.problems],
                        unit_code=next((p.unit_code for p in parts if p.unit_code), None),
                        template=next((p.template for p in parts if p.template), None),
-                       required_tables=next((p.required_tables for p in parts if p.required_tables), ()))
+                       required_tables=next((p.required_tables for p in parts if p.required_tables), ()),
+                       read_by_ocr=any(p.read_by_ocr for p in parts))
 
 
 def _repeat_note(code: str, kept: ParseResult, dropped: ParseResult) -> str:

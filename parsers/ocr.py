@@ -3,8 +3,9 @@ rapidocr (PP-OCR models shipped inside its wheel) and place each piece of text i
 the ruled grid that holds it. The grids then go through the same assembler as every format.
 
 Numbers read by OCR get repaired where the noise is unambiguous ("4183. 78", "4183,78",
-"O" for 0); what stays doubtful is left to the identities: `flag_misreads` names the cells of
-failed identities so that a reader checks them against the scan.
+"O" for 0); what stays doubtful is left to the identities: the result says it was read by OCR,
+and validation.misreads names the cells of failed identities so that a reader checks them
+against the scan (parsing itself never depends on validation).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from parsers.assemble import assemble
 from parsers.document import Page
 from parsers.limits import Limits, exceeded
 from parsers.model import ParseError, ParseResult
+from parsers.pdfium_doc import PDFIUM_LOCK, open_document
 
 RENDER_DPI = 200
 MAX_SKEW_DEGREES = 3.0
@@ -218,9 +220,6 @@ def check_scan_size(document, source: str, limits: Limits) -> None:
 
 def scanned_pages(data: bytes, source: str, limits: Limits | None = None) -> Iterator[Page]:
     import numpy as np
-    import pypdfium2 as pdfium
-
-    from parsers.pdf import PDFIUM_LOCK
 
     def render(number: int):
         with PDFIUM_LOCK:
@@ -228,7 +227,9 @@ def scanned_pages(data: bytes, source: str, limits: Limits | None = None) -> Ite
 
     try:
         with PDFIUM_LOCK:
-            document = pdfium.PdfDocument(data)
+            document = open_document(data, source)
+    except ParseError:
+        raise
     except Exception as exc:
         raise ParseError(source, f"cannot render the scanned PDF ({exc})") from exc
     try:
@@ -249,18 +250,5 @@ def parse_scanned(data: bytes, source: str, limits: Limits | None = None) -> Par
     result = assemble(scanned_pages(data, source, limits), source)
     if not result.cells and all(info.status == "missing" for info in result.tables.values()):
         raise ParseError(source, "scanned PDF: OCR found no filing tables")
-    result.problems += flag_misreads(result)
+    result.read_by_ocr = True  # the stage that validates names the cells OCR probably misread
     return result
-
-
-def flag_misreads(result: ParseResult) -> list[str]:
-    """OCR read these numbers: the cells of every identity that fails are named, to be checked."""
-    from validation.engine import validate_parse
-
-    out = []
-    for outcome in validate_parse(result):
-        if outcome.status == "failed" and outcome.family in ("within_table", "hierarchy", "cross_table"):
-            cells = ", ".join(f"{k}={v}" for k, v in list(outcome.cells.items())[:6])
-            out.append(f"OCR: {outcome.rule_id} fails ({cells}); a cell was probably misread — check page "
-                       f"{', '.join(str(p) for p in outcome.pages) or '?'} of the scan")
-    return out

@@ -8,22 +8,20 @@ pdfminer interprets every glyph in Python. A test holds the two to the same Pars
 from __future__ import annotations
 
 import io
-import os
 import re
-import threading
 from typing import Callable, Iterator
 
+from disclosure.settings import load_settings
 from parsers.assemble import assemble
 from parsers.document import Page
 from parsers.limits import Limits, exceeded
 from parsers.model import ConfigurationError, ParseError, ParseResult
+from parsers.pdfium_doc import PDFIUM_LOCK, open_document
 
-ENGINE_VARIABLE = "DISCLOSURE_PDF_ENGINE"
+ENGINE_VARIABLE = "DISCLOSURE_PDF_ENGINE"  # disclosure.settings.Settings.pdf_engine
 # A glyph the text layer cannot name: pdfminer's "(cid:N)", PDFium's U+FFFD, a private-use code.
 GARBAGE = re.compile(r"\(cid:\d+\)|[\ufffd\ue000-\uf8ff]")
 GARBAGE_SHARE = 0.1  # of a page's glyphs: one odd symbol is not a garbage layer, a tenth is
-# PDFium is not thread-safe: every call into it, here and in the OCR renderer, holds this lock.
-PDFIUM_LOCK = threading.RLock()
 
 
 class TextLayer:
@@ -48,21 +46,6 @@ class TextLayer:
 
 
 # ---------------------------------------------------------------- PDFium
-
-def _pdfium_open(data: bytes, source: str):
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as raw
-
-    if b"%%EOF" not in data.rstrip()[-2048:]:
-        # PDFium repairs a cut file silently and would read its first pages as the whole filing.
-        raise ParseError(source, "unreadable PDF (truncated: no end-of-file marker)")
-    try:
-        return pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        if exc.err_code in (raw.FPDF_ERR_PASSWORD, raw.FPDF_ERR_SECURITY):
-            raise ParseError(source, "encrypted PDF: a password is needed to open it") from exc
-        raise ParseError(source, f"unreadable PDF ({exc})") from exc
-
 
 def _page_view(page) -> Callable[[float, float], tuple[float, float]]:
     """PDF user space (y up, unrotated) → the page as displayed: x to the right, y down from
@@ -155,7 +138,7 @@ def _pdfium_pages(data: bytes, source: str, layer: TextLayer) -> Iterator[Page]:
     # Glyphs and rules of every page are read in one go under the lock; text and grids are
     # built from them afterwards, in Python, without it.
     with PDFIUM_LOCK:
-        document = _pdfium_open(data, source)
+        document = open_document(data, source)
         try:
             layer.check_page_count(len(document), source)
             pages = [_pdfium_page(document[i], i + 1, layer) for i in range(len(document))]
@@ -202,7 +185,7 @@ ENGINES = {"pdfium": _pdfium_pages, "pdfplumber": _pdfplumber_pages}
 
 
 def engine_from_env() -> str:
-    engine = os.environ.get(ENGINE_VARIABLE, "pdfium")
+    engine = load_settings().pdf_engine
     if engine not in ENGINES:
         raise ConfigurationError(f"{ENGINE_VARIABLE}={engine!r}: choose one of {', '.join(ENGINES)}")
     return engine

@@ -16,9 +16,9 @@ from typing import Annotated, Literal, Optional
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError, field_validator
 
+from registry.families import FAMILIES
 from registry.names import normalise_name
 
-FAMILIES = {"trs_wcm", "static_list", "hanweb_jpage", "unified_json"}
 LEVELS = {"province", "city", "county"}
 BASE_KINDS = {"决算", "预算"}
 FILING_KINDS = {"部门决算", "单位决算", "部门预算", "单位预算"}
@@ -76,7 +76,7 @@ class Site:
     start_urls: tuple[str, ...]
     verified: bool = False
     config: dict = field(default_factory=dict)
-    limits: dict = field(default_factory=dict)  # max_list_pages, max_records, max_bytes where given
+    limits: dict = field(default_factory=dict)  # crawl caps where given (crawlers.caps applies them)
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ class SiteLimits(_Entry):
 class SiteEntry(_Entry):
     key: StrictStr
     jurisdiction: StrictStr
-    family: Literal["trs_wcm", "static_list", "hanweb_jpage", "unified_json"]
+    family: Literal[tuple(sorted(FAMILIES))]  # one spider each (registry.families)
     start_urls: list[StrictStr] = Field(min_length=1)
     verified: StrictBool = False
     config: dict = Field(default_factory=dict)

@@ -32,7 +32,7 @@ def garbage_text_layer(pdf: bytes, pages: list[int]) -> bytes:
     pages look right but their text reads "(cid:28)" in pdfminer and U+FFFD in PDFium."""
     import pypdfium2 as pdfium
 
-    from parsers.pdf import PDFIUM_LOCK
+    from parsers.pdfium_doc import PDFIUM_LOCK
 
     with PDFIUM_LOCK:
         source, target = pdfium.PdfDocument(pdf), pdfium.PdfDocument.new()

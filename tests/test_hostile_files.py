@@ -100,11 +100,14 @@ def test_sparse_values_spread_over_rows_and_columns_are_refused_by_area(small_xl
         [["a", ""], ["", "b"]]
 
 
-def test_the_crawler_and_the_parsers_stop_at_the_same_file_size():
+def test_the_crawler_and_the_parsers_stop_at_the_same_file_size(monkeypatch):
     # The crawler stopped at 200 MB while the parsers allowed 300: one setting now.
     from crawlers.runner import CrawlLimits
+    from disclosure.settings import ConfigurationError
 
     assert CrawlLimits().max_bytes == Limits().max_file_bytes == 300 * 1024 * 1024
-    assert Limits.from_env({"DISCLOSURE_MAX_FILE_MB": "5"}).max_file_bytes == 5 * 1024 * 1024
-    with pytest.raises(ValueError, match="DISCLOSURE_MAX_OCR_PAGES='many' is not a number"):
-        Limits.from_env({"DISCLOSURE_MAX_OCR_PAGES": "many"})
+    monkeypatch.setenv("DISCLOSURE_MAX_FILE_MB", "5")
+    assert Limits.from_env().max_file_bytes == 5 * 1024 * 1024
+    monkeypatch.setenv("DISCLOSURE_MAX_OCR_PAGES", "many")
+    with pytest.raises(ConfigurationError, match="DISCLOSURE_MAX_OCR_PAGES"):
+        Limits.from_env()
