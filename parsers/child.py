@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from multiprocessing.connection import Connection
 
 from parsers.limits import Limits, exceeded
@@ -52,6 +53,13 @@ def _serve(requests: Connection, replies: Connection, parent: int) -> None:
         except BaseException as exc:  # noqa: BLE001 - reported to the parent, which records it
             reply = ("parse_error", source, f"parser crashed: {exc.__class__.__name__}: {exc}")
         replies.send(reply)
+
+
+def _send(conn: Connection, request) -> None:
+    try:
+        conn.send(request)
+    except OSError:  # the child died or was killed meanwhile: the reply side says so
+        pass
 
 
 class ChildParser:
@@ -94,8 +102,10 @@ class ChildParser:
             self._stop()
             self._start()
         timeout = self.limits.parse_timeout
+        # Sent from a thread: a child that stops reading (hung at start) cannot block the
+        # sender past the time limit; killing the child ends the thread with a broken pipe.
+        threading.Thread(target=_send, args=(self._requests, (data, source, self.limits)), daemon=True).start()
         try:
-            self._requests.send((data, source, self.limits))
             answered = self._replies.poll(timeout)
             reply = self._replies.recv() if answered else None
         except (EOFError, OSError):

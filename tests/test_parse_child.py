@@ -101,3 +101,29 @@ def test_a_task_inside_a_daemonic_worker_can_still_parse_in_a_child(html):
     assert queue.get(timeout=120) == 2024
     worker.join(30)
     assert worker.exitcode == 0
+
+
+class _DeafChild(ChildParser):
+    """A child that never reads its requests (hung while starting)."""
+
+    def _start(self) -> None:
+        request_read, request_write = os.pipe()
+        reply_read, reply_write = os.pipe()
+        self._process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"],
+                                         pass_fds=(request_read, reply_write))
+        os.close(request_read)
+        os.close(reply_write)
+        from multiprocessing.connection import Connection
+
+        self._requests = Connection(request_write, readable=False)
+        self._replies = Connection(reply_read, writable=False)
+
+
+def test_a_child_that_never_reads_cannot_block_past_the_limit():
+    # 4 MB do not fit in a pipe: a blocking send would wait for the child forever.
+    parser = _DeafChild(Limits(parse_timeout=1))
+    started = time.monotonic()
+    with pytest.raises(ParseError, match="parse running longer than 1 s"):
+        parser.parse(b"%PDF-1.4\n" + b"0" * (4 << 20), "big.pdf")
+    assert time.monotonic() - started < 30
+    parser.close()
