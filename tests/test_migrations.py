@@ -23,9 +23,18 @@ def _views(url):
             "SELECT table_name FROM information_schema.views WHERE table_schema = 'disclosure'"))}
 
 
+def _head() -> str:
+    """The newest revision of the scripts (several branches add one each; the lead chains them)."""
+    from alembic.script import ScriptDirectory
+
+    from warehouse.migrate import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config("postgresql://unused/x")).get_current_head()
+
+
 def test_upgrade_downgrade_upgrade(db_url):
     upgrade(db_url)
-    assert current_revision(db_url) == "0008"
+    assert current_revision(db_url) == _head()
     assert TABLES | {"deadline", "narrative_claim", "evaluation", "evaluation_indicator",
                      "expected_filing"} <= _tables(db_url)
     assert VIEWS <= _views(db_url)
