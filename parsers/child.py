@@ -35,10 +35,17 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+STARTUP_TIMEOUT = 300.0  # seconds a new child may take to import the parsers (not a file's time)
+
+
 def _serve(requests: Connection, replies: Connection, parent: int) -> None:
+    _die_with_parent(parent)
+    import parsers.flow  # noqa: F401 - imported before "ready": a file's time limit is its own
+    import parsers.pdf  # noqa: F401
+    import parsers.spreadsheet  # noqa: F401
     from parsers.dispatch import parse_bytes
 
-    _die_with_parent(parent)
+    replies.send(("ready",))
     while True:
         try:
             data, source, limits = requests.recv()
@@ -82,6 +89,14 @@ class ChildParser:
         os.close(reply_write)
         self._requests = Connection(request_write, readable=False)
         self._replies = Connection(reply_read, writable=False)
+        try:
+            ready = self._replies.poll(STARTUP_TIMEOUT) and self._replies.recv() == ("ready",)
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            code = self._process.poll()
+            self._stop()
+            raise RuntimeError(f"the parse child did not start (exit code {code})")
 
     def _stop(self) -> None:
         if self._process is not None and self._process.poll() is None:

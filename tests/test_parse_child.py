@@ -116,7 +116,7 @@ class _DeafChild(ChildParser):
         from multiprocessing.connection import Connection
 
         self._requests = Connection(request_write, readable=False)
-        self._replies = Connection(reply_read, writable=False)
+        self._replies = Connection(reply_read, writable=False)  # and no "ready" is awaited
 
 
 def test_a_child_that_never_reads_cannot_block_past_the_limit():
