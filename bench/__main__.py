@@ -1,4 +1,4 @@
-"""Benchmarks: `python -m bench [load] [completeness] [parse] [real] [formats] [memory] [ocr] [validate] [crawl] [province]`
+"""Benchmarks: `python -m bench [load] [completeness] [parse] [real] [formats] [memory] [ocr] [validate] [crawl] [province] [hostile]`
 (all by default), or `make bench`; `python -m bench hostile_crawl` for the crawl caps.
 
 Each figure is printed next to the reference it is compared with, measured in the same run,
@@ -353,7 +353,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("which", nargs="*",
                         default=["load", "completeness", "parse", "real", "formats", "memory", "ocr", "validate", "crawl",
-                                 "province"])
+                                 "province", "hostile"])
     parser.add_argument("--province-files", type=int, default=2000, help="filings in the province benchmark")
     parser.add_argument("--files", type=int, default=400, help="parses loaded in the load benchmark")
     parser.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
@@ -445,6 +445,14 @@ def main(argv=None) -> int:
         r = bench_validate(base)
         say(f"validate: {r['filings']} filings ({r['outcomes']} rule outcomes) in {r['seconds']:.2f} s "
             f"(target < 60 s)")
+    if "hostile" in args.which:
+        from bench.hostile import bench_hostile
+
+        normal = None
+        for r in bench_hostile():
+            normal = normal or r
+            say(f"hostile {r['name']} ({r['bytes']:,} bytes): {r['outcome']}; {r['seconds']:.2f} s, peak "
+                f"{r['peak_mb']:.0f} MB resident ({r['peak_mb'] / normal['peak_mb']:.1f}x the normal filing's)")
     if not args.no_record and lines:
         machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         store = "DATABASE_URL" if load_settings().database_url else "embedded Postgres"

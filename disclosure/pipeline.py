@@ -308,6 +308,7 @@ def alert(ctx: Context, urls: list[str] | None = None, digest: bool = True) -> d
     from warehouse.host_locks import ALERT_LOCK, stage_lock
 
     urls = list(ctx.settings.alert_urls if urls is None else urls) or [None]
+    protect_logs(urls)  # URLs from an Airflow connection are not among the settings' secrets
     channels = [channel_id(u or "log") for u in urls]
     result = {"new_alerts": 0, "by_kind": {}, "delivered": 0, "channel": ",".join(channels), "error": "",
               "deliveries": {}}

@@ -97,9 +97,39 @@ def _xlsx_cells(sheet) -> Iterator[tuple[int, int, str]]:
                     yield cell["row"], cell["column"], cell_text(read.value, read.number_format)
 
 
+VALUE_TAGS = (b"<v>", b"<v ", b"<is>")  # a cell's value, or its inline string
+
+
+def _values_in(stream) -> int:
+    """Values a sheet's XML holds, counted on its bytes, before openpyxl reads it: openpyxl
+    takes ~25 µs a cell, and reads a whole sheet that has no <dimension> just to open the
+    workbook, so a sheet of a million values took a minute only to be refused."""
+    count, tail = 0, b""
+    while chunk := stream.read(1 << 20):
+        block = tail + chunk
+        count += sum(block.count(tag) for tag in VALUE_TAGS)
+        tail = block[-3:]
+        count -= sum(tail.count(tag) for tag in VALUE_TAGS)  # counted again with the next block
+    return count + sum(tail.count(tag) for tag in VALUE_TAGS)
+
+
+def _check_sheet_sizes(data: bytes, source: str, limits: Limits) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with archive.open(name) as stream:
+                    values = _values_in(stream)
+                if values > limits.max_sheet_cells:
+                    raise ParseError(source, exceeded("max_sheet_cells", f"sheet {name} holding {values} values",
+                                                      limits.max_sheet_cells))
+
+
 def _xlsx_grids(data: bytes, source: str, limits: Limits) -> Iterator[Grid]:
     from openpyxl import load_workbook
 
+    _check_sheet_sizes(data, source, limits)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:

@@ -75,8 +75,16 @@ def test_a_value_in_the_last_cell_costs_one_cell(small_xlsx):
 
 def test_a_sheet_with_more_values_than_the_limit_is_refused():
     error = _refusal(hostile.xlsx_of_many_cells(300, 10), "many.xlsx", Limits(max_sheet_cells=2000))
-    assert "sheet '数据' holding more than 2000 cells" in error.reason
+    assert "sheet xl/worksheets/sheet1.xml holding 3000 values exceeds the limit max_sheet_cells=2000" in error.reason
     assert "DISCLOSURE_MAX_SHEET_CELLS" in error.reason
+
+
+def test_values_beyond_the_limit_found_while_reading_are_refused_too():
+    # the byte count is a first check; the cells read are counted again as they are read
+    from parsers.spreadsheet import sparse_grid
+
+    with pytest.raises(ParseError, match=r"sheet 's' holding more than 5 cells exceeds the limit max_sheet_cells=5"):
+        sparse_grid(((1, c, "v") for c in range(1, 10)), "s", "x.xlsx", Limits(max_sheet_cells=5))
 
 
 def test_sparse_values_spread_over_rows_and_columns_are_refused_by_area(small_xlsx):
@@ -90,3 +98,16 @@ def test_sparse_values_spread_over_rows_and_columns_are_refused_by_area(small_xl
     # Two values far apart: the empty columns between them are dropped, the values kept in order.
     assert sparse_grid(iter([(5, 16384, "b"), (1, 1, "a")]), "s", "x.xlsx", Limits(max_sheet_cells=10)) == \
         [["a", ""], ["", "b"]]
+
+
+def test_the_crawler_and_the_parsers_stop_at_the_same_file_size(monkeypatch):
+    # The crawler stopped at 200 MB while the parsers allowed 300: one setting now.
+    from crawlers.runner import CrawlLimits
+    from disclosure.settings import ConfigurationError
+
+    assert CrawlLimits().max_bytes == Limits().max_file_bytes == 300 * 1024 * 1024
+    monkeypatch.setenv("DISCLOSURE_MAX_FILE_MB", "5")
+    assert Limits.from_env().max_file_bytes == 5 * 1024 * 1024
+    monkeypatch.setenv("DISCLOSURE_MAX_OCR_PAGES", "many")
+    with pytest.raises(ConfigurationError, match="DISCLOSURE_MAX_OCR_PAGES"):
+        Limits.from_env()

@@ -82,3 +82,48 @@ def test_the_child_dies_with_its_parent(tmp_path):
     while _alive(child) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(child)
+
+
+def _parse_in_daemon(data: bytes, queue) -> None:
+    with ChildParser(Limits(parse_timeout=60)) as parser:
+        queue.put(parser.parse(data, "in-daemon.html").year)
+
+
+def test_a_task_inside_a_daemonic_worker_can_still_parse_in_a_child(html):
+    # Celery's prefork pool runs tasks in daemonic processes, which multiprocessing forbids
+    # to start children: the parse child is a plain subprocess.
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    worker = context.Process(target=_parse_in_daemon, args=(html, queue), daemon=True)
+    worker.start()
+    assert queue.get(timeout=120) == 2024
+    worker.join(30)
+    assert worker.exitcode == 0
+
+
+class _DeafChild(ChildParser):
+    """A child that never reads its requests (hung while starting)."""
+
+    def _start(self) -> None:
+        request_read, request_write = os.pipe()
+        reply_read, reply_write = os.pipe()
+        self._process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"],
+                                         pass_fds=(request_read, reply_write))
+        os.close(request_read)
+        os.close(reply_write)
+        from multiprocessing.connection import Connection
+
+        self._requests = Connection(request_write, readable=False)
+        self._replies = Connection(reply_read, writable=False)  # and no "ready" is awaited
+
+
+def test_a_child_that_never_reads_cannot_block_past_the_limit():
+    # 4 MB do not fit in a pipe: a blocking send would wait for the child forever.
+    parser = _DeafChild(Limits(parse_timeout=1))
+    started = time.monotonic()
+    with pytest.raises(ParseError, match="parse running longer than 1 s"):
+        parser.parse(b"%PDF-1.4\n" + b"0" * (4 << 20), "big.pdf")
+    assert time.monotonic() - started < 30
+    parser.close()

@@ -54,3 +54,15 @@ def test_a_user_name_without_a_password_is_not_masked():
     # CI's DATABASE_URL names the user "postgres": masking it would garble every "postgresql" in the logs.
     assert url_secrets("postgresql://postgres@127.0.0.1:5432/test") == []
     assert url_secrets("postgresql://postgres:s3cret@127.0.0.1/test") == ["postgres:s3cret", "s3cret"]
+
+
+def test_a_database_password_holding_at_and_hash_reaches_the_driver_whole():
+    from sqlalchemy.engine import make_url
+
+    from warehouse.db import normalise_url
+
+    url = make_url(normalise_url("postgresql://app:p@ss#1/x@db.example.org:5432/store"))
+    assert (url.username, url.password, url.host, url.port, url.database) == \
+        ("app", "p@ss#1/x", "db.example.org", 5432, "store")
+    assert normalise_url("postgresql://app:p%40ss@db/x") == "postgresql+psycopg://app:p%40ss@db/x"
+    assert normalise_url("postgresql://postgres@127.0.0.1:5432/test") == "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -114,3 +114,19 @@ def test_a_file_the_store_refuses_is_a_failed_parse_with_an_alert(store, repeats
     assert pipeline.parse_and_load(ctx)["parsed"] == 0  # recorded: not retried on the next night
     alerts = pipeline.alert(ctx, urls=[])
     assert alerts["by_kind"].get("parse_failed") == 1
+
+
+def test_a_file_past_the_parse_time_limit_is_a_failed_parse_and_the_next_file_loads(store, filing, monkeypatch):
+    monkeypatch.setenv("DISCLOSURE_PARSE_TIMEOUT", "10")
+    # Forty blank pages go to OCR: rendering and reading them takes well over 10 s; the
+    # workbook after it parses in a second (the child's start is not counted in its time).
+    ids = _one_filing_with_files(store, load_settings().archive, {"http://127.0.0.1/scan.pdf": hostile.blank_pdf(40),
+                                                                  "http://127.0.0.1/tables.xlsx": render_xlsx(filing)})
+    ctx = pipeline.context(load_settings())
+    done = pipeline.parse_and_load(ctx)
+    assert done["parsed"] == 1 and done["failed"] == 1, done
+    runs = {af: (status, error) for af, status, error in
+            query_rows(store, "SELECT archived_file_id, status, error FROM disclosure.parse_run")}
+    assert runs[ids["http://127.0.0.1/tables.xlsx"]] == ("ok", None)
+    status, error = runs[ids["http://127.0.0.1/scan.pdf"]]
+    assert status == "failed" and "parse running longer than 10 s exceeds the limit parse_timeout=10" in error

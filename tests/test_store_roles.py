@@ -89,3 +89,23 @@ def test_a_host_held_too_long_fails_the_crawl_naming_the_holder(two_stores):
         assert conn.execute(text("SELECT pg_try_advisory_lock(:ns, hashtext('a.example.org'))"),
                             {"ns": LOCK_NAMESPACE}).scalar()
     holder.dispose()
+
+
+def test_a_login_whose_password_holds_at_and_hash_connects(migrated_url):
+    from warehouse.db import normalise_url
+
+    login = f"pw_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(migrated_url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE ROLE {login} LOGIN PASSWORD 'p@ss#1:x'"))
+    server = make_url(migrated_url)
+    raw = f"postgresql://{login}:p@ss#1:x@{server.host}:{server.port or 5432}/{server.database}"  # as typed
+    user = create_engine(normalise_url(raw))
+    try:
+        with user.connect() as conn:
+            assert conn.execute(text("SELECT current_user")).scalar() == login
+    finally:
+        user.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP ROLE {login}"))
+        admin.dispose()

@@ -5,11 +5,13 @@ from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine
 
-from disclosure.settings import Settings, load_settings
+from disclosure.settings import Settings, load_settings, quote_userinfo
 
 
 def normalise_url(url: str) -> str:
-    """Accept plain postgres:// URLs and use the psycopg 3 driver for them."""
+    """Accept plain postgres:// URLs and use the psycopg 3 driver for them; a password holding
+    '@' or '#' unencoded is encoded (else the driver took half of it for the host, and said so)."""
+    url = quote_userinfo(url)
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
