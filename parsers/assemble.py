@@ -11,7 +11,8 @@ from typing import Iterable
 
 from parsers.document import Page
 from parsers.evaluations import join_split_row, parse_evaluation
-from parsers.identity import identify, unit_code
+from parsers.coverage import PageSeen, finish
+from parsers.identity import identify_document, unit_code
 from parsers.model import TABLE_CODES, ParseResult, TableInfo
 from parsers.narrative import extract_claims
 from parsers.tables import TableAssembler
@@ -72,6 +73,7 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
     assemblers: dict[str, TableAssembler] = {}
     current: _Target | None = None
     first_text = ""
+    seen: list[PageSeen] = []  # for the document's identity and its coverage
     count = 0
     narrative_pages: list[tuple[int, str]] = []
     evaluations: list[tuple[str, int, list]] = []  # (title, page, grid rows) in print order
@@ -80,6 +82,7 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
     for page in pages:
         count += 1
         number, text, ruled = page.number, page.text, page.ruled
+        seen.append(PageSeen(number, ruled, text))
         if not first_text.strip():
             first_text = text
         starts = [m for m in STARTS.finditer(text) if m.group(1) or ruled]
@@ -134,11 +137,11 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
     _extend_parts(tables, [n for n, _t in narrative_pages], appendix)
     for part in PARTS:
         tables.setdefault(part, TableInfo())
-    identity = identify(first_text[:200])
+    identity = identify_document([p.text for p in seen])
     cells = [cell for code in sorted(assemblers) for cell in assemblers[code].cells]
     evaluation_results = [parse_evaluation(title, rows, page, seq)
                           for seq, (title, page, rows) in enumerate(evaluations, start=1)]
-    return ParseResult(
+    return finish(ParseResult(
         source=source,
         unit=identity.unit,
         year=identity.year,
@@ -149,7 +152,7 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
         evaluations=evaluation_results,
         pages=count,
         unit_code=unit_code(identity.unit, identity.kind, first_text, evaluation_results),
-    )
+    ), identity, seen)
 
 
 def _amount_unit(after_marker: str, before_marker: str) -> str | None:
