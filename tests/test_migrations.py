@@ -25,7 +25,7 @@ def _views(url):
 
 def test_upgrade_downgrade_upgrade(db_url):
     upgrade(db_url)
-    assert current_revision(db_url) == "0005"
+    assert current_revision(db_url) == "0006"
     assert TABLES | {"deadline", "narrative_claim", "evaluation", "evaluation_indicator",
                      "expected_filing"} <= _tables(db_url)
     assert VIEWS <= _views(db_url)
