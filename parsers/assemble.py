@@ -14,17 +14,15 @@ from parsers.evaluations import join_split_row, parse_evaluation
 from parsers.coverage import PageSeen, finish
 from parsers.identity import identify_document, unit_code
 from parsers.model import TABLE_CODES, ParseResult, TableInfo
-from parsers.narrative import extract_claims
+from parsers.narrative import NUMBERED_PART_HEADINGS, PART_HEADINGS, extract_claims
 from parsers.tables import TableAssembler
 
 EMPTY_TABLE = "本表无数据"
-# Parts other than the tables, recognised by their headings (a contents page lists them too).
-PARTS = {"情况说明": re.compile(r"第三部分\s*情况说明|^\s*情况说明\s*$", re.MULTILINE),
-         "名词解释": re.compile(r"第四部分\s*名词解释|^\s*名词解释\s*$", re.MULTILINE)}
+# Parts other than the tables, recognised by their headings (a contents page lists them too);
+# on a page that also holds tables only the numbered heading counts (a cell may end in 情况说明).
+PARTS, NUMBERED_PARTS = PART_HEADINGS, NUMBERED_PART_HEADINGS
 CONTENTS = re.compile(r"目\s*录")
 APPENDIX = re.compile(r"第五部分")
-# On a page that also holds tables only the numbered heading counts (a cell may end in 情况说明).
-NUMBERED_PARTS = {"情况说明": re.compile(r"第三部分\s*情况说明"), "名词解释": re.compile(r"第四部分\s*名词解释")}
 
 
 # Where something starts on a page: a table's 公开NN表 marker or a self-evaluation's title.
