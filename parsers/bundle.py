@@ -59,7 +59,8 @@ def merge_results(parts: list[ParseResult], source: str, problems: list[str]) ->
         for code, info in part.tables.items():
             have = tables.get(code)
             if have is None or (have.status == "missing" and info.status != "missing"):
-                tables[code] = TableInfo(info.status, [offset + n for n in info.pages], info.amount_unit)
+                tables[code] = TableInfo(info.status, [offset + n for n in info.pages], info.amount_unit,
+                                         info.evidence)
         cells += [c.__class__(c.table, c.row, c.col, c.value, c.label, (c.page or 0) + offset or None)
                   for c in part.cells]
         claims += [{**c, "page": (c.get("page") or 0) + offset, "seq": len(claims) + i}

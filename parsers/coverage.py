@@ -118,6 +118,24 @@ def finish(result: ParseResult, identity: DocumentIdentity, pages: list[PageSeen
     return result
 
 
+STATUS_PROBLEMS = ("partial:", "unrecognised:", "not a filing:")
+
+
+def finish_bundle(merged: ParseResult, parts: list[ParseResult]) -> ParseResult:
+    """A bundle's status is its filing's, from the merged tables: a member's own status (the
+    narrative DOCX alone has no table) says nothing about the bundle. A member that is not a
+    filing is named; the bundle is not a filing only if none of its members is one."""
+    filings = [p for p in parts if p.status != "not_a_filing"]
+    merged.problems = [p for p in merged.problems if not p.startswith(STATUS_PROBLEMS)]
+    merged.problems += [f"{part.source}: {line}" for part in parts if part.status == "not_a_filing"
+                        for line in part.problems if line.startswith("not a filing:")]
+    first = next((p for p in filings if p.unit), filings[0] if filings else parts[0])
+    reason = None if filings else "every member of the bundle is none"
+    merged.template = merged.template or first.template
+    merged.required_tables = merged.required_tables or first.required_tables
+    return finish(merged, DocumentIdentity(merged.unit, merged.year, merged.kind, first.qualifier, reason), [])
+
+
 def _is_final(kind: str | None) -> bool:
     return kind is None or kind.endswith("决算")
 

@@ -259,3 +259,24 @@ def test_the_store_keeps_the_status_and_acts_on_it(migrated_url, seed_without_03
         assert "missing: 03 支出决算表" in alerts[0]["subject"]
         assert not [a for a in raise_alerts(conn) if a["kind"] == "incomplete_parse"]  # raised once
     engine.dispose()
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_a_bundle_is_what_its_filing_is_and_names_a_member_that_is_none(seed_pdfs, seed_without_03):
+    checklist = (REAL / "sh_putuo_2026_dept_budget_checklist.xlsx").read_bytes()
+    result = parse_bytes(_zip({"报表.pdf": seed_without_03, "检查表.xlsx": checklist}), "bundle.zip")
+    assert result.status == "partial" and "03" not in result.coverage["tables_read"]
+    assert [p for p in result.problems if "not a filing" in p] == [
+        "bundle.zip!检查表.xlsx: not a filing: an inspection checklist ('2026年度普陀区部门预算公开情况检查表'): "
+        "it grades a disclosure and holds no accounts"]
+    only_checklists = parse_bytes(_zip({"a.xlsx": checklist, "b.xlsx": checklist}), "checklists.zip")
+    assert only_checklists.status == "not_a_filing"
