@@ -224,9 +224,9 @@ def _filing(conn, title: str, url: str, year: int, kind: str) -> int:
         {"f": filing, "url": url}).scalar()
 
 
-def test_the_store_keeps_the_status_and_acts_on_it(migrated_url, seed_without_03):
-    from alerting.raise_alerts import raise_alerts
-    from validation.store import pending_runs
+@pytest.fixture
+def store(migrated_url, seed_without_03):
+    """A store with two documents of one unit: the blank template (2024) and a partial filing (2023)."""
     from warehouse.load import load_parse
 
     engine = create_engine(migrated_url)
@@ -242,15 +242,24 @@ def test_the_store_keeps_the_status_and_acts_on_it(migrated_url, seed_without_03
             SELECT disclosure.refresh_expected_filings();"""))
         template = _filing(conn, "上海市XX局2024年度部门决算", "http://x/template.pdf", 2024, "部门决算")
         partial = _filing(conn, "上海市普陀区财政局2023年度部门决算", "http://x/partial.pdf", 2023, "部门决算")
-        template_run = load_parse(conn, template, parsed("sh_district_final_template.pdf"))
-        partial_run = load_parse(conn, partial, parse_bytes(seed_without_03, "http://x/partial.pdf"))
+        runs = {"template": load_parse(conn, template, parsed("sh_district_final_template.pdf")),
+                "partial": load_parse(conn, partial, parse_bytes(seed_without_03, "http://x/partial.pdf"))}
+    yield engine, runs
+    engine.dispose()
+
+
+def test_the_store_keeps_the_status_and_acts_on_it(store):
+    from alerting.raise_alerts import raise_alerts
+    from validation.store import pending_runs
+
+    engine, runs = store
     with engine.begin() as conn:
         stored = dict(conn.execute(text("SELECT id, document_status FROM disclosure.parse_run")).all())
-        assert stored == {template_run: "not_a_filing", partial_run: "partial"}
+        assert stored == {runs["template"]: "not_a_filing", runs["partial"]: "partial"}
         problems = conn.execute(text("SELECT problems FROM disclosure.parse_run WHERE id = :i"),
-                                {"i": partial_run}).scalar()
+                                {"i": runs["partial"]}).scalar()
         assert "partial: 9 of the 10 tables read; missing: 03 支出决算表" in problems
-        assert pending_runs(conn) == [partial_run]  # the template is never validated
+        assert pending_runs(conn) == [runs["partial"]]  # the template is never validated
         status = dict(conn.execute(text("SELECT fiscal_year, status FROM disclosure.completeness")).all())
         # The partial filing counts (seen today, so after its due date: late); the template does not.
         assert status[2024] == "missing" and status[2023] == "late"
@@ -258,7 +267,19 @@ def test_the_store_keeps_the_status_and_acts_on_it(migrated_url, seed_without_03
         assert len(alerts) == 1 and alerts[0]["payload"]["status"] == "partial"
         assert "missing: 03 支出决算表" in alerts[0]["subject"]
         assert not [a for a in raise_alerts(conn) if a["kind"] == "incomplete_parse"]  # raised once
-    engine.dispose()
+
+
+def test_the_report_and_summary_show_what_each_document_is(store, tmp_path):
+    from reporting.html import write_report
+    from warehouse.summary import store_summary
+
+    engine, _runs = store
+    with engine.connect() as conn:
+        assert store_summary(conn)["documents_by_status"] == {"not_a_filing": 1, "partial": 1}
+        write_report(conn, tmp_path, tmp_path)
+    page = (tmp_path / "units" / "sh__czj.html").read_text(encoding="utf-8")
+    assert '<span class="badge partial" title="partial: 9 of the 10 tables read; missing: 03 支出决算表' in page
+    assert '<span class="badge not_a_filing" title="not a filing: a blank template' in page
 
 
 def _zip(members: dict[str, bytes]) -> bytes:
