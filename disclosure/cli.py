@@ -95,7 +95,9 @@ def parse(
         n = sum(1 for c in result.cells if c.table == code)
         table.add_row(code, info.status, ",".join(map(str, info.pages)), str(n))
     Console().print(table)
-    console.print(f"{len(result.cells)} cells from {result.pages} pages of {file}")
+    for problem in result.problems:
+        console.print(f"[yellow]{problem}[/yellow]")
+    console.print(f"{result.status}: {len(result.cells)} cells from {result.pages} pages of {file}")
 
 
 @app.command()

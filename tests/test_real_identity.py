@@ -91,6 +91,21 @@ def test_a_tables_only_budget_takes_its_year_from_the_table_titles():
     assert "identity: the cover prints no fiscal year: 2019 read from the table titles" in result.problems
 
 
+@pytest.mark.parametrize("name, notes", [
+    ("sh_putuo_ghzyj_2024_final.pdf", ["identity: page 7: '上海市规划和自然资源局2024年度部门决算表' names the unit "
+                                       "上海市规划和自然资源局, not 上海市普陀区规划和自然资源局 as on the cover"]),
+    ("sh_putuo_czj_2024_final_altered.pdf", [
+        "identity: page 7: '上海市普陀区XX局2024年度部门决算表' names the unit 上海市普陀区XX局, not 上海市普陀区财政局 as on the cover",
+        "identity: page 18: '第三部分上海市普陀区财政局2023年度部门决算情况说明' names the year 2023, not 2024"]),
+    # A short form of the unit's name in a heading (省人大办公厅) is no defect.
+    ("js_rdbgt_2017_dept_budget.pdf", []),
+    ("central_gjxfj_2024_final.pdf", []),
+])
+def test_headings_that_contradict_the_cover_are_named(name, notes):
+    """The defects the truth records on these pages (identity.json), found by the parse."""
+    assert [p for p in parsed(name).problems if p.startswith("identity: page")] == notes
+
+
 @pytest.mark.xfail(reason="needs the Shanghai nine-table template (real-tables, issue 15) to read the other tables",
                    strict=False)
 def test_the_altered_final_account_is_partial_and_names_the_removed_table():
