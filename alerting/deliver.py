@@ -48,20 +48,23 @@ def compose(alerts: list[dict]) -> tuple[str, str]:
     return title, "\n".join(parts)
 
 
-def deliver(alerts: list[dict], urls: list[str]) -> Delivery:
+def deliver(alerts: list[dict], url: str | None) -> Delivery:
+    """One grouped message to one channel (an Apprise URL; None: the log). Channels are
+    delivered one by one, so that a failing one does not make the others send again."""
+    from alerting.ledger import channel_id
+
+    channel = channel_id(url or "log")
     if not alerts:
-        return Delivery(True, "none")
-    title, body = compose(alerts)
-    for alert in alerts:
-        log.warning("ALERT %s: %s", alert["kind"], alert["subject"].splitlines()[0])
-    if not urls:
-        return Delivery(True, "log")
+        return Delivery(True, channel)
+    if not url:
+        for alert in alerts:
+            log.warning("ALERT %s: %s", alert["kind"], alert["subject"].splitlines()[0])
+        return Delivery(True, channel)
     import apprise
 
+    title, body = compose(alerts)
     notifier = apprise.Apprise()
-    bad = [u.split("://", 1)[0] for u in urls if not notifier.add(u)]
-    if bad:
-        return Delivery(False, "apprise", f"invalid alert URL(s) of scheme {bad}")
-    result = notifier.notify(title=title, body=body)
-    schemes = ",".join(sorted({u.split("://", 1)[0] for u in urls}))
-    return Delivery(bool(result), schemes, "" if result else "a channel refused the notification")
+    if not notifier.add(url):
+        return Delivery(False, channel, f"invalid alert URL of scheme {url.split('://', 1)[0]!r}")
+    ok = bool(notifier.notify(title=title, body=body))
+    return Delivery(ok, channel, "" if ok else f"channel {channel} refused the notification")

@@ -96,14 +96,3 @@ def raise_alerts(conn: Connection, site_down_nights: int = 3) -> list[dict]:
             RETURNING id, kind, subject, payload"""), params).mappings().all()
         new.extend(dict(r) for r in rows)
     return new
-
-
-def unsent_alerts(conn: Connection) -> list[dict]:
-    """Alerts not delivered yet: the new ones and any a failed delivery left behind."""
-    return [dict(r) for r in conn.execute(text(
-        "SELECT id, kind, subject, payload FROM disclosure.alert WHERE sent_at IS NULL ORDER BY id")).mappings()]
-
-
-def mark_sent(conn: Connection, alert_ids: list[int], channel: str) -> None:
-    conn.execute(text("UPDATE disclosure.alert SET sent_at = now(), channel = :c WHERE id = ANY(:ids)"),
-                 {"c": channel, "ids": alert_ids})

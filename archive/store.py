@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -26,10 +27,13 @@ def _remote(location: Location) -> bool:
 def _fs_and_root(location: Location):
     import fsspec
 
+    from disclosure.settings import load_settings
+
     options = {}
-    if str(location).startswith("s3://") and os.environ.get("AWS_ENDPOINT_URL"):
+    endpoint = load_settings().aws_endpoint_url
+    if str(location).startswith("s3://") and endpoint:
         # Explicit, so that fsspec's cached client is per endpoint (MinIO, another bucket host).
-        options["endpoint_url"] = os.environ["AWS_ENDPOINT_URL"]
+        options["endpoint_url"] = endpoint
     fs, root = fsspec.core.url_to_fs(str(location), **options)
     return fs, root.rstrip("/")
 
@@ -60,8 +64,21 @@ def store_bytes(location: Location, data: bytes) -> tuple[str, str]:
     return digest, key
 
 
+_KEY_PART = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$")
+
+
+def check_key(key: str) -> str:
+    """A key the project built (warc/<site>/<time>.warc.gz): plain parts only, so that no part
+    taken from the registry can climb out of the archive ('..', '/', a drive, a NUL)."""
+    parts = key.split("/")
+    if not all(_KEY_PART.match(p) and p not in (".", "..") for p in parts):
+        raise ValueError(f"archive key {key!r} has a part that is not a plain name: refused")
+    return key
+
+
 def store_named(location: Location, key: str, source: Path) -> str:
     """Copy a file the project itself named (a crawl's WARC) to `key` in the archive, atomically."""
+    check_key(key)
     if _remote(location):
         fs, root = _fs_and_root(location)
         fs.put_file(str(source), f"{root}/{key}")

@@ -1,4 +1,4 @@
-"""Benchmarks: `python -m bench [load] [completeness] [parse] [formats] [memory] [ocr] [validate] [crawl] [province]`
+"""Benchmarks: `python -m bench [load] [completeness] [parse] [real] [formats] [memory] [ocr] [validate] [crawl] [province]`
 (all by default), or `make bench`.
 
 Each figure is printed next to the reference it is compared with, measured in the same run,
@@ -198,6 +198,44 @@ def bench_parse(pdfs: dict[str, bytes], rounds: int = 3) -> dict:
             "extract_text_s": timed(bare("extract_text")), "extract_tables_s": timed(bare("extract_tables"))}
 
 
+def bench_real(rounds: int = 2) -> dict:
+    """The real published PDFs of tests/real (final accounts and budgets) parsed whole with the
+    default engine, next to pdfplumber's bare extract_text on the same pages; and the final
+    accounts' cells against their hand-checked truth."""
+    import io
+    import json
+
+    import pdfplumber
+
+    from parsers import parse_bytes
+
+    real = Path(__file__).resolve().parent.parent / "tests" / "real"
+    files = {p.name: p.read_bytes() for p in sorted(real.glob("*.pdf"))}
+
+    def timed(work) -> float:
+        started = time.perf_counter()
+        for _ in range(rounds):
+            for name, data in files.items():
+                work(name, data)
+        return (time.perf_counter() - started) / rounds
+
+    def bare(_name, data):
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            for page in pdf.pages:
+                page.extract_text()
+
+    results = {}
+    parse_s = timed(lambda name, data: results.__setitem__(name, parse_bytes(data, name)))
+    exact = total = 0
+    for truth_file in sorted((real / "truth").glob("*_final*.json")):
+        truth = json.loads(truth_file.read_text(encoding="utf-8"))
+        got = results[truth["file"]].cell_map()
+        total += len(truth["cells"])
+        exact += sum(got.get((t["table"], t["row"], t["col"])) == Decimal(t["value"]) for t in truth["cells"])
+    return {"files": len(files), "pages": sum(r.pages for r in results.values()), "parse_s": parse_s,
+            "extract_text_s": timed(bare), "exact": exact, "truth_cells": total}
+
+
 def bench_formats(rounds: int = 3) -> dict:
     """Seconds per filing for each published format of the same fixtures (same cells, checked)."""
     from parsers import parse_bytes
@@ -314,7 +352,7 @@ def bench_validate(base, n: int = 10_000) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("which", nargs="*",
-                        default=["load", "completeness", "parse", "formats", "memory", "ocr", "validate", "crawl",
+                        default=["load", "completeness", "parse", "real", "formats", "memory", "ocr", "validate", "crawl",
                                  "province"])
     parser.add_argument("--province-files", type=int, default=2000, help="filings in the province benchmark")
     parser.add_argument("--files", type=int, default=400, help="parses loaded in the load benchmark")
@@ -352,6 +390,14 @@ def main(argv=None) -> int:
                 f"{seconds / r['extract_text_s']:.2f}x")
         say(f"parse baseline: pdfplumber bare extract_text {r['extract_text_s'] / r['pages'] * 1000:.1f} ms a page, "
             f"bare extract_tables {r['extract_tables_s'] / r['pages'] * 1000:.1f} ms a page")
+    if "real" in args.which:
+        r = bench_real()
+        say(f"parse real: {r['files']} real published PDFs (tests/real), {r['pages']} pages in {r['parse_s']:.2f} s = "
+            f"{r['pages'] / r['parse_s']:.0f} pages/s ({r['parse_s'] / r['pages'] * 1000:.1f} ms a page) vs pdfplumber's "
+            f"bare extract_text {r['pages'] / r['extract_text_s']:.0f} pages/s "
+            f"({r['extract_text_s'] / r['pages'] * 1000:.1f} ms a page): ratio {r['parse_s'] / r['extract_text_s']:.2f}x; "
+            f"final accounts' truth cells exact {r['exact']}/{r['truth_cells']} "
+            f"({r['exact'] / max(r['truth_cells'], 1):.1%}; target >= 99%)")
     if "formats" in args.which:
         r = bench_formats()
         pdf_s = r["pdf"][0]

@@ -7,19 +7,28 @@ from pathlib import Path
 from w3lib.encoding import html_to_unicode
 
 from archive.store import store_bytes
+from crawlers.health import FILE
 from crawlers.spiders.base import is_inline_filing
 from parsers.sniff import sniff_media_type
 
 ACCEPTED_MEDIA = {"application/pdf", "application/zip", "application/x-ole-storage", "text/html"}
 
 
-def check_file(body: bytes, headers: dict[str, str]) -> tuple[str, str | None]:
+# Refusals for what a file holds (an error page, not a document): an item of the crawl, not
+# a failure of the site (crawlers.health). A truncated download is the wire failing instead.
+CONTENT_REFUSALS = ("empty file", "HTML page served", "not a filing document")
+
+
+def check_file(body: bytes, headers: dict[str, str], wire_length: int | None = None) -> tuple[str, str | None]:
     """(media type sniffed from the bytes, reason to reject or None). HTML counts only when
-    it holds a filing's tables (some sites publish them so); any other page is an error page."""
+    it holds a filing's tables (some sites publish them so); any other page is an error page.
+    Content-Length counts the bytes as sent: a gzip-encoded file is compared by its wire
+    length (`wire_length`, crawlers.wire), never by its decoded size."""
     media = sniff_media_type(body[:2048])
     declared = {k.lower(): v for k, v in headers.items()}.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) != len(body):
-        return media, f"truncated download: {len(body)} of {declared} bytes"
+    sent = len(body) if wire_length is None else wire_length
+    if declared is not None and declared.isdigit() and int(declared) != sent:
+        return media, f"truncated download: {sent} of {declared} bytes"
     if media == "application/x-empty":
         return media, "empty file (0 bytes)"
     if media == "text/html":
@@ -52,12 +61,13 @@ class ManifestPipeline:
         item = dict(item)
         if item["type"] == "file":
             body = item.pop("body")
-            media, problem = check_file(body, item["headers"])
+            media, problem = check_file(body, item["headers"], item.get("wire_length"))
             item["media_type"] = media
             item["size_bytes"] = len(body)
             if problem:
                 item = {"type": "error", "url": item["source_url"], "detail_url": item["detail_url"],
-                        "reason": problem, "status": item["status"]}
+                        "reason": problem, "status": item["status"], "scope": FILE,
+                        "refused": problem.startswith(CONTENT_REFUSALS)}
             else:
                 item["sha256"], item["storage_key"] = store_bytes(self.archive, body)
         self.fh.write(json.dumps(item, ensure_ascii=False) + "\n")

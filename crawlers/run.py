@@ -11,10 +11,14 @@ from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 
+from crawlers.caps import site_caps
+from crawlers.lifetime import die_with_parent, prompt_sigterm
 from crawlers.spiders import SPIDERS
+from parsers.limits import Limits
 
 
 def scrapy_settings(args) -> dict:
+    caps = site_caps(json.loads(args.caps))
     return {
         "USER_AGENT": args.user_agent,
         "ROBOTSTXT_OBEY": True,
@@ -35,7 +39,20 @@ def scrapy_settings(args) -> dict:
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
         "ITEM_PIPELINES": {"crawlers.pipelines.ManifestPipeline": 100},
-        "DOWNLOADER_MIDDLEWARES": {"crawlers.warc.WarcCapture": 950},
+        "DOWNLOADER_MIDDLEWARES": {
+            # Origins (scheme, host, port) replace Scrapy's host-name filter, which let a
+            # redirect reach another port and dropped off-site ones without a trace.
+            "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+            "crawlers.wire.OriginGuard": 40,
+            "crawlers.warc.WarcCapture": 950,
+            "crawlers.wire.WireMeter": 960,
+        },
+        # Backstops behind the spiders' own caps (crawlers.caps): a walk that escapes them
+        # still ends, and before the parent's wall clock kills the process without stats.
+        "CLOSESPIDER_PAGECOUNT": caps.max_responses,
+        "CLOSESPIDER_TIMEOUT": max(args.wall_clock - 60, args.wall_clock * 0.9),
+        "DISCLOSURE_CRAWL_MAX_BYTES": caps.max_bytes,
+        "DISCLOSURE_CAPS": json.loads(args.caps),
         "DISCLOSURE_WARC": str(args.warc) if args.warc else "",
         "DISCLOSURE_SITE_KEY": args.site_key,
         "DISCLOSURE_MANIFEST": str(args.manifest),
@@ -57,13 +74,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--throttle-start-delay", type=float, default=1.0)
     p.add_argument("--download-delay", type=float, default=0.5)
     p.add_argument("--timeout", type=float, default=60.0)
-    p.add_argument("--max-bytes", type=int, default=200 * 1024 * 1024)
+    p.add_argument("--max-bytes", type=int, default=Limits.from_env().max_file_bytes)
+    p.add_argument("--caps", default="{}", help="the site's registry limits (crawlers.caps)")
+    p.add_argument("--wall-clock", type=float, default=3600.0)
+    p.add_argument("--parent-pid", type=int, help="die (and remove --workdir) when this process dies")
+    p.add_argument("--workdir", type=Path, help="the parent's temporary folder for this crawl")
     args = p.parse_args(argv)
+    if args.parent_pid:
+        die_with_parent(args.parent_pid, args.workdir)
     known = json.loads(args.known.read_text()) if args.known else {}
     process = CrawlerProcess(scrapy_settings(args))
     crawler = process.create_crawler(SPIDERS[args.family])
     process.crawl(crawler, site_key=args.site_key, start_urls=args.start_url, known=known,
-                  config=json.loads(args.config))
+                  config=json.loads(args.config), caps=json.loads(args.caps))
+    prompt_sigterm(process)
     process.start()
     stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
              for k, v in crawler.stats.get_stats().items()}

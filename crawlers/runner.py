@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -10,6 +13,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from archive.store import store_named
+from parsers.limits import Limits
+from crawlers.caps import site_caps
+from crawlers.origins import AllowedOrigins
 from registry.model import Site
 
 
@@ -31,7 +37,7 @@ class CrawlLimits:
     throttle_start_delay: float = 1.0
     download_delay: float = 0.5
     timeout: float = 60.0
-    max_bytes: int = 200 * 1024 * 1024
+    max_bytes: int = Limits().max_file_bytes  # the parsers' ceiling: one setting, DISCLOSURE_MAX_FILE_MB
     wall_clock: float = 3600.0
 
 
@@ -43,9 +49,37 @@ def _keep_warc(archive: str | Path, site_key: str, warc: Path) -> str | None:
     return store_named(archive, f"warc/{site_key}/{stamp}.warc.gz", warc)
 
 
+TEMP_PREFIX = "disclosure-crawl-"  # + the parent's pid: a folder whose owner is dead is swept
+_TEMP_OWNER = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_orphaned_folders(root: str | Path | None = None) -> list[Path]:
+    """Remove the crawl folders of processes that were killed before cleaning up."""
+    removed = []
+    for path in Path(root or tempfile.gettempdir()).glob(TEMP_PREFIX + "*"):
+        match = _TEMP_OWNER.match(path.name)
+        if match and path.is_dir() and not _alive(int(match.group(1))):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
 def crawl_site(site: Site, archive: str | Path, user_agent: str, known: dict | None = None,
                limits: CrawlLimits = CrawlLimits()) -> CrawlOutcome:
-    with tempfile.TemporaryDirectory(prefix=f"crawl-{site.key}-") as tmp:
+    site_caps(site.limits)  # a wrong limits mapping fails this site here, naming the key
+    AllowedOrigins.for_site(site.start_urls, site.config)
+    sweep_orphaned_folders()
+    with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-") as tmp:
         manifest = Path(tmp) / "manifest.jsonl"
         warc = Path(tmp) / "crawl.warc.gz"
         known_file = Path(tmp) / "known.json"
@@ -56,7 +90,9 @@ def crawl_site(site: Site, archive: str | Path, user_agent: str, known: dict | N
                "--user-agent", user_agent, "--warc", str(warc),
                "--throttle-start-delay", str(limits.throttle_start_delay),
                "--download-delay", str(limits.download_delay),
-               "--timeout", str(limits.timeout), "--max-bytes", str(limits.max_bytes)]
+               "--timeout", str(limits.timeout), "--max-bytes", str(limits.max_bytes),
+               "--caps", json.dumps(site.limits), "--wall-clock", str(limits.wall_clock),
+               "--parent-pid", str(os.getpid()), "--workdir", tmp]
         for url in site.start_urls:
             cmd += ["--start-url", url]
         try:

@@ -9,18 +9,10 @@ completeness of the range. Wiring only: each task calls `disclosure.pipeline`.
 """
 from __future__ import annotations
 
-import os
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import Param, dag, task
 
-DEFAULT_ARGS = {
-    "owner": "disclosure",
-    "retries": int(os.environ.get("DISCLOSURE_TASK_RETRIES", "2")),
-    "retry_delay": timedelta(seconds=int(os.environ.get("DISCLOSURE_RETRY_DELAY_SECONDS", "300"))),
-    "retry_exponential_backoff": True,
-}
+from disclosure.dag_support import add_watcher, default_args
 
 
 @dag(
@@ -29,7 +21,7 @@ DEFAULT_ARGS = {
     start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Shanghai"),
     catchup=False,
     max_active_runs=1,
-    default_args=DEFAULT_ARGS,
+    default_args=default_args(),
     tags=["disclosure", "backfill"],
     doc_md=__doc__,
     params={
@@ -72,3 +64,4 @@ def disclosure_backfill():
 
 
 backfill = disclosure_backfill()
+add_watcher(backfill)  # a stage that raised fails the run

@@ -4,27 +4,21 @@
 Crawls every registered site (one mapped task per site, each crawl in its own process),
 archives new or changed files, parses them, loads the cells, validates every new parse
 against the identity catalogue and raises alerts for what is new. A failing site or file
-is recorded and alerted; it never stops the run (downstream tasks run on `all_done`).
+is recorded and alerted; it never stops the run (downstream tasks run on `all_done`), and
+a task that raised (a configuration error, a store that refused a load) still fails the run:
+the `watcher` task, downstream of every other, fails when one of them did.
 
 Wiring only: every task calls a stage of `disclosure.pipeline`.
 """
 from __future__ import annotations
 
-import os
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import Asset, dag, task
 
-ARCHIVE = Asset("disclosure://archive/new-file-versions")
+from disclosure.dag_support import add_watcher, default_args
+from disclosure.settings import load_settings
 
-DEFAULT_ARGS = {
-    "owner": "disclosure",
-    "retries": int(os.environ.get("DISCLOSURE_TASK_RETRIES", "2")),
-    "retry_delay": timedelta(seconds=int(os.environ.get("DISCLOSURE_RETRY_DELAY_SECONDS", "300"))),
-    "retry_exponential_backoff": True,
-    "max_retry_delay": timedelta(hours=1),
-}
+ARCHIVE = Asset("disclosure://archive/new-file-versions")
 
 
 @dag(
@@ -33,7 +27,7 @@ DEFAULT_ARGS = {
     start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Shanghai"),
     catchup=False,
     max_active_runs=1,
-    default_args=DEFAULT_ARGS,
+    default_args=default_args(),
     tags=["disclosure", "nightly", "crawl"],
     doc_md=__doc__,
 )
@@ -57,7 +51,7 @@ def disclosure_nightly():
     @task
     def parse_shards() -> list[int]:
         """How many parallel parse and validate tasks share tonight's work (DISCLOSURE_PARSE_SHARDS, default 2)."""
-        return list(range(max(1, int(os.environ.get("DISCLOSURE_PARSE_SHARDS", "2")))))
+        return list(range(load_settings().parse_shards))
 
     @task(trigger_rule="all_done")
     def parse_and_load(shard: int, shards: list[int]) -> dict:
@@ -115,3 +109,4 @@ def disclosure_nightly():
 
 
 nightly = disclosure_nightly()
+add_watcher(nightly)  # a stage that raised fails the run, though the tasks after it ran

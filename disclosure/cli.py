@@ -34,25 +34,27 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
     """Apply the migrations up to REVISION (default: head), then set up the read-only role."""
     from warehouse.db import engine
     from warehouse.migrate import current_revision, upgrade
-    from warehouse.roles import READONLY_ROLE, ensure_readonly_role
+    from warehouse.roles import ensure_readonly_role
 
     upgrade(revision=revision)
     role = ensure_readonly_role(engine())
     console.print(f"schema at revision [bold]{current_revision()}[/bold]; read-only role "
-                  f"{READONLY_ROLE}: {'ready' if role else 'not created (no CREATEROLE privilege)'}")
+                  f"{role + ': ready' if role else 'not created (no CREATEROLE privilege)'}")
 
 
 @db_app.command("readonly-role")
-def db_readonly_role(name: str = typer.Argument("disclosure_reader", help="Role to create or refresh.")) -> None:
-    """Create or refresh a NOLOGIN role with SELECT on every table and view of the store.
+def db_readonly_role(name: str = typer.Argument(None, help="Role to create or refresh "
+                                                       "(default: disclosure_reader_<database>).")) -> None:
+    """Create or refresh a NOLOGIN role with SELECT on every table and view of this store only.
 
-    Give an analyst access with: CREATE ROLE alice LOGIN PASSWORD '…' IN ROLE disclosure_reader;
+    Give an analyst access with: CREATE ROLE alice LOGIN PASSWORD '…' IN ROLE disclosure_reader_<database>;
     """
     from warehouse.db import engine
     from warehouse.roles import ensure_readonly_role
 
-    if not ensure_readonly_role(engine(), name):
-        _fail(f"could not set up role {name}: the connecting user needs CREATEROLE")
+    name = ensure_readonly_role(engine(), name)
+    if not name:
+        _fail("could not set up the read-only role: the connecting user needs CREATEROLE")
     console.print(f"role {name} can read the disclosure schema")
 
 
@@ -80,9 +82,10 @@ def parse(
 ) -> None:
     """Parse one file and print what it holds (no database needed)."""
     from parsers import ParseError, parse_path
+    from validation.misreads import flag_misreads
 
     try:
-        result = parse_path(file)
+        result = flag_misreads(parse_path(file))
     except ParseError as exc:
         _fail(str(exc), 2)
     if as_json:
@@ -110,9 +113,10 @@ def validate(
     document was read only in part or not at all (partial, unrecognised), 4 if it is not a filing."""
     from parsers import ParseError, parse_path
     from validation.engine import validate_parse
+    from validation.misreads import flag_misreads
 
     try:
-        result = parse_path(file)
+        result = flag_misreads(parse_path(file))
     except ParseError as exc:
         _fail(str(exc), 2)
     checked = result.status != "not_a_filing"  # a checklist or landing page is never validated
@@ -169,6 +173,11 @@ def docs(out: Path = typer.Option(Path("docs"), "--out", help="Folder to write r
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "rules.md").write_text(rules_markdown() + "\n", encoding="utf-8")
+    readme = out.resolve().parent / "README.md"  # its settings table, when docs/ sits beside it
+    if readme.exists():
+        from disclosure.settings import readme_with_settings
+
+        readme.write_text(readme_with_settings(readme.read_text(encoding="utf-8")), encoding="utf-8")
     upgrade()
     with engine().connect() as conn:
         (out / "schema.md").write_text(schema_markdown(conn), encoding="utf-8")
@@ -299,11 +308,11 @@ def report(
 @app.command()
 def demo() -> None:
     """Serve the replica sites on 127.0.0.1 and run the nightly DAG once with dag.test()."""
-    from disclosure.settings import load_settings
+    from disclosure.settings import load_settings, redact_url
     from replica.site import ReplicaSite
 
     # A fixed port keeps the replica's URLs, and so the filings' keys, the same across demo runs.
-    with ReplicaSite(port=int(os.environ.get("DISCLOSURE_REPLICA_PORT", "18450"))) as site:
+    with ReplicaSite(port=load_settings().replica_port) as site:
         os.environ["DISCLOSURE_REPLICA_BASE"] = site.base_url
         os.environ.setdefault("DISCLOSURE_CRAWL_THROTTLE", "0")
         settings = load_settings()
@@ -319,7 +328,7 @@ def demo() -> None:
         summary = pipeline.report(ctx)
         written = pipeline.html_report(ctx)
     _print_summary(summary)
-    console.print(f"DAG run {dag_run.run_id}: [bold]{dag_run.state}[/bold]; archive at {settings.archive}; "
+    console.print(f"DAG run {dag_run.run_id}: [bold]{dag_run.state}[/bold]; archive at {redact_url(settings.archive)}; "
                   f"report at {written['report']}")
     if str(dag_run.state) != "success":
         raise typer.Exit(1)

@@ -6,6 +6,7 @@ file is recorded and skipped, never stops the stage.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ from sqlalchemy import Engine
 
 from archive.store import read_bytes
 from crawlers.runner import CrawlLimits, CrawlOutcome, crawl_site
-from disclosure.settings import Settings, load_settings
+from disclosure.settings import Settings, load_settings, protect_logs
+from parsers.limits import Limits
 from registry.model import Registry, load_registry
 from warehouse.db import engine as make_engine
 from warehouse.db import wait_for_database
@@ -33,6 +35,7 @@ class Context:
 
 def context(settings: Settings | None = None) -> Context:
     settings = settings or load_settings()
+    protect_logs([settings.database_url, settings.archive, *settings.alert_urls])
     subs = {"replica": settings.replica_base} if settings.replica_base else None
     registry = load_registry(settings.registry_file, subs)
     engine = make_engine(settings)
@@ -58,27 +61,66 @@ def crawl(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits 
           full: bool = False) -> list[dict]:
     """Crawl each site in its own process and record it; a failing site is recorded, not raised.
     Detail pages whose files are archived are not read again (their files are asked for
-    conditionally) unless `full`: then every detail page is read, to find attachments added later."""
-    from warehouse.crawl_record import known_for_crawl, record_crawl
-    from warehouse.host_locks import host_locks, hosts_of
-
+    conditionally) unless `full`: then every detail page is read, to find attachments added later.
+    The database may go away meanwhile: every access waits for it (DISCLOSURE_DB_WAIT) and
+    resumes, and a crawl is never lost for a lock that could not be released."""
     delay = ctx.settings.crawl_throttle
-    limits = limits or CrawlLimits(throttle_start_delay=delay, download_delay=min(delay, 0.5))
+    limits = limits or CrawlLimits(throttle_start_delay=delay, download_delay=min(delay, 0.5),
+                                   max_bytes=Limits.from_env().max_file_bytes)
     sites = [ctx.registry.site(k) for k in site_keys] if site_keys else list(ctx.registry.sites)
     results = []
     for site in sites:
-        started = datetime.now(timezone.utc)
-        with ctx.engine.connect() as conn:
-            known = known_for_crawl(conn, site.key, full)
-        try:
-            with host_locks(ctx.engine, hosts_of(site.start_urls)):
-                outcome = crawl_site(site, ctx.settings.archive, ctx.settings.user_agent, known, limits)
-        except Exception as exc:  # the crawler could not even start: still a recorded failure
-            outcome = CrawlOutcome(site.key, returncode=-1, stderr=f"{exc.__class__.__name__}: {exc}")
-        with ctx.engine.begin() as conn:
-            results.append(record_crawl(conn, ctx.registry, site, outcome, started))
+        results.append(_crawl_one(ctx, site, limits, full))
         log.info("crawl %s: %s", site.key, results[-1]["status"])
     return results
+
+
+def _crawl_one(ctx: Context, site, limits: CrawlLimits, full: bool) -> dict:
+    from warehouse.crawl_record import known_for_crawl, record_crawl, record_unrecordable
+    from warehouse.db import is_disconnect, with_database_wait
+
+    wait = ctx.settings.db_wait
+    started = datetime.now(timezone.utc)
+
+    def known() -> dict:
+        with ctx.engine.connect() as conn:
+            return known_for_crawl(conn, site.key, full)
+
+    def record() -> dict:
+        with ctx.engine.begin() as conn:
+            return record_crawl(conn, ctx.registry, site, outcome, started)
+
+    try:
+        outcome = with_database_wait(ctx.engine, wait, lambda: _crawl_locked(ctx, site, known(), limits),
+                                     f"crawl {site.key}")
+    except Exception as exc:  # the crawler could not even start: still a recorded failure
+        outcome = CrawlOutcome(site.key, returncode=-1, stderr=f"{exc.__class__.__name__}: {exc}")
+    try:
+        return with_database_wait(ctx.engine, wait, record, f"record crawl {site.key}")
+    except Exception as exc:  # a recorder bug or a database gone for good: the next sites still run
+        log.exception("crawl %s could not be recorded", site.key)
+        if not is_disconnect(exc):
+            with contextlib.suppress(Exception), ctx.engine.begin() as conn:
+                record_unrecordable(conn, site, started, exc)
+        return {"site": site.key, "status": "failed", "errors": [], "problems": [f"not recorded: {exc!r:.500}"]}
+
+
+def _crawl_locked(ctx: Context, site, known: dict, limits: CrawlLimits) -> CrawlOutcome:
+    """The crawl under its host locks. Taking them needs the database (a disconnect there is
+    waited for and retried); losing it during the crawl drops the locks with the session, and
+    the crawl's outcome is kept."""
+    from warehouse.db import is_disconnect
+    from warehouse.host_locks import host_locks, hosts_of
+
+    outcome = None
+    try:
+        with host_locks(ctx.engine, hosts_of(site.start_urls), timeout=2 * limits.wall_clock):
+            outcome = crawl_site(site, ctx.settings.archive, ctx.settings.user_agent, known, limits)
+    except Exception as exc:
+        if outcome is None or not is_disconnect(exc):
+            raise
+        log.warning("crawl %s: host lock released with a lost database session", site.key)
+    return outcome
 
 
 LOAD_BATCH = 50
@@ -90,8 +132,10 @@ def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, 
     force) and load them, many file versions per transaction. Works from the archive alone:
     no site is contacted. A batch the store refuses is retried file by file, so one bad file
     is recorded and never takes the others down with it."""
-    from parsers import ParseError, parse_bytes
+    from parsers import ParseError
+    from parsers.child import ChildParser
     from parsers.model import ConfigurationError
+    from validation.misreads import flag_misreads
     from warehouse.load import LoadItem, forget_parse, load_parses, pending_files
 
     with ctx.engine.connect() as conn:
@@ -102,7 +146,8 @@ def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, 
         started = time.perf_counter()
         result, error = None, None
         try:
-            result = parse_bytes(read_bytes(ctx.settings.archive, item.storage_key), item.source_url)
+            result = parser.parse(read_bytes(ctx.settings.archive, item.storage_key), item.source_url)
+            flag_misreads(result)  # a scan's figures that break identities are named in its problems
         except ParseError as exc:
             error = exc
         except ConfigurationError:
@@ -118,30 +163,46 @@ def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, 
                     forget_parse(conn, loaded.archived_file_id)
             load_parses(conn, batch)
 
-    for start in range(0, len(pending), LOAD_BATCH):
-        chunk = pending[start:start + LOAD_BATCH]
-        batch = [parse_one(item) for item in chunk]
-        try:
-            store(batch)
-        except Exception:
-            log.exception("batch load failed; loading its %d files one by one", len(batch))
-            for loaded in batch:
-                try:
-                    store([loaded])
-                except Exception as exc:
-                    done["failed"] += 1
-                    done["errors"].append(f"archived file {loaded.archived_file_id}: load failed: {exc}")
-                    batch = [b for b in batch if b is not loaded]
-        for loaded in batch:
-            if loaded.error:
-                done["failed"] += 1
-                done["errors"].append(str(loaded.error))
-            else:
-                done["parsed"] += 1
-        for item in chunk:
-            if progress:
-                progress(item)
+    parser = ChildParser(Limits.from_env())  # each file under a time limit, in a killable child
+    try:
+        for start in range(0, len(pending), LOAD_BATCH):
+            _parse_and_store(pending[start:start + LOAD_BATCH], parse_one, store, done, progress)
+    finally:
+        parser.close()
     return done
+
+
+def _parse_and_store(chunk, parse_one, store, done: dict, progress) -> None:
+    """Parse a chunk and load it in one transaction; a batch the store refuses is loaded file
+    by file, and a file the store refuses is recorded as a failed parse (so it is alerted and
+    not silently retried every night)."""
+    from parsers import ParseError
+    from warehouse.load import LoadItem
+
+    batch = [parse_one(item) for item in chunk]
+    sources = {item.archived_file_id: item.source_url for item in chunk}
+    try:
+        store(batch)
+    except Exception:
+        log.exception("batch load failed; loading its %d files one by one", len(batch))
+        for index, loaded in enumerate(batch):
+            try:
+                store([loaded])
+            except Exception as exc:
+                reason = f"load failed: {exc.__class__.__name__}: {str(exc).splitlines()[0][:300]}"
+                failed = LoadItem(loaded.archived_file_id, None,
+                                  ParseError(sources[loaded.archived_file_id], reason), loaded.duration_ms)
+                store([failed])  # if even this fails the store is down: the stage fails, loudly
+                batch[index] = failed
+    for loaded in batch:
+        if loaded.error:
+            done["failed"] += 1
+            done["errors"].append(str(loaded.error))
+        else:
+            done["parsed"] += 1
+    for item in chunk:
+        if progress:
+            progress(item)
 
 
 def _parse_shard(shard: tuple[int, int], force: bool) -> dict:
@@ -215,31 +276,48 @@ def validate_parallel(ctx: Context, workers: int) -> dict:
 
 
 def alert(ctx: Context, urls: list[str] | None = None, digest: bool = True) -> dict:
-    """Raise what is new as alerts (each once), add today's digest, deliver everything unsent.
-    A failed delivery leaves the alerts unsent for the next run."""
+    """Raise what is new as alerts (each once), add today's digest, and deliver to each channel
+    what it has not received. Each channel's deliveries are recorded, so a failing channel gets
+    its alerts when it recovers and the others never get them twice; one alert stage at a time
+    (an advisory lock), so two overlapping stages do not both deliver."""
     from alerting.deliver import deliver
     from alerting.digest import raise_digest
-    from alerting.raise_alerts import mark_sent, raise_alerts, unsent_alerts
+    from alerting.ledger import channel_id, pending_for, record_delivery, settle
+    from alerting.raise_alerts import raise_alerts
+    from warehouse.host_locks import ALERT_LOCK, stage_lock
 
-    urls = ctx.settings.alert_urls if urls is None else urls
-    with ctx.engine.begin() as conn:
-        new = raise_alerts(conn, ctx.settings.site_down_nights)
-        if digest:
-            raise_digest(conn)
-        pending = unsent_alerts(conn)
-    result = {"new_alerts": len(new), "by_kind": {}, "delivered": 0, "channel": None, "error": ""}
-    for a in new:
-        result["by_kind"][a["kind"]] = result["by_kind"].get(a["kind"], 0) + 1
-    for batch in ([a for a in pending if a["kind"] != "digest"], [a for a in pending if a["kind"] == "digest"]):
-        delivery = deliver(batch, urls)
-        if batch and delivery.ok:
-            with ctx.engine.begin() as conn:
-                mark_sent(conn, [a["id"] for a in batch], delivery.channel)
-            result["delivered"] += len(batch)
-        result["channel"] = result["channel"] or (delivery.channel if batch else None)
-        if not delivery.ok:
-            result["error"] = delivery.error
-            log.error("alert delivery failed (%s); %d alerts stay queued", delivery.error, len(batch))
+    urls = list(ctx.settings.alert_urls if urls is None else urls) or [None]
+    channels = [channel_id(u or "log") for u in urls]
+    result = {"new_alerts": 0, "by_kind": {}, "delivered": 0, "channel": ",".join(channels), "error": "",
+              "deliveries": {}}
+    with stage_lock(ctx.engine, ALERT_LOCK):
+        with ctx.engine.begin() as conn:
+            new = raise_alerts(conn, ctx.settings.site_down_nights)
+            if digest:
+                raise_digest(conn)
+        result["new_alerts"] = len(new)
+        for a in new:
+            result["by_kind"][a["kind"]] = result["by_kind"].get(a["kind"], 0) + 1
+        errors = []
+        for url, channel in zip(urls, channels):
+            with ctx.engine.connect() as conn:
+                pending = pending_for(conn, channel)
+            sent = 0
+            for batch in ([a for a in pending if a["kind"] != "digest"], [a for a in pending if a["kind"] == "digest"]):
+                if not batch:
+                    continue
+                delivery = deliver(batch, url)
+                if not delivery.ok:
+                    errors.append(delivery.error)
+                    log.error("alert delivery failed (%s); %d alerts stay queued for it", delivery.error, len(batch))
+                    continue
+                with ctx.engine.begin() as conn:
+                    record_delivery(conn, [a["id"] for a in batch], channel)
+                sent += len(batch)
+            result["deliveries"][channel] = sent
+        with ctx.engine.begin() as conn:
+            result["delivered"] = settle(conn, channels)
+    result["error"] = "; ".join(errors)
     return result
 
 

@@ -1,8 +1,11 @@
-"""Pages of any format → ParseResult: the ten tables, the narrative parts and the self-evaluations.
+"""Pages of any format → ParseResult: the standard tables, the narrative parts and the self-evaluations.
 
-Pure: what is on which page decides what it is (a 公开NN表 marker starts a table, a ruled
-page after it continues it, a 绩效自评表 title starts an evaluation, unruled pages are
-narrative). The format readers only turn bytes into pages.
+Pure: what is on which page decides what it is. A table starts at its evidence: a 公开NN表
+marker, or its title (with or without a marker) from the template catalogue; a ruled page
+after it continues it while its columns fit; a grid with neither title nor header that fits
+no table before it is recognised by its rows (`parsers.tables.recognise_by_rows`). A
+绩效自评表 title starts an evaluation; unruled pages are narrative. A budget's tables are
+never slotted into the final-account codes. The format readers only turn bytes into pages.
 """
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ from parsers.coverage import PageSeen, finish
 from parsers.identity import identify_document, unit_code
 from parsers.model import TABLE_CODES, ParseResult, TableInfo
 from parsers.narrative import NUMBERED_PART_HEADINGS, PART_HEADINGS, extract_claims
-from parsers.tables import TableAssembler
+from parsers.tables import TableAssembler, recognise_by_header, recognise_by_rows
+from parsers.templates import choose_family, match_title, printed_title
 
 EMPTY_TABLE = "本表无数据"
 # Parts other than the tables, recognised by their headings (a contents page lists them too);
@@ -27,6 +31,16 @@ APPENDIX = re.compile(r"第五部分")
 
 # Where something starts on a page: a table's 公开NN表 marker or a self-evaluation's title.
 STARTS = re.compile(r"公开\s*(0?[1-9]|10)\s*表|^(.*绩效自评表.*)$", re.MULTILINE)
+# Evidence a table was recognised by, strongest first (TableInfo.evidence).
+EVIDENCE = ("marker", "title", "header", "rows", "continuation")
+# A marker and a title of one table sit within a few caption lines of each other.
+CAPTION_SPAN = 120
+# A budget's caption line (收支预算总表, 财政拨款支出预算表（功能科目）, "…2026年度部门预算公开"):
+# a 公开NN表 marker beside one numbers a budget table, not a final account's.
+# (Header cells such as 一般公共预算财政拨款 name no budget: only a budget table's title or the
+# running header of a budget does.)
+BUDGET_CAPTION = re.compile(r"^(?!.*决算).*(?:预算[^\n]*表|(?:部门|单位)预算)[^\n]*$", re.MULTILINE)
+TITLE_AT_FOOT_LINES = 4
 EVALUATION_HEAD = "项目名称"
 # The caption's amount unit: "金额单位：万元", "单位：元" (not "单位名称：…").
 AMOUNT_UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(万元|千元|亿元|元)")
@@ -51,7 +65,8 @@ class _Target:
     def starts_with(self, grid) -> bool:
         return self.table.is_start(grid) if self.table else _starts_evaluation(grid)
 
-    def add(self, grid, number: int, tables: dict[str, TableInfo]) -> None:
+    def add(self, grid, number: int, tables: dict[str, TableInfo]) -> bool:
+        """Add a grid; False when a table's columns do not fit it."""
         if self.table is None:
             if self.evaluation and grid and number != self.page:
                 joined = join_split_row(self.evaluation[-1], grid[0])
@@ -59,54 +74,139 @@ class _Target:
                     self.evaluation[-1], grid = joined, grid[1:]
             self.evaluation.extend(grid)
             self.page = number
-        elif self.table.add_grid(grid, number) and number not in tables[self.table.code].pages:
+            return True
+        if not self.table.add_grid(grid, number):
+            return False
+        if number not in tables[self.table.code].pages:
             tables[self.table.code].pages.append(number)  # continuation page
+        return True
+
+
+class _Start:
+    """Where a table or an evaluation starts in a page's text, and by which evidence."""
+
+    def __init__(self, begin: int, end: int, code: str | None, evidence: str, title: str | None = None):
+        self.begin, self.end, self.code, self.evidence, self.title = begin, end, code, evidence, title
+
+    def start(self) -> int:
+        return self.begin
+
+
+def _find_starts(text: str, ruled: bool, next_ruled: bool, budget: bool) -> list[_Start]:
+    """Markers, table titles and evaluation titles on a page, in print order. A title counts on
+    a ruled page, or at the foot of a page whose table is on the next; a budget's tables
+    (the document is a budget, or the marker's caption is a budget title) start nothing."""
+    starts: list[_Start] = []
+    for m in STARTS.finditer(text):
+        if m.group(1):
+            caption = text[max(0, m.start() - CAPTION_SPAN):m.end() + CAPTION_SPAN]
+            if not budget and not _budget_caption(caption):
+                starts.append(_Start(m.start(), m.end(), f"{int(m.group(1)):02d}", "marker"))
+        elif ruled:
+            starts.append(_Start(m.start(), m.end(), None, "evaluation", m.group(2).strip()))
+    if not budget and (ruled or next_ruled) and not CONTENTS.search(text):
+        lines = list(re.finditer(r"^.*$", text, re.MULTILINE))
+        for i, line in enumerate(lines):
+            code = match_title(line.group(0))
+            if code is None or (not ruled and len(lines) - i > TITLE_AT_FOOT_LINES):
+                continue
+            near = next((s for s in starts if s.code == code and abs(s.begin - line.start()) <= CAPTION_SPAN), None)
+            if near is not None:  # the marker's own title
+                near.title = printed_title(line.group(0))
+                near.begin = min(near.begin, line.start())
+                continue
+            starts.append(_Start(line.start(), line.end(), code, "title", printed_title(line.group(0))))
+    return sorted(starts, key=lambda s: s.begin)
+
+
+def _budget_caption(caption: str) -> bool:
+    return bool(BUDGET_CAPTION.search(caption)) and not any(match_title(line) for line in caption.splitlines())
+
+
+def _is_budget(kind: str | None, cover: str) -> bool:
+    """A budget by its identity, or, identity unknown, by a cover that names 预算 and not 决算."""
+    if kind:
+        return kind.endswith("预算")
+    return "预算" in cover and "决算" not in cover
+
+
+def _recognise(grid, number: int, assemblers: dict, open_table) -> _Target | None:
+    """A grid with no title before it that fits no table before it: the table its header words
+    name, else the one its rows fit (a table whose first page was lost)."""
+    by_header = recognise_by_header(grid)
+    if by_header is not None and by_header[0] not in assemblers:
+        code, layout, _start = by_header
+        target = _Target(table=open_table(code, "header", number, TableAssembler(code)))
+    else:
+        by_rows = recognise_by_rows(grid)
+        if by_rows is None or by_rows[0] in assemblers:
+            return None
+        code, layout, _fits = by_rows
+        target = _Target(table=open_table(code, "rows", number, TableAssembler(code, layout)))
+    target.table.add_grid(grid, number)
+    return target
+
+
+def _stronger(evidence: str, than: str | None) -> bool:
+    return than is None or EVIDENCE.index(evidence) < EVIDENCE.index(than)
 
 
 def assemble(pages: Iterable[Page], source: str) -> ParseResult:
     """Pages in print order. A page may end one table and start the next (exports that do not
     break pages between tables): grids that carry their own header start the next table or
-    evaluation whose marker is on the page; headless grids continue the one before."""
+    evaluation that starts on the page; headless grids continue the one before, or, fitting
+    none, are recognised by their rows."""
+    pages = list(pages)
     tables: dict[str, TableInfo] = {code: TableInfo() for code in TABLE_CODES}
     assemblers: dict[str, TableAssembler] = {}
+    titles: dict[str, str | None] = {}  # the title each table was printed with
     current: _Target | None = None
-    first_text = ""
-    seen: list[PageSeen] = []  # for the document's identity and its coverage
+    first_text = next((p.text for p in pages if p.text.strip()), "")
+    seen = [PageSeen(p.number, p.ruled, p.text) for p in pages]  # for the document's identity and coverage
+    identity = identify_document([p.text for p in seen])
+    budget = _is_budget(identity.kind, first_text)
     count = 0
     narrative_pages: list[tuple[int, str]] = []
     evaluations: list[tuple[str, int, list]] = []  # (title, page, grid rows) in print order
     in_narrative = False
     awaiting_unit: str | None = None  # a table whose caption's amount unit may be on the next page
-    for page in pages:
+
+    def open_table(code: str, evidence: str, number: int, assembler: TableAssembler | None = None) -> TableAssembler:
+        info = tables[code]
+        if info.status == "missing":
+            info.status = "present"
+        if _stronger(evidence, info.evidence):
+            info.evidence = evidence
+        if number not in info.pages:
+            info.pages.append(number)
+        if assembler is not None and code not in assemblers:
+            assemblers[code] = assembler
+        return assemblers.setdefault(code, TableAssembler(code))
+
+    for index, page in enumerate(pages):
         count += 1
         number, text, ruled = page.number, page.text, page.ruled
-        seen.append(PageSeen(number, ruled, text))
-        if not first_text.strip():
-            first_text = text
-        starts = [m for m in STARTS.finditer(text) if m.group(1) or ruled]
+        next_ruled = index + 1 < len(pages) and pages[index + 1].ruled
+        starts = _find_starts(text, ruled, next_ruled, budget)
         queue: list[_Target] = []
         for i, m in enumerate(starts):
             segment = text[m.start():starts[i + 1].start() if i + 1 < len(starts) else len(text)]
-            if m.group(1):
-                code = f"{int(m.group(1)):02d}"
-                assembler = assemblers.setdefault(code, TableAssembler(code))
-                if tables[code].status == "missing":
-                    tables[code].status = "present"
-                if number not in tables[code].pages:
-                    tables[code].pages.append(number)
+            if m.code:
+                code = m.code
+                assembler = open_table(code, m.evidence, number)
+                titles.setdefault(code, m.title)
                 if EMPTY_TABLE in segment:
                     tables[code].status = "empty"
                 if tables[code].amount_unit is None:
-                    tables[code].amount_unit = _amount_unit(segment, text[starts[i - 1].end() if i else 0:m.start()])
+                    tables[code].amount_unit = _amount_unit(segment, text[starts[i - 1].end if i else 0:m.start()])
                 queue.append(_Target(table=assembler))
             else:
-                evaluations.append((m.group(2).strip(), number, []))
+                evaluations.append((m.title, number, []))
                 queue.append(_Target(evaluation=evaluations[-1][2]))
         head = text[:starts[0].start()] if starts else text
-        if awaiting_unit is not None:  # a marker at the foot of the last page: its caption is here
+        if awaiting_unit is not None:  # a caption at the foot of the last page: its unit is here
             tables[awaiting_unit].amount_unit = _amount_unit(head, "")
-        awaiting_unit = next((f"{int(m.group(1)):02d}" for m in starts[-1:] if m.group(1)
-                              and tables[f"{int(m.group(1)):02d}"].amount_unit is None), None)
+        awaiting_unit = next((m.code for m in starts[-1:] if m.code and tables[m.code].amount_unit is None), None)
         if EMPTY_TABLE in head and current is not None and current.table is not None:
             tables[current.table.code].status = "empty"  # the note fell onto the next page
         if ruled:
@@ -114,8 +214,13 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
             for grid in page.grids():
                 if queue and (current is None or queue[0].starts_with(grid)):
                     current = queue.pop(0)
-                if current is not None:
-                    current.add(grid, number, tables)
+                if current is not None and current.add(grid, number, tables):
+                    continue
+                if not queue and not budget and assemblers:  # only among a final account's tables
+                    target = _recognise(grid, number, assemblers, open_table)
+                    if target is not None:
+                        current = target
+                        titles.setdefault(current.table.code, None)
             if queue:  # a title at the foot of the page: its grid is on the next one
                 current = queue[-1]
             if narrative:
@@ -123,8 +228,10 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
                 _note_parts(narrative, number, tables)
             in_narrative = bool(narrative) and not starts
             continue
-        current = None  # narrative pages end the table section
-        in_narrative = True
+        # Narrative pages end the table section, unless a title at the foot opens the next page's table.
+        carried = bool(queue) and starts[-1].evidence == "title" and next_ruled
+        current = queue[-1] if carried else None
+        in_narrative = not carried
         narrative_pages.append((number, text))
         if not CONTENTS.search(text):
             _note_parts(text, number, tables)
@@ -135,7 +242,7 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
     _extend_parts(tables, [n for n, _t in narrative_pages], appendix)
     for part in PARTS:
         tables.setdefault(part, TableInfo())
-    identity = identify_document([p.text for p in seen])
+    family = choose_family({code: (tables[code].evidence, titles.get(code)) for code in assemblers})
     cells = [cell for code in sorted(assemblers) for cell in assemblers[code].cells]
     evaluation_results = [parse_evaluation(title, rows, page, seq)
                           for seq, (title, page, rows) in enumerate(evaluations, start=1)]
@@ -150,6 +257,8 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
         evaluations=evaluation_results,
         pages=count,
         unit_code=unit_code(identity.unit, identity.kind, first_text, evaluation_results),
+        template=family.name if family else None,
+        required_tables=family.required if family else (),
     ), identity, seen)
 
 

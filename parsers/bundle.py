@@ -47,31 +47,64 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, li
 
 
 def merge_results(parts: list[ParseResult], source: str, problems: list[str]) -> ParseResult:
-    """One filing published as several files (tables as XLSX, narrative as DOCX, …)."""
+    """One filing published as several files (tables as XLSX, narrative as DOCX, …). A table
+    that two members both hold (the same filing as PDF and as XLSX) is taken from the first
+    member holding it, in name order, and `problems` says so (and whether the copies differ):
+    the store keeps one value per cell. Claims and evaluations repeated word for word are kept once."""
     units = {p.unit for p in parts if p.unit}
     if len(units) > 1:
         raise ParseError(source, f"bundle holds documents of several units: {sorted(units)}")
     first = next((p for p in parts if p.unit), parts[0])
     tables: dict[str, TableInfo] = {}
+    owner: dict[str, ParseResult] = {}  # the member each table's cells come from
+    repeated: list[str] = []
     offset = 0
     cells, claims, evaluations = [], [], []
+    seen_claims, seen_evaluations = set(), set()
     for part in parts:
         for code, info in part.tables.items():
             have = tables.get(code)
+            if have is not None and have.status != "missing" and info.status != "missing":
+                repeated.append(_repeat_note(code, owner[code], part))
+                continue
             if have is None or (have.status == "missing" and info.status != "missing"):
                 tables[code] = TableInfo(info.status, [offset + n for n in info.pages], info.amount_unit,
                                          info.evidence)
+                owner[code] = part
         cells += [c.__class__(c.table, c.row, c.col, c.value, c.label, (c.page or 0) + offset or None)
-                  for c in part.cells]
+                  for c in part.cells if owner.get(c.table) is part]
+        # Repeats across members only: one document may say the same figure twice.
+        claim_key = lambda c: (c.get("kind"), c.get("restates"), c.get("value"), c.get("sentence"))  # noqa: E731
+        evaluation_key = lambda e: (e.get("scope"), e.get("title"), e.get("project_name"),  # noqa: E731
+                                    e.get("total_score"))
         claims += [{**c, "page": (c.get("page") or 0) + offset, "seq": len(claims) + i}
-                   for i, c in enumerate(part.claims, start=1)]
+                   for i, c in enumerate((c for c in part.claims if claim_key(c) not in seen_claims), start=1)]
         evaluations += [{**e, "page": (e.get("page") or 0) + offset, "seq": len(evaluations) + i}
-                        for i, e in enumerate(part.evaluations, start=1)]
+                        for i, e in enumerate((e for e in part.evaluations
+                                               if evaluation_key(e) not in seen_evaluations), start=1)]
+        seen_claims |= {claim_key(c) for c in part.claims}
+        seen_evaluations |= {evaluation_key(e) for e in part.evaluations}
         offset += part.pages
     return ParseResult(source=source, unit=first.unit, year=first.year, kind=first.kind, tables=tables,
                        cells=cells, claims=claims, evaluations=evaluations, pages=offset,
-                       problems=problems + [p for part in parts for p in part.problems],
-                       unit_code=next((p.unit_code for p in parts if p.unit_code), None))
+                       problems=problems + repeated + [p for part in parts for p in part.problems],
+                       unit_code=next((p.unit_code for p in parts if p.unit_code), None),
+                       template=next((p.template for p in parts if p.template), None),
+                       required_tables=next((p.required_tables for p in parts if p.required_tables), ()),
+                       read_by_ocr=any(p.read_by_ocr for p in parts))
+
+
+def _repeat_note(code: str, kept: ParseResult, dropped: ParseResult) -> str:
+    ours = {(c.row, c.col): c.value for c in kept.cells if c.table == code}
+    theirs = {(c.row, c.col): c.value for c in dropped.cells if c.table == code}
+    differ = sum(1 for k in ours.keys() | theirs.keys() if ours.get(k) != theirs.get(k))
+    same = "the same cells" if not differ else f"copies differing in {differ} cells"
+    return (f"table {code} is in {_member(kept)} and in {_member(dropped)} ({same}): "
+            f"read from {_member(kept)}")
+
+
+def _member(part: ParseResult) -> str:
+    return part.source.rsplit("!", 1)[-1]
 
 
 def member_source(source: str, name: str) -> str:

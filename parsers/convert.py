@@ -5,15 +5,13 @@ parallel tasks do not share (and lock) one user profile, under a time limit.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
+from disclosure.settings import load_settings
 from parsers.model import ParseError
-
-TIMEOUT_VARIABLE = "DISCLOSURE_CONVERT_TIMEOUT"
 
 
 def soffice_path() -> str | None:
@@ -26,7 +24,7 @@ def convert(data: bytes, source: str, suffix: str, target: str) -> bytes:
     if soffice is None:
         raise ParseError(source, f"{suffix} files are converted by LibreOffice, which is not installed "
                                  "(`make system-deps` installs libreoffice-writer-nogui)")
-    timeout = float(os.environ.get(TIMEOUT_VARIABLE, 180))
+    timeout = load_settings().convert_timeout
     with tempfile.TemporaryDirectory(prefix="convert-") as tmp:
         original = Path(tmp) / f"document{suffix}"
         original.write_bytes(data)

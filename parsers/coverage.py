@@ -101,7 +101,7 @@ def finish(result: ParseResult, identity: DocumentIdentity, pages: list[PageSeen
     unassigned = sorted(set(range(1, result.pages + 1)) - _assigned_pages(result))
     unassigned_grids = [n for n in unassigned if any(p.number == n and p.ruled for p in pages)]
     grid_titles = _titles(pages, unassigned_grids)
-    yielded = sorted(code for code, t in read.items() if t["cells"] or t["status"] == "empty")
+    yielded = sorted(read)  # recognised: present (with or without cells) or printed empty
     status, problems = _status(result, identity, read, yielded, grid_titles, pages, dropped)
     result.status = status
     result.problems.extend(problems)
@@ -155,21 +155,23 @@ def _status(result: ParseResult, identity: DocumentIdentity, read: dict, yielded
         return "unrecognised", ["unrecognised: a 绩效说明 with no self-evaluation read"]
     required = list(result.required_tables) or list(TABLE_CODES)
     seen = f"; pages with grids no table took: {_shown(grid_titles)}" if grid_titles else ""
-    unread = [f"{code} (p{','.join(map(str, read[code]['pages']))})" for code in read
-              if code not in yielded]
-    unread_note = f"; found but no cell read: {', '.join(unread)}" if unread else ""
-    if not yielded:
+    blank = [f"{code} (p{','.join(map(str, read[code]['pages']))})" for code in read
+             if read[code]["status"] == "present" and not read[code]["cells"]]
+    blank_note = ([f"coverage: {', '.join(blank)} recognised with no cell read (printed empty without "
+                   "本表无数据, or not read)"] if blank else [])
+    if not yielded or not any(t["cells"] for t in read.values()):
         who = "a filing by its identity" if result.kind else "a document with no identity on its cover"
         titles = _shown(_titles(pages, [p.number for p in pages if p.ruled]))
-        return "unrecognised", [f"unrecognised: {who}, but no table recognised on its {result.pages} pages"
-                                + (f"; titles seen: {titles}" if titles else "") + unread_note]
+        found = "no table recognised" if not yielded else "no cell read from its tables"
+        return "unrecognised", [f"unrecognised: {who}, but {found} on its {result.pages} pages"
+                                + (f"; titles seen: {titles}" if titles else "")]
     missing = [code for code in required if code not in yielded]
     if missing:
         names = ", ".join(f"{code} {TABLE_TITLES.get(code, '')}".strip() for code in missing)
         template = f" of template {result.template}" if result.template else ""
-        return "partial", [f"partial: {len(yielded)} of the {len(required)} tables{template} read; missing: {names}"
-                           + unread_note + seen]
-    return "filing", []
+        return "partial", blank_note + [f"partial: {len(yielded)} of the {len(required)} tables{template} read; "
+                                        f"missing: {names}" + seen]
+    return "filing", blank_note
 
 
 def _parts(result: ParseResult) -> set[str]:

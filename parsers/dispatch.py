@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from parsers.bundle import member_source, merge_results, office_kind, open_checked_zip, read_member
-from parsers.limits import Limits
+from parsers.limits import Limits, exceeded
 from parsers.model import ConfigurationError, ParseError, ParseResult
 from parsers.sniff import sniff_media_type
 
@@ -29,16 +29,16 @@ def parse_bytes(data: bytes, source: str, limits: Limits | None = None, depth: i
 
 def _parse(data: bytes, source: str, limits: Limits, depth: int) -> ParseResult:
     if len(data) > limits.max_file_bytes:
-        raise ParseError(source, f"file of {len(data)} bytes exceeds the limit of {limits.max_file_bytes}")
+        raise ParseError(source, exceeded("max_file_bytes", f"file of {len(data)} bytes", limits.max_file_bytes))
     media_type = sniff_media_type(data[:2048])
     if media_type == "application/pdf":
         from parsers.pdf import parse_pdf
 
-        return parse_pdf(data, source)
+        return parse_pdf(data, source, limits=limits)
     if media_type == "application/zip":
         return _parse_zip(data, source, limits, depth)
     if media_type == "application/x-ole-storage":
-        return _parse_ole(data, source)
+        return _parse_ole(data, source, limits)
     if media_type == "text/html":
         from parsers.flow import parse_html
 
@@ -54,7 +54,7 @@ def _parse_zip(data: bytes, source: str, limits: Limits, depth: int) -> ParseRes
     if kind == "xlsx":
         from parsers.spreadsheet import parse_xlsx
 
-        return parse_xlsx(data, source)
+        return parse_xlsx(data, source, limits)
     if kind == "docx":
         from parsers.flow import parse_docx
 
@@ -85,7 +85,7 @@ WORD_STREAM = "WordDocument\0".encode("utf-16-le")  # a directory entry: the nam
 WORKBOOK_STREAMS = ("Workbook\0".encode("utf-16-le"), "Book\0".encode("utf-16-le"))
 
 
-def _parse_ole(data: bytes, source: str) -> ParseResult:
+def _parse_ole(data: bytes, source: str, limits: Limits) -> ParseResult:
     """Old binary Office files, told apart by their stream names: XLS is read by xlrd; a Word
     97 DOC is converted to DOCX by LibreOffice first (no Python library reads its tables)."""
     if WORD_STREAM in data:
@@ -98,7 +98,7 @@ def _parse_ole(data: bytes, source: str) -> ParseResult:
     if any(stream in data for stream in WORKBOOK_STREAMS):
         from parsers.spreadsheet import parse_xls
 
-        return parse_xls(data, source)
+        return parse_xls(data, source, limits)
     raise ParseError(source, "damaged Office 97 file: neither a Word nor an Excel stream is listed in it")
 
 

@@ -1,9 +1,13 @@
 """Performance self-evaluations (项目支出绩效自评表, 部门整体绩效自评表) from their grid rows. Pure.
 
 Merged cells make printed rows ragged, so figures are found by their labels, not by column:
-- a budget line is a row of the budget block with three or more numbers; its figures are
-  read from the right: 得分, 执行率, 资金结(转)余, 全年执行数, 全年预算数, then 年初预算数 (one
-  or two of them); text after the numbers (偏差原因) is dropped, blanks inside keep their place;
+- a budget line is a row of the budget block with three or more numbers. Where its figures
+  sit under the block's own header cells (年初预算数, 全年预算数, 全年执行数, 资金结(转)余 or
+  none, 分值, 执行率, 得分: the central template has no 结余 and adds 分值) they are read by
+  that header; else (merged cells, ragged rows) from the right: 得分, 执行率, 资金结(转)余,
+  全年执行数, 全年预算数, then 年初预算数 (one or two of them); text after the numbers
+  (偏差原因) is dropped, blanks inside keep their place. "columns" names the figures the
+  template prints, so a figure it has no column for is absent, not zero;
 - an indicator is a row of the indicator block: its last two numbers are 分值 and 得分;
 - 总分 is the last number of the 总分 row and 等级 the grade printed after it.
 """
@@ -61,7 +65,57 @@ def _drop_truncated(lines: list[dict]) -> list[dict]:
     return out
 
 
-def _budget_line(cells: list[str]) -> dict | None:
+# Budget header cells → the figure they head, tried in order (结余 before 余 words).
+BUDGET_HEADERS = (("initial", re.compile(r"年初预算")), ("full", re.compile(r"全年预算")),
+                  ("executed", re.compile(r"全年执行|执行数")), ("balance", re.compile(r"结.?转.?余|结余")),
+                  ("weight", re.compile(r"^分值$")), ("rate", re.compile(r"执行率")), ("score", re.compile(r"^得分$")))
+NOT_APPLICABLE = {"--", "—", "——", "-", "/"}
+
+
+def budget_header(cells: list[str]) -> dict[int, str]:
+    """Column → figure of a budget block's header row ("年初预\n算数" reads 年初预算数)."""
+    out: dict[int, str] = {}
+    for j, c in enumerate(cells):
+        text = re.sub(r"\s", "", c)
+        for name, pattern in BUDGET_HEADERS:
+            if pattern.search(text) and name not in out.values():
+                out[j] = name
+                break
+    return out
+
+
+def _budget_line_by_header(cells: list[str], header: dict[int, str]) -> dict | None:
+    """A budget line whose figures all sit in the header's columns, read by them."""
+    figures = [i for i, c in enumerate(cells) if _figure(c) is not None or c.strip() in NOT_APPLICABLE]
+    if len([i for i in figures if _figure(cells[i]) is not None]) < 3 or not set(figures) <= set(header):
+        return None
+    label = next((c for c in reversed(cells[:min(figures)]) if c), "")
+    line: dict = {"label": label.rstrip(":："), "numbers": _numbers(cells[min(figures):max(figures) + 1])}
+    for name in BUDGET_FIELDS:
+        line[name] = None
+    line["initial"] = []
+    for j, name in header.items():
+        value = _figure(cells[j]) if j < len(cells) else None
+        if name == "initial":
+            line["initial"] = [str(value)] if value is not None else []
+        else:
+            line[name] = None if value is None else str(value)
+    weight_col = next((j for j, name in header.items() if name == "weight"), None)
+    if weight_col is not None and weight_col < len(cells) and cells[weight_col].strip() in NOT_APPLICABLE:
+        # A line the template does not score ("--" as 分值 and 得分, the central fund-source lines):
+        # the 执行率 it prints there ("0.0%") is a filler, not a rate of these figures.
+        line["rate"] = None
+        line["rated"] = False
+    line["columns"] = [name for name in ("initial", "full", "executed", "balance", "weight", "rate", "score")
+                       if name in header.values()]
+    return line
+
+
+def _budget_line(cells: list[str], header: dict[int, str] | None = None) -> dict | None:
+    if header and {"full", "executed"} <= set(header.values()):
+        by_header = _budget_line_by_header(cells, header)
+        if by_header is not None:
+            return by_header
     numbers = [i for i, c in enumerate(cells) if _figure(c) is not None]
     if len(numbers) < 3:
         return None
@@ -109,6 +163,7 @@ def parse_evaluation(title: str, grid_rows: list[list[str | None]], page: int | 
                  "project_name": None, "department": None, "budget_unit": None, "budget_lines": [],
                  "indicators": [], "total_score": None, "grade": None, "page": page}
     block = None  # budget | indicators | total (总分 printed with its figures on the next row)
+    header: dict[int, str] = {}
     for cells in rows:
         texts = [c for c in cells if c]
         if not texts:
@@ -126,6 +181,7 @@ def parse_evaluation(title: str, grid_rows: list[list[str | None]], page: int | 
                 out["budget_unit"] = _first_after(cells, i)
         if any("全年预算数" in c for c in cells):
             block = "budget"
+            header = budget_header(cells)
             continue
         if any("年度目标" in c or "绩效目标" in c for c in cells) and block == "budget":
             block = None
@@ -137,7 +193,7 @@ def parse_evaluation(title: str, grid_rows: list[list[str | None]], page: int | 
             block = "total" if out["total_score"] is None else None
             continue
         if block == "budget":
-            line = _budget_line(cells)
+            line = _budget_line(cells, header)
             if line is not None:
                 out["budget_lines"].append(line)
         elif block == "indicators":

@@ -4,6 +4,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
+# A setting that cannot work (an unknown engine) stops the run instead of failing file by file;
+# parsers raise the one error every bad setting raises.
+from disclosure.settings import ConfigurationError  # noqa: F401
+
 # Bump when the output of any parser changes: the store re-parses archived files then.
 PARSER_VERSION = "0.3.0"  # 0.3: PDFium engine, DOC, rows broken across pages joined
 
@@ -19,9 +23,6 @@ class ParseError(Exception):
         self.reason = reason
 
 
-class ConfigurationError(ValueError):
-    """A parser setting that cannot work (an unknown engine): it stops the run, since every
-    file would fail for it, instead of being reported file by file."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class ParseResult:
     # identity, no table recognised) | not_a_filing (a checklist, landing page, blank template…)
     status: str = "filing"
     coverage: dict = field(default_factory=dict)  # tables recognised, cells per table, evidence, unassigned pages
+    read_by_ocr: bool = False  # its figures came from OCR: validation.misreads names the doubtful ones
 
     def cell_map(self) -> dict[tuple[str, str, int], Decimal]:
         return {(c.table, c.row, c.col): c.value for c in self.cells}

@@ -3,8 +3,9 @@ rapidocr (PP-OCR models shipped inside its wheel) and place each piece of text i
 the ruled grid that holds it. The grids then go through the same assembler as every format.
 
 Numbers read by OCR get repaired where the noise is unambiguous ("4183. 78", "4183,78",
-"O" for 0); what stays doubtful is left to the identities: `flag_misreads` names the cells of
-failed identities so that a reader checks them against the scan.
+"O" for 0); what stays doubtful is left to the identities: the result says it was read by OCR,
+and validation.misreads names the cells of failed identities so that a reader checks them
+against the scan (parsing itself never depends on validation).
 """
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from typing import Iterator
 
 from parsers.assemble import assemble
 from parsers.document import Page
+from parsers.limits import Limits, exceeded
 from parsers.model import ParseError, ParseResult
+from parsers.pdfium_doc import PDFIUM_LOCK, open_document
 
 RENDER_DPI = 200
 MAX_SKEW_DEGREES = 3.0
@@ -196,11 +199,27 @@ def read_page(gray) -> tuple[str, Ruling, list[TextBox]]:
     return boxes_to_text(boxes), ruling, boxes
 
 
-def scanned_pages(data: bytes, source: str) -> Iterator[Page]:
-    import numpy as np
-    import pypdfium2 as pdfium
+def render_pixels(width_pt: float, height_pt: float) -> int:
+    """Pixels a page of this size (points) renders to at the OCR's resolution."""
+    scale = RENDER_DPI / 72
+    return int(round(width_pt * scale) * round(height_pt * scale))
 
-    from parsers.pdf import PDFIUM_LOCK
+
+def check_scan_size(document, source: str, limits: Limits) -> None:
+    """Refuse, before rendering anything, a scan too long to OCR or a page too large to render."""
+    if len(document) > limits.max_ocr_pages:
+        raise ParseError(source, exceeded("max_ocr_pages", f"image-only PDF of {len(document)} pages",
+                                          limits.max_ocr_pages))
+    for index in range(len(document)):
+        width, height = document[index].get_size()
+        pixels = render_pixels(width, height)
+        if pixels > limits.max_page_pixels:
+            raise ParseError(source, exceeded("max_page_pixels", f"page {index + 1} of {width:.0f}×{height:.0f} pt "
+                                              f"({pixels} pixels at {RENDER_DPI} dpi)", limits.max_page_pixels))
+
+
+def scanned_pages(data: bytes, source: str, limits: Limits | None = None) -> Iterator[Page]:
+    import numpy as np
 
     def render(number: int):
         with PDFIUM_LOCK:
@@ -208,10 +227,14 @@ def scanned_pages(data: bytes, source: str) -> Iterator[Page]:
 
     try:
         with PDFIUM_LOCK:
-            document = pdfium.PdfDocument(data)
+            document = open_document(data, source)
+    except ParseError:
+        raise
     except Exception as exc:
         raise ParseError(source, f"cannot render the scanned PDF ({exc})") from exc
     try:
+        with PDFIUM_LOCK:
+            check_scan_size(document, source, limits or Limits.from_env())
         for number in range(1, len(document) + 1):
             text, ruling, boxes = read_page(render(number))
             grids = [boxes_to_grid(boxes, ruling)] if ruling.ruled else []
@@ -221,24 +244,11 @@ def scanned_pages(data: bytes, source: str) -> Iterator[Page]:
             document.close()
 
 
-def parse_scanned(data: bytes, source: str) -> ParseResult:
+def parse_scanned(data: bytes, source: str, limits: Limits | None = None) -> ParseResult:
     if not ocr_available():
         raise ParseError(source, "image-only PDF without a text layer, and OCR (rapidocr_onnxruntime) is not installed")
-    result = assemble(scanned_pages(data, source), source)
+    result = assemble(scanned_pages(data, source, limits), source)
     if not result.cells and all(info.status == "missing" for info in result.tables.values()):
         raise ParseError(source, "scanned PDF: OCR found no filing tables")
-    result.problems += flag_misreads(result)
+    result.read_by_ocr = True  # the stage that validates names the cells OCR probably misread
     return result
-
-
-def flag_misreads(result: ParseResult) -> list[str]:
-    """OCR read these numbers: the cells of every identity that fails are named, to be checked."""
-    from validation.engine import validate_parse
-
-    out = []
-    for outcome in validate_parse(result):
-        if outcome.status == "failed" and outcome.family in ("within_table", "hierarchy", "cross_table"):
-            cells = ", ".join(f"{k}={v}" for k, v in list(outcome.cells.items())[:6])
-            out.append(f"OCR: {outcome.rule_id} fails ({cells}); a cell was probably misread — check page "
-                       f"{', '.join(str(p) for p in outcome.pages) or '?'} of the scan")
-    return out

@@ -8,29 +8,34 @@ pdfminer interprets every glyph in Python. A test holds the two to the same Pars
 from __future__ import annotations
 
 import io
-import os
 import re
-import threading
 from typing import Callable, Iterator
 
+from disclosure.settings import load_settings
 from parsers.assemble import assemble
 from parsers.document import Page
+from parsers.limits import Limits, exceeded
 from parsers.model import ConfigurationError, ParseError, ParseResult
+from parsers.pdfium_doc import PDFIUM_LOCK, open_document
 
-ENGINE_VARIABLE = "DISCLOSURE_PDF_ENGINE"
+ENGINE_VARIABLE = "DISCLOSURE_PDF_ENGINE"  # disclosure.settings.Settings.pdf_engine
 # A glyph the text layer cannot name: pdfminer's "(cid:N)", PDFium's U+FFFD, a private-use code.
 GARBAGE = re.compile(r"\(cid:\d+\)|[\ufffd\ue000-\uf8ff]")
 GARBAGE_SHARE = 0.1  # of a page's glyphs: one odd symbol is not a garbage layer, a tenth is
-# PDFium is not thread-safe: every call into it, here and in the OCR renderer, holds this lock.
-PDFIUM_LOCK = threading.RLock()
 
 
 class TextLayer:
     """Counts what the text layer held, to tell a scan or a garbage layer from a text PDF."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: Limits | None = None) -> None:
         self.chars = 0
         self.garbage_pages = 0
+        self.limits = limits or Limits.from_env()
+
+    def check_page_count(self, count: int, source: str) -> None:
+        """Refused before any page is read: 100,000 blank pages cost minutes even unrendered."""
+        if count > self.limits.max_pdf_pages:
+            raise ParseError(source, exceeded("max_pdf_pages", f"PDF of {count} pages", self.limits.max_pdf_pages))
 
     def page(self, number: int, text: str, ruled: bool, find_grids: Callable | None) -> Page:
         glyphs = len(re.sub(r"\s", "", GARBAGE.sub("?", text)))  # "(cid:12)" is one glyph
@@ -41,21 +46,6 @@ class TextLayer:
 
 
 # ---------------------------------------------------------------- PDFium
-
-def _pdfium_open(data: bytes, source: str):
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as raw
-
-    if b"%%EOF" not in data.rstrip()[-2048:]:
-        # PDFium repairs a cut file silently and would read its first pages as the whole filing.
-        raise ParseError(source, "unreadable PDF (truncated: no end-of-file marker)")
-    try:
-        return pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        if exc.err_code in (raw.FPDF_ERR_PASSWORD, raw.FPDF_ERR_SECURITY):
-            raise ParseError(source, "encrypted PDF: a password is needed to open it") from exc
-        raise ParseError(source, f"unreadable PDF ({exc})") from exc
-
 
 def _page_view(page) -> Callable[[float, float], tuple[float, float]]:
     """PDF user space (y up, unrotated) → the page as displayed: x to the right, y down from
@@ -148,8 +138,9 @@ def _pdfium_pages(data: bytes, source: str, layer: TextLayer) -> Iterator[Page]:
     # Glyphs and rules of every page are read in one go under the lock; text and grids are
     # built from them afterwards, in Python, without it.
     with PDFIUM_LOCK:
-        document = _pdfium_open(data, source)
+        document = open_document(data, source)
         try:
+            layer.check_page_count(len(document), source)
             pages = [_pdfium_page(document[i], i + 1, layer) for i in range(len(document))]
         finally:
             document.close()
@@ -182,6 +173,7 @@ def _pdfplumber_open(data: bytes, source: str):
 def _pdfplumber_pages(data: bytes, source: str, layer: TextLayer) -> Iterator[Page]:
     pdf = _pdfplumber_open(data, source)
     try:
+        layer.check_page_count(len(pdf.pages), source)
         for number, page in enumerate(pdf.pages, start=1):
             page = page.dedupe_chars(tolerance=1)  # fake bold: glyphs printed twice in one place
             yield layer.page(number, page.extract_text() or "", bool(page.lines or page.rects), page.extract_tables)
@@ -193,14 +185,14 @@ ENGINES = {"pdfium": _pdfium_pages, "pdfplumber": _pdfplumber_pages}
 
 
 def engine_from_env() -> str:
-    engine = os.environ.get(ENGINE_VARIABLE, "pdfium")
+    engine = load_settings().pdf_engine
     if engine not in ENGINES:
         raise ConfigurationError(f"{ENGINE_VARIABLE}={engine!r}: choose one of {', '.join(ENGINES)}")
     return engine
 
 
-def parse_pdf(data: bytes, source: str, engine: str | None = None) -> ParseResult:
-    layer = TextLayer()
+def parse_pdf(data: bytes, source: str, engine: str | None = None, limits: Limits | None = None) -> ParseResult:
+    layer = TextLayer(limits)
     pages = ENGINES[engine or engine_from_env()](data, source, layer)
     try:
         result = assemble(pages, source)
@@ -211,5 +203,5 @@ def parse_pdf(data: bytes, source: str, engine: str | None = None) -> ParseResul
     if layer.chars == 0 or (layer.garbage_pages and layer.garbage_pages * 2 >= result.pages):
         from parsers.ocr import parse_scanned  # a scan, or a text layer of unmapped glyphs: read the images
 
-        return parse_scanned(data, source)
+        return parse_scanned(data, source, layer.limits)
     return result

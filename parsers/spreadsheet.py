@@ -7,6 +7,7 @@ from typing import Iterator
 
 from parsers.assemble import assemble
 from parsers.document import Grid, Page, grid_page, text_page
+from parsers.limits import Limits, exceeded
 from parsers.model import ParseError, ParseResult
 
 
@@ -43,7 +44,60 @@ def sheet_page(number: int, grid: Grid) -> Page:
     return text_page(number, text)
 
 
-def _xlsx_grids(data: bytes, source: str) -> Iterator[Grid]:
+def sparse_grid(cells: Iterator[tuple[int, int, str]], sheet: str, source: str, limits: Limits) -> Grid:
+    """The grid of the cells that hold text, from (row, column, text) in any order. Neither the
+    sheet's claimed dimension nor an empty cell far out costs anything: empty rows are dropped
+    (as a page drops them anyway) and, when the rest still spans too much, so are empty columns."""
+    held: dict[int, dict[int, str]] = {}
+    count = 0
+    for row, column, text in cells:
+        if not text:
+            continue
+        count += 1
+        if count > limits.max_sheet_cells:
+            raise ParseError(source, exceeded("max_sheet_cells", f"sheet {sheet!r} holding more than "
+                                              f"{limits.max_sheet_cells} cells", limits.max_sheet_cells))
+        held.setdefault(row, {})[column] = text
+    columns = sorted({c for cells_of_row in held.values() for c in cells_of_row})
+    if not columns:
+        return []
+    width = columns[-1]
+    if len(held) * width > limits.max_sheet_area:
+        # Only a hostile or broken sheet gets here (a value at XFD1048576): keep the columns used.
+        place = {c: i for i, c in enumerate(columns)}
+        width = len(columns)
+        if len(held) * width > limits.max_sheet_area:
+            raise ParseError(source, exceeded("max_sheet_area", f"sheet {sheet!r} spanning {len(held)} rows × "
+                                              f"{width} columns of text", limits.max_sheet_area))
+    else:
+        place = {c: c - 1 for c in columns}
+    grid = []
+    for row in sorted(held):
+        line = [""] * width
+        for column, text in held[row].items():
+            line[place[column]] = text
+        grid.append(line)
+    return grid
+
+
+def _xlsx_cells(sheet) -> Iterator[tuple[int, int, str]]:
+    """Only the cells the sheet's XML holds, read without openpyxl's padding to the dimension
+    the file claims (a claimed XFD1048576 made it yield a billion empty cells)."""
+    from openpyxl.cell.read_only import ReadOnlyCell
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    book = sheet.parent
+    with sheet._get_source() as src:
+        parser = WorkSheetParser(src, sheet._shared_strings, data_only=book.data_only, epoch=book.epoch,
+                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        for _index, row in parser.parse():
+            for cell in row:
+                if cell["value"] is not None:
+                    read = ReadOnlyCell(sheet, **cell)
+                    yield cell["row"], cell["column"], cell_text(read.value, read.number_format)
+
+
+def _xlsx_grids(data: bytes, source: str, limits: Limits) -> Iterator[Grid]:
     from openpyxl import load_workbook
 
     try:
@@ -52,13 +106,19 @@ def _xlsx_grids(data: bytes, source: str) -> Iterator[Grid]:
         raise ParseError(source, f"unreadable XLSX workbook ({exc.__class__.__name__}: {exc})") from exc
     try:
         for sheet in book.worksheets:
-            yield [[cell_text(c.value, getattr(c, "number_format", "General")) for c in row]
-                   for row in sheet.iter_rows()]
+            yield sparse_grid(_xlsx_cells(sheet), sheet.title, source, limits)
     finally:
         book.close()
 
 
-def _xls_grids(data: bytes, source: str) -> Iterator[Grid]:
+def _xls_cells(sheet) -> Iterator[tuple[int, int, str]]:
+    for r in range(sheet.nrows):
+        for c, value in enumerate(sheet.row_values(r)):
+            if value != "":
+                yield r + 1, c + 1, cell_text(round(value, 6) if isinstance(value, float) else value)
+
+
+def _xls_grids(data: bytes, source: str, limits: Limits) -> Iterator[Grid]:
     import xlrd
 
     try:
@@ -66,22 +126,15 @@ def _xls_grids(data: bytes, source: str) -> Iterator[Grid]:
     except Exception as exc:
         raise ParseError(source, f"unreadable XLS workbook ({exc.__class__.__name__}: {exc})") from exc
     for sheet in book.sheets():
-        grid = []
-        for r in range(sheet.nrows):
-            row = []
-            for c in range(sheet.ncols):
-                value = sheet.cell_value(r, c)
-                row.append(cell_text(round(value, 6) if isinstance(value, float) else value))
-            grid.append(row)
-        yield grid
+        yield sparse_grid(_xls_cells(sheet), sheet.name, source, limits)
 
 
-def parse_xlsx(data: bytes, source: str) -> ParseResult:
-    return _parse_grids(_xlsx_grids(data, source), source)
+def parse_xlsx(data: bytes, source: str, limits: Limits | None = None) -> ParseResult:
+    return _parse_grids(_xlsx_grids(data, source, limits or Limits.from_env()), source)
 
 
-def parse_xls(data: bytes, source: str) -> ParseResult:
-    return _parse_grids(_xls_grids(data, source), source)
+def parse_xls(data: bytes, source: str, limits: Limits | None = None) -> ParseResult:
+    return _parse_grids(_xls_grids(data, source, limits or Limits.from_env()), source)
 
 
 def _parse_grids(grids: Iterator[Grid], source: str) -> ParseResult:

@@ -1,20 +1,30 @@
-"""The registry file: jurisdictions, their units and their sites. Validated on load."""
+"""The registry file: jurisdictions, their units and their sites. Validated on load.
+
+Each entry is checked by a pydantic model (types, allowed values, unknown keys), then the
+cross-references (parents, jurisdictions, duplicates); every error is one RegistryError that
+names the file and the entry. Site keys become parts of archive paths (warc/<site>/…), so a
+key is `[a-z0-9-]+` and nothing else. The dataclasses below are what the rest of the code uses.
+"""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Annotated, Literal, Optional
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError, field_validator
 
+from registry.families import FAMILIES
 from registry.names import normalise_name
 
-FAMILIES = {"trs_wcm", "static_list", "hanweb_jpage", "unified_json"}
 LEVELS = {"province", "city", "county"}
 BASE_KINDS = {"决算", "预算"}
 FILING_KINDS = {"部门决算", "单位决算", "部门预算", "单位预算"}
 MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
+SITE_KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SITE_LIMITS = ("max_list_pages", "max_records", "max_bytes")  # read by the crawler (per-site caps)
 
 
 class RegistryError(ValueError):
@@ -66,6 +76,7 @@ class Site:
     start_urls: tuple[str, ...]
     verified: bool = False
     config: dict = field(default_factory=dict)
+    limits: dict = field(default_factory=dict)  # crawl caps where given (crawlers.caps applies them)
 
 
 @dataclass(frozen=True)
@@ -90,74 +101,154 @@ class Registry:
         return matches[0] if len(matches) == 1 else None
 
 
-def _require(entry: dict, keys: tuple[str, ...], where: str) -> None:
-    missing = [k for k in keys if k not in entry or entry[k] in (None, "")]
+# ---- the schema of one entry (pydantic) ------------------------------------------------
+YearNumber = Annotated[StrictInt, Field(ge=1949, le=2200)]
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DeadlineEntry(_Entry):
+    kind: Literal["部门决算", "单位决算", "部门预算", "单位预算"]
+    year: Optional[YearNumber] = None
+    approved_on: Optional[date] = None
+    due_on: Optional[date] = None
+    due: Optional[StrictStr] = None
+
+    def build(self) -> Deadline:
+        if self.year is not None:
+            if not (self.approved_on or self.due_on):
+                raise ValueError(f"a deadline for year {self.year} needs approved_on or due_on")
+            return Deadline(self.kind, self.year, self.approved_on, self.due_on)
+        m = MONTH_DAY.match(self.due or "")
+        if not m:
+            raise ValueError('a deadline for every year needs due: "MM-DD"')
+        month, day = int(m.group(1)), int(m.group(2))
+        try:
+            date(2024, month, day)  # a leap year: 02-29 is a date
+        except ValueError as exc:
+            raise ValueError(f"due: {self.due!r} is not a month and day") from exc
+        return Deadline(self.kind, None, None, None, (month, day))
+
+
+class JurisdictionEntry(_Entry):
+    code: StrictStr
+    name: StrictStr
+    level: Literal["province", "city", "county"]
+    parent: Optional[StrictStr] = None
+    publishes: list[Literal["决算", "预算"]] = Field(default_factory=lambda: ["决算"], min_length=1)
+    deadlines: list[dict] = Field(default_factory=list)
+
+
+class UnitEntry(_Entry):
+    code: StrictStr
+    jurisdiction: StrictStr
+    name: StrictStr
+    aliases: list[StrictStr] = Field(default_factory=list)
+    budget_code: Optional[StrictStr] = None  # a string: YAML reads 032003 unquoted as a number
+    kind: Literal["unit", "department"] = "unit"
+    parent: Optional[StrictStr] = None
+    first_year: Optional[YearNumber] = None
+    last_year: Optional[YearNumber] = None
+
+
+class SiteLimits(_Entry):
+    max_list_pages: Optional[StrictInt] = Field(default=None, gt=0)
+    max_records: Optional[StrictInt] = Field(default=None, gt=0)
+    max_bytes: Optional[StrictInt] = Field(default=None, gt=0)
+
+
+class SiteEntry(_Entry):
+    key: StrictStr
+    jurisdiction: StrictStr
+    family: Literal[tuple(sorted(FAMILIES))]  # one spider each (registry.families)
+    start_urls: list[StrictStr] = Field(min_length=1)
+    verified: StrictBool = False
+    config: dict = Field(default_factory=dict)
+    limits: SiteLimits = Field(default_factory=SiteLimits)
+
+    @field_validator("key")
+    @classmethod
+    def _plain_key(cls, key: str) -> str:
+        if not SITE_KEY.match(key):
+            raise ValueError(f"{key!r} is not a site key: lower-case letters, digits and '-' only "
+                             "(it names archive folders)")
+        return key
+
+
+def _describe(error: ValidationError) -> str:
+    """pydantic's errors as one line: 'first_year: Input should be a valid integer (got '2019abc')'."""
+    parts = []
+    for e in error.errors():
+        where = ".".join(str(p) for p in e["loc"])
+        got = e.get("input")
+        message = e["msg"].removeprefix("Value error, ")
+        shown = "" if e["type"] in ("missing", "value_error") or isinstance(got, dict) else f" (got {got!r})"
+        parts.append(f"{where}: {message}{shown}" if where else f"{message}{shown}")
+    return "; ".join(parts)
+
+
+def _entry(model: type[_Entry], raw, where: str):
+    if not isinstance(raw, dict):
+        raise RegistryError(f"{where}: must be a mapping, not {type(raw).__name__}")
+    label = f"{where} ({raw['code' if 'code' in raw else 'key']})" if raw.get("code", raw.get("key")) else where
+    missing = [name for name, f in model.model_fields.items() if f.is_required() and raw.get(name) in (None, "")]
     if missing:
         raise RegistryError(f"{where}: missing {', '.join(missing)}")
-
-
-def _date(value, where: str) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
     try:
-        return date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise RegistryError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from exc
+        return model.model_validate(raw), label
+    except ValidationError as exc:
+        raise RegistryError(f"{label}: {_describe(exc)}") from exc
 
 
-def _deadline(d: dict, where: str) -> Deadline:
-    _require(d, ("kind",), where)
-    if d["kind"] not in FILING_KINDS:
-        raise RegistryError(f"{where}: kind must be one of {sorted(FILING_KINDS)}")
-    approved, due = _date(d.get("approved_on"), where), _date(d.get("due_on"), where)
-    if d.get("year") is not None:
-        if not (approved or due):
-            raise RegistryError(f"{where}: a deadline for year {d['year']} needs approved_on or due_on")
-        return Deadline(d["kind"], int(d["year"]), approved, due)
-    m = MONTH_DAY.match(str(d.get("due", "")))
-    if not m:
-        raise RegistryError(f"{where}: a deadline for every year needs due: \"MM-DD\"")
-    return Deadline(d["kind"], None, None, None, (int(m.group(1)), int(m.group(2))))
+def _section(data: dict, name: str, source: str) -> list:
+    items = data.get(name) or []
+    if not isinstance(items, list):
+        raise RegistryError(f"{source}: {name} must be a list of entries, not {type(items).__name__}")
+    return items
 
 
 def parse_registry(data: dict, source: str, substitutions: dict[str, str] | None = None) -> Registry:
     if not isinstance(data, dict):
         raise RegistryError(f"{source}: top level must be a mapping")
+    unknown = set(data) - {"jurisdictions", "units", "sites"}
+    if unknown:
+        raise RegistryError(f"{source}: unknown top-level keys {sorted(unknown)}")
     subs = substitutions or {}
     jurisdictions, units, sites = [], [], []
-    for i, j in enumerate(data.get("jurisdictions") or []):
-        where = f"{source}: jurisdictions[{i}]"
-        _require(j, ("code", "name", "level"), where)
-        if j["level"] not in LEVELS:
-            raise RegistryError(f"{where} ({j['code']}): level must be one of {sorted(LEVELS)}")
-        publishes = tuple(j.get("publishes") or ("决算",))
-        if not set(publishes) <= BASE_KINDS:
-            raise RegistryError(f"{where} ({j['code']}): publishes must be a subset of {sorted(BASE_KINDS)}")
-        deadlines = tuple(_deadline(d, f"{where} ({j['code']}) deadlines[{k}]")
-                          for k, d in enumerate(j.get("deadlines") or []))
-        jurisdictions.append(Jurisdiction(j["code"], j["name"], j["level"], j.get("parent"), publishes, deadlines))
+    for i, raw in enumerate(_section(data, "jurisdictions", source)):
+        j, label = _entry(JurisdictionEntry, raw, f"{source}: jurisdictions[{i}]")
+        deadlines = []
+        for k, d in enumerate(j.deadlines):
+            entry, where = _entry(DeadlineEntry, d, f"{label} deadlines[{k}]")
+            try:
+                deadlines.append(entry.build())
+            except ValueError as exc:
+                raise RegistryError(f"{where}: {exc}") from exc
+        jurisdictions.append(Jurisdiction(j.code, j.name, j.level, j.parent, tuple(j.publishes), tuple(deadlines)))
     codes = {j.code for j in jurisdictions}
     for j in jurisdictions:
         if j.parent and j.parent not in codes:
             raise RegistryError(f"{source}: jurisdiction {j.code}: unknown parent {j.parent!r}")
-    for i, u in enumerate(data.get("units") or []):
-        where = f"{source}: units[{i}]"
-        _require(u, ("code", "jurisdiction", "name"), where)
-        if u["jurisdiction"] not in codes:
-            raise RegistryError(f"{where} ({u['code']}): unknown jurisdiction {u['jurisdiction']!r}")
-        units.append(Unit(u["code"], u["jurisdiction"], u["name"], tuple(u.get("aliases") or ()),
-                          u.get("budget_code"), u.get("kind", "unit"), u.get("parent"),
-                          u.get("first_year"), u.get("last_year")))
-    for i, s in enumerate(data.get("sites") or []):
-        where = f"{source}: sites[{i}]"
-        _require(s, ("key", "jurisdiction", "family", "start_urls"), where)
-        if s["family"] not in FAMILIES:
-            raise RegistryError(f"{where} ({s['key']}): family must be one of {sorted(FAMILIES)}")
-        if s["jurisdiction"] not in codes:
-            raise RegistryError(f"{where} ({s['key']}): unknown jurisdiction {s['jurisdiction']!r}")
-        urls = tuple(url.format(**subs) if subs else url for url in s["start_urls"])
-        sites.append(Site(s["key"], s["jurisdiction"], s["family"], urls, bool(s.get("verified", False)),
-                          dict(s.get("config") or {})))
+    for i, raw in enumerate(_section(data, "units", source)):
+        u, label = _entry(UnitEntry, raw, f"{source}: units[{i}]")
+        if u.jurisdiction not in codes:
+            raise RegistryError(f"{label}: unknown jurisdiction {u.jurisdiction!r}")
+        if u.first_year and u.last_year and u.last_year < u.first_year:
+            raise RegistryError(f"{label}: last_year {u.last_year} is before first_year {u.first_year}")
+        units.append(Unit(u.code, u.jurisdiction, u.name, tuple(u.aliases), u.budget_code, u.kind, u.parent,
+                          u.first_year, u.last_year))
+    for i, raw in enumerate(_section(data, "sites", source)):
+        s, label = _entry(SiteEntry, raw, f"{source}: sites[{i}]")
+        if s.jurisdiction not in codes:
+            raise RegistryError(f"{label}: unknown jurisdiction {s.jurisdiction!r}")
+        try:
+            urls = tuple(url.format(**subs) if subs else url for url in s.start_urls)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise RegistryError(f"{label}: start_urls: unknown placeholder {exc}") from exc
+        sites.append(Site(s.key, s.jurisdiction, s.family, urls, s.verified, dict(s.config),
+                          s.limits.model_dump(exclude_none=True)))
     for kind, items in (("unit", [(u.jurisdiction, u.code) for u in units]), ("site", [s.key for s in sites])):
         dupes = {x for x in items if items.count(x) > 1}
         if dupes:
@@ -165,9 +256,23 @@ def parse_registry(data: dict, source: str, substitutions: dict[str, str] | None
     return Registry(source, tuple(jurisdictions), tuple(units), tuple(sites))
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a mapping that names one key twice (the last silently won)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.YAMLError(f"line {key_node.start_mark.line + 1}: the key {key!r} is given twice in "
+                                     f"one mapping (first on line {seen[key] + 1})")
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep)
+
+
 def load_registry(path: Path, substitutions: dict[str, str] | None = None) -> Registry:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 - safe loader
     except OSError as exc:
         raise RegistryError(f"{path}: cannot read registry ({exc.strerror})") from exc
     except yaml.YAMLError as exc:

@@ -32,7 +32,7 @@ def garbage_text_layer(pdf: bytes, pages: list[int]) -> bytes:
     pages look right but their text reads "(cid:28)" in pdfminer and U+FFFD in PDFium."""
     import pypdfium2 as pdfium
 
-    from parsers.pdf import PDFIUM_LOCK
+    from parsers.pdfium_doc import PDFIUM_LOCK
 
     with PDFIUM_LOCK:
         source, target = pdfium.PdfDocument(pdf), pdfium.PdfDocument.new()
@@ -79,3 +79,86 @@ def nested_zip(inner: bytes, depth: int) -> bytes:
             archive.writestr(f"level{level}.zip" if level else "filing.pdf", data)
         data = buf.getvalue()
     return data
+
+
+def blank_pdf(pages: int, width_pt: float = 595, height_pt: float = 842) -> bytes:
+    """A PDF of `pages` empty pages, written by hand (a 100,000-page one is 6 MB and built in a
+    second): no text layer, so a parser that trusts it sends every page to OCR."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Count %d /Kids [%s] >>" % (pages, b" ".join(b"%d 0 R" % (3 + i) for i in range(pages)))]
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %s %s] >>" % (str(width_pt).encode(), str(height_pt).encode())
+    objects += [page] * pages
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % o for o in offsets))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def _rewrite_members(xlsx: bytes, change) -> bytes:
+    """The workbook with each member's bytes passed through change(name, data)."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, change(info.filename, source.read(info)))
+    return buf.getvalue()
+
+
+def _is_sheet(name: str) -> bool:
+    return name.startswith("xl/worksheets/sheet") and name.endswith(".xml")
+
+
+def xlsx_claiming_dimension(xlsx: bytes, ref: str = "A1:XFD1048576") -> bytes:
+    """Every sheet claims to span `ref` while holding the cells it held (openpyxl pads to it)."""
+    import re
+
+    def change(name: str, data: bytes) -> bytes:
+        if not _is_sheet(name):
+            return data
+        data, n = re.subn(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="%s"/>' % ref.encode(), data)
+        return data if n else data.replace(b"<sheetData", b'<dimension ref="%s"/><sheetData' % ref.encode(), 1)
+
+    return _rewrite_members(xlsx, change)
+
+
+def xlsx_with_far_cell(xlsx: bytes, cell: str = "XFD1048576", text: str = "x") -> bytes:
+    """The first sheet also holds one value in cell `cell` (the last one Excel has, by default)."""
+    import re
+
+    row = re.search(r"\d+$", cell).group()
+    far = b'<row r="%s"><c r="%s" t="inlineStr"><is><t>%s</t></is></c></row>' % (
+        row.encode(), cell.encode(), text.encode())
+
+    def change(name: str, data: bytes) -> bytes:
+        return data.replace(b"</sheetData>", far + b"</sheetData>", 1) if name == "xl/worksheets/sheet1.xml" else data
+
+    return _rewrite_members(xlsx, change)
+
+
+def xlsx_of_many_cells(rows: int, columns: int) -> bytes:
+    """One sheet full of values (written streaming, so building it stays small)."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("数据")
+    for r in range(rows):
+        sheet.append([r * columns + c for c in range(columns)])
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def bundle_of_repeats(members: dict[str, bytes]) -> bytes:
+    """A zip holding the same filing more than once (as PDF and as XLSX, say): members by name."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buf.getvalue()

@@ -284,7 +284,7 @@ def turned_pdf(pdf: bytes, rotation: int = 90) -> bytes:
     turned, shown upright by /Rotate (as many Excel exports and scanners store them)."""
     import pypdfium2 as pdfium
 
-    from parsers.pdf import PDFIUM_LOCK
+    from parsers.pdfium_doc import PDFIUM_LOCK
 
     with PDFIUM_LOCK:
         document = pdfium.PdfDocument(pdf)

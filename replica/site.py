@@ -12,6 +12,7 @@ Behaviours are switched per test through `ReplicaSite.behaviour` (see docs/repli
 """
 from __future__ import annotations
 
+import gzip
 import socket
 import struct
 import threading
@@ -142,6 +143,7 @@ class Behaviour:
     redirects: dict[str, str] = field(default_factory=dict)  # path → Location (301)
     drip_paths: dict[str, float] = field(default_factory=dict)  # path → seconds to spread its body over
     https_only: bool = False  # every http request answers 301 to the same path on https_base_url
+    gzip_paths: set[str] = field(default_factory=set)  # Content-Encoding: gzip, Content-Length of the gzip
 
 
 BARE_AGENTS = ("scrapy", "python-requests", "python-urllib", "curl", "wget")
@@ -226,12 +228,16 @@ class ReplicaSite:
                     if resource.filename:
                         self.send_header("Content-Disposition",
                                          f"attachment; filename*=UTF-8''{quote(resource.filename)}")
-                    self.send_header("Content-Length", "0" if status == 304 else str(len(resource.body)))
+                    body = resource.body
+                    if status == 200 and self.path.split("?", 1)[0] in site.behaviour.gzip_paths:
+                        body = gzip.compress(body, mtime=0)
+                        self.send_header("Content-Encoding", "gzip")
+                    self.send_header("Content-Length", "0" if status == 304 else str(len(body)))
                 else:
                     self.send_header("Content-Length", "0")
                 self.end_headers()
                 if resource is not None and status == 200 and not head_only:
-                    body = resource.body[: len(resource.body) // 2] if truncate else resource.body
+                    body = body[: len(body) // 2] if truncate else body
                     drip = site.behaviour.drip_paths.get(self.path.split("?", 1)[0])
                     if drip:  # a slow link: the body arrives in 20 pieces over `drip` seconds
                         step = -(-len(body) // 20)

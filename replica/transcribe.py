@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from parsers.model import TABLE_CODES
 from replica.seeds import PrintedTable, SeedFiling, load_fixture
 
 _SPACED_NUMBER = re.compile(r"^-?\d[\d,]*\.\s+\d+$|^-?\d[\d,]*\s+\.\d+$")
@@ -103,7 +104,7 @@ def transcribe_seed_000(path: Path, template: SeedFiling) -> SeedFiling:
     markers = ["公开01表", "公开02", "公开03表", "公开04表", "公开05表", "公开06表", "公开07表", "公开08表",
                "公开09表", "公开10表", "#### 第三部分"]
     tables: dict[str, PrintedTable] = {}
-    for n, code in enumerate(f"{i:02d}" for i in range(1, 11)):
+    for n, code in enumerate(TABLE_CODES):
         raw = _raw_table(lines, markers[n], markers[n + 1])
         like = template.tables[code]
         width = max(len(r) for r in like.rows)

@@ -8,6 +8,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Connection
 
+from disclosure.settings import redact_url
 from reporting.charts import STATUS_COLOURS, STATUS_LABELS, completeness_heatmap, key_figures_chart
 from reporting.queries import STATUSES, ReportData, load_report_data
 
@@ -34,7 +35,8 @@ def archive_link(archive: str | Path, storage_key: str, media_type: str | None, 
         url = f"{location.rstrip('/')}/{storage_key}"
     else:
         url = (Path(location.removeprefix("file://")).resolve() / storage_key).as_uri()
-    return url + (f"#page={page}" if page and media_type == "application/pdf" else "")
+    # An archive URL may carry keys (s3://KEY:SECRET@bucket): the report never prints them.
+    return redact_url(url) + (f"#page={page}" if page and media_type == "application/pdf" else "")
 
 
 def evidence_text(evidence: dict | None) -> str:

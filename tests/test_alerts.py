@@ -142,3 +142,61 @@ def test_compose_groups_by_kind_and_truncates():
     assert title == "disclosure-watch: 26 new alerts"
     assert body.count("- 单位") == MAX_LINES_PER_KIND
     assert "… and 5 more" in body and "## Sites failing (1)" in body
+
+
+def test_a_failing_channel_gets_its_alerts_when_it_recovers_and_the_good_one_never_twice(env_settings, monkeypatch):
+    # With one good and one failing channel the good one used to receive every alert again
+    # on every run until the other recovered (118 alerts, three runs in a row).
+    good, bad = Hook(), Hook()
+    bad.status = 500
+    try:
+        monkeypatch.setenv("DISCLOSURE_ALERT_URLS", f"{good.url} {bad.url}")
+        ctx = pipeline.context()
+        first = pipeline.run_once(ctx)["alerts"]
+        raised = first["new_alerts"] + 1  # and the digest
+        assert "refused the notification" in first["error"] and first["delivered"] == 0
+        for _night in range(2):
+            again = pipeline.run_once(ctx)["alerts"]
+            assert again["new_alerts"] == 0 and again["delivered"] == 0
+        assert len(good.received) == 2 and not bad.received  # one message and one digest, once
+        assert good.received[0]["title"] == f"disclosure-watch: {raised - 1} new alerts"
+        bad.status = 200
+        recovered = pipeline.run_once(ctx)["alerts"]
+        assert recovered["delivered"] == raised and recovered["error"] == ""
+        assert [m["title"] for m in bad.received] == [m["title"] for m in good.received]
+        assert len(good.received) == 2
+        with ctx.engine.connect() as conn:
+            per_channel = conn.exec_driver_sql(
+                "SELECT channel, count(*) FROM disclosure.alert_delivery GROUP BY 1").all()
+        assert sorted(n for _c, n in per_channel) == [raised, raised]
+        assert all(c.startswith("json:") and "127.0.0.1" not in c for c, _n in per_channel)
+    finally:
+        good.server.shutdown()
+        bad.server.shutdown()
+
+
+def test_two_overlapping_alert_stages_deliver_once(env_settings, monkeypatch):
+    hook = Hook()
+    try:
+        monkeypatch.setenv("DISCLOSURE_ALERT_URLS", hook.url)
+        ctx = pipeline.context()
+        pipeline.prepare(ctx)
+        pipeline.crawl(ctx)
+        pipeline.parse_and_load(ctx)
+        pipeline.validate(ctx)
+        results = []
+        barrier = threading.Barrier(2)
+
+        def stage():
+            barrier.wait()
+            results.append(pipeline.alert(pipeline.context()))
+
+        threads = [threading.Thread(target=stage) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert sorted(r["delivered"] > 0 for r in results) == [False, True]
+        assert len(hook.received) == 2  # the alerts and the digest, once
+    finally:
+        hook.server.shutdown()

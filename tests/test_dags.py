@@ -112,3 +112,24 @@ def test_backfill_dag_reports_the_completeness_of_its_years(env_settings):
     summary = pipeline.completeness_summary(pipeline.context(env_settings), 2022, 2024)
     # Only Xinzhou's site was crawled: its 2023 filing is present, everything else is missing.
     assert summary == {"2022": {"missing": 2}, "2023": {"missing": 1, "present": 1}, "2024": {"missing": 2}}
+
+
+def test_the_watcher_is_downstream_of_every_task(dagbag):
+    for dag_id in ("disclosure_nightly", "disclosure_backfill"):
+        dag = dagbag.dags[dag_id]
+        watcher = dag.get_task("watcher")
+        assert watcher.trigger_rule == "one_failed" and watcher.retries == 0
+        assert watcher.upstream_task_ids == {t.task_id for t in dag.tasks} - {"watcher"}, dag_id
+
+
+@pytest.mark.slow
+def test_a_run_whose_parse_stage_raised_a_configuration_error_fails(env_settings, monkeypatch):
+    """Every task after the parse stage still runs (all_done), but the run ends failed."""
+    from disclosure.airflow_local import run_dag_test
+
+    monkeypatch.setenv("DISCLOSURE_PDF_ENGINE", "pdfbox")  # read when the first PDF is parsed
+    dag_run = run_dag_test(env_settings)
+    states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
+    assert str(dag_run.state) == "failed"
+    assert states["parse_and_load"] == "failed" and states["watcher"] == "failed"
+    assert states["crawl_site"] == "success" and states["summary"] == "success"  # the night still ran

@@ -72,3 +72,72 @@ def test_every_registry_family_has_a_spider():
     from registry.model import FAMILIES
 
     assert set(SPIDERS) == FAMILIES
+
+
+# ---- hostile registry values (issue #17) -------------------------------------------------
+def _one_site(**site) -> dict:
+    return {"jurisdictions": [{"code": "dt", "name": "大同市", "level": "city"}],
+            "sites": [{"key": "dt-czj", "jurisdiction": "dt", "family": "static_list",
+                       "start_urls": ["http://127.0.0.1/list.html"], **site}]}
+
+
+@pytest.mark.parametrize("key", ["..", "a/b", "../../etc", "Datong", "dt czj", "-x", "dt_czj", "a\0b"])
+def test_site_keys_that_could_become_paths_are_refused(key):
+    with pytest.raises(RegistryError, match=r"regs/r.yaml: sites\[0\] \(.*\): key: .* is not a site key"):
+        parse_registry(_one_site(key=key), "regs/r.yaml")
+
+
+@pytest.mark.parametrize("data, message", [
+    (_one_site(start_urls="http://127.0.0.1/list.html"),
+     "sites[0] (dt-czj): start_urls: Input should be a valid list (got 'http://127.0.0.1/list.html')"),
+    (_one_site(verified="maybe"), "sites[0] (dt-czj): verified: Input should be a valid boolean"),
+    (_one_site(limits={"max_list_pages": "many"}), "sites[0] (dt-czj): limits.max_list_pages: Input should be a valid integer"),
+    (_one_site(limits={"max_pages": 5}), "sites[0] (dt-czj): limits.max_pages: Extra inputs are not permitted"),
+    (_one_site(stat_urls=["x"]), "sites[0] (dt-czj): stat_urls: Extra inputs are not permitted"),
+    ({"jurisdictions": [{"code": "dt", "name": "大同市", "level": "city",
+                         "deadlines": [{"kind": "单位决算", "year": "abc", "due_on": "2025-09-30"}]}]},
+     "jurisdictions[0] (dt) deadlines[0]: year: Input should be a valid integer (got 'abc')"),
+    ({"jurisdictions": [{"code": "dt", "name": "大同市", "level": "city"}],
+      "units": [{"code": "u", "jurisdiction": "dt", "name": "乙", "first_year": "2019abc"}]},
+     "units[0] (u): first_year: Input should be a valid integer (got '2019abc')"),
+    ({"jurisdictions": [{"code": "dt", "name": "大同市", "level": "city"}],
+      "units": [{"code": "u", "jurisdiction": "dt", "name": "乙", "aliases": "甲"}]},
+     "units[0] (u): aliases: Input should be a valid list (got '甲')"),
+    ({"jurisdictions": [{"code": "dt", "name": "大同市", "level": "city"}],
+      "units": [{"code": "u", "jurisdiction": "dt", "name": "乙", "budget_code": 13315}]},
+     "units[0] (u): budget_code: Input should be a valid string (got 13315)"),
+    ({"jurisdictions": [{"code": "dt", "name": "大同市", "level": "city", "publishes": "决算"}]},
+     "jurisdictions[0] (dt): publishes: Input should be a valid list (got '决算')"),
+    ({"jurisdictions": {"code": "dt"}}, "regs/r.yaml: jurisdictions must be a list of entries, not dict"),
+    ({"jurisdictions": ["dt"]}, "jurisdictions[0]: must be a mapping, not str"),
+])
+def test_values_of_the_wrong_type_name_the_entry(data, message):
+    with pytest.raises(RegistryError) as err:
+        parse_registry(data, "regs/r.yaml")
+    assert message in str(err.value) and str(err.value).startswith("regs/r.yaml: ")
+
+
+def test_a_key_named_twice_in_one_mapping_is_refused(tmp_path: Path):
+    bad = tmp_path / "r.yaml"
+    bad.write_text("jurisdictions:\n  - code: dt\n    name: 大同市\n    level: city\n    level: county\n",
+                   encoding="utf-8")
+    with pytest.raises(RegistryError, match=r"r.yaml: not valid YAML: line 5: the key 'level' is given twice in one mapping \(first on line 4\)$"):
+        load_registry(bad)
+
+
+def test_per_site_crawl_limits_are_passed_through():
+    reg = parse_registry(_one_site(limits={"max_list_pages": 20, "max_records": 500}), "r.yaml")
+    assert reg.sites[0].limits == {"max_list_pages": 20, "max_records": 500}
+    assert parse_registry(_one_site(), "r.yaml").sites[0].limits == {}
+
+
+def test_no_archive_path_climbs_out_of_the_archive(tmp_path: Path):
+    from archive.store import store_named
+
+    warc = tmp_path / "crawl.warc.gz"
+    warc.write_bytes(b"WARC")
+    for key in ("warc/../../outside.warc.gz", "warc/a/../../x", "/etc/x", "warc//x", "warc/a\0b/x"):
+        with pytest.raises(ValueError, match="not a plain name"):
+            store_named(tmp_path / "archive", key, warc)
+    assert store_named(tmp_path / "archive", "warc/dt-czj/20261201T000000Z.warc.gz", warc)
+    assert not (tmp_path / "outside.warc.gz").exists()

@@ -6,7 +6,9 @@ import pytest
 
 from parsers import parse_bytes
 from validation.catalogue import RULES
-from validation.engine import parse_formula, validate, validate_parse
+from validation.core import parse_formula
+from validation.engine import validate_parse
+from validation.tables import validate
 from tests.conftest import FIXTURES
 
 

@@ -115,7 +115,13 @@ def test_two_sites_on_one_host_crawled_at_once_take_turns(env_settings, replica)
     assert {r[0] for r in ctx.engine.connect().execute(text("SELECT status FROM disclosure.crawl_run"))} == {"ok"}
 
 
+def _allow_https_port(ctx, replica) -> None:
+    """Loopback TLS listens on another port: an origin the site must register (issue #17)."""
+    ctx.registry.site(SITE).config["allowed_origins"] = [replica.https_base_url]
+
+
 def test_an_http_site_that_redirects_to_https_is_crawled_over_tls(ctx, replica):
+    _allow_https_port(ctx, replica)
     replica.behaviour.https_only = True
     (result,) = pipeline.crawl(ctx, [SITE])
     assert (result["status"], result["new_file_versions"]) == ("ok", 1)
@@ -128,6 +134,7 @@ def test_an_http_site_that_redirects_to_https_is_crawled_over_tls(ctx, replica):
 def test_a_site_that_moves_to_https_between_nights_keeps_its_filings(ctx, replica):
     (first,) = pipeline.crawl(ctx, [SITE])
     assert (first["status"], first["new_filings"], first["new_file_versions"]) == ("ok", 1, 1)
+    _allow_https_port(ctx, replica)
     replica.behaviour.https_only = True
     (moved,) = pipeline.crawl(ctx, [SITE])
     # The same filing, now at its https address: nothing new, nothing withdrawn, the file

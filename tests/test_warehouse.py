@@ -16,6 +16,7 @@ from parsers import parse_bytes
 from warehouse.export import ExportFilter, export_csv, export_parquet
 from warehouse.load import load_parse
 from tests.conftest import query_rows
+from warehouse.roles import reader_role
 
 
 @pytest.fixture
@@ -131,7 +132,7 @@ def test_exports_filter_by_jurisdiction_tree_and_years(loaded, tmp_path):
 def test_analysts_read_only_role(loaded):
     login = f"analyst_{uuid.uuid4().hex[:8]}"
     with loaded.engine.begin() as conn:
-        conn.execute(text(f"CREATE ROLE {login} LOGIN IN ROLE disclosure_reader"))
+        conn.execute(text(f"CREATE ROLE {login} LOGIN IN ROLE {reader_role(loaded.engine.url.database)}"))
     url = make_url(loaded.engine.url.render_as_string(hide_password=False)).set(username=login, password=None)
     analyst = create_engine(url)
     try:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from validation.engine import HALF_CENT, CellMap, Outcome, TableKeys, _sum, parse_formula
+from validation.core import (NOT_EVALUATED, CellMap, CheckerFamily, Filing, Outcome, TableKeys, decide, doc_row,
+                             parse_terms, rounding_envelope, sum_terms)
+from validation.narrative import NARRATIVE
 
 CROSS_YEAR = "cross_year"
 CHAINS = (
@@ -20,7 +22,7 @@ CHAINS = (
 def _value(expression: str, cells: CellMap, keys: TableKeys, printed: dict[str, str],
            prefix: str = "") -> tuple[Decimal, int]:
     local: dict[str, str] = {}
-    total, n = _sum(parse_formula(f"{expression} = {expression}").lhs, None, cells, keys, local)
+    total, n = sum_terms(parse_terms(expression), None, cells, keys, local)
     printed.update({prefix + k: v for k, v in local.items()})
     return total, n
 
@@ -33,30 +35,40 @@ def cross_year_outcomes(cells: CellMap, previous: CellMap | None, previous_year:
     previous_keys = TableKeys(previous) if previous is not None else None
     for rule_id, now_ref, before_ref, _title in CHAINS:
         if previous is None:
-            out.append(Outcome(rule_id, CROSS_YEAR, "", "not_evaluated", reason=missing))
+            out.append(Outcome(rule_id, CROSS_YEAR, "", NOT_EVALUATED, reason=missing))
             continue
         printed: dict[str, str] = {}
         now, _ = _value(now_ref, cells, keys, printed)
         before, _ = _value(before_ref, previous, previous_keys, printed, prefix=f"{previous_year}:")
         diff = now - before
-        status = "passed" if diff == 0 else ("rounding" if abs(diff) <= 2 * HALF_CENT else "failed")
-        out.append(Outcome(rule_id, CROSS_YEAR, "", status, before, now, diff, 2 * HALF_CENT, printed))
+        tolerance = rounding_envelope(1)  # one figure carried over, rounded in each year
+        out.append(Outcome(rule_id, CROSS_YEAR, "", decide(diff, tolerance), before, now, diff, tolerance, printed))
     for claim in claims:
         if claim["kind"] != "change":
             continue
         subject = str(claim["seq"])
         sentence = f"“{claim['sentence']}”"
         if previous is None:
-            out.append(Outcome("narrative.change", "narrative", subject, "not_evaluated",
+            out.append(Outcome("narrative.change", NARRATIVE, subject, NOT_EVALUATED,
                                actual=Decimal(claim["value"]), reason=f"{missing}; {sentence}"))
             continue
         printed = {}
         now, n = _value(claim["restates"], cells, keys, printed)
         before, _ = _value(claim["restates"], previous, previous_keys, printed, prefix=f"{previous_year}:")
         expected, actual = now - before, Decimal(claim["value"])
-        tolerance = (2 * n + 1) * HALF_CENT
+        tolerance = rounding_envelope(2 * n)  # n figures in each year
         diff = actual - expected
-        status = "passed" if diff == 0 else ("rounding" if abs(diff) <= tolerance else "failed")
-        out.append(Outcome("narrative.change", "narrative", subject, status, expected, actual, diff, tolerance,
-                           printed, [claim["page"]] if claim.get("page") else [], sentence))
+        out.append(Outcome("narrative.change", NARRATIVE, subject, decide(diff, tolerance), expected, actual, diff,
+                           tolerance, printed, [claim["page"]] if claim.get("page") else [], sentence))
     return out
+
+
+def check(filing: Filing) -> list[Outcome]:
+    return cross_year_outcomes(filing.cells, filing.previous, (filing.year or 0) - 1, filing.claims, filing.keys)
+
+
+def documentation() -> list[dict]:
+    return [doc_row(rid, CROSS_YEAR, f"{now} = last year's {before}", title) for rid, now, before, title in CHAINS]
+
+
+FAMILY = CheckerFamily(CROSS_YEAR, check, documentation)

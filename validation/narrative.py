@@ -1,16 +1,21 @@
 """The narrative against the tables: every claim of 情况说明 checked against the cells it
-restates. Pure. Year-on-year changes need last year's filing (cross-year rules)."""
+restates. Pure. Year-on-year changes need last year's filing (validation.cross_year)."""
 from __future__ import annotations
 
 from decimal import Decimal
 
-from validation.engine import HALF_CENT, CellMap, Outcome, TableKeys, _sum, parse_formula
+from validation.core import (HALF_CENT, NOT_EVALUATED, CellMap, CheckerFamily, Filing, Outcome, TableKeys, decide,
+                             doc_row, parse_terms, rounding_envelope, sum_terms)
+from validation.performance import count_outcome
 
 NARRATIVE = "narrative"
-
-
-def _terms(expression: str):
-    return parse_formula(f"{expression} = {expression}").lhs
+RULES = {
+    "narrative.amount": ("each amount of 情况说明", "= the cells it restates (e.g. 收入总计 = 01[31].1)"),
+    "narrative.percent": ("each share (占比P%)", "= part / whole × 100, within the rounding of both"),
+    "narrative.count": ("each count (共有车辆N辆)", "= the table's count (10[7].1)"),
+    "narrative.change": ("each year-on-year change (与上年相比…增加/减少X万元)",
+                         "= this year's cells − last year's (needs last year's filing)"),
+}
 
 
 def _decimals(value: str) -> int:
@@ -20,25 +25,23 @@ def _decimals(value: str) -> int:
 def claim_outcome(claim: dict, cells: CellMap, statuses: dict[str, str], pages: dict[str, list[int]],
                   keys: TableKeys, evaluations: list[dict] | None = None) -> Outcome:
     if claim["restates"].startswith("evaluations["):
-        from validation.performance import count_outcome
-
         return count_outcome(claim, evaluations or [])
     kind, seq = claim["kind"], str(claim["seq"])
     rule_id = f"narrative.{kind}"
     sentence = f"“{claim['sentence']}”"
-    terms = _terms(claim["restates"]) + (_terms(claim["share_of"]) if claim.get("share_of") else ())
+    terms = parse_terms(claim["restates"]) + (parse_terms(claim["share_of"]) if claim.get("share_of") else ())
     tables = sorted({t.table for t in terms})
     claim_pages = [claim["page"]] if claim.get("page") else []
     all_pages = sorted(set(claim_pages) | {p for t in tables for p in pages.get(t, [])})
     missing = [t for t in tables if statuses.get(t, "missing") == "missing"]
     if missing:
-        return Outcome(rule_id, NARRATIVE, seq, "not_evaluated", pages=all_pages,
+        return Outcome(rule_id, NARRATIVE, seq, NOT_EVALUATED, pages=all_pages,
                        reason=f"table {', '.join(missing)} missing; {sentence}")
     printed: dict[str, str] = {}
-    part, n = _sum(_terms(claim["restates"]), None, cells, keys, printed)
+    part, n = sum_terms(parse_terms(claim["restates"]), None, cells, keys, printed)
     actual = Decimal(claim["value"])
     if kind == "percent":
-        whole, _ = _sum(_terms(claim["share_of"]), None, cells, keys, printed)
+        whole, _ = sum_terms(parse_terms(claim["share_of"]), None, cells, keys, printed)
         expected = (part / whole * 100) if whole else Decimal(0)
         expected = expected.quantize(Decimal(1).scaleb(-_decimals(claim["value"])))
         # Half a unit of the last printed digit, plus what the rounding of part and whole can move it.
@@ -47,11 +50,10 @@ def claim_outcome(claim: dict, cells: CellMap, statuses: dict[str, str], pages: 
             tolerance += abs(expected) * (HALF_CENT / abs(part) + HALF_CENT / abs(whole))
     else:
         expected = part
-        tolerance = (n + 1) * HALF_CENT if kind == "amount" else Decimal(0)
+        tolerance = rounding_envelope(n) if kind == "amount" else Decimal(0)
     difference = actual - expected
-    status = "passed" if difference == 0 else ("rounding" if abs(difference) <= tolerance else "failed")
-    return Outcome(rule_id, NARRATIVE, seq, status, expected, actual, difference, tolerance.quantize(Decimal("0.0001")),
-                   printed, all_pages, reason=sentence)
+    return Outcome(rule_id, NARRATIVE, seq, decide(difference, tolerance), expected, actual, difference,
+                   tolerance.quantize(Decimal("0.0001")), printed, all_pages, reason=sentence)
 
 
 def validate_claims(claims: list[dict], cells: CellMap, statuses: dict[str, str],
@@ -60,3 +62,15 @@ def validate_claims(claims: list[dict], cells: CellMap, statuses: dict[str, str]
     keys = keys or TableKeys(cells)
     # Year-on-year changes need last year's filing: validation.cross_year checks them.
     return [claim_outcome(c, cells, statuses, pages or {}, keys, evaluations) for c in claims if c["kind"] != "change"]
+
+
+def check(filing: Filing) -> list[Outcome]:
+    return validate_claims(filing.claims, filing.cells, filing.statuses, filing.pages, filing.evaluations,
+                           filing.keys)
+
+
+def documentation() -> list[dict]:
+    return [doc_row(rid, NARRATIVE, formula, title) for rid, (title, formula) in RULES.items()]
+
+
+FAMILY = CheckerFamily(NARRATIVE, check, documentation, on_statements=True)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 
-from validation.engine import HALF_CENT, Outcome
+from validation.core import (FAILED, HALF_CENT, NOT_EVALUATED, PASSED, CheckerFamily, Filing, Outcome, decide,
+                             doc_row, rounding_envelope)
 
 PERFORMANCE = "performance"
 RULES = {
@@ -49,11 +50,7 @@ def grade_for(total: Decimal) -> str:
 def _outcome(rule: str, subject: str, expected: Decimal, actual: Decimal, tolerance: Decimal, cells: dict,
              page: int | None, reason: str = "", inequality: bool = False) -> Outcome:
     difference = actual - expected
-    if inequality:
-        status = "failed" if difference > tolerance else "passed"
-    else:
-        status = "passed" if difference == 0 else ("rounding" if abs(difference) <= tolerance else "failed")
-    return Outcome(rule, PERFORMANCE, subject, status, expected, actual, difference,
+    return Outcome(rule, PERFORMANCE, subject, decide(difference, tolerance, inequality), expected, actual, difference,
                    tolerance.quantize(TOLERANCE_QUANTUM), cells, [page] if page else [], reason)
 
 
@@ -65,7 +62,7 @@ def evaluation_outcomes(ev: dict) -> list[Outcome]:
         subject = f"{seq}:{n}:{line['label']}"  # labels repeat (资金总额 by source and by direction)
         full, executed = _d(line["full"]), _d(line["executed"])
         cells = {k: line[k] for k in ("full", "executed", "balance", "rate", "score") if line.get(k) is not None}
-        out.append(_outcome("perf.balance", subject, full - executed, _d(line["balance"]), 3 * HALF_CENT, cells,
+        out.append(_outcome("perf.balance", subject, full - executed, _d(line["balance"]), rounding_envelope(2), cells,
                             page, where))
         if full:
             rate = executed / full * 100
@@ -74,7 +71,7 @@ def evaluation_outcomes(ev: dict) -> list[Outcome]:
                                 cells, page, where))
         if line.get("score") is not None and n > 1 and _d(line["score"]) == 0 and _d(line["rate"]) != 0 \
                 and ev["budget_lines"][0].get("score") is not None:
-            out.append(Outcome("perf.execution_score", PERFORMANCE, subject, "not_evaluated", cells=cells,
+            out.append(Outcome("perf.execution_score", PERFORMANCE, subject, NOT_EVALUATED, cells=cells,
                                pages=[page] if page else [],
                                reason=f"{where}: a fund-source line printed with 得分 0; this template scores the "
                                       f"total line only"))
@@ -93,12 +90,12 @@ def evaluation_outcomes(ev: dict) -> list[Outcome]:
         if ev["scope"] == "project" and ev["budget_lines"] and ev["budget_lines"][0].get("score") is not None:
             terms = [ev["budget_lines"][0]["score"]] + [i["score"] for i in scored]
             expected = sum((_d(t) for t in terms), Decimal(0))
-            tolerance = _half_unit(ev["total_score"]) + (len(terms) + 1) * HALF_CENT
+            tolerance = _half_unit(ev["total_score"]) + rounding_envelope(len(terms))
             out.append(_outcome("perf.total", str(seq), expected, total, tolerance,
                                 {"total": ev["total_score"], "terms": "+".join(terms)}, page, where))
         if ev.get("grade"):
             ok = grade_for(total) == ev["grade"]
-            out.append(Outcome("perf.grade", PERFORMANCE, str(seq), "passed" if ok else "failed",
+            out.append(Outcome("perf.grade", PERFORMANCE, str(seq), PASSED if ok else FAILED,
                                actual=total, cells={"total": ev["total_score"], "grade": ev["grade"]},
                                pages=[page] if page else [],
                                reason=f"{where}: 总分 {total} is {grade_for(total)}, printed {ev['grade']}"))
@@ -111,9 +108,7 @@ def count_outcome(claim: dict, evaluations: list[dict]) -> Outcome:
     what = claim["restates"][len("evaluations["):-1]
     counted = len(projects) if what == "project" else sum(1 for e in projects if e.get("grade") == what)
     actual = Decimal(claim["value"])
-    status = "passed" if actual == counted else "failed"
-    if not evaluations:
-        status = "not_evaluated"
+    status = decide(actual - counted, Decimal(0)) if evaluations else NOT_EVALUATED
     return Outcome("perf.count", PERFORMANCE, str(claim["seq"]), status, Decimal(counted), actual,
                    actual - counted, Decimal(0), {"counted": str(counted)},
                    [claim["page"]] if claim.get("page") else [],
@@ -123,3 +118,14 @@ def count_outcome(claim: dict, evaluations: list[dict]) -> Outcome:
 
 def validate_evaluations(evaluations: list[dict]) -> list[Outcome]:
     return [o for ev in evaluations for o in evaluation_outcomes(ev)]
+
+
+def check(filing: Filing) -> list[Outcome]:
+    return validate_evaluations(filing.evaluations)
+
+
+def documentation() -> list[dict]:
+    return [doc_row(rid, PERFORMANCE, "", title) for rid, title in RULES.items()]
+
+
+FAMILY = CheckerFamily(PERFORMANCE, check, documentation, on_statements=True)

@@ -2,11 +2,11 @@
 情况说明 and 名词解释. Pure; applies to 部门决算 and 单位决算 only."""
 from __future__ import annotations
 
-from validation.engine import CellMap, Outcome
+from parsers.model import TABLE_CODES
+from validation.core import FAILED, PASSED, CellMap, CheckerFamily, Filing, Outcome, doc_row
 
 REQUIRED = "required_parts"
 FINAL_ACCOUNTS = ("部门决算", "单位决算")
-TABLES = tuple(f"{i:02d}" for i in range(1, 11))
 PARTS = ("情况说明", "名词解释")
 
 
@@ -16,14 +16,27 @@ def required_outcomes(kind: str | None, statuses: dict[str, str], cells: CellMap
         return []
     tables_with_cells = {table for table, _row, _col in cells}
     out = []
-    for part in TABLES + PARTS:
+    for part in TABLE_CODES + PARTS:
         status = statuses.get(part, "missing")
-        name = f"公开{part}表" if part in TABLES else part
+        name = f"公开{part}表" if part in TABLE_CODES else part
         if status == "missing":
-            out.append(Outcome(f"required.{part}", REQUIRED, "", "failed", reason=f"{name} is missing from the filing"))
-        elif part in TABLES and status == "present" and part not in tables_with_cells:
-            out.append(Outcome(f"required.{part}", REQUIRED, "", "failed", pages=pages.get(part, []),
+            out.append(Outcome(f"required.{part}", REQUIRED, "", FAILED, reason=f"{name} is missing from the filing"))
+        elif part in TABLE_CODES and status == "present" and part not in tables_with_cells:
+            out.append(Outcome(f"required.{part}", REQUIRED, "", FAILED, pages=pages.get(part, []),
                                reason=f"{name} is printed without figures and without 说明：本表无数据"))
         else:
-            out.append(Outcome(f"required.{part}", REQUIRED, "", "passed", pages=pages.get(part, [])))
+            out.append(Outcome(f"required.{part}", REQUIRED, "", PASSED, pages=pages.get(part, [])))
     return out
+
+
+def check(filing: Filing) -> list[Outcome]:
+    return required_outcomes(filing.kind, filing.statuses, filing.cells, filing.pages)
+
+
+def documentation() -> list[dict]:
+    return [doc_row(f"required.{p}", REQUIRED, "present",
+                    f"{'公开' + p + '表' if p in TABLE_CODES else p} is printed (an empty table says 本表无数据)")
+            for p in TABLE_CODES + PARTS]
+
+
+FAMILY = CheckerFamily(REQUIRED, check, documentation)

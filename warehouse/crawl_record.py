@@ -2,21 +2,18 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import logging
 from datetime import date, datetime
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import DataError, IntegrityError, ProgrammingError
 
+from crawlers.fields import BadField, clean_text, published_date
+from crawlers.health import LIST, caps_reached, judge_health
 from crawlers.runner import CrawlOutcome
 from crawlers.urls import url_key
 from parsers.identity import identify
 from registry.model import Registry, Site
-
-
-@dataclass
-class CrawlHealth:
-    status: str  # ok | failed
-    problems: list[str]
 
 
 def known_for_crawl(conn: Connection, site_key: str, full: bool = False) -> dict:
@@ -56,25 +53,6 @@ def _previous_filings_found(conn: Connection, site_id: int) -> int:
     return value or 0
 
 
-def judge_health(outcome: CrawlOutcome, filings_found: int, previously_found: int) -> CrawlHealth:
-    """A crawl that ends with errors or finds nothing where it found filings before has failed,
-    whatever Scrapy's exit code says."""
-    problems = []
-    if outcome.returncode != 0:
-        problems.append(f"crawler process exited {outcome.returncode}: {outcome.stderr[-300:]}")
-    reason = outcome.stats.get("finish_reason")
-    if reason != "finished":
-        problems.append(f"finish reason {reason!r}")
-    if not outcome.stats.get("disclosure/list_pages"):
-        problems.append("no list page could be read")
-    if filings_found == 0 and previously_found > 0:
-        problems.append(f"found no filings where the last good crawl found {previously_found}")
-    errors = outcome.of_type("error")
-    if errors:
-        problems.append(f"{len(errors)} error(s), first: {errors[0]['url']}: {errors[0]['reason']}")
-    return CrawlHealth("failed" if problems else "ok", problems)
-
-
 def _unit_id(conn: Connection, registry: Registry, title: str) -> tuple[int | None, int | None, str | None]:
     ident = identify(title)
     unit = registry.resolve_unit(ident.unit)
@@ -86,11 +64,20 @@ def _unit_id(conn: Connection, registry: Registry, title: str) -> tuple[int | No
     return unit_id, ident.year, ident.kind
 
 
-def _published(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value.strip()) if value else None
-    except ValueError:
-        return None
+log = logging.getLogger("disclosure.crawl_record")
+# What one bad manifest event can raise; it is recorded as an error of the crawl, the rest
+# of the crawl is stored. A lost connection (OperationalError) is not among them: the stage waits.
+EVENT_ERRORS = (BadField, KeyError, TypeError, ValueError, DataError, IntegrityError, ProgrammingError)
+
+
+def _published(value) -> date | None:
+    iso = published_date(value)
+    return date.fromisoformat(iso) if iso else None
+
+
+def _text(value, field: str, max_length: int = 2000) -> str:
+    """Text for the store: what the crawler wrote is checked again (NUL, type) here."""
+    return clean_text(value, field, max_length)
 
 
 def _warc_params(warc: dict | None) -> dict:
@@ -98,76 +85,120 @@ def _warc_params(warc: dict | None) -> dict:
     return {"warc_path": warc.get("path"), "warc_offset": warc.get("offset"), "warc_id": warc.get("record_id")}
 
 
+def _record_filing(conn: Connection, registry: Registry, site_id: int, event: dict, now: datetime):
+    title = _text(event.get("title"), "title", 500)
+    unit_id, year, kind = _unit_id(conn, registry, title)
+    detail_url = _text(event["detail_url"], "detail_url")
+    return conn.execute(text("""
+        INSERT INTO disclosure.filing (site_id, detail_url, detail_key, title, unit_id, fiscal_year, kind,
+                                       published_on, first_seen_at, last_seen_at)
+        VALUES (:s, :url, :key, :title, :unit, :year, :kind, :pub, :now, :now)
+        ON CONFLICT (site_id, detail_key) DO UPDATE SET detail_url = EXCLUDED.detail_url,
+            title = EXCLUDED.title, unit_id = EXCLUDED.unit_id,
+            fiscal_year = EXCLUDED.fiscal_year, kind = EXCLUDED.kind,
+            published_on = COALESCE(EXCLUDED.published_on, disclosure.filing.published_on),
+            last_seen_at = EXCLUDED.last_seen_at, status = 'present', withdrawn_at = NULL
+        RETURNING id, (xmax = 0) AS inserted"""),
+        {"s": site_id, "url": detail_url, "key": url_key(detail_url), "title": title,
+         "unit": unit_id, "year": year, "kind": kind, "pub": _published(event.get("published")),
+         "now": now}).one()
+
+
+def _record_listed(conn: Connection, site_id: int, event: dict, now: datetime) -> int | None:
+    detail_url = _text(event["detail_url"], "detail_url")
+    return conn.execute(text("""
+        UPDATE disclosure.filing SET last_seen_at = :now, status = 'present', withdrawn_at = NULL,
+            detail_url = :url
+        WHERE site_id = :s AND detail_key = :key RETURNING id"""),
+        {"s": site_id, "url": detail_url, "key": url_key(detail_url), "now": now}).scalar()
+
+
+def _record_file(conn: Connection, filing_id: int, event: dict) -> tuple[bool, bool]:
+    """(a new version stored, it replaced other bytes at the same URL)."""
+    had_url = conn.execute(text("SELECT count(*) FROM disclosure.archived_file WHERE filing_id = :f "
+                                "AND source_url = :u"), {"f": filing_id, "u": event["source_url"]}).scalar()
+    inserted = conn.execute(text("""
+        INSERT INTO disclosure.archived_file (filing_id, sha256, source_url, final_url, link_text, fetched_at,
+            http_status, http_headers, storage_key, size_bytes, media_type, warc_path, warc_offset, warc_record_id)
+        VALUES (:f, :sha, :src, :final, :link, :at, :status, CAST(:headers AS jsonb), :key, :size, :media,
+                :warc_path, :warc_offset, :warc_id)
+        ON CONFLICT (filing_id, source_url, sha256) DO NOTHING RETURNING id"""),
+        {"f": filing_id, "sha": event["sha256"], "src": _text(event["source_url"], "source_url"),
+         "final": _text(event["final_url"], "final_url"), "link": _text(event.get("link_text"), "link_text", 500),
+         "at": event["fetched_at"], "status": event["status"],
+         "headers": json.dumps(event["headers"]).replace("\\u0000", ""), "key": event["storage_key"],
+         "size": event["size_bytes"], "media": event["media_type"], **_warc_params(event.get("warc"))}).scalar()
+    return inserted is not None, inserted is not None and had_url > 0
+
+
+def _each(conn: Connection, events: list[dict], store, refused: list[str]):
+    """Store every event in its own savepoint: a value the store refuses costs that event
+    only, and is kept as an error of the crawl (never raised: the run goes on)."""
+    for event in events:
+        try:
+            with conn.begin_nested():
+                yield event, store(event)
+        except EVENT_ERRORS as exc:
+            where = event.get("source_url") or event.get("detail_url") or event.get("url")
+            refused.append(f"{str(where)[:200]}: not recorded ({exc.__class__.__name__}: {str(exc)[:200]})")
+            log.warning("crawl event not recorded: %s", refused[-1])
+
+
 def record_crawl(conn: Connection, registry: Registry, site: Site, outcome: CrawlOutcome,
                  started_at: datetime) -> dict:
     site_id = conn.execute(text("SELECT id FROM disclosure.site WHERE key = :k"), {"k": site.key}).scalar_one()
     previously_found = _previous_filings_found(conn, site_id)
     filing_ids: dict[str, int] = {}
+    not_recorded: list[str] = []
     new_filings = 0
-    for event in outcome.of_type("filing"):
-        unit_id, year, kind = _unit_id(conn, registry, event["title"])
-        row = conn.execute(text("""
-            INSERT INTO disclosure.filing (site_id, detail_url, detail_key, title, unit_id, fiscal_year, kind,
-                                           published_on, first_seen_at, last_seen_at)
-            VALUES (:s, :url, :key, :title, :unit, :year, :kind, :pub, :now, :now)
-            ON CONFLICT (site_id, detail_key) DO UPDATE SET detail_url = EXCLUDED.detail_url,
-                title = EXCLUDED.title, unit_id = EXCLUDED.unit_id,
-                fiscal_year = EXCLUDED.fiscal_year, kind = EXCLUDED.kind,
-                published_on = COALESCE(EXCLUDED.published_on, disclosure.filing.published_on),
-                last_seen_at = EXCLUDED.last_seen_at, status = 'present', withdrawn_at = NULL
-            RETURNING id, (xmax = 0) AS inserted"""),
-            {"s": site_id, "url": event["detail_url"], "key": url_key(event["detail_url"]), "title": event["title"],
-             "unit": unit_id, "year": year,
-             "kind": kind, "pub": _published(event.get("published")), "now": started_at}).one()
+    for event, row in _each(conn, outcome.of_type("filing"),
+                            lambda e: _record_filing(conn, registry, site_id, e, started_at), not_recorded):
         filing_ids[event["detail_url"]] = row.id
         new_filings += int(row.inserted)
-    for event in outcome.of_type("listed"):  # known detail pages seen on a list page again
-        filing_id = conn.execute(text("""
-            UPDATE disclosure.filing SET last_seen_at = :now, status = 'present', withdrawn_at = NULL,
-                detail_url = :url
-            WHERE site_id = :s AND detail_key = :key RETURNING id"""),
-            {"s": site_id, "url": event["detail_url"], "key": url_key(event["detail_url"]), "now": started_at}).scalar()
+    # known detail pages seen on a list page again
+    for event, filing_id in _each(conn, outcome.of_type("listed"),
+                                  lambda e: _record_listed(conn, site_id, e, started_at), not_recorded):
         if filing_id is not None:
             filing_ids[event["detail_url"]] = filing_id
+    files = [e for e in outcome.of_type("file") if filing_ids.get(e.get("detail_url")) is not None]
     new_files = changed_files = 0
-    for event in outcome.of_type("file"):
-        filing_id = filing_ids.get(event["detail_url"])
-        if filing_id is None:
-            continue
-        had_url = conn.execute(text("SELECT count(*) FROM disclosure.archived_file WHERE filing_id = :f "
-                                    "AND source_url = :u"), {"f": filing_id, "u": event["source_url"]}).scalar()
-        inserted = conn.execute(text("""
-            INSERT INTO disclosure.archived_file (filing_id, sha256, source_url, final_url, link_text, fetched_at,
-                http_status, http_headers, storage_key, size_bytes, media_type, warc_path, warc_offset, warc_record_id)
-            VALUES (:f, :sha, :src, :final, :link, :at, :status, CAST(:headers AS jsonb), :key, :size, :media,
-                    :warc_path, :warc_offset, :warc_id)
-            ON CONFLICT (filing_id, source_url, sha256) DO NOTHING RETURNING id"""),
-            {"f": filing_id, "sha": event["sha256"], "src": event["source_url"], "final": event["final_url"],
-             "link": event.get("link_text"), "at": event["fetched_at"], "status": event["status"],
-             "headers": json.dumps(event["headers"]), "key": event["storage_key"], "size": event["size_bytes"],
-             "media": event["media_type"], **_warc_params(event.get("warc"))}).scalar()
-        if inserted is not None:
-            new_files += 1
-            changed_files += int(had_url > 0)  # same URL, new bytes: a new version
-    health = judge_health(outcome, len(filing_ids), previously_found)
+    for _event, (new, changed) in _each(conn, files, lambda e: _record_file(conn, filing_ids[e["detail_url"]], e),
+                                        not_recorded):
+        new_files += int(new)
+        changed_files += int(changed)
+    events = outcome.events + [{"type": "error", "url": "store", "reason": r, "scope": LIST} for r in not_recorded]
+    health = judge_health(events, outcome.stats, outcome.returncode, outcome.stderr,
+                          len(filing_ids), previously_found)
     withdrawn = 0
-    if health.status == "ok":
+    if health.saw_whole_list:  # a crawl that may have missed entries withdraws nothing
         withdrawn = conn.execute(text("""
             UPDATE disclosure.filing SET status = 'withdrawn', withdrawn_at = :now
             WHERE site_id = :s AND status = 'present' AND last_seen_at < :now"""),
             {"s": site_id, "now": started_at}).rowcount
+    errors = [f"{e.get('url')}: {e.get('reason')}" for e in events if e["type"] == "error"]
     stats = {
         "list_pages": outcome.stats.get("disclosure/list_pages", 0),
         "requests": outcome.stats.get("downloader/request_count", 0),
         "filings": len(filing_ids), "new_filings": new_filings,
         "files_downloaded": len(outcome.of_type("file")), "new_file_versions": new_files,
         "changed_files": changed_files, "not_modified": len(outcome.of_type("not_modified")),
-        "withdrawn": withdrawn, "errors": [f"{e['url']}: {e['reason']}" for e in outcome.of_type("error")],
+        "withdrawn": withdrawn, "errors": [_text(e, "error", 1000) for e in errors[:200]],
+        "error_count": len(errors), "saw_whole_list": health.saw_whole_list,
+        "capped": caps_reached(outcome.stats),
         "finish_reason": outcome.stats.get("finish_reason"),
     }
     conn.execute(text("""
         INSERT INTO disclosure.crawl_run (site_id, started_at, finished_at, status, stats, error, warc_path)
         VALUES (:s, :start, now(), :status, CAST(:stats AS jsonb), :error, :warc)"""),
         {"s": site_id, "start": started_at, "status": health.status, "stats": json.dumps(stats, ensure_ascii=False),
-         "error": "; ".join(health.problems) or None, "warc": outcome.warc_path})
+         "error": _text("; ".join(health.problems), "problems", 4000) or None, "warc": outcome.warc_path})
     return {"site": site.key, "status": health.status, "problems": health.problems, **stats}
+
+
+def record_unrecordable(conn: Connection, site: Site, started_at: datetime, exc: BaseException) -> None:
+    """The crawl whose manifest could not be stored at all, kept as a failed run that says why."""
+    conn.execute(text("""
+        INSERT INTO disclosure.crawl_run (site_id, started_at, finished_at, status, stats, error)
+        SELECT id, :start, now(), 'failed', '{}'::jsonb, :error FROM disclosure.site WHERE key = :k"""),
+        {"k": site.key, "start": started_at,
+         "error": _text(f"crawl not recorded: {exc.__class__.__name__}: {exc}", "error", 4000)})

@@ -13,6 +13,10 @@ import scrapy
 from scrapy.http import Response
 
 from crawlers.attachments import find_attachments
+from crawlers.caps import site_caps
+from crawlers.fields import BadField, clean_text, web_url
+from crawlers.health import CAP_STAT, DETAIL, FILE, LINK, LIST
+from crawlers.origins import AllowedOrigins
 from crawlers.urls import url_key
 
 FILING_WORDS = ("决算", "预算", "绩效")
@@ -32,7 +36,7 @@ class FilingSpider(scrapy.Spider):
     family = "base"
 
     def __init__(self, site_key: str, start_urls: list[str], known: dict | None = None,
-                 config: dict | None = None, **kwargs):
+                 config: dict | None = None, caps: dict | None = None, **kwargs):
         super().__init__(**kwargs)
         self.site_key = site_key
         self.start_urls = list(start_urls)
@@ -41,14 +45,38 @@ class FilingSpider(scrapy.Spider):
         self.known_files = known.get("files", {})  # file url key → {"etag": …, "last_modified": …}
         self.known_details = known.get("details", {})  # detail url key → its archived files' urls
         self.config = config or {}
-        # Crawlers stay on the registered hosts (Scrapy's offsite filter enforces it); a site
-        # whose files live on another host (a CDN) names it in its config's allowed_hosts.
-        self.allowed_domains = sorted({urlparse(u).hostname for u in self.start_urls if urlparse(u).hostname}
-                                      | set(self.config.get("allowed_hosts", [])))
+        # Crawlers stay on the registered origins (crawlers.wire.OriginGuard enforces it); a
+        # site whose files live elsewhere (a CDN) names it in allowed_hosts / allowed_origins.
+        self.allowed_origins = AllowedOrigins.for_site(self.start_urls, self.config)
+        self.caps = site_caps(caps)
+        self._used: dict[str, int] = {}
 
     async def start(self):
         for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error)
+            if self.budget("list_pages"):
+                yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error)
+
+    def budget(self, cap: str) -> bool:
+        """Take one unit of a cap (list_pages, records); False, and the cap recorded in the
+        stats, once it is spent: the caller stops that part of the walk."""
+        used = self._used[cap] = self._used.get(cap, 0) + 1
+        limit = getattr(self.caps, f"max_{cap}")
+        if used <= limit:
+            return True
+        self.crawler.stats.set_value(CAP_STAT + cap, limit)
+        return False
+
+    def list_request(self, response: Response, href: str, callback=None, **kwargs) -> scrapy.Request | None:
+        """A further list page within the site's list-page cap; None when the cap is spent
+        (recorded in the stats) or the paging link is not a web address (counted, skipped)."""
+        try:
+            url = web_url(href, response.url, "list page link")
+        except BadField:
+            self.crawler.stats.inc_value("disclosure/bad_list_links")
+            return None
+        if not self.budget("list_pages"):
+            return None
+        return scrapy.Request(url, callback=callback or self.parse_list, errback=self.on_error, **kwargs)
 
     def parse_list(self, response: Response):  # pragma: no cover - families override
         raise NotImplementedError
@@ -57,18 +85,27 @@ class FilingSpider(scrapy.Spider):
         """A list entry: a known detail page is not read again, its files are asked for
         conditionally (a corrected file is still caught); an unknown one is read."""
         self.crawler.stats.inc_value("disclosure/list_links")
-        if not looks_like_filing(title):
-            self.crawler.stats.inc_value("disclosure/other_notices")
+        try:
+            title = clean_text(title, "title")
+            if not looks_like_filing(title):
+                self.crawler.stats.inc_value("disclosure/other_notices")
+                return
+            url = web_url(href, response.url, "detail link")
+        except BadField as exc:  # this entry only: the rest of the list is still read
+            self.crawler.stats.inc_value("disclosure/bad_links")
+            yield {"type": "error", "url": response.url, "detail_url": None, "scope": LINK,
+                   "reason": f"list entry {title!r:.80} skipped: {exc}"}
             return
-        url = response.urljoin(href)
+        if not self.budget("records"):
+            return
         if url_key(url) in self.known_details:
             self.crawler.stats.inc_value("disclosure/known_details")
             yield {"type": "listed", "detail_url": url, "title": title, "published": published}
             for file_url in self.known_details[url_key(url)]:
                 yield self.file_request(file_url, url, "")
             return
-        yield response.follow(href, callback=self.parse_detail, errback=self.on_error,
-                              cb_kwargs={"list_title": title, "published": published})
+        yield scrapy.Request(url, callback=self.parse_detail, errback=self.on_error,
+                             cb_kwargs={"list_title": title, "published": published})
 
     def parse_detail(self, response: Response, list_title: str, published: str | None):
         heading = " ".join(response.css("h1::text, h2::text").get(default="").split())
@@ -85,16 +122,12 @@ class FilingSpider(scrapy.Spider):
         if inline:  # the filing is the page itself: its tables are published as HTML
             yield from self.parse_file(response, inline=True)
         for att in attachments:
-            if self.on_registered_host(att.url):
+            if self.allowed_origins.allows(att.url):
                 yield self.file_request(att.url, response.url, att.text)
             else:
-                yield {"type": "error", "url": att.url, "detail_url": response.url,
-                       "reason": f"attachment on a host not registered for this site ({urlparse(att.url).hostname}); "
-                                 "add it to the site's allowed_hosts if it is the publisher's"}
-
-    def on_registered_host(self, url: str) -> bool:
-        host = (urlparse(url).hostname or "").lower()
-        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+                yield {"type": "error", "url": att.url, "detail_url": response.url, "scope": FILE,
+                       "reason": f"attachment on an origin not registered for this site ({_origin(att.url)}); "
+                                 "add it to the site's allowed_hosts or allowed_origins if it is the publisher's"}
 
     def file_request(self, url: str, detail_url: str, link_text: str) -> scrapy.Request:
         """A conditional GET when the archive holds a version of this file already."""
@@ -125,10 +158,22 @@ class FilingSpider(scrapy.Spider):
             "status": response.status,
             "headers": {k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items()},
             "fetched_at": datetime.now(timezone.utc).isoformat(),
+            "wire_length": response.meta.get("wire_length"),  # before decoding (crawlers.wire)
             "body": response.body,
         }
 
     def on_error(self, failure):
         request = failure.request
-        yield {"type": "error", "url": request.url, "detail_url": request.meta.get("detail_url"),
+        yield {"type": "error", "url": (request.meta.get("redirect_urls") or [request.url])[0],
+               "detail_url": request.meta.get("detail_url"), "scope": self.scope_of(request),
                "reason": f"{failure.type.__name__}: {failure.getErrorMessage()}"}
+
+    def scope_of(self, request) -> str:
+        """Where a failed request sat in the walk (crawlers.health decides what that costs)."""
+        name = getattr(request.callback, "__name__", "")
+        return {"parse_file": FILE, "parse_detail": DETAIL}.get(name, LIST)
+
+
+def _origin(url: str) -> str:
+    parts = urlparse(url)
+    return f"{parts.scheme}://{parts.netloc}"

@@ -8,6 +8,7 @@ import scrapy
 from parsel import Selector
 
 from crawlers.spiders.base import FilingSpider
+from registry.families import HANWEB_JPAGE
 
 RECORD = re.compile(r"<record><!\[CDATA\[(.*?)\]\]></record>", re.S)
 SETTING = re.compile(r"""\b(proxyUrl|perPage|totalRecord|columnid|unitid|webid)\s*:\s*["']?([^"',}\s]+)""")
@@ -16,7 +17,7 @@ DATE = re.compile(r"20\d{2}-\d{2}-\d{2}")
 
 class HanwebSpider(FilingSpider):
     name = "hanweb"
-    family = "hanweb_jpage"
+    family = HANWEB_JPAGE
 
     def parse_list(self, response):
         self.crawler.stats.inc_value("disclosure/list_pages")
@@ -28,7 +29,9 @@ class HanwebSpider(FilingSpider):
             return
         per_page, total = int(settings["perPage"]), int(settings["totalRecord"])
         form = {k: settings[k] for k in ("columnid", "unitid", "webid") if k in settings}
-        for start in range(per_page + 1, total + 1, per_page):
+        for start in range(per_page + 1, total + 1, per_page):  # totalRecord 2,000,000 stops at the cap
+            if not self.budget("list_pages"):
+                break
             end = min(start + per_page - 1, total)
             # Hanweb paths are site-relative: the proxy lives under the site's own prefix.
             url = response.urljoin(self.config.get("prefix", "") + settings["proxyUrl"]) + \

@@ -4,13 +4,14 @@ from __future__ import annotations
 import re
 
 from crawlers.spiders.base import FilingSpider
+from registry.families import STATIC_LIST
 
 DATE = re.compile(r"20\d{2}-\d{2}-\d{2}")
 
 
 class StaticListSpider(FilingSpider):
     name = "static_list"
-    family = "static_list"
+    family = STATIC_LIST
 
     def parse_list(self, response):
         self.crawler.stats.inc_value("disclosure/list_pages")
@@ -20,4 +21,6 @@ class StaticListSpider(FilingSpider):
             date = DATE.search(tail)
             yield from self.follow_detail(response, a.attrib["href"], title, date.group(0) if date else None)
         for href in response.css("a.next::attr(href)").getall():
-            yield response.follow(href, callback=self.parse_list, errback=self.on_error)
+            request = self.list_request(response, href)  # an endless `next` chain stops at the cap
+            if request is not None:
+                yield request

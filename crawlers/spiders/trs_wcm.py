@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from crawlers.spiders.base import FilingSpider
+from registry.families import TRS_WCM
 
 PAGE_COUNT = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)")
 DETAIL = re.compile(r"t\d{8}_\d+\.s?html$")
@@ -11,7 +12,7 @@ DETAIL = re.compile(r"t\d{8}_\d+\.s?html$")
 
 class TrsWcmSpider(FilingSpider):
     name = "trs_wcm"
-    family = "trs_wcm"
+    family = TRS_WCM
 
     def parse_list(self, response):
         self.crawler.stats.inc_value("disclosure/list_pages")
@@ -23,5 +24,8 @@ class TrsWcmSpider(FilingSpider):
                 yield from self.follow_detail(response, href, title, published)
         match = PAGE_COUNT.search(response.text)
         if match and int(match.group(2)) == 0:  # only the first page fans out the others
-            for n in range(1, int(match.group(1))):
-                yield response.follow(f"index_{n}.html", callback=self.parse_list, errback=self.on_error)
+            for n in range(1, int(match.group(1))):  # createPageHTML(10000, …) stops at the cap
+                request = self.list_request(response, f"index_{n}.html")
+                if request is None:
+                    break
+                yield request

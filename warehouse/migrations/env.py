@@ -3,6 +3,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool, text
 
 from warehouse.db import database_url
+from warehouse.host_locks import MIGRATION_LOCK
 
 SCHEMA = "disclosure"
 
@@ -11,6 +12,9 @@ def run_migrations_online() -> None:
     url = context.config.get_main_option("sqlalchemy.url") or database_url()
     connectable = create_engine(url, poolclass=pool.NullPool)
     with connectable.connect() as connection:
+        # Two upgrades at once on a fresh database both created alembic_version: the second
+        # now waits here, then finds the schema at head. Released when the session ends.
+        connection.execute(text("SELECT pg_advisory_lock(:a, :b)"), dict(zip("ab", MIGRATION_LOCK)))
         connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
         connection.commit()
         context.configure(

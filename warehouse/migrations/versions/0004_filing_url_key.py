@@ -1,18 +1,30 @@
 """Filings keyed by their detail URL without scheme or port, so a site that moves from http
-to https keeps its filings (crawlers.urls.url_key computes the key).
+to https keeps its filings. The key of existing rows is computed by this migration's own copy
+of crawlers.urls.url_key as it was: a migration never changes with live code.
 
 Revision ID: 0004
 Revises: 0003
 """
+from urllib.parse import urlsplit
+
 import sqlalchemy as sa
 from alembic import op
-
-from crawlers.urls import url_key
 
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
+
+
+def url_key(url: str) -> str:
+    """'https://Czj.Example.gov.cn:443/a/b.html?id=1#x' → '//czj.example.gov.cn/a/b.html?id=1#x'."""
+    parts = urlsplit(url)
+    key = f"//{(parts.hostname or '').lower()}{parts.path or '/'}"
+    if parts.query:
+        key += f"?{parts.query}"
+    if parts.fragment:
+        key += f"#{parts.fragment}"
+    return key
 
 
 def upgrade() -> None:

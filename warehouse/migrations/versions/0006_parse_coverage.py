@@ -5,12 +5,12 @@ listed but never counts as published: the completeness view skips filings whose 
 current document is one.
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0008 (chained after hostile-files' 0008 when main was merged; the lead re-chains)
 """
 from alembic import op
 
 revision = "0006"
-down_revision = "0005"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,92 @@
+"""Hostile files of issue #17, generated here: each is refused by a named limit before it costs
+gigabytes or hours, or read as if the hostile part were not there."""
+import dataclasses
+import io
+import zipfile
+
+import pytest
+
+from parsers import ParseError, parse_bytes
+from parsers.limits import Limits
+from replica import hostile
+from replica.render_formats import render_xlsx
+from replica.seeds import load_fixture
+from tests.conftest import FIXTURES
+
+
+@pytest.fixture(scope="module")
+def small_xlsx() -> bytes:
+    filing = load_fixture(FIXTURES / "seed_001.json")
+    filing = dataclasses.replace(filing, tables={k: filing.tables[k] for k in ("01", "09")},
+                                 narrative=filing.narrative[:4], evaluations=filing.evaluations[:1], glossary=[])
+    return render_xlsx(filing)
+
+
+def _refusal(data: bytes, name: str, limits: Limits | None = None) -> ParseError:
+    with pytest.raises(ParseError) as caught:
+        parse_bytes(data, name, limits)
+    assert caught.value.source == name
+    return caught.value
+
+
+def test_a_blank_pdf_of_100000_pages_is_refused_unread():
+    error = _refusal(hostile.blank_pdf(100_000), "blank.pdf", Limits())
+    assert "PDF of 100000 pages" in error.reason and "max_pdf_pages=5000" in error.reason
+    assert "DISCLOSURE_MAX_PDF_PAGES" in error.reason
+
+
+def test_a_long_blank_scan_never_reaches_ocr(monkeypatch):
+    import parsers.ocr
+
+    def no_ocr(gray):
+        raise AssertionError("a page was sent to OCR")
+
+    monkeypatch.setattr(parsers.ocr, "read_page", no_ocr)
+    error = _refusal(hostile.blank_pdf(60), "scan.pdf", Limits(max_ocr_pages=50))
+    assert "image-only PDF of 60 pages" in error.reason and "max_ocr_pages=50" in error.reason
+
+
+def test_a_page_of_14400_points_is_not_rendered(monkeypatch):
+    import pypdfium2
+
+    def no_render(*args, **kwargs):
+        raise AssertionError("the page was rendered")
+
+    monkeypatch.setattr(pypdfium2.PdfPage, "render", no_render)
+    error = _refusal(hostile.blank_pdf(1, 14_400, 14_400), "poster.pdf", Limits())
+    assert "page 1 of 14400×14400 pt" in error.reason and "1600000000 pixels" in error.reason
+    assert "max_page_pixels=80000000" in error.reason
+
+
+def test_a_sheet_claiming_the_whole_grid_reads_as_the_cells_it_holds(small_xlsx):
+    normal = parse_bytes(small_xlsx, "normal.xlsx")
+    hostile_xlsx = hostile.xlsx_claiming_dimension(small_xlsx)
+    assert b'<dimension ref="A1:XFD1048576"/>' in zipfile.ZipFile(io.BytesIO(hostile_xlsx)).read("xl/worksheets/sheet1.xml")
+    claimed = parse_bytes(hostile_xlsx, "claimed.xlsx")
+    assert normal.cells and claimed.cell_map() == normal.cell_map()
+
+
+def test_a_value_in_the_last_cell_costs_one_cell(small_xlsx):
+    # openpyxl padded every row up to it: 1,048,576 rows × 16,384 columns, 5.8 GB before dying.
+    normal = parse_bytes(small_xlsx, "normal.xlsx")
+    far = parse_bytes(hostile.xlsx_with_far_cell(small_xlsx), "far.xlsx")
+    assert far.cell_map() == normal.cell_map()
+
+
+def test_a_sheet_with_more_values_than_the_limit_is_refused():
+    error = _refusal(hostile.xlsx_of_many_cells(300, 10), "many.xlsx", Limits(max_sheet_cells=2000))
+    assert "sheet '数据' holding more than 2000 cells" in error.reason
+    assert "DISCLOSURE_MAX_SHEET_CELLS" in error.reason
+
+
+def test_sparse_values_spread_over_rows_and_columns_are_refused_by_area(small_xlsx):
+    # Few values, each on its own row and column: even with empty rows and columns dropped
+    # the grid would be values² cells.
+    from parsers.spreadsheet import sparse_grid
+
+    diagonal = ((i, i, "v") for i in range(1, 101))
+    with pytest.raises(ParseError, match=r"spanning 100 rows × 100 columns .* max_sheet_area=400"):
+        sparse_grid(diagonal, "对角", "diag.xlsx", Limits(max_sheet_cells=100))
+    # Two values far apart: the empty columns between them are dropped, the values kept in order.
+    assert sparse_grid(iter([(5, 16384, "b"), (1, 1, "a")]), "s", "x.xlsx", Limits(max_sheet_cells=10)) == \
+        [["a", ""], ["", "b"]]

@@ -1,0 +1,84 @@
+"""The parse runs in a child process under a time limit (issue #17): a file that takes too long
+is killed and reported naming the limit, the next file is parsed by a fresh child, a child that
+dies is a failed parse, and the child never outlives its parent."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from parsers import ParseError
+from parsers.child import ChildParser
+from parsers.limits import Limits
+from replica import hostile
+from replica.render_formats import render_html
+from replica.seeds import load_fixture
+from tests.conftest import FIXTURES
+
+
+@pytest.fixture(scope="module")
+def html() -> bytes:
+    return render_html(load_fixture(FIXTURES / "seed_001.json"))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie is dead too
+        return stat.read().split()[2] != "Z"
+
+
+def test_a_parse_past_its_time_limit_is_killed_and_the_next_file_still_parses(html):
+    with ChildParser(Limits(parse_timeout=60)) as parser:
+        assert parser.parse(html, "first.html").year == 2024  # the child is up and warm
+        first_child = parser._process.pid
+        parser.limits = Limits(parse_timeout=1)
+        # Three blank pages go to OCR: rendering and recognising them takes longer than a second.
+        with pytest.raises(ParseError) as caught:
+            parser.parse(hostile.blank_pdf(3), "slow-scan.pdf")
+        assert caught.value.source == "slow-scan.pdf"
+        assert "parse running longer than 1 s exceeds the limit parse_timeout=1" in caught.value.reason
+        assert "DISCLOSURE_PARSE_TIMEOUT" in caught.value.reason
+        assert not _alive(first_child)
+        parser.limits = Limits(parse_timeout=60)
+        assert parser.parse(html, "next.html").year == 2024
+        assert parser._process.pid != first_child
+
+
+def test_a_child_that_dies_mid_parse_is_a_failed_parse(html):
+    with ChildParser(Limits(parse_timeout=60)) as parser:
+        parser.parse(html, "warm.html")
+        child = parser._process.pid
+        killer = subprocess.Popen([sys.executable, "-c", f"import os,time;time.sleep(1.5);os.kill({child},9)"])
+        with pytest.raises(ParseError, match=r"parser process died \(exit code -9\)"):
+            parser.parse(hostile.blank_pdf(3), "crash.pdf")
+        killer.wait()
+        assert parser.parse(html, "after.html").year == 2024
+
+
+def test_the_child_dies_with_its_parent(tmp_path):
+    script = (
+        "import sys, time\n"
+        "from parsers.child import ChildParser\n"
+        "from parsers.limits import Limits\n"
+        "from replica import hostile\n"
+        "parser = ChildParser(Limits(parse_timeout=600))\n"
+        "parser._start()\n"
+        "print(parser._process.pid, flush=True)\n"
+        "parser.parse(hostile.blank_pdf(3), 'scan.pdf')\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": os.getcwd()})
+    child = int(parent.stdout.readline())
+    time.sleep(1)
+    assert _alive(child)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(child)
