@@ -102,7 +102,7 @@ PATTERNS: tuple[ClaimPattern, ...] = (
     ClaimPattern("财政拨款支出", "05[合计].1", section="general_budget"),
     ClaimPattern("人员经费", "06[人员经费合计].1"),
     ClaimPattern("公用经费", "06[公用经费合计].1"),
-    ClaimPattern("“三公”经费财政拨款支出(?:全年)?预算", "09[1].1"),
+    ClaimPattern("“三公”经费财政拨款支出(?:全年|年初)?预算", "09[1].1"),
     ClaimPattern("支出决算", "09[1].7", section="three_public"),
     ClaimPattern("因公出国\\(境\\)费支出", "09[1].8"),
     ClaimPattern("公务用车购置及运行(?:维护)?费支出", "09[1].9"),
@@ -114,6 +114,9 @@ PATTERNS: tuple[ClaimPattern, ...] = (
     ClaimPattern("政府采购货物支出|货物采购金额", "10[2].1"),
     ClaimPattern("政府采购工程支出|工程采购金额", "10[3].1"),
     ClaimPattern("政府采购服务支出|服务采购金额", "10[4].1"),
+    # The overall section lists income by source as table 01 prints it (rows 4–8).
+    *(ClaimPattern(label, f"01[{row}].1", section="overall") for row, label in (
+        (4, "上级补助收入"), (5, "事业收入"), (6, "经营收入"), (7, "附属单位上缴收入"), (8, "其他收入"))),
     # The government-fund and state-capital sections restate their own money only, as 04
     # prints it by fund (every template has 04): "政府性基金预算财政拨款收入X万元,支出Y万元".
     ClaimPattern("政府性基金预算财政拨款收入", "01[2].1"),

@@ -1,5 +1,6 @@
 """Narrative claims (情况说明): extraction from the seeds and checks against the tables."""
 import copy
+import json
 from decimal import Decimal
 
 import pytest
@@ -121,3 +122,14 @@ def test_a_fund_section_restates_the_fund_never_the_overall_total():
                       ("amount", "01[2].1", "120.50"), ("amount", "04[59].4", "100.25"),
                       ("amount", "01[3].1", "5.00"), ("amount", "04[59].5", "5.00"),
                       ("amount", "10[1].1", "64.02")]  # 支出决算 in 政府采购 is no 三公 figure
+
+
+@pytest.mark.parametrize("truth_file", sorted((REAL / "truth").glob("*_final*.json")), ids=lambda p: p.stem)
+def test_every_hand_checked_claim_is_read_with_its_meaning(truth_file):
+    """The claims the truth engineer read on the page (tests/real/truth/<stem>.json): each is
+    extracted, on its page, restating the cell it means."""
+    truth = json.loads(truth_file.read_text(encoding="utf-8"))
+    got = {(c["restates"], Decimal(c["value"]), c["page"]) for c in parse_path(REAL / truth["file"]).claims
+           if c["kind"] == "amount"}
+    missing = [c for c in truth["claims"] if (c["means"], Decimal(c["value"]), c["page"]) not in got]
+    assert not missing
