@@ -281,6 +281,11 @@ def test_the_store_keeps_the_status_and_acts_on_it(store):
         assert len(alerts) == 1 and alerts[0]["payload"]["status"] == "partial"
         assert "missing: 03 支出决算表" in alerts[0]["subject"]
         assert not [a for a in raise_alerts(conn) if a["kind"] == "incomplete_parse"]  # raised once
+        from alerting.digest import digest_body
+
+        body, payload = digest_body(conn)
+        assert "Documents read in part or not at all: partial 1" in body and payload["incomplete_documents"] == {
+            "partial": 1}
 
 
 def test_the_report_and_summary_show_what_each_document_is(store, tmp_path):
