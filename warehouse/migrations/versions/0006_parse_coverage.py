@@ -78,14 +78,25 @@ COMMENT ON COLUMN disclosure.parse_run.coverage IS
     'claims and evaluations; pages no table or part took, and the titles of those holding grids.';
 COMMENT ON COLUMN disclosure.parse_run.problems IS
     'What the parse could not read or why the document is not a filing, in words naming pages and titles.';
-""" + COMPLETENESS.format(only_filings=ONLY_FILINGS) + COMPLETENESS_COMMENT)
+""")
+    # Another migration may have redefined completeness to skip non-filings already (crawl-real's
+    # 0007 keeps the statuses on the filing): its view is then left as it is.
+    if "not_a_filing" not in _completeness_definition():
+        op.execute(COMPLETENESS.format(only_filings=ONLY_FILINGS) + COMPLETENESS_COMMENT)
+
+
+def _completeness_definition() -> str:
+    return op.get_bind().exec_driver_sql("SELECT pg_get_viewdef('disclosure.completeness'::regclass)").scalar() or ""
 
 
 def downgrade() -> None:
-    op.execute(COMPLETENESS.format(only_filings="") + """
+    if "document_status" in _completeness_definition():  # the view is this migration's
+        op.execute(COMPLETENESS.format(only_filings="") + """
 COMMENT ON VIEW disclosure.completeness IS
     'Unit × year × kind: present, late (published after its due date), missing (past due, absent), not_yet_due, '
     'withdrawn, or deadline_unknown (absent with no known deadline: never reported missing).';
+""")
+    op.execute("""
 ALTER TABLE disclosure.parse_run DROP COLUMN document_status, DROP COLUMN qualifier, DROP COLUMN coverage,
     DROP COLUMN problems;
 """)
