@@ -101,13 +101,13 @@ def finish(result: ParseResult, identity: DocumentIdentity, pages: list[PageSeen
     unassigned = sorted(set(range(1, result.pages + 1)) - _assigned_pages(result))
     unassigned_grids = [n for n in unassigned if any(p.number == n and p.ruled for p in pages)]
     grid_titles = _titles(pages, unassigned_grids)
-    yielded = sorted(read)  # recognised: present (with or without cells) or printed empty
-    status, problems = _status(result, identity, read, yielded, grid_titles, pages, dropped)
+    recognised = sorted(read)  # recognised: present (with or without cells) or printed empty
+    status, problems = _status(result, identity, read, recognised, grid_titles, pages, dropped)
     result.status = status
     result.problems.extend(problems)
     result.coverage = {
         "tables": read,
-        "tables_read": yielded,
+        "tables_read": recognised,
         "required": list(result.required_tables) or (list(TABLE_CODES) if _is_final(result.kind) else []),
         "cells": len(result.cells),
         "claims": len(result.claims),
@@ -140,15 +140,15 @@ def _is_final(kind: str | None) -> bool:
     return kind is None or kind.endswith("决算")
 
 
-def _status(result: ParseResult, identity: DocumentIdentity, read: dict, yielded: list[str],
+def _status(result: ParseResult, identity: DocumentIdentity, read: dict, recognised: list[str],
             grid_titles: list[dict], pages: list[PageSeen], dropped: int) -> tuple[str, list[str]]:
     if identity.not_a_filing:
         return "not_a_filing", [f"not a filing: {identity.not_a_filing}"]
-    if identity.attachment and not yielded and not result.evaluations and "情况说明" not in _parts(result):
+    if identity.attachment and not recognised and not result.evaluations and "情况说明" not in _parts(result):
         return "not_a_filing", [f"not a filing: a page that only links to the filing ({identity.attachment}); "
                                 "the filing is the attachment"]
     if result.kind in BUDGET_KINDS:
-        return _budget_status(result, yielded, pages, dropped)
+        return _budget_status(result, recognised, pages, dropped)
     if result.kind == PERFORMANCE_KIND:
         if result.evaluations:
             return "filing", []
@@ -159,17 +159,17 @@ def _status(result: ParseResult, identity: DocumentIdentity, read: dict, yielded
              if read[code]["status"] == "present" and not read[code]["cells"]]
     blank_note = ([f"coverage: {', '.join(blank)} recognised with no cell read (printed empty without "
                    "本表无数据, or not read)"] if blank else [])
-    if not yielded or not any(t["cells"] for t in read.values()):
+    if not recognised or not any(t["cells"] for t in read.values()):
         who = "a filing by its identity" if result.kind else "a document with no identity on its cover"
         titles = _shown(_titles(pages, [p.number for p in pages if p.ruled]))
-        found = "no table recognised" if not yielded else "no cell read from its tables"
+        found = "no table recognised" if not recognised else "no cell read from its tables"
         return "unrecognised", [f"unrecognised: {who}, but {found} on its {result.pages} pages"
                                 + (f"; titles seen: {titles}" if titles else "")]
-    missing = [code for code in required if code not in yielded]
+    missing = [code for code in required if code not in recognised]
     if missing:
         names = ", ".join(f"{code} {TABLE_TITLES.get(code, '')}".strip() for code in missing)
         template = f" of template {result.template}" if result.template else ""
-        return "partial", blank_note + [f"partial: {len(yielded)} of the {len(required)} tables{template} read; "
+        return "partial", blank_note + [f"partial: {len(recognised)} of the {len(required)} tables{template} read; "
                                         f"missing: {names}" + seen]
     return "filing", blank_note
 
@@ -194,13 +194,13 @@ def _unslot_budget(result: ParseResult) -> int:
     return dropped
 
 
-def _budget_status(result: ParseResult, yielded: list[str], pages: list[PageSeen],
+def _budget_status(result: ParseResult, recognised: list[str], pages: list[PageSeen],
                    dropped: int) -> tuple[str, list[str]]:
-    if _is_budget_template(result.template) and yielded:
+    if _is_budget_template(result.template) and recognised:
         required = list(result.required_tables)
-        missing = [code for code in required if code not in yielded]
+        missing = [code for code in required if code not in recognised]
         if missing:
-            return "partial", [f"partial: {len(yielded)} of the {len(required)} tables of template "
+            return "partial", [f"partial: {len(recognised)} of the {len(required)} tables of template "
                                f"{result.template} read; missing: {', '.join(missing)}"]
         return "filing", []
     titles = _shown(_titles(pages, [p.number for p in pages if p.ruled and _TABLE_TITLE.search(page_title(p.text))]))
