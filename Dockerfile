@@ -13,5 +13,7 @@ COPY --chown=airflow:root alerting /opt/disclosure/alerting
 COPY --chown=airflow:root archive /opt/disclosure/archive
 COPY --chown=airflow:root registry /opt/disclosure/registry
 COPY --chown=airflow:root replica /opt/disclosure/replica
-RUN pip install --no-cache-dir "/opt/disclosure[dev]" "apache-airflow[celery,postgres,redis]==3.3.2"
+COPY --chown=airflow:root reporting /opt/disclosure/reporting
+# The package and Airflow's extras only: the test tools (the dev extra) stay out of the image.
+RUN pip install --no-cache-dir "/opt/disclosure" "apache-airflow[celery,postgres,redis]==3.3.2"
 COPY --chown=airflow:root dags /opt/airflow/dags

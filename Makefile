@@ -4,14 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast system-deps bench fixtures clean
+.PHONY: demo airflow test test-fast lint system-deps bench fixtures clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing the project into $(VENV) (a few minutes the first time)"
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $(STAMP)
 
 # What the tests need from Debian: docker-compose validates docker-compose.yml without an engine;
 # chromium renders the HTML report in a real browser, with a CJK font to draw Chinese;
@@ -30,13 +31,23 @@ system-deps:
 	fi
 
 demo: $(STAMP)
-	$(BIN)/disclosure demo
+	@$(BIN)/disclosure demo
+
+# Airflow 3 on this machine (no Docker): UI on http://127.0.0.1:8080, login printed; Ctrl-C stops it.
+airflow: $(STAMP)
+	@$(BIN)/disclosure airflow
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
+# Without Postgres and without the end-to-end runs: the pure tests, in seconds.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow and not db"
+
+# ruff's pyflakes, bugbear, isort, pyupgrade and Airflow rules, and its formatter (pyproject.toml).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -12,7 +12,7 @@ from DISCLOSURE_ALERT_URLS (space or comma separated) or the Airflow connection
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 log = logging.getLogger("disclosure.alerts")
@@ -57,8 +57,10 @@ def deliver(alerts: list[dict], url: str | None) -> Delivery:
     if not alerts:
         return Delivery(True, channel)
     if not url:
-        for alert in alerts:
-            log.warning("ALERT %s: %s", alert["kind"], alert["subject"].splitlines()[0])
+        for alert in alerts:  # every alert in the log, one summary line per kind on a quiet console
+            log.info("ALERT %s: %s", alert["kind"], alert["subject"].splitlines()[0])
+        for kind, n in Counter(a["kind"] for a in alerts).items():
+            log.warning("ALERTS %s: %d (%s)", kind, n, TITLES.get(kind, kind))
         return Delivery(True, channel)
     import apprise
 

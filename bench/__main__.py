@@ -1,5 +1,5 @@
 """Benchmarks: `python -m bench [load] [completeness] [parse] [real] [formats] [memory] [ocr] [validate] [crawl] [province]`
-(all by default), or `make bench`.
+(all by default), or `make bench`; `python -m bench hostile_crawl` for the crawl caps.
 
 Each figure is printed next to the reference it is compared with, measured in the same run,
 and the run is appended to bench/RESULTS.md with its date and machine. A dedicated database
@@ -420,6 +420,13 @@ def main(argv=None) -> int:
                 f"{night['parsed']} parsed, {night['not_modified']} answered 304, {night['filings']} filings "
                 f"({night['filings'] / night['seconds'] * 60:.0f} filings/min; most in flight at once: "
                 f"{night['max_in_flight']})")
+    if "hostile_crawl" in args.which:
+        from bench.hostile_crawl import bench_hostile_crawl
+
+        for r in bench_hostile_crawl(bench_database):
+            capped = ", ".join(f"{k} at {v}" for k, v in r["capped"].items()) or "not capped"
+            say(f"hostile crawl, {r['label']}: {r['seconds']:.1f} s, {r['requests']} requests, crawler peak "
+                f"{r['peak_mb']:.0f} MB, {r['filings']} filings, {r['status']} ({capped})")
     if "province" in args.which:
         from bench.province import bench_province
 
@@ -440,7 +447,7 @@ def main(argv=None) -> int:
             f"(target < 60 s)")
     if not args.no_record and lines:
         machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-        store = "DATABASE_URL" if os.environ.get("DATABASE_URL") else "embedded Postgres"
+        store = "DATABASE_URL" if load_settings().database_url else "embedded Postgres"
         with RESULTS.open("a", encoding="utf-8") as fh:
             fh.write(f"\n## {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC · {machine} · {store}\n\n")
             fh.writelines(f"- {line}\n" for line in lines)

@@ -1,6 +1,7 @@
 """Per-site bounds on one crawl: list pages, list entries followed, bytes downloaded.
 
-A page that claims 10,000 list pages or 2,000,000 records costs at most these; a crawl that
+A page that claims 10,000 list pages or 2,000,000 records, or a list answer of a gigabyte,
+costs at most these; a crawl that
 reaches one stops that part of the walk and is recorded as capped (failed, and nothing is
 withdrawn after it). Defaults here, tuned per site in the registry:
 
@@ -8,6 +9,7 @@ withdrawn after it). Defaults here, tuned per site in the registry:
       - key: big-portal
         limits: {max_list_pages: 1000, max_records: 20000}
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
@@ -17,7 +19,9 @@ from dataclasses import dataclass, fields
 class SiteCaps:
     max_list_pages: int = 200  # list pages, API pages and Hanweb proxy pages, start pages included
     max_records: int = 5000  # list entries that look like filings and are followed
-    max_bytes: int = 2 * 1024 ** 3  # response bytes (as sent, before decoding) of the whole crawl
+    max_bytes: int = 2 * 1024**3  # response bytes (as sent, before decoding) of the whole crawl
+    max_list_page_bytes: int = 20 * 1024**2  # one list page or API answer (files keep DOWNLOAD_MAXSIZE)
+    max_files_per_filing: int = 100  # attachments fetched from one detail page or API row
 
     @property
     def max_responses(self) -> int:

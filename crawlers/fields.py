@@ -1,6 +1,7 @@
 """Untrusted values from a site (links, titles, dates, JSON rows) checked before they become
 requests or manifest items. Pure: each helper returns a clean value or raises BadField with
 a message that says which field was wrong and how, so one bad entry costs only itself."""
+
 from __future__ import annotations
 
 import re

@@ -9,6 +9,7 @@ Two questions, answered separately:
   broken download does not hide a list entry; a list page, a detail page, a bad link, an
   exception or a cap may.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,11 +34,12 @@ def _first(errors: list[dict]) -> str:
 
 
 def caps_reached(stats: dict) -> dict[str, int]:
-    return {k[len(CAP_STAT):]: v for k, v in stats.items() if k.startswith(CAP_STAT)}
+    return {k[len(CAP_STAT) :]: v for k, v in stats.items() if k.startswith(CAP_STAT)}
 
 
-def judge_health(events: list[dict], stats: dict, returncode: int, stderr: str,
-                 filings_found: int, previously_found: int) -> CrawlHealth:
+def judge_health(
+    events: list[dict], stats: dict, returncode: int, stderr: str, filings_found: int, previously_found: int
+) -> CrawlHealth:
     hiding: list[str] = []  # problems that may hide list entries
     other: list[str] = []  # problems that fail the site but hide nothing
     if returncode != 0:
@@ -47,8 +49,11 @@ def judge_health(events: list[dict], stats: dict, returncode: int, stderr: str,
         hiding.append(f"finish reason {reason!r}")
     if not stats.get("disclosure/list_pages"):
         hiding.append("no list page could be read")
-    raised = {k[len(EXCEPTION_STAT):]: v for k, v in stats.items()
-              if k.startswith(EXCEPTION_STAT) and k != EXCEPTION_STAT + "count"}
+    raised = {
+        k[len(EXCEPTION_STAT) :]: v
+        for k, v in stats.items()
+        if k.startswith(EXCEPTION_STAT) and k != EXCEPTION_STAT + "count"
+    }
     if raised:
         hiding.append("callbacks raised " + ", ".join(f"{n}× {name}" for name, n in sorted(raised.items())))
     for cap, limit in sorted(caps_reached(stats).items()):

@@ -10,6 +10,7 @@ SIGTERM or SIGINT from anyone else (Airflow stopping a task) asks Scrapy to stop
 gracefully — the manifest gets its stats line — and exits hard if that takes longer than
 GRACE seconds, whatever the crawl was doing.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -57,18 +58,25 @@ def die_with_parent(parent_pid: int, workdir: Path | None) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def prompt_sigterm(process) -> None:
-    """Replace Scrapy's shutdown handlers, once the reactor runs, by ours (see module doc)."""
+def prompt_sigterm(process, before_exit=lambda: None) -> None:
+    """Replace Scrapy's shutdown handlers, once the reactor runs, by ours (see module doc);
+    `before_exit` runs before a hard exit (the manifest gets the stats of what was done)."""
     from twisted.internet import reactor
+
+    def give_up() -> None:
+        try:
+            before_exit()
+        finally:
+            os._exit(EXIT_TERMINATED)
 
     def on_signal(signum, _frame) -> None:
         if orphaned():
             _exit_orphan()
         if on_signal.asked:  # a second signal: no more waiting
-            os._exit(EXIT_TERMINATED)
+            give_up()
         on_signal.asked = True
         reactor.callFromThread(process.stop)
-        timer = threading.Timer(GRACE, os._exit, args=(EXIT_TERMINATED,))
+        timer = threading.Timer(GRACE, give_up)
         timer.daemon = True
         timer.start()
 

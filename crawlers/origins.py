@@ -6,6 +6,7 @@ http start URL on the default ports (a site that moved to TLS); a site config's
 `allowed_hosts` (a CDN: those hosts and their subdomains on the default ports) and
 `allowed_origins` ("https://files.example.org:8443", for anything else). Pure.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ class AllowedOrigins:
     hosts: frozenset[str]  # allowed_hosts: these and their subdomains, on the default ports
 
     @classmethod
-    def for_site(cls, start_urls, config: dict | None = None) -> "AllowedOrigins":
+    def for_site(cls, start_urls, config: dict | None = None) -> AllowedOrigins:
         config = config or {}
         origins = set()
         for url in start_urls:
@@ -65,6 +66,16 @@ class AllowedOrigins:
             return True
         scheme, host, port = o
         return port == DEFAULT_PORTS[scheme] and any(host == h or host.endswith("." + h) for h in self.hosts)
+
+    def why_not(self, url: str) -> str:
+        """Why `url` is refused, in words an operator can act on."""
+        o = origin_of(url)
+        if o is None:
+            return f"not a web address ({url[:120]!r})"
+        known_hosts = {h for _s, h, _p in self.origins} | self.hosts
+        if o[1] not in known_hosts:
+            return f"a host not registered for this site ({o[1]})"
+        return f"a port or scheme not registered for this site ({shown(o)}; registered: {self.describe()})"
 
     def describe(self) -> str:
         listed = sorted(shown(o) for o in self.origins) + sorted(f"*.{h}" for h in self.hosts)

@@ -13,8 +13,8 @@ from scrapy.crawler import CrawlerProcess
 
 from crawlers.caps import site_caps
 from crawlers.lifetime import die_with_parent, prompt_sigterm
+from crawlers.runner import CrawlLimits
 from crawlers.spiders import SPIDERS
-from parsers.limits import Limits
 
 
 def scrapy_settings(args) -> dict:
@@ -71,12 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--archive", required=True, help="archive folder or fsspec URL (s3://bucket/prefix)")
     p.add_argument("--user-agent", required=True)
     p.add_argument("--warc", type=Path, help="write every response to this WARC file (.warc.gz)")
-    p.add_argument("--throttle-start-delay", type=float, default=1.0)
-    p.add_argument("--download-delay", type=float, default=0.5)
-    p.add_argument("--timeout", type=float, default=60.0)
-    p.add_argument("--max-bytes", type=int, default=Limits.from_env().max_file_bytes)
+    # Defaults (a crawl started by hand) are crawlers.runner.CrawlLimits', which passes them all.
+    limits = CrawlLimits()
+    p.add_argument("--throttle-start-delay", type=float, default=limits.throttle_start_delay)
+    p.add_argument("--download-delay", type=float, default=limits.download_delay)
+    p.add_argument("--timeout", type=float, default=limits.timeout)
+    p.add_argument("--max-bytes", type=int, default=limits.max_bytes)
     p.add_argument("--caps", default="{}", help="the site's registry limits (crawlers.caps)")
-    p.add_argument("--wall-clock", type=float, default=3600.0)
+    p.add_argument("--wall-clock", type=float, default=limits.wall_clock)
     p.add_argument("--parent-pid", type=int, help="die (and remove --workdir) when this process dies")
     p.add_argument("--workdir", type=Path, help="the parent's temporary folder for this crawl")
     args = p.parse_args(argv)
@@ -87,13 +89,21 @@ def main(argv: list[str] | None = None) -> int:
     crawler = process.create_crawler(SPIDERS[args.family])
     process.crawl(crawler, site_key=args.site_key, start_urls=args.start_url, known=known,
                   config=json.loads(args.config), caps=json.loads(args.caps))
-    prompt_sigterm(process)
+    # A stop that cannot finish gracefully still leaves the stats of what was done.
+    prompt_sigterm(process, before_exit=lambda: write_stats(crawler, args.manifest, "terminated"))
     process.start()
-    stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
-             for k, v in crawler.stats.get_stats().items()}
-    with args.manifest.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps({"type": "stats", "stats": stats}, ensure_ascii=False) + "\n")
+    write_stats(crawler, args.manifest)
     return 0
+
+
+def write_stats(crawler, manifest: Path, finish_reason: str | None = None) -> None:
+    """The manifest's last line: Scrapy's stats (finish_reason set when the crawl was cut)."""
+    stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+             for k, v in dict(crawler.stats.get_stats()).items()}
+    if finish_reason:
+        stats["finish_reason"] = finish_reason
+    with manifest.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"type": "stats", "stats": stats}, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

@@ -9,13 +9,13 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from archive.store import store_named
-from parsers.limits import Limits
 from crawlers.caps import site_caps
 from crawlers.origins import AllowedOrigins
+from parsers.limits import Limits
 from registry.model import Site
 
 
@@ -37,7 +37,8 @@ class CrawlLimits:
     throttle_start_delay: float = 1.0
     download_delay: float = 0.5
     timeout: float = 60.0
-    max_bytes: int = Limits().max_file_bytes  # the parsers' ceiling: one setting, DISCLOSURE_MAX_FILE_MB
+    # The parsers' ceiling, as configured when the limits are made: one setting, DISCLOSURE_MAX_FILE_MB.
+    max_bytes: int = field(default_factory=lambda: Limits.from_env().max_file_bytes)
     wall_clock: float = 3600.0
 
 
@@ -45,7 +46,7 @@ def _keep_warc(archive: str | Path, site_key: str, warc: Path) -> str | None:
     """Move the crawl's WARC into the archive under warc/<site>/<UTC time>.warc.gz."""
     if not warc.exists() or warc.stat().st_size == 0:
         return None
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     return store_named(archive, f"warc/{site_key}/{stamp}.warc.gz", warc)
 
 
@@ -75,7 +76,8 @@ def sweep_orphaned_folders(root: str | Path | None = None) -> list[Path]:
 
 
 def crawl_site(site: Site, archive: str | Path, user_agent: str, known: dict | None = None,
-               limits: CrawlLimits = CrawlLimits()) -> CrawlOutcome:
+               limits: CrawlLimits | None = None) -> CrawlOutcome:
+    limits = limits or CrawlLimits()
     site_caps(site.limits)  # a wrong limits mapping fails this site here, naming the key
     AllowedOrigins.for_site(site.start_urls, site.config)
     sweep_orphaned_folders()

@@ -7,6 +7,7 @@ later are found too), re-parses archived files the current
 parser has not parsed (or all of them with `reparse_all`), validates, and returns the
 completeness of the range. Wiring only: each task calls `disclosure.pipeline`.
 """
+
 from __future__ import annotations
 
 import pendulum
@@ -25,10 +26,14 @@ from disclosure.dag_support import add_watcher, default_args
     tags=["disclosure", "backfill"],
     doc_md=__doc__,
     params={
-        "from_year": Param(2015, type="integer", minimum=2008),
-        "to_year": Param(2025, type="integer", minimum=2008),
-        "sites": Param([], type="array", description="Site keys; empty means every registered site."),
-        "reparse_all": Param(False, type="boolean"),
+        "from_year": Param(2015, type="integer", minimum=2008, title="From year",
+                           description="First fiscal year whose completeness the run reports."),
+        "to_year": Param(2025, type="integer", minimum=2008, title="To year",
+                         description="Last fiscal year whose completeness the run reports."),
+        "sites": Param(None, type=["null", "array"], title="Sites",
+                       description="Site keys to crawl (registry `key`); leave empty for every registered site."),
+        "reparse_all": Param(False, type="boolean", title="Re-parse everything",
+                             description="Re-parse every archived file, not only those this parser version has not seen."),
     },
 )
 def disclosure_backfill():
@@ -38,7 +43,7 @@ def disclosure_backfill():
 
         ctx = pipeline.context()
         pipeline.prepare(ctx)
-        return list(params["sites"]) or [site.key for site in ctx.registry.sites]
+        return list(params.get("sites") or []) or [site.key for site in ctx.registry.sites]
 
     @task(pool="disclosure_crawl")
     def crawl_site(site_key: str) -> dict:

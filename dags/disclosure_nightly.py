@@ -10,12 +10,13 @@ the `watcher` task, downstream of every other, fails when one of them did.
 
 Wiring only: every task calls a stage of `disclosure.pipeline`.
 """
+
 from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Asset, dag, task
 
-from disclosure.dag_support import add_watcher, default_args
+from disclosure.dag_support import add_watcher, connection_alert_urls, default_args, run_summary
 from disclosure.settings import load_settings
 
 ARCHIVE = Asset("disclosure://archive/new-file-versions")
@@ -38,13 +39,18 @@ def disclosure_nightly():
         from disclosure import pipeline
 
         ctx = pipeline.context()
+        pipeline.check_start_urls(list(ctx.registry.sites))  # an unfilled {replica} fails here, once, not per site
         pipeline.prepare(ctx)
         return [site.key for site in ctx.registry.sites]
 
-    @task(pool="disclosure_crawl", outlets=[ARCHIVE])
+    @task(pool="disclosure_crawl", outlets=[ARCHIVE], map_index_template="{{ crawl_site_key }}")
     def crawl_site(site_key: str) -> dict:
         """Crawl one site in its own process and record it (a failed crawl is recorded, not raised)."""
+        from airflow.sdk import get_current_context
+
         from disclosure import pipeline
+
+        get_current_context()["crawl_site_key"] = site_key  # the UI labels each mapped crawl by its site
 
         return pipeline.crawl(pipeline.context(), [site_key])[0]
 
@@ -80,26 +86,12 @@ def disclosure_nightly():
         extra {"urls": [...]}, else DISCLOSURE_ALERT_URLS)."""
         from disclosure import pipeline
 
-        urls = None
-        try:
-            from airflow.sdk import BaseHook
-
-            urls = BaseHook.get_connection("disclosure_alerts").extra_dejson.get("urls")
-        except Exception:  # no such connection: the settings' URLs apply
-            pass
-        return pipeline.alert(pipeline.context(), urls)
+        return pipeline.alert(pipeline.context(), connection_alert_urls())
 
     @task(trigger_rule="all_done")
     def summary(run_id: str | None = None) -> dict:
-        """The run's summary and its HTML report (var/reports/<run id>/index.html)."""
-        from disclosure import pipeline
-
-        ctx = pipeline.context()
-        report = pipeline.report(ctx)
-        report["failed_sites"] = sorted(k for k, v in report["last_crawl_by_site"].items() if v != "ok")
-        folder = ctx.settings.var_dir / "reports" / "".join(c if c.isalnum() or c in "-_" else "_" for c in run_id or "manual")
-        report["html_report"] = pipeline.html_report(ctx, folder)["report"]
-        return report
+        """The run's summary and its HTML report (var/reports/<run id>/index.html, also var/reports/latest)."""
+        return run_summary(run_id)
 
     shards = parse_shards()
     crawled = crawl_site.expand(site_key=prepare())

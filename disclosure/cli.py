@@ -1,4 +1,10 @@
-"""The `disclosure` command line. Every command ends with a short summary; --json for scripts."""
+"""The `disclosure` command line. Every command ends with a short summary; --json for scripts.
+
+Exit status, for every command: 0 all went well; 1 something the command checked failed (a site
+did not crawl, a rule failed, a file did not parse); 2 usage or configuration error (an unknown
+site key, a bad setting or registry, a missing folder, a store without its schema), reported
+as one line that names the file, key, variable or command to run.
+"""
 from __future__ import annotations
 
 import json
@@ -10,9 +16,61 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
+
+EXIT_FAILED, EXIT_USAGE = 1, 2
+
+
+class UsageProblem(Exception):
+    """A usage or configuration error: one line for the user, exit status 2."""
+
+
+def _configuration_errors() -> tuple[type[BaseException], ...]:
+    """Error types that mean "the configuration is wrong", not "the program is broken"."""
+    from disclosure import settings
+    from registry.model import RegistryError
+
+    kinds: list[type[BaseException]] = [UsageProblem, RegistryError]
+    kinds += [k for k in (getattr(settings, "SettingsError", None), getattr(settings, "ConfigurationError", None))
+              if isinstance(k, type)]
+    return tuple(kinds)
+
+
+def _missing_schema(exc: BaseException) -> bool:
+    """A query on a store that `disclosure db upgrade` never ran on (no disclosure.* tables)."""
+    from sqlalchemy.exc import ProgrammingError
+
+    return isinstance(exc, ProgrammingError) and "UndefinedTable" in type(getattr(exc, "orig", None)).__name__
+
+
+class _OneLineErrors(TyperGroup):
+    """Turns configuration errors raised anywhere below into one line on stderr and exit 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except _configuration_errors() as exc:
+            _say_error(str(exc))
+        except Exception as exc:
+            if not _missing_schema(exc):
+                raise
+            _say_error("the store has no schema yet: run `disclosure db upgrade` first")
+        raise typer.Exit(EXIT_USAGE)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            print(f"disclosure-watch {version('disclosure-watch')}")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            print("disclosure-watch (not installed)")
+        raise typer.Exit()
+
 
 app = typer.Typer(help="Collect, archive, parse and validate 部门/单位决算公开 filings.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+                  pretty_exceptions_enable=False, cls=_OneLineErrors)
 db_app = typer.Typer(help="The store's schema (Alembic migrations).", no_args_is_help=True)
 fixtures_app = typer.Typer(help="Fixture filings and the replica sites built from them.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -20,13 +78,57 @@ app.add_typer(fixtures_app, name="fixtures")
 console = Console(stderr=True)
 
 
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """Collect, archive, parse and validate 部门/单位决算公开 filings."""
+
+
 def _print_json(data) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n")
 
 
-def _fail(message: str, code: int = 1):
-    console.print(f"[red]error:[/red] {message}")
+def _say_error(message: str) -> None:
+    # Plain text, never wrapped: one line whatever the terminal's width.
+    sys.stderr.write(f"error: {message}\n")
+
+
+def _fail(message: str, code: int = EXIT_FAILED):
+    _say_error(message)
     raise typer.Exit(code)
+
+
+def _settings():
+    """The settings, or a usage error naming the variable whose value does not read."""
+    from disclosure.settings import load_settings
+
+    try:
+        return load_settings()
+    except ValueError as exc:
+        if isinstance(exc, _configuration_errors()):
+            raise
+        named = [k for k, v in sorted(os.environ.items())
+                 if k.startswith(("DISCLOSURE_", "DATABASE_")) and v and repr(v) in str(exc)]
+        raise UsageProblem(f"{' or '.join(named) or 'a DISCLOSURE_ variable'}: {exc}") from exc
+
+
+def _context():
+    from disclosure import pipeline
+
+    return pipeline.context(_settings())
+
+
+def _site_keys(ctx, keys: list[str] | None) -> list[str]:
+    """The sites to crawl, checked before anything is crawled: known keys, start URLs filled in."""
+    known = [s.key for s in ctx.registry.sites]
+    unknown = [k for k in keys or () if k not in known]
+    if unknown:
+        raise UsageProblem(f"{ctx.registry.source}: no site {', '.join(map(repr, unknown))}; it has "
+                           f"{', '.join(known)} (DISCLOSURE_REGISTRY chooses the registry file)")
+    from disclosure.pipeline import check_start_urls
+
+    check_start_urls([ctx.registry.site(k) for k in keys or known])
+    return list(keys or known)
 
 
 @db_app.command("upgrade")
@@ -184,58 +286,114 @@ def docs(out: Path = typer.Option(Path("docs"), "--out", help="Folder to write r
     console.print(f"wrote {out / 'rules.md'} and {out / 'schema.md'}")
 
 
+def _stage_progress():
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console)
+
+
+def _crawl_sites(ctx, keys: list[str], full: bool, progress) -> list[dict]:
+    from disclosure import pipeline
+
+    bar = progress.add_task("crawl", total=len(keys))
+    results = []
+    for key in keys:
+        progress.update(bar, description=f"crawl {key}")
+        results += pipeline.crawl(ctx, [key], full=full)
+        progress.advance(bar)
+    failed = sum(r["status"] != "ok" for r in results)
+    progress.update(bar, description=f"crawl: {len(keys)} sites, {failed} failed")
+    return results
+
+
+def _crawl_line(r: dict) -> str:
+    return (f"{r['site']}: {r['status']} · {r['filings']} filings, {r['new_file_versions']} new files, "
+            f"{r['not_modified']} unchanged" + (f" · {'; '.join(r['problems'])}" if r["problems"] else ""))
+
+
 @app.command()
 def crawl(sites: Optional[list[str]] = typer.Argument(None, help="Site keys (default: every site)."),
           full: bool = typer.Option(False, "--full", help="Read every detail page again (finds attachments added "
-                                                          "to known filings).")) -> None:
-    """Crawl registered sites into the archive and record the filings found."""
+                                                          "to known filings)."),
+          as_json: bool = typer.Option(False, "--json", help="Print each site's crawl result as JSON.")) -> None:
+    """Crawl registered sites into the archive and record the filings found; exit 1 if a site failed."""
     from disclosure import pipeline
 
-    ctx = pipeline.context()
+    ctx = _context()
+    keys = _site_keys(ctx, sites)
     with console.status("preparing the store"):
         pipeline.prepare(ctx)
-    results = []
-    keys = sites or [s.key for s in ctx.registry.sites]
-    for i, key in enumerate(keys, 1):
-        with console.status(f"[{i}/{len(keys)}] crawling {key}"):
-            results += pipeline.crawl(ctx, [key], full=full)
-        r = results[-1]
-        console.print(f"{key}: {r['status']} · {r['filings']} filings, {r['new_file_versions']} new files, "
-                      f"{r['not_modified']} unchanged" + (f" · {'; '.join(r['problems'])}" if r["problems"] else ""))
-    if any(r["status"] != "ok" for r in results):
-        raise typer.Exit(1)
+    with _stage_progress() as progress:
+        results = _crawl_sites(ctx, keys, full, progress)
+    if as_json:
+        _print_json(results)
+    else:
+        for r in results:
+            console.print(_crawl_line(r), soft_wrap=True)
+    raise typer.Exit(EXIT_FAILED if any(r["status"] != "ok" for r in results) else 0)
 
 
 @app.command()
-def run(sites: Optional[list[str]] = typer.Argument(None, help="Site keys (default: every site).")) -> None:
-    """Run the whole pipeline once in this process: crawl, parse, load, validate, alert."""
+def run(sites: Optional[list[str]] = typer.Argument(None, help="Site keys (default: every site)."),
+        as_json: bool = typer.Option(False, "--json", help="Print every stage's result and the summary as JSON.")
+        ) -> None:
+    """Run the whole pipeline once in this process: crawl, parse, load, validate, alert.
+
+    Exit 1 when a site failed or a file could not be parsed (as `crawl` does); failed rules are
+    findings, reported in the summary, not a failure of the run."""
     from disclosure import pipeline
+    from warehouse.load import pending_files
 
-    ctx = pipeline.context()
-    stages = [("prepare", lambda: pipeline.prepare(ctx)), ("crawl", lambda: pipeline.crawl(ctx, sites)),
-              ("parse", lambda: pipeline.parse_and_load(ctx)), ("validate", lambda: pipeline.validate(ctx)),
-              ("alert", lambda: pipeline.alert(ctx))]
-    out = {}
-    for name, stage in stages:
-        with console.status(f"{name}…"):
-            out[name] = stage()
-    _print_summary(pipeline.report(ctx))
-    failed_sites = [c["site"] for c in out["crawl"] if c["status"] != "ok"]
-    console.print(f"crawled {len(out['crawl'])} sites ({len(failed_sites)} failed), parsed {out['parse']['parsed']} "
-                  f"files ({out['parse']['failed']} failed), {out['alert']['new_alerts']} new alerts")
+    ctx = _context()
+    keys = _site_keys(ctx, sites)
+    out: dict = {}
+    with console.status("preparing the store"):
+        out["prepare"] = pipeline.prepare(ctx)
+    with _stage_progress() as progress:
+        out["crawl"] = _crawl_sites(ctx, keys, False, progress)
+        with ctx.engine.connect() as conn:
+            total = len(pending_files(conn))
+        bar = progress.add_task("parse and load", total=total)
+        out["parse"] = pipeline.parse_and_load(ctx, progress=lambda _item: progress.advance(bar))
+        progress.update(bar, description=f"parse: {out['parse']['parsed']} files, {out['parse']['failed']} failed")
+        bar = progress.add_task("validate", total=None)
+        out["validate"] = pipeline.validate(ctx)
+        progress.update(bar, total=out["validate"].get("parses", 0), completed=out["validate"].get("parses", 0),
+                        description=f"validate: {out['validate'].get('parses', 0)} parses")
+        bar = progress.add_task("alert", total=None)
+        out["alert"] = pipeline.alert(ctx)
+        progress.update(bar, total=1, completed=1, description=f"alert: {out['alert']['new_alerts']} new")
+    failed = bool([c for c in out["crawl"] if c["status"] != "ok"] or out["parse"]["failed"])
+    summary = _run_summary(ctx, out)
+    if as_json:
+        _print_json({**out, "summary": summary})
+    else:
+        _print_run_summary(summary)
+        for r in out["crawl"]:
+            if r["status"] != "ok":
+                console.print(f"[red]failed[/red] {_crawl_line(r)}", soft_wrap=True)
+        for error in out["parse"]["errors"][:10]:
+            console.print(f"[yellow]{error}[/yellow]", soft_wrap=True)
+    raise typer.Exit(EXIT_FAILED if failed else 0)
 
 
-def _print_summary(summary: dict) -> None:
-    table = Table(title="disclosure store")
-    table.add_column("what")
-    table.add_column("count", justify="right")
-    for key, value in summary.items():
-        if isinstance(value, dict):
-            for sub, n in value.items():
-                table.add_row(f"{key}: {sub}", str(n))
-        else:
-            table.add_row(key, str(value))
-    Console().print(table)
+def _run_summary(ctx, out: dict) -> dict:
+    from reporting.run_summary import run_summary, store_counts
+
+    with ctx.engine.connect() as conn:
+        return run_summary(out, store_counts(conn))
+
+
+def _print_run_summary(summary: dict, title: str = "this run") -> None:
+    from reporting.run_summary import summary_lines
+
+    table = Table(title=title, show_header=False, box=None, padding=(0, 2))
+    table.add_column("what", style="bold")
+    table.add_column("details")
+    for what, details, style in summary_lines(summary):
+        table.add_row(f"[{style}]{what}[/{style}]" if style else what, details)
+    console.print(table)
 
 
 @app.command()
@@ -259,6 +417,12 @@ def reparse(force: bool = typer.Option(False, "--force", help="Also re-parse fil
         console.print(f"  [yellow]{error}[/yellow]")
 
 
+def _output_file(out: Path) -> Path:
+    if not out.parent.is_dir():
+        raise UsageProblem(f"{out}: the folder {out.parent} does not exist")
+    return out
+
+
 @app.command()
 def export(
     dataset: str = typer.Argument(..., help="cells, findings, completeness, claims or evaluations."),
@@ -266,19 +430,50 @@ def export(
     jurisdiction: Optional[str] = typer.Option(None, help="Jurisdiction code; its sub-jurisdictions are included."),
     from_year: Optional[int] = typer.Option(None, help="First fiscal year."),
     to_year: Optional[int] = typer.Option(None, help="Last fiscal year."),
+    as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
 ) -> None:
-    """Export a dataset for a jurisdiction and year range to CSV or Parquet."""
+    """Export a dataset for a jurisdiction and year range to CSV (UTF-8 with BOM) or Parquet."""
     from warehouse.db import engine
-    from warehouse.export import DATASETS, ExportFilter, export_csv, export_parquet
+    from warehouse.export import DATASETS, ExportFilter, export_csv, export_parquet, known_jurisdictions
 
     if dataset not in DATASETS:
-        _fail(f"unknown dataset {dataset!r}; choose from {', '.join(DATASETS)}", 2)
+        _fail(f"unknown dataset {dataset!r}; choose from {', '.join(DATASETS)}", EXIT_USAGE)
     writer = {".csv": export_csv, ".parquet": export_parquet}.get(out.suffix.lower())
     if writer is None:
-        _fail(f"{out}: the file name must end in .csv or .parquet", 2)
+        _fail(f"{out}: the file name must end in .csv or .parquet", EXIT_USAGE)
+    _output_file(out)
+    store = engine(_settings())
+    if jurisdiction is not None:
+        with store.connect() as conn:
+            known = known_jurisdictions(conn)
+        if jurisdiction not in known:
+            _fail(f"--jurisdiction {jurisdiction!r} matches no jurisdiction in the store; it has "
+                  f"{', '.join(known) or 'none (run `disclosure run` first)'}", EXIT_USAGE)
     with console.status(f"exporting {dataset}"):
-        rows = writer(engine(), dataset, ExportFilter(jurisdiction, from_year, to_year), out)
-    console.print(f"wrote {rows} rows of {dataset} to {out}")
+        rows = writer(store, dataset, ExportFilter(jurisdiction, from_year, to_year), out)
+    if as_json:
+        _print_json({"dataset": dataset, "file": str(out), "rows": rows, "jurisdiction": jurisdiction,
+                     "from_year": from_year, "to_year": to_year})
+    elif rows == 0:
+        console.print(f"[yellow]no rows of {dataset} matched[/yellow] (jurisdiction {jurisdiction or 'any'}, "
+                      f"years {from_year or '…'}–{to_year or '…'}); wrote the header to {out}", soft_wrap=True)
+    else:
+        console.print(f"wrote {rows} rows of {dataset} to {out}", soft_wrap=True)
+
+
+def _require_schema(ctx) -> None:
+    from warehouse.migrate import current_revision
+
+    if current_revision(ctx.engine.url.render_as_string(hide_password=False)) is None:
+        raise UsageProblem(f"the store ({_store_name(ctx.settings)}) has no schema yet: run `disclosure db upgrade` first")
+
+
+def _store_name(settings) -> str:
+    from disclosure.settings import redact_url
+
+    if settings.database_url:
+        return "DATABASE_URL " + redact_url(settings.database_url)
+    return f"the embedded Postgres under {settings.embedded_pg_dir}"
 
 
 @app.command()
@@ -291,7 +486,10 @@ def report(
 
     from disclosure import pipeline
 
-    ctx = pipeline.context()
+    if out is not None and not out.parent.is_dir():
+        raise UsageProblem(f"{out}: the folder {out.parent} does not exist")
+    ctx = _context()
+    _require_schema(ctx)
     summary = pipeline.report(ctx)
     if as_json:
         _print_json(summary)
@@ -300,24 +498,51 @@ def report(
         task = bar.add_task("unit pages", total=None)
         written = pipeline.html_report(ctx, out, progress=lambda done, total: bar.update(task, completed=done,
                                                                                           total=total))
-    _print_summary(summary)
+    from reporting.run_summary import store_counts, store_summary_only
+
+    with ctx.engine.connect() as conn:
+        failed_sites = sorted(k for k, v in summary["last_crawl_by_site"].items() if v != "ok")
+        _print_run_summary(store_summary_only(store_counts(conn), failed_sites), "the store")
     console.print(f"report: {written['report']} ({written['unit_pages']} unit pages, "
-                  f"{written['findings']} open findings, {written['expected_filings']} expected filings)")
+                  f"{written['findings']} open findings, {written['expected_filings']} expected filings)",
+                  soft_wrap=True)
+
+
+
+
+def _require_free_port(port: int, advice: str) -> None:
+    import socket
+
+    try:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", port))
+    except OSError as exc:
+        raise UsageProblem(f"port {port} on 127.0.0.1 is busy ({exc.strerror}): {advice}") from None
+
+
+def _serve_replica(port: int):
+    from replica.site import ReplicaSite
+
+    advice = ("stop the other `disclosure demo` or `disclosure fixtures serve`, or choose another with "
+              "DISCLOSURE_REPLICA_PORT")
+    _require_free_port(port, advice)  # before rendering every fixture: a busy port is known at once
+    try:
+        return ReplicaSite(port=port)
+    except OSError:
+        _require_free_port(port, advice)
+        raise
 
 
 @app.command()
 def demo() -> None:
     """Serve the replica sites on 127.0.0.1 and run the nightly DAG once with dag.test()."""
-    from disclosure.settings import load_settings, redact_url
-    from replica.site import ReplicaSite
+    from disclosure.settings import redact_url
 
-    # A fixed port keeps the replica's URLs, and so the filings' keys, the same across demo runs.
-    with ReplicaSite(port=load_settings().replica_port) as site:
+    with _serve_replica(_settings().replica_port) as site:
         os.environ["DISCLOSURE_REPLICA_BASE"] = site.base_url
         os.environ.setdefault("DISCLOSURE_CRAWL_THROTTLE", "0")
-        settings = load_settings()
-        console.print(f"replica sites at {site.base_url}; store: "
-                      f"{'DATABASE_URL' if settings.database_url else 'embedded Postgres under ' + str(settings.var_dir)}")
+        settings = _settings()
+        console.print(f"replica sites at {site.base_url}; store: {_store_name(settings)}", soft_wrap=True)
         from disclosure.airflow_local import run_dag_test
 
         with console.status("running DAG disclosure_nightly with dag.test()"):
@@ -325,13 +550,79 @@ def demo() -> None:
         from disclosure import pipeline
 
         ctx = pipeline.context(settings)
-        summary = pipeline.report(ctx)
-        written = pipeline.html_report(ctx)
-    _print_summary(summary)
+        latest = settings.var_dir / "reports" / "latest" / "index.html"  # the DAG's summary task wrote it
+        written = {"report": str(latest)} if latest.exists() else pipeline.html_report(ctx)
+        with ctx.engine.connect() as conn:
+            from reporting.run_summary import store_counts
+
+            summary = _demo_summary(conn, store_counts(conn))
+    _print_run_summary(summary)
     console.print(f"DAG run {dag_run.run_id}: [bold]{dag_run.state}[/bold]; archive at {redact_url(settings.archive)}; "
-                  f"report at {written['report']}")
+                  f"report at {written['report']}", soft_wrap=True)
+    console.print(f"next: `disclosure fixtures serve` keeps the replica sites up at {site.base_url}; then "
+                  f"`export DISCLOSURE_REPLICA_BASE={site.base_url}` and `disclosure run`", soft_wrap=True)
     if str(dag_run.state) != "success":
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _demo_summary(conn, store: dict) -> dict:
+    """The demo ran the stages inside Airflow: read what they did back from the store."""
+    from sqlalchemy import text
+
+    from reporting.run_summary import run_summary
+
+    crawls = [{"site": k, "status": st, **stats} for k, st, stats in conn.execute(text("""
+        SELECT DISTINCT ON (s.key) s.key, cr.status, cr.stats FROM disclosure.crawl_run cr
+        JOIN disclosure.site s ON s.id = cr.site_id ORDER BY s.key, cr.started_at DESC"""))]
+    parses = dict(conn.execute(text("""SELECT status = 'ok', count(*) FROM disclosure.parse_run GROUP BY 1""")).all())
+    alerts = dict(conn.execute(text("SELECT kind, count(*) FROM disclosure.alert GROUP BY 1")).all())
+    return run_summary({"crawl": crawls, "parse": {"parsed": parses.get(True, 0), "failed": parses.get(False, 0)},
+                        "alert": {"new_alerts": sum(alerts.values()), "by_kind": alerts}}, store)
+
+
+@app.command("airflow")
+def airflow_local(
+    port: int = typer.Option(8080, help="Port of Airflow's UI and API on 127.0.0.1."),
+    trigger: bool = typer.Option(False, "--trigger", help="Trigger one nightly run as soon as Airflow is ready."),
+) -> None:
+    """Run Airflow 3 on this machine (no Docker) on the project's settings: api-server, scheduler,
+    dag-processor and triggerer; create the disclosure_crawl pool, unpause the nightly DAG and
+    print the UI's address and login. Serves the replica sites too when the registry needs them.
+    Ctrl-C stops everything it started."""
+    import contextlib
+    import time
+
+    from disclosure.airflow_local import LocalAirflow, admin_password
+    from registry.model import load_registry
+
+    settings = _settings()
+    _require_free_port(port, "stop the other Airflow, or choose another with --port")
+    with contextlib.ExitStack() as stack:
+        needs_replica = any("{replica}" in url for site in load_registry(settings.registry_file).sites
+                            for url in site.start_urls)
+        if needs_replica and not settings.replica_base:
+            site = stack.enter_context(_serve_replica(_settings().replica_port))
+            os.environ["DISCLOSURE_REPLICA_BASE"] = site.base_url
+            os.environ.setdefault("DISCLOSURE_CRAWL_THROTTLE", "0")
+            console.print(f"replica sites at {site.base_url}", soft_wrap=True)
+        local = LocalAirflow(_settings(), port)
+        stack.callback(local.stop)
+        started = time.monotonic()
+        with console.status("starting Airflow (db migrate, api-server, scheduler, dag-processor, triggerer)"):
+            local.start()
+            local.wait_until_ready()
+        console.print(f"Airflow ready in {time.monotonic() - started:.0f} s: UI http://127.0.0.1:{port}/  login admin / "
+                      f"{admin_password(local.env) or '(see ' + local.env['AIRFLOW_HOME'] + ')'}; pool disclosure_crawl "
+                      f"created, disclosure_nightly unpaused; logs in {local.logs} (Ctrl-C to stop)", soft_wrap=True)
+        if trigger:
+            local.cli("dags", "trigger", "disclosure_nightly")
+            console.print("triggered a disclosure_nightly run: follow it in the UI (Dags → disclosure_nightly)")
+        try:
+            while True:
+                time.sleep(5)
+                local.check_alive()
+        except KeyboardInterrupt:
+            console.print("stopping Airflow")
 
 
 @fixtures_app.command("build")
@@ -391,14 +682,17 @@ def fixtures_derive(
 
 
 @fixtures_app.command("serve")
-def fixtures_serve(port: int = typer.Option(8000, help="Port on 127.0.0.1.")) -> None:
-    """Serve the replica sites in the foreground (Ctrl-C to stop)."""
+def fixtures_serve(port: Optional[int] = typer.Option(None, help="Port on 127.0.0.1 [default: DISCLOSURE_REPLICA_PORT "
+                                                                  "or 18450, the demo's, so its filings keep their keys]."),
+                   ) -> None:
+    """Serve the replica sites in the foreground (Ctrl-C to stop) and print the base URL to export."""
     import time
 
-    from replica.site import ReplicaSite
-
-    with ReplicaSite(port=port) as site:
-        console.print(f"replica sites at {site.base_url} (Ctrl-C to stop)")
+    with _serve_replica(_settings().replica_port if port is None else port) as site:
+        # stdout: the line to paste (or `eval`); the rest of the console goes to stderr.
+        print(f"export DISCLOSURE_REPLICA_BASE={site.base_url}", flush=True)
+        console.print(f"replica sites at {site.base_url}; in another shell: export DISCLOSURE_REPLICA_BASE="
+                      f"{site.base_url}, then `disclosure crawl` or `disclosure run` (Ctrl-C to stop)", soft_wrap=True)
         try:
             while True:
                 time.sleep(3600)
@@ -406,5 +700,13 @@ def fixtures_serve(port: int = typer.Option(8000, help="Port on 127.0.0.1.")) ->
             pass
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """The console script: quiet third-party warnings before anything imports them."""
+    from disclosure.quiet import quiet_console
+
+    quiet_console()
     app()
+
+
+if __name__ == "__main__":
+    main()

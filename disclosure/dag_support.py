@@ -1,5 +1,6 @@
 """What every DAG of the project shares: the default args (from the settings) and the watcher
 task. Imported by the DAG files at parse time, so it imports no stage (disclosure.pipeline)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -31,6 +32,7 @@ def add_watcher(dag) -> None:
     from airflow.sdk import TriggerRule, task
 
     with dag:
+
         @task(trigger_rule=TriggerRule.ONE_FAILED, retries=0)
         def watcher() -> None:
             raise UpstreamTaskFailed("a task of this run failed (see its log); the run is marked failed")
@@ -39,3 +41,29 @@ def add_watcher(dag) -> None:
     for other in dag.tasks:
         if other.task_id != watching.operator.task_id:
             other >> watching
+
+
+def connection_alert_urls() -> list[str] | None:
+    """Apprise URLs from the Airflow connection `disclosure_alerts` (its extra {"urls": [...]});
+    None without one, and the settings' DISCLOSURE_ALERT_URLS apply."""
+    try:
+        from airflow.sdk import BaseHook
+
+        return BaseHook.get_connection("disclosure_alerts").extra_dejson.get("urls")
+    except Exception:  # no such connection (Airflow raises its own kinds for it)
+        return None
+
+
+def run_summary(run_id: str | None) -> dict:
+    """The store's summary after a run, the sites whose last crawl failed, and the run's HTML
+    report under var/reports/<run id>/, which var/reports/latest then shows."""
+    from disclosure import pipeline
+
+    ctx = pipeline.context()
+    report = pipeline.report(ctx)
+    report["failed_sites"] = sorted(k for k, v in report["last_crawl_by_site"].items() if v != "ok")
+    folder = (
+        ctx.settings.var_dir / "reports" / "".join(c if c.isalnum() or c in "-_" else "_" for c in run_id or "manual")
+    )
+    report["html_report"] = pipeline.html_report(ctx, folder, as_latest=True)["report"]  # and var/reports/latest
+    return report

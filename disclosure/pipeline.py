@@ -19,7 +19,7 @@ from archive.store import read_bytes
 from crawlers.runner import CrawlLimits, CrawlOutcome, crawl_site
 from disclosure.settings import Settings, load_settings, protect_logs
 from parsers.limits import Limits
-from registry.model import Registry, load_registry
+from registry.model import Registry, RegistryError, Site, load_registry
 from warehouse.db import engine as make_engine
 from warehouse.db import wait_for_database
 
@@ -57,6 +57,22 @@ def prepare(ctx: Context) -> dict:
     return synced
 
 
+class UnfilledStartUrl(RegistryError):
+    """A start URL still holding a placeholder such as {replica}: a configuration error,
+    found before crawling, never recorded or alerted as a failure of the site."""
+
+
+def check_start_urls(sites: list[Site]) -> None:
+    for site in sites:
+        for url in site.start_urls:
+            if "{replica}" in url:
+                raise UnfilledStartUrl(
+                    f"site {site.key}: start URL {url} needs DISCLOSURE_REPLICA_BASE: run `disclosure fixtures "
+                    "serve` and export the base URL it prints")
+            if "{" in url:
+                raise UnfilledStartUrl(f"site {site.key}: start URL {url} holds an unfilled placeholder")
+
+
 def crawl(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits | None = None,
           full: bool = False) -> list[dict]:
     """Crawl each site in its own process and record it; a failing site is recorded, not raised.
@@ -68,6 +84,7 @@ def crawl(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits 
     limits = limits or CrawlLimits(throttle_start_delay=delay, download_delay=min(delay, 0.5),
                                    max_bytes=Limits.from_env().max_file_bytes)
     sites = [ctx.registry.site(k) for k in site_keys] if site_keys else list(ctx.registry.sites)
+    check_start_urls(sites)
     results = []
     for site in sites:
         results.append(_crawl_one(ctx, site, limits, full))
@@ -342,13 +359,20 @@ def report(ctx: Context) -> dict:
         return store_summary(conn)
 
 
-def html_report(ctx: Context, out_dir: str | Path | None = None, progress=None) -> dict:
-    """Write the static HTML report (default: var/reports/latest); returns what was written."""
-    from reporting.html import write_report
+def html_report(ctx: Context, out_dir: str | Path | None = None, progress=None, as_latest: bool = False) -> dict:
+    """Write the static HTML report (default: var/reports/latest); returns what was written.
+    `as_latest`: var/reports/latest then shows this report too (the nightly run's summary)."""
+    from reporting.html import point_latest_at, write_report
 
-    target = Path(out_dir) if out_dir else ctx.settings.var_dir / "reports" / "latest"
+    latest = ctx.settings.var_dir / "reports" / "latest"
+    target = Path(out_dir) if out_dir else latest
+    if target == latest and latest.is_symlink():  # it shows a nightly run's report: leave that one alone
+        latest.unlink()
     with ctx.engine.connect() as conn:
-        return write_report(conn, target, ctx.settings.archive, progress)
+        written = write_report(conn, target, ctx.settings.archive, progress)
+    if as_latest and target.resolve() != latest.resolve():
+        point_latest_at(target, latest)
+    return written
 
 
 def run_once(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits | None = None) -> dict:

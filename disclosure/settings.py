@@ -6,10 +6,13 @@ naming the variable (`DISCLOSURE_SITE_DOWN_NIGHTS: expected an integer, got 'thr
 This module imports nothing of the project: every layer may read its settings here.
 No DATABASE_URL means the embedded Postgres under var/ (see warehouse.embedded).
 """
+
 from __future__ import annotations
 
 import logging
+import os
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
@@ -27,87 +30,159 @@ class ConfigurationError(ValueError):
 
 def _setting(default, variable: str, meaning: str, shown: str | None = None, **constraints):
     """A field read from `variable`; `shown` is its default as the README states it."""
-    return Field(default, validation_alias=variable, description=meaning,
-                 json_schema_extra={"shown": shown if shown is not None else f"`{default}`"}, **constraints)
+    return Field(
+        default,
+        validation_alias=variable,
+        description=meaning,
+        json_schema_extra={"shown": shown if shown is not None else f"`{default}`"},
+        **constraints,
+    )
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(case_sensitive=True, extra="ignore", frozen=True)
 
     database_url: str | None = _setting(
-        None, "DATABASE_URL", "the store",
-        "unset → embedded Postgres (pgserver) under `var/pgdata`, left running and reused")
+        None,
+        "DATABASE_URL",
+        "the store",
+        "unset → embedded Postgres (pgserver) under `var/pgdata`, left running and reused",
+    )
     var_dir: Path = _setting(
-        PROJECT_ROOT / "var", "DISCLOSURE_VAR_DIR",
-        "working data (embedded Postgres, archive, Airflow home for the demo)", "`var/`")
+        PROJECT_ROOT / "var",
+        "DISCLOSURE_VAR_DIR",
+        "working data (embedded Postgres, archive, Airflow home for the demo)",
+        "`var/`",
+    )
     archive_dir_setting: Path | None = _setting(
-        None, "DISCLOSURE_ARCHIVE_DIR", "where fetched files are kept (local)", "`$DISCLOSURE_VAR_DIR/archive`")
+        None, "DISCLOSURE_ARCHIVE_DIR", "where fetched files are kept (local)", "`$DISCLOSURE_VAR_DIR/archive`"
+    )
     archive_url: str | None = _setting(
-        None, "DISCLOSURE_ARCHIVE_URL",
+        None,
+        "DISCLOSURE_ARCHIVE_URL",
         "any fsspec URL, e.g. `s3://bucket/prefix` (endpoint and keys from `AWS_ENDPOINT_URL`, "
-        "`AWS_ACCESS_KEY_ID`, …) so workers on several hosts share one archive", "unset → the folder above")
+        "`AWS_ACCESS_KEY_ID`, …) so workers on several hosts share one archive",
+        "unset → the folder above",
+    )
     aws_endpoint_url: str | None = _setting(
-        None, "AWS_ENDPOINT_URL", "the S3-compatible server of an `s3://` archive (MinIO); keys as boto reads them",
-        "unset → AWS")
+        None,
+        "AWS_ENDPOINT_URL",
+        "the S3-compatible server of an `s3://` archive (MinIO); keys as boto reads them",
+        "unset → AWS",
+    )
     alert_urls: Annotated[tuple[str, ...], NoDecode] = _setting(  # split below, not JSON
-        (), "DISCLOSURE_ALERT_URLS",
+        (),
+        "DISCLOSURE_ALERT_URLS",
         "Apprise URLs, space separated: `mailtos://user:pass@smtp.example.org?to=desk@example.org`, "
         "`json://hooks.example.org/x`, `dingtalk://TOKEN/`, `wecombot://KEY`",
-        "unset → alerts go to the log (and the store)")
+        "unset → alerts go to the log (and the store)",
+    )
     site_down_nights: int = _setting(
-        3, "DISCLOSURE_SITE_DOWN_NIGHTS", "a site failing this many runs in a row raises `site_down`", ge=1)
+        3, "DISCLOSURE_SITE_DOWN_NIGHTS", "a site failing this many runs in a row raises `site_down`", ge=1
+    )
     registry_file: Path = _setting(
-        PROJECT_ROOT / "registry" / "replica.yaml", "DISCLOSURE_REGISTRY",
+        PROJECT_ROOT / "registry" / "replica.yaml",
+        "DISCLOSURE_REGISTRY",
         "which sites and units to watch (`registry/shanxi.yaml`: the real Datong and Xinzhou sites, unverified)",
-        "`registry/replica.yaml`")
+        "`registry/replica.yaml`",
+    )
     user_agent: str = _setting(
         "disclosure-watch/0.1 (+https://example.org/disclosure-watch; fiscal transparency research)",
-        "DISCLOSURE_USER_AGENT", "sent with every request", "identifies the crawler with a contact URL")
+        "DISCLOSURE_USER_AGENT",
+        "sent with every request",
+        "identifies the crawler with a contact URL",
+    )
     crawl_throttle: float = _setting(
-        1.0, "DISCLOSURE_CRAWL_THROTTLE",
-        "AutoThrottle start delay in seconds (the demo and tests use 0 on loopback)", ge=0)
+        1.0,
+        "DISCLOSURE_CRAWL_THROTTLE",
+        "AutoThrottle start delay in seconds (the demo and tests use 0 on loopback)",
+        ge=0,
+    )
     replica_base: str | None = _setting(
-        None, "DISCLOSURE_REPLICA_BASE", "replaces `{replica}` in registry start URLs", "set by the demo/tests")
+        None,
+        "DISCLOSURE_REPLICA_BASE",
+        "replaces `{replica}` in registry start URLs (`disclosure fixtures serve` prints it)",
+        "set by the demo/tests",
+    )
     replica_port: int = _setting(
-        18450, "DISCLOSURE_REPLICA_PORT", "the port `disclosure demo` serves the replica sites on", ge=1, le=65535)
+        18450,
+        "DISCLOSURE_REPLICA_PORT",
+        "port of the replica sites served by `demo`, `fixtures serve` and `airflow` (fixed: the filings keep their keys)",
+        ge=1,
+        le=65535,
+    )
     db_wait: float = _setting(
-        120.0, "DISCLOSURE_DB_WAIT", "seconds a stage waits, with backoff, for a database that does not answer",
-        "`120`", ge=0)
+        120.0,
+        "DISCLOSURE_DB_WAIT",
+        "seconds a stage waits, with backoff, for a database that does not answer",
+        "`120`",
+        ge=0,
+    )
     parse_shards: int = _setting(
-        2, "DISCLOSURE_PARSE_SHARDS",
-        "parallel parse and validate tasks of the nightly DAG (each takes the file or parse ids ≡ k mod n)", ge=1)
+        2,
+        "DISCLOSURE_PARSE_SHARDS",
+        "parallel parse and validate tasks of the nightly DAG (each takes the file or parse ids ≡ k mod n)",
+        ge=1,
+    )
     task_retries: int = _setting(
-        2, "DISCLOSURE_TASK_RETRIES", "retries of every DAG task (the demo and tests use 0)", ge=0)
+        2, "DISCLOSURE_TASK_RETRIES", "retries of every DAG task (the demo and tests use 0)", ge=0
+    )
     retry_delay_seconds: int = _setting(
-        300, "DISCLOSURE_RETRY_DELAY_SECONDS", "first delay before a DAG task is retried (then doubling, ≤ 1 h)",
-        ge=0)
+        300, "DISCLOSURE_RETRY_DELAY_SECONDS", "first delay before a DAG task is retried (then doubling, ≤ 1 h)", ge=0
+    )
     max_file_mb: int = _setting(
-        300, "DISCLOSURE_MAX_FILE_MB",
-        "files larger than this are neither downloaded by the crawlers nor read by the parsers", ge=1)
+        300,
+        "DISCLOSURE_MAX_FILE_MB",
+        "files larger than this are neither downloaded by the crawlers nor read by the parsers",
+        ge=1,
+    )
     max_unpacked_mb: int = _setting(
-        600, "DISCLOSURE_MAX_UNPACKED_MB", "archives unpacking to more than this are refused (zip bombs by ratio too)",
-        ge=1)
+        600,
+        "DISCLOSURE_MAX_UNPACKED_MB",
+        "archives unpacking to more than this are refused (zip bombs by ratio too)",
+        ge=1,
+    )
     pdf_engine: str = _setting(
-        "pdfium", "DISCLOSURE_PDF_ENGINE",
+        "pdfium",
+        "DISCLOSURE_PDF_ENGINE",
         "how text PDFs are read: `pdfium` (glyphs and rules from PDFium, grids by pdfplumber's rules, about 7× "
-        "faster) or `pdfplumber`, the reference it is tested against")
+        "faster) or `pdfplumber`, the reference it is tested against",
+    )
     convert_timeout: float = _setting(
-        180.0, "DISCLOSURE_CONVERT_TIMEOUT",
+        180.0,
+        "DISCLOSURE_CONVERT_TIMEOUT",
         "seconds LibreOffice may take to convert a Word 97 `.doc` to DOCX before the file is reported as failed",
-        "`180`", gt=0)
-    max_pdf_pages: int = _setting(5000, "DISCLOSURE_MAX_PDF_PAGES",
-                                  "PDFs with more pages are refused (the longest real filings run to a few hundred)", ge=1)
-    max_ocr_pages: int = _setting(400, "DISCLOSURE_MAX_OCR_PAGES",
-                                  "scanned PDFs with more pages are not sent to OCR (a few seconds a page)", ge=1)
-    max_page_pixels: int = _setting(80_000_000, "DISCLOSURE_MAX_PAGE_PIXELS",
-                                    "a page that would render to more pixels is refused (A0 at 200 dpi is 62 million)",
-                                    ge=1)
-    max_sheet_cells: int = _setting(1_000_000, "DISCLOSURE_MAX_SHEET_CELLS",
-                                    "spreadsheet sheets holding more values are refused (real tables hold thousands)",
-                                    ge=1)
-    parse_timeout: float = _setting(900.0, "DISCLOSURE_PARSE_TIMEOUT",
-                                    "seconds one file's parse may take before its child process is killed "
-                                    "(0: parse in this process, no limit)", "`900`", ge=0)
+        "`180`",
+        gt=0,
+    )
+    max_pdf_pages: int = _setting(
+        5000,
+        "DISCLOSURE_MAX_PDF_PAGES",
+        "PDFs with more pages are refused (the longest real filings run to a few hundred)",
+        ge=1,
+    )
+    max_ocr_pages: int = _setting(
+        400, "DISCLOSURE_MAX_OCR_PAGES", "scanned PDFs with more pages are not sent to OCR (a few seconds a page)", ge=1
+    )
+    max_page_pixels: int = _setting(
+        80_000_000,
+        "DISCLOSURE_MAX_PAGE_PIXELS",
+        "a page that would render to more pixels is refused (A0 at 200 dpi is 62 million)",
+        ge=1,
+    )
+    max_sheet_cells: int = _setting(
+        1_000_000,
+        "DISCLOSURE_MAX_SHEET_CELLS",
+        "spreadsheet sheets holding more values are refused (real tables hold thousands)",
+        ge=1,
+    )
+    parse_timeout: float = _setting(
+        900.0,
+        "DISCLOSURE_PARSE_TIMEOUT",
+        "seconds one file's parse may take before its child process is killed (0: parse in this process, no limit)",
+        "`900`",
+        ge=0,
+    )
 
     @field_validator("alert_urls", mode="before")
     @classmethod
@@ -148,16 +223,26 @@ class Settings(BaseSettings):
         return self.max_unpacked_mb * MB
 
 
-_EXPECTED = {"int_parsing": "expected an integer", "int_from_float": "expected an integer",
-             "float_parsing": "expected a number", "bool_parsing": "expected true or false",
-             "path_type": "expected a path"}
+VARIABLES = tuple(field.validation_alias for field in Settings.model_fields.values())
+
+_EXPECTED = {
+    "int_parsing": "expected an integer",
+    "int_from_float": "expected an integer",
+    "float_parsing": "expected a number",
+    "bool_parsing": "expected true or false",
+    "path_type": "expected a path",
+}
 
 
 def _one_line(error: dict) -> str:
     variable = error["loc"][0] if error["loc"] else "settings"
     ctx = error.get("ctx") or {}
-    bounds = {"greater_than_equal": ("at least", "ge"), "greater_than": ("more than", "gt"),
-              "less_than_equal": ("at most", "le"), "less_than": ("less than", "lt")}
+    bounds = {
+        "greater_than_equal": ("at least", "ge"),
+        "greater_than": ("more than", "gt"),
+        "less_than_equal": ("at most", "le"),
+        "less_than": ("less than", "lt"),
+    }
     if error["type"] in bounds:
         words, key = bounds[error["type"]]
         expected = f"expected {words} {ctx[key]}"
@@ -168,9 +253,16 @@ def _one_line(error: dict) -> str:
 
 def load_settings() -> Settings:
     """The settings of this process's environment; ConfigurationError (one line per bad
-    variable, joined by '; ') when a value cannot work."""
+    variable, joined by '; ') when a value cannot work. Parsers ask for them per file, so
+    they are built once per distinct set of values (building them takes milliseconds)."""
+    return _settings_for(tuple(os.environ.get(variable) for variable in VARIABLES))
+
+
+@lru_cache(maxsize=16)
+def _settings_for(values: tuple[str | None, ...]) -> Settings:
+    given = {variable: value for variable, value in zip(VARIABLES, values) if value is not None}
     try:
-        return Settings()
+        return Settings(**given)
     except ValidationError as exc:
         raise ConfigurationError("; ".join(_one_line(e) for e in exc.errors())) from None
 
@@ -218,7 +310,7 @@ def _split(url: str) -> tuple[str, str, str] | None:
         before_slash = userinfo.split("/", 1)[0]
         if ":" not in before_slash or before_slash.rsplit(":", 1)[1].isdigit():
             return None
-    return scheme, userinfo, rest[at + 1:]
+    return scheme, userinfo, rest[at + 1 :]
 
 
 def redact_url(url: str) -> str:
@@ -238,7 +330,7 @@ def url_secrets(url: str | None) -> list[str]:
     pieces = {userinfo, password}
     for i, char in enumerate(password):
         if char in "@#/?:":
-            pieces |= {password[:i], password[i + 1:]}
+            pieces |= {password[:i], password[i + 1 :]}
     return sorted((p for p in pieces if len(p) >= 4), key=lambda p: (-len(p), p))  # longest first, then stable
 
 

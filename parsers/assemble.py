@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from parsers.budget import read_budget
 from parsers.document import Page
 from parsers.evaluations import join_split_row, parse_evaluation
 from parsers.coverage import PageSeen, finish
@@ -211,12 +212,14 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
             tables[current.table.code].status = "empty"  # the note fell onto the next page
         if ruled:
             narrative = _narrative_part(text, starts, in_narrative and not evaluations)
-            for grid in page.grids():
+            # A budget's grids belong to nothing unless an evaluation is open: not even searched for.
+            for grid in page.grids() if (queue or current is not None or not budget) else []:
                 if queue and (current is None or queue[0].starts_with(grid)):
                     current = queue.pop(0)
                 if current is not None and current.add(grid, number, tables):
                     continue
-                if not queue and not budget and assemblers:  # only among a final account's tables
+                final = bool(assemblers) or (identity.kind or "").endswith("决算")
+                if not queue and not budget and final:  # only among a final account's tables
                     target = _recognise(grid, number, assemblers, open_table)
                     if target is not None:
                         current = target
@@ -244,6 +247,12 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
         tables.setdefault(part, TableInfo())
     family = choose_family({code: (tables[code].evidence, titles.get(code)) for code in assemblers})
     cells = [cell for code in sorted(assemblers) for cell in assemblers[code].cells]
+    targets: list[dict] = []
+    if budget:  # a budget's tables have keys of their own (parsers.budget, docs/budget-keys.md)
+        read = read_budget(pages, identity.year)
+        tables.update(read.tables)
+        cells, targets = cells + read.cells, read.targets
+        family = read.family or family
     evaluation_results = [parse_evaluation(title, rows, page, seq)
                           for seq, (title, page, rows) in enumerate(evaluations, start=1)]
     return finish(ParseResult(
@@ -255,6 +264,7 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
         cells=cells,
         claims=[c.to_json() for c in extract_claims(narrative_pages)],
         evaluations=evaluation_results,
+        targets=targets,
         pages=count,
         unit_code=unit_code(identity.unit, identity.kind, first_text, evaluation_results),
         template=family.name if family else None,

@@ -7,8 +7,8 @@ say why:
 
 - not_a_filing: a checklist, a notice, a blank template, a page that only links to the
   filing (its reason from the identity, or: no table and an attachment link);
-- unrecognised: a filing by its identity with no table read (a budget, until budgets are
-  read as budgets, is this too: its tables are never slotted into final-account codes);
+- unrecognised: a filing by its identity with no table read (a budget that no budget
+  template reads is this too: its tables are never slotted into final-account codes);
 - partial: fewer tables than its template requires (the ten 决算 tables when the template
   is unknown), naming the missing tables and the pages no table took;
 - filing: everything its template requires was read.
@@ -21,14 +21,8 @@ from dataclasses import dataclass
 
 from parsers.identity import BUDGET_KINDS, PERFORMANCE_KIND, DocumentIdentity
 from parsers.model import TABLE_CODES, ParseResult, TableInfo
+from parsers.templates import families, tables
 
-# The standard titles, to name a missing table in a problem (filings.md).
-TABLE_TITLES = {
-    "01": "收入支出决算总表", "02": "收入决算表", "03": "支出决算表", "04": "财政拨款收入支出决算总表",
-    "05": "一般公共预算财政拨款支出决算表", "06": "一般公共预算财政拨款基本支出决算明细表",
-    "07": "政府性基金预算财政拨款收入支出决算表", "08": "国有资本经营预算财政拨款支出决算表",
-    "09": "财政拨款“三公”经费支出决算表", "10": "部门决算公开相关信息统计表",
-}
 TITLES_SHOWN = 12  # titles named in one problem; the coverage keeps every page
 TITLE_MAX = 40
 _TABLE_TITLE = re.compile(r"表\s*\d*\s*$|表[(（]")
@@ -42,6 +36,19 @@ class PageSeen:
     number: int
     ruled: bool
     text: str
+
+
+def table_title(code: str, template: str | None) -> str:
+    """A table's title as its template family prints it, else the catalogue's ("" if unknown)."""
+    family = next((f for f in families() if f.name == template), None)
+    if family is not None and family.titles.get(code):
+        return family.titles[code]
+    known = tables().get(code)
+    if known:
+        return known.title
+    from parsers.budget import table_titles  # budgets' own catalogue (B1…, BA…)
+
+    return table_titles().get(code, "")
 
 
 def is_table(key: str) -> bool:
@@ -167,7 +174,7 @@ def _status(result: ParseResult, identity: DocumentIdentity, read: dict, recogni
                                 + (f"; titles seen: {titles}" if titles else "")]
     missing = [code for code in required if code not in recognised]
     if missing:
-        names = ", ".join(f"{code} {TABLE_TITLES.get(code, '')}".strip() for code in missing)
+        names = ", ".join(f"{code} {table_title(code, result.template)}".strip() for code in missing)
         template = f" of template {result.template}" if result.template else ""
         return "partial", blank_note + [f"partial: {len(recognised)} of the {len(required)} tables{template} read; "
                                         f"missing: {names}" + seen]
@@ -201,9 +208,10 @@ def _budget_status(result: ParseResult, recognised: list[str], pages: list[PageS
         missing = [code for code in required if code not in recognised]
         if missing:
             return "partial", [f"partial: {len(recognised)} of the {len(required)} tables of template "
-                               f"{result.template} read; missing: {', '.join(missing)}"]
+                               f"{result.template} read; missing: "
+                               + ", ".join(f"{code} {table_title(code, result.template)}".strip() for code in missing)]
         return "filing", []
     titles = _shown(_titles(pages, [p.number for p in pages if p.ruled and _TABLE_TITLE.search(page_title(p.text))]))
     note = f"; {dropped} cells read as final-account tables were dropped" if dropped else ""
-    return "unrecognised", [f"unrecognised: a {result.kind}; budget tables are not read yet (only final accounts "
-                            f"are), so none is checked{note}" + (f"; tables seen: {titles}" if titles else "")]
+    return "unrecognised", [f"unrecognised: a {result.kind} whose tables no budget template read, so none is "
+                            f"checked{note}" + (f"; tables seen: {titles}" if titles else "")]

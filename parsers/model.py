@@ -59,6 +59,7 @@ class ParseResult:
     cells: list[Cell]
     claims: list[dict] = field(default_factory=list)
     evaluations: list[dict] = field(default_factory=list)
+    targets: list[dict] = field(default_factory=list)  # a budget's 绩效目标表 indicators (parsers.budget)
     pages: int = 0
     parser_version: str = PARSER_VERSION
     problems: list[str] = field(default_factory=list)  # parts that could not be read, e.g. a bundle member
@@ -92,6 +93,7 @@ class ParseResult:
             "cells": [c.to_json() for c in self.cells],
             "claims": self.claims,
             "evaluations": self.evaluations,
+            "targets": self.targets,
             "problems": self.problems,
             "template": self.template,
             "required_tables": list(self.required_tables),

@@ -1,5 +1,6 @@
 """PDFium, shared by the text-PDF reader (parsers.pdf) and the scan renderer (parsers.ocr):
 the one lock every call into it holds, and opening a document with errors that name the file."""
+
 from __future__ import annotations
 
 import threading

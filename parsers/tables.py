@@ -395,10 +395,73 @@ def _rounding(n: int) -> Decimal:
 def _holds(identity: dict, values: dict[int, Decimal]) -> bool:
     if "sum" in identity:
         terms = identity["of"]
-        return abs(values.get(identity["sum"], 0) - sum((values.get(t, 0) for t in terms), Decimal(0))) <= _rounding(len(terms))
+        total = sum((values.get(t, 0) for t in terms), Decimal(0))
+        return abs(values.get(identity["sum"], 0) - total) <= _rounding(len(terms))
     expected = sum((values.get(t, 0) for t in identity["plus"]), Decimal(0)) - \
         sum((values.get(t, 0) for t in identity["minus"]), Decimal(0))
     return abs(values.get(identity["balance"], 0) - expected) <= _rounding(3)
+
+
+def _unique_labels() -> dict[str, dict[str, str]]:
+    """Per line table, the labels no other line table prints, printed on one side only."""
+    sides: dict[str, dict[str, set[str]]] = {}
+    for code in LINE_NUMBER_TABLES:
+        sides[code] = {}
+        for r in templates.table(code).row_labels:
+            for label in r.labels:
+                sides[code].setdefault(label, set()).add(r.side)
+    return {code: {label: next(iter(on)) for label, on in own.items() if len(on) == 1
+                   and not any(label in other for c, other in sides.items() if c != code)}
+            for code, own in sides.items()}
+
+
+def recognise_line_table(grid: Grid) -> tuple[str, ColumnMap, int] | None:
+    """(code, column map, labels found) of 01 or 04 from a grid with neither title nor header:
+    labels only that table prints (使用非财政拨款结余, 年初财政拨款结转和结余 …) name it; the column
+    of income labels and the one of expenditure labels split the amounts into the table's
+    income column and its expenditure columns, in their printed order (行次 columns are keys)."""
+    if not grid:
+        return None
+    rows = [[clean_cell(c) for c in row] for row in grid]
+    ncols = len(rows[0])
+    best = None
+    for code, unique in _unique_labels().items():
+        found = [(j, unique[templates.label_key(c)]) for cells in rows for j, c in enumerate(cells)
+                 if templates.label_key(c) in unique]
+        if len(found) < 2:
+            continue
+        income = sorted({j for j, side in found if side == "income"})
+        spend = sorted({j for j, side in found if side == "expenditure"})
+        if len(income) > 1 or len(spend) > 1:
+            continue
+        template = templates.table(code)
+        cols = {"income": [c for c in template.columns if c.side == "income"],
+                "expenditure": [c for c in template.columns if c.side == "expenditure"]}
+        label_of = {}
+        if income:
+            label_of["income"] = income[0]
+        if spend:
+            label_of["expenditure"] = spend[0]
+        if "expenditure" not in label_of and "income" in label_of:
+            continue  # where the expenditure side starts cannot be told
+        value_cols, label_cols, key_cols, sides = {}, {}, {}, {}
+        starts = sorted((j, side) for side, j in label_of.items())
+        for i, (j, side) in enumerate(starts):
+            end = starts[i + 1][0] if i + 1 < len(starts) else ncols
+            span = list(range(j + 1, end))
+            keys = [k for k in span if all(is_integer_token(r[k]) or not r[k] for r in rows)
+                    and any(is_integer_token(r[k]) for r in rows)]
+            amounts = [k for k in span if k not in keys]
+            if len(amounts) != len(cols[side]):
+                break
+            for k, column in zip(amounts, cols[side], strict=True):
+                value_cols[k], label_cols[k], sides[k] = column.col, j, side
+                if keys:
+                    key_cols[k] = keys[-1]
+        else:
+            if value_cols and (best is None or len(found) > best[2]):
+                best = (code, ColumnMap(ncols, value_cols, key_cols, label_cols, sides), len(found))
+    return best
 
 
 def recognise_by_rows(grid: Grid) -> tuple[str, ColumnMap, int] | None:
@@ -407,6 +470,9 @@ def recognise_by_rows(grid: Grid) -> tuple[str, ColumnMap, int] | None:
     subject row with amounts satisfies the table's identities (02 c1 = Σ c2…c7, …)."""
     if not grid:
         return None
+    line = recognise_line_table(grid)
+    if line is not None:
+        return line
     ncols = len(grid[0])
     rows = []
     for row in grid:

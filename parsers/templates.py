@@ -67,7 +67,8 @@ def _catalogue() -> tuple[dict[str, TableTemplate], tuple[Family, ...]]:
             code, compact(t["title"]), tuple(compact(a) for a in t.get("aliases", [])), t["rows"],
             tuple(Column(c["col"], tuple(c["leaf"]), tuple(c.get("under", [])), c.get("side"))
                   for c in t["columns"]),
-            tuple(RowLabel(r["row"], r["side"], tuple(compact(x) for x in r["labels"])) for r in t.get("row_labels", [])),
+            tuple(RowLabel(r["row"], r["side"], tuple(compact(x) for x in r["labels"]))
+                  for r in t.get("row_labels", [])),
             tuple(t.get("identities", [])))
     families = tuple(Family(f["name"], tuple(f["required"]), f["markers"],
                             {k: compact(v) for k, v in f["titles"].items()}) for f in data["families"])

@@ -1,4 +1,5 @@
 """The CMS families a site can be registered with: each is one spider (crawlers.spiders)."""
+
 from __future__ import annotations
 
 TRS_WCM = "trs_wcm"

@@ -24,7 +24,8 @@ BASE_KINDS = {"决算", "预算"}
 FILING_KINDS = {"部门决算", "单位决算", "部门预算", "单位预算"}
 MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 SITE_KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-SITE_LIMITS = ("max_list_pages", "max_records", "max_bytes")  # read by the crawler (per-site caps)
+# read by the crawler (per-site caps, crawlers.caps)
+SITE_LIMITS = ("max_list_pages", "max_records", "max_bytes", "max_list_page_bytes", "max_files_per_filing")
 
 
 class RegistryError(ValueError):
@@ -157,6 +158,8 @@ class SiteLimits(_Entry):
     max_list_pages: Optional[StrictInt] = Field(default=None, gt=0)
     max_records: Optional[StrictInt] = Field(default=None, gt=0)
     max_bytes: Optional[StrictInt] = Field(default=None, gt=0)
+    max_list_page_bytes: Optional[StrictInt] = Field(default=None, gt=0)
+    max_files_per_filing: Optional[StrictInt] = Field(default=None, gt=0)
 
 
 class SiteEntry(_Entry):

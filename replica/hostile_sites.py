@@ -2,6 +2,7 @@
 malicious CMS serves. Each function edits `site.routes` in place and returns what a test
 needs to check against. The files are the fixture PDF with a marker appended, so each URL
 has its own bytes."""
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,10 @@ def endless_next(site) -> None:
 
     def page(params: dict[str, str]) -> Resource:
         n = int(params.get("p", "1"))
-        return Resource(first.replace("</ul>", f'</ul><a class="next" href="list.html?p={n + 1}">下一页</a>')
-                        .encode("utf-8"), "text/html; charset=utf-8")
+        return Resource(
+            first.replace("</ul>", f'</ul><a class="next" href="list.html?p={n + 1}">下一页</a>').encode("utf-8"),
+            "text/html; charset=utf-8",
+        )
 
     site.routes[XZ_LIST] = page
 
@@ -89,4 +92,3 @@ def unified_rows(site, mutate) -> None:
         return Resource(json.dumps(doc, ensure_ascii=False).encode(), answer.content_type)
 
     site.routes[UNIFIED_LIST] = listing
-

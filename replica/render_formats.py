@@ -12,6 +12,7 @@ import re
 import zipfile
 
 from replica.seeds import PrintedTable, SeedFiling
+from replica.stable import stable_zip
 
 _NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
 
@@ -159,7 +160,7 @@ def render_xlsx(filing: SeedFiling) -> bytes:
         sheet.freeze_panes = sheet.cell(first + headers, 1)
     buf = io.BytesIO()
     book.save(buf)
-    return buf.getvalue()
+    return stable_zip(buf.getvalue())
 
 
 # ---- DOCX ------------------------------------------------------------------------------
@@ -216,7 +217,7 @@ def render_docx(filing: SeedFiling) -> bytes:
                 document.add_paragraph(note)
     buf = io.BytesIO()
     document.save(buf)
-    return buf.getvalue()
+    return stable_zip(buf.getvalue())
 
 
 def render_zip(filing: SeedFiling) -> bytes:
@@ -231,7 +232,7 @@ def render_zip(filing: SeedFiling) -> bytes:
         archive.writestr(f"{stem}/决算报表.xlsx", render_xlsx(tables_only))
         archive.writestr(f"{stem}/情况说明.docx", render_docx(narrative_only))
         archive.writestr(f"{stem}/说明.txt", "附件包含报表和情况说明。")
-    return buf.getvalue()
+    return stable_zip(buf.getvalue())
 
 
 def render_xls(filing: SeedFiling) -> bytes:

@@ -109,7 +109,8 @@ def render_pdf(filing: SeedFiling) -> bytes:
     def frame(size) -> Frame:
         return Frame(margin, margin, size[0] - 2 * margin, size[1] - 2 * margin, id="f")
 
-    doc = BaseDocTemplate(buf, pagesize=portrait_size, title="".join(filing.title_lines))
+    # invariant: a fixed CreationDate and /ID, so the same filing renders to the same bytes in any process.
+    doc = BaseDocTemplate(buf, pagesize=portrait_size, title="".join(filing.title_lines), invariant=True)
     doc.addPageTemplates(
         [
             PageTemplate("portrait", [frame(portrait_size)], onPage=_page_number, pagesize=portrait_size),

@@ -20,16 +20,19 @@ def _div(fig: go.Figure, div_id: str) -> str:
                        config={"displaylogo": False, "responsive": True})
 
 
-def completeness_heatmap(rows: list[dict], labels: dict[tuple[str, str], str]) -> str:
-    """Units (grouped, in the order given) × years, one colour per status."""
+def completeness_heatmap(rows: list[dict], labels: dict[tuple[str, str], str],
+                         links: dict[tuple[str, str], str] | None = None) -> str:
+    """Units (grouped, in the order given) × years, one colour per status; a click on a cell
+    opens the unit's page (`links`: (jurisdiction, unit) → relative URL, in each cell's customdata)."""
     years = sorted({r["fiscal_year"] for r in rows})
     keys = list(dict.fromkeys((r["jurisdiction"], r["unit_code"], r["kind"]) for r in rows))
     order = list(STATUS_COLOURS)
     cell = {(r["jurisdiction"], r["unit_code"], r["kind"], r["fiscal_year"]): r["status"] for r in rows}
-    z, hover = [], []
+    z, hover, targets = [], [], []
     for j, u, k in keys:
         statuses = [cell.get((j, u, k, y)) for y in years]
         z.append([order.index(s) if s else None for s in statuses])
+        targets.append([(links or {}).get((j, u), "")] * len(years))
         hover.append([f"{labels[(j, u)]} · {k} · {y}: {STATUS_LABELS.get(s, '—')}" for s, y in zip(statuses, years)])
     n = len(order)
     scale = []
@@ -37,11 +40,14 @@ def completeness_heatmap(rows: list[dict], labels: dict[tuple[str, str], str]) -
         scale += [[i / n, STATUS_COLOURS[status]], [(i + 1) / n, STATUS_COLOURS[status]]]
     fig = go.Figure(go.Heatmap(
         z=z, x=[str(y) for y in years], y=[f"{labels[(j, u)]} · {k}" for j, u, k in keys],
-        text=hover, hoverinfo="text", colorscale=scale, zmin=-0.5, zmax=n - 0.5, xgap=2, ygap=2,
+        text=hover, hoverinfo="text", customdata=targets, colorscale=scale, zmin=-0.5, zmax=n - 0.5, xgap=2, ygap=2,
         colorbar=dict(tickvals=list(range(n)), ticktext=[STATUS_LABELS[s] for s in order], title="状态")))
     fig.update_layout(title="公开完整性 (单位 × 年度)", height=max(260, 28 * len(keys) + 120),
                       yaxis=dict(autorange="reversed", automargin=True), xaxis=dict(type="category"))
-    return _div(fig, "heatmap")
+    # Plotly draws no <a> in a heatmap: follow the clicked cell's customdata instead.
+    follow = ("<script>document.getElementById('heatmap').on('plotly_click', function (e) {"
+              " var to = e.points[0].customdata; if (to) { window.location.href = to; } });</script>")
+    return _div(fig, "heatmap") + follow
 
 
 def key_figures_chart(figures: list[dict], div_id: str = "figures") -> str:

@@ -28,6 +28,8 @@ class ReportData:
     filings: list[dict]  # every filing with its versions count, status, parse status
     sites: list[dict]
     units: dict[str, dict] = field(default_factory=dict)
+    crawl_history: dict[str, list[dict]] = field(default_factory=dict)  # site key → runs, newest first
+    unidentified: list[dict] = field(default_factory=list)  # filings not matched to a unit, year or kind
 
 
 def _dicts(conn: Connection, sql: str, **params) -> list[dict]:
@@ -55,7 +57,7 @@ def load_report_data(conn: Connection) -> ReportData:
     findings = _dicts(conn, """
         SELECT o.jurisdiction, o.unit_code, o.unit_name, o.fiscal_year, o.kind, o.title, o.rule_id, o.subject,
                o.family, o.severity, o.expected, o.actual, o.difference, o.evidence, o.source_url,
-               af.storage_key, af.media_type
+               af.storage_key, af.media_type, cp.tables -> left(o.rule_id, 2) ->> 'amount_unit' AS amount_unit
         FROM disclosure.open_findings o
         JOIN disclosure.current_parse cp ON cp.filing_id = o.filing_id AND cp.source_url = o.source_url
         JOIN disclosure.archived_file af ON af.id = cp.archived_file_id
@@ -72,6 +74,7 @@ def load_report_data(conn: Connection) -> ReportData:
         SELECT u.code AS unit_code, uj.code AS jurisdiction, f.fiscal_year, f.kind, f.title, f.detail_url, f.status, f.withdrawn_at,
                f.first_seen_at, s.key AS site, count(af.id) AS versions,
                max(af.fetched_at) AS last_fetched, (array_agg(af.storage_key ORDER BY af.fetched_at DESC))[1] AS storage_key,
+               (array_agg(af.media_type ORDER BY af.fetched_at DESC))[1] AS media_type,
                (array_agg(pr.status ORDER BY af.fetched_at DESC))[1] AS parse_status,
                (array_agg(pr.error ORDER BY af.fetched_at DESC))[1] AS parse_error,
                (array_agg(pr.document_status ORDER BY af.fetched_at DESC))[1] AS document_status,
@@ -97,7 +100,16 @@ def load_report_data(conn: Connection) -> ReportData:
         SELECT u.code, u.name, j.code AS jurisdiction, COALESCE(p.name, u.name) AS department
         FROM disclosure.unit u JOIN disclosure.jurisdiction j ON j.id = u.jurisdiction_id
         LEFT JOIN disclosure.unit p ON p.code = u.parent_code AND p.jurisdiction_id = u.jurisdiction_id""")}
-    return ReportData(now, matrix, jurisdictions, findings, figures, filings, sites, units)
+    history: dict[str, list[dict]] = {}
+    for run in _dicts(conn, """
+            SELECT s.key, cr.started_at, cr.status, cr.error, cr.stats->>'filings' AS filings_found
+            FROM disclosure.crawl_run cr JOIN disclosure.site s ON s.id = cr.site_id
+            ORDER BY s.key, cr.started_at DESC"""):
+        history.setdefault(run.pop("key"), []).append(run)
+    unidentified = _dicts(conn, """
+        SELECT site, jurisdiction, title, detail_url, fiscal_year, kind, problem, first_seen_at
+        FROM disclosure.identification_findings ORDER BY site, title""")
+    return ReportData(now, matrix, jurisdictions, findings, figures, filings, sites, units, history, unidentified)
 
 
 def plain(value):

@@ -164,3 +164,11 @@ def query_rows(ctx_or_engine, sql: str, **params) -> list:
 def query_scalar(ctx_or_engine, sql: str, **params):
     rows = query_rows(ctx_or_engine, sql, **params)
     return rows[0][0] if rows else None
+
+
+def pytest_collection_modifyitems(items):
+    """Every test that needs Postgres (it reaches `server_url` through its fixtures) is marked
+    `db`, so that `make test-fast` (-m "not slow and not db") runs without a server."""
+    for item in items:
+        if "server_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)

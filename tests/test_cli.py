@@ -31,7 +31,8 @@ def test_parse_json_contract(tmp_path, seed_pdfs):
     assert {"table": "01", "row": "27", "col": 1, "value": "584.83"}.items() <= next(
         c for c in doc["cells"] if c["table"] == "01" and c["row"] == "27").items()
     assert doc["tables"]["07"] == {"status": "empty", "pages": [11], "amount_unit": "万元", "evidence": "marker"}
-    assert doc["unit_code"] == "032003" and doc["status"] == "filing"
+    assert doc["status"] == "filing" and doc["template"] and "10" in doc["required_tables"]
+    assert doc["unit_code"] == "032003"
 
 
 def test_parse_of_a_bad_file_exits_2_naming_it(tmp_path):

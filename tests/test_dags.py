@@ -80,7 +80,11 @@ def test_nightly_dag_run_end_to_end(env_settings):
     dag_run = run_dag_test(env_settings)
     assert str(dag_run.state) == "success"
     states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
+    assert states.pop("watcher") == "skipped"  # nothing failed: the watcher did not fire
     assert set(states.values()) == {"success"}
+    latest = env_settings.var_dir / "reports" / "latest"  # the summary task's report is the latest one
+    assert (latest / "index.html").is_file() and latest.resolve().parent == (env_settings.var_dir / "reports")
+    assert latest.resolve().name != "latest"
     with create_engine(env_settings.database_url.replace("postgresql://", "postgresql+psycopg://")).connect() as c:
         assert c.execute(text("SELECT count(*) FROM disclosure.crawl_run WHERE status = 'ok'")).scalar() == 2
         assert c.execute(text("SELECT count(*) FROM disclosure.parse_run WHERE status = 'ok'")).scalar() == 2

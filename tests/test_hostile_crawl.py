@@ -2,11 +2,12 @@
 from a site is untrusted. Each probe is served by the replica on loopback and shows that the
 bound holds, that a bad entry costs only itself and is recorded, and that nothing is
 withdrawn after a crawl that did not see the whole list."""
-import hashlib
+
 import gzip
+import hashlib
 import socket
 import threading
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 
@@ -65,9 +66,10 @@ def test_untrusted_fields_are_cleaned_or_refused_with_the_field_named():
 
 
 def test_allowed_origins_are_scheme_host_and_port():
-    allowed = AllowedOrigins.for_site(["http://czj.dt.gov.cn/col/index.html"],
-                                      {"allowed_hosts": ["cdn.example.cn"],
-                                       "allowed_origins": ["https://files.dt.gov.cn:8443"]})
+    allowed = AllowedOrigins.for_site(
+        ["http://czj.dt.gov.cn/col/index.html"],
+        {"allowed_hosts": ["cdn.example.cn"], "allowed_origins": ["https://files.dt.gov.cn:8443"]},
+    )
     assert allowed.allows("http://czj.dt.gov.cn/a.pdf") and allowed.allows("https://czj.dt.gov.cn/a.pdf")
     assert not allowed.allows("http://czj.dt.gov.cn:5432/")  # another port of the same host
     assert not allowed.allows("http://other.gov.cn/a.pdf")
@@ -79,8 +81,12 @@ def test_allowed_origins_are_scheme_host_and_port():
 
 def test_caps_have_defaults_in_one_place_and_wrong_limits_name_the_key():
     assert site_caps(None) == SiteCaps() and site_caps({"max_list_pages": 5}).max_list_pages == 5
-    for limits, message in (({"max_pages": 5}, "unknown key"), ({"max_records": "many"}, "limits.max_records"),
-                            ({"max_bytes": 0}, "positive"), ("200", "mapping")):
+    for limits, message in (
+        ({"max_pages": 5}, "unknown key"),
+        ({"max_records": "many"}, "limits.max_records"),
+        ({"max_bytes": 0}, "positive"),
+        ("200", "mapping"),
+    ):
         with pytest.raises(ValueError, match=message):
             site_caps(limits)
 
@@ -92,11 +98,13 @@ def test_health_separates_a_failing_site_from_a_crawl_that_saw_the_whole_list():
     assert (one_refused.status, one_refused.saw_whole_list, len(one_refused.item_errors)) == ("ok", True, 1)
     all_refused = judge_health([refused], FINISHED, 0, "", 1, 1)
     assert (all_refused.status, all_refused.saw_whole_list) == ("failed", True)
-    broken_download = judge_health([{"type": "error", "scope": "file", "url": "u", "reason": "reset"}],
-                                   FINISHED, 0, "", 1, 1)
+    broken_download = judge_health(
+        [{"type": "error", "scope": "file", "url": "u", "reason": "reset"}], FINISHED, 0, "", 1, 1
+    )
     assert (broken_download.status, broken_download.saw_whole_list) == ("failed", True)
-    raised = judge_health([file_ok], {**FINISHED, "spider_exceptions/ValueError": 1,
-                                      "spider_exceptions/count": 1}, 0, "", 2, 2)
+    raised = judge_health(
+        [file_ok], {**FINISHED, "spider_exceptions/ValueError": 1, "spider_exceptions/count": 1}, 0, "", 2, 2
+    )
     assert (raised.status, raised.saw_whole_list) == ("failed", False)
     assert raised.problems == ["callbacks raised 1× ValueError"]
     capped = judge_health([file_ok], {**FINISHED, "disclosure/capped/list_pages": 200}, 0, "", 2, 2)
@@ -111,8 +119,16 @@ def test_a_javascript_link_costs_only_itself_and_withdraws_nothing(ctx, replica)
     hostile_sites.static_list_entries(replica, good)
     (first,) = pipeline.crawl(ctx, [SITE])
     assert (first["status"], first["filings"], first["new_file_versions"]) == ("ok", 3, 3)
-    hostile_sites.static_list_entries(replica, [good[0], ("javascript:void(0)", "忻州市某单位2023年度单位决算公开"),
-                                                ("http://[::1", "忻州市某单位2022年度单位决算公开"), good[1], good[2]])
+    hostile_sites.static_list_entries(
+        replica,
+        [
+            good[0],
+            ("javascript:void(0)", "忻州市某单位2023年度单位决算公开"),
+            ("http://[::1", "忻州市某单位2022年度单位决算公开"),
+            good[1],
+            good[2],
+        ],
+    )
     (second,) = pipeline.crawl(ctx, [SITE])
     assert second["filings"] == 3 and second["not_modified"] == 3  # the entries after the bad ones were read
     assert (second["status"], second["saw_whole_list"], second["withdrawn"]) == ("failed", False, 0)
@@ -156,8 +172,14 @@ def test_malformed_json_rows_cost_only_themselves_and_the_run_goes_on(ctx, repli
     errors = " | ".join(unified["errors"])
     assert "row 1 skipped: id missing" in errors and "row 2 skipped: attachments is a str" in errors
     assert "attachment 0 skipped: fileUrl" in errors and "row 4 skipped: a str, not an object" in errors
-    titles = dict(query_rows(ctx, "SELECT title, published_on FROM disclosure.filing f JOIN disclosure.site s "
-                                  "ON s.id = f.site_id WHERE s.key = :k", k=UNIFIED))
+    titles = dict(
+        query_rows(
+            ctx,
+            "SELECT title, published_on FROM disclosure.filing f JOIN disclosure.site s "
+            "ON s.id = f.site_id WHERE s.key = :k",
+            k=UNIFIED,
+        )
+    )
     assert all("\x00" not in t for t in titles) and date(2024, 8, 20) in titles.values()
     assert crawls[SITE]["status"] == "ok"  # the next site was crawled
     assert out["parse"]["parsed"] == 3 and out["parse"]["failed"] == 0  # and everything was parsed
@@ -168,16 +190,20 @@ def test_record_crawl_never_raises_on_values_a_crawler_should_not_have_written(c
     from warehouse.crawl_record import record_crawl
 
     site = ctx.registry.site(SITE)
-    outcome = CrawlOutcome(SITE, events=[
-        {"type": "filing", "detail_url": "http://x.gov.cn/a.html", "title": "单位\x00决算", "published": 20240820},
-        {"type": "filing", "detail_url": "http://x.gov.cn/b.html", "title": ["not", "text"], "published": None},
-        {"type": "listed", "title": "no detail_url"},
-        {"type": "file", "detail_url": "http://x.gov.cn/a.html", "source_url": "http://x.gov.cn/a.pdf"},
-    ], stats=dict(FINISHED))
-    from datetime import datetime, timezone
+    outcome = CrawlOutcome(
+        SITE,
+        events=[
+            {"type": "filing", "detail_url": "http://x.gov.cn/a.html", "title": "单位\x00决算", "published": 20240820},
+            {"type": "filing", "detail_url": "http://x.gov.cn/b.html", "title": ["not", "text"], "published": None},
+            {"type": "listed", "title": "no detail_url"},
+            {"type": "file", "detail_url": "http://x.gov.cn/a.html", "source_url": "http://x.gov.cn/a.pdf"},
+        ],
+        stats=dict(FINISHED),
+    )
+    from datetime import datetime
 
     with ctx.engine.begin() as conn:
-        result = record_crawl(conn, ctx.registry, site, outcome, datetime.now(timezone.utc))
+        result = record_crawl(conn, ctx.registry, site, outcome, datetime.now(UTC))
     assert result["status"] == "failed" and result["filings"] == 1 and result["withdrawn"] == 0
     assert sum("not recorded" in e for e in result["errors"]) == 3
     assert query_rows(ctx, "SELECT title, published_on FROM disclosure.filing") == [("单位决算", date(2024, 8, 20))]
@@ -211,8 +237,10 @@ def test_a_redirect_to_another_port_is_refused_and_recorded(ctx, replica):
     trap.server.close()
     assert trap.hits == 0
     assert result["status"] == "failed" and result["new_file_versions"] == 0 and result["filings"] == 1
-    assert any(e.startswith(replica.base_url + PDF) and f"refused redirect" in e and f":{trap.port}" in e
-               for e in result["errors"])
+    assert any(
+        e.startswith(replica.base_url + PDF) and "refused redirect" in e and f":{trap.port}" in e
+        for e in result["errors"]
+    )
 
 
 def test_a_redirect_to_another_host_is_recorded_not_dropped(ctx, replica):
@@ -309,9 +337,9 @@ def test_records_and_bytes_are_capped_too(ctx, replica):
     assert (by_records["filings"], by_records["capped"], by_records["status"]) == (2, {"records": 2}, "failed")
     ctx.registry.site(SITE).limits.clear()
     ctx.registry.site(SITE).limits.update(max_bytes=30_000)  # the list, a detail page, part of a PDF
-    (by_bytes,) = pipeline.crawl(ctx, [SITE], )
-    assert by_bytes["capped"] == {"total_bytes": 30_000} and by_bytes["withdrawn"] == 0
-    assert by_bytes["finish_reason"] == "capped_total_bytes"
+    (by_bytes,) = pipeline.crawl(ctx, [SITE])
+    assert by_bytes["capped"] == {"bytes": 30_000} and by_bytes["withdrawn"] == 0
+    assert by_bytes["finish_reason"] == "capped_bytes"
 
 
 def test_wrong_limits_fail_only_that_site_naming_the_key(ctx, replica):
@@ -359,21 +387,44 @@ def test_sigterm_stops_a_crawl_promptly(replica, tmp_path):
     from crawlers.lifetime import GRACE
 
     replica.behaviour.slow_paths["/xinzhou/yjsgk/list.html"] = 120  # a list page that never answers
-    proc = subprocess.Popen([sys.executable, "-m", "crawlers.run", "--site-key", SITE, "--family", "static_list",
-                             "--start-url", replica.base_url + "/xinzhou/yjsgk/list.html",
-                             "--manifest", str(tmp_path / "m.jsonl"), "--archive", str(tmp_path / "archive"),
-                             "--user-agent", "disclosure-watch-test/1 (+https://example.org)",
-                             "--throttle-start-delay", "0", "--download-delay", "0"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "crawlers.run",
+            "--site-key",
+            SITE,
+            "--family",
+            "static_list",
+            "--start-url",
+            replica.base_url + "/xinzhou/yjsgk/list.html",
+            "--manifest",
+            str(tmp_path / "m.jsonl"),
+            "--archive",
+            str(tmp_path / "archive"),
+            "--user-agent",
+            "disclosure-watch-test/1 (+https://example.org)",
+            "--throttle-start-delay",
+            "0",
+            "--download-delay",
+            "0",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     _wait(lambda: replica.max_in_flight >= 1, 60, "the list request")
     time.sleep(0.5)
     asked = time.monotonic()
     proc.terminate()
     proc.wait(timeout=GRACE + 20)
     assert time.monotonic() - asked < GRACE + 5
+    import json
+
+    last = json.loads((tmp_path / "m.jsonl").read_text().splitlines()[-1])  # what was done is still reported
+    assert last["type"] == "stats" and last["stats"]["finish_reason"] in ("shutdown", "terminated")
 
 
-def test_a_killed_parent_takes_its_crawler_child_and_temp_folder_with_it(ctx, replica, tmp_path):
+def test_killing_disclosure_run_takes_its_crawler_child_and_temp_folder_with_it(env_settings, replica, tmp_path):
     import os
     import signal
     import subprocess
@@ -381,21 +432,34 @@ def test_a_killed_parent_takes_its_crawler_child_and_temp_folder_with_it(ctx, re
 
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    replica.behaviour.slow_paths["/xinzhou/yjsgk/list.html"] = 120
-    parent = subprocess.Popen([sys.executable, "-c", "from disclosure import pipeline; "
-                               f"pipeline.crawl(pipeline.context(), [{SITE!r}])"],
-                              env={**os.environ, "TMPDIR": str(tmp)},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _wait(lambda: _children(parent.pid) and replica.max_in_flight >= 1, 90, "the crawler child")
-    (child,) = _children(parent.pid)
-    assert [p.name for p in tmp.iterdir()][0].startswith(f"disclosure-crawl-{parent.pid}-")
-    os.kill(parent.pid, signal.SIGKILL)
-    parent.wait(timeout=10)
+    for page in ("/datong/czxx/index.html", "/xinzhou/yjsgk/list.html"):
+        replica.behaviour.slow_paths[page] = 120  # the crawl hangs on its first list page
+    run = subprocess.Popen(
+        [sys.executable, "-m", "disclosure.cli", "run"],
+        env={**os.environ, "TMPDIR": str(tmp)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait(lambda: _children(run.pid) and replica.max_in_flight >= 1, 120, "the crawler child")
+    (child,) = _children(run.pid)
+    assert next(p.name for p in tmp.iterdir()).startswith(f"disclosure-crawl-{run.pid}-")
+    os.kill(run.pid, signal.SIGKILL)  # the parent only, as an OOM killer or `kill -9 <pid>` does
+    run.wait(timeout=10)
     _wait(lambda: not _running(child), 10, "the orphaned crawler to exit")
     _wait(lambda: not list(tmp.iterdir()), 10, "the crawl folder to be removed")
-    _wait(lambda: query_scalar(ctx, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
-                                    "(SELECT oid FROM pg_database WHERE datname = current_database())") == 0, 10,
-          "the host lock to be released")
+    ctx = pipeline.context(env_settings)
+    _wait(
+        lambda: (
+            query_scalar(
+                ctx,
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database())",
+            )
+            == 0
+        ),
+        10,
+        "the host lock to be released",
+    )
 
 
 def test_folders_of_dead_crawls_are_swept(tmp_path):
@@ -424,19 +488,20 @@ class _CuttableProxy:
     def __init__(self, target):
         from tests.test_faults import FlakyProxy
 
-        class Proxy(FlakyProxy):
-            live: list = []
+        live: list[socket.socket] = []
 
-            def _pipe(self_, a, b):  # noqa: N805 - keeps FlakyProxy's static _pipe signature
-                self_.live += [a, b]
+        class Proxy(FlakyProxy):
+            def _pipe(self, a, b):  # FlakyProxy's is static; this one also remembers the sockets
+                live.extend((a, b))
                 FlakyProxy._pipe(a, b)
 
+        self.live = live
         self.proxy = Proxy(target)
         self.proxy.down = False
 
     def cut(self) -> None:
         self.proxy.down = True
-        for s in list(self.proxy.live):
+        for s in list(self.live):
             with __import__("contextlib").suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
 
@@ -445,8 +510,7 @@ class _CuttableProxy:
 
 
 @pytest.mark.slow
-def test_the_crawl_stage_waits_for_a_database_gone_for_20_s_and_records_everything(env_settings, replica,
-                                                                                  monkeypatch):
+def test_the_crawl_stage_waits_for_a_database_gone_for_20_s_and_records_everything(env_settings, replica, monkeypatch):
     import os
     import time
 
@@ -454,8 +518,9 @@ def test_the_crawl_stage_waits_for_a_database_gone_for_20_s_and_records_everythi
 
     url = make_url(os.environ["DATABASE_URL"])
     link = _CuttableProxy((url.host or "127.0.0.1", url.port or 5432))
-    monkeypatch.setenv("DATABASE_URL", url.set(host="127.0.0.1", port=link.proxy.port)
-                       .render_as_string(hide_password=False))
+    monkeypatch.setenv(
+        "DATABASE_URL", url.set(host="127.0.0.1", port=link.proxy.port).render_as_string(hide_password=False)
+    )
     ctx = pipeline.context()
     pipeline.prepare(ctx)
     replica.behaviour.slow_paths[PDF] = 4.0  # the cut lands while the file is on its way
@@ -468,3 +533,48 @@ def test_the_crawl_stage_waits_for_a_database_gone_for_20_s_and_records_everythi
     assert query_scalar(ctx, "SELECT count(*) FROM disclosure.crawl_run WHERE warc_path IS NOT NULL") == 2
     assert query_scalar(ctx, "SELECT count(*) FROM disclosure.archived_file") == 2
     link.proxy.server.close()
+
+
+def test_a_crawl_the_recorder_cannot_store_is_still_a_recorded_failure_and_the_next_site_runs(
+    ctx, replica, monkeypatch
+):
+    from warehouse import crawl_record
+
+    real = crawl_record.record_crawl
+
+    def flaky(conn, registry, site, outcome, started_at):
+        if site.key == TRS:
+            raise ValueError("a recorder bug")
+        return real(conn, registry, site, outcome, started_at)
+
+    monkeypatch.setattr(crawl_record, "record_crawl", flaky)
+    results = {r["site"]: r for r in pipeline.crawl(ctx)}
+    assert results[TRS]["status"] == "failed" and "a recorder bug" in results[TRS]["problems"][0]
+    assert results[SITE]["status"] == "ok"
+    assert query_rows(
+        ctx,
+        """SELECT s.key, cr.status, cr.error LIKE 'crawl not recorded: ValueError%'
+                              FROM disclosure.crawl_run cr JOIN disclosure.site s ON s.id = cr.site_id
+                              ORDER BY s.key""",
+    ) == [(TRS, "failed", True), (SITE, "ok", None)]
+
+
+def test_a_list_page_larger_than_its_cap_is_refused_and_recorded(ctx, replica):
+    page = replica.routes["/xinzhou/yjsgk/list.html"]
+    page.body = page.body.replace(b"</body>", b"<!--" + b"x" * 200_000 + b"--></body>")
+    ctx.registry.site(SITE).limits.update(max_list_page_bytes=100_000)
+    (result,) = pipeline.crawl(ctx, [SITE])
+    assert (result["status"], result["filings"], result["withdrawn"]) == ("failed", 0, 0)
+    assert any("list.html" in e and "100000" in e for e in result["errors"])
+
+
+def test_a_detail_page_with_thousands_of_attachments_fetches_at_most_the_cap(ctx, replica):
+    (pdf,) = hostile_sites.static_list_entries(replica, _entries(1))
+    links = "".join(f'<a href="/xinzhou/files/many{n}.pdf">附件{n}</a>' for n in range(3000))
+    detail = replica.routes["/xinzhou/yjsgk/e1.html"]
+    detail.body = detail.body.replace(b"</body>", links.encode() + b"</body>")
+    ctx.registry.site(SITE).limits.update(max_files_per_filing=4)
+    (result,) = pipeline.crawl(ctx, [SITE])
+    fetched = [p for _m, p, _s in replica.requests if p.startswith("/xinzhou/files/")]
+    assert sorted(fetched) == sorted([pdf] + [f"/xinzhou/files/many{n}.pdf" for n in range(3)])
+    assert result["capped"] == {"files_per_filing": 4} and result["withdrawn"] == 0

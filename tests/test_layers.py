@@ -2,6 +2,7 @@
 validation/alerting/reporting (and registry, replica below them). Every import of every module
 is read with `ast`, the ones inside functions included, since a lazy import is still a
 dependency (it only moves the ImportError to run time)."""
+
 from __future__ import annotations
 
 import ast
@@ -11,8 +12,20 @@ import pytest
 
 from disclosure.settings import PROJECT_ROOT
 
-PACKAGES = ("alerting", "archive", "crawlers", "dags", "disclosure", "parsers", "registry", "replica", "reporting",
-            "validation", "warehouse", "bench")
+PACKAGES = (
+    "alerting",
+    "archive",
+    "crawlers",
+    "dags",
+    "disclosure",
+    "parsers",
+    "registry",
+    "replica",
+    "reporting",
+    "validation",
+    "warehouse",
+    "bench",
+)
 TOP = {"dags", "bench"}  # nothing imports these
 STAGES = {"disclosure"}
 # Settings are read by every layer, so disclosure.settings imports nothing of the project.
@@ -123,7 +136,7 @@ def layer_violations(graph: dict[str, set[str]]) -> list[str]:
                 out.append(f"{module} → {target}: {package} must not import {target_package}")
             elif target_package in TOP and package not in TOP:
                 out.append(f"{module} → {target}: nothing imports {target_package}")
-            elif (target_package in STAGES and package not in STAGES | TOP and target != LEAF_FOR_ALL):
+            elif target_package in STAGES and package not in STAGES | TOP and target != LEAF_FOR_ALL:
                 out.append(f"{module} → {target}: a lower layer imports the stages")
             elif module == LEAF_FOR_ALL and target_package in PACKAGES:
                 out.append(f"{module} → {target}: settings import nothing of the project")
@@ -140,18 +153,23 @@ def test_the_walker_sees_function_level_and_relative_imports(tmp_path):
     tree_path = tmp_path / "engine.py"
     tree_path.write_text(source, encoding="utf-8")
     known = {"validation", "validation.core", "validation.tables", "validation.engine", "parsers", "parsers.pdf"}
-    assert imports_of(tree_path, "validation.engine", known) == {"validation.core", "validation.tables",
-                                                                  "parsers.pdf"}
+    assert imports_of(tree_path, "validation.engine", known) == {"validation.core", "validation.tables", "parsers.pdf"}
 
 
 def test_a_cycle_and_a_layer_breach_are_caught():
-    made_up = {"parsers.ocr": {"parsers.pdf", "validation.engine"}, "parsers.pdf": {"parsers.ocr"},
-               "validation.engine": set(), "warehouse.db": {"disclosure.pipeline", "disclosure.settings"},
-               "disclosure.pipeline": set(), "disclosure.settings": set()}
+    made_up = {
+        "parsers.ocr": {"parsers.pdf", "validation.engine"},
+        "parsers.pdf": {"parsers.ocr"},
+        "validation.engine": set(),
+        "warehouse.db": {"disclosure.pipeline", "disclosure.settings"},
+        "disclosure.pipeline": set(),
+        "disclosure.settings": set(),
+    }
     assert cycle_pairs(made_up) == ["parsers.ocr → parsers.pdf", "parsers.pdf → parsers.ocr"]
     assert layer_violations(made_up) == [
         "parsers.ocr → validation.engine: parsers must not import validation",
-        "warehouse.db → disclosure.pipeline: a lower layer imports the stages"]
+        "warehouse.db → disclosure.pipeline: a lower layer imports the stages",
+    ]
 
 
 def test_the_graph_covers_the_project(graph):
@@ -169,8 +187,13 @@ def test_layers_import_one_way(graph):
 
 
 def test_validation_engine_and_families_do_not_import_each_other(graph):
-    families = {"validation.tables", "validation.narrative", "validation.performance", "validation.required",
-                "validation.cross_year"}
+    families = {
+        "validation.tables",
+        "validation.narrative",
+        "validation.performance",
+        "validation.required",
+        "validation.cross_year",
+    }
     assert not graph["validation.engine"] & families
     assert all("validation.engine" not in graph[f] for f in families)
 

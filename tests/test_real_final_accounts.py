@@ -11,13 +11,15 @@ import pytest
 
 from parsers import parse_path
 from parsers.model import TABLE_CODES
+from parsers.templates import families
 
 REAL = Path(__file__).resolve().parent / "real"
 TRUTH = REAL / "truth"
 IDENTITY = json.loads((TRUTH / "identity.json").read_text(encoding="utf-8"))
 FINAL_ACCOUNTS = sorted(
     name for name, doc in IDENTITY.items()
-    if doc.get("is_filing") and (doc.get("kind") or "").endswith("决算") and (TRUTH / f"{Path(name).stem}.json").exists())
+    if doc.get("is_filing") and (doc.get("kind") or "").endswith("决算")
+    and (TRUTH / f"{Path(name).stem}.json").exists())
 # Budgets whose tables carry 公开NN表 markers or subject-code grids a final account also has.
 BUDGETS_THAT_LOOK_LIKE_FINALS = ["central_gjxfj_2026_dept_budget.pdf", "js_jcy_2019_dept_budget.pdf",
                                  "js_zxbgt_2019_budget_tables.pdf", "suz_sjj_2026_dept_budget.pdf",
@@ -97,7 +99,9 @@ def test_budgets_are_never_slotted_as_final_account_tables(name):
     result = parsed(name)
     assert [c for c in result.cells if c.table in TABLE_CODES] == []
     assert [code for code in TABLE_CODES if result.tables[code].status != "missing"] == []
-    assert result.template is None and result.required_tables == ()
+    # a budget has a budget family of its own (parsers.budget), never a final account's
+    assert result.template not in {f.name for f in families()}
+    assert not set(result.required_tables) & set(TABLE_CODES)
 
 
 def test_central_self_evaluations_are_read_by_their_header():
@@ -111,3 +115,22 @@ def test_central_self_evaluations_are_read_by_their_header():
     fund = evaluations[1]["budget_lines"][1]  # 其中：财政拨款, 分值 and 得分 printed "--"
     assert (fund["full"], fund["executed"], fund["rate"], fund["score"]) == ("473.76", "351.13", None, None)
     assert [e["total_score"] for e in evaluations] == ["98", "94.7", "98", "90.5"]
+
+
+def test_both_pdf_engines_read_a_real_filing_alike():
+    """PDFium is the default; pdfplumber is the reference it is held to, on a real layout too."""
+    from parsers.pdf import parse_pdf
+
+    data = (REAL / "sh_putuo_shgzb_2024_final.pdf").read_bytes()
+    reference = parse_pdf(data, "shgzb.pdf", engine="pdfplumber")
+    fast = parse_pdf(data, "shgzb.pdf", engine="pdfium")
+    assert fast.cell_map() == reference.cell_map() and len(fast.cells) > 150
+    assert {k: (v.status, v.pages, v.evidence) for k, v in fast.tables.items()} == \
+        {k: (v.status, v.pages, v.evidence) for k, v in reference.tables.items()}
+
+
+@pytest.mark.parametrize("name", FINAL_ACCOUNTS)
+def test_each_table_spans_the_pages_it_is_printed_on(name):
+    result = parsed(name)
+    expected = IDENTITY[name]["table_pages"]
+    assert {code: result.tables[code].pages for code in expected} == expected

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from disclosure import pipeline
+from tests.conftest import query_rows
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -15,10 +16,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 @pytest.fixture(scope="module")
-def built_report(tmp_path_factory, request):
+def built_report(tmp_path_factory, module_env_settings, module_replica):
     """One night on the two city sites with the Datong list page broken on a second night."""
-    env_settings = request.getfixturevalue("module_env_settings")
-    replica = request.getfixturevalue("module_replica")
+    env_settings, replica = module_env_settings, module_replica  # named: the db marker sees them
     ctx = pipeline.context(env_settings)
     pipeline.run_once(ctx)
     replica.behaviour.server_error_paths.add("/datong/czxx/index.html")
@@ -80,21 +80,53 @@ def test_report_folder_holds_every_page_and_works_offline(built_report):
             assert not ref.startswith("http") and (page.parent / ref).resolve().exists(), ref
 
 
-def test_findings_link_to_the_archived_file_and_page(built_report):
+def test_findings_link_to_copies_inside_the_report_folder(built_report):
     out, _written, ctx = built_report
     html = (out / "findings.html").read_text(encoding="utf-8")
     assert "perf.rate" in html and "perf.total" in html  # seed 002's 执行率 and 总分 errors
-    links = re.findall(r'href="(file://[^"]+)"', html)
-    assert links and all("#page=" in link for link in links)
-    first = links[0].split("#")[0].removeprefix("file://")
-    assert Path(first).is_file() and Path(first).read_bytes().startswith(b"%PDF")
+    assert "file://" not in html and "/sha256/" not in html
+    links = re.findall(r'href="(files/[^"]+)"', html)
+    assert links and all(link.split("#")[0].endswith(".pdf") and "#page=" in link for link in links)
+    first = out / links[0].split("#")[0]
+    archived = query_rows(ctx, "SELECT sha256 FROM disclosure.archived_file")
+    assert first.is_file() and first.read_bytes().startswith(b"%PDF") and first.stem in {r[0] for r in archived}
 
 
-def test_sites_page_shows_the_failed_crawl_and_the_last_success(built_report):
+def test_findings_speak_chinese_with_units_grouped_and_filterable(built_report):
+    out, _written, _ctx = built_report
+    html = (out / "findings.html").read_text(encoding="utf-8")
+    groups = re.findall(r'<details class="family" open data-family="([^"]+)">', html)
+    assert "绩效自评" in groups and not any(re.search(r"[a-z]{3,}", g) for g in groups)
+    assert "执行率 = 全年执行数 ÷ 全年预算数 × 100" in html
+    assert re.search(r'<td class="num">81\.51%</td>', html)  # a rate printed as a percentage
+    assert re.search(r'<td class="num">\d+(\.\d+)? 分</td>', html)  # scores in points
+    assert 'id="filter"' in html and 'id="family"' in html
+
+
+def test_index_lists_each_unit_once_with_its_link(built_report):
+    out, _written, _ctx = built_report
+    html = (out / "index.html").read_text(encoding="utf-8")
+    units = re.search(r'<table class="grid" id="units">.*?</table>', html, re.S).group(0)
+    rows = re.findall(r"<tr><td><a href=\"units/([^\"]+)\">([^<]+)</a></td>", units)
+    assert sorted(rows) == [("datong__dt-ggzy.html", "大同市公共资源交易中心（大同市政府采购中心）"),
+                            ("xinzhou__xz-swbgs.html", "中国共产党忻州市委员会办公室")]
+    counts = re.search(r'<table class="grid" id="counts">.*?</table>', html, re.S).group(0)
+    header = re.findall(r"<th>([^<]+)</th>", counts)
+    assert "已公开" in header and "未公开" in header
+    assert "未到期" not in header and "已撤下" not in header  # no column that is empty on every row
+    # The heatmap's cells carry the unit page they open.
+    assert '"customdata":[["units\\u002fdatong__dt-ggzy.html"' in html and "plotly_click" in html  # JSON, \\u escapes
+
+
+def test_sites_page_shows_the_failed_crawl_its_history_and_the_last_success(built_report):
     out, _written, _ctx = built_report
     html = (out / "sites.html").read_text(encoding="utf-8")
-    row = re.search(r'<tr class="bad"><td>replica-datong-trs</td>.*?</tr>', html, re.S)
-    assert row and "failed" in row.group(0) and "no list page could be read" in row.group(0)
+    row = re.search(r'<tr class="bad"><td>replica-datong-trs</td>.*?</tr>', html, re.S).group(0)
+    assert "失败" in row and "no list page could be read" in row
+    assert re.findall(r'<span class="run (\w+)"', row) == ["failed", "ok"]  # newest first
+    assert re.search(r'<td class="num failing">1</td>', row)
+    ok = re.search(r"<tr class=\"\"><td>replica-xinzhou-static</td>.*?</tr>", html, re.S).group(0)
+    assert re.findall(r'<span class="run (\w+)"', ok) == ["ok", "ok"] and '<td class="num failing"></td>' in ok
 
 
 def test_unit_page_shows_key_figures_across_years(built_report):
@@ -103,15 +135,26 @@ def test_unit_page_shows_key_figures_across_years(built_report):
     # The chart's data: 收入总计 (01[31].1 of seed 002) as Plotly writes it (JSON, \\u escapes).
     assert f'"name":{json.dumps("收入总计")},' in html and '"y":[2795.38]' in html
     assert "中国共产党忻州市委员会办公室2023年度单位决算公开" in html
+    table = re.search(r'<table class="grid" id="figures-table">.*?</table>', html, re.S).group(0)
+    assert "收入总计（万元）" in table and re.search(r"<td>2023</td>.*2,795.38", table, re.S)
+    assert re.search(r'href="\.\./files/[0-9a-f]{64}\.pdf">归档副本</a>', html)  # the archived copy
+    findings = re.search(r'<table class="grid" id="unit-findings">.*?</table>', html, re.S).group(0)
+    assert "绩效自评" in findings and re.search(r'href="\.\./files/[0-9a-f]{64}\.pdf#page=\d+"', findings)
+
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 
 
 @pytest.mark.slow
-def test_report_renders_in_headless_chromium(built_report, tmp_path):
+def test_report_renders_in_headless_chromium(built_report):
+    """Index, findings, a unit page and crawl health, as a browser draws them (kept under
+    var/screenshots/ to look at); a click on a heatmap cell opens the unit's page."""
     from PIL import Image, ImageStat
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), "Debian's chromium is needed: run `make system-deps`"
     out, _written, _ctx = built_report
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -121,15 +164,45 @@ def test_report_renders_in_headless_chromium(built_report, tmp_path):
         page.goto((out / "index.html").as_uri())
         page.wait_for_selector("#heatmap .main-svg", timeout=20000)
         cells = page.evaluate("document.getElementById('heatmap').data[0].z.flat().filter(v => v !== null).length")
-        page.screenshot(path=str(tmp_path / "index.png"))
+        page.screenshot(path=str(SCREENSHOTS / "index.png"), full_page=True)
+        page.evaluate("document.getElementById('heatmap').emit('plotly_click', "
+                      "{points: [document.getElementById('heatmap').data[0].customdata[0][0]]"
+                      ".map(c => ({customdata: c}))})")
+        page.wait_for_url("**/units/*.html", timeout=10000)
+        assert page.url.endswith("/units/datong__dt-ggzy.html")
         page.goto((out / "units" / "xinzhou__xz-swbgs.html").as_uri())
         page.wait_for_selector("#figures .main-svg", timeout=20000)
         traces = page.evaluate("document.getElementById('figures').data.map(t => t.name)")
-        page.screenshot(path=str(tmp_path / "unit.png"))
+        page.screenshot(path=str(SCREENSHOTS / "unit.png"), full_page=True)
+        page.goto((out / "findings.html").as_uri())
+        total = page.locator("tr.finding:visible").count()
+        page.fill("#filter", "执行率")
+        shown = page.locator("tr.finding:visible").count()
+        page.fill("#filter", "")
+        page.screenshot(path=str(SCREENSHOTS / "findings.png"), full_page=True)
+        page.goto((out / "sites.html").as_uri())
+        page.screenshot(path=str(SCREENSHOTS / "sites.png"), full_page=True)
         browser.close()
     assert errors == []
     assert cells == 14  # 2 units × 7 years (2019–2025)
     assert set(traces) == {"收入总计", "支出总计", "基本支出", "项目支出", "三公经费决算"}
-    for shot in ("index.png", "unit.png"):
-        image = Image.open(tmp_path / shot).convert("L")
+    assert 0 < shown < total
+    for shot in ("index.png", "unit.png", "findings.png", "sites.png"):
+        image = Image.open(SCREENSHOTS / shot).convert("L")
         assert ImageStat.Stat(image).stddev[0] > 20, f"{shot} looks blank"
+
+
+def test_latest_points_at_the_newest_nightly_report(tmp_path):
+    from reporting.html import point_latest_at
+
+    reports = tmp_path / "reports"
+    latest = reports / "latest"
+    latest.mkdir(parents=True)
+    (latest / "index.html").write_text("written by `disclosure report`", encoding="utf-8")
+    for run in ("scheduled__2025-09-16", "scheduled__2025-09-17"):
+        (reports / run).mkdir()
+        (reports / run / "index.html").write_text(run, encoding="utf-8")
+        point_latest_at(reports / run, latest)
+        assert (latest / "index.html").read_text(encoding="utf-8") == run
+    assert latest.is_symlink() and not latest.readlink().is_absolute()  # the folder can move
+    assert sorted(p.name for p in reports.iterdir()) == ["latest", "scheduled__2025-09-16", "scheduled__2025-09-17"]

@@ -5,11 +5,11 @@ from decimal import Decimal
 import pytest
 
 from parsers import parse_bytes
+from tests.conftest import FIXTURES
 from validation.catalogue import RULES
 from validation.core import parse_formula
 from validation.engine import validate_parse
 from validation.tables import validate
-from tests.conftest import FIXTURES
 
 
 def _not_passed(outcomes):

@@ -5,7 +5,7 @@ import logging
 import pytest
 
 from disclosure.settings import protect_logs, redact_url, url_secrets
-from reporting.html import archive_link
+from reporting.html import archived_copy
 
 
 @pytest.mark.parametrize("url, shown", [
@@ -23,9 +23,13 @@ def test_userinfo_is_stripped_and_nothing_else(url, shown):
     assert redact_url(url) == shown
 
 
-def test_the_reports_archive_links_carry_no_keys():
-    link = archive_link("s3://AKIAKEY:SECRET@bucket/prefix", "sha256/ab/cd/abcd", "application/pdf", 4)
-    assert link == "s3://bucket/prefix/sha256/ab/cd/abcd#page=4"
+def test_the_reports_archive_links_carry_no_keys(tmp_path):
+    # The report links a copy of each cited file inside its own folder, never the archive's URL.
+    archive = tmp_path / "archive"
+    (archive / "sha256" / "ab" / "cd").mkdir(parents=True)
+    (archive / "sha256" / "ab" / "cd" / "abcd").write_bytes(b"%PDF-1.4 ...")
+    link = archived_copy(f"file://{archive}", "sha256/ab/cd/abcd", "application/pdf", tmp_path / "report")
+    assert link == "files/abcd.pdf" and (tmp_path / "report" / link).read_bytes() == b"%PDF-1.4 ..."
 
 
 def test_log_records_and_tracebacks_mask_the_configured_secrets(caplog):

@@ -14,7 +14,6 @@ from validation.engine import validate_parse
 from validation.misreads import flag_misreads
 
 
-
 @pytest.fixture(scope="module")
 def rendered() -> bytes:
     return render_pdf(load_fixture(FIXTURES / "transcribed_000.json"))

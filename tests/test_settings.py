@@ -1,5 +1,6 @@
 """One settings module: every variable the code reads is a validated field of
 disclosure.settings, a bad value is one line naming it, and the README's table is generated."""
+
 from __future__ import annotations
 
 import ast
@@ -11,8 +12,23 @@ import pytest
 
 from disclosure.settings import PROJECT_ROOT, ConfigurationError, Settings, load_settings, readme_with_settings
 
-CODE = ("alerting", "archive", "crawlers", "dags", "disclosure", "parsers", "registry", "replica", "reporting",
-        "validation", "warehouse")
+CODE = (
+    "alerting",
+    "archive",
+    "crawlers",
+    "dags",
+    "disclosure",
+    "parsers",
+    "registry",
+    "replica",
+    "reporting",
+    "validation",
+    "warehouse",
+    "bench",
+)
+# The settings themselves, and bench/environment.py, which sets variables around one benchmark
+# and restores what was there.
+ALLOWED_READERS = {PROJECT_ROOT / "disclosure" / "settings.py", PROJECT_ROOT / "bench" / "environment.py"}
 VARIABLE = re.compile(r"^(DISCLOSURE_[A-Z_]+|DATABASE_URL|AWS_ENDPOINT_URL)$")
 # Scrapy settings (not environment variables) that crawlers.run hands its spiders and pipelines.
 # Scrapy settings the crawl runner hands its child process (not environment variables).
@@ -29,25 +45,34 @@ def _environment_reads(path: Path) -> list[str]:
     """`os.environ.get(…)`, `os.environ[…]` read, `os.getenv(…)` in one file, as 'file:line'."""
     out = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        read = (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and ast.unparse(node.func) in ("os.environ.get", "os.getenv"))
-        read |= (isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ"
-                 and isinstance(node.ctx, ast.Load))
+        read = (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and ast.unparse(node.func) in ("os.environ.get", "os.getenv")
+        )
+        read |= (
+            isinstance(node, ast.Subscript)
+            and ast.unparse(node.value) == "os.environ"
+            and isinstance(node.ctx, ast.Load)
+        )
         if read:
             out.append(f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}")
     return out
 
 
 def test_no_module_reads_the_environment_but_the_settings():
-    reads = [r for path in _files() if path != PROJECT_ROOT / "disclosure" / "settings.py"
-             for r in _environment_reads(path)]
+    reads = [r for path in _files() if path not in ALLOWED_READERS for r in _environment_reads(path)]
     assert reads == []
 
 
 def test_every_variable_the_code_names_is_a_setting():
     fields = {f.validation_alias for f in Settings.model_fields.values()}
-    named = {node.value for path in _files() for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-             if isinstance(node, ast.Constant) and isinstance(node.value, str) and VARIABLE.match(node.value)}
+    named = {
+        node.value
+        for path in _files()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and VARIABLE.match(node.value)
+    }
     assert named - CHILD_PROCESS <= fields, sorted(named - CHILD_PROCESS - fields)
     assert {"DISCLOSURE_REPLICA_PORT", "DISCLOSURE_TASK_RETRIES", "DISCLOSURE_RETRY_DELAY_SECONDS"} <= fields
 
@@ -59,12 +84,15 @@ def test_the_readme_settings_table_is_generated_from_the_settings():
         assert f"| `{field.validation_alias}` |" in readme
 
 
-@pytest.mark.parametrize(("variable", "value", "message"), [
-    ("DISCLOSURE_SITE_DOWN_NIGHTS", "three", "DISCLOSURE_SITE_DOWN_NIGHTS: expected an integer, got 'three'"),
-    ("DISCLOSURE_CRAWL_THROTTLE", "fast", "DISCLOSURE_CRAWL_THROTTLE: expected a number, got 'fast'"),
-    ("DISCLOSURE_PARSE_SHARDS", "0", "DISCLOSURE_PARSE_SHARDS: expected at least 1, got '0'"),
-    ("DISCLOSURE_REPLICA_PORT", "70000", "DISCLOSURE_REPLICA_PORT: expected at most 65535, got '70000'"),
-])
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("DISCLOSURE_SITE_DOWN_NIGHTS", "three", "DISCLOSURE_SITE_DOWN_NIGHTS: expected an integer, got 'three'"),
+        ("DISCLOSURE_CRAWL_THROTTLE", "fast", "DISCLOSURE_CRAWL_THROTTLE: expected a number, got 'fast'"),
+        ("DISCLOSURE_PARSE_SHARDS", "0", "DISCLOSURE_PARSE_SHARDS: expected at least 1, got '0'"),
+        ("DISCLOSURE_REPLICA_PORT", "70000", "DISCLOSURE_REPLICA_PORT: expected at most 65535, got '70000'"),
+    ],
+)
 def test_a_bad_value_is_one_line_naming_the_variable(monkeypatch, variable, value, message):
     monkeypatch.setenv(variable, value)
     with pytest.raises(ConfigurationError) as caught:
@@ -89,12 +117,12 @@ def test_values_are_read_and_derived(monkeypatch, tmp_path):
 
 
 def test_the_database_wait_gives_up_after_its_timeout():
+    import socket
+
     from sqlalchemy import create_engine
     from sqlalchemy.exc import OperationalError
 
     from warehouse.db import wait_for_database
-
-    import socket
 
     with socket.socket() as s:  # a loopback port nobody listens on
         s.bind(("127.0.0.1", 0))

@@ -46,7 +46,8 @@ def test_row_labels_take_canonical_keys():
 # merged cells leave None, 预算数/决算数 alternate under each item.
 SHANGHAI_09 = [
     ["财政拨款“三公”经费", *[None] * 11],
-    ["合计", None, "因公出国\n（境）费", None, "公务用车购置及运行维护费", None, None, None, None, None, "公务接待费", None],
+    ["合计", None, "因公出国\n（境）费", None, "公务用车购置及运行维护费", None, None, None, None, None,
+     "公务接待费", None],
     [None, None, None, None, "小计", None, "公务用车\n购置费", None, "公务用车\n运行维护费", None, None, None],
     ["预算数", "决算数"] * 6,
     ["2.85", "0.39", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "2.85", "0.39"],
@@ -133,10 +134,11 @@ def test_tables_02_and_03_survive_the_loss_of_their_first_page():
 
 def test_a_table_whose_title_was_lost_is_recognised_by_its_header_words():
     """The real Shanghai 收入决算表 page with its title line gone: its header alone names it."""
-    from parsers.document import grid_page
     from parsers.assemble import assemble
+    from parsers.document import grid_page
 
-    header = [["项目", None, "本年收入合计", "财政拨款收入", "上级补助收入", "事业收入", "经营收入", "附属单位\n上缴收入", "其他收入"],
+    header = [["项目", None, "本年收入合计", "财政拨款收入", "上级补助收入", "事业收入", "经营收入",
+               "附属单位\n上缴收入", "其他收入"],
               ["功能分类\n科目编码", "科目名称", None, None, None, None, None, None, None],
               ["合计", None, "307.82", "307.82", "", "", "", "", ""],
               ["201", "一般公共服务支出", "264.87", "264.87", "", "", "", "", ""]]
@@ -159,3 +161,38 @@ def test_a_class_printed_without_its_code_takes_it_by_name():
     table = TableAssembler("05")
     assert table.add_grid(grid, 12)
     assert {(c.row, c.col): c.value for c in table.cells}[("201", 3)] == Decimal("202.24")
+
+
+def test_a_title_at_the_foot_of_the_page_before_starts_the_table_on_the_next():
+    from parsers.assemble import assemble
+    from parsers.document import grid_page, text_page
+
+    grid = [["项目", None, "合计", "基本支出", "项目支出"],
+            ["功能分类\n科目编码", "科目名称", None, None, None],
+            ["201", "一般公共服务支出", "264.87", "62.63", "202.24"],
+            ["合计", None, "307.82", "105.58", "202.24"]]
+    pages = [text_page(1, "上海市某局 2024 年度部门决算\n说明文字。\n一般公共预算财政拨款支出决算表\n单位：万元"),
+             grid_page(2, "201 一般公共服务支出 264.87 62.63 202.24", grid)]
+    result = assemble(pages, "title-before")
+    assert result.tables["05"].evidence == "title" and result.tables["05"].amount_unit == "万元"
+    assert result.cell_map()[("05", "合计", 3)] == Decimal("202.24")
+    assert 2 in result.tables["05"].pages
+
+
+@pytest.mark.parametrize("code", ["01", "04"])
+def test_line_tables_survive_the_loss_of_their_first_page(seed_pdfs, code):
+    """01 and 04 continue on a page of rows only: labels only that table prints (使用非财政拨款结余,
+    年初财政拨款结转和结余) name it, and 行次 or the labels key its rows."""
+    data = seed_pdfs["001"]
+    whole = parse_bytes(data, "seed-001.pdf")
+    first = whole.tables[code].pages[0]
+    document = pdfium.PdfDocument(data)
+    document.del_page(first - 1)
+    out = io.BytesIO()
+    document.save(out)
+    document.close()
+    cut = parse_bytes(out.getvalue(), "seed-001-cut.pdf")
+    want = {(c.row, c.col): c.value for c in whole.cells if c.table == code and c.page != first}
+    assert len(want) >= 5
+    assert {(c.row, c.col): c.value for c in cut.cells if c.table == code} == want
+    assert cut.tables[code].evidence == "rows"

@@ -107,7 +107,7 @@ def test_exports_filter_by_jurisdiction_tree_and_years(loaded, tmp_path):
     out = tmp_path / "cells.csv"
     n_all = export_csv(loaded.engine, "cells", ExportFilter("shanxi"), out)
     n_datong = export_csv(loaded.engine, "cells", ExportFilter("datong"), out)
-    with out.open(encoding="utf-8") as fh:
+    with out.open(encoding="utf-8-sig") as fh:  # the CSV starts with a BOM (Excel)
         rows = list(csv.DictReader(fh))
     assert len(rows) == n_datong and 0 < n_datong < n_all
     assert {r["jurisdiction"] for r in rows} == {"datong"}

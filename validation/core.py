@@ -4,15 +4,16 @@ rounding envelope and the one passed/rounding/failed decision. Pure: no I/O.
 A checker family (tables, narrative, performance, required parts, cross-year) imports this
 module and nothing of the engine; the engine walks `validation.families.FAMILIES`.
 """
+
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 
-TERM = re.compile(r"^(\d{2})\[([^\]]+)\]\.(\d+)$")
+TERM = re.compile(r"^(\d{2}|B[0-9A-Z])\[([^\]]+)\]\.(\d+)$")  # 01–10, or a budget table B1…BZ
 HALF_CENT = Decimal("0.005")  # half the last printed digit of a figure in 万元 with two decimals
 CellMap = dict[tuple[str, str, int], Decimal]
 
@@ -30,7 +31,7 @@ def decide(difference: Decimal, tolerance: Decimal, inequality: bool = False) ->
     return ROUNDING if abs(difference) <= tolerance else FAILED
 
 
-@lru_cache(maxsize=None)
+@cache
 def rounding_envelope(figures: int) -> Decimal:
     """(n + 1) × 0.005 for a sum of n printed figures: each rounded figure may be off by half a
     cent, and the printed result by one more."""
@@ -70,7 +71,7 @@ class Formula:
         return tuple(sorted({t.table for t in self.terms}))
 
 
-@lru_cache(maxsize=None)
+@cache
 def parse_formula(text: str) -> Formula:
     op = "<=" if "<=" in text else "="
     left, right = (side.strip() for side in text.split(op, 1))
@@ -121,10 +122,19 @@ class Outcome:
         def s(v):
             return None if v is None else str(v)
 
-        return {"rule_id": self.rule_id, "family": self.family, "subject": self.subject,
-                "status": self.status, "expected": s(self.expected), "actual": s(self.actual),
-                "difference": s(self.difference), "tolerance": s(self.tolerance),
-                "cells": self.cells, "pages": self.pages, "reason": self.reason}
+        return {
+            "rule_id": self.rule_id,
+            "family": self.family,
+            "subject": self.subject,
+            "status": self.status,
+            "expected": s(self.expected),
+            "actual": s(self.actual),
+            "difference": s(self.difference),
+            "tolerance": s(self.tolerance),
+            "cells": self.cells,
+            "pages": self.pages,
+            "reason": self.reason,
+        }
 
 
 class TableKeys:
@@ -174,8 +184,9 @@ def row_keys(term: Term, subject: str | None, keys: TableKeys) -> tuple[str, ...
     return keys.categories(term.table)  # "###": every printed 3-digit code
 
 
-def sum_terms(terms: tuple[Term, ...], subject: str | None, cells: CellMap, keys: TableKeys,
-              printed: dict[str, str]) -> tuple[Decimal, int]:
+def sum_terms(
+    terms: tuple[Term, ...], subject: str | None, cells: CellMap, keys: TableKeys, printed: dict[str, str]
+) -> tuple[Decimal, int]:
     """Σ of the printed cells the terms cover, and how many were printed; each one read is
     recorded in `printed` (label → value as printed), the finding's evidence."""
     total, count = Decimal(0), 0
@@ -193,6 +204,7 @@ def sum_terms(terms: tuple[Term, ...], subject: str | None, cells: CellMap, keys
 class Filing:
     """What the checker families read of one filing; `tables` as a parse stores them
     (status, pages, amount_unit per code); `previous` is last year's cells of the same unit."""
+
     cells: CellMap
     tables: dict[str, dict]
     kind: str | None
@@ -222,10 +234,12 @@ class Filing:
 class CheckerFamily:
     """One family of checks: what it finds in a filing, and its rules as documentation rows
     ({"id", "family", "formula", "title", "when"}) for `disclosure rules` and docs/rules.md."""
+
     name: str
     check: Callable[[Filing], list[Outcome]]
     documentation: Callable[[], list[dict]]
     on_statements: bool = False  # also checked on a 绩效说明, which prints no tables
+    on_budgets: bool = False  # checked on a budget (its B-tables), where the final accounts' rules mean nothing
 
 
 def doc_row(rule_id: str, family: str, formula: str, title: str, when: tuple[str, ...] | list[str] = ()) -> dict:

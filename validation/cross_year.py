@@ -4,12 +4,24 @@
 - the narrative's year-on-year changes = the difference of the two filings' figures.
 Without last year's filing every one of them is "not evaluated", with the reason.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
 
-from validation.core import (NOT_EVALUATED, CellMap, CheckerFamily, Filing, Outcome, TableKeys, decide, doc_row,
-                             parse_terms, rounding_envelope, sum_terms)
+from validation.core import (
+    NOT_EVALUATED,
+    CellMap,
+    CheckerFamily,
+    Filing,
+    Outcome,
+    TableKeys,
+    decide,
+    doc_row,
+    parse_terms,
+    rounding_envelope,
+    sum_terms,
+)
 from validation.narrative import NARRATIVE
 
 CROSS_YEAR = "cross_year"
@@ -19,16 +31,18 @@ CHAINS = (
 )
 
 
-def _value(expression: str, cells: CellMap, keys: TableKeys, printed: dict[str, str],
-           prefix: str = "") -> tuple[Decimal, int]:
+def _value(
+    expression: str, cells: CellMap, keys: TableKeys, printed: dict[str, str], prefix: str = ""
+) -> tuple[Decimal, int]:
     local: dict[str, str] = {}
     total, n = sum_terms(parse_terms(expression), None, cells, keys, local)
     printed.update({prefix + k: v for k, v in local.items()})
     return total, n
 
 
-def cross_year_outcomes(cells: CellMap, previous: CellMap | None, previous_year: int,
-                        claims: list[dict], keys: TableKeys | None = None) -> list[Outcome]:
+def cross_year_outcomes(
+    cells: CellMap, previous: CellMap | None, previous_year: int, claims: list[dict], keys: TableKeys | None = None
+) -> list[Outcome]:
     out: list[Outcome] = []
     missing = f"no {previous_year} filing of this unit in the archive"
     keys = keys or TableKeys(cells)
@@ -49,8 +63,16 @@ def cross_year_outcomes(cells: CellMap, previous: CellMap | None, previous_year:
         subject = str(claim["seq"])
         sentence = f"“{claim['sentence']}”"
         if previous is None:
-            out.append(Outcome("narrative.change", NARRATIVE, subject, NOT_EVALUATED,
-                               actual=Decimal(claim["value"]), reason=f"{missing}; {sentence}"))
+            out.append(
+                Outcome(
+                    "narrative.change",
+                    NARRATIVE,
+                    subject,
+                    NOT_EVALUATED,
+                    actual=Decimal(claim["value"]),
+                    reason=f"{missing}; {sentence}",
+                )
+            )
             continue
         printed = {}
         now, n = _value(claim["restates"], cells, keys, printed)
@@ -58,8 +80,21 @@ def cross_year_outcomes(cells: CellMap, previous: CellMap | None, previous_year:
         expected, actual = now - before, Decimal(claim["value"])
         tolerance = rounding_envelope(2 * n)  # n figures in each year
         diff = actual - expected
-        out.append(Outcome("narrative.change", NARRATIVE, subject, decide(diff, tolerance), expected, actual, diff,
-                           tolerance, printed, [claim["page"]] if claim.get("page") else [], sentence))
+        out.append(
+            Outcome(
+                "narrative.change",
+                NARRATIVE,
+                subject,
+                decide(diff, tolerance),
+                expected,
+                actual,
+                diff,
+                tolerance,
+                printed,
+                [claim["page"]] if claim.get("page") else [],
+                sentence,
+            )
+        )
     return out
 
 

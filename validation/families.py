@@ -1,10 +1,17 @@
 """The checker families, in the order their outcomes are reported: what `validate_filing`
 runs and what the rule catalogue documents (docs/rules.md, `disclosure rules`). A new family
 is a module with a `FAMILY` (validation.core.CheckerFamily) added here."""
+
 from __future__ import annotations
 
-from validation import cross_year, narrative, performance, required, tables
+from validation import budget, cross_year, narrative, performance, required, tables
 from validation.core import CheckerFamily
 
-FAMILIES: tuple[CheckerFamily, ...] = (tables.FAMILY, narrative.FAMILY, performance.FAMILY, required.FAMILY,
-                                       cross_year.FAMILY)
+FAMILIES: tuple[CheckerFamily, ...] = (
+    tables.FAMILY,
+    narrative.FAMILY,
+    performance.FAMILY,
+    required.FAMILY,
+    cross_year.FAMILY,
+    budget.FAMILY,
+)

@@ -1,6 +1,7 @@
 """Cells OCR probably misread: a scan's figures that break a table identity are named, with
 the page to check them against. Run where parsing and validation meet (disclosure.pipeline,
 the CLI): parsers never import validation."""
+
 from __future__ import annotations
 
 from validation.catalogue import CROSS, HIERARCHY, WITHIN
@@ -19,8 +20,10 @@ def misread_problems(result) -> list[str]:
     for outcome in validate_parse(result):
         if outcome.status == FAILED and outcome.family in TABLE_FAMILIES:
             cells = ", ".join(f"{k}={v}" for k, v in list(outcome.cells.items())[:6])
-            out.append(f"OCR: {outcome.rule_id} fails ({cells}); a cell was probably misread — check page "
-                       f"{', '.join(str(p) for p in outcome.pages) or '?'} of the scan")
+            out.append(
+                f"OCR: {outcome.rule_id} fails ({cells}); a cell was probably misread — check page "
+                f"{', '.join(str(p) for p in outcome.pages) or '?'} of the scan"
+            )
     return out
 
 

@@ -1,11 +1,24 @@
 """The narrative against the tables: every claim of 情况说明 checked against the cells it
 restates. Pure. Year-on-year changes need last year's filing (validation.cross_year)."""
+
 from __future__ import annotations
 
 from decimal import Decimal
 
-from validation.core import (HALF_CENT, NOT_EVALUATED, CellMap, CheckerFamily, Filing, Outcome, TableKeys, decide,
-                             doc_row, parse_terms, rounding_envelope, sum_terms)
+from validation.core import (
+    HALF_CENT,
+    NOT_EVALUATED,
+    CellMap,
+    CheckerFamily,
+    Filing,
+    Outcome,
+    TableKeys,
+    decide,
+    doc_row,
+    parse_terms,
+    rounding_envelope,
+    sum_terms,
+)
 from validation.performance import count_outcome
 
 NARRATIVE = "narrative"
@@ -13,8 +26,10 @@ RULES = {
     "narrative.amount": ("each amount of 情况说明", "= the cells it restates (e.g. 收入总计 = 01[31].1)"),
     "narrative.percent": ("each share (占比P%)", "= part / whole × 100, within the rounding of both"),
     "narrative.count": ("each count (共有车辆N辆)", "= the table's count (10[7].1)"),
-    "narrative.change": ("each year-on-year change (与上年相比…增加/减少X万元)",
-                         "= this year's cells − last year's (needs last year's filing)"),
+    "narrative.change": (
+        "each year-on-year change (与上年相比…增加/减少X万元)",
+        "= this year's cells − last year's (needs last year's filing)",
+    ),
 }
 
 
@@ -22,8 +37,14 @@ def _decimals(value: str) -> int:
     return len(value.split(".", 1)[1]) if "." in value else 0
 
 
-def claim_outcome(claim: dict, cells: CellMap, statuses: dict[str, str], pages: dict[str, list[int]],
-                  keys: TableKeys, evaluations: list[dict] | None = None) -> Outcome:
+def claim_outcome(
+    claim: dict,
+    cells: CellMap,
+    statuses: dict[str, str],
+    pages: dict[str, list[int]],
+    keys: TableKeys,
+    evaluations: list[dict] | None = None,
+) -> Outcome:
     if claim["restates"].startswith("evaluations["):
         return count_outcome(claim, evaluations or [])
     kind, seq = claim["kind"], str(claim["seq"])
@@ -35,8 +56,14 @@ def claim_outcome(claim: dict, cells: CellMap, statuses: dict[str, str], pages: 
     all_pages = sorted(set(claim_pages) | {p for t in tables for p in pages.get(t, [])})
     missing = [t for t in tables if statuses.get(t, "missing") == "missing"]
     if missing:
-        return Outcome(rule_id, NARRATIVE, seq, NOT_EVALUATED, pages=all_pages,
-                       reason=f"table {', '.join(missing)} missing; {sentence}")
+        return Outcome(
+            rule_id,
+            NARRATIVE,
+            seq,
+            NOT_EVALUATED,
+            pages=all_pages,
+            reason=f"table {', '.join(missing)} missing; {sentence}",
+        )
     printed: dict[str, str] = {}
     part, n = sum_terms(parse_terms(claim["restates"]), None, cells, keys, printed)
     actual = Decimal(claim["value"])
@@ -52,21 +79,36 @@ def claim_outcome(claim: dict, cells: CellMap, statuses: dict[str, str], pages: 
         expected = part
         tolerance = rounding_envelope(n) if kind == "amount" else Decimal(0)
     difference = actual - expected
-    return Outcome(rule_id, NARRATIVE, seq, decide(difference, tolerance), expected, actual, difference,
-                   tolerance.quantize(Decimal("0.0001")), printed, all_pages, reason=sentence)
+    return Outcome(
+        rule_id,
+        NARRATIVE,
+        seq,
+        decide(difference, tolerance),
+        expected,
+        actual,
+        difference,
+        tolerance.quantize(Decimal("0.0001")),
+        printed,
+        all_pages,
+        reason=sentence,
+    )
 
 
-def validate_claims(claims: list[dict], cells: CellMap, statuses: dict[str, str],
-                    pages: dict[str, list[int]] | None = None, evaluations: list[dict] | None = None,
-                    keys: TableKeys | None = None) -> list[Outcome]:
+def validate_claims(
+    claims: list[dict],
+    cells: CellMap,
+    statuses: dict[str, str],
+    pages: dict[str, list[int]] | None = None,
+    evaluations: list[dict] | None = None,
+    keys: TableKeys | None = None,
+) -> list[Outcome]:
     keys = keys or TableKeys(cells)
     # Year-on-year changes need last year's filing: validation.cross_year checks them.
     return [claim_outcome(c, cells, statuses, pages or {}, keys, evaluations) for c in claims if c["kind"] != "change"]
 
 
 def check(filing: Filing) -> list[Outcome]:
-    return validate_claims(filing.claims, filing.cells, filing.statuses, filing.pages, filing.evaluations,
-                           filing.keys)
+    return validate_claims(filing.claims, filing.cells, filing.statuses, filing.pages, filing.evaluations, filing.keys)
 
 
 def documentation() -> list[dict]:

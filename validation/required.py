@@ -1,5 +1,6 @@
 """Required parts of a final-accounts filing: the ten tables (an empty one says 本表无数据),
 情况说明 and 名词解释. Pure; applies to 部门决算 and 单位决算 only."""
+
 from __future__ import annotations
 
 from parsers.model import TABLE_CODES
@@ -10,8 +11,9 @@ FINAL_ACCOUNTS = ("部门决算", "单位决算")
 PARTS = ("情况说明", "名词解释")
 
 
-def required_outcomes(kind: str | None, statuses: dict[str, str], cells: CellMap,
-                      pages: dict[str, list[int]]) -> list[Outcome]:
+def required_outcomes(
+    kind: str | None, statuses: dict[str, str], cells: CellMap, pages: dict[str, list[int]]
+) -> list[Outcome]:
     if kind not in FINAL_ACCOUNTS:
         return []
     tables_with_cells = {table for table, _row, _col in cells}
@@ -22,8 +24,16 @@ def required_outcomes(kind: str | None, statuses: dict[str, str], cells: CellMap
         if status == "missing":
             out.append(Outcome(f"required.{part}", REQUIRED, "", FAILED, reason=f"{name} is missing from the filing"))
         elif part in TABLE_CODES and status == "present" and part not in tables_with_cells:
-            out.append(Outcome(f"required.{part}", REQUIRED, "", FAILED, pages=pages.get(part, []),
-                               reason=f"{name} is printed without figures and without 说明：本表无数据"))
+            out.append(
+                Outcome(
+                    f"required.{part}",
+                    REQUIRED,
+                    "",
+                    FAILED,
+                    pages=pages.get(part, []),
+                    reason=f"{name} is printed without figures and without 说明：本表无数据",
+                )
+            )
         else:
             out.append(Outcome(f"required.{part}", REQUIRED, "", PASSED, pages=pages.get(part, [])))
     return out
@@ -34,9 +44,15 @@ def check(filing: Filing) -> list[Outcome]:
 
 
 def documentation() -> list[dict]:
-    return [doc_row(f"required.{p}", REQUIRED, "present",
-                    f"{'公开' + p + '表' if p in TABLE_CODES else p} is printed (an empty table says 本表无数据)")
-            for p in TABLE_CODES + PARTS]
+    return [
+        doc_row(
+            f"required.{p}",
+            REQUIRED,
+            "present",
+            f"{'公开' + p + '表' if p in TABLE_CODES else p} is printed (an empty table says 本表无数据)",
+        )
+        for p in TABLE_CODES + PARTS
+    ]
 
 
 FAMILY = CheckerFamily(REQUIRED, check, documentation)

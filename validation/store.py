@@ -1,4 +1,5 @@
 """Run the catalogue over every parse not yet validated and store what did not plainly pass."""
+
 from __future__ import annotations
 
 import json
@@ -15,18 +16,27 @@ SEVERITY = {"failed": "error", "not_evaluated": "warning", "rounding": "info"}
 def _evaluations(conn: Connection, run_ids: list[int]) -> dict[int, list[dict]]:
     """Evaluations as the parser returned them, read back from the store."""
     indicators: dict[tuple[int, int], list[dict]] = defaultdict(list)
-    for row in conn.execute(text("""
+    for row in conn.execute(
+        text("""
             SELECT parse_run_id, seq, line, description, weight::text AS weight, score::text AS score
             FROM disclosure.evaluation_indicator WHERE parse_run_id = ANY(:ids) ORDER BY parse_run_id, seq, line"""),
-            {"ids": run_ids}).mappings():
+        {"ids": run_ids},
+    ).mappings():
         indicators[(row["parse_run_id"], row["seq"])].append(
-            {"line": row["line"], "texts": row["description"].split(" / "), "weight": row["weight"],
-             "score": row["score"]})
+            {
+                "line": row["line"],
+                "texts": row["description"].split(" / "),
+                "weight": row["weight"],
+                "score": row["score"],
+            }
+        )
     out: dict[int, list[dict]] = defaultdict(list)
-    for row in conn.execute(text("""
+    for row in conn.execute(
+        text("""
             SELECT parse_run_id, seq, scope, title, project_name, budget_lines, total_score::text AS total_score,
                    grade, page FROM disclosure.evaluation WHERE parse_run_id = ANY(:ids) ORDER BY parse_run_id, seq"""),
-            {"ids": run_ids}).mappings():
+        {"ids": run_ids},
+    ).mappings():
         ev = dict(row)
         ev["indicators"] = indicators[(row["parse_run_id"], row["seq"])]
         out[row["parse_run_id"]].append(ev)
@@ -56,9 +66,12 @@ PREVIOUS_YEAR = """
 
 def _cells(conn: Connection, run_ids: list[int]) -> dict[int, dict]:
     cells: dict[int, dict] = defaultdict(dict)
-    for run_id, table, row, col, value in conn.execute(text(
-            "SELECT parse_run_id, table_code, row_key, col, value FROM disclosure.cell "
-            "WHERE parse_run_id = ANY(:ids)"), {"ids": run_ids}):
+    for run_id, table, row, col, value in conn.execute(
+        text(
+            "SELECT parse_run_id, table_code, row_key, col, value FROM disclosure.cell WHERE parse_run_id = ANY(:ids)"
+        ),
+        {"ids": run_ids},
+    ):
         cells[run_id][(table, row, col)] = value
     return cells
 
@@ -72,10 +85,17 @@ def invalidate_next_years(conn: Connection) -> None:
 def pending_runs(conn: Connection, shard: tuple[int, int] = (0, 1)) -> list[int]:
     """Parse runs of filings not validated yet; shard (k, n) takes those whose id ≡ k (mod n)."""
     k, n = shard
-    return [r[0] for r in conn.execute(text(
-        "SELECT id FROM disclosure.parse_run WHERE status = 'ok' AND validated_at IS NULL AND id % :n = :k "
-        "AND document_status IS DISTINCT FROM 'not_a_filing' "  # a checklist or landing page is never validated
-        "ORDER BY id"), {"n": n, "k": k})]
+    return [
+        r[0]
+        for r in conn.execute(
+            text(
+                "SELECT id FROM disclosure.parse_run WHERE status = 'ok' AND validated_at IS NULL AND id % :n = :k "
+                "AND document_status IS DISTINCT FROM 'not_a_filing' "  # a checklist or landing page is never validated
+                "ORDER BY id"
+            ),
+            {"n": n, "k": k},
+        )
+    ]
 
 
 def validate_batch(conn: Connection, batch: list[int]) -> dict[str, int]:
@@ -88,37 +108,61 @@ def validate_batch(conn: Connection, batch: list[int]) -> dict[str, int]:
     previous = {r.id: (r.fiscal_year, r.previous_id) for r in conn.execute(text(PREVIOUS_YEAR), {"ids": batch})}
     previous_cells = _cells(conn, [p for _y, p in previous.values() if p is not None])
     tables, kinds = {}, {}
-    for run_id, parsed_tables, kind in conn.execute(text(
-            "SELECT id, tables, kind FROM disclosure.parse_run WHERE id = ANY(:ids)"), {"ids": batch}):
+    for run_id, parsed_tables, kind in conn.execute(
+        text("SELECT id, tables, kind FROM disclosure.parse_run WHERE id = ANY(:ids)"), {"ids": batch}
+    ):
         tables[run_id], kinds[run_id] = parsed_tables, kind
     claims: dict[int, list[dict]] = defaultdict(list)
-    for row in conn.execute(text("""
+    for row in conn.execute(
+        text("""
             SELECT parse_run_id, seq, claim_kind AS kind, restates, share_of, value::text AS value, sentence, page
             FROM disclosure.narrative_claim WHERE parse_run_id = ANY(:ids) ORDER BY parse_run_id, seq"""),
-            {"ids": batch}).mappings():
+        {"ids": batch},
+    ).mappings():
         claims[row["parse_run_id"]].append(dict(row))
     evaluations = _evaluations(conn, batch)
     rows = []
     for run_id in batch:
         year, previous_id = previous.get(run_id, (None, None))
-        outcomes = validate_filing(cells[run_id], tables[run_id], kinds[run_id], claims[run_id],
-                                   evaluations[run_id], previous_cells[previous_id] if previous_id else None, year)
+        outcomes = validate_filing(
+            cells[run_id],
+            tables[run_id],
+            kinds[run_id],
+            claims[run_id],
+            evaluations[run_id],
+            previous_cells[previous_id] if previous_id else None,
+            year,
+        )
         for o in outcomes:
             counts[o.status] += 1
             if o.status != "passed":
-                rows.append({"run": run_id, "rule": o.rule_id, "subject": o.subject, "family": o.family,
-                             "status": o.status, "severity": SEVERITY[o.status], "expected": o.expected, "actual": o.actual,
-                             "difference": o.difference, "tolerance": o.tolerance,
-                             "evidence": json.dumps({"cells": o.cells, "pages": o.pages, "reason": o.reason},
-                                                    ensure_ascii=False)})
+                rows.append(
+                    {
+                        "run": run_id,
+                        "rule": o.rule_id,
+                        "subject": o.subject,
+                        "family": o.family,
+                        "status": o.status,
+                        "severity": SEVERITY[o.status],
+                        "expected": o.expected,
+                        "actual": o.actual,
+                        "difference": o.difference,
+                        "tolerance": o.tolerance,
+                        "evidence": json.dumps(
+                            {"cells": o.cells, "pages": o.pages, "reason": o.reason}, ensure_ascii=False
+                        ),
+                    }
+                )
     conn.execute(text("DELETE FROM disclosure.finding WHERE parse_run_id = ANY(:ids)"), {"ids": batch})
     if rows:
-        conn.execute(text("""
+        conn.execute(
+            text("""
             INSERT INTO disclosure.finding (parse_run_id, rule_id, subject, family, status, severity, expected,
                                             actual, difference, tolerance, evidence)
             VALUES (:run, :rule, :subject, :family, :status, :severity, :expected, :actual, :difference,
                     :tolerance, CAST(:evidence AS jsonb))
-            ON CONFLICT (parse_run_id, rule_id, subject) DO NOTHING"""), rows)
-    conn.execute(text("UPDATE disclosure.parse_run SET validated_at = now() WHERE id = ANY(:ids)"),
-                 {"ids": batch})
+            ON CONFLICT (parse_run_id, rule_id, subject) DO NOTHING"""),
+            rows,
+        )
+    conn.execute(text("UPDATE disclosure.parse_run SET validated_at = now() WHERE id = ANY(:ids)"), {"ids": batch})
     return dict(counts)

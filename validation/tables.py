@@ -4,11 +4,25 @@ cells. Pure: no I/O.
 Printed-but-blank cells of a present table are zero; a rule touching a table that is
 missing is "not_evaluated" with the reason, never counted as passed.
 """
+
 from __future__ import annotations
 
 from validation.catalogue import RULES, Rule
-from validation.core import (NOT_EVALUATED, CellMap, CheckerFamily, Filing, Formula, Outcome, TableKeys, cell_key,
-                             decide, doc_row, parse_formula, rounding_envelope, sum_terms)
+from validation.core import (
+    NOT_EVALUATED,
+    CellMap,
+    CheckerFamily,
+    Filing,
+    Formula,
+    Outcome,
+    TableKeys,
+    cell_key,
+    decide,
+    doc_row,
+    parse_formula,
+    rounding_envelope,
+    sum_terms,
+)
 
 
 def _subjects(formula: Formula, cells: CellMap, keys: TableKeys) -> list[str | None]:
@@ -40,19 +54,35 @@ def _mixed_units(tables: tuple[str, ...], units: dict[str, str | None]) -> str:
     return ", ".join(f"{t} {u}" for t, u in sorted(printed.items())) if len(set(printed.values())) > 1 else ""
 
 
-def evaluate_rule(rule: Rule, cells: CellMap, statuses: dict[str, str], pages: dict[str, list[int]],
-                  keys: TableKeys | None = None, units: dict[str, str | None] | None = None) -> list[Outcome]:
+def evaluate_rule(
+    rule: Rule,
+    cells: CellMap,
+    statuses: dict[str, str],
+    pages: dict[str, list[int]],
+    keys: TableKeys | None = None,
+    units: dict[str, str | None] | None = None,
+) -> list[Outcome]:
     formula = parse_formula(rule.formula)
     missing = [t for t in formula.tables if statuses.get(t, "missing") == "missing"]  # tables are sorted
     if missing:
-        return [Outcome(rule.id, rule.family, "", NOT_EVALUATED,
-                        reason="table " + ", ".join(missing) + " missing from the filing")]
+        return [
+            Outcome(
+                rule.id,
+                rule.family,
+                "",
+                NOT_EVALUATED,
+                reason="table " + ", ".join(missing) + " missing from the filing",
+            )
+        ]
     if not _applies(rule, cells):
         return []
     mixed = _mixed_units(formula.tables, units) if units else ""
     if mixed:  # 万元 against 元 would fail for the wrong reason
-        return [Outcome(rule.id, rule.family, "", NOT_EVALUATED,
-                        reason=f"the tables print different amount units ({mixed})")]
+        return [
+            Outcome(
+                rule.id, rule.family, "", NOT_EVALUATED, reason=f"the tables print different amount units ({mixed})"
+            )
+        ]
     keys = keys or TableKeys(cells)
     rule_pages = _pages_of(formula.tables, pages)
     outcomes = []
@@ -63,14 +93,31 @@ def evaluate_rule(rule: Rule, cells: CellMap, statuses: dict[str, str], pages: d
         tolerance = rounding_envelope(max(n_left, n_right, 1))  # a blank side still rounds one
         difference = actual - expected
         status = decide(difference, tolerance, inequality=formula.op == "<=")
-        outcomes.append(Outcome(rule.id, rule.family, subject or "", status, expected, actual,
-                                difference, tolerance, printed, rule_pages))
+        outcomes.append(
+            Outcome(
+                rule.id,
+                rule.family,
+                subject or "",
+                status,
+                expected,
+                actual,
+                difference,
+                tolerance,
+                printed,
+                rule_pages,
+            )
+        )
     return outcomes
 
 
-def validate(cells: CellMap, statuses: dict[str, str], pages: dict[str, list[int]] | None = None,
-             rules: tuple[Rule, ...] = RULES, keys: TableKeys | None = None,
-             units: dict[str, str | None] | None = None) -> list[Outcome]:
+def validate(
+    cells: CellMap,
+    statuses: dict[str, str],
+    pages: dict[str, list[int]] | None = None,
+    rules: tuple[Rule, ...] = RULES,
+    keys: TableKeys | None = None,
+    units: dict[str, str | None] | None = None,
+) -> list[Outcome]:
     """Every table identity of `rules` over these cells."""
     pages = pages or {}
     keys = keys or TableKeys(cells)

@@ -1,6 +1,11 @@
 """Exports of the analysts' datasets to CSV (streamed by COPY) or Parquet (in chunks).
 
 Filters: a jurisdiction (and every jurisdiction below it) and a range of fiscal years.
+Rows come sorted by each dataset's key. CSV is UTF-8 with a BOM (so Excel on a Chinese
+Windows reads it as UTF-8) and every text column quoted (codes such as table "01" stay text
+in importers that honour quotes; in pandas pass `dtype=str` for the code columns). Parquet keeps
+amounts exact as decimal(38, 6) and, beside each, a float64 `<column>_float` that pandas reads
+as numbers without any conversion.
 """
 from __future__ import annotations
 
@@ -30,7 +35,17 @@ DATASETS: dict[str, str] = {
                       JOIN disclosure.filing f ON f.id = cp.filing_id JOIN disclosure.unit u ON u.id = f.unit_id
                       JOIN disclosure.jurisdiction j ON j.id = u.jurisdiction_id""",
 }
+# The order of each dataset's rows: its key, from the jurisdiction down.
+SORT_KEYS: dict[str, str] = {
+    "cells": "jurisdiction, unit_code, fiscal_year, kind, table_code, length(row_key), row_key, col",
+    "findings": "jurisdiction, unit_code, fiscal_year, kind, rule_id, subject",
+    "completeness": "jurisdiction, unit_code, fiscal_year, kind",
+    "claims": "jurisdiction, unit_code, fiscal_year, kind, seq",
+    "evaluations": "jurisdiction, unit_code, fiscal_year, kind, seq",
+}
 NUMERIC_OID = 1700
+DECIMAL_SCALE = 6  # Parquet decimal(38, 6): amounts in 万元 or 元 with at most 6 decimals, exact
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -53,29 +68,45 @@ def filtered_query(dataset: str, flt: ExportFilter) -> tuple[str, dict]:
         WHERE (%(jurisdiction)s IS NULL OR d.jurisdiction IN (SELECT code FROM scope))
           AND (%(from_year)s::int IS NULL OR d.fiscal_year >= %(from_year)s::int)
           AND (%(to_year)s::int IS NULL OR d.fiscal_year <= %(to_year)s::int)
-        ORDER BY 1, 2, 3"""
+        ORDER BY {SORT_KEYS[dataset]}"""
     return sql, {"jurisdiction": flt.jurisdiction, "from_year": flt.from_year, "to_year": flt.to_year}
 
 
 def export_csv(engine: Engine, dataset: str, flt: ExportFilter, out: Path) -> int:
     """Stream the dataset with COPY … TO STDOUT; returns the number of data rows written."""
     sql, params = filtered_query(dataset, flt)
-    rows = -1  # the header line
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection
+        with raw.cursor() as cur:
+            cur.execute(f"SELECT * FROM ({sql}) d LIMIT 0", params)
+            text_columns = [c.name for c in cur.description if _arrow_type(c.type_code) == _string()]
+        quoted = f", FORCE_QUOTE ({', '.join(text_columns)})" if text_columns else ""
         with raw.cursor() as cur, out.open("wb") as fh:
-            with cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)", params) as copy:
+            fh.write(UTF8_BOM)
+            with cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true{quoted})", params) as copy:
                 for chunk in copy:
                     fh.write(chunk)
-                    rows += bytes(chunk).count(b"\n")
+            rows = cur.rowcount
     return max(rows, 0)
+
+
+def known_jurisdictions(conn) -> list[str]:
+    from sqlalchemy import text
+
+    return [code for (code,) in conn.execute(text("SELECT code FROM disclosure.jurisdiction ORDER BY code"))]
+
+
+def _string():
+    import pyarrow as pa
+
+    return pa.string()
 
 
 def _arrow_type(type_code: int):
     import pyarrow as pa
 
     return {
-        20: pa.int64(), 21: pa.int16(), 23: pa.int32(), NUMERIC_OID: pa.decimal128(38, 6),
+        20: pa.int64(), 21: pa.int16(), 23: pa.int32(), NUMERIC_OID: pa.decimal128(38, DECIMAL_SCALE),
         1082: pa.date32(), 1184: pa.timestamp("us", tz="UTC"), 16: pa.bool_(),
     }.get(type_code, pa.string())
 
@@ -93,10 +124,13 @@ def export_parquet(engine: Engine, dataset: str, flt: ExportFilter, out: Path, c
             cur.execute(sql, params)
             rows = cur.fetchmany(chunk_rows)
             # The schema comes from the column types, so chunks of NULLs still fit it.
-            schema = pa.schema([(c.name, _arrow_type(c.type_code)) for c in cur.description])
+            fields = [pa.field(c.name, _arrow_type(c.type_code)) for c in cur.description]
+            decimals = [i for i, f in enumerate(fields) if pa.types.is_decimal(f.type)]
+            schema = pa.schema(fields + [pa.field(f"{fields[i].name}_float", pa.float64()) for i in decimals])
             with pq.ParquetWriter(out, schema) as writer:
                 while True:
-                    columns = [pa.array([r[i] for r in rows], type=field.type) for i, field in enumerate(schema)]
+                    columns = [pa.array([r[i] for r in rows], type=f.type) for i, f in enumerate(fields)]
+                    columns += [columns[i].cast(pa.float64()) for i in decimals]
                     writer.write_table(pa.Table.from_arrays(columns, schema=schema))
                     written += len(rows)
                     if len(rows) < chunk_rows:

@@ -7,7 +7,6 @@ filing | file | not_modified | error; crawlers.pipelines writes them to the mani
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from urllib.parse import urlparse
 
 import scrapy
 from scrapy.http import Response
@@ -66,6 +65,13 @@ class FilingSpider(scrapy.Spider):
         self.crawler.stats.set_value(CAP_STAT + cap, limit)
         return False
 
+    def within_file_cap(self, attachments: list) -> list:
+        """The first max_files_per_filing attachments of one filing (the cap recorded if hit)."""
+        limit = self.caps.max_files_per_filing
+        if len(attachments) > limit:
+            self.crawler.stats.set_value(CAP_STAT + "files_per_filing", limit)
+        return attachments[:limit]
+
     def list_request(self, response: Response, href: str, callback=None, **kwargs) -> scrapy.Request | None:
         """A further list page within the site's list-page cap; None when the cap is spent
         (recorded in the stats) or the paging link is not a web address (counted, skipped)."""
@@ -109,7 +115,7 @@ class FilingSpider(scrapy.Spider):
 
     def parse_detail(self, response: Response, list_title: str, published: str | None):
         heading = " ".join(response.css("h1::text, h2::text").get(default="").split())
-        attachments = find_attachments(response.text, response.url)
+        attachments = self.within_file_cap(find_attachments(response.text, response.url))
         inline = not attachments and is_inline_filing(response.text)
         yield {
             "type": "filing",
@@ -126,8 +132,8 @@ class FilingSpider(scrapy.Spider):
                 yield self.file_request(att.url, response.url, att.text)
             else:
                 yield {"type": "error", "url": att.url, "detail_url": response.url, "scope": FILE,
-                       "reason": f"attachment on an origin not registered for this site ({_origin(att.url)}); "
-                                 "add it to the site's allowed_hosts or allowed_origins if it is the publisher's"}
+                       "reason": f"attachment on {self.allowed_origins.why_not(att.url)}; add it to the "
+                                 "site's allowed_hosts or allowed_origins if it is the publisher's"}
 
     def file_request(self, url: str, detail_url: str, link_text: str) -> scrapy.Request:
         """A conditional GET when the archive holds a version of this file already."""
@@ -173,7 +179,3 @@ class FilingSpider(scrapy.Spider):
         name = getattr(request.callback, "__name__", "")
         return {"parse_file": FILE, "parse_detail": DETAIL}.get(name, LIST)
 
-
-def _origin(url: str) -> str:
-    parts = urlparse(url)
-    return f"{parts.scheme}://{parts.netloc}"

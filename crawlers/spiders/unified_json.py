@@ -71,7 +71,7 @@ class UnifiedJsonSpider(FilingSpider):
         published = published_date(row.get("publishDate"))
         detail_url = response.urljoin(f"?id={doc_id}").split("?")[0] + f"#id={doc_id}"
         files = []
-        for k, a in enumerate(attachments):
+        for k, a in enumerate(self.within_file_cap(attachments)):
             try:
                 if not isinstance(a, dict):
                     raise BadField(f"a {type(a).__name__}, not an object")
@@ -91,4 +91,4 @@ class UnifiedJsonSpider(FilingSpider):
                 yield self.file_request(url, detail_url, text)
             else:
                 yield {"type": "error", "url": url, "detail_url": detail_url, "scope": FILE,
-                       "reason": "attachment on an origin not registered for this site"}
+                       "reason": f"attachment on {self.allowed_origins.why_not(url)}"}

@@ -69,7 +69,7 @@ ALTER TABLE disclosure.parse_run
     ADD COLUMN problems jsonb NOT NULL DEFAULT '[]'::jsonb;
 COMMENT ON COLUMN disclosure.parse_run.document_status IS
     'What the parse found the document to be: filing (every table its template requires read), partial (fewer), '
-    'unrecognised (a filing by its identity, no table read; budgets until they are read as budgets), '
+    'unrecognised (a filing by its identity, no table read; also a budget no budget template reads), '
     'not_a_filing (a checklist, notice, blank template or landing page: archived, never validated or counted). '
     'NULL when the parse failed.';
 COMMENT ON COLUMN disclosure.parse_run.qualifier IS '汇总 or 本级 as the cover prints it after the unit''s name.';

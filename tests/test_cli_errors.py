@@ -1,0 +1,152 @@
+"""A user's mistakes end in one line naming what to fix, with exit status 2 (never a traceback)."""
+
+import socket
+import subprocess
+import sys
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from disclosure.cli import app
+from disclosure.settings import PROJECT_ROOT
+
+runner = CliRunner()
+
+
+def one_line_error(result, *names: str) -> str:
+    """The command exited 2 with a single `error:` line that names everything in `names`."""
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 2, result.output
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    for name in names:
+        assert name in lines[0], (name, lines[0])
+    return lines[0]
+
+
+@pytest.fixture
+def registry_env(monkeypatch, tmp_path, db_url):
+    """The replica registry, a fresh unmigrated database, no replica base URL."""
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("DISCLOSURE_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("DISCLOSURE_REPLICA_BASE", raising=False)
+    monkeypatch.delenv("DISCLOSURE_REGISTRY", raising=False)
+    return db_url
+
+
+def test_export_into_a_missing_folder(tmp_path):
+    target = tmp_path / "no-such-folder" / "cells.csv"
+    one_line_error(runner.invoke(app, ["export", "cells", "-o", str(target)]), str(tmp_path / "no-such-folder"))
+    assert not target.parent.exists()
+
+
+def test_unknown_site_key_lists_the_registered_ones(registry_env):
+    # The guide's own example, run against the default (replica) registry.
+    line = one_line_error(
+        runner.invoke(app, ["crawl", "datong-czj"]), "'datong-czj'", "replica.yaml", "DISCLOSURE_REGISTRY"
+    )
+    assert "replica-datong-trs" in line
+
+
+def test_a_typo_in_the_registry_family_names_file_site_and_field(registry_env, monkeypatch, tmp_path):
+    doc = yaml.safe_load((PROJECT_ROOT / "registry" / "replica.yaml").read_text(encoding="utf-8"))
+    doc["sites"][0]["family"] = "trs_wmc"
+    broken = tmp_path / "typo.yaml"
+    broken.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("DISCLOSURE_REGISTRY", str(broken))
+    one_line_error(runner.invoke(app, ["run"]), "typo.yaml", doc["sites"][0]["key"], "family")
+
+
+def test_a_setting_that_does_not_read_names_the_variable(registry_env, monkeypatch):
+    monkeypatch.setenv("DISCLOSURE_SITE_DOWN_NIGHTS", "three")
+    one_line_error(runner.invoke(app, ["crawl"]), "DISCLOSURE_SITE_DOWN_NIGHTS", "three")
+
+
+@pytest.mark.parametrize("command", [["fixtures", "serve"], ["demo"]])
+def test_a_busy_replica_port(monkeypatch, command):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("DISCLOSURE_REPLICA_PORT", str(port))
+        one_line_error(runner.invoke(app, command), f"port {port}", "DISCLOSURE_REPLICA_PORT")
+
+
+def test_report_on_an_unmigrated_store_says_to_upgrade(registry_env):
+    one_line_error(runner.invoke(app, ["report"]), "run `disclosure db upgrade` first")
+    one_line_error(runner.invoke(app, ["report", "--json"]), "run `disclosure db upgrade` first")
+
+
+def test_an_unfilled_replica_url_is_caught_before_crawling_and_never_recorded(registry_env):
+    from sqlalchemy import create_engine, text
+
+    from warehouse.migrate import upgrade
+
+    upgrade(registry_env)
+    for command in (["crawl", "replica-datong-trs"], ["run"]):
+        one_line_error(runner.invoke(app, command), "{replica}", "disclosure fixtures serve", "DISCLOSURE_REPLICA_BASE")
+    engine = create_engine(registry_env)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM disclosure.crawl_run")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM disclosure.alert")).scalar() == 0
+    engine.dispose()
+
+
+def test_the_crawl_stage_refuses_an_unfilled_url_too(registry_env):
+    """The DAG calls the stage directly: it raises before any site is crawled or recorded."""
+    from disclosure import pipeline
+
+    ctx = pipeline.context()
+    with pytest.raises(pipeline.UnfilledStartUrl, match="fixtures serve"):
+        pipeline.crawl(ctx, ["replica-xinzhou-static"])
+
+
+def test_export_of_a_jurisdiction_that_matches_nothing(registry_env):
+    from warehouse.migrate import upgrade
+
+    upgrade(registry_env)
+    one_line_error(
+        runner.invoke(app, ["export", "cells", "-o", "/tmp/x.csv", "--jurisdiction", "nowhere"]),
+        "'nowhere'",
+        "matches no jurisdiction",
+    )
+
+
+def test_version_and_no_traceback_from_the_console_script(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "disclosure.cli", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("disclosure-watch ")
+    done = subprocess.run(
+        [sys.executable, "-m", "disclosure.cli", "export", "cells", "-o", str(tmp_path / "missing" / "c.csv")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'missing' / 'c.csv'}: the folder {tmp_path / 'missing'} does not exist"
+    ]
+
+
+def test_airflow_on_a_busy_port(monkeypatch, tmp_path):
+    monkeypatch.setenv("DISCLOSURE_VAR_DIR", str(tmp_path / "var"))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        one_line_error(runner.invoke(app, ["airflow", "--port", str(port)]), f"port {port}", "--port")
+
+
+def test_local_airflow_settings_are_coherent_and_keep_their_secrets(monkeypatch, tmp_path):
+    from disclosure.airflow_local import local_airflow_env
+    from disclosure.settings import load_settings
+
+    monkeypatch.setenv("DISCLOSURE_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("DISCLOSURE_REGISTRY", "/somewhere/registry.yaml")
+    env = local_airflow_env(load_settings(), 18999)
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:18999/execution/"
+    assert env["AIRFLOW__API__PORT"] == "18999" and env["AIRFLOW_HOME"] == str(tmp_path / "var" / "airflow-local")
+    assert env["AIRFLOW__CORE__DAGS_FOLDER"].endswith("/dags")
+    assert env["DISCLOSURE_REGISTRY"] == "/somewhere/registry.yaml"  # the project's settings pass through
+    again = local_airflow_env(load_settings(), 18999)  # a restart keeps the logins and task tokens valid
+    assert again["AIRFLOW__API_AUTH__JWT_SECRET"] == env["AIRFLOW__API_AUTH__JWT_SECRET"]
+    assert len(env["AIRFLOW__API_AUTH__JWT_SECRET"]) == 64

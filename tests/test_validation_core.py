@@ -1,0 +1,55 @@
+"""The validation core: one decision and one rounding envelope, and one list of checker
+families that both validation and the rule catalogue walk."""
+
+from decimal import Decimal
+
+import pytest
+
+from validation import families
+from validation.core import CheckerFamily, Outcome, decide, doc_row, rounding_envelope
+from validation.documentation import catalogue_rows
+from validation.engine import validate_filing, validate_parse
+
+
+@pytest.mark.parametrize(
+    ("difference", "tolerance", "inequality", "status"),
+    [
+        ("0", "0.015", False, "passed"),
+        ("0.015", "0.015", False, "rounding"),  # at the edge of the envelope: still rounding
+        ("-0.015", "0.015", False, "rounding"),
+        ("0.016", "0.015", False, "failed"),
+        ("1", "0", False, "failed"),
+        ("-5", "0.015", True, "passed"),  # printed well under its bound
+        ("0.015", "0.015", True, "passed"),
+        ("0.016", "0.015", True, "failed"),
+    ],
+)
+def test_the_one_decision(difference, tolerance, inequality, status):
+    assert decide(Decimal(difference), Decimal(tolerance), inequality) == status
+
+
+def test_the_rounding_envelope_is_half_a_cent_per_figure_and_one_more():
+    assert [rounding_envelope(n) for n in (0, 1, 4)] == [Decimal("0.005"), Decimal("0.010"), Decimal("0.025")]
+
+
+def test_every_rule_an_outcome_names_is_in_the_catalogue(seed_pdfs):
+    from parsers import parse_bytes
+
+    documented = {row["id"] for row in catalogue_rows()}
+    emitted = {o.rule_id for seed in ("001", "002") for o in validate_parse(parse_bytes(seed_pdfs[seed], seed))}
+    assert len(emitted) > 100 and emitted <= documented
+
+
+def test_a_new_family_is_validated_and_documented_from_the_one_list(monkeypatch):
+    def check(filing):
+        total = filing.cells.get(("01", "27", 1))
+        return [Outcome("extra.total_printed", "extra", "", "passed" if total is not None else "failed")]
+
+    extra = CheckerFamily("extra", check, lambda: [doc_row("extra.total_printed", "extra", "01[27].1", "printed")])
+    monkeypatch.setattr(families, "FAMILIES", (*families.FAMILIES, extra))
+    tables = {"01": {"status": "present", "pages": [2], "amount_unit": "万元"}}
+    outcomes = validate_filing({("01", "27", 1): Decimal("1.00")}, tables, "单位决算", [], [])
+    assert outcomes[-1].rule_id == "extra.total_printed" and outcomes[-1].status == "passed"
+    assert catalogue_rows()[-1]["id"] == "extra.total_printed"
+    # A 绩效说明 prints no tables: only the families checked on statements run there.
+    assert validate_filing({("01", "27", 1): Decimal("1.00")}, tables, "绩效说明", [], []) == []

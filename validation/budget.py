@@ -1,0 +1,289 @@
+"""The budget family: identities of a budget's tables (keys of docs/budget-keys.md), as data,
+checked with the same terms, rounding envelope and evidence as the final accounts' tables.
+Pure: no I/O. A final account has no B-tables and gets no budget outcome.
+
+A rule applies when all of its `when` cells are printed and none of its `unless` cells is
+(the 三公 table prints its own 三公 total in some regions, only a grand total in others); a
+rule summing every 类 (`###`) is not evaluated where the table prints no 类 row. The rounding
+envelope is the final accounts' — (n + 1) × half the last printed digit — with that digit read
+from the figures: a budget printed in whole 元 rounds by 0.5 元 a figure, not by half a cent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from validation.catalogue import CROSS, HIERARCHY, INEQUALITY, WITHIN, Rule
+from validation.core import (
+    FAILED,
+    NOT_EVALUATED,
+    CheckerFamily,
+    Filing,
+    Outcome,
+    cell_key,
+    decide,
+    doc_row,
+    parse_formula,
+)
+from validation.tables import evaluate_rule
+
+FAMILY_NAME = "budget"
+HALF_UNIT = Decimal("0.5")
+SUBJECT_TABLES = {
+    "B2": (1,),
+    "B3": (1, 2, 3),
+    "B5": (1, 2, 3),
+    "B7": (1, 2, 3),
+    "B6": (1, 4, 5),
+    "B8": (1, 4, 5),
+    "BI": (1, 4, 5),
+    "BH": (1, 4, 5),
+}
+
+
+@dataclass(frozen=True)
+class BudgetRule:
+    id: str
+    kind: str
+    title: str
+    formula: str
+    when: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+
+
+def _rules() -> tuple[BudgetRule, ...]:
+    rules = [
+        BudgetRule(
+            "B1.balance",
+            WITHIN,
+            "收支总表: 收入总计 = 支出总计",
+            "B1[收入总计].1 = B1[支出总计].1",
+            ("B1[收入总计].1",),
+        ),
+        BudgetRule(
+            "B1.balance_this_year",
+            WITHIN,
+            "收支总表: 本年收入合计 = 本年支出合计 (no 结转 printed)",
+            "B1[本年收入合计].1 = B1[本年支出合计].1",
+            ("B1[本年收入合计].1",),
+            ("B1[收入总计].1",),
+        ),
+        BudgetRule(
+            "B4.balance",
+            WITHIN,
+            "财政拨款收支总表: 收入总计 = 支出总计",
+            "B4[收入总计].1 = B4[支出总计].1",
+            ("B4[收入总计].1",),
+        ),
+        BudgetRule(
+            "B4.balance_grants",
+            WITHIN,
+            "财政拨款收支总表: 财政拨款收入 = 财政拨款支出 (总计)",
+            "B4[收入总计].6 = B4[支出总计].6",
+            ("B4[收入总计].6",),
+        ),
+        BudgetRule(
+            "B4.balance_subtotals",
+            WITHIN,
+            "财政拨款收支总表: 收入合计 = 支出合计",
+            "B4[收入合计].1 = B4[支出合计].1",
+            ("B4[收入合计].1",),
+            ("B4[收入总计].1",),
+        ),
+        BudgetRule(
+            "B9.parts",
+            WITHIN,
+            "三公: 三公经费合计 = 因公出国(境) + 公务用车 + 公务接待",
+            "B9[合计].20 = B9[合计].21 + B9[合计].22 + B9[合计].25",
+            ("B9[合计].20",),
+        ),
+        BudgetRule(
+            "B9.parts_total",
+            WITHIN,
+            "三公: 合计 = 因公出国(境) + 公务用车 + 公务接待 + 会议费 + 培训费",
+            "B9[合计].1 = B9[合计].21 + B9[合计].22 + B9[合计].25 + B9[合计].26 + B9[合计].27",
+            ("B9[合计].1",),
+            ("B9[合计].20",),
+        ),
+        BudgetRule(
+            "B9.parts_with_meetings",
+            WITHIN,
+            "三公: 合计 = 三公经费合计 + 会议费 + 培训费",
+            "B9[合计].1 = B9[合计].20 + B9[合计].26 + B9[合计].27",
+            ("B9[合计].1", "B9[合计].20"),
+        ),
+        BudgetRule(
+            "B9.cars",
+            WITHIN,
+            "三公: 公务用车购置及运行费 = 购置费 + 运行费",
+            "B9[合计].22 = B9[合计].23 + B9[合计].24",
+            ("B9[合计].22",),
+        ),
+        BudgetRule(
+            "B9.prior_parts",
+            WITHIN,
+            "三公 (上年): 合计 = 因公出国(境) + 公务用车 + 公务接待",
+            "B9[合计].120 = B9[合计].121 + B9[合计].122 + B9[合计].125",
+            ("B9[合计].120",),
+        ),
+        BudgetRule(
+            "B9.prior_cars",
+            WITHIN,
+            "三公 (上年): 公务用车 = 购置费 + 运行费",
+            "B9[合计].122 = B9[合计].123 + B9[合计].124",
+            ("B9[合计].122",),
+        ),
+        BudgetRule(
+            "B3.vs_B1",
+            CROSS,
+            "支出总表 合计 = 收支总表 本年支出合计",
+            "B3[合计].1 = B1[本年支出合计].1",
+            ("B1[本年支出合计].1", "B3[合计].1"),
+        ),
+        BudgetRule(
+            "B7.basic_vs_B8",
+            CROSS,
+            "一般公共预算支出表 基本支出 = 一般公共预算基本支出表 合计",
+            "B7[合计].2 = B8[合计].1",
+            ("B7[合计].2", "B8[合计].1"),
+        ),
+        BudgetRule(
+            "B7.basic_vs_B8_subtotal",
+            CROSS,
+            "一般公共预算支出表 基本支出 = 一般公共预算基本支出表 基本支出小计",
+            "B7[合计].2 = B8[合计].2",
+            ("B7[合计].2", "B8[合计].2"),
+            ("B8[合计].1",),
+        ),
+        BudgetRule(
+            "B7.staff_vs_B8",
+            CROSS,
+            "一般公共预算支出表 人员经费 = 一般公共预算基本支出表 人员经费",
+            "B7[合计].4 = B8[合计].4",
+            ("B7[合计].4",),
+        ),
+        BudgetRule(
+            "B7.vs_B4",
+            CROSS,
+            "一般公共预算支出表 合计 = 财政拨款收支总表 一般公共预算支出",
+            "B7[合计].1 = B4[支出总计].7",
+            ("B4[支出总计].7",),
+        ),
+        BudgetRule(
+            "BC.le_B8",
+            INEQUALITY,
+            "机关运行经费 ≤ 一般公共预算基本支出 (合计)",
+            "BC[合计].28 <= B8[合计].1",
+            ("BC[合计].28", "B8[合计].1"),
+        ),
+        BudgetRule(
+            "BC.goods_le_B8",
+            INEQUALITY,
+            "机关运行经费 商品和服务支出 (302) ≤ 基本支出's 302",
+            "BC[302].28 <= B8[302].1",
+            ("BC[302].28", "B8[302].1"),
+        ),
+        BudgetRule(
+            "B5.basic_vs_B6",
+            CROSS,
+            "财政拨款支出表 基本支出 = 财政拨款基本支出表 合计",
+            "B5[合计].2 = B6[合计].1",
+            ("B5[合计].2",),
+        ),
+    ]
+    for table, cols in SUBJECT_TABLES.items():
+        rules.append(
+            BudgetRule(
+                f"{table}.row_kinds",
+                WITHIN,
+                f"{table} each row: 合计 = 基本支出 + 项目支出 (+ 单位预留机动经费)",
+                f"{table}[*].1 = {table}[*].2 + {table}[*].3 + {table}[*].14",
+                (f"{table}[合计].2",),
+            )
+            if 2 in cols
+            else BudgetRule(
+                f"{table}.row_kinds",
+                WITHIN,
+                f"{table} each row: 合计 = 人员经费 + 公用经费 (+ 项目支出)",
+                f"{table}[*].1 = {table}[*].4 + {table}[*].5 + {table}[*].3",
+                (f"{table}[合计].1", f"{table}[合计].4"),
+            )
+            if 4 in cols
+            else None
+        )
+        for col in cols:
+            rules.append(
+                BudgetRule(
+                    f"{table}.classes.{col}",
+                    WITHIN,
+                    f"{table} 合计 = Σ 类 (column {col})",
+                    f"{table}[合计].{col} = {table}[###].{col}",
+                    (f"{table}[合计].{col}",),
+                )
+            )
+            rules.append(
+                BudgetRule(
+                    f"{table}.hierarchy.{col}",
+                    HIERARCHY,
+                    f"{table} each 类/款 = Σ its children (column {col})",
+                    f"{table}[^].{col} = {table}[^*].{col}",
+                )
+            )
+        if 2 in cols:
+            rules.append(
+                BudgetRule(
+                    f"{table}.basic_parts",
+                    WITHIN,
+                    f"{table} each row: 基本支出 = 人员经费 + 公用经费",
+                    f"{table}[*].2 = {table}[*].4 + {table}[*].5",
+                    (f"{table}[合计].2", f"{table}[合计].4"),
+                )
+            )
+    return tuple(r for r in rules if r is not None)
+
+
+RULES = _rules()
+
+
+def _printed(filing: Filing, refs: tuple[str, ...], every: bool = False) -> bool:
+    found = [filing.cells.get(cell_key(ref)) is not None for ref in refs]
+    return all(found) if every else any(found)
+
+
+def _in_printed_digits(outcome: Outcome) -> Outcome:
+    """Figures printed without decimals (whole 元) round by half a unit each."""
+    if outcome.status != FAILED or not outcome.cells or any("." in v for v in outcome.cells.values()):
+        return outcome
+    outcome.tolerance = (len(outcome.cells) + 1) * HALF_UNIT
+    outcome.status = decide(outcome.difference, outcome.tolerance)
+    return outcome
+
+
+def check(filing: Filing) -> list[Outcome]:
+    if not any(code.startswith("B") and info.get("status") != "missing" for code, info in filing.tables.items()):
+        return []  # not a budget
+    outcomes: list[Outcome] = []
+    for rule in RULES:
+        if not _printed(filing, rule.when, every=True) or _printed(filing, rule.unless):
+            continue
+        formula = parse_formula(rule.formula)
+        bare = [t.table for t in formula.terms if t.rows == "###" and not filing.keys.categories(t.table)]
+        if bare:
+            outcomes.append(
+                Outcome(rule.id, FAMILY_NAME, "", NOT_EVALUATED, reason=f"table {bare[0]} prints no 类 row")
+            )
+            continue
+        as_rule = Rule(rule.id, FAMILY_NAME, rule.title, rule.formula)
+        outcomes.extend(
+            _in_printed_digits(o)
+            for o in evaluate_rule(as_rule, filing.cells, filing.statuses, filing.pages, filing.keys, filing.units)
+        )
+    return outcomes
+
+
+def documentation() -> list[dict]:
+    return [doc_row(r.id, FAMILY_NAME, r.formula, r.title, r.when) for r in RULES]
+
+
+FAMILY = CheckerFamily(FAMILY_NAME, check, documentation, on_budgets=True)
