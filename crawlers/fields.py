@@ -8,9 +8,10 @@ import re
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit
 
+from crawlers.dates import find_date
+
 WEB_SCHEMES = ("http", "https")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _CHINA = timezone(timedelta(hours=8))  # the sites publish in Beijing time
 MAX_TITLE = 500  # a title longer than this is a page's text pasted into an attribute
 
@@ -61,13 +62,8 @@ def published_date(value) -> str | None:
             return datetime.fromtimestamp(seconds, _CHINA).date().isoformat()
         except (OverflowError, OSError, ValueError):
             return None
-    if isinstance(value, str):
-        match = _ISO_DATE.search(value)
-        if match:
-            try:
-                return datetime(*map(int, match.groups())).date().isoformat()
-            except ValueError:
-                return None
+    if isinstance(value, str):  # 2024-08-20, 2024/08/20, 2024年8月20日 (crawlers.dates)
+        return find_date(value)
     return None
 
 

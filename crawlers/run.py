@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--wall-clock", type=float, default=limits.wall_clock)
     p.add_argument("--parent-pid", type=int, help="die (and remove --workdir) when this process dies")
     p.add_argument("--workdir", type=Path, help="the parent's temporary folder for this crawl")
+    p.add_argument("--dry-run", action="store_true", help="list what would be fetched; fetch no file, archive nothing")
     args = p.parse_args(argv)
     if args.parent_pid:
         die_with_parent(args.parent_pid, args.workdir)
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     process = CrawlerProcess(scrapy_settings(args))
     crawler = process.create_crawler(SPIDERS[args.family])
     process.crawl(crawler, site_key=args.site_key, start_urls=args.start_url, known=known,
-                  config=json.loads(args.config), caps=json.loads(args.caps))
+                  config=json.loads(args.config), caps=json.loads(args.caps), dry_run=args.dry_run)
     # A stop that cannot finish gracefully still leaves the stats of what was done.
     prompt_sigterm(process, before_exit=lambda: write_stats(crawler, args.manifest, "terminated"))
     process.start()

@@ -76,7 +76,9 @@ def sweep_orphaned_folders(root: str | Path | None = None) -> list[Path]:
 
 
 def crawl_site(site: Site, archive: str | Path, user_agent: str, known: dict | None = None,
-               limits: CrawlLimits | None = None) -> CrawlOutcome:
+               limits: CrawlLimits | None = None, dry_run: bool = False) -> CrawlOutcome:
+    """Crawl one site in a child process. `dry_run`: read list and detail pages only, fetch no
+    file, write no WARC; the events say what would be fetched ("would_fetch") and skipped."""
     limits = limits or CrawlLimits()
     site_caps(site.limits)  # a wrong limits mapping fails this site here, naming the key
     AllowedOrigins.for_site(site.start_urls, site.config)
@@ -97,6 +99,8 @@ def crawl_site(site: Site, archive: str | Path, user_agent: str, known: dict | N
                "--parent-pid", str(os.getpid()), "--workdir", tmp]
         for url in site.start_urls:
             cmd += ["--start-url", url]
+        if dry_run:
+            cmd = [c for c in cmd if c not in ("--warc", str(warc))] + ["--dry-run"]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=limits.wall_clock)
             returncode, stderr = proc.returncode, proc.stderr

@@ -75,6 +75,8 @@ db_app = typer.Typer(help="The store's schema (Alembic migrations).", no_args_is
 fixtures_app = typer.Typer(help="Fixture filings and the replica sites built from them.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(fixtures_app, name="fixtures")
+sites_app = typer.Typer(help="Adding and checking sites (crawlers/probe.py).", no_args_is_help=True)
+app.add_typer(sites_app, name="sites")
 console = Console(stderr=True)
 
 
@@ -189,7 +191,7 @@ def parse(
     try:
         result = flag_misreads(parse_path(file))
     except ParseError as exc:
-        _fail(str(exc), 2)
+        _fail(str(exc), EXIT_USAGE)
     if as_json:
         _print_json(result.to_json())
         return
@@ -220,7 +222,7 @@ def validate(
     try:
         result = flag_misreads(parse_path(file))
     except ParseError as exc:
-        _fail(str(exc), 2)
+        _fail(str(exc), EXIT_USAGE)
     checked = result.status != "not_a_filing"  # a checklist or landing page is never validated
     outcomes = [o for o in validate_parse(result) if all_outcomes or o.status != "passed"] if checked else []
     failed = sum(o.status == "failed" for o in outcomes)
@@ -312,14 +314,75 @@ def _crawl_line(r: dict) -> str:
             f"{r['not_modified']} unchanged" + (f" · {'; '.join(r['problems'])}" if r["problems"] else ""))
 
 
+@sites_app.command("probe")
+def sites_probe(url: str = typer.Argument(..., help="A list page (or the platform's JSON list) of the site."),
+                key: Optional[str] = typer.Option(None, help="Site key for the proposed entry."),
+                jurisdiction: str = typer.Option("CHANGE-ME", help="Jurisdiction code for the proposed entry."),
+                as_json: bool = typer.Option(False, "--json")) -> None:
+    """Fetch URL politely, recognise its CMS family and print a proposed registry entry."""
+    import yaml
+
+    from crawlers.probe import ProbeError, probe
+    from disclosure.settings import load_settings
+
+    try:
+        found = probe(url, load_settings().user_agent)
+    except ProbeError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    entry = found.registry_entry(key, jurisdiction)
+    if as_json:
+        return _print_json({"family": found.family, "evidence": found.evidence, "notes": found.notes,
+                            "entry": entry})
+    console.print(f"{url}: {found.family or 'unknown family'} — {found.evidence}")
+    for note in found.notes:
+        console.print(f"note: {note}")
+    sys.stdout.write(yaml.safe_dump({"sites": [entry]}, allow_unicode=True, sort_keys=False))
+    if found.family is None:
+        raise typer.Exit(1)
+
+
+def _dry_run(keys: list[str]) -> None:
+    """What `crawl --dry-run` prints: every entry, what it is taken to be, what would be fetched."""
+    import tempfile
+
+    from crawlers.probe import check_site, dry_run_entries
+    from crawlers.runner import CrawlLimits, crawl_site
+    from disclosure.settings import load_settings
+    from registry.model import load_registry
+
+    settings = load_settings()
+    subs = {"replica": settings.replica_base} if settings.replica_base else None
+    registry = load_registry(settings.registry_file, subs)
+    delay = settings.crawl_throttle
+    for key in keys or [s.key for s in registry.sites]:
+        site = registry.site(key)
+        for problem in check_site(site, settings.user_agent):
+            console.print(f"[yellow]{key}: {problem}[/yellow]")
+        with tempfile.TemporaryDirectory() as tmp:
+            outcome = crawl_site(site, tmp, settings.user_agent, None,
+                                 CrawlLimits(throttle_start_delay=delay, download_delay=min(delay, 0.5)), dry_run=True)
+        for e in dry_run_entries(outcome.events, registry):
+            what = (f"filing  {e.unit or '?'} {e.year or '?'} {e.kind or '?'}" if e.is_filing else "not a filing")
+            sys.stdout.write(f"{key}\t{what}\t{e.published or 'date unknown'}\t{e.title}\t{e.url}"
+                             + (f"\t{e.reason}" if e.reason else "") + "\n")
+            for url in e.fetch:
+                sys.stdout.write(f"{key}\t  would fetch {url}\n")
+        for err in outcome.of_type("error"):
+            console.print(f"[red]{key}: {err['url']}: {err['reason']}[/red]")
+
+
 @app.command()
 def crawl(sites: Optional[list[str]] = typer.Argument(None, help="Site keys (default: every site)."),
           full: bool = typer.Option(False, "--full", help="Read every detail page again (finds attachments added "
                                                           "to known filings)."),
-          as_json: bool = typer.Option(False, "--json", help="Print each site's crawl result as JSON.")) -> None:
+          as_json: bool = typer.Option(False, "--json", help="Print each site's crawl result as JSON."),
+          dry_run: bool = typer.Option(False, "--dry-run", help="List what would be fetched and what each entry "
+                                                                "is taken to be; fetch no file, store nothing.")) -> None:
     """Crawl registered sites into the archive and record the filings found; exit 1 if a site failed."""
     from disclosure import pipeline
 
+    if dry_run:
+        return _dry_run(list(sites or []))
     ctx = _context()
     keys = _site_keys(ctx, sites)
     with console.status("preparing the store"):

@@ -153,6 +153,7 @@ def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, 
     from parsers.child import ChildParser
     from parsers.model import ConfigurationError
     from validation.misreads import flag_misreads
+    from warehouse.filing_identity import reconcile_filing
     from warehouse.load import LoadItem, forget_parse, load_parses, pending_files
 
     with ctx.engine.connect() as conn:
@@ -179,6 +180,9 @@ def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, 
                 for loaded in batch:
                     forget_parse(conn, loaded.archived_file_id)
             load_parses(conn, batch)
+            for loaded in batch:  # what each document says it is flows back to its filing
+                if loaded.result is not None:
+                    reconcile_filing(conn, ctx.registry, loaded.archived_file_id, loaded.result)
 
     parser = ChildParser(Limits.from_env())  # each file under a time limit, in a killable child
     try:

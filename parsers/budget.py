@@ -294,9 +294,11 @@ def read_grid(reader: _Reader, grid: list[list]) -> None:
     while split < len(rows) and _is_header_row(rows[split], split == 0):
         split += 1
     header = [r for r in rows[:split] if not _is_column_numbers(r)]
-    body = rows[split:]
+    body = [r for r in rows[split:] if any(c and c.strip() for c in r)]
     if header:
         reader.paths = _header_paths(header)
+        width = len(reader.paths)
+        body = [r[:width] + [None] * (width - len(r)) if len(r) != width else r for r in body]  # ragged rows
         reader.kinds = _column_kinds(reader.paths, body)
     elif (
         reader.paths is not None
@@ -308,7 +310,6 @@ def read_grid(reader: _Reader, grid: list[list]) -> None:
         body = [_right_aligned(r, len(reader.paths)) for r in body]
     if reader.paths is None or any(len(r) != len(reader.paths) for r in body):
         return  # a headless grid that fits no header read before it (merged cells aside)
-    body = [r for r in body if any(c and c.strip() for c in r)]
     label_rows = sum(
         1
         for r in body
@@ -567,9 +568,13 @@ def read_budget(pages: list[Page], year: int | None) -> BudgetTables:
     if reader is not None:
         cells.extend(reader.cells)
         targets.extend(reader.targets)
-    for code, info in tables.items():
+    ruled = {p.number for p in pages if p.ruled}
+    for code in list(tables):
         if not any(c.table == code for c in cells):
-            info.status = "empty"
+            if not ruled & set(tables[code].pages):
+                del tables[code]  # a title named in prose (a narrative-only budget lists its tables)
+            else:
+                tables[code].status = "empty"
     return BudgetTables(tables, _dedupe(cells), titles, targets, choose_budget_family(pages, set(tables)))
 
 

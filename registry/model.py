@@ -64,6 +64,7 @@ class Unit:
     parent: str | None = None
     first_year: int | None = None
     last_year: int | None = None
+    publishes: tuple[str, ...] = ()  # kinds it owes, when not the one its kind implies (部门决算 and 单位决算)
 
     def names(self) -> set[str]:
         return {normalise_name(n) for n in (self.name, *self.aliases)}
@@ -152,6 +153,8 @@ class UnitEntry(_Entry):
     parent: Optional[StrictStr] = None
     first_year: Optional[YearNumber] = None
     last_year: Optional[YearNumber] = None
+    # the kinds it owes when not the one its kind implies (a department's 部门决算 and its own 单位决算)
+    publishes: list[Literal["部门决算", "单位决算", "部门预算", "单位预算"]] = Field(default_factory=list)
 
 
 class SiteLimits(_Entry):
@@ -241,7 +244,7 @@ def parse_registry(data: dict, source: str, substitutions: dict[str, str] | None
         if u.first_year and u.last_year and u.last_year < u.first_year:
             raise RegistryError(f"{label}: last_year {u.last_year} is before first_year {u.first_year}")
         units.append(Unit(u.code, u.jurisdiction, u.name, tuple(u.aliases), u.budget_code, u.kind, u.parent,
-                          u.first_year, u.last_year))
+                          u.first_year, u.last_year, tuple(u.publishes)))
     for i, raw in enumerate(_section(data, "sites", source)):
         s, label = _entry(SiteEntry, raw, f"{source}: sites[{i}]")
         if s.jurisdiction not in codes:

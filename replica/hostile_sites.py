@@ -55,12 +55,25 @@ def trs_page_count(site, pages: int) -> None:
 
 
 def hanweb_total(site, total: int, per_page: int | None = None) -> None:
-    """The Hanweb column page claims `total` records (and optionally another perPage)."""
+    """The Hanweb column page and its proxy claim `total` records (and optionally another
+    perPage on the page); the spider pages by the proxy's <totalrecord>."""
     page = site.routes[HANWEB_COLUMN_PAGE]
     body = re.sub(rb"totalRecord: \d+", f"totalRecord: {total}".encode(), page.body)
     if per_page is not None:
         body = re.sub(rb"perPage: \d+", f"perPage: {per_page}".encode(), body)
     page.body = body
+    proxy_path = HANWEB_COLUMN_PAGE.split("/col/")[0] + "/module/web/jpage/dataproxy.jsp"
+    real = site.routes[proxy_path]
+
+    def proxy(params: dict[str, str]) -> Resource | None:
+        answer = real(params)
+        if answer is None:
+            return None
+        claimed = re.sub(rb"<totalrecord>\d+</totalrecord>", f"<totalrecord>{total}</totalrecord>".encode(),
+                         answer.body)
+        return Resource(claimed, answer.content_type)
+
+    site.routes[proxy_path] = proxy
 
 
 def unified_pages(site, pages: int) -> None:

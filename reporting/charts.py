@@ -5,11 +5,11 @@ import plotly.graph_objects as go
 
 STATUS_COLOURS = {
     "present": "#2e7d32", "late": "#f9a825", "missing": "#c62828", "not_yet_due": "#90a4ae",
-    "withdrawn": "#6a1b9a", "parse_failed": "#4e342e", "deadline_unknown": "#e0e0e0",
+    "withdrawn": "#6a1b9a", "parse_failed": "#4e342e", "deadline_unknown": "#e0e0e0", "date_unknown": "#81c784",
 }
 STATUS_LABELS = {
     "present": "已公开", "late": "逾期公开", "missing": "未公开", "not_yet_due": "未到期",
-    "withdrawn": "已撤下", "parse_failed": "无法解析", "deadline_unknown": "期限未知",
+    "withdrawn": "已撤下", "parse_failed": "无法解析", "deadline_unknown": "期限未知", "date_unknown": "已公开（日期不详）",
 }
 FONT = dict(family='"Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif')
 

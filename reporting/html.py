@@ -97,7 +97,7 @@ def _counts(data: ReportData, statuses: list[str]) -> list[dict]:
     out = []
     for (jurisdiction, year), counts in sorted(grouped.items()):
         expected = sum(counts.values())
-        published = counts["present"] + counts["late"] + counts["parse_failed"]
+        published = counts["present"] + counts["late"] + counts["date_unknown"] + counts["parse_failed"]
         out.append({"jurisdiction_name": data.jurisdictions[jurisdiction]["name"], "year": year, "counts": counts,
                     "expected": expected, "share": f"{published / expected:.0%}" if expected else "—"})
     return out

@@ -15,7 +15,8 @@ KEY_FIGURES = {
     "项目支出": ("03", "合计", 3),
     "三公经费决算": ("09", "1", 7),
 }
-STATUSES = ("present", "late", "missing", "not_yet_due", "withdrawn", "parse_failed", "deadline_unknown")
+STATUSES = ("present", "late", "date_unknown", "missing", "not_yet_due", "withdrawn", "parse_failed",
+            "deadline_unknown")
 
 
 @dataclass
@@ -41,7 +42,7 @@ def load_report_data(conn: Connection) -> ReportData:
     # A filing that is present but whose current file failed to parse is shown as such.
     matrix = _dicts(conn, """
         SELECT c.jurisdiction, c.unit_code, c.unit_name, c.fiscal_year, c.kind, c.due_on, c.published_on,
-               CASE WHEN c.status IN ('present', 'late') AND failed.unit_id IS NOT NULL
+               CASE WHEN c.status IN ('present', 'late', 'date_unknown') AND failed.unit_id IS NOT NULL
                          AND ok.unit_id IS NULL THEN 'parse_failed' ELSE c.status END AS status
         FROM disclosure.completeness c
         LEFT JOIN (SELECT DISTINCT f.unit_id, f.fiscal_year, f.kind FROM disclosure.current_parse cp

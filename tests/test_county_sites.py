@@ -46,8 +46,8 @@ def test_every_filing_of_every_family_is_found_fetched_and_parsed(ctx, first_nig
         ("yz-wjj", 2023, "application/pdf", "ok"), ("yz-wjj", 2024, "application/zip", "ok"),
     ]
     # Hanweb: records beyond the inline first page came from POSTs to the jpage proxy.
-    assert ("POST", "/yunzhou/module/web/jpage/dataproxy.jsp?startrecord=7&endrecord=12&perpage=6", 200) \
-        in replica.requests
+    assert ("POST", "/yunzhou/module/web/jpage/dataproxy.jsp?startrecord=7&endrecord=12&perpage=6"
+            "&columnid=4521&unitid=17245&webid=1", 200) in replica.requests
     # Same cells whatever the format: each derived unit restates its seed's 01[31].1.
     totals = dict(query_rows(ctx, """
         SELECT u.code || '-' || f.fiscal_year, c.value FROM disclosure.cell c

@@ -1,7 +1,7 @@
 """Migrations up and down on a real Postgres."""
 from sqlalchemy import create_engine, text
 
-from warehouse.migrate import current_revision, downgrade, upgrade
+from warehouse.migrate import current_revision, downgrade, head_revision, upgrade
 
 TABLES = {"jurisdiction", "unit", "unit_alias", "site", "crawl_run", "filing", "archived_file", "parse_run",
           "cell", "finding", "alert"}
@@ -25,7 +25,7 @@ def _views(url):
 
 def test_upgrade_downgrade_upgrade(db_url):
     upgrade(db_url)
-    assert current_revision(db_url) == "0006"  # chained after 0008 (hostile-files) on this branch
+    assert current_revision(db_url) == head_revision()
     assert TABLES | {"deadline", "narrative_claim", "evaluation", "evaluation_indicator",
                      "expected_filing"} <= _tables(db_url)
     assert VIEWS <= _views(db_url)
@@ -79,3 +79,14 @@ def test_two_upgrades_at_once_on_a_fresh_database_both_succeed(db_url):
         with create_engine(db_url).connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM disclosure.alembic_version")).scalar() == 1
         downgrade(db_url, "base")
+
+
+def test_the_migrations_form_one_chain_in_numbered_order():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from warehouse.migrate import _INI
+
+    script = ScriptDirectory.from_config(Config(str(_INI)))
+    chain = [rev.revision for rev in script.walk_revisions()][::-1]  # base first
+    assert chain == sorted(chain) and head_revision() == chain[-1]

@@ -63,8 +63,9 @@ def test_unidentified_filings_are_kept_and_reported(ctx, replica):
     out = pipeline.run_once(ctx)
     row = _one(ctx, "SELECT title, detail_url, problem FROM disclosure.identification_findings")
     assert row.title == "忻州市某某中心决算公开" and row.detail_url.endswith("/xinzhou/yjsgk/x.html")
-    assert row.problem == ("the title names no registered unit; no fiscal year can be told from the title; "
-                           "no kind (决算/预算/绩效) can be told from the title")
+    assert row.problem == ("neither the title nor the document names a registered unit; no fiscal year can be "
+                           "told from the title or the document; no kind (决算/预算/绩效) can be told from the "
+                           "title or the document")
     assert out["alerts"]["by_kind"]["unidentified_filing"] == 1
 
 

@@ -270,3 +270,34 @@ def budget_outcomes_all(result):
     from validation.engine import validate_parse
 
     return validate_parse(result)
+
+
+def test_a_budget_table_from_any_format_is_read_by_its_header():
+    """The reader works on pages, whatever format made them (here a grid as an XLSX or HTML
+    export gives it): 类/款/项 joined, a 款 printed alone completed, the 合计 row, ragged rows."""
+    from parsers.budget import read_budget
+    from parsers.document import grid_page, text_page
+
+    grid = [
+        ["科目编码", None, None, "科目名称", "合计", "基本支出", "项目支出"],
+        ["类", "款", "项", None, None, None, None],
+        ["201", "", "", "一般公共服务支出", "1,200.50", "1,000.00", "200.50"],
+        ["", "03", "", "政府办公厅（室）及相关机构事务", "1,200.50", "1,000.00", "200.50"],
+        ["", "", "01", "行政运行", "1,000.00", "1,000.00", ""],
+        ["合计", None, None, None, "1,200.50", "1,000.00", "200.50"],
+        ["", ""],  # a ragged empty row
+    ]
+    pages = [text_page(1, "2026年某局部门预算"), grid_page(2, "表3\n2026年部门支出总表\n单位：万元", grid)]
+    read = read_budget(pages, None)
+    values = {(c.table, c.row, c.col): str(c.value) for c in read.cells}
+    assert values[("B3", "201", 1)] == "1200.50" and values[("B3", "20103", 3)] == "200.50"
+    assert values[("B3", "2010301", 2)] == "1000.00" and ("B3", "2010301", 3) not in values
+    assert values[("B3", "合计", 2)] == "1000.00"
+    assert read.tables["B3"].amount_unit == "万元" and read.tables["B3"].pages == [2]
+
+
+def test_a_narrative_only_budget_has_no_tables_and_no_family():
+    """bj_czj_2026 prints only 情况说明 and 名词解释; its 目录 and prose name the tables."""
+    result = parsed("bj_czj_2026_dept_budget.pdf")
+    assert not [code for code in result.tables if code.startswith("B")]
+    assert result.cells == [] and result.template is None

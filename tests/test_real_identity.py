@@ -258,6 +258,10 @@ def store(migrated_url, seed_without_03):
         partial = _filing(conn, "上海市普陀区财政局2023年度部门决算", "http://x/partial.pdf", 2023, "部门决算")
         runs = {"template": load_parse(conn, template, parsed("sh_district_final_template.pdf")),
                 "partial": load_parse(conn, partial, parse_bytes(seed_without_03, "http://x/partial.pdf"))}
+        # What the parse stage does next for a document that is not a filing (crawl-real's 0007).
+        from warehouse.filing_identity import reconcile_filing
+
+        reconcile_filing(conn, None, template, parsed("sh_district_final_template.pdf"))
     yield engine, runs
     engine.dispose()
 
@@ -275,8 +279,9 @@ def test_the_store_keeps_the_status_and_acts_on_it(store):
         assert "partial: 9 of the 10 tables of template local-final-10 read; missing: 03 支出决算表" in problems
         assert pending_runs(conn) == [runs["partial"]]  # the template is never validated
         status = dict(conn.execute(text("SELECT fiscal_year, status FROM disclosure.completeness")).all())
-        # The partial filing counts (seen today, so after its due date: late); the template does not.
-        assert status[2024] == "missing" and status[2023] == "late"
+        # The partial filing counts (present, no printed date, first seen after its due date:
+        # date_unknown); the template does not.
+        assert status[2024] == "missing" and status[2023] == "date_unknown"
         alerts = [a for a in raise_alerts(conn) if a["kind"] == "incomplete_parse"]
         assert len(alerts) == 1 and alerts[0]["payload"]["status"] == "partial"
         assert "missing: 03 支出决算表" in alerts[0]["subject"]

@@ -13,7 +13,8 @@ from crawlers.health import LIST, caps_reached, judge_health
 from crawlers.runner import CrawlOutcome
 from crawlers.urls import url_key
 from parsers.identity import identify
-from registry.model import Registry, Site
+from registry.model import FILING_KINDS, Registry, Site
+from warehouse.filing_identity import registered_unit_id
 
 
 def known_for_crawl(conn: Connection, site_key: str, full: bool = False) -> dict:
@@ -53,15 +54,22 @@ def _previous_filings_found(conn: Connection, site_id: int) -> int:
     return value or 0
 
 
-def _unit_id(conn: Connection, registry: Registry, title: str) -> tuple[int | None, int | None, str | None]:
+def _identity(conn: Connection, registry: Registry, title: str,
+              stated: dict | None) -> tuple[int | None, int | None, str | None, str]:
+    """Unit, year and kind from the crawled title; what it cannot tell, from what the platform's
+    row states (unified platforms name the department, year and kind in fields)."""
     ident = identify(title)
-    unit = registry.resolve_unit(ident.unit)
-    unit_id = None
-    if unit is not None:
-        unit_id = conn.execute(text("""
-            SELECT u.id FROM disclosure.unit u JOIN disclosure.jurisdiction j ON j.id = u.jurisdiction_id
-            WHERE j.code = :j AND u.code = :c"""), {"j": unit.jurisdiction, "c": unit.code}).scalar()
-    return unit_id, ident.year, ident.kind
+    unit_id = registered_unit_id(conn, registry, ident.unit)
+    year, kind, source = ident.year, ident.kind, "title"
+    stated = stated if isinstance(stated, dict) else {}
+    if unit_id is None and isinstance(stated.get("unit"), str):
+        unit_id = registered_unit_id(conn, registry, stated["unit"])
+        source = "platform" if unit_id is not None else source
+    if year is None and str(stated.get("year") or "").isdigit():
+        year, source = int(stated["year"]), "platform"
+    if kind is None and stated.get("kind") in FILING_KINDS:
+        kind, source = stated["kind"], "platform"
+    return unit_id, year, kind, source
 
 
 log = logging.getLogger("disclosure.crawl_record")
@@ -87,21 +95,23 @@ def _warc_params(warc: dict | None) -> dict:
 
 def _record_filing(conn: Connection, registry: Registry, site_id: int, event: dict, now: datetime):
     title = _text(event.get("title"), "title", 500)
-    unit_id, year, kind = _unit_id(conn, registry, title)
+    unit_id, year, kind, source = _identity(conn, registry, title, event.get("stated"))
     detail_url = _text(event["detail_url"], "detail_url")
     return conn.execute(text("""
         INSERT INTO disclosure.filing (site_id, detail_url, detail_key, title, unit_id, fiscal_year, kind,
-                                       published_on, first_seen_at, last_seen_at)
-        VALUES (:s, :url, :key, :title, :unit, :year, :kind, :pub, :now, :now)
+                                       published_on, first_seen_at, last_seen_at, identity_source)
+        VALUES (:s, :url, :key, :title, :unit, :year, :kind, :pub, :now, :now, :source)
         ON CONFLICT (site_id, detail_key) DO UPDATE SET detail_url = EXCLUDED.detail_url,
-            title = EXCLUDED.title, unit_id = EXCLUDED.unit_id,
-            fiscal_year = EXCLUDED.fiscal_year, kind = EXCLUDED.kind,
+            -- what the document told (identity_source 'document') is not lost to a title that cannot tell
+            title = EXCLUDED.title, unit_id = COALESCE(EXCLUDED.unit_id, disclosure.filing.unit_id),
+            fiscal_year = COALESCE(EXCLUDED.fiscal_year, disclosure.filing.fiscal_year),
+            kind = COALESCE(EXCLUDED.kind, disclosure.filing.kind),
             published_on = COALESCE(EXCLUDED.published_on, disclosure.filing.published_on),
             last_seen_at = EXCLUDED.last_seen_at, status = 'present', withdrawn_at = NULL
         RETURNING id, (xmax = 0) AS inserted"""),
         {"s": site_id, "url": detail_url, "key": url_key(detail_url), "title": title,
          "unit": unit_id, "year": year, "kind": kind, "pub": _published(event.get("published")),
-         "now": now}).one()
+         "now": now, "source": source}).one()
 
 
 def _record_listed(conn: Connection, site_id: int, event: dict, now: datetime) -> int | None:

@@ -34,3 +34,10 @@ def current_revision(url: str | None = None) -> str | None:
     with eng.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"version_table_schema": "disclosure"})
         return ctx.get_current_revision()
+
+
+def head_revision() -> str:
+    """The one head of the migration chain (Alembic raises when branches left two heads)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(Config(str(_INI))).get_current_head()

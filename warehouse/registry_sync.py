@@ -31,15 +31,16 @@ def sync_registry(conn: Connection, registry: Registry) -> dict[str, int]:
     for u in registry.units:
         unit_id = conn.execute(text("""
             INSERT INTO disclosure.unit (jurisdiction_id, code, name, budget_code, kind, parent_code,
-                                         first_year, last_year)
+                                         first_year, last_year, publishes)
             VALUES ((SELECT id FROM disclosure.jurisdiction WHERE code = :jur), :code, :name, :budget_code,
-                    :kind, :parent, :first_year, :last_year)
+                    :kind, :parent, :first_year, :last_year, :publishes)
             ON CONFLICT (jurisdiction_id, code) DO UPDATE SET name = EXCLUDED.name,
                 budget_code = EXCLUDED.budget_code, kind = EXCLUDED.kind, parent_code = EXCLUDED.parent_code,
-                first_year = EXCLUDED.first_year, last_year = EXCLUDED.last_year
+                first_year = EXCLUDED.first_year, last_year = EXCLUDED.last_year, publishes = EXCLUDED.publishes
             RETURNING id"""),
             {"jur": u.jurisdiction, "code": u.code, "name": u.name, "budget_code": u.budget_code,
-             "kind": u.kind, "parent": u.parent, "first_year": u.first_year, "last_year": u.last_year}).scalar_one()
+             "kind": u.kind, "parent": u.parent, "first_year": u.first_year, "last_year": u.last_year,
+             "publishes": list(u.publishes)}).scalar_one()
         for alias in sorted(u.names()):
             conn.execute(text("INSERT INTO disclosure.unit_alias (unit_id, alias) VALUES (:u, :a) "
                               "ON CONFLICT DO NOTHING"), {"u": unit_id, "a": alias})

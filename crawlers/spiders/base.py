@@ -6,15 +6,24 @@ filing | file | not_modified | error; crawlers.pipelines writes them to the mani
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import scrapy
-from scrapy.http import Response
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
 
-from crawlers.attachments import find_attachments
+from crawlers.attachments import (
+    answer_is_file,
+    disposition_file_name,
+    file_name_in_url,
+    find_attachments,
+    is_download_script,
+    is_file_link,
+)
 from crawlers.caps import site_caps
 from crawlers.fields import BadField, clean_text, web_url
 from crawlers.health import CAP_STAT, DETAIL, FILE, LINK, LIST
+from crawlers.listing import best_title, page_date
 from crawlers.origins import AllowedOrigins
 from crawlers.urls import url_key
 
@@ -35,7 +44,7 @@ class FilingSpider(scrapy.Spider):
     family = "base"
 
     def __init__(self, site_key: str, start_urls: list[str], known: dict | None = None,
-                 config: dict | None = None, caps: dict | None = None, **kwargs):
+                 config: dict | None = None, caps: dict | None = None, dry_run: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.site_key = site_key
         self.start_urls = list(start_urls)
@@ -44,6 +53,7 @@ class FilingSpider(scrapy.Spider):
         self.known_files = known.get("files", {})  # file url key → {"etag": …, "last_modified": …}
         self.known_details = known.get("details", {})  # detail url key → its archived files' urls
         self.config = config or {}
+        self.dry_run = bool(dry_run)
         # Crawlers stay on the registered origins (crawlers.wire.OriginGuard enforces it); a
         # site whose files live elsewhere (a CDN) names it in allowed_hosts / allowed_origins.
         self.allowed_origins = AllowedOrigins.for_site(self.start_urls, self.config)
@@ -89,12 +99,16 @@ class FilingSpider(scrapy.Spider):
 
     def follow_detail(self, response: Response, href: str, title: str, published: str | None):
         """A list entry: a known detail page is not read again, its files are asked for
-        conditionally (a corrected file is still caught); an unknown one is read."""
+        conditionally (a corrected file is still caught); an unknown one is read. An entry
+        that links straight to a file (no detail page) is a filing of its own: that file."""
         self.crawler.stats.inc_value("disclosure/list_links")
         try:
             title = clean_text(title, "title")
             if not looks_like_filing(title):
                 self.crawler.stats.inc_value("disclosure/other_notices")
+                if self.dry_run:
+                    yield {"type": "skipped", "detail_url": response.urljoin(href), "title": title,
+                           "published": published, "reason": "the title names no 决算/预算/绩效"}
                 return
             url = web_url(href, response.url, "detail link")
         except BadField as exc:  # this entry only: the rest of the list is still read
@@ -110,18 +124,31 @@ class FilingSpider(scrapy.Spider):
             for file_url in self.known_details[url_key(url)]:
                 yield self.file_request(file_url, url, "")
             return
+        if is_file_link(url) or is_download_script(url):
+            self.crawler.stats.inc_value("disclosure/direct_files")
+            yield {"type": "filing", "detail_url": url, "title": title, "published": published,
+                   "attachments": [{"url": url, "text": title}], "inline": False, "direct": True}
+            yield self.file_request(url, url, title, maybe=not is_file_link(url))
+            return
         yield scrapy.Request(url, callback=self.parse_detail, errback=self.on_error,
                              cb_kwargs={"list_title": title, "published": published})
 
     def parse_detail(self, response: Response, list_title: str, published: str | None):
-        heading = " ".join(response.css("h1::text, h2::text").get(default="").split())
+        if not isinstance(response, TextResponse):  # the "detail page" was the file itself
+            yield {"type": "filing", "detail_url": response.url, "title": list_title, "published": published,
+                   "attachments": [{"url": response.url, "text": list_title}], "inline": False, "direct": True}
+            response.meta.update(detail_url=response.url, link_text=list_title)
+            yield from self.parse_file(response)
+            return
+        page = response.selector
         attachments = self.within_file_cap(find_attachments(response.text, response.url))
         inline = not attachments and is_inline_filing(response.text)
         yield {
             "type": "filing",
             "detail_url": response.url,
-            "title": heading or list_title,
-            "published": published,
+            "title": best_title(list_title, page),
+            "list_title": list_title,
+            "published": published or page_date(page, response.text),
             "attachments": [{"url": a.url, "text": a.text} for a in attachments],
             "inline": inline,
         }
@@ -129,14 +156,18 @@ class FilingSpider(scrapy.Spider):
             yield from self.parse_file(response, inline=True)
         for att in attachments:
             if self.allowed_origins.allows(att.url):
-                yield self.file_request(att.url, response.url, att.text)
+                yield self.file_request(att.url, response.url, att.text, maybe=not att.certain)
             else:
                 yield {"type": "error", "url": att.url, "detail_url": response.url, "scope": FILE,
                        "reason": f"attachment on {self.allowed_origins.why_not(att.url)}; add it to the "
                                  "site's allowed_hosts or allowed_origins if it is the publisher's"}
 
-    def file_request(self, url: str, detail_url: str, link_text: str) -> scrapy.Request:
-        """A conditional GET when the archive holds a version of this file already."""
+    def file_request(self, url: str, detail_url: str, link_text: str, maybe: bool = False):
+        """A conditional GET when the archive holds a version of this file already. `maybe`: a
+        download script, a file only if its answer is one. A dry run fetches no file."""
+        if self.dry_run:
+            return {"type": "would_fetch", "url": url, "detail_url": detail_url, "link_text": link_text,
+                    "maybe": maybe}
         headers = {}
         known = self.known_files.get(url_key(url)) or {}
         if known.get("etag"):
@@ -145,14 +176,22 @@ class FilingSpider(scrapy.Spider):
             headers["If-Modified-Since"] = known["last_modified"]
         return scrapy.Request(url, callback=self.parse_file, errback=self.on_error, headers=headers,
                               meta={"handle_httpstatus_list": [304], "detail_url": detail_url,
-                                    "link_text": link_text})
+                                    "link_text": link_text, "maybe_file": maybe})
 
     def parse_file(self, response: Response, inline: bool = False):
         meta = {"detail_url": response.url, "link_text": ""} if inline else response.meta
+        if self.dry_run:  # read already (an inline filing, a "detail page" that was the file): not kept
+            yield {"type": "would_fetch", "url": response.url, "detail_url": meta["detail_url"],
+                   "link_text": meta["link_text"], "maybe": False, "inline": inline}
+            return
         base = {"detail_url": meta["detail_url"], "source_url": response.request.url,
                 "link_text": meta["link_text"], "inline": inline}
         if response.status == 304:
             yield {"type": "not_modified", **base}
+            return
+        headers = {k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items()}
+        if meta.get("maybe_file") and not answer_is_file(headers, response.body[:512]):
+            self.crawler.stats.inc_value("disclosure/not_files")  # a download script that answered a page
             return
         redirects = response.meta.get("redirect_urls") or []
         yield {
@@ -162,14 +201,20 @@ class FilingSpider(scrapy.Spider):
             "source_url": redirects[0] if redirects else response.request.url,
             "final_url": response.url,
             "status": response.status,
-            "headers": {k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items()},
-            "fetched_at": datetime.now(timezone.utc).isoformat(),
+            "headers": headers,
+            "file_name": disposition_file_name(response.headers.get("Content-Disposition"))
+            or file_name_in_url(response.url),
+            "fetched_at": datetime.now(UTC).isoformat(),
             "wire_length": response.meta.get("wire_length"),  # before decoding (crawlers.wire)
             "body": response.body,
         }
 
     def on_error(self, failure):
         request = failure.request
+        if failure.check(IgnoreRequest) and "robots.txt" in failure.getErrorMessage():
+            # The site asks us not to: obeyed, counted, and no failure of the crawl.
+            self.crawler.stats.inc_value("disclosure/forbidden_by_robots")
+            return
         yield {"type": "error", "url": (request.meta.get("redirect_urls") or [request.url])[0],
                "detail_url": request.meta.get("detail_url"), "scope": self.scope_of(request),
                "reason": f"{failure.type.__name__}: {failure.getErrorMessage()}"}

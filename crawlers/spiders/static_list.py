@@ -1,12 +1,10 @@
-"""Plain static list pages: every link whose text names a filing is a detail page."""
+"""Plain static list pages: every link whose title names a filing is a detail page, or the
+filing's file itself when the list links straight to it."""
 from __future__ import annotations
 
-import re
-
+from crawlers.listing import link_date, link_title
 from crawlers.spiders.base import FilingSpider
 from registry.families import STATIC_LIST
-
-DATE = re.compile(r"20\d{2}-\d{2}-\d{2}")
 
 
 class StaticListSpider(FilingSpider):
@@ -16,11 +14,10 @@ class StaticListSpider(FilingSpider):
     def parse_list(self, response):
         self.crawler.stats.inc_value("disclosure/list_pages")
         for a in response.css("a[href]"):
-            title = " ".join(a.css("::text").getall()).strip()
-            tail = a.xpath("following-sibling::text()[1]").get() or ""
-            date = DATE.search(tail)
-            yield from self.follow_detail(response, a.attrib["href"], title, date.group(0) if date else None)
-        for href in response.css("a.next::attr(href)").getall():
-            request = self.list_request(response, href)  # an endless `next` chain stops at the cap
-            if request is not None:
-                yield request
+            href = a.attrib["href"].strip()
+            if "next" in a.attrib.get("class", "").split():
+                request = self.list_request(response, href)  # an endless `next` chain stops at the cap
+                if request is not None:
+                    yield request
+            else:
+                yield from self.follow_detail(response, href, link_title(a), link_date(a))
