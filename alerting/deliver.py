@@ -22,6 +22,7 @@ TITLES = {
     "unidentified_filing": "Filings not identified", "withdrawn_filing": "Withdrawn filings",
     "revised_filing": "Revised filings", "resolved_identity": "Resolved", "site_failed": "Sites failing",
     "site_down": "Sites down", "parse_failed": "Files that failed to parse", "digest": "Daily digest",
+    "incomplete_parse": "Filings read only in part or not at all",
 }
 
 

@@ -19,8 +19,15 @@ def digest_body(conn: Connection) -> tuple[str, dict]:
     lines = ["Filings: " + ", ".join(f"{k} {v}" for k, v in sorted(completeness.items()))]
     lines.append(f"Open failed identities: {sum(r[2] for r in open_by_unit)} (top units below)")
     lines += [f"  {unit} {year}: {n}" for unit, year, n in open_by_unit]
+    # Current documents read only in part or not at all (parse_run.document_status).
+    incomplete = dict(conn.execute(text("""
+        SELECT pr.document_status, count(*) FROM disclosure.current_parse cp
+        JOIN disclosure.parse_run pr ON pr.id = cp.id
+        WHERE pr.document_status IN ('partial', 'unrecognised') GROUP BY 1""")).all())
+    lines.append("Documents read in part or not at all: "
+                 + (", ".join(f"{k} {v}" for k, v in sorted(incomplete.items())) if incomplete else "none"))
     lines.append("Sites failing: " + (", ".join(failing) if failing else "none"))
-    payload = {"completeness": completeness, "failing_sites": failing,
+    payload = {"completeness": completeness, "failing_sites": failing, "incomplete_documents": incomplete,
                "open_findings": [[u, y, n] for u, y, n in open_by_unit]}
     return "\n".join(lines), payload
 

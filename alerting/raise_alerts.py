@@ -20,6 +20,18 @@ SOURCES: dict[str, str] = {
         JOIN disclosure.archived_file af ON af.id = pr.archived_file_id
         JOIN disclosure.filing f ON f.id = af.filing_id
         WHERE pr.status = 'failed'""",
+    # A filing by its identity whose parse read fewer tables than its template requires, or
+    # none: raised once per file version and status, with the problems that name what is missing.
+    "incomplete_parse": """
+        SELECT 'incomplete:' || pr.archived_file_id || ':' || pr.document_status,
+               f.title || ' — ' || pr.document_status || ': ' || coalesce(pr.problems->>-1, ''),
+               jsonb_build_object('filing_id', f.id, 'archived_file_id', pr.archived_file_id, 'url', cp.source_url,
+                                  'status', pr.document_status, 'problems', pr.problems,
+                                  'tables_read', pr.coverage->'tables_read')
+        FROM disclosure.current_parse cp
+        JOIN disclosure.parse_run pr ON pr.id = cp.id
+        JOIN disclosure.filing f ON f.id = cp.filing_id
+        WHERE pr.document_status IN ('partial', 'unrecognised')""",
     "unidentified_filing": """
         SELECT 'unidentified:' || f.id, f.title,
                jsonb_build_object('filing_id', f.id, 'url', f.detail_url, 'year', f.fiscal_year, 'kind', f.kind)

@@ -202,7 +202,9 @@ def parse(
         n = sum(1 for c in result.cells if c.table == code)
         table.add_row(code, info.status, ",".join(map(str, info.pages)), str(n))
     Console().print(table)
-    console.print(f"{len(result.cells)} cells from {result.pages} pages of {file}")
+    for problem in result.problems:
+        console.print(f"[yellow]{problem}[/yellow]")
+    console.print(f"{result.status}: {len(result.cells)} cells from {result.pages} pages of {file}")
 
 
 @app.command()
@@ -211,7 +213,8 @@ def validate(
     as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
     all_outcomes: bool = typer.Option(False, "--all", help="Include rules that passed."),
 ) -> None:
-    """Parse FILE and check it against the rule catalogue; exit 1 if a rule failed."""
+    """Parse FILE and check it against the rule catalogue; exit 1 if a rule failed, 3 if the
+    document was read only in part or not at all (partial, unrecognised), 4 if it is not a filing."""
     from parsers import ParseError, parse_path
     from validation.engine import validate_parse
     from validation.misreads import flag_misreads
@@ -220,11 +223,12 @@ def validate(
         result = flag_misreads(parse_path(file))
     except ParseError as exc:
         _fail(str(exc), EXIT_USAGE)
-    outcomes = [o for o in validate_parse(result) if all_outcomes or o.status != "passed"]
+    checked = result.status != "not_a_filing"  # a checklist or landing page is never validated
+    outcomes = [o for o in validate_parse(result) if all_outcomes or o.status != "passed"] if checked else []
     failed = sum(o.status == "failed" for o in outcomes)
     if as_json:
-        _print_json({"source": str(file), "unit": result.unit, "year": result.year,
-                     "findings": [o.to_json() for o in outcomes]})
+        _print_json({"source": str(file), "unit": result.unit, "year": result.year, "status": result.status,
+                     "problems": result.problems, "findings": [o.to_json() for o in outcomes]})
     else:
         table = Table(title=str(file))
         for col in ("rule", "subject", "status", "printed", "expected", "difference", "pages"):
@@ -233,8 +237,14 @@ def validate(
             table.add_row(o.rule_id, o.subject, o.status, str(o.actual or ""), str(o.expected or ""),
                           str(o.difference or ""), ",".join(map(str, o.pages)) or o.reason)
         Console().print(table)
-    console.print(f"{len(outcomes)} findings, {failed} failed")
-    raise typer.Exit(1 if failed else 0)
+    for problem in result.problems:
+        console.print(f"[yellow]{problem}[/yellow]")
+    console.print(f"{result.status}: {len(outcomes)} findings, {failed} failed")
+    raise typer.Exit(VALIDATE_EXIT.get(result.status, 1 if failed else 0))
+
+
+# `disclosure validate` exit codes beyond 0 (checked, nothing failed) and 1 (a rule failed).
+VALIDATE_EXIT = {"partial": 3, "unrecognised": 3, "not_a_filing": 4}
 
 
 @app.command()

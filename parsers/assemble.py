@@ -15,20 +15,19 @@ from typing import Iterable
 from parsers.budget import read_budget
 from parsers.document import Page
 from parsers.evaluations import join_split_row, parse_evaluation
-from parsers.identity import identify, unit_code
+from parsers.coverage import PageSeen, finish
+from parsers.identity import identify_document, unit_code
 from parsers.model import TABLE_CODES, ParseResult, TableInfo
-from parsers.narrative import extract_claims
+from parsers.narrative import NUMBERED_PART_HEADINGS, PART_HEADINGS, extract_claims
 from parsers.tables import TableAssembler, recognise_by_header, recognise_by_rows
 from parsers.templates import choose_family, match_title, printed_title
 
 EMPTY_TABLE = "本表无数据"
-# Parts other than the tables, recognised by their headings (a contents page lists them too).
-PARTS = {"情况说明": re.compile(r"第三部分\s*情况说明|^\s*情况说明\s*$", re.MULTILINE),
-         "名词解释": re.compile(r"第四部分\s*名词解释|^\s*名词解释\s*$", re.MULTILINE)}
+# Parts other than the tables, recognised by their headings (a contents page lists them too);
+# on a page that also holds tables only the numbered heading counts (a cell may end in 情况说明).
+PARTS, NUMBERED_PARTS = PART_HEADINGS, NUMBERED_PART_HEADINGS
 CONTENTS = re.compile(r"目\s*录")
 APPENDIX = re.compile(r"第五部分")
-# On a page that also holds tables only the numbered heading counts (a cell may end in 情况说明).
-NUMBERED_PARTS = {"情况说明": re.compile(r"第三部分\s*情况说明"), "名词解释": re.compile(r"第四部分\s*名词解释")}
 
 
 # Where something starts on a page: a table's 公开NN表 marker or a self-evaluation's title.
@@ -164,7 +163,8 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
     titles: dict[str, str | None] = {}  # the title each table was printed with
     current: _Target | None = None
     first_text = next((p.text for p in pages if p.text.strip()), "")
-    identity = identify(first_text[:200])
+    seen = [PageSeen(p.number, p.ruled, p.text) for p in pages]  # for the document's identity and coverage
+    identity = identify_document([p.text for p in seen])
     budget = _is_budget(identity.kind, first_text)
     count = 0
     narrative_pages: list[tuple[int, str]] = []
@@ -255,7 +255,7 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
         family = read.family or family
     evaluation_results = [parse_evaluation(title, rows, page, seq)
                           for seq, (title, page, rows) in enumerate(evaluations, start=1)]
-    return ParseResult(
+    return finish(ParseResult(
         source=source,
         unit=identity.unit,
         year=identity.year,
@@ -269,7 +269,7 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
         unit_code=unit_code(identity.unit, identity.kind, first_text, evaluation_results),
         template=family.name if family else None,
         required_tables=family.required if family else (),
-    )
+    ), identity, seen)
 
 
 def _amount_unit(after_marker: str, before_marker: str) -> str | None:

@@ -74,7 +74,11 @@ def _parse_zip(data: bytes, source: str, limits: Limits, depth: int) -> ParseRes
     if not parts:
         raise ParseError(source, "zip bundle holds no parseable document"
                          + (f" ({'; '.join(failures)})" if failures else ""))
-    return merge_results(parts, source, failures)
+    from parsers.coverage import finish_bundle
+
+    # A member that is not a filing (a checklist beside the PDF) is named, not merged.
+    filings = [p for p in parts if p.status != "not_a_filing"] or parts
+    return finish_bundle(merge_results(filings, source, failures), parts)
 
 
 WORD_STREAM = "WordDocument\0".encode("utf-16-le")  # a directory entry: the name, then NUL

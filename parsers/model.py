@@ -64,6 +64,7 @@ class ParseResult:
     parser_version: str = PARSER_VERSION
     problems: list[str] = field(default_factory=list)  # parts that could not be read, e.g. a bundle member
     unit_code: str | None = None  # the unit's budget code, where the filing prints it
+    qualifier: str | None = None  # 汇总 | 本级, as the cover prints it after the unit's name
     template: str | None = None  # the template family its tables follow (see the template catalogue)
     required_tables: tuple[str, ...] = ()  # the tables that template requires; () when unknown
     # filing | partial (fewer tables than its template requires) | unrecognised (a filing by its
@@ -85,6 +86,7 @@ class ParseResult:
             "unit_code": self.unit_code,
             "year": self.year,
             "kind": self.kind,
+            "qualifier": self.qualifier,
             "parser_version": self.parser_version,
             "pages": self.pages,
             "tables": self.tables_json(),

@@ -16,9 +16,15 @@ from reporting.finding_titles import FAMILY_TITLES, finding_title, relative_diff
 from reporting.queries import KEY_FIGURES, STATUSES, ReportData, load_report_data
 
 
+# A parse that read a filing only in part, not at all, or found no filing (parse_run.document_status).
+DOCUMENT_BADGES = {"partial": "部分读取", "unrecognised": "未识别", "not_a_filing": "非公开文件"}
+
+
 def _environment() -> Environment:
-    return Environment(loader=PackageLoader("reporting", "templates"), autoescape=select_autoescape(["html"]),
-                       trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=PackageLoader("reporting", "templates"), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals["DOCUMENT_BADGES"] = DOCUMENT_BADGES
+    return env
 
 
 def unit_page(jurisdiction: str | None, unit_code: str | None) -> str:

@@ -77,7 +77,9 @@ def load_report_data(conn: Connection) -> ReportData:
                max(af.fetched_at) AS last_fetched, (array_agg(af.storage_key ORDER BY af.fetched_at DESC))[1] AS storage_key,
                (array_agg(af.media_type ORDER BY af.fetched_at DESC))[1] AS media_type,
                (array_agg(pr.status ORDER BY af.fetched_at DESC))[1] AS parse_status,
-               (array_agg(pr.error ORDER BY af.fetched_at DESC))[1] AS parse_error
+               (array_agg(pr.error ORDER BY af.fetched_at DESC))[1] AS parse_error,
+               (array_agg(pr.document_status ORDER BY af.fetched_at DESC))[1] AS document_status,
+               (array_agg(pr.problems ORDER BY af.fetched_at DESC))[1] AS parse_problems
         FROM disclosure.filing f JOIN disclosure.site s ON s.id = f.site_id
         LEFT JOIN disclosure.unit u ON u.id = f.unit_id
         LEFT JOIN disclosure.jurisdiction uj ON uj.id = u.jurisdiction_id

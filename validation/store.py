@@ -83,13 +83,14 @@ def invalidate_next_years(conn: Connection) -> None:
 
 
 def pending_runs(conn: Connection, shard: tuple[int, int] = (0, 1)) -> list[int]:
-    """Parse runs not validated yet; shard (k, n) takes those whose id ≡ k (mod n)."""
+    """Parse runs of filings not validated yet; shard (k, n) takes those whose id ≡ k (mod n)."""
     k, n = shard
     return [
         r[0]
         for r in conn.execute(
             text(
                 "SELECT id FROM disclosure.parse_run WHERE status = 'ok' AND validated_at IS NULL AND id % :n = :k "
+                "AND document_status IS DISTINCT FROM 'not_a_filing' "  # a checklist or landing page is never validated
                 "ORDER BY id"
             ),
             {"n": n, "k": k},

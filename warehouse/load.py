@@ -65,11 +65,13 @@ def load_parses(conn: Connection, items: list[LoadItem]) -> dict[int, int | None
         {"afs": [i.archived_file_id for i in items], "versions": [i.parser_version for i in items]})
     rows = conn.execute(text("""
         INSERT INTO disclosure.parse_run (archived_file_id, parser_version, status, error, unit_name, unit_code,
-                                          fiscal_year, kind, tables, duration_ms)
+                                          fiscal_year, kind, tables, duration_ms,
+                                          document_status, qualifier, coverage, problems)
         SELECT * FROM unnest(CAST(:afs AS bigint[]), CAST(:versions AS text[]), CAST(:statuses AS text[]),
                              CAST(:errors AS text[]), CAST(:units AS text[]), CAST(:codes AS text[]),
                              CAST(:years AS int[]), CAST(:kinds AS text[]), CAST(:tables AS jsonb[]),
-                             CAST(:ms AS int[]))
+                             CAST(:ms AS int[]), CAST(:documents AS text[]), CAST(:qualifiers AS text[]),
+                             CAST(:coverage AS jsonb[]), CAST(:problems AS jsonb[]))
         ON CONFLICT (archived_file_id, parser_version) DO NOTHING
         RETURNING archived_file_id, id"""), {
         "afs": [i.archived_file_id for i in items],
@@ -82,6 +84,11 @@ def load_parses(conn: Connection, items: list[LoadItem]) -> dict[int, int | None
         "kinds": [i.result.kind if i.result else None for i in items],
         "tables": [json.dumps(i.result.tables_json() if i.result else {}, ensure_ascii=False) for i in items],
         "ms": [i.duration_ms for i in items],
+        # What the document is and what the parse covered (parsers/coverage.py).
+        "documents": [i.result.status if i.result else None for i in items],
+        "qualifiers": [i.result.qualifier if i.result else None for i in items],
+        "coverage": [json.dumps(i.result.coverage if i.result else {}, ensure_ascii=False) for i in items],
+        "problems": [json.dumps(i.result.problems if i.result else [], ensure_ascii=False) for i in items],
     }).all()
     run_ids = dict(rows)
     loaded = [(run_ids[i.archived_file_id], i.result) for i in items

@@ -18,6 +18,9 @@ def store_summary(conn: Connection) -> dict:
         "unidentified_filings": scalar("SELECT count(*) FROM disclosure.filing WHERE unit_id IS NULL"),
         "file_versions": scalar("SELECT count(*) FROM disclosure.archived_file"),
         "parses_by_status": _pairs(conn, "SELECT status, count(*) FROM disclosure.parse_run GROUP BY 1 ORDER BY 1"),
+        "documents_by_status": _pairs(conn, """
+            SELECT document_status, count(*) FROM disclosure.parse_run WHERE document_status IS NOT NULL
+            GROUP BY 1 ORDER BY 1"""),
         "cells": scalar("SELECT count(*) FROM disclosure.cell"),
         "findings_by_family": _pairs(conn, """
             SELECT family || ':' || status, count(*) FROM disclosure.finding GROUP BY 1 ORDER BY 1"""),

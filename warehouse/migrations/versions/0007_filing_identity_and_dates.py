@@ -12,12 +12,12 @@
   no readable date first seen after its due date is date_unknown, never late.
 
 Revision ID: 0007
-Revises: 0008
+Revises: 0006
 """
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"  # migrations in numbered order: 0006 (parse coverage) comes first
 branch_labels = None
 depends_on = None
 
