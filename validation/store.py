@@ -107,11 +107,12 @@ def validate_batch(conn: Connection, batch: list[int]) -> dict[str, int]:
     cells = _cells(conn, batch)
     previous = {r.id: (r.fiscal_year, r.previous_id) for r in conn.execute(text(PREVIOUS_YEAR), {"ids": batch})}
     previous_cells = _cells(conn, [p for _y, p in previous.values() if p is not None])
-    tables, kinds = {}, {}
-    for run_id, parsed_tables, kind in conn.execute(
-        text("SELECT id, tables, kind FROM disclosure.parse_run WHERE id = ANY(:ids)"), {"ids": batch}
+    tables, kinds, required = {}, {}, {}
+    for run_id, parsed_tables, kind, coverage in conn.execute(
+        text("SELECT id, tables, kind, coverage FROM disclosure.parse_run WHERE id = ANY(:ids)"), {"ids": batch}
     ):
         tables[run_id], kinds[run_id] = parsed_tables, kind
+        required[run_id] = tuple((coverage or {}).get("required") or ())  # the template's tables
     claims: dict[int, list[dict]] = defaultdict(list)
     for row in conn.execute(
         text("""
@@ -132,6 +133,7 @@ def validate_batch(conn: Connection, batch: list[int]) -> dict[str, int]:
             evaluations[run_id],
             previous_cells[previous_id] if previous_id else None,
             year,
+            required[run_id],
         )
         for o in outcomes:
             counts[o.status] += 1
