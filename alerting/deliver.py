@@ -9,6 +9,7 @@ Channels are Apprise URLs, e.g.
 from DISCLOSURE_ALERT_URLS (space or comma separated) or the Airflow connection
 `disclosure_alerts` (extra: {"urls": [...]}).
 """
+
 from __future__ import annotations
 
 import logging
@@ -18,10 +19,17 @@ from dataclasses import dataclass
 log = logging.getLogger("disclosure.alerts")
 MAX_LINES_PER_KIND = 20
 TITLES = {
-    "failed_identity": "Failed identities", "missing_filing": "Missing filings", "late_filing": "Late filings",
-    "unidentified_filing": "Filings not identified", "withdrawn_filing": "Withdrawn filings",
-    "revised_filing": "Revised filings", "resolved_identity": "Resolved", "site_failed": "Sites failing",
-    "site_down": "Sites down", "parse_failed": "Files that failed to parse", "digest": "Daily digest",
+    "failed_identity": "Failed identities",
+    "missing_filing": "Missing filings",
+    "late_filing": "Late filings",
+    "unidentified_filing": "Filings not identified",
+    "withdrawn_filing": "Withdrawn filings",
+    "revised_filing": "Revised filings",
+    "resolved_identity": "Resolved",
+    "site_failed": "Sites failing",
+    "site_down": "Sites down",
+    "parse_failed": "Files that failed to parse",
+    "digest": "Daily digest",
     "incomplete_parse": "Filings read only in part or not at all",
 }
 

@@ -1,4 +1,5 @@
 """Turn what changed in the store into alerts, each raised once (dedupe_key), set-based."""
+
 from __future__ import annotations
 
 from sqlalchemy import Connection, text
@@ -89,10 +90,17 @@ def raise_alerts(conn: Connection, site_down_nights: int = 3) -> list[dict]:
     new: list[dict] = []
     for kind, select in SOURCES.items():
         params = {"kind": kind, "nights": site_down_nights} if ":nights" in select else {"kind": kind}
-        rows = conn.execute(text(f"""
+        rows = (
+            conn.execute(
+                text(f"""
             INSERT INTO disclosure.alert (dedupe_key, kind, subject, payload)
             SELECT key, :kind, subject, payload FROM ({select}) AS src(key, subject, payload)
             ON CONFLICT (dedupe_key) DO NOTHING
-            RETURNING id, kind, subject, payload"""), params).mappings().all()
+            RETURNING id, kind, subject, payload"""),
+                params,
+            )
+            .mappings()
+            .all()
+        )
         new.extend(dict(r) for r in rows)
     return new

@@ -5,6 +5,7 @@ S3-compatible bucket (MinIO in docker-compose) shared by workers on several host
 and keys come from the environment (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, …). Downloaded
 names never become paths: the key is the hash.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -5,6 +5,7 @@ Each figure is printed next to the reference it is compared with, measured in th
 and the run is appended to bench/RESULTS.md with its date and machine. A dedicated database
 `disclosure_bench` is (re)created on the server that DATABASE_URL names (embedded otherwise).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,7 +14,7 @@ import platform
 import random
 import time
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -68,7 +69,9 @@ def _script(conn, sql: str, params: dict) -> None:
 
 
 def _make_files(conn, n: int) -> list[int]:
-    _script(conn, """
+    _script(
+        conn,
+        """
         INSERT INTO disclosure.jurisdiction (code, name, level) VALUES ('bench', '基准', 'city');
         INSERT INTO disclosure.site (key, jurisdiction_id, family, start_urls)
         SELECT 'bench-site', id, 'static_list', ARRAY['http://bench.invalid/'] FROM disclosure.jurisdiction;
@@ -78,7 +81,9 @@ def _make_files(conn, n: int) -> list[int]:
         INSERT INTO disclosure.archived_file (filing_id, sha256, source_url, final_url, fetched_at, http_status,
                                               storage_key, size_bytes, media_type)
         SELECT id, lpad(id::text, 64, '0'), detail_url, detail_url, now(), 200, 'k', 1, 'application/pdf'
-        FROM disclosure.filing""", {"n": n})
+        FROM disclosure.filing""",
+        {"n": n},
+    )
     return [r[0] for r in conn.execute(text("SELECT id FROM disclosure.archived_file ORDER BY id"))]
 
 
@@ -96,7 +101,7 @@ def bench_load(url: str, base, n_files: int) -> dict:
     started = time.perf_counter()
     for start in range(0, len(items), LOAD_BATCH):  # batches as the pipeline loads them
         with engine.begin() as conn:
-            load_parses(conn, items[start:start + LOAD_BATCH])
+            load_parses(conn, items[start : start + LOAD_BATCH])
     ours = time.perf_counter() - started
 
     # The reference: the same rows (cells, claims, evaluations, indicators) COPYed straight into
@@ -117,22 +122,33 @@ def bench_load(url: str, base, n_files: int) -> dict:
     started = time.perf_counter()
     with engine.begin() as conn:
         with conn.connection.dbapi_connection.cursor() as cur:
-            with cur.copy("COPY bench_cell (parse_run_id, table_code, row_key, col, value, row_label, page) "
-                          "FROM STDIN") as copy:
+            with cur.copy(
+                "COPY bench_cell (parse_run_id, table_code, row_key, col, value, row_label, page) FROM STDIN"
+            ) as copy:
                 for run_id, result in loaded:
                     for c in result.cells:
                         copy.write_row((run_id, c.table, c.row, c.col, c.value, c.label, c.page))
     no_fk = time.perf_counter() - started
     engine.dispose()
-    return {"files": n_files, "cells": n_cells, "load_s": ours, "cells_per_s": n_cells / ours,
-            "bare_copy_s": bare, "bare_cells_per_s": n_cells / bare, "ratio": ours / bare, "no_fk_s": no_fk}
+    return {
+        "files": n_files,
+        "cells": n_cells,
+        "load_s": ours,
+        "cells_per_s": n_cells / ours,
+        "bare_copy_s": bare,
+        "bare_cells_per_s": n_cells / bare,
+        "ratio": ours / bare,
+        "no_fk_s": no_fk,
+    }
 
 
 def bench_completeness(url: str, units: int = 5000, years: int = 10) -> dict:
     engine = create_engine(url)
     last = date.today().year - 1
     with engine.begin() as conn:
-        _script(conn, """
+        _script(
+            conn,
+            """
             INSERT INTO disclosure.jurisdiction (code, name, level, publishes)
             SELECT 'c' || g, '县' || g, 'county', ARRAY['决算', '预算'] FROM generate_series(1, 100) g;
             INSERT INTO disclosure.unit (jurisdiction_id, code, name, kind, first_year, last_year)
@@ -152,7 +168,9 @@ def bench_completeness(url: str, units: int = 5000, years: int = 10) -> dict:
             FROM disclosure.expected_filing e JOIN disclosure.unit u ON u.id = e.unit_id
             JOIN disclosure.site s ON s.jurisdiction_id = u.jurisdiction_id
             WHERE (u.id * 7 + e.fiscal_year) % 10 <> 0;
-            ANALYZE""", {"units": units, "first": last - years + 1, "last": last})
+            ANALYZE""",
+            {"units": units, "first": last - years + 1, "last": last},
+        )
         expected = conn.execute(text("SELECT count(*) FROM disclosure.expected_filing")).scalar()
     timings = {}
     with engine.connect() as conn:
@@ -190,12 +208,18 @@ def bench_parse(pdfs: dict[str, bytes], rounds: int = 3) -> dict:
             with pdfplumber.open(io.BytesIO(data)) as pdf:
                 for page in pdf.pages:
                     getattr(page, method)()
+
         return work
 
     pages = sum(len(pdfplumber.open(io.BytesIO(d)).pages) for d in pdfs.values())
     engines = {name: timed(lambda seed, data, name=name: parse_pdf(data, seed, engine=name)) for name in ENGINES}
-    return {"pages": pages, "files": len(pdfs), "engines": engines,
-            "extract_text_s": timed(bare("extract_text")), "extract_tables_s": timed(bare("extract_tables"))}
+    return {
+        "pages": pages,
+        "files": len(pdfs),
+        "engines": engines,
+        "extract_text_s": timed(bare("extract_text")),
+        "extract_tables_s": timed(bare("extract_tables")),
+    }
 
 
 def bench_real(rounds: int = 2) -> dict:
@@ -232,8 +256,14 @@ def bench_real(rounds: int = 2) -> dict:
         got = results[truth["file"]].cell_map()
         total += len(truth["cells"])
         exact += sum(got.get((t["table"], t["row"], t["col"])) == Decimal(t["value"]) for t in truth["cells"])
-    return {"files": len(files), "pages": sum(r.pages for r in results.values()), "parse_s": parse_s,
-            "extract_text_s": timed(bare), "exact": exact, "truth_cells": total}
+    return {
+        "files": len(files),
+        "pages": sum(r.pages for r in results.values()),
+        "parse_s": parse_s,
+        "extract_text_s": timed(bare),
+        "exact": exact,
+        "truth_cells": total,
+    }
 
 
 def bench_formats(rounds: int = 3) -> dict:
@@ -243,8 +273,14 @@ def bench_formats(rounds: int = 3) -> dict:
     from replica.render_pdf import render_pdf
     from replica.site import load_fixtures
 
-    renderers = {"pdf": render_pdf, "html": render_html, "xlsx": render_xlsx, "xls": render_xls,
-                 "docx": render_docx, "zip": render_zip}
+    renderers = {
+        "pdf": render_pdf,
+        "html": render_html,
+        "xlsx": render_xlsx,
+        "xls": render_xls,
+        "docx": render_docx,
+        "zip": render_zip,
+    }
     filings = load_fixtures()
     out = {}
     for name, render in renderers.items():
@@ -273,15 +309,23 @@ def bench_memory() -> dict:
         fh.flush()
         # VmHWM, not ru_maxrss: a child's ru_maxrss starts from its forking parent's peak.
         peak = "int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])"
-        script = ("import sys, time; from parsers import parse_path; t = time.perf_counter(); "
-                  f"r = parse_path(sys.argv[1]); print(r.pages, {peak}, time.perf_counter() - t)")
+        script = (
+            "import sys, time; from parsers import parse_path; t = time.perf_counter(); "
+            f"r = parse_path(sys.argv[1]); print(r.pages, {peak}, time.perf_counter() - t)"
+        )
         baseline = f"import parsers.dispatch, parsers.pdf; print({peak})"
-        pages, peak_kb, seconds = subprocess.run([sys.executable, "-c", script, fh.name], capture_output=True,
-                                                 text=True, check=True).stdout.split()
-        idle_kb = subprocess.run([sys.executable, "-c", baseline], capture_output=True, text=True,
-                                 check=True).stdout.strip()
-    return {"pages": int(pages), "peak_mb": int(peak_kb) / 1024, "idle_mb": int(idle_kb) / 1024,
-            "seconds": float(seconds)}
+        pages, peak_kb, seconds = subprocess.run(
+            [sys.executable, "-c", script, fh.name], capture_output=True, text=True, check=True
+        ).stdout.split()
+        idle_kb = subprocess.run(
+            [sys.executable, "-c", baseline], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    return {
+        "pages": int(pages),
+        "peak_mb": int(peak_kb) / 1024,
+        "idle_mb": int(idle_kb) / 1024,
+        "seconds": float(seconds),
+    }
 
 
 def bench_crawl() -> dict:
@@ -295,8 +339,10 @@ def bench_crawl() -> dict:
     with ReplicaSite() as site, tempfile.TemporaryDirectory() as var:
         url = bench_database()
         # The production default politeness: no DISCLOSURE_CRAWL_THROTTLE override.
-        with environment({"DATABASE_URL": url, "DISCLOSURE_VAR_DIR": var, "DISCLOSURE_REPLICA_BASE": site.base_url},
-                         unset=("DISCLOSURE_CRAWL_THROTTLE",)):
+        with environment(
+            {"DATABASE_URL": url, "DISCLOSURE_VAR_DIR": var, "DISCLOSURE_REPLICA_BASE": site.base_url},
+            unset=("DISCLOSURE_CRAWL_THROTTLE",),
+        ):
             ctx = pipeline.context(load_settings())
             pipeline.prepare(ctx)
             nights = []
@@ -307,12 +353,19 @@ def bench_crawl() -> dict:
                 seconds = time.perf_counter() - started
                 parsed = pipeline.parse_and_load(ctx)["parsed"]
                 requests = site.requests[served:]
-                nights.append({
-                    "seconds": seconds, "requests": len(requests), "bytes": site.bytes_served - sent,
-                    "downloads": sum(c["new_file_versions"] for c in crawled), "parsed": parsed,
-                    "not_modified": sum(1 for r in requests if r[2] == 304),
-                    "filings": sum(c["filings"] for c in crawled), "sites": len(crawled),
-                    "max_in_flight": site.max_in_flight})
+                nights.append(
+                    {
+                        "seconds": seconds,
+                        "requests": len(requests),
+                        "bytes": site.bytes_served - sent,
+                        "downloads": sum(c["new_file_versions"] for c in crawled),
+                        "parsed": parsed,
+                        "not_modified": sum(1 for r in requests if r[2] == 304),
+                        "filings": sum(c["filings"] for c in crawled),
+                        "sites": len(crawled),
+                        "max_in_flight": site.max_in_flight,
+                    }
+                )
     return {"first": nights[0], "again": nights[1]}
 
 
@@ -351,9 +404,23 @@ def bench_validate(base, n: int = 10_000) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("which", nargs="*",
-                        default=["load", "completeness", "parse", "real", "formats", "memory", "ocr", "validate", "crawl",
-                                 "province", "hostile"])
+    parser.add_argument(
+        "which",
+        nargs="*",
+        default=[
+            "load",
+            "completeness",
+            "parse",
+            "real",
+            "formats",
+            "memory",
+            "ocr",
+            "validate",
+            "crawl",
+            "province",
+            "hostile",
+        ],
+    )
     parser.add_argument("--province-files", type=int, default=2000, help="filings in the province benchmark")
     parser.add_argument("--files", type=int, default=400, help="parses loaded in the load benchmark")
     parser.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
@@ -369,95 +436,122 @@ def main(argv=None) -> int:
 
     if "load" in args.which:
         r = bench_load(bench_database(), base, args.files)
-        say(f"load: {r['cells']} cells of {r['files']} file versions in batches of {LOAD_BATCH}: {r['load_s']:.2f} s "
+        say(
+            f"load: {r['cells']} cells of {r['files']} file versions in batches of {LOAD_BATCH}: {r['load_s']:.2f} s "
             f"({r['cells_per_s']:,.0f} cells/s, with their claims and evaluations) vs a bare COPY of the same rows "
             f"into the same tables {r['bare_copy_s']:.2f} s "
             f"({r['bare_cells_per_s']:,.0f} cells/s): ratio {r['ratio']:.2f}x (target <= 2x); "
-            f"the cells alone into a copy of the cell table without its foreign key {r['no_fk_s']:.2f} s")
+            f"the cells alone into a copy of the cell table without its foreign key {r['no_fk_s']:.2f} s"
+        )
     if "completeness" in args.which:
         r = bench_completeness(bench_database())
         for name in ("status_counts", "full_matrix", "one_county"):
             seconds, rows = r[name]
-            say(f"completeness {name}: {seconds * 1000:.0f} ms for {rows} rows over {r['expected_filings']} "
-                f"expected filings (5,000 units x 10 years x 2 kinds; target < 1000 ms)")
+            say(
+                f"completeness {name}: {seconds * 1000:.0f} ms for {rows} rows over {r['expected_filings']} "
+                f"expected filings (5,000 units x 10 years x 2 kinds; target < 1000 ms)"
+            )
     if "parse" in args.which:
         r = bench_parse(pdfs)
         per_file = r["pages"] / r["files"]
         for name, seconds in r["engines"].items():
-            say(f"parse ({name} engine): {r['files']} filings, {r['pages']} pages in {seconds:.2f} s = "
+            say(
+                f"parse ({name} engine): {r['files']} filings, {r['pages']} pages in {seconds:.2f} s = "
                 f"{seconds / r['files']:.2f} s per {per_file:.0f}-page filing (target < 2 s), "
                 f"{seconds / r['pages'] * 1000:.1f} ms a page on one core; ratio to pdfplumber's bare extract_text "
-                f"{seconds / r['extract_text_s']:.2f}x")
-        say(f"parse baseline: pdfplumber bare extract_text {r['extract_text_s'] / r['pages'] * 1000:.1f} ms a page, "
-            f"bare extract_tables {r['extract_tables_s'] / r['pages'] * 1000:.1f} ms a page")
+                f"{seconds / r['extract_text_s']:.2f}x"
+            )
+        say(
+            f"parse baseline: pdfplumber bare extract_text {r['extract_text_s'] / r['pages'] * 1000:.1f} ms a page, "
+            f"bare extract_tables {r['extract_tables_s'] / r['pages'] * 1000:.1f} ms a page"
+        )
     if "real" in args.which:
         r = bench_real()
-        say(f"parse real: {r['files']} real published PDFs (tests/real), {r['pages']} pages in {r['parse_s']:.2f} s = "
+        say(
+            f"parse real: {r['files']} real published PDFs (tests/real), {r['pages']} pages in {r['parse_s']:.2f} s = "
             f"{r['pages'] / r['parse_s']:.0f} pages/s ({r['parse_s'] / r['pages'] * 1000:.1f} ms a page) vs pdfplumber's "
             f"bare extract_text {r['pages'] / r['extract_text_s']:.0f} pages/s "
             f"({r['extract_text_s'] / r['pages'] * 1000:.1f} ms a page): ratio {r['parse_s'] / r['extract_text_s']:.2f}x; "
             f"final accounts' truth cells exact {r['exact']}/{r['truth_cells']} "
-            f"({r['exact'] / max(r['truth_cells'], 1):.1%}; target >= 99%)")
+            f"({r['exact'] / max(r['truth_cells'], 1):.1%}; target >= 99%)"
+        )
     if "formats" in args.which:
         r = bench_formats()
         pdf_s = r["pdf"][0]
         for name, (seconds, cells) in r.items():
-            say(f"parse {name}: {seconds:.3f} s per filing ({cells} cells from the two fixtures; "
-                f"{seconds / pdf_s:.2f}x the text PDF's {pdf_s:.2f} s)")
+            say(
+                f"parse {name}: {seconds:.3f} s per filing ({cells} cells from the two fixtures; "
+                f"{seconds / pdf_s:.2f}x the text PDF's {pdf_s:.2f} s)"
+            )
     if "memory" in args.which:
         r = bench_memory()
-        say(f"memory: parsing a {r['pages']}-page filing peaks at {r['peak_mb']:.0f} MB resident "
-            f"(the interpreter with the parsers imported: {r['idle_mb']:.0f} MB; target < 500 MB), {r['seconds']:.1f} s")
+        say(
+            f"memory: parsing a {r['pages']}-page filing peaks at {r['peak_mb']:.0f} MB resident "
+            f"(the interpreter with the parsers imported: {r['idle_mb']:.0f} MB; target < 500 MB), {r['seconds']:.1f} s"
+        )
     if "ocr" in args.which:
         r = bench_ocr(pdfs, base)
-        say(f"ocr: {r['pages']} scanned pages (skewed, noisy, 150 dpi) at {r['s_per_page']:.1f} s per page "
-            f"(target <= 3 s); {r['exact']}/{r['cells']} cells exact ({r['exact'] / r['cells']:.1%}; target >= 98%)")
+        say(
+            f"ocr: {r['pages']} scanned pages (skewed, noisy, 150 dpi) at {r['s_per_page']:.1f} s per page "
+            f"(target <= 3 s); {r['exact']}/{r['cells']} cells exact ({r['exact'] / r['cells']:.1%}; target >= 98%)"
+        )
     if "crawl" in args.which:
         r = bench_crawl()
         for label, night in (("first crawl", r["first"]), ("no-change night", r["again"])):
-            say(f"crawl {label}: {night['sites']} replica sites, {night['requests']} requests, "
+            say(
+                f"crawl {label}: {night['sites']} replica sites, {night['requests']} requests, "
                 f"{night['bytes']:,} bytes, {night['seconds']:.1f} s, {night['downloads']} new file versions, "
                 f"{night['parsed']} parsed, {night['not_modified']} answered 304, {night['filings']} filings "
                 f"({night['filings'] / night['seconds'] * 60:.0f} filings/min; most in flight at once: "
-                f"{night['max_in_flight']})")
+                f"{night['max_in_flight']})"
+            )
     if "hostile_crawl" in args.which:
         from bench.hostile_crawl import bench_hostile_crawl
 
         for r in bench_hostile_crawl(bench_database):
             capped = ", ".join(f"{k} at {v}" for k, v in r["capped"].items()) or "not capped"
-            say(f"hostile crawl, {r['label']}: {r['seconds']:.1f} s, {r['requests']} requests, crawler peak "
-                f"{r['peak_mb']:.0f} MB, {r['filings']} filings, {r['status']} ({capped})")
+            say(
+                f"hostile crawl, {r['label']}: {r['seconds']:.1f} s, {r['requests']} requests, crawler peak "
+                f"{r['peak_mb']:.0f} MB, {r['filings']} filings, {r['status']} ({capped})"
+            )
     if "province" in args.which:
         from bench.province import bench_province
 
         r = bench_province(bench_database(), args.province_files)
-        say(f"province: {r['sites']} sites, {r['units']} units, {r['expected']:,} expected filings; registry sync "
-            f"{r['sync_s']:.1f} s; {r['files']} archived filings (XLSX and HTML), {r['cells']:,} cells")
+        say(
+            f"province: {r['sites']} sites, {r['units']} units, {r['expected']:,} expected filings; registry sync "
+            f"{r['sync_s']:.1f} s; {r['files']} archived filings (XLSX and HTML), {r['cells']:,} cells"
+        )
         one = r["parse"][1][0]
         for workers, (seconds, parsed, failed) in r["parse"].items():
-            say(f"province parse+load with {workers} worker(s): {seconds:.1f} s for {parsed} files ({failed} failed), "
-                f"{parsed / seconds:.1f} files/s, speed-up {one / seconds:.2f}x over 1 worker ({os.cpu_count()} cores)")
+            say(
+                f"province parse+load with {workers} worker(s): {seconds:.1f} s for {parsed} files ({failed} failed), "
+                f"{parsed / seconds:.1f} files/s, speed-up {one / seconds:.2f}x over 1 worker ({os.cpu_count()} cores)"
+            )
         for workers, (seconds, validated) in r["validation"].items():
-            say(f"province validate with {workers} worker(s): {validated} in {seconds:.1f} s "
-                f"({validated['parses'] / seconds:.0f} filings/s)")
+            say(
+                f"province validate with {workers} worker(s): {validated} in {seconds:.1f} s "
+                f"({validated['parses'] / seconds:.0f} filings/s)"
+            )
         say(f"province completeness status counts {r['completeness_s'] * 1000:.0f} ms")
     if "validate" in args.which:
         r = bench_validate(base)
-        say(f"validate: {r['filings']} filings ({r['outcomes']} rule outcomes) in {r['seconds']:.2f} s "
-            f"(target < 60 s)")
+        say(f"validate: {r['filings']} filings ({r['outcomes']} rule outcomes) in {r['seconds']:.2f} s (target < 60 s)")
     if "hostile" in args.which:
         from bench.hostile import bench_hostile
 
         normal = None
         for r in bench_hostile():
             normal = normal or r
-            say(f"hostile {r['name']} ({r['bytes']:,} bytes): {r['outcome']}; {r['seconds']:.2f} s, peak "
-                f"{r['peak_mb']:.0f} MB resident ({r['peak_mb'] / normal['peak_mb']:.1f}x the normal filing's)")
+            say(
+                f"hostile {r['name']} ({r['bytes']:,} bytes): {r['outcome']}; {r['seconds']:.2f} s, peak "
+                f"{r['peak_mb']:.0f} MB resident ({r['peak_mb'] / normal['peak_mb']:.1f}x the normal filing's)"
+            )
     if not args.no_record and lines:
         machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         store = "DATABASE_URL" if load_settings().database_url else "embedded Postgres"
         with RESULTS.open("a", encoding="utf-8") as fh:
-            fh.write(f"\n## {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC · {machine} · {store}\n\n")
+            fh.write(f"\n## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {machine} · {store}\n\n")
             fh.writelines(f"- {line}\n" for line in lines)
     return 0
 

@@ -1,9 +1,10 @@
 """Benchmarks set the environment the pipeline reads (as a DAG task would) and put it back."""
+
 from __future__ import annotations
 
 import contextlib
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
 
 @contextlib.contextmanager

@@ -1,5 +1,6 @@
 """Hostile files beside a normal filing (issue #17): each parsed in a fresh process under the
 default limits, with its peak resident memory (VmHWM), its time and how it ended."""
+
 from __future__ import annotations
 
 import json
@@ -53,13 +54,28 @@ def bench_hostile() -> list[dict]:
         for name, data in hostile_cases().items():
             path = Path(tmp) / "file"
             path.write_bytes(data)
-            run = subprocess.run([sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True,
-                                 timeout=1800)
+            run = subprocess.run(
+                [sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True, timeout=1800
+            )
             if run.returncode:
-                out.append({"name": name, "bytes": len(data), "outcome": f"crashed: {run.stderr[-300:]}",
-                            "seconds": 0.0, "peak_mb": 0.0})
+                out.append(
+                    {
+                        "name": name,
+                        "bytes": len(data),
+                        "outcome": f"crashed: {run.stderr[-300:]}",
+                        "seconds": 0.0,
+                        "peak_mb": 0.0,
+                    }
+                )
                 continue
             r = json.loads(run.stdout.strip().splitlines()[-1])
-            out.append({"name": name, "bytes": len(data), "outcome": r["outcome"], "seconds": r["seconds"],
-                        "peak_mb": r["peak_kb"] / 1024})
+            out.append(
+                {
+                    "name": name,
+                    "bytes": len(data),
+                    "outcome": r["outcome"],
+                    "seconds": r["seconds"],
+                    "peak_mb": r["peak_kb"] / 1024,
+                }
+            )
     return out

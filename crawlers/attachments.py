@@ -6,6 +6,7 @@ A link is a file by its path (…/P020250915….pdf), by a file name in its quer
 (download.do?id=…, /attach/…?fileId=…), only once answered: by its Content-Disposition,
 Content-Type or first bytes (`answer_is_file`).
 """
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,11 @@ from parsel import Selector
 FILE_EXTENSIONS = (".pdf", ".xls", ".xlsx", ".doc", ".docx", ".zip", ".rar", ".wps", ".et")
 _WINDOW_OPEN = re.compile(r"""window\.open\(\s*['"]([^'"]+)['"]""")
 # Download scripts seen on real sites: they answer a file whatever their URL says.
-_DOWNLOAD_SCRIPT = re.compile(r"(?:down(?:load)?(?:file)?\.(?:jsp|do|action|aspx?|php)|/attach(?:ment)?/|"
-                              r"/file/download|/download(?:/|$))", re.IGNORECASE)
+_DOWNLOAD_SCRIPT = re.compile(
+    r"(?:down(?:load)?(?:file)?\.(?:jsp|do|action|aspx?|php)|/attach(?:ment)?/|"
+    r"/file/download|/download(?:/|$))",
+    re.IGNORECASE,
+)
 _ID_PARAMS = {"id", "iid", "fileid", "file_id", "attachid", "attid", "fid", "docid"}
 _NAME_PARAMS = {"filename", "file", "name", "fname", "filepath", "path", "realname"}
 _FILE_MAGIC = (b"%PDF-", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"Rar!")

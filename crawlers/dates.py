@@ -1,4 +1,5 @@
 """Publication dates as sites print them: 2025-06-20, 2025/06/20, 2025.06.20, 2025年6月20日. Pure."""
+
 from __future__ import annotations
 
 import re
@@ -24,7 +25,7 @@ def find_date(text: str | None) -> str | None:
 def labelled_date(text: str | None) -> str | None:
     """The date after a label such as 发布时间： (a detail page's byline), or None."""
     for m in _LABELLED.finditer(text or ""):
-        found = find_date(text[m.end():m.end() + 24])
+        found = find_date(text[m.end() : m.end() + 24])
         if found:
             return found
     return None

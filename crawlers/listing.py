@@ -1,6 +1,7 @@
 """What a list entry or a detail page says about a filing: its full title and its publication
 date, wherever the site prints them (sites.md: "Variations inside a family"). Pure, on parsel
 selectors, shared by every spider family."""
+
 from __future__ import annotations
 
 import re
@@ -79,9 +80,24 @@ def _beside(a: Selector, axis: str) -> str:
     return " ".join(parts if axis.startswith("following") else reversed(parts))
 
 
-ARTICLE_TITLE = ("meta[name=ArticleTitle]::attr(content)", "meta[name=title]::attr(content)",
-                 ".article-title", ".art-title", ".detail-title", ".content-title", ".xxgk-title", "div.title",
-                 "td.title", "#title", ".tit", "article h1", ".article h1", ".content h1", "h2", "h3")
+ARTICLE_TITLE = (
+    "meta[name=ArticleTitle]::attr(content)",
+    "meta[name=title]::attr(content)",
+    ".article-title",
+    ".art-title",
+    ".detail-title",
+    ".content-title",
+    ".xxgk-title",
+    "div.title",
+    "td.title",
+    "#title",
+    ".tit",
+    "article h1",
+    ".article h1",
+    ".content h1",
+    "h2",
+    "h3",
+)
 
 
 def _joined(node: Selector) -> str:
@@ -116,9 +132,13 @@ def best_title(list_title: str, page: Selector | None) -> str:
 def page_date(page: Selector, text: str) -> str | None:
     """The detail page's publication date: <meta name="PubDate">, <publishtime>, or a byline
     such as 发布时间：2025-06-20."""
-    for css in ("meta[name=PubDate]::attr(content)", "meta[name=pubdate]::attr(content)",
-                "meta[name=firstpublishedtime]::attr(content)", "meta[name=publishdate]::attr(content)",
-                "publishtime::text"):
+    for css in (
+        "meta[name=PubDate]::attr(content)",
+        "meta[name=pubdate]::attr(content)",
+        "meta[name=firstpublishedtime]::attr(content)",
+        "meta[name=publishdate]::attr(content)",
+        "publishtime::text",
+    ):
         found = find_date(page.css(css).get())
         if found:
             return found

@@ -1,4 +1,5 @@
 """Item pipeline: validate downloaded files by content, archive them, write the manifest."""
+
 from __future__ import annotations
 
 import json
@@ -65,9 +66,15 @@ class ManifestPipeline:
             item["media_type"] = media
             item["size_bytes"] = len(body)
             if problem:
-                item = {"type": "error", "url": item["source_url"], "detail_url": item["detail_url"],
-                        "reason": problem, "status": item["status"], "scope": FILE,
-                        "refused": problem.startswith(CONTENT_REFUSALS)}
+                item = {
+                    "type": "error",
+                    "url": item["source_url"],
+                    "detail_url": item["detail_url"],
+                    "reason": problem,
+                    "status": item["status"],
+                    "scope": FILE,
+                    "refused": problem.startswith(CONTENT_REFUSALS),
+                }
             else:
                 item["sha256"], item["storage_key"] = store_bytes(self.archive, body)
         self.fh.write(json.dumps(item, ensure_ascii=False) + "\n")

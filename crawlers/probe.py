@@ -9,6 +9,7 @@ recognise its CMS family by what the page itself carries, and propose a registry
 - a static list: an HTML page with links whose titles name 决算/预算.
 dry run: what a crawl would fetch and what it takes each entry to be (`dry_run_entries`).
 """
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,13 @@ class ProbeResult:
     def registry_entry(self, key: str | None = None, jurisdiction: str = "CHANGE-ME") -> dict:
         """The proposed `sites:` entry (verified: false until a person has looked)."""
         host = urlparse(self.url).hostname or "site"
-        entry = {"key": key or host.replace(".", "-"), "jurisdiction": jurisdiction,
-                 "family": self.family or "CHANGE-ME", "verified": False, "start_urls": [self.url]}
+        entry = {
+            "key": key or host.replace(".", "-"),
+            "jurisdiction": jurisdiction,
+            "family": self.family or "CHANGE-ME",
+            "verified": False,
+            "start_urls": [self.url],
+        }
         if self.config:
             entry["config"] = dict(self.config)
         return entry
@@ -58,8 +64,9 @@ def fetch(url: str, user_agent: str, timeout: float = 30.0) -> tuple[bytes, dict
     parsed = urlparse(url)
     robots = RobotFileParser(f"{parsed.scheme}://{parsed.netloc}/robots.txt")
     try:
-        with urllib.request.urlopen(urllib.request.Request(robots.url, headers={"User-Agent": user_agent}),
-                                    timeout=timeout) as answer:
+        with urllib.request.urlopen(
+            urllib.request.Request(robots.url, headers={"User-Agent": user_agent}), timeout=timeout
+        ) as answer:
             robots.parse(answer.read(512 * 1024).decode("utf-8", "replace").splitlines())
     except urllib.error.HTTPError as exc:  # 4xx: no robots.txt, everything allowed; 5xx: stay away
         if exc.code >= 500:
@@ -99,12 +106,15 @@ def recognise(url: str, body: bytes, headers: dict[str, str] | None = None) -> P
             rows, pages, _ = rows_and_pages(json.loads(body.decode("utf-8-sig", "replace")))
         except (ValueError, TypeError, AttributeError) as exc:
             return ProbeResult(url, None, f"JSON without a list of rows ({exc})")
-        result = ProbeResult(url, "unified_json", f"JSON list of {len(rows)} rows"
-                             + (f", {pages} pages" if pages else ""))
+        result = ProbeResult(
+            url, "unified_json", f"JSON list of {len(rows)} rows" + (f", {pages} pages" if pages else "")
+        )
         if rows and all(is_department_row(r) for r in rows):
-            result.notes.append("the rows are departments: set config.items_url to the address of one "
-                                "department's items, e.g. \"itemsandpag.do?deptId={deptid}&pageNo=1\", and "
-                                "config.download_url if rows name files only by id (\"download.do?iid={iid}\")")
+            result.notes.append(
+                "the rows are departments: set config.items_url to the address of one "
+                'department\'s items, e.g. "itemsandpag.do?deptId={deptid}&pageNo=1", and '
+                'config.download_url if rows name files only by id ("download.do?iid={iid}")'
+            )
         return result
     _, text = html_to_unicode(ctype or None, body)
     if PAGE_COUNT.search(text):
@@ -112,8 +122,11 @@ def recognise(url: str, body: bytes, headers: dict[str, str] | None = None) -> P
         return ProbeResult(url, "trs_wcm", f"createPageHTML({m.group(1)}, {m.group(2)}, …): {m.group(1)} list pages")
     if "jpage" in text or "<datastore" in text or "dataproxy.jsp" in text:
         settings = jpage_settings(text, url)
-        result = ProbeResult(url, "hanweb_jpage", "Hanweb jpage list"
-                             + (f" (column {settings['columnid']})" if "columnid" in settings else ""))
+        result = ProbeResult(
+            url,
+            "hanweb_jpage",
+            "Hanweb jpage list" + (f" (column {settings['columnid']})" if "columnid" in settings else ""),
+        )
         prefix = _hanweb_prefix(url, settings.get("proxyUrl"))
         if prefix:
             result.config["prefix"] = prefix
@@ -123,8 +136,12 @@ def recognise(url: str, body: bytes, headers: dict[str, str] | None = None) -> P
     sel = Selector(text=text)
     filings = [a for a in sel.css("a[href]") if looks_like_filing(link_title(a))]
     if filings:
-        return ProbeResult(url, "static_list", f"static HTML list with {len(filings)} links naming 决算/预算",
-                           filing_links=len(filings))
+        return ProbeResult(
+            url,
+            "static_list",
+            f"static HTML list with {len(filings)} links naming 决算/预算",
+            filing_links=len(filings),
+        )
     return ProbeResult(url, None, "no known CMS family: no createPageHTML, jpage, JSON list or filing links")
 
 
@@ -157,21 +174,43 @@ def dry_run_entries(events: list[dict], registry) -> list[DryRunEntry]:
     fetches: dict[str, list[str]] = {}
     for e in events:
         if e["type"] == "would_fetch":
-            fetches.setdefault(e["detail_url"], []).append(e["url"] + (" (if it answers a file)" if e.get("maybe")
-                                                                       else ""))
+            fetches.setdefault(e["detail_url"], []).append(
+                e["url"] + (" (if it answers a file)" if e.get("maybe") else "")
+            )
     out = []
     for e in events:
         if e["type"] in ("filing", "listed"):
             ident = identify(e["title"])
             stated = e.get("stated") or {}
             unit = registry.resolve_unit(ident.unit) or registry.resolve_unit(stated.get("unit"))
-            out.append(DryRunEntry(e["detail_url"], e["title"], True, unit.code if unit else None,
-                                   ident.unit or stated.get("unit"), ident.year, ident.kind, e.get("published"),
-                                   tuple(fetches.get(e["detail_url"], ())),
-                                   "" if unit else "names no registered unit (the document may, after parsing)"))
+            out.append(
+                DryRunEntry(
+                    e["detail_url"],
+                    e["title"],
+                    True,
+                    unit.code if unit else None,
+                    ident.unit or stated.get("unit"),
+                    ident.year,
+                    ident.kind,
+                    e.get("published"),
+                    tuple(fetches.get(e["detail_url"], ())),
+                    "" if unit else "names no registered unit (the document may, after parsing)",
+                )
+            )
         elif e["type"] == "skipped":
-            out.append(DryRunEntry(e["detail_url"], e["title"], False, None, None, None, None, e.get("published"),
-                                   reason=e.get("reason", "")))
+            out.append(
+                DryRunEntry(
+                    e["detail_url"],
+                    e["title"],
+                    False,
+                    None,
+                    None,
+                    None,
+                    None,
+                    e.get("published"),
+                    reason=e.get("reason", ""),
+                )
+            )
     return out
 
 
@@ -201,10 +240,9 @@ def check_site(site, user_agent: str) -> list[str]:
             continue
         found = recognise(url, body, headers)
         if found.family != site.family:
-            problems.append(f"{url}: registered as {site.family}, the page looks like {found.family} "
-                            f"({found.evidence})")
+            problems.append(
+                f"{url}: registered as {site.family}, the page looks like {found.family} ({found.evidence})"
+            )
         if site.family == "hanweb_jpage":
             problems += _hanweb_check(site.config, url, html_to_unicode(None, body)[1])
     return problems
-
-

@@ -3,6 +3,7 @@
 Scrapy's reactor cannot restart, so every crawl gets its own process (crawlers.runner
 starts it). The manifest (JSON lines) is the only output; the last line is the stats.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -88,8 +89,15 @@ def main(argv: list[str] | None = None) -> int:
     known = json.loads(args.known.read_text()) if args.known else {}
     process = CrawlerProcess(scrapy_settings(args))
     crawler = process.create_crawler(SPIDERS[args.family])
-    process.crawl(crawler, site_key=args.site_key, start_urls=args.start_url, known=known,
-                  config=json.loads(args.config), caps=json.loads(args.caps), dry_run=args.dry_run)
+    process.crawl(
+        crawler,
+        site_key=args.site_key,
+        start_urls=args.start_url,
+        known=known,
+        config=json.loads(args.config),
+        caps=json.loads(args.caps),
+        dry_run=args.dry_run,
+    )
     # A stop that cannot finish gracefully still leaves the stats of what was done.
     prompt_sigterm(process, before_exit=lambda: write_stats(crawler, args.manifest, "terminated"))
     process.start()
@@ -99,8 +107,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def write_stats(crawler, manifest: Path, finish_reason: str | None = None) -> None:
     """The manifest's last line: Scrapy's stats (finish_reason set when the crawl was cut)."""
-    stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
-             for k, v in dict(crawler.stats.get_stats()).items()}
+    stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in dict(crawler.stats.get_stats()).items()}
     if finish_reason:
         stats["finish_reason"] = finish_reason
     with manifest.open("a", encoding="utf-8") as fh:

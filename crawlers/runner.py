@@ -1,4 +1,5 @@
 """Start one crawl in a child process and read back its manifest (library side)."""
+
 from __future__ import annotations
 
 import json
@@ -75,8 +76,14 @@ def sweep_orphaned_folders(root: str | Path | None = None) -> list[Path]:
     return removed
 
 
-def crawl_site(site: Site, archive: str | Path, user_agent: str, known: dict | None = None,
-               limits: CrawlLimits | None = None, dry_run: bool = False) -> CrawlOutcome:
+def crawl_site(
+    site: Site,
+    archive: str | Path,
+    user_agent: str,
+    known: dict | None = None,
+    limits: CrawlLimits | None = None,
+    dry_run: bool = False,
+) -> CrawlOutcome:
     """Crawl one site in a child process. `dry_run`: read list and detail pages only, fetch no
     file, write no WARC; the events say what would be fetched ("would_fetch") and skipped."""
     limits = limits or CrawlLimits()
@@ -88,15 +95,43 @@ def crawl_site(site: Site, archive: str | Path, user_agent: str, known: dict | N
         warc = Path(tmp) / "crawl.warc.gz"
         known_file = Path(tmp) / "known.json"
         known_file.write_text(json.dumps(known or {}))
-        cmd = [sys.executable, "-m", "crawlers.run", "--site-key", site.key, "--family", site.family,
-               "--config", json.dumps(site.config), "--known", str(known_file),
-               "--manifest", str(manifest), "--archive", str(archive),
-               "--user-agent", user_agent, "--warc", str(warc),
-               "--throttle-start-delay", str(limits.throttle_start_delay),
-               "--download-delay", str(limits.download_delay),
-               "--timeout", str(limits.timeout), "--max-bytes", str(limits.max_bytes),
-               "--caps", json.dumps(site.limits), "--wall-clock", str(limits.wall_clock),
-               "--parent-pid", str(os.getpid()), "--workdir", tmp]
+        cmd = [
+            sys.executable,
+            "-m",
+            "crawlers.run",
+            "--site-key",
+            site.key,
+            "--family",
+            site.family,
+            "--config",
+            json.dumps(site.config),
+            "--known",
+            str(known_file),
+            "--manifest",
+            str(manifest),
+            "--archive",
+            str(archive),
+            "--user-agent",
+            user_agent,
+            "--warc",
+            str(warc),
+            "--throttle-start-delay",
+            str(limits.throttle_start_delay),
+            "--download-delay",
+            str(limits.download_delay),
+            "--timeout",
+            str(limits.timeout),
+            "--max-bytes",
+            str(limits.max_bytes),
+            "--caps",
+            json.dumps(site.limits),
+            "--wall-clock",
+            str(limits.wall_clock),
+            "--parent-pid",
+            str(os.getpid()),
+            "--workdir",
+            tmp,
+        ]
         for url in site.start_urls:
             cmd += ["--start-url", url]
         if dry_run:
@@ -114,5 +149,6 @@ def crawl_site(site: Site, archive: str | Path, user_agent: str, known: dict | N
             if event.get("warc") and warc_key:
                 event["warc"]["path"] = warc_key
     stats = next((e["stats"] for e in reversed(events) if e["type"] == "stats"), {})
-    return CrawlOutcome(site.key, [e for e in events if e["type"] != "stats"], stats, returncode, stderr[-4000:],
-                        warc_key)
+    return CrawlOutcome(
+        site.key, [e for e in events if e["type"] != "stats"], stats, returncode, stderr[-4000:], warc_key
+    )

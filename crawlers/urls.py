@@ -3,6 +3,7 @@
 Sites move from http to https (and back, behind some proxies) between two nights; the page
 and its files stay the same, so a filing is keyed by its URL without scheme or port.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

@@ -5,11 +5,12 @@ with standard tools (pywb). The record of each file is pointed to from its manif
 A downloader middleware placed after every built-in one (priority 950) sees responses as
 they came off the wire: before redirects are followed and before decompression.
 """
+
 from __future__ import annotations
 
 import io
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from scrapy import signals
 from warcio.statusandheaders import StatusAndHeaders
@@ -23,13 +24,16 @@ class WarcCapture:
         self.path = path
         self.fh = open(path, "wb")
         self.writer = WARCWriter(self.fh, gzip=True)
-        info = self.writer.create_warcinfo_record(path.rsplit("/", 1)[-1], {
-            "software": "disclosure-crawler (Scrapy, warcio)",
-            "format": "WARC File Format 1.1",
-            "isPartOf": site_key,
-            "http-header-user-agent": user_agent,
-            "created": datetime.now(timezone.utc).isoformat(),
-        })
+        info = self.writer.create_warcinfo_record(
+            path.rsplit("/", 1)[-1],
+            {
+                "software": "disclosure-crawler (Scrapy, warcio)",
+                "format": "WARC File Format 1.1",
+                "isPartOf": site_key,
+                "http-header-user-agent": user_agent,
+                "created": datetime.now(UTC).isoformat(),
+            },
+        )
         self.writer.write_record(info)
         self.records = 0
 
@@ -51,15 +55,26 @@ class WarcCapture:
         req_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in request.headers.items() for v in vs]
         path = request.url.split("://", 1)[-1].partition("/")[2]
         request_record = self.writer.create_warc_record(
-            target, "request", payload=io.BytesIO(request.body or b""),
-            http_headers=StatusAndHeaders(f"{request.method} /{path} HTTP/1.1", req_headers, is_http_request=True))
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in response.headers.items()
-                   for v in vs if k.lower() not in HOP_BY_HOP]
+            target,
+            "request",
+            payload=io.BytesIO(request.body or b""),
+            http_headers=StatusAndHeaders(f"{request.method} /{path} HTTP/1.1", req_headers, is_http_request=True),
+        )
+        headers = [
+            (k.decode("latin-1"), v.decode("latin-1"))
+            for k, vs in response.headers.items()
+            for v in vs
+            if k.lower() not in HOP_BY_HOP
+        ]
         response_record = self.writer.create_warc_record(
-            target, "response", payload=io.BytesIO(response.body),
-            http_headers=StatusAndHeaders(f"{response.status} {_reason(response.status)}", headers,
-                                          protocol="HTTP/1.1"),
-            warc_headers_dict={"WARC-Record-ID": record_id})
+            target,
+            "response",
+            payload=io.BytesIO(response.body),
+            http_headers=StatusAndHeaders(
+                f"{response.status} {_reason(response.status)}", headers, protocol="HTTP/1.1"
+            ),
+            warc_headers_dict={"WARC-Record-ID": record_id},
+        )
         request_record.rec_headers.add_header("WARC-Concurrent-To", record_id)
         self.writer.write_record(response_record)
         self.writer.write_record(request_record)

@@ -26,14 +26,32 @@ from disclosure.dag_support import add_watcher, default_args
     tags=["disclosure", "backfill"],
     doc_md=__doc__,
     params={
-        "from_year": Param(2015, type="integer", minimum=2008, title="From year",
-                           description="First fiscal year whose completeness the run reports."),
-        "to_year": Param(2025, type="integer", minimum=2008, title="To year",
-                         description="Last fiscal year whose completeness the run reports."),
-        "sites": Param(None, type=["null", "array"], title="Sites",
-                       description="Site keys to crawl (registry `key`); leave empty for every registered site."),
-        "reparse_all": Param(False, type="boolean", title="Re-parse everything",
-                             description="Re-parse every archived file, not only those this parser version has not seen."),
+        "from_year": Param(
+            2015,
+            type="integer",
+            minimum=2008,
+            title="From year",
+            description="First fiscal year whose completeness the run reports.",
+        ),
+        "to_year": Param(
+            2025,
+            type="integer",
+            minimum=2008,
+            title="To year",
+            description="Last fiscal year whose completeness the run reports.",
+        ),
+        "sites": Param(
+            None,
+            type=["null", "array"],
+            title="Sites",
+            description="Site keys to crawl (registry `key`); leave empty for every registered site.",
+        ),
+        "reparse_all": Param(
+            False,
+            type="boolean",
+            title="Re-parse everything",
+            description="Re-parse every archived file, not only those this parser version has not seen.",
+        ),
     },
 )
 def disclosure_backfill():

@@ -3,6 +3,7 @@
 Airflow reads its configuration when first imported, so the environment is set here
 before any airflow import: metadata in sqlite under var/airflow, DAGs from dags/.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -38,8 +39,12 @@ def load_dag(dag_file: str, dag_id: str):
     raise LookupError(f"{path}: no DAG {dag_id!r}")
 
 
-def run_dag_test(settings: Settings, dag_file: str = "disclosure_nightly.py", dag_id: str = "disclosure_nightly",
-                 conf: dict | None = None):
+def run_dag_test(
+    settings: Settings,
+    dag_file: str = "disclosure_nightly.py",
+    dag_id: str = "disclosure_nightly",
+    conf: dict | None = None,
+):
     """Migrate Airflow's metadata DB, ensure the pool, run one DagRun in-process; return it."""
     configure_airflow_env(settings)
     from airflow.utils import db as airflow_db
@@ -47,8 +52,9 @@ def run_dag_test(settings: Settings, dag_file: str = "disclosure_nightly.py", da
     airflow_db.initdb()
     from airflow.models.pool import Pool
 
-    Pool.create_or_update_pool("disclosure_crawl", slots=4, description="polite parallel crawls",
-                               include_deferred=False)
+    Pool.create_or_update_pool(
+        "disclosure_crawl", slots=4, description="polite parallel crawls", include_deferred=False
+    )
     dag = load_dag(dag_file, dag_id)
     return dag.test(run_conf=conf)
 
@@ -130,8 +136,11 @@ class LocalAirflow:
         for name in LOCAL_SERVICES:
             log = (self.logs / f"{name}.log").open("ab")
             # Own session: Ctrl-C in the terminal reaches us, and we stop the services in order.
-            self.processes.append(subprocess.Popen([self.airflow, name], env=self.env, stdout=log,
-                                                   stderr=subprocess.STDOUT, start_new_session=True))
+            self.processes.append(
+                subprocess.Popen(
+                    [self.airflow, name], env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                )
+            )
 
     def wait_until_ready(self, dag_id: str = "disclosure_nightly", timeout: float = 300) -> None:
         """Until the UI answers and the dag-processor has parsed the DAG; then the pool and unpause."""
@@ -158,8 +167,9 @@ class LocalAirflow:
     def check_alive(self) -> None:
         for name, proc in zip(LOCAL_SERVICES, self.processes):
             if proc.poll() is not None:
-                raise RuntimeError(f"airflow {name} exited with status {proc.returncode}; "
-                                   f"see {self.logs / (name + '.log')}")
+                raise RuntimeError(
+                    f"airflow {name} exited with status {proc.returncode}; see {self.logs / (name + '.log')}"
+                )
 
     def stop(self) -> None:
         import signal

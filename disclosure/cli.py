@@ -5,13 +5,13 @@ did not crawl, a rule failed, a file did not parse); 2 usage or configuration er
 site key, a bad setting or registry, a missing folder, a store without its schema), reported
 as one line that names the file, key, variable or command to run.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -31,8 +31,11 @@ def _configuration_errors() -> tuple[type[BaseException], ...]:
     from registry.model import RegistryError
 
     kinds: list[type[BaseException]] = [UsageProblem, RegistryError]
-    kinds += [k for k in (getattr(settings, "SettingsError", None), getattr(settings, "ConfigurationError", None))
-              if isinstance(k, type)]
+    kinds += [
+        k
+        for k in (getattr(settings, "SettingsError", None), getattr(settings, "ConfigurationError", None))
+        if isinstance(k, type)
+    ]
     return tuple(kinds)
 
 
@@ -69,8 +72,12 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-app = typer.Typer(help="Collect, archive, parse and validate 部门/单位决算公开 filings.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, cls=_OneLineErrors)
+app = typer.Typer(
+    help="Collect, archive, parse and validate 部门/单位决算公开 filings.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    cls=_OneLineErrors,
+)
 db_app = typer.Typer(help="The store's schema (Alembic migrations).", no_args_is_help=True)
 fixtures_app = typer.Typer(help="Fixture filings and the replica sites built from them.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -81,8 +88,11 @@ console = Console(stderr=True)
 
 
 @app.callback()
-def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                       help="Print the version and exit.")) -> None:
+def _main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
     """Collect, archive, parse and validate 部门/单位决算公开 filings."""
 
 
@@ -109,8 +119,11 @@ def _settings():
     except ValueError as exc:
         if isinstance(exc, _configuration_errors()):
             raise
-        named = [k for k, v in sorted(os.environ.items())
-                 if k.startswith(("DISCLOSURE_", "DATABASE_")) and v and repr(v) in str(exc)]
+        named = [
+            k
+            for k, v in sorted(os.environ.items())
+            if k.startswith(("DISCLOSURE_", "DATABASE_")) and v and repr(v) in str(exc)
+        ]
         raise UsageProblem(f"{' or '.join(named) or 'a DISCLOSURE_ variable'}: {exc}") from exc
 
 
@@ -125,8 +138,10 @@ def _site_keys(ctx, keys: list[str] | None) -> list[str]:
     known = [s.key for s in ctx.registry.sites]
     unknown = [k for k in keys or () if k not in known]
     if unknown:
-        raise UsageProblem(f"{ctx.registry.source}: no site {', '.join(map(repr, unknown))}; it has "
-                           f"{', '.join(known)} (DISCLOSURE_REGISTRY chooses the registry file)")
+        raise UsageProblem(
+            f"{ctx.registry.source}: no site {', '.join(map(repr, unknown))}; it has "
+            f"{', '.join(known)} (DISCLOSURE_REGISTRY chooses the registry file)"
+        )
     from disclosure.pipeline import check_start_urls
 
     check_start_urls([ctx.registry.site(k) for k in keys or known])
@@ -142,13 +157,16 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
 
     upgrade(revision=revision)
     role = ensure_readonly_role(engine())
-    console.print(f"schema at revision [bold]{current_revision()}[/bold]; read-only role "
-                  f"{role + ': ready' if role else 'not created (no CREATEROLE privilege)'}")
+    console.print(
+        f"schema at revision [bold]{current_revision()}[/bold]; read-only role "
+        f"{role + ': ready' if role else 'not created (no CREATEROLE privilege)'}"
+    )
 
 
 @db_app.command("readonly-role")
-def db_readonly_role(name: str = typer.Argument(None, help="Role to create or refresh "
-                                                       "(default: disclosure_reader_<database>).")) -> None:
+def db_readonly_role(
+    name: str = typer.Argument(None, help="Role to create or refresh (default: disclosure_reader_<database>)."),
+) -> None:
     """Create or refresh a NOLOGIN role with SELECT on every table and view of this store only.
 
     Give an analyst access with: CREATE ROLE alice LOGIN PASSWORD '…' IN ROLE disclosure_reader_<database>;
@@ -227,15 +245,30 @@ def validate(
     outcomes = [o for o in validate_parse(result) if all_outcomes or o.status != "passed"] if checked else []
     failed = sum(o.status == "failed" for o in outcomes)
     if as_json:
-        _print_json({"source": str(file), "unit": result.unit, "year": result.year, "status": result.status,
-                     "problems": result.problems, "findings": [o.to_json() for o in outcomes]})
+        _print_json(
+            {
+                "source": str(file),
+                "unit": result.unit,
+                "year": result.year,
+                "status": result.status,
+                "problems": result.problems,
+                "findings": [o.to_json() for o in outcomes],
+            }
+        )
     else:
         table = Table(title=str(file))
         for col in ("rule", "subject", "status", "printed", "expected", "difference", "pages"):
             table.add_column(col)
         for o in outcomes:
-            table.add_row(o.rule_id, o.subject, o.status, str(o.actual or ""), str(o.expected or ""),
-                          str(o.difference or ""), ",".join(map(str, o.pages)) or o.reason)
+            table.add_row(
+                o.rule_id,
+                o.subject,
+                o.status,
+                str(o.actual or ""),
+                str(o.expected or ""),
+                str(o.difference or ""),
+                ",".join(map(str, o.pages)) or o.reason,
+            )
         Console().print(table)
     for problem in result.problems:
         console.print(f"[yellow]{problem}[/yellow]")
@@ -270,10 +303,9 @@ def rules(as_json: bool = typer.Option(False, "--json")) -> None:
 def docs(out: Path = typer.Option(Path("docs"), "--out", help="Folder to write rules.md and schema.md to.")) -> None:
     """Regenerate the rule catalogue (docs/rules.md) and the schema reference (docs/schema.md)."""
     from validation.documentation import rules_markdown
-    from warehouse.schema_doc import schema_markdown
-
     from warehouse.db import engine
     from warehouse.migrate import upgrade
+    from warehouse.schema_doc import schema_markdown
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "rules.md").write_text(rules_markdown() + "\n", encoding="utf-8")
@@ -291,8 +323,9 @@ def docs(out: Path = typer.Option(Path("docs"), "--out", help="Folder to write r
 def _stage_progress():
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    return Progress(TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console)
+    return Progress(
+        TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    )
 
 
 def _crawl_sites(ctx, keys: list[str], full: bool, progress) -> list[dict]:
@@ -310,15 +343,19 @@ def _crawl_sites(ctx, keys: list[str], full: bool, progress) -> list[dict]:
 
 
 def _crawl_line(r: dict) -> str:
-    return (f"{r['site']}: {r['status']} · {r['filings']} filings, {r['new_file_versions']} new files, "
-            f"{r['not_modified']} unchanged" + (f" · {'; '.join(r['problems'])}" if r["problems"] else ""))
+    return (
+        f"{r['site']}: {r['status']} · {r['filings']} filings, {r['new_file_versions']} new files, "
+        f"{r['not_modified']} unchanged" + (f" · {'; '.join(r['problems'])}" if r["problems"] else "")
+    )
 
 
 @sites_app.command("probe")
-def sites_probe(url: str = typer.Argument(..., help="A list page (or the platform's JSON list) of the site."),
-                key: Optional[str] = typer.Option(None, help="Site key for the proposed entry."),
-                jurisdiction: str = typer.Option("CHANGE-ME", help="Jurisdiction code for the proposed entry."),
-                as_json: bool = typer.Option(False, "--json")) -> None:
+def sites_probe(
+    url: str = typer.Argument(..., help="A list page (or the platform's JSON list) of the site."),
+    key: str | None = typer.Option(None, help="Site key for the proposed entry."),
+    jurisdiction: str = typer.Option("CHANGE-ME", help="Jurisdiction code for the proposed entry."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
     """Fetch URL politely, recognise its CMS family and print a proposed registry entry."""
     import yaml
 
@@ -331,8 +368,7 @@ def sites_probe(url: str = typer.Argument(..., help="A list page (or the platfor
         _fail(str(exc), EXIT_USAGE)
     entry = found.registry_entry(key, jurisdiction)
     if as_json:
-        return _print_json({"family": found.family, "evidence": found.evidence, "notes": found.notes,
-                            "entry": entry})
+        return _print_json({"family": found.family, "evidence": found.evidence, "notes": found.notes, "entry": entry})
     console.print(f"{url}: {found.family or 'unknown family'} — {found.evidence}")
     for note in found.notes:
         console.print(f"note: {note}")
@@ -359,12 +395,21 @@ def _dry_run(keys: list[str]) -> None:
         for problem in check_site(site, settings.user_agent):
             console.print(f"[yellow]{key}: {problem}[/yellow]")
         with tempfile.TemporaryDirectory() as tmp:
-            outcome = crawl_site(site, tmp, settings.user_agent, None,
-                                 CrawlLimits(throttle_start_delay=delay, download_delay=min(delay, 0.5)), dry_run=True)
+            outcome = crawl_site(
+                site,
+                tmp,
+                settings.user_agent,
+                None,
+                CrawlLimits(throttle_start_delay=delay, download_delay=min(delay, 0.5)),
+                dry_run=True,
+            )
         for e in dry_run_entries(outcome.events, registry):
-            what = (f"filing  {e.unit or '?'} {e.year or '?'} {e.kind or '?'}" if e.is_filing else "not a filing")
-            sys.stdout.write(f"{key}\t{what}\t{e.published or 'date unknown'}\t{e.title}\t{e.url}"
-                             + (f"\t{e.reason}" if e.reason else "") + "\n")
+            what = f"filing  {e.unit or '?'} {e.year or '?'} {e.kind or '?'}" if e.is_filing else "not a filing"
+            sys.stdout.write(
+                f"{key}\t{what}\t{e.published or 'date unknown'}\t{e.title}\t{e.url}"
+                + (f"\t{e.reason}" if e.reason else "")
+                + "\n"
+            )
             for url in e.fetch:
                 sys.stdout.write(f"{key}\t  would fetch {url}\n")
         for err in outcome.of_type("error"):
@@ -372,12 +417,18 @@ def _dry_run(keys: list[str]) -> None:
 
 
 @app.command()
-def crawl(sites: Optional[list[str]] = typer.Argument(None, help="Site keys (default: every site)."),
-          full: bool = typer.Option(False, "--full", help="Read every detail page again (finds attachments added "
-                                                          "to known filings)."),
-          as_json: bool = typer.Option(False, "--json", help="Print each site's crawl result as JSON."),
-          dry_run: bool = typer.Option(False, "--dry-run", help="List what would be fetched and what each entry "
-                                                                "is taken to be; fetch no file, store nothing.")) -> None:
+def crawl(
+    sites: list[str] | None = typer.Argument(None, help="Site keys (default: every site)."),
+    full: bool = typer.Option(
+        False, "--full", help="Read every detail page again (finds attachments added to known filings)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print each site's crawl result as JSON."),
+    dry_run: bool = typer.Option(
+        False,
+        "--dry-run",
+        help="List what would be fetched and what each entry is taken to be; fetch no file, store nothing.",
+    ),
+) -> None:
     """Crawl registered sites into the archive and record the filings found; exit 1 if a site failed."""
     from disclosure import pipeline
 
@@ -398,9 +449,10 @@ def crawl(sites: Optional[list[str]] = typer.Argument(None, help="Site keys (def
 
 
 @app.command()
-def run(sites: Optional[list[str]] = typer.Argument(None, help="Site keys (default: every site)."),
-        as_json: bool = typer.Option(False, "--json", help="Print every stage's result and the summary as JSON.")
-        ) -> None:
+def run(
+    sites: list[str] | None = typer.Argument(None, help="Site keys (default: every site)."),
+    as_json: bool = typer.Option(False, "--json", help="Print every stage's result and the summary as JSON."),
+) -> None:
     """Run the whole pipeline once in this process: crawl, parse, load, validate, alert.
 
     Exit 1 when a site failed or a file could not be parsed (as `crawl` does); failed rules are
@@ -422,8 +474,12 @@ def run(sites: Optional[list[str]] = typer.Argument(None, help="Site keys (defau
         progress.update(bar, description=f"parse: {out['parse']['parsed']} files, {out['parse']['failed']} failed")
         bar = progress.add_task("validate", total=None)
         out["validate"] = pipeline.validate(ctx)
-        progress.update(bar, total=out["validate"].get("parses", 0), completed=out["validate"].get("parses", 0),
-                        description=f"validate: {out['validate'].get('parses', 0)} parses")
+        progress.update(
+            bar,
+            total=out["validate"].get("parses", 0),
+            completed=out["validate"].get("parses", 0),
+            description=f"validate: {out['validate'].get('parses', 0)} parses",
+        )
         bar = progress.add_task("alert", total=None)
         out["alert"] = pipeline.alert(ctx)
         progress.update(bar, total=1, completed=1, description=f"alert: {out['alert']['new_alerts']} new")
@@ -460,7 +516,9 @@ def _print_run_summary(summary: dict, title: str = "this run") -> None:
 
 
 @app.command()
-def reparse(force: bool = typer.Option(False, "--force", help="Also re-parse files this parser version parsed.")) -> None:
+def reparse(
+    force: bool = typer.Option(False, "--force", help="Also re-parse files this parser version parsed."),
+) -> None:
     """Re-parse archived files (after a parser upgrade) and re-validate; no site is contacted."""
     from rich.progress import Progress
 
@@ -490,9 +548,9 @@ def _output_file(out: Path) -> Path:
 def export(
     dataset: str = typer.Argument(..., help="cells, findings, completeness, claims or evaluations."),
     out: Path = typer.Option(..., "--out", "-o", help="File to write (.csv or .parquet)."),
-    jurisdiction: Optional[str] = typer.Option(None, help="Jurisdiction code; its sub-jurisdictions are included."),
-    from_year: Optional[int] = typer.Option(None, help="First fiscal year."),
-    to_year: Optional[int] = typer.Option(None, help="Last fiscal year."),
+    jurisdiction: str | None = typer.Option(None, help="Jurisdiction code; its sub-jurisdictions are included."),
+    from_year: int | None = typer.Option(None, help="First fiscal year."),
+    to_year: int | None = typer.Option(None, help="Last fiscal year."),
     as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
 ) -> None:
     """Export a dataset for a jurisdiction and year range to CSV (UTF-8 with BOM) or Parquet."""
@@ -510,16 +568,30 @@ def export(
         with store.connect() as conn:
             known = known_jurisdictions(conn)
         if jurisdiction not in known:
-            _fail(f"--jurisdiction {jurisdiction!r} matches no jurisdiction in the store; it has "
-                  f"{', '.join(known) or 'none (run `disclosure run` first)'}", EXIT_USAGE)
+            _fail(
+                f"--jurisdiction {jurisdiction!r} matches no jurisdiction in the store; it has "
+                f"{', '.join(known) or 'none (run `disclosure run` first)'}",
+                EXIT_USAGE,
+            )
     with console.status(f"exporting {dataset}"):
         rows = writer(store, dataset, ExportFilter(jurisdiction, from_year, to_year), out)
     if as_json:
-        _print_json({"dataset": dataset, "file": str(out), "rows": rows, "jurisdiction": jurisdiction,
-                     "from_year": from_year, "to_year": to_year})
+        _print_json(
+            {
+                "dataset": dataset,
+                "file": str(out),
+                "rows": rows,
+                "jurisdiction": jurisdiction,
+                "from_year": from_year,
+                "to_year": to_year,
+            }
+        )
     elif rows == 0:
-        console.print(f"[yellow]no rows of {dataset} matched[/yellow] (jurisdiction {jurisdiction or 'any'}, "
-                      f"years {from_year or '…'}–{to_year or '…'}); wrote the header to {out}", soft_wrap=True)
+        console.print(
+            f"[yellow]no rows of {dataset} matched[/yellow] (jurisdiction {jurisdiction or 'any'}, "
+            f"years {from_year or '…'}–{to_year or '…'}); wrote the header to {out}",
+            soft_wrap=True,
+        )
     else:
         console.print(f"wrote {rows} rows of {dataset} to {out}", soft_wrap=True)
 
@@ -528,7 +600,9 @@ def _require_schema(ctx) -> None:
     from warehouse.migrate import current_revision
 
     if current_revision(ctx.engine.url.render_as_string(hide_password=False)) is None:
-        raise UsageProblem(f"the store ({_store_name(ctx.settings)}) has no schema yet: run `disclosure db upgrade` first")
+        raise UsageProblem(
+            f"the store ({_store_name(ctx.settings)}) has no schema yet: run `disclosure db upgrade` first"
+        )
 
 
 def _store_name(settings) -> str:
@@ -559,18 +633,19 @@ def report(
         return
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("unit pages", total=None)
-        written = pipeline.html_report(ctx, out, progress=lambda done, total: bar.update(task, completed=done,
-                                                                                          total=total))
+        written = pipeline.html_report(
+            ctx, out, progress=lambda done, total: bar.update(task, completed=done, total=total)
+        )
     from reporting.run_summary import store_counts, store_summary_only
 
     with ctx.engine.connect() as conn:
         failed_sites = sorted(k for k, v in summary["last_crawl_by_site"].items() if v != "ok")
         _print_run_summary(store_summary_only(store_counts(conn), failed_sites), "the store")
-    console.print(f"report: {written['report']} ({written['unit_pages']} unit pages, "
-                  f"{written['findings']} open findings, {written['expected_filings']} expected filings)",
-                  soft_wrap=True)
-
-
+    console.print(
+        f"report: {written['report']} ({written['unit_pages']} unit pages, "
+        f"{written['findings']} open findings, {written['expected_filings']} expected filings)",
+        soft_wrap=True,
+    )
 
 
 def _require_free_port(port: int, advice: str) -> None:
@@ -586,8 +661,10 @@ def _require_free_port(port: int, advice: str) -> None:
 def _serve_replica(port: int):
     from replica.site import ReplicaSite
 
-    advice = ("stop the other `disclosure demo` or `disclosure fixtures serve`, or choose another with "
-              "DISCLOSURE_REPLICA_PORT")
+    advice = (
+        "stop the other `disclosure demo` or `disclosure fixtures serve`, or choose another with "
+        "DISCLOSURE_REPLICA_PORT"
+    )
     _require_free_port(port, advice)  # before rendering every fixture: a busy port is known at once
     try:
         return ReplicaSite(port=port)
@@ -620,10 +697,16 @@ def demo() -> None:
 
             summary = _demo_summary(conn, store_counts(conn))
     _print_run_summary(summary)
-    console.print(f"DAG run {dag_run.run_id}: [bold]{dag_run.state}[/bold]; archive at {redact_url(settings.archive)}; "
-                  f"report at {written['report']}", soft_wrap=True)
-    console.print(f"next: `disclosure fixtures serve` keeps the replica sites up at {site.base_url}; then "
-                  f"`export DISCLOSURE_REPLICA_BASE={site.base_url}` and `disclosure run`", soft_wrap=True)
+    console.print(
+        f"DAG run {dag_run.run_id}: [bold]{dag_run.state}[/bold]; archive at {redact_url(settings.archive)}; "
+        f"report at {written['report']}",
+        soft_wrap=True,
+    )
+    console.print(
+        f"next: `disclosure fixtures serve` keeps the replica sites up at {site.base_url}; then "
+        f"`export DISCLOSURE_REPLICA_BASE={site.base_url}` and `disclosure run`",
+        soft_wrap=True,
+    )
     if str(dag_run.state) != "success":
         raise typer.Exit(EXIT_FAILED)
 
@@ -634,13 +717,24 @@ def _demo_summary(conn, store: dict) -> dict:
 
     from reporting.run_summary import run_summary
 
-    crawls = [{"site": k, "status": st, **stats} for k, st, stats in conn.execute(text("""
+    crawls = [
+        {"site": k, "status": st, **stats}
+        for k, st, stats in conn.execute(
+            text("""
         SELECT DISTINCT ON (s.key) s.key, cr.status, cr.stats FROM disclosure.crawl_run cr
-        JOIN disclosure.site s ON s.id = cr.site_id ORDER BY s.key, cr.started_at DESC"""))]
+        JOIN disclosure.site s ON s.id = cr.site_id ORDER BY s.key, cr.started_at DESC""")
+        )
+    ]
     parses = dict(conn.execute(text("""SELECT status = 'ok', count(*) FROM disclosure.parse_run GROUP BY 1""")).all())
     alerts = dict(conn.execute(text("SELECT kind, count(*) FROM disclosure.alert GROUP BY 1")).all())
-    return run_summary({"crawl": crawls, "parse": {"parsed": parses.get(True, 0), "failed": parses.get(False, 0)},
-                        "alert": {"new_alerts": sum(alerts.values()), "by_kind": alerts}}, store)
+    return run_summary(
+        {
+            "crawl": crawls,
+            "parse": {"parsed": parses.get(True, 0), "failed": parses.get(False, 0)},
+            "alert": {"new_alerts": sum(alerts.values()), "by_kind": alerts},
+        },
+        store,
+    )
 
 
 @app.command("airflow")
@@ -661,8 +755,9 @@ def airflow_local(
     settings = _settings()
     _require_free_port(port, "stop the other Airflow, or choose another with --port")
     with contextlib.ExitStack() as stack:
-        needs_replica = any("{replica}" in url for site in load_registry(settings.registry_file).sites
-                            for url in site.start_urls)
+        needs_replica = any(
+            "{replica}" in url for site in load_registry(settings.registry_file).sites for url in site.start_urls
+        )
         if needs_replica and not settings.replica_base:
             site = stack.enter_context(_serve_replica(_settings().replica_port))
             os.environ["DISCLOSURE_REPLICA_BASE"] = site.base_url
@@ -674,9 +769,12 @@ def airflow_local(
         with console.status("starting Airflow (db migrate, api-server, scheduler, dag-processor, triggerer)"):
             local.start()
             local.wait_until_ready()
-        console.print(f"Airflow ready in {time.monotonic() - started:.0f} s: UI http://127.0.0.1:{port}/  login admin / "
-                      f"{admin_password(local.env) or '(see ' + local.env['AIRFLOW_HOME'] + ')'}; pool disclosure_crawl "
-                      f"created, disclosure_nightly unpaused; logs in {local.logs} (Ctrl-C to stop)", soft_wrap=True)
+        console.print(
+            f"Airflow ready in {time.monotonic() - started:.0f} s: UI http://127.0.0.1:{port}/  login admin / "
+            f"{admin_password(local.env) or '(see ' + local.env['AIRFLOW_HOME'] + ')'}; pool disclosure_crawl "
+            f"created, disclosure_nightly unpaused; logs in {local.logs} (Ctrl-C to stop)",
+            soft_wrap=True,
+        )
         if trigger:
             local.cli("dags", "trigger", "disclosure_nightly")
             console.print("triggered a disclosure_nightly run: follow it in the UI (Dags → disclosure_nightly)")
@@ -698,8 +796,10 @@ def fixtures_build() -> None:
 
 
 @fixtures_app.command("render")
-def fixtures_render(seed: str = typer.Argument(..., help="Seed number, e.g. 001."),
-                    out: Path = typer.Argument(..., help="Where to write the PDF.")) -> None:
+def fixtures_render(
+    seed: str = typer.Argument(..., help="Seed number, e.g. 001."),
+    out: Path = typer.Argument(..., help="Where to write the PDF."),
+) -> None:
     """Render one fixture filing as a text PDF."""
     from replica.render_pdf import render_pdf
     from replica.site import load_fixtures
@@ -716,9 +816,10 @@ def fixtures_derive(
     seed: str = typer.Argument(..., help="Seed number, e.g. 001."),
     year: int = typer.Argument(..., help="Fiscal year of the derived filing."),
     out_dir: Path = typer.Argument(..., help="Folder for the PDF and its truth JSON."),
-    unit_name: Optional[str] = typer.Option(None, help="Publish it under another unit name."),
-    plant: Optional[list[str]] = typer.Option(None, help="Planted failure (repeatable): opening_balance, "
-                                                         "table_misprint, narrative_amount."),
+    unit_name: str | None = typer.Option(None, help="Publish it under another unit name."),
+    plant: list[str] | None = typer.Option(
+        None, help="Planted failure (repeatable): opening_balance, table_misprint, narrative_amount."
+    ),
 ) -> None:
     """Derive a synthetic filing (another year or unit, planted failures) with its ground truth."""
     import json
@@ -745,17 +846,24 @@ def fixtures_derive(
 
 
 @fixtures_app.command("serve")
-def fixtures_serve(port: Optional[int] = typer.Option(None, help="Port on 127.0.0.1 [default: DISCLOSURE_REPLICA_PORT "
-                                                                  "or 18450, the demo's, so its filings keep their keys]."),
-                   ) -> None:
+def fixtures_serve(
+    port: int | None = typer.Option(
+        None,
+        help="Port on 127.0.0.1 [default: DISCLOSURE_REPLICA_PORT "
+        "or 18450, the demo's, so its filings keep their keys].",
+    ),
+) -> None:
     """Serve the replica sites in the foreground (Ctrl-C to stop) and print the base URL to export."""
     import time
 
     with _serve_replica(_settings().replica_port if port is None else port) as site:
         # stdout: the line to paste (or `eval`); the rest of the console goes to stderr.
         print(f"export DISCLOSURE_REPLICA_BASE={site.base_url}", flush=True)
-        console.print(f"replica sites at {site.base_url}; in another shell: export DISCLOSURE_REPLICA_BASE="
-                      f"{site.base_url}, then `disclosure crawl` or `disclosure run` (Ctrl-C to stop)", soft_wrap=True)
+        console.print(
+            f"replica sites at {site.base_url}; in another shell: export DISCLOSURE_REPLICA_BASE="
+            f"{site.base_url}, then `disclosure crawl` or `disclosure run` (Ctrl-C to stop)",
+            soft_wrap=True,
+        )
         try:
             while True:
                 time.sleep(3600)

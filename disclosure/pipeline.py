@@ -4,13 +4,14 @@ validate → alert → report. The CLI, the tests and the DAG tasks all call the
 Each stage does its work in its own transactions and reports what it did; one bad site or
 file is recorded and skipped, never stops the stage.
 """
+
 from __future__ import annotations
 
 import contextlib
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -47,7 +48,6 @@ def prepare(ctx: Context) -> dict:
     """Bring the schema to head and the registry into the store."""
     from warehouse.migrate import upgrade
     from warehouse.registry_sync import sync_registry
-
     from warehouse.roles import ensure_readonly_role
 
     upgrade(ctx.engine.url.render_as_string(hide_password=False))
@@ -68,21 +68,24 @@ def check_start_urls(sites: list[Site]) -> None:
             if "{replica}" in url:
                 raise UnfilledStartUrl(
                     f"site {site.key}: start URL {url} needs DISCLOSURE_REPLICA_BASE: run `disclosure fixtures "
-                    "serve` and export the base URL it prints")
+                    "serve` and export the base URL it prints"
+                )
             if "{" in url:
                 raise UnfilledStartUrl(f"site {site.key}: start URL {url} holds an unfilled placeholder")
 
 
-def crawl(ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits | None = None,
-          full: bool = False) -> list[dict]:
+def crawl(
+    ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits | None = None, full: bool = False
+) -> list[dict]:
     """Crawl each site in its own process and record it; a failing site is recorded, not raised.
     Detail pages whose files are archived are not read again (their files are asked for
     conditionally) unless `full`: then every detail page is read, to find attachments added later.
     The database may go away meanwhile: every access waits for it (DISCLOSURE_DB_WAIT) and
     resumes, and a crawl is never lost for a lock that could not be released."""
     delay = ctx.settings.crawl_throttle
-    limits = limits or CrawlLimits(throttle_start_delay=delay, download_delay=min(delay, 0.5),
-                                   max_bytes=Limits.from_env().max_file_bytes)
+    limits = limits or CrawlLimits(
+        throttle_start_delay=delay, download_delay=min(delay, 0.5), max_bytes=Limits.from_env().max_file_bytes
+    )
     sites = [ctx.registry.site(k) for k in site_keys] if site_keys else list(ctx.registry.sites)
     check_start_urls(sites)
     results = []
@@ -97,7 +100,7 @@ def _crawl_one(ctx: Context, site, limits: CrawlLimits, full: bool) -> dict:
     from warehouse.db import is_disconnect, with_database_wait
 
     wait = ctx.settings.db_wait
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
 
     def known() -> dict:
         with ctx.engine.connect() as conn:
@@ -108,8 +111,9 @@ def _crawl_one(ctx: Context, site, limits: CrawlLimits, full: bool) -> dict:
             return record_crawl(conn, ctx.registry, site, outcome, started)
 
     try:
-        outcome = with_database_wait(ctx.engine, wait, lambda: _crawl_locked(ctx, site, known(), limits),
-                                     f"crawl {site.key}")
+        outcome = with_database_wait(
+            ctx.engine, wait, lambda: _crawl_locked(ctx, site, known(), limits), f"crawl {site.key}"
+        )
     except Exception as exc:  # the crawler could not even start: still a recorded failure
         outcome = CrawlOutcome(site.key, returncode=-1, stderr=f"{exc.__class__.__name__}: {exc}")
     try:
@@ -143,8 +147,9 @@ def _crawl_locked(ctx: Context, site, known: dict, limits: CrawlLimits) -> Crawl
 LOAD_BATCH = 50
 
 
-def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, progress=None,
-                   shard: tuple[int, int] = (0, 1)) -> dict:
+def parse_and_load(
+    ctx: Context, limit: int | None = None, force: bool = False, progress=None, shard: tuple[int, int] = (0, 1)
+) -> dict:
     """Parse every archived file version the current parser has not seen (all of them with
     force) and load them, many file versions per transaction. Works from the archive alone:
     no site is contacted. A batch the store refuses is retried file by file, so one bad file
@@ -187,7 +192,7 @@ def parse_and_load(ctx: Context, limit: int | None = None, force: bool = False, 
     parser = ChildParser(Limits.from_env())  # each file under a time limit, in a killable child
     try:
         for start in range(0, len(pending), LOAD_BATCH):
-            _parse_and_store(pending[start:start + LOAD_BATCH], parse_one, store, done, progress)
+            _parse_and_store(pending[start : start + LOAD_BATCH], parse_one, store, done, progress)
     finally:
         parser.close()
     return done
@@ -211,8 +216,12 @@ def _parse_and_store(chunk, parse_one, store, done: dict, progress) -> None:
                 store([loaded])
             except Exception as exc:
                 reason = f"load failed: {exc.__class__.__name__}: {str(exc).splitlines()[0][:300]}"
-                failed = LoadItem(loaded.archived_file_id, None,
-                                  ParseError(sources[loaded.archived_file_id], reason), loaded.duration_ms)
+                failed = LoadItem(
+                    loaded.archived_file_id,
+                    None,
+                    ParseError(sources[loaded.archived_file_id], reason),
+                    loaded.duration_ms,
+                )
                 store([failed])  # if even this fails the store is down: the stage fails, loudly
                 batch[index] = failed
     for loaded in batch:
@@ -263,7 +272,7 @@ def validate(ctx: Context, shard: tuple[int, int] = (0, 1)) -> dict:
     counts = Counter(parses=len(ids))
     for start in range(0, len(ids), BATCH):
         with ctx.engine.begin() as conn:
-            counts.update(validate_batch(conn, ids[start:start + BATCH]))
+            counts.update(validate_batch(conn, ids[start : start + BATCH]))
     return dict(counts)
 
 
@@ -284,9 +293,8 @@ def validate_parallel(ctx: Context, workers: int) -> dict:
     if workers <= 1:
         return validate(ctx)
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     from collections import Counter
+    from concurrent.futures import ProcessPoolExecutor
 
     queue_validation(ctx)
     counts: Counter = Counter()
@@ -310,8 +318,14 @@ def alert(ctx: Context, urls: list[str] | None = None, digest: bool = True) -> d
     urls = list(ctx.settings.alert_urls if urls is None else urls) or [None]
     protect_logs(urls)  # URLs from an Airflow connection are not among the settings' secrets
     channels = [channel_id(u or "log") for u in urls]
-    result = {"new_alerts": 0, "by_kind": {}, "delivered": 0, "channel": ",".join(channels), "error": "",
-              "deliveries": {}}
+    result = {
+        "new_alerts": 0,
+        "by_kind": {},
+        "delivered": 0,
+        "channel": ",".join(channels),
+        "error": "",
+        "deliveries": {},
+    }
     with stage_lock(ctx.engine, ALERT_LOCK):
         with ctx.engine.begin() as conn:
             new = raise_alerts(conn, ctx.settings.site_down_nights)
@@ -348,9 +362,12 @@ def completeness_summary(ctx: Context, from_year: int, to_year: int) -> dict:
     from sqlalchemy import text
 
     with ctx.engine.connect() as conn:
-        rows = conn.execute(text("""
+        rows = conn.execute(
+            text("""
             SELECT fiscal_year, status, count(*) FROM disclosure.completeness
-            WHERE fiscal_year BETWEEN :a AND :b GROUP BY 1, 2 ORDER BY 1, 2"""), {"a": from_year, "b": to_year})
+            WHERE fiscal_year BETWEEN :a AND :b GROUP BY 1, 2 ORDER BY 1, 2"""),
+            {"a": from_year, "b": to_year},
+        )
         out: dict = {}
         for year, status, n in rows:
             out.setdefault(str(year), {})[status] = n

@@ -7,15 +7,16 @@ no table before it is recognised by its rows (`parsers.tables.recognise_by_rows`
 绩效自评表 title starts an evaluation; unruled pages are narrative. A budget's tables are
 never slotted into the final-account codes. The format readers only turn bytes into pages.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from parsers.budget import read_budget
+from parsers.coverage import PageSeen, finish
 from parsers.document import Page
 from parsers.evaluations import join_split_row, parse_evaluation
-from parsers.coverage import PageSeen, finish
 from parsers.identity import identify_document, unit_code
 from parsers.model import TABLE_CODES, ParseResult, TableInfo
 from parsers.narrative import NUMBERED_PART_HEADINGS, PART_HEADINGS, extract_claims
@@ -100,7 +101,7 @@ def _find_starts(text: str, ruled: bool, next_ruled: bool, budget: bool) -> list
     starts: list[_Start] = []
     for m in STARTS.finditer(text):
         if m.group(1):
-            caption = text[max(0, m.start() - CAPTION_SPAN):m.end() + CAPTION_SPAN]
+            caption = text[max(0, m.start() - CAPTION_SPAN) : m.end() + CAPTION_SPAN]
             if not budget and not _budget_caption(caption):
                 starts.append(_Start(m.start(), m.end(), f"{int(m.group(1)):02d}", "marker"))
         elif ruled:
@@ -191,7 +192,7 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
         starts = _find_starts(text, ruled, next_ruled, budget)
         queue: list[_Target] = []
         for i, m in enumerate(starts):
-            segment = text[m.start():starts[i + 1].start() if i + 1 < len(starts) else len(text)]
+            segment = text[m.start() : starts[i + 1].start() if i + 1 < len(starts) else len(text)]
             if m.code:
                 code = m.code
                 assembler = open_table(code, m.evidence, number)
@@ -199,12 +200,12 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
                 if EMPTY_TABLE in segment:
                     tables[code].status = "empty"
                 if tables[code].amount_unit is None:
-                    tables[code].amount_unit = _amount_unit(segment, text[starts[i - 1].end if i else 0:m.start()])
+                    tables[code].amount_unit = _amount_unit(segment, text[starts[i - 1].end if i else 0 : m.start()])
                 queue.append(_Target(table=assembler))
             else:
                 evaluations.append((m.title, number, []))
                 queue.append(_Target(evaluation=evaluations[-1][2]))
-        head = text[:starts[0].start()] if starts else text
+        head = text[: starts[0].start()] if starts else text
         if awaiting_unit is not None:  # a caption at the foot of the last page: its unit is here
             tables[awaiting_unit].amount_unit = _amount_unit(head, "")
         awaiting_unit = next((m.code for m in starts[-1:] if m.code and tables[m.code].amount_unit is None), None)
@@ -253,23 +254,28 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
         tables.update(read.tables)
         cells, targets = cells + read.cells, read.targets
         family = read.family or family
-    evaluation_results = [parse_evaluation(title, rows, page, seq)
-                          for seq, (title, page, rows) in enumerate(evaluations, start=1)]
-    return finish(ParseResult(
-        source=source,
-        unit=identity.unit,
-        year=identity.year,
-        kind=identity.kind,
-        tables=tables,
-        cells=cells,
-        claims=[c.to_json() for c in extract_claims(narrative_pages)],
-        evaluations=evaluation_results,
-        targets=targets,
-        pages=count,
-        unit_code=unit_code(identity.unit, identity.kind, first_text, evaluation_results),
-        template=family.name if family else None,
-        required_tables=family.required if family else (),
-    ), identity, seen)
+    evaluation_results = [
+        parse_evaluation(title, rows, page, seq) for seq, (title, page, rows) in enumerate(evaluations, start=1)
+    ]
+    return finish(
+        ParseResult(
+            source=source,
+            unit=identity.unit,
+            year=identity.year,
+            kind=identity.kind,
+            tables=tables,
+            cells=cells,
+            claims=[c.to_json() for c in extract_claims(narrative_pages)],
+            evaluations=evaluation_results,
+            targets=targets,
+            pages=count,
+            unit_code=unit_code(identity.unit, identity.kind, first_text, evaluation_results),
+            template=family.name if family else None,
+            required_tables=family.required if family else (),
+        ),
+        identity,
+        seen,
+    )
 
 
 def _amount_unit(after_marker: str, before_marker: str) -> str | None:
@@ -311,8 +317,9 @@ def _extend_parts(tables: dict[str, TableInfo], narrative: list[int], appendix: 
         last = found[i + 1][0] if i + 1 < len(found) else appendix
         if last is not None and last > first and i + 1 == len(found):
             last -= 1  # the appendix page itself is not the part's
-        tables[part].pages = sorted({p for p in narrative if p >= first and (last is None or p <= last)}
-                                    | set(tables[part].pages))
+        tables[part].pages = sorted(
+            {p for p in narrative if p >= first and (last is None or p <= last)} | set(tables[part].pages)
+        )
 
 
 def _from_first_heading(pages: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -321,5 +328,5 @@ def _from_first_heading(pages: list[tuple[int, str]]) -> list[tuple[int, str]]:
     for i, (number, text) in enumerate(pages):
         m = PARTS["情况说明"].search(text)
         if m and not CONTENTS.search(text):
-            return [(number, text[m.start():])] + pages[i + 1:]
+            return [(number, text[m.start() :])] + pages[i + 1 :]
     return pages

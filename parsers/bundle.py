@@ -1,4 +1,5 @@
 """Zip containers: the archive checks every zip-based format shares, and zip bundles of filings."""
+
 from __future__ import annotations
 
 import io
@@ -23,8 +24,11 @@ def open_checked_zip(data: bytes, source: str, limits: Limits) -> zipfile.ZipFil
         raise ParseError(source, f"zip would unpack to {total} bytes (limit {limits.max_unpacked_bytes}): refused")
     for m in members:
         if m.compress_size and m.file_size / m.compress_size > limits.max_ratio and m.file_size > 1024 * 1024:
-            raise ParseError(source, f"zip member {m.filename!r} compresses {m.file_size // m.compress_size}:1 "
-                                     f"(limit {limits.max_ratio}:1): decompression bomb refused")
+            raise ParseError(
+                source,
+                f"zip member {m.filename!r} compresses {m.file_size // m.compress_size}:1 "
+                f"(limit {limits.max_ratio}:1): decompression bomb refused",
+            )
     return archive
 
 
@@ -68,30 +72,48 @@ def merge_results(parts: list[ParseResult], source: str, problems: list[str]) ->
                 repeated.append(_repeat_note(code, owner[code], part))
                 continue
             if have is None or (have.status == "missing" and info.status != "missing"):
-                tables[code] = TableInfo(info.status, [offset + n for n in info.pages], info.amount_unit,
-                                         info.evidence)
+                tables[code] = TableInfo(info.status, [offset + n for n in info.pages], info.amount_unit, info.evidence)
                 owner[code] = part
-        cells += [c.__class__(c.table, c.row, c.col, c.value, c.label, (c.page or 0) + offset or None)
-                  for c in part.cells if owner.get(c.table) is part]
+        cells += [
+            c.__class__(c.table, c.row, c.col, c.value, c.label, (c.page or 0) + offset or None)
+            for c in part.cells
+            if owner.get(c.table) is part
+        ]
         # Repeats across members only: one document may say the same figure twice.
         claim_key = lambda c: (c.get("kind"), c.get("restates"), c.get("value"), c.get("sentence"))  # noqa: E731
-        evaluation_key = lambda e: (e.get("scope"), e.get("title"), e.get("project_name"),  # noqa: E731
-                                    e.get("total_score"))
-        claims += [{**c, "page": (c.get("page") or 0) + offset, "seq": len(claims) + i}
-                   for i, c in enumerate((c for c in part.claims if claim_key(c) not in seen_claims), start=1)]
-        evaluations += [{**e, "page": (e.get("page") or 0) + offset, "seq": len(evaluations) + i}
-                        for i, e in enumerate((e for e in part.evaluations
-                                               if evaluation_key(e) not in seen_evaluations), start=1)]
+        evaluation_key = lambda e: (
+            e.get("scope"),
+            e.get("title"),
+            e.get("project_name"),  # noqa: E731
+            e.get("total_score"),
+        )
+        claims += [
+            {**c, "page": (c.get("page") or 0) + offset, "seq": len(claims) + i}
+            for i, c in enumerate((c for c in part.claims if claim_key(c) not in seen_claims), start=1)
+        ]
+        evaluations += [
+            {**e, "page": (e.get("page") or 0) + offset, "seq": len(evaluations) + i}
+            for i, e in enumerate((e for e in part.evaluations if evaluation_key(e) not in seen_evaluations), start=1)
+        ]
         seen_claims |= {claim_key(c) for c in part.claims}
         seen_evaluations |= {evaluation_key(e) for e in part.evaluations}
         offset += part.pages
-    return ParseResult(source=source, unit=first.unit, year=first.year, kind=first.kind, tables=tables,
-                       cells=cells, claims=claims, evaluations=evaluations, pages=offset,
-                       problems=problems + repeated + [p for part in parts for p in part.problems],
-                       unit_code=next((p.unit_code for p in parts if p.unit_code), None),
-                       template=next((p.template for p in parts if p.template), None),
-                       required_tables=next((p.required_tables for p in parts if p.required_tables), ()),
-                       read_by_ocr=any(p.read_by_ocr for p in parts))
+    return ParseResult(
+        source=source,
+        unit=first.unit,
+        year=first.year,
+        kind=first.kind,
+        tables=tables,
+        cells=cells,
+        claims=claims,
+        evaluations=evaluations,
+        pages=offset,
+        problems=problems + repeated + [p for part in parts for p in part.problems],
+        unit_code=next((p.unit_code for p in parts if p.unit_code), None),
+        template=next((p.template for p in parts if p.template), None),
+        required_tables=next((p.required_tables for p in parts if p.required_tables), ()),
+        read_by_ocr=any(p.read_by_ocr for p in parts),
+    )
 
 
 def _repeat_note(code: str, kept: ParseResult, dropped: ParseResult) -> str:
@@ -99,8 +121,7 @@ def _repeat_note(code: str, kept: ParseResult, dropped: ParseResult) -> str:
     theirs = {(c.row, c.col): c.value for c in dropped.cells if c.table == code}
     differ = sum(1 for k in ours.keys() | theirs.keys() if ours.get(k) != theirs.get(k))
     same = "the same cells" if not differ else f"copies differing in {differ} cells"
-    return (f"table {code} is in {_member(kept)} and in {_member(dropped)} ({same}): "
-            f"read from {_member(kept)}")
+    return f"table {code} is in {_member(kept)} and in {_member(dropped)} ({same}): read from {_member(kept)}"
 
 
 def _member(part: ParseResult) -> str:

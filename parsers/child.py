@@ -6,6 +6,7 @@ and replaced when a file runs past `Limits.parse_timeout`, and it dies with its 
 a plain subprocess (`python -m parsers.child`) talking over two pipes, not a multiprocessing
 child: a task running inside a daemonic worker (Celery's prefork pool) may not start those.
 """
+
 from __future__ import annotations
 
 import logging
@@ -84,7 +85,10 @@ class ChildParser:
         path = os.pathsep.join(p for p in sys.path if p)
         self._process = subprocess.Popen(
             [sys.executable, "-m", "parsers.child", str(request_read), str(reply_write), str(os.getpid())],
-            pass_fds=(request_read, reply_write), env={**os.environ, "PYTHONPATH": path}, stdin=subprocess.DEVNULL)
+            pass_fds=(request_read, reply_write),
+            env={**os.environ, "PYTHONPATH": path},
+            stdin=subprocess.DEVNULL,
+        )
         os.close(request_read)
         os.close(reply_write)
         self._requests = Connection(request_write, readable=False)
@@ -135,8 +139,9 @@ class ChildParser:
             self._stop()
             if not answered:
                 log.error("%s: parse killed after %s s", source, timeout)
-                raise ParseError(source, exceeded("parse_timeout", f"parse running longer than {timeout:g} s",
-                                                  f"{timeout:g}"))
+                raise ParseError(
+                    source, exceeded("parse_timeout", f"parse running longer than {timeout:g} s", f"{timeout:g}")
+                )
             raise ParseError(source, f"parser process died (exit code {code}) while reading this file")
         if reply[0] == "ok":
             return reply[1]
@@ -155,7 +160,7 @@ class ChildParser:
                 pass
         self._stop()
 
-    def __enter__(self) -> "ChildParser":
+    def __enter__(self) -> ChildParser:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -163,5 +168,4 @@ class ChildParser:
 
 
 if __name__ == "__main__":
-    _serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False),
-           int(sys.argv[3]))
+    _serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False), int(sys.argv[3]))

@@ -14,6 +14,7 @@ say why:
 - filing: everything its template requires was read.
 Pure: nothing here reads a file.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,6 +34,7 @@ _PAGE_FOOTER = re.compile(r"^[\s\-—–]*\d+[\s\-—–]*$|^第\s*\d+\s*页")
 @dataclass(frozen=True)
 class PageSeen:
     """What coverage needs of a page: its number, whether it holds grids, its text."""
+
     number: int
     ruled: bool
     text: str
@@ -74,9 +76,11 @@ def _read_tables(result: ParseResult) -> dict[str, dict]:
     cells: dict[str, int] = {}
     for cell in result.cells:
         cells[cell.table] = cells.get(cell.table, 0) + 1
-    return {code: {"status": info.status, "cells": cells.get(code, 0), "evidence": info.evidence,
-                   "pages": list(info.pages)}
-            for code, info in sorted(result.tables.items()) if is_table(code) and info.status != "missing"}
+    return {
+        code: {"status": info.status, "cells": cells.get(code, 0), "evidence": info.evidence, "pages": list(info.pages)}
+        for code, info in sorted(result.tables.items())
+        if is_table(code) and info.status != "missing"
+    }
 
 
 def _assigned_pages(result: ParseResult) -> set[int]:
@@ -93,8 +97,9 @@ def _titles(pages: list[PageSeen], numbers: list[int]) -> list[dict]:
 
 
 def _shown(titles: list[dict]) -> str:
-    shown = ", ".join(f"p{t['page']} '{t['title']}'" if t["title"] else f"p{t['page']} (no title)"
-                      for t in titles[:TITLES_SHOWN])
+    shown = ", ".join(
+        f"p{t['page']} '{t['title']}'" if t["title"] else f"p{t['page']} (no title)" for t in titles[:TITLES_SHOWN]
+    )
     more = len(titles) - TITLES_SHOWN
     return shown + (f" and {more} more" if more > 0 else "")
 
@@ -134,8 +139,13 @@ def finish_bundle(merged: ParseResult, parts: list[ParseResult]) -> ParseResult:
     filing is named; the bundle is not a filing only if none of its members is one."""
     filings = [p for p in parts if p.status != "not_a_filing"]
     merged.problems = [p for p in merged.problems if not p.startswith(STATUS_PROBLEMS)]
-    merged.problems += [f"{part.source}: {line}" for part in parts if part.status == "not_a_filing"
-                        for line in part.problems if line.startswith("not a filing:")]
+    merged.problems += [
+        f"{part.source}: {line}"
+        for part in parts
+        if part.status == "not_a_filing"
+        for line in part.problems
+        if line.startswith("not a filing:")
+    ]
     first = next((p for p in filings if p.unit), filings[0] if filings else parts[0])
     reason = None if filings else "every member of the bundle is none"
     merged.template = merged.template or first.template
@@ -147,13 +157,21 @@ def _is_final(kind: str | None) -> bool:
     return kind is None or kind.endswith("决算")
 
 
-def _status(result: ParseResult, identity: DocumentIdentity, read: dict, recognised: list[str],
-            grid_titles: list[dict], pages: list[PageSeen], dropped: int) -> tuple[str, list[str]]:
+def _status(
+    result: ParseResult,
+    identity: DocumentIdentity,
+    read: dict,
+    recognised: list[str],
+    grid_titles: list[dict],
+    pages: list[PageSeen],
+    dropped: int,
+) -> tuple[str, list[str]]:
     if identity.not_a_filing:
         return "not_a_filing", [f"not a filing: {identity.not_a_filing}"]
     if identity.attachment and not recognised and not result.evaluations and "情况说明" not in _parts(result):
-        return "not_a_filing", [f"not a filing: a page that only links to the filing ({identity.attachment}); "
-                                "the filing is the attachment"]
+        return "not_a_filing", [
+            f"not a filing: a page that only links to the filing ({identity.attachment}); the filing is the attachment"
+        ]
     if result.kind in BUDGET_KINDS:
         return _budget_status(result, recognised, pages, dropped)
     if result.kind == PERFORMANCE_KIND:
@@ -162,22 +180,31 @@ def _status(result: ParseResult, identity: DocumentIdentity, read: dict, recogni
         return "unrecognised", ["unrecognised: a 绩效说明 with no self-evaluation read"]
     required = list(result.required_tables) or list(TABLE_CODES)
     seen = f"; pages with grids no table took: {_shown(grid_titles)}" if grid_titles else ""
-    blank = [f"{code} (p{','.join(map(str, read[code]['pages']))})" for code in read
-             if read[code]["status"] == "present" and not read[code]["cells"]]
-    blank_note = ([f"coverage: {', '.join(blank)} recognised with no cell read (printed empty without "
-                   "本表无数据, or not read)"] if blank else [])
+    blank = [
+        f"{code} (p{','.join(map(str, read[code]['pages']))})"
+        for code in read
+        if read[code]["status"] == "present" and not read[code]["cells"]
+    ]
+    blank_note = (
+        [f"coverage: {', '.join(blank)} recognised with no cell read (printed empty without 本表无数据, or not read)"]
+        if blank
+        else []
+    )
     if not recognised or not any(t["cells"] for t in read.values()):
         who = "a filing by its identity" if result.kind else "a document with no identity on its cover"
         titles = _shown(_titles(pages, [p.number for p in pages if p.ruled]))
         found = "no table recognised" if not recognised else "no cell read from its tables"
-        return "unrecognised", [f"unrecognised: {who}, but {found} on its {result.pages} pages"
-                                + (f"; titles seen: {titles}" if titles else "")]
+        return "unrecognised", [
+            f"unrecognised: {who}, but {found} on its {result.pages} pages"
+            + (f"; titles seen: {titles}" if titles else "")
+        ]
     missing = [code for code in required if code not in recognised]
     if missing:
         names = ", ".join(f"{code} {table_title(code, result.template)}".strip() for code in missing)
         template = f" of template {result.template}" if result.template else ""
-        return "partial", blank_note + [f"partial: {len(recognised)} of the {len(required)} tables{template} read; "
-                                        f"missing: {names}" + seen]
+        return "partial", blank_note + [
+            f"partial: {len(recognised)} of the {len(required)} tables{template} read; missing: {names}" + seen
+        ]
     return "filing", blank_note
 
 
@@ -201,17 +228,22 @@ def _unslot_budget(result: ParseResult) -> int:
     return dropped
 
 
-def _budget_status(result: ParseResult, recognised: list[str], pages: list[PageSeen],
-                   dropped: int) -> tuple[str, list[str]]:
+def _budget_status(
+    result: ParseResult, recognised: list[str], pages: list[PageSeen], dropped: int
+) -> tuple[str, list[str]]:
     if _is_budget_template(result.template) and recognised:
         required = list(result.required_tables)
         missing = [code for code in required if code not in recognised]
         if missing:
-            return "partial", [f"partial: {len(recognised)} of the {len(required)} tables of template "
-                               f"{result.template} read; missing: "
-                               + ", ".join(f"{code} {table_title(code, result.template)}".strip() for code in missing)]
+            return "partial", [
+                f"partial: {len(recognised)} of the {len(required)} tables of template "
+                f"{result.template} read; missing: "
+                + ", ".join(f"{code} {table_title(code, result.template)}".strip() for code in missing)
+            ]
         return "filing", []
     titles = _shown(_titles(pages, [p.number for p in pages if p.ruled and _TABLE_TITLE.search(page_title(p.text))]))
     note = f"; {dropped} cells read as final-account tables were dropped" if dropped else ""
-    return "unrecognised", [f"unrecognised: a {result.kind} whose tables no budget template read, so none is "
-                            f"checked{note}" + (f"; tables seen: {titles}" if titles else "")]
+    return "unrecognised", [
+        f"unrecognised: a {result.kind} whose tables no budget template read, so none is "
+        f"checked{note}" + (f"; tables seen: {titles}" if titles else "")
+    ]

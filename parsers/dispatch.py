@@ -1,4 +1,5 @@
 """One entry point: bytes (or a path) → ParseResult, choosing the parser by content, not by name."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -72,8 +73,9 @@ def _parse_zip(data: bytes, source: str, limits: Limits, depth: int) -> ParseRes
         except ParseError as exc:
             failures.append(str(exc))
     if not parts:
-        raise ParseError(source, "zip bundle holds no parseable document"
-                         + (f" ({'; '.join(failures)})" if failures else ""))
+        raise ParseError(
+            source, "zip bundle holds no parseable document" + (f" ({'; '.join(failures)})" if failures else "")
+        )
     from parsers.coverage import finish_bundle
 
     # A member that is not a filing (a checklist beside the PDF) is named, not merged.

@@ -4,11 +4,12 @@ A PDF page is a page; a worksheet, or a run of HTML/DOCX blocks ending in a tabl
 "page" too. Grids are computed on demand because finding tables is the costly part of a
 PDF parse and most narrative pages never need it.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 Grid = list[list[str | None]]
 

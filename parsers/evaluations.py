@@ -11,6 +11,7 @@ Merged cells make printed rows ragged, so figures are found by their labels, not
 - an indicator is a row of the indicator block: its last two numbers are 分值 and 得分;
 - 总分 is the last number of the 总分 row and 等级 the grade printed after it.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,7 +25,7 @@ BUDGET_FIELDS = ("score", "rate", "balance", "executed", "full")
 
 
 def _first_after(cells: list[str], index: int) -> str | None:
-    return next((c for c in cells[index + 1:] if c), None)
+    return next((c for c in cells[index + 1 :] if c), None)
 
 
 def _total(cells: list[str]) -> tuple[str | None, str | None]:
@@ -58,17 +59,26 @@ def _drop_truncated(lines: list[dict]) -> list[dict]:
     out = []
     for i, line in enumerate(lines):
         nxt = lines[i + 1] if i + 1 < len(lines) else None
-        if nxt and len(line["numbers"]) < len(nxt["numbers"]) and \
-                nxt["numbers"][-len(line["numbers"]) - 1:-1] == line["numbers"]:
+        if (
+            nxt
+            and len(line["numbers"]) < len(nxt["numbers"])
+            and nxt["numbers"][-len(line["numbers"]) - 1 : -1] == line["numbers"]
+        ):
             continue
         out.append(line)
     return out
 
 
 # Budget header cells → the figure they head, tried in order (结余 before 余 words).
-BUDGET_HEADERS = (("initial", re.compile(r"年初预算")), ("full", re.compile(r"全年预算")),
-                  ("executed", re.compile(r"全年执行|执行数")), ("balance", re.compile(r"结.?转.?余|结余")),
-                  ("weight", re.compile(r"^分值$")), ("rate", re.compile(r"执行率")), ("score", re.compile(r"^得分$")))
+BUDGET_HEADERS = (
+    ("initial", re.compile(r"年初预算")),
+    ("full", re.compile(r"全年预算")),
+    ("executed", re.compile(r"全年执行|执行数")),
+    ("balance", re.compile(r"结.?转.?余|结余")),
+    ("weight", re.compile(r"^分值$")),
+    ("rate", re.compile(r"执行率")),
+    ("score", re.compile(r"^得分$")),
+)
 NOT_APPLICABLE = {"--", "—", "——", "-", "/"}
 
 
@@ -89,8 +99,8 @@ def _budget_line_by_header(cells: list[str], header: dict[int, str]) -> dict | N
     figures = [i for i, c in enumerate(cells) if _figure(c) is not None or c.strip() in NOT_APPLICABLE]
     if len([i for i in figures if _figure(cells[i]) is not None]) < 3 or not set(figures) <= set(header):
         return None
-    label = next((c for c in reversed(cells[:min(figures)]) if c), "")
-    line: dict = {"label": label.rstrip(":："), "numbers": _numbers(cells[min(figures):max(figures) + 1])}
+    label = next((c for c in reversed(cells[: min(figures)]) if c), "")
+    line: dict = {"label": label.rstrip(":："), "numbers": _numbers(cells[min(figures) : max(figures) + 1])}
     for name in BUDGET_FIELDS:
         line[name] = None
     line["initial"] = []
@@ -106,8 +116,11 @@ def _budget_line_by_header(cells: list[str], header: dict[int, str]) -> dict | N
         # the 执行率 it prints there ("0.0%") is a filler, not a rate of these figures.
         line["rate"] = None
         line["rated"] = False
-    line["columns"] = [name for name in ("initial", "full", "executed", "balance", "weight", "rate", "score")
-                       if name in header.values()]
+    line["columns"] = [
+        name
+        for name in ("initial", "full", "executed", "balance", "weight", "rate", "score")
+        if name in header.values()
+    ]
     return line
 
 
@@ -121,7 +134,7 @@ def _budget_line(cells: list[str], header: dict[int, str] | None = None) -> dict
         return None
     first, last = numbers[0], numbers[-1]
     label = next((c for c in reversed(cells[:first]) if c), "")
-    figures = cells[first:last + 1]
+    figures = cells[first : last + 1]
     line: dict = {"label": label.rstrip(":："), "numbers": _numbers(figures)}
     for name in BUDGET_FIELDS:  # from the right; a blank in its place means the figure is absent
         value = _figure(figures.pop()) if figures else None
@@ -132,9 +145,11 @@ def _budget_line(cells: list[str], header: dict[int, str] | None = None) -> dict
 
 # Cells that open a field of the form: a row starting with one of them is never the rest of
 # the row above it.
-FIELD_LABEL = re.compile(r"^(项目名称|主管部门|预算单位|实施单位|项目负责人|联系电话|年度资金|资金总额|项目资金|"
-                         r"财政拨款|其中|其他资金|上年结转|年度目标|年度总体目标|预期目标|实际完成|绩效指标|一级指标|"
-                         r"产出指标|效益指标|满意度指标|成本指标|总分|分值|得分|评价)")
+FIELD_LABEL = re.compile(
+    r"^(项目名称|主管部门|预算单位|实施单位|项目负责人|联系电话|年度资金|资金总额|项目资金|"
+    r"财政拨款|其中|其他资金|上年结转|年度目标|年度总体目标|预期目标|实际完成|绩效指标|一级指标|"
+    r"产出指标|效益指标|满意度指标|成本指标|总分|分值|得分|评价)"
+)
 
 
 def join_split_row(above: list[str | None], row: list[str | None]) -> list[str | None] | None:
@@ -152,16 +167,26 @@ def join_split_row(above: list[str | None], row: list[str | None]) -> list[str |
         if not clean_cell(above[i]) or _figure(text) is not None or FIELD_LABEL.match(text):
             return None
     joined = list(above)
-    for i, text in texts:
+    for i, _text in texts:
         joined[i] = f"{above[i]}\n{row[i]}"
     return joined
 
 
 def parse_evaluation(title: str, grid_rows: list[list[str | None]], page: int | None, seq: int) -> dict:
     rows = [[clean_cell(c) for c in row] for row in grid_rows]
-    out: dict = {"seq": seq, "scope": "department" if "部门整体" in title else "project", "title": title,
-                 "project_name": None, "department": None, "budget_unit": None, "budget_lines": [],
-                 "indicators": [], "total_score": None, "grade": None, "page": page}
+    out: dict = {
+        "seq": seq,
+        "scope": "department" if "部门整体" in title else "project",
+        "title": title,
+        "project_name": None,
+        "department": None,
+        "budget_unit": None,
+        "budget_lines": [],
+        "indicators": [],
+        "total_score": None,
+        "grade": None,
+        "page": page,
+    }
     block = None  # budget | indicators | total (总分 printed with its figures on the next row)
     header: dict[int, str] = {}
     for cells in rows:
@@ -200,11 +225,13 @@ def parse_evaluation(title: str, grid_rows: list[list[str | None]], page: int | 
             numbers = [parse_amount(c) for c in cells if parse_amount(c) is not None]
             if numbers:
                 words = [c for c in texts if parse_amount(c) is None]
-                out["indicators"].append({
-                    "line": len(out["indicators"]) + 1,
-                    "texts": words,
-                    "weight": str(numbers[-2]) if len(numbers) >= 2 else str(numbers[-1]),
-                    "score": str(numbers[-1]) if len(numbers) >= 2 else None,
-                })
+                out["indicators"].append(
+                    {
+                        "line": len(out["indicators"]) + 1,
+                        "texts": words,
+                        "weight": str(numbers[-2]) if len(numbers) >= 2 else str(numbers[-1]),
+                        "score": str(numbers[-1]) if len(numbers) >= 2 else None,
+                    }
+                )
     out["budget_lines"] = _drop_truncated(out["budget_lines"])
     return out

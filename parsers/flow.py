@@ -1,8 +1,9 @@
 """Flow documents, HTML detail pages and DOCX, read as blocks in reading order."""
+
 from __future__ import annotations
 
 import io
-from typing import Iterator
+from collections.abc import Iterator
 
 from parsers.assemble import assemble
 from parsers.document import Grid, blocks_to_pages
@@ -66,8 +67,13 @@ def _walk_html(element) -> Iterator[Block]:
     if element.tag == "table":
         rows = []
         for tr in element.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr"):
-            rows.append([(" ".join(td.text_content().split()), _span(td.get("colspan")), _span(td.get("rowspan")))
-                         for td in tr if td.tag in ("td", "th")])
+            rows.append(
+                [
+                    (" ".join(td.text_content().split()), _span(td.get("colspan")), _span(td.get("rowspan")))
+                    for td in tr
+                    if td.tag in ("td", "th")
+                ]
+            )
         yield "table", expand_spans(rows)
         return
     if element.text and element.text.strip():

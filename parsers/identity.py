@@ -8,6 +8,7 @@ Some documents are about a filing without being one (a checklist, a notice, a bl
 template, a page that links to the PDF): their identity says so, with the reason.
 Pure functions; unknown parts stay None, never guessed.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,13 +30,30 @@ _KIND_THEN_YEAR = re.compile(_KIND + r"(?:公开)?\s*(?P<year>20\d{2})(?![\d年�
 _LEVEL = re.compile(r"^(?:的|中央|省级|市级|区级|县级|镇级|乡级|市本级|区本级|县本级)*$")
 _PERFORMANCE = re.compile(r"绩效(情况)?说明|绩效自评")
 # Dates of printing or publication: 二〇二五年七月, 2025年7月20日, 2025-07-20. Never a fiscal year.
-_DATE = re.compile(r"[〇○零一二三四五六七八九]{4}\s*年\s*[一二三四五六七八九十]{1,3}\s*月(?:\s*[一二三四五六七八九十]{1,3}\s*日)?"
-                   r"|20\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|20\d{2}[-/.]\d{1,2}[-/.]\d{1,2}")
+_DATE = re.compile(
+    r"[〇○零一二三四五六七八九]{4}\s*年\s*[一二三四五六七八九十]{1,3}\s*月(?:\s*[一二三四五六七八九十]{1,3}\s*日)?"
+    r"|20\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|20\d{2}[-/.]\d{1,2}[-/.]\d{1,2}"
+)
 _QUALIFIER = re.compile(r"[(（]\s*(部门汇总|单位本级|汇总|本级)\s*[)）]")
 # A labelled unit line; "单位：万元" is an amount unit, not a unit of government.
-_LABELS = ("预算主管部门", "主管部门", "预算单位", "部门名称", "单位名称", "编制部门", "编制单位", "部门（单位）", "部门", "单位")
-_LABEL = re.compile("(?P<label>" + "|".join(r"\s*".join(map(re.escape, label)) for label in _LABELS) + ")"
-                    + r"\s*[:：]\s*(?P<value>[^\n]+)")
+_LABELS = (
+    "预算主管部门",
+    "主管部门",
+    "预算单位",
+    "部门名称",
+    "单位名称",
+    "编制部门",
+    "编制单位",
+    "部门（单位）",
+    "部门",
+    "单位",
+)
+_LABEL = re.compile(
+    "(?P<label>"
+    + "|".join(r"\s*".join(map(re.escape, label)) for label in _LABELS)
+    + ")"
+    + r"\s*[:：]\s*(?P<value>[^\n]+)"
+)
 _DEPARTMENT_LABELS = ("预算主管部门", "主管部门", "部门名称", "编制部门", "部门（单位）", "部门")
 _NOT_A_NAME = re.compile(r"^(万元|千元|亿元|元)")
 _NEXT_LABEL = re.compile(r"\s+\S{1,6}[:：]")  # "江苏省政协办公厅 单位：万元", "…司法局 部门编码:201"
@@ -48,8 +66,9 @@ _NOTICE = re.compile(r"关于.{0,60}(?:通知|通报|批复|函)$|召开.{0,30}�
 _ANNUAL_REPORT = re.compile(r"政府信息公开工作年度报告")
 _GENERAL_ACCOUNTS = re.compile(r"财政总决算|总决算|财政总预算")
 # A page that only links to the filing: "详情见附件", "附件下载：….pdf".
-_ATTACHMENT = re.compile(r"(?:附件(?:下载)?\s*[:：]?\s*)(?P<name>[^\s:：]{2,80}?\.(?:pdf|docx?|xlsx?|zip|rar|wps|ofd))",
-                         re.IGNORECASE)
+_ATTACHMENT = re.compile(
+    r"(?:附件(?:下载)?\s*[:：]?\s*)(?P<name>[^\s:：]{2,80}?\.(?:pdf|docx?|xlsx?|zip|rar|wps|ofd))", re.IGNORECASE
+)
 _SEE_ATTACHMENT = re.compile(r"详(?:情|见)见?附件")
 CONTENTS = re.compile(r"^\s*目\s*录\s*$", re.MULTILINE)
 TITLE_LINE_MAX = 30
@@ -122,19 +141,20 @@ def _title_in(block: str) -> _Title | None:
     printed, flat = _printed(block)
     m = _YEAR_THEN_KIND.search(flat)
     if m:
-        mid = printed[m.start("mid"):m.end("mid")]
+        mid = printed[m.start("mid") : m.end("mid")]
         if mid and not _LEVEL.match(_flat(mid)):
             unit = _clean_unit(mid)  # year first: 2026年深圳市信访局部门预算
         elif mid:
             unit = None  # 上海市普陀区2026年区级部门预算: a jurisdiction and a level, the unit is labelled
         else:
-            unit = _clean_unit(printed[:m.start()])
-        tail = flat[m.end():m.end() + 20]
-        return _Title(unit, int(m.group("year")), m.group("who"), m.group("what"), bool(_PERFORMANCE.search(tail)),
-                      flat)
+            unit = _clean_unit(printed[: m.start()])
+        tail = flat[m.end() : m.end() + 20]
+        return _Title(
+            unit, int(m.group("year")), m.group("who"), m.group("what"), bool(_PERFORMANCE.search(tail)), flat
+        )
     m = _KIND_THEN_YEAR.search(flat)
     if m:  # 国家信访局 年度部门预算 / 2026: the year printed on a line of its own
-        before = re.sub(r"年度?$", "", printed[:m.start()])
+        before = re.sub(r"年度?$", "", printed[: m.start()])
         return _Title(_clean_unit(before), int(m.group("year")), m.group("who"), m.group("what"), False, flat)
     return None
 
@@ -145,7 +165,7 @@ def _bare_kind_in(block: str) -> _Title | None:
     m = re.search(_KIND, flat)
     if not m:
         return None
-    before = re.sub(r"\d{4}年度?$|年度?$", "", printed[:m.start()])
+    before = re.sub(r"\d{4}年度?$|年度?$", "", printed[: m.start()])
     return _Title(_clean_unit(before), None, m.group("who"), m.group("what"), False, flat)
 
 
@@ -166,7 +186,7 @@ def _split_qualifier(unit: str | None) -> tuple[str | None, str | None]:
     if not m:
         return unit, None
     qualifier = "汇总" if "汇总" in m.group(1) else "本级"
-    return (unit[:m.start()] + unit[m.end():]).strip() or None, qualifier
+    return (unit[: m.start()] + unit[m.end() :]).strip() or None, qualifier
 
 
 def _kind(title: _Title, label: str | None, qualifier: str | None) -> str:
@@ -199,8 +219,14 @@ def _not_a_filing_reason(title: str, unit: str | None) -> str | None:
 
 def _title_line(block: str, cover: str) -> str:
     """The printed line a title block starts with (for a reason a reader can find)."""
-    first = next((line.strip() for line in cover.splitlines() if line.strip() and _flat(line) and
-                  block.startswith(_flat(line)[:10])), "")
+    first = next(
+        (
+            line.strip()
+            for line in cover.splitlines()
+            if line.strip() and _flat(line) and block.startswith(_flat(line)[:10])
+        ),
+        "",
+    )
     return first[:TITLE_MAX_SHOWN]
 
 
@@ -228,14 +254,17 @@ def identify_document(pages: list[str], title_only: bool = False) -> DocumentIde
     if title is None and not title_only:  # a title without a year names nothing for sure
         title = next((t for t in map(_bare_kind_in, blocks) if t), None)
     if title is None:
-        return DocumentIdentity(label_unit, None, None,
-                                notes=() if title_only else ("no title with 决算 or 预算 on the cover",))
+        return DocumentIdentity(
+            label_unit, None, None, notes=() if title_only else ("no title with 决算 or 预算 on the cover",)
+        )
     unit, qualifier = _split_qualifier(label_unit or title.unit)
     year, notes = title.year, []
     if year is None and not title_only:
         year = _year_from_titles(pages)
-        notes.append("the cover prints no fiscal year"
-                     + (f": {year} read from the table titles" if year else " and no table title names one"))
+        notes.append(
+            "the cover prints no fiscal year"
+            + (f": {year} read from the table titles" if year else " and no table title names one")
+        )
     kind: str | None = _kind(title, label, qualifier)
     reason = _not_a_filing_reason(_title_line(title.block, cover) or title.block, unit)
     if _NOTICE.search(title.block):
@@ -249,8 +278,10 @@ def identify_document(pages: list[str], title_only: bool = False) -> DocumentIde
 
 
 # A part heading that names the unit and year again: 第二部分 上海市普陀区财政局 2024 年度部门决算表.
-_PART_HEADING = re.compile(r"第([一二三])部分(?P<unit>[^第。,;:()]{0,40}?)(?P<year>20\d{2})年度?(?:部门|单位)(?:决算|预算)"
-                           r"(?:表|情况说明)")
+_PART_HEADING = re.compile(
+    r"第([一二三])部分(?P<unit>[^第。,;:()]{0,40}?)(?P<year>20\d{2})年度?(?:部门|单位)(?:决算|预算)"
+    r"(?:表|情况说明)"
+)
 PART_HEADING_SPAN = 60  # characters after 第N部分 a heading may run over, line breaks removed
 
 
@@ -273,7 +304,7 @@ def _headings(text: str):
     """The part headings of a page (第二部分 …), and its first line when it names a year and a
     kind (上海市…局 2024 年度部门决算表 heading the tables), flattened."""
     for start in (m.start() for m in re.finditer("第[一二三四五]部分", text)):
-        yield unicodedata.normalize("NFKC", re.sub(r"\s+", "", text[start:start + PART_HEADING_SPAN * 2]))
+        yield unicodedata.normalize("NFKC", re.sub(r"\s+", "", text[start : start + PART_HEADING_SPAN * 2]))
     first = next((line for line in text.splitlines() if line.strip()), "")
     if len(first.strip()) <= PART_HEADING_SPAN:
         yield "第二部分" + _flat(first)
@@ -290,14 +321,16 @@ def _part_heading_notes(unit: str | None, year: int | None, pages: list[str]) ->
             m = _PART_HEADING.match(flat[:PART_HEADING_SPAN])
             if not m:
                 continue
-            printed = re.sub("^第二部分", "", flat[:m.end()]) if flat.startswith("第二部分") else flat[:m.end()]
+            printed = re.sub("^第二部分", "", flat[: m.end()]) if flat.startswith("第二部分") else flat[: m.end()]
             named, _ = _split_qualifier(m.group("unit"))
             if named and unit and not _same_unit(named, unit):
                 found.setdefault(f"'{printed}' names the unit {named}, not {unit} as on the cover", []).append(number)
             if year and int(m.group("year")) != year:
                 found.setdefault(f"'{printed}' names the year {m.group('year')}, not {year}", []).append(number)
-    return [f"page{'s' if len(numbers) > 1 else ''} {', '.join(map(str, sorted(set(numbers))))}: {note}"
-            for note, numbers in found.items()]
+    return [
+        f"page{'s' if len(numbers) > 1 else ''} {', '.join(map(str, sorted(set(numbers))))}: {note}"
+        for note, numbers in found.items()
+    ]
 
 
 COVER_PAGES = 3  # landing pages spread their title over navigation, a metadata table and the body
@@ -309,7 +342,7 @@ def _cover(pages: list[str]) -> str:
     parts: list[str] = []
     for text in pages[:COVER_PAGES]:
         contents = CONTENTS.search(text)
-        parts.append(text[:contents.start()] if contents and contents.start() > 0 else text)
+        parts.append(text[: contents.start()] if contents and contents.start() > 0 else text)
         if any(_title_in(b) for b in _blocks(parts[-1])):
             break
     return "\n\n".join(parts)

@@ -5,6 +5,7 @@ meaning are defined there once); the crawler's download cap is the same `max_fil
 (DISCLOSURE_MAX_FILE_MB). Every refusal is a ParseError that names the limit and the variable
 that raises it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

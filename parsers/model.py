@@ -1,4 +1,5 @@
 """What a parse returns."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -9,7 +10,9 @@ from decimal import Decimal
 from disclosure.settings import ConfigurationError  # noqa: F401
 
 # Bump when the output of any parser changes: the store re-parses archived files then.
-PARSER_VERSION = "0.4.0"  # 0.4: tables by meaning (template catalogue), budgets read, identity from the document, coverage
+PARSER_VERSION = (
+    "0.4.0"  # 0.4: tables by meaning (template catalogue), budgets read, identity from the document, coverage
+)
 
 TABLE_CODES = tuple(f"{i:02d}" for i in range(1, 11))
 
@@ -23,8 +26,6 @@ class ParseError(Exception):
         self.reason = reason
 
 
-
-
 @dataclass(frozen=True)
 class Cell:
     table: str
@@ -35,8 +36,14 @@ class Cell:
     page: int | None = None
 
     def to_json(self) -> dict:
-        return {"table": self.table, "row": self.row, "col": self.col, "value": str(self.value),
-                "label": self.label, "page": self.page}
+        return {
+            "table": self.table,
+            "row": self.row,
+            "col": self.col,
+            "value": str(self.value),
+            "label": self.label,
+            "page": self.page,
+        }
 
 
 @dataclass

@@ -5,6 +5,7 @@ The patterns are data: a label (regex), the cells it restates (the catalogue's t
 and, for "占比P%", the whole it is a share of. Labels are tried leftmost-longest, so
 财政拨款收入总计 wins over 收入总计.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,7 +14,6 @@ from dataclasses import asdict, dataclass
 
 from parsers.numbers import normalise_amount
 
-
 # The narrative parts by their headings in every template: 第三部分 情况说明 (the seeds),
 # 第三部分 2024年度部门决算情况说明 (Shanghai), 第三部分 / 国家信访局 2024 年度部门决 / 算情况说明
 # (central, broken over lines). A bare heading counts only on a line of its own.
@@ -21,8 +21,10 @@ NUMBERED_PART_HEADINGS = {
     "情况说明": re.compile(r"第三部分(?:(?!第四部分)[^。]){0,50}?情\s*况\s*说\s*明"),
     "名词解释": re.compile(r"第四部分\s*名\s*词\s*解\s*释"),
 }
-PART_HEADINGS = {part: re.compile(f"{heading.pattern}|^\\s*{part}\\s*$", re.MULTILINE)
-                 for part, heading in NUMBERED_PART_HEADINGS.items()}
+PART_HEADINGS = {
+    part: re.compile(f"{heading.pattern}|^\\s*{part}\\s*$", re.MULTILINE)
+    for part, heading in NUMBERED_PART_HEADINGS.items()
+}
 
 
 @dataclass(frozen=True)
@@ -34,11 +36,31 @@ class ClaimPattern:
 
 
 CLASS_NAMES = {
-    "201": "一般公共服务", "202": "外交", "203": "国防", "204": "公共安全", "205": "教育", "206": "科学技术",
-    "207": "文化旅游体育与传媒", "208": "社会保障和就业", "210": "卫生健康", "211": "节能环保", "212": "城乡社区",
-    "213": "农林水", "214": "交通运输", "215": "资源勘探工业信息等", "216": "商业服务业等", "217": "金融",
-    "219": "援助其他地区", "220": "自然资源海洋气象等", "221": "住房保障", "222": "粮油物资储备",
-    "223": "国有资本经营预算", "224": "灾害防治及应急管理", "229": "其他", "231": "债务还本", "232": "债务付息",
+    "201": "一般公共服务",
+    "202": "外交",
+    "203": "国防",
+    "204": "公共安全",
+    "205": "教育",
+    "206": "科学技术",
+    "207": "文化旅游体育与传媒",
+    "208": "社会保障和就业",
+    "210": "卫生健康",
+    "211": "节能环保",
+    "212": "城乡社区",
+    "213": "农林水",
+    "214": "交通运输",
+    "215": "资源勘探工业信息等",
+    "216": "商业服务业等",
+    "217": "金融",
+    "219": "援助其他地区",
+    "220": "自然资源海洋气象等",
+    "221": "住房保障",
+    "222": "粮油物资储备",
+    "223": "国有资本经营预算",
+    "224": "灾害防治及应急管理",
+    "229": "其他",
+    "231": "债务还本",
+    "232": "债务付息",
     "234": "抗疫特别国债安排的",
 }
 # Row of each functional class in table 01 (32 + its position, filings.md).
@@ -47,21 +69,24 @@ CLASS_ROW_01 = {code: 32 + i for i, code in enumerate(CLASS_NAMES)}
 # The numbered sections of 情况说明, known by their headings: the numbers differ between
 # templates (三公 is 九 in the ten-table template, 七 in the central and Shanghai ones), the
 # meaning does not. First match wins, so the longer headings come first.
-SECTIONS: tuple[tuple[str, re.Pattern], ...] = tuple((key, re.compile(words)) for key, words in (
-    ("basic", r"基本支出决算"),
-    ("general_budget", r"一般公共预算财政拨款支出决算"),
-    ("three_public", r"三公"),
-    ("fund", r"政府性基金"),
-    ("state_capital", r"国有资本经营"),
-    ("fiscal_overall", r"财政拨款收(?:入支出|支)决算总体"),
-    ("overall", r"收(?:入支出|支)决算总体"),
-    ("income", r"收入决算"),
-    ("expenditure", r"支出决算"),
-    ("running_costs", r"机关运行经费"),
-    ("procurement", r"政府采购"),
-    ("assets", r"国有资产"),
-    ("performance", r"绩效"),
-))
+SECTIONS: tuple[tuple[str, re.Pattern], ...] = tuple(
+    (key, re.compile(words))
+    for key, words in (
+        ("basic", r"基本支出决算"),
+        ("general_budget", r"一般公共预算财政拨款支出决算"),
+        ("three_public", r"三公"),
+        ("fund", r"政府性基金"),
+        ("state_capital", r"国有资本经营"),
+        ("fiscal_overall", r"财政拨款收(?:入支出|支)决算总体"),
+        ("overall", r"收(?:入支出|支)决算总体"),
+        ("income", r"收入决算"),
+        ("expenditure", r"支出决算"),
+        ("running_costs", r"机关运行经费"),
+        ("procurement", r"政府采购"),
+        ("assets", r"国有资产"),
+        ("performance", r"绩效"),
+    )
+)
 
 
 # Sections whose amounts are their own fund's: no overall total or class pattern applies there.
@@ -115,26 +140,42 @@ PATTERNS: tuple[ClaimPattern, ...] = (
     ClaimPattern("政府采购工程支出|工程采购金额", "10[3].1"),
     ClaimPattern("政府采购服务支出|服务采购金额", "10[4].1"),
     # The overall section lists income by source as table 01 prints it (rows 4–8).
-    *(ClaimPattern(label, f"01[{row}].1", section="overall") for row, label in (
-        (4, "上级补助收入"), (5, "事业收入"), (6, "经营收入"), (7, "附属单位上缴收入"), (8, "其他收入"))),
+    *(
+        ClaimPattern(label, f"01[{row}].1", section="overall")
+        for row, label in (
+            (4, "上级补助收入"),
+            (5, "事业收入"),
+            (6, "经营收入"),
+            (7, "附属单位上缴收入"),
+            (8, "其他收入"),
+        )
+    ),
     # The government-fund and state-capital sections restate their own money only, as 04
     # prints it by fund (every template has 04): "政府性基金预算财政拨款收入X万元,支出Y万元".
     ClaimPattern("政府性基金预算财政拨款收入", "01[2].1"),
     ClaimPattern("国有资本经营预算财政拨款收入", "01[3].1"),
     ClaimPattern("政府性基金预算财政拨款支出", "04[59].4"),
     ClaimPattern("国有资本经营预算财政拨款支出", "04[59].5"),
-    *(ClaimPattern(label, restates, section=section) for section, fund in (("fund", "政府性基金"),
-                                                                            ("state_capital", "国有资本经营"))
-      for label, restates in ((f"{fund}预算财政拨款收入", "01[2].1" if section == "fund" else "01[3].1"),
-                              (f"{fund}预算财政拨款支出", "04[59].4" if section == "fund" else "04[59].5"),
-                              ("(?<=万元,)支出(?=\\d)", "04[59].4" if section == "fund" else "04[59].5"))),
+    *(
+        ClaimPattern(label, restates, section=section)
+        for section, fund in (("fund", "政府性基金"), ("state_capital", "国有资本经营"))
+        for label, restates in (
+            (f"{fund}预算财政拨款收入", "01[2].1" if section == "fund" else "01[3].1"),
+            (f"{fund}预算财政拨款支出", "04[59].4" if section == "fund" else "04[59].5"),
+            ("(?<=万元,)支出(?=\\d)", "04[59].4" if section == "fund" else "04[59].5"),
+        )
+    ),
     # A class's amount means a different cell in each section: all money by class in the
     # overall section (01), 支出决算 by class (03), the general budget's by class (05).
     *(ClaimPattern(_class_label(name), f"05[{code}].1", "05[合计].1") for code, name in CLASS_NAMES.items()),
-    *(ClaimPattern(_class_label(name), f"01[{CLASS_ROW_01[code]}].2", section="overall")
-      for code, name in CLASS_NAMES.items()),
-    *(ClaimPattern(f"{name}支出", f"03[{code}].1", "03[合计].1", section="expenditure")
-      for code, name in CLASS_NAMES.items()),
+    *(
+        ClaimPattern(_class_label(name), f"01[{CLASS_ROW_01[code]}].2", section="overall")
+        for code, name in CLASS_NAMES.items()
+    ),
+    *(
+        ClaimPattern(f"{name}支出", f"03[{code}].1", "03[合计].1", section="expenditure")
+        for code, name in CLASS_NAMES.items()
+    ),
 )
 COUNT_PATTERNS = (ClaimPattern("共有车辆", "10[7].1"),)
 # "…二级项目绩效自评个数18个" (决算 narratives) or "…类13个项目支出全面开展绩效自评" (绩效说明).
@@ -197,7 +238,7 @@ def _sentence(text: str, start: int, end: int) -> str:
     left = max(text.rfind("。", 0, start), text.rfind(";", 0, start))
     right_candidates = [i for i in (text.find("。", end), text.find(";", end)) if i != -1]
     right = min(right_candidates) if right_candidates else len(text)
-    return text[left + 1: right + 1].strip()
+    return text[left + 1 : right + 1].strip()
 
 
 def section_of(heading: str) -> str | None:
@@ -235,8 +276,12 @@ def extract_claims(pages: list[tuple[int, str]]) -> list[Claim]:
     found: list[tuple[int, Claim]] = []
 
     def add(position: int, kind: str, restates: str, value: str, end: int, share_of: str | None = None) -> None:
-        found.append((position, Claim(0, kind, restates, value, _sentence(text, position, end),
-                                      _mark_at(offsets, position), share_of)))
+        found.append(
+            (
+                position,
+                Claim(0, kind, restates, value, _sentence(text, position, end), _mark_at(offsets, position), share_of),
+            )
+        )
 
     for m, pattern in _claimed(_AMOUNT, text, sections):
         amount, share = m.group(len(_LABELS) + 2), m.group(len(_LABELS) + 3)
@@ -257,5 +302,7 @@ def extract_claims(pages: list[tuple[int, str]]) -> list[Claim]:
     for m in _GRADE_COUNT.finditer(text):
         add(m.start(), "count", f"evaluations[{m.group(2)}]", m.group(1), m.end())
     found.sort(key=lambda pair: pair[0])
-    return [Claim(i, c.kind, c.restates, c.value, c.sentence, c.page, c.share_of)
-            for i, (_pos, c) in enumerate(found, start=1)]
+    return [
+        Claim(i, c.kind, c.restates, c.value, c.sentence, c.page, c.share_of)
+        for i, (_pos, c) in enumerate(found, start=1)
+    ]

@@ -1,4 +1,5 @@
 """Amounts as printed → exact decimals. Blank and "——" mean absent, not zero."""
+
 from __future__ import annotations
 
 import re

@@ -7,12 +7,13 @@ Numbers read by OCR get repaired where the noise is unambiguous ("4183. 78", "41
 and validation.misreads names the cells of failed identities so that a reader checks them
 against the scan (parsing itself never depends on validation).
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator
 
 from parsers.assemble import assemble
 from parsers.document import Page
@@ -133,7 +134,7 @@ def find_ruling(gray) -> Ruling:
     if len(rows) < 2:
         return Ruling([], [])
     top, bottom = rows[0], rows[-1]
-    xs = vertical[top:bottom + 1].sum(axis=0) / 255
+    xs = vertical[top : bottom + 1].sum(axis=0) / 255
     cols = _positions(xs, (bottom - top) * 0.12, 8)
     return Ruling(rows, cols)
 
@@ -194,8 +195,17 @@ def read_page(gray) -> tuple[str, Ruling, list[TextBox]]:
     ruling = find_ruling(straight)
     # No angle classifier: the page is straightened first, so no text line is upside down.
     result, _elapsed = _engine()(np.dstack([straight] * 3), use_cls=False)
-    boxes = [TextBox(min(p[0] for p in quad), min(p[1] for p in quad), max(p[0] for p in quad),
-                     max(p[1] for p in quad), text, float(score)) for quad, text, score in (result or [])]
+    boxes = [
+        TextBox(
+            min(p[0] for p in quad),
+            min(p[1] for p in quad),
+            max(p[0] for p in quad),
+            max(p[1] for p in quad),
+            text,
+            float(score),
+        )
+        for quad, text, score in (result or [])
+    ]
     return boxes_to_text(boxes), ruling, boxes
 
 
@@ -208,14 +218,21 @@ def render_pixels(width_pt: float, height_pt: float) -> int:
 def check_scan_size(document, source: str, limits: Limits) -> None:
     """Refuse, before rendering anything, a scan too long to OCR or a page too large to render."""
     if len(document) > limits.max_ocr_pages:
-        raise ParseError(source, exceeded("max_ocr_pages", f"image-only PDF of {len(document)} pages",
-                                          limits.max_ocr_pages))
+        raise ParseError(
+            source, exceeded("max_ocr_pages", f"image-only PDF of {len(document)} pages", limits.max_ocr_pages)
+        )
     for index in range(len(document)):
         width, height = document[index].get_size()
         pixels = render_pixels(width, height)
         if pixels > limits.max_page_pixels:
-            raise ParseError(source, exceeded("max_page_pixels", f"page {index + 1} of {width:.0f}×{height:.0f} pt "
-                                              f"({pixels} pixels at {RENDER_DPI} dpi)", limits.max_page_pixels))
+            raise ParseError(
+                source,
+                exceeded(
+                    "max_page_pixels",
+                    f"page {index + 1} of {width:.0f}×{height:.0f} pt ({pixels} pixels at {RENDER_DPI} dpi)",
+                    limits.max_page_pixels,
+                ),
+            )
 
 
 def scanned_pages(data: bytes, source: str, limits: Limits | None = None) -> Iterator[Page]:

@@ -5,11 +5,12 @@ Two engines give the same pages. PDFium (the default) reads glyphs and rules in 
 the reference engine (DISCLOSURE_PDF_ENGINE=pdfplumber), five to ten times slower because
 pdfminer interprets every glyph in Python. A test holds the two to the same ParseResult.
 """
+
 from __future__ import annotations
 
 import io
 import re
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from disclosure.settings import load_settings
 from parsers.assemble import assemble
@@ -46,6 +47,7 @@ class TextLayer:
 
 
 # ---------------------------------------------------------------- PDFium
+
 
 def _page_view(page) -> Callable[[float, float], tuple[float, float]]:
     """PDF user space (y up, unrotated) → the page as displayed: x to the right, y down from
@@ -148,6 +150,7 @@ def _pdfium_pages(data: bytes, source: str, layer: TextLayer) -> Iterator[Page]:
 
 
 # ---------------------------------------------------------------- pdfplumber (reference)
+
 
 def _pdfplumber_open(data: bytes, source: str):
     import pdfplumber

@@ -9,11 +9,13 @@ instead of glyph by glyph in Python by pdfminer.
 
 Coordinates are PDF points with y growing downwards (top of page = 0).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from itertools import groupby
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 from parsers.document import Grid
 
@@ -31,6 +33,7 @@ class Glyph(NamedTuple):
 
 class Edge(NamedTuple):
     """A horizontal (position = y, span = x0..x1) or vertical (position = x, span = top..bottom) rule."""
+
     horizontal: bool
     position: float
     start: float
@@ -109,6 +112,7 @@ def page_text(glyphs: Iterable[Glyph]) -> str:
 
 # ---------------------------------------------------------------- edges
 
+
 def _snap(edges: list[Edge]) -> list[Edge]:
     """Rules whose positions lie within the tolerance of each other share their mean position."""
     out: list[Edge] = []
@@ -160,8 +164,11 @@ def _intersections(edges: list[Edge]) -> dict[Point, tuple[set[int], set[int]]]:
     points: dict[Point, tuple[set[int], set[int]]] = {}
     for vi, v in verticals:
         for hi, h in horizontals:
-            if (v.start <= h.position + TOLERANCE and v.end >= h.position - TOLERANCE
-                    and h.start - TOLERANCE <= v.position <= h.end + TOLERANCE):
+            if (
+                v.start <= h.position + TOLERANCE
+                and v.end >= h.position - TOLERANCE
+                and h.start - TOLERANCE <= v.position <= h.end + TOLERANCE
+            ):
                 vs, hs = points.setdefault((v.position, h.position), (set(), set()))
                 vs.add(vi)
                 hs.add(hi)
@@ -207,6 +214,7 @@ def _cells(points: dict[Point, tuple[set[int], set[int]]]) -> list[Cell]:
 
 def _tables(cells: list[Cell]) -> list[list[Cell]]:
     """Cells that share a corner form one table; single cells are not tables."""
+
     def corners(c: Cell) -> set[Point]:
         x0, top, x1, bottom = c
         return {(x0, top), (x0, bottom), (x1, top), (x1, bottom)}
@@ -236,8 +244,7 @@ def _tables(cells: list[Cell]) -> list[list[Cell]]:
 
 def _cell_text(glyphs: list[Glyph], cell: Cell) -> str:
     x0, top, x1, bottom = cell
-    inside = [g for g in glyphs
-              if x0 <= (g.x0 + g.x1) / 2 < x1 and top <= (g.top + g.bottom) / 2 < bottom]
+    inside = [g for g in glyphs if x0 <= (g.x0 + g.x1) / 2 < x1 and top <= (g.top + g.bottom) / 2 < bottom]
     return page_text(inside)
 
 

@@ -1,4 +1,5 @@
 """What a file really is, from its first bytes (servers' Content-Type lies)."""
+
 from __future__ import annotations
 
 

@@ -1,9 +1,10 @@
 """XLSX (openpyxl) and XLS (xlrd) workbooks: one worksheet is one page, its used range one grid."""
+
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from decimal import Decimal
-from typing import Iterator
 
 from parsers.assemble import assemble
 from parsers.document import Grid, Page, grid_page, text_page
@@ -31,7 +32,7 @@ def _decimals_of(number_format: str) -> int | None:
     if not number_format or "0" not in number_format:
         return None
     fmt = number_format.split(";")[0]
-    return len(fmt.split(".", 1)[1].rstrip("_)\"% ")) if "." in fmt else 0
+    return len(fmt.split(".", 1)[1].rstrip('_)"% ')) if "." in fmt else 0
 
 
 def sheet_page(number: int, grid: Grid) -> Page:
@@ -55,8 +56,14 @@ def sparse_grid(cells: Iterator[tuple[int, int, str]], sheet: str, source: str, 
             continue
         count += 1
         if count > limits.max_sheet_cells:
-            raise ParseError(source, exceeded("max_sheet_cells", f"sheet {sheet!r} holding more than "
-                                              f"{limits.max_sheet_cells} cells", limits.max_sheet_cells))
+            raise ParseError(
+                source,
+                exceeded(
+                    "max_sheet_cells",
+                    f"sheet {sheet!r} holding more than {limits.max_sheet_cells} cells",
+                    limits.max_sheet_cells,
+                ),
+            )
         held.setdefault(row, {})[column] = text
     columns = sorted({c for cells_of_row in held.values() for c in cells_of_row})
     if not columns:
@@ -67,8 +74,14 @@ def sparse_grid(cells: Iterator[tuple[int, int, str]], sheet: str, source: str, 
         place = {c: i for i, c in enumerate(columns)}
         width = len(columns)
         if len(held) * width > limits.max_sheet_area:
-            raise ParseError(source, exceeded("max_sheet_area", f"sheet {sheet!r} spanning {len(held)} rows × "
-                                              f"{width} columns of text", limits.max_sheet_area))
+            raise ParseError(
+                source,
+                exceeded(
+                    "max_sheet_area",
+                    f"sheet {sheet!r} spanning {len(held)} rows × {width} columns of text",
+                    limits.max_sheet_area,
+                ),
+            )
     else:
         place = {c: c - 1 for c in columns}
     grid = []
@@ -88,8 +101,14 @@ def _xlsx_cells(sheet) -> Iterator[tuple[int, int, str]]:
 
     book = sheet.parent
     with sheet._get_source() as src:
-        parser = WorkSheetParser(src, sheet._shared_strings, data_only=book.data_only, epoch=book.epoch,
-                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        parser = WorkSheetParser(
+            src,
+            sheet._shared_strings,
+            data_only=book.data_only,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
         for _index, row in parser.parse():
             for cell in row:
                 if cell["value"] is not None:
@@ -122,8 +141,10 @@ def _check_sheet_sizes(data: bytes, source: str, limits: Limits) -> None:
                 with archive.open(name) as stream:
                     values = _values_in(stream)
                 if values > limits.max_sheet_cells:
-                    raise ParseError(source, exceeded("max_sheet_cells", f"sheet {name} holding {values} values",
-                                                      limits.max_sheet_cells))
+                    raise ParseError(
+                        source,
+                        exceeded("max_sheet_cells", f"sheet {name} holding {values} values", limits.max_sheet_cells),
+                    )
 
 
 def _xlsx_grids(data: bytes, source: str, limits: Limits) -> Iterator[Grid]:

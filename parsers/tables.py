@@ -8,6 +8,7 @@ when split into 类/款/项 columns. Continuation pages carry no header, so the 
 before is reused when the column count matches; a grid with neither title nor header is
 recognised by its rows (codes, column count, the identities its columns satisfy).
 """
+
 from __future__ import annotations
 
 import re
@@ -88,6 +89,7 @@ def _complete_sequence(value_cols: dict[int, int], cells: list[str], labels: set
 
 
 # ---------------------------------------------------------------- header words
+
 
 def _is_numbering_row(cells: list[str]) -> bool:
     """A row of column numbers 1, 2, … (栏次 printed without its label)."""
@@ -200,6 +202,7 @@ def header_layout(code: str, grid: Grid) -> tuple[int, ColumnMap] | None:
 
 # ---------------------------------------------------------------- rows
 
+
 def _split_code(cells: list[str], colmap: ColumnMap, carried: list[str]) -> str:
     """类/款/项 printed in their own columns: "201", "01", "01" → 2010101; a blank 类 on a
     款 row carries the 类 of the row above."""
@@ -212,7 +215,7 @@ def _split_code(cells: list[str], colmap: ColumnMap, carried: list[str]) -> str:
 
 
 def _subject_key(cells: list[str], colmap: ColumnMap, carried: list[str]) -> tuple[str, str] | None:
-    if any(label in cells[:max(colmap.code_cols) + 2] for label in TOTAL_LABELS):
+    if any(label in cells[: max(colmap.code_cols) + 2] for label in TOTAL_LABELS):
         return "合计", "合计"
     name = cells[colmap.name_col] if colmap.name_col < len(cells) else ""
     if len(colmap.code_cols) > 1:
@@ -258,8 +261,9 @@ class LineRows:
         return row, cells[label_col]
 
 
-def grid_to_cells(code: str, grid: Grid, colmap: ColumnMap, start_row: int, page: int | None,
-                  line_rows: LineRows | None = None) -> list[Cell]:
+def grid_to_cells(
+    code: str, grid: Grid, colmap: ColumnMap, start_row: int, page: int | None, line_rows: LineRows | None = None
+) -> list[Cell]:
     """Canonical cells of the data rows grid[start_row:] of table `code`."""
     out: list[Cell] = []
     carried = [""] * len(colmap.code_cols)
@@ -309,8 +313,9 @@ def economic_groups(grid: Grid, header: int) -> tuple[tuple[tuple[int, ...], int
     return tuple(groups)
 
 
-def economic_groups_cells(grid: Grid, start: int, page: int | None,
-                          groups: tuple[tuple[tuple[int, ...], int, int], ...] = ()) -> list[Cell]:
+def economic_groups_cells(
+    grid: Grid, start: int, page: int | None, groups: tuple[tuple[tuple[int, ...], int, int], ...] = ()
+) -> list[Cell]:
     """Table 06: the (code, name, amount) groups side by side are one list; two totals."""
     out: list[Cell] = []
     ncols = len(grid[0]) if grid else 0
@@ -320,7 +325,7 @@ def economic_groups_cells(grid: Grid, start: int, page: int | None,
         cells = [clean_cell(c) for c in row]
         for j, text in enumerate(cells):
             if text in GROUP_TOTALS:
-                value = next((parse_amount(v) for v in cells[j + 1:] if parse_amount(v) is not None), None)
+                value = next((parse_amount(v) for v in cells[j + 1 :] if parse_amount(v) is not None), None)
                 if value is not None:
                     out.append(Cell("06", GROUP_TOTALS[text], 1, value, text, page))
         for g, (code_cols, name_col, amount_col) in enumerate(groups):
@@ -359,6 +364,7 @@ def _numbered_columns(grid: Grid) -> tuple[int, ColumnMap] | None:
 
 # ---------------------------------------------------------------- recognition by header
 
+
 def recognise_by_header(grid: Grid) -> tuple[str, ColumnMap, int] | None:
     """(code, column map, first data row) of the one table whose header words name every
     amount column of a grid that came with no title; None when no table or several fit
@@ -371,8 +377,12 @@ def recognise_by_header(grid: Grid) -> tuple[str, ColumnMap, int] | None:
         if found is None:
             continue
         end, layout = found
-        amounts = {j for row in grid[end:] for j, c in enumerate(row) if j not in layout.code_cols
-                   and j != layout.name_col and _is_amount(clean_cell(c))}
+        amounts = {
+            j
+            for row in grid[end:]
+            for j, c in enumerate(row)
+            if j not in layout.code_cols and j != layout.name_col and _is_amount(clean_cell(c))
+        }
         if len(layout.value_cols) >= 3 and amounts <= set(layout.value_cols):
             fits.append((len(layout.value_cols), code, layout, end))
     if not fits:
@@ -386,6 +396,7 @@ def recognise_by_header(grid: Grid) -> tuple[str, ColumnMap, int] | None:
 
 # ---------------------------------------------------------------- recognition by rows
 
+
 # Tables a headerless grid can be told apart by: subject-code rows, the count of amount
 # columns and the identities those columns satisfy (filings.md).
 def _rounding(n: int) -> Decimal:
@@ -397,8 +408,9 @@ def _holds(identity: dict, values: dict[int, Decimal]) -> bool:
         terms = identity["of"]
         total = sum((values.get(t, 0) for t in terms), Decimal(0))
         return abs(values.get(identity["sum"], 0) - total) <= _rounding(len(terms))
-    expected = sum((values.get(t, 0) for t in identity["plus"]), Decimal(0)) - \
-        sum((values.get(t, 0) for t in identity["minus"]), Decimal(0))
+    expected = sum((values.get(t, 0) for t in identity["plus"]), Decimal(0)) - sum(
+        (values.get(t, 0) for t in identity["minus"]), Decimal(0)
+    )
     return abs(values.get(identity["balance"], 0) - expected) <= _rounding(3)
 
 
@@ -410,9 +422,14 @@ def _unique_labels() -> dict[str, dict[str, str]]:
         for r in templates.table(code).row_labels:
             for label in r.labels:
                 sides[code].setdefault(label, set()).add(r.side)
-    return {code: {label: next(iter(on)) for label, on in own.items() if len(on) == 1
-                   and not any(label in other for c, other in sides.items() if c != code)}
-            for code, own in sides.items()}
+    return {
+        code: {
+            label: next(iter(on))
+            for label, on in own.items()
+            if len(on) == 1 and not any(label in other for c, other in sides.items() if c != code)
+        }
+        for code, own in sides.items()
+    }
 
 
 def recognise_line_table(grid: Grid) -> tuple[str, ColumnMap, int] | None:
@@ -426,8 +443,12 @@ def recognise_line_table(grid: Grid) -> tuple[str, ColumnMap, int] | None:
     ncols = len(rows[0])
     best = None
     for code, unique in _unique_labels().items():
-        found = [(j, unique[templates.label_key(c)]) for cells in rows for j, c in enumerate(cells)
-                 if templates.label_key(c) in unique]
+        found = [
+            (j, unique[templates.label_key(c)])
+            for cells in rows
+            for j, c in enumerate(cells)
+            if templates.label_key(c) in unique
+        ]
         if len(found) < 2:
             continue
         income = sorted({j for j, side in found if side == "income"})
@@ -435,8 +456,10 @@ def recognise_line_table(grid: Grid) -> tuple[str, ColumnMap, int] | None:
         if len(income) > 1 or len(spend) > 1:
             continue
         template = templates.table(code)
-        cols = {"income": [c for c in template.columns if c.side == "income"],
-                "expenditure": [c for c in template.columns if c.side == "expenditure"]}
+        cols = {
+            "income": [c for c in template.columns if c.side == "income"],
+            "expenditure": [c for c in template.columns if c.side == "expenditure"],
+        }
         label_of = {}
         if income:
             label_of["income"] = income[0]
@@ -449,8 +472,11 @@ def recognise_line_table(grid: Grid) -> tuple[str, ColumnMap, int] | None:
         for i, (j, side) in enumerate(starts):
             end = starts[i + 1][0] if i + 1 < len(starts) else ncols
             span = list(range(j + 1, end))
-            keys = [k for k in span if all(is_integer_token(r[k]) or not r[k] for r in rows)
-                    and any(is_integer_token(r[k]) for r in rows)]
+            keys = [
+                k
+                for k in span
+                if all(is_integer_token(r[k]) or not r[k] for r in rows) and any(is_integer_token(r[k]) for r in rows)
+            ]
             amounts = [k for k in span if k not in keys]
             if len(amounts) != len(cols[side]):
                 break
@@ -486,8 +512,11 @@ def recognise_by_rows(grid: Grid) -> tuple[str, ColumnMap, int] | None:
     for code, template in templates.tables().items():
         if template.rows != "subject" or not template.identities:
             continue
-        used = {t for i in template.identities
-                for t in (*i.get("of", ()), *i.get("plus", ()), *i.get("minus", ()), i.get("sum", i.get("balance")))}
+        used = {
+            t
+            for i in template.identities
+            for t in (*i.get("of", ()), *i.get("plus", ()), *i.get("minus", ()), i.get("sum", i.get("balance")))
+        }
         if max(used) != width:
             continue
         fits = 0
@@ -510,6 +539,7 @@ def _prefer(code: str, rows: list[list[str]]) -> bool:
 
 
 # ---------------------------------------------------------------- one table across its pages
+
 
 class TableAssembler:
     """Feeds the grids of one table, page by page, and keeps its layout across pages."""
@@ -574,7 +604,7 @@ class TableAssembler:
             return economic_groups_cells(grid, start, page, self.groups)
         colmap = self.layout
         if self.code == "09":
-            return [replace_row(c, "1") for c in grid_to_cells("09", grid[start:start + 1], colmap, 0, page)]
+            return [replace_row(c, "1") for c in grid_to_cells("09", grid[start : start + 1], colmap, 0, page)]
         return grid_to_cells(self.code, grid, colmap, start, page, self.line_rows)
 
 

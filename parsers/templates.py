@@ -2,6 +2,7 @@
 final account — titles and aliases, the header words of their columns, the meaning of their
 rows — and the template families that print them. Pure lookups; the data decides.
 """
+
 from __future__ import annotations
 
 import json
@@ -64,14 +65,20 @@ def _catalogue() -> tuple[dict[str, TableTemplate], tuple[Family, ...]]:
     tables = {}
     for code, t in data["tables"].items():
         tables[code] = TableTemplate(
-            code, compact(t["title"]), tuple(compact(a) for a in t.get("aliases", [])), t["rows"],
-            tuple(Column(c["col"], tuple(c["leaf"]), tuple(c.get("under", [])), c.get("side"))
-                  for c in t["columns"]),
-            tuple(RowLabel(r["row"], r["side"], tuple(compact(x) for x in r["labels"]))
-                  for r in t.get("row_labels", [])),
-            tuple(t.get("identities", [])))
-    families = tuple(Family(f["name"], tuple(f["required"]), f["markers"],
-                            {k: compact(v) for k, v in f["titles"].items()}) for f in data["families"])
+            code,
+            compact(t["title"]),
+            tuple(compact(a) for a in t.get("aliases", [])),
+            t["rows"],
+            tuple(Column(c["col"], tuple(c["leaf"]), tuple(c.get("under", [])), c.get("side")) for c in t["columns"]),
+            tuple(
+                RowLabel(r["row"], r["side"], tuple(compact(x) for x in r["labels"])) for r in t.get("row_labels", [])
+            ),
+            tuple(t.get("identities", [])),
+        )
+    families = tuple(
+        Family(f["name"], tuple(f["required"]), f["markers"], {k: compact(v) for k, v in f["titles"].items()})
+        for f in data["families"]
+    )
     return tables, families
 
 
@@ -100,8 +107,10 @@ def class_for_name(name: str) -> str | None:
 
 # What may precede a table's title on its line: its number (公开01表, 表1, 表一, 一、) or the
 # unit and year ("国家信访局2024年度"); what may follow it: (续), a unit caption.
-_TITLE_PREFIX = re.compile(r"^(?:.*?\d{4}年度?)?(?:公开\d+表|附表\d+|表[0-9一二三四五六七八九十]+|"
-                           r"[一二三四五六七八九十]+[、.]|\d+[、.])?")
+_TITLE_PREFIX = re.compile(
+    r"^(?:.*?\d{4}年度?)?(?:公开\d+表|附表\d+|表[0-9一二三四五六七八九十]+|"
+    r"[一二三四五六七八九十]+[、.]|\d+[、.])?"
+)
 _TITLE_SUFFIX = re.compile(r"(?:[(（]续表?[)）]|续表)$")
 TITLE_LINE_MAX = 60
 

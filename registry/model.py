@@ -5,13 +5,14 @@ cross-references (parents, jurisdictions, duplicates); every error is one Regist
 names the file and the entry. Site keys become parts of archive paths (warc/<site>/…), so a
 key is `[a-z0-9-]+` and nothing else. The dataclasses below are what the rest of the code uses.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError, field_validator
@@ -113,10 +114,10 @@ class _Entry(BaseModel):
 
 class DeadlineEntry(_Entry):
     kind: Literal["部门决算", "单位决算", "部门预算", "单位预算"]
-    year: Optional[YearNumber] = None
-    approved_on: Optional[date] = None
-    due_on: Optional[date] = None
-    due: Optional[StrictStr] = None
+    year: YearNumber | None = None
+    approved_on: date | None = None
+    due_on: date | None = None
+    due: StrictStr | None = None
 
     def build(self) -> Deadline:
         if self.year is not None:
@@ -138,7 +139,7 @@ class JurisdictionEntry(_Entry):
     code: StrictStr
     name: StrictStr
     level: Literal["province", "city", "county"]
-    parent: Optional[StrictStr] = None
+    parent: StrictStr | None = None
     publishes: list[Literal["决算", "预算"]] = Field(default_factory=lambda: ["决算"], min_length=1)
     deadlines: list[dict] = Field(default_factory=list)
 
@@ -148,21 +149,21 @@ class UnitEntry(_Entry):
     jurisdiction: StrictStr
     name: StrictStr
     aliases: list[StrictStr] = Field(default_factory=list)
-    budget_code: Optional[StrictStr] = None  # a string: YAML reads 032003 unquoted as a number
+    budget_code: StrictStr | None = None  # a string: YAML reads 032003 unquoted as a number
     kind: Literal["unit", "department"] = "unit"
-    parent: Optional[StrictStr] = None
-    first_year: Optional[YearNumber] = None
-    last_year: Optional[YearNumber] = None
+    parent: StrictStr | None = None
+    first_year: YearNumber | None = None
+    last_year: YearNumber | None = None
     # the kinds it owes when not the one its kind implies (a department's 部门决算 and its own 单位决算)
     publishes: list[Literal["部门决算", "单位决算", "部门预算", "单位预算"]] = Field(default_factory=list)
 
 
 class SiteLimits(_Entry):
-    max_list_pages: Optional[StrictInt] = Field(default=None, gt=0)
-    max_records: Optional[StrictInt] = Field(default=None, gt=0)
-    max_bytes: Optional[StrictInt] = Field(default=None, gt=0)
-    max_list_page_bytes: Optional[StrictInt] = Field(default=None, gt=0)
-    max_files_per_filing: Optional[StrictInt] = Field(default=None, gt=0)
+    max_list_pages: StrictInt | None = Field(default=None, gt=0)
+    max_records: StrictInt | None = Field(default=None, gt=0)
+    max_bytes: StrictInt | None = Field(default=None, gt=0)
+    max_list_page_bytes: StrictInt | None = Field(default=None, gt=0)
+    max_files_per_filing: StrictInt | None = Field(default=None, gt=0)
 
 
 class SiteEntry(_Entry):
@@ -178,8 +179,9 @@ class SiteEntry(_Entry):
     @classmethod
     def _plain_key(cls, key: str) -> str:
         if not SITE_KEY.match(key):
-            raise ValueError(f"{key!r} is not a site key: lower-case letters, digits and '-' only "
-                             "(it names archive folders)")
+            raise ValueError(
+                f"{key!r} is not a site key: lower-case letters, digits and '-' only (it names archive folders)"
+            )
         return key
 
 
@@ -243,8 +245,20 @@ def parse_registry(data: dict, source: str, substitutions: dict[str, str] | None
             raise RegistryError(f"{label}: unknown jurisdiction {u.jurisdiction!r}")
         if u.first_year and u.last_year and u.last_year < u.first_year:
             raise RegistryError(f"{label}: last_year {u.last_year} is before first_year {u.first_year}")
-        units.append(Unit(u.code, u.jurisdiction, u.name, tuple(u.aliases), u.budget_code, u.kind, u.parent,
-                          u.first_year, u.last_year, tuple(u.publishes)))
+        units.append(
+            Unit(
+                u.code,
+                u.jurisdiction,
+                u.name,
+                tuple(u.aliases),
+                u.budget_code,
+                u.kind,
+                u.parent,
+                u.first_year,
+                u.last_year,
+                tuple(u.publishes),
+            )
+        )
     for i, raw in enumerate(_section(data, "sites", source)):
         s, label = _entry(SiteEntry, raw, f"{source}: sites[{i}]")
         if s.jurisdiction not in codes:
@@ -253,8 +267,17 @@ def parse_registry(data: dict, source: str, substitutions: dict[str, str] | None
             urls = tuple(url.format(**subs) if subs else url for url in s.start_urls)
         except (KeyError, IndexError, ValueError) as exc:
             raise RegistryError(f"{label}: start_urls: unknown placeholder {exc}") from exc
-        sites.append(Site(s.key, s.jurisdiction, s.family, urls, s.verified, dict(s.config),
-                          s.limits.model_dump(exclude_none=True)))
+        sites.append(
+            Site(
+                s.key,
+                s.jurisdiction,
+                s.family,
+                urls,
+                s.verified,
+                dict(s.config),
+                s.limits.model_dump(exclude_none=True),
+            )
+        )
     for kind, items in (("unit", [(u.jurisdiction, u.code) for u in units]), ("site", [s.key for s in sites])):
         dupes = {x for x in items if items.count(x) > 1}
         if dupes:
@@ -270,8 +293,10 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         for key_node, _value in node.value:
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
-                raise yaml.YAMLError(f"line {key_node.start_mark.line + 1}: the key {key!r} is given twice in "
-                                     f"one mapping (first on line {seen[key] + 1})")
+                raise yaml.YAMLError(
+                    f"line {key_node.start_mark.line + 1}: the key {key!r} is given twice in "
+                    f"one mapping (first on line {seen[key] + 1})"
+                )
             seen[key] = key_node.start_mark.line
         return super().construct_mapping(node, deep)
 

@@ -1,4 +1,5 @@
 """Unit-name normalisation so that the forms a unit's name takes resolve to one unit."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Regenerate the committed fixture JSON from the seeds in replica/seed_texts (deterministic)."""
+
 from __future__ import annotations
 
 from pathlib import Path

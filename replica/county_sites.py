@@ -10,6 +10,7 @@
   忻府区 (a county of Xinzhou): /sxyjgk/api/list?regionCode=…&pageNo=N&pageSize=M; files
   at /sxyjgk/file/download?id=… with the name only in Content-Disposition.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,6 @@ from replica.render_pdf import render_pdf
 from replica.resources import Dynamic, Resource, html_page
 from replica.seeds import SeedFiling
 from replica.synthetic import Derivation, derive
-
 
 YUNZHOU_UNITS = ("大同市云州区财政局", "大同市云州区教育局", "大同市云州区卫生健康局")
 XINFU_UNITS = ("忻州市忻府区财政局", "忻州市忻府区水利局")
@@ -35,8 +35,9 @@ def county_filings(base: dict[str, SeedFiling]) -> dict[str, SeedFiling]:
     for i, name in enumerate(YUNZHOU_UNITS):
         previous = None
         for year in (2023, 2024):  # 2024's year-on-year sentences are rewritten from 2023's figures
-            previous = out[f"yz{i}-{year}"] = derive(base["001"], Derivation("001", year, 1, unit_name=name),
-                                                    previous=previous)
+            previous = out[f"yz{i}-{year}"] = derive(
+                base["001"], Derivation("001", year, 1, unit_name=name), previous=previous
+            )
     for i, name in enumerate(XINFU_UNITS):
         out[f"xf{i}-2023"] = derive(base["002"], Derivation("002", 2023, 1, unit_name=name))
     out["xz-czj-2023"] = derive(base["002"], Derivation("002", 2023, 1, unit_name=XINZHOU_DEPARTMENT))
@@ -57,11 +58,13 @@ def hanweb_routes(filings: dict[str, SeedFiling]) -> dict[str, Resource | Dynami
     notices = [f"关于云州区{n}月份财政收支情况的通报" for n in range(1, 8)]
     serial = 3000
     attach_styles = ("href", "viewer", "onclick")
-    formats = {"href": (render_xlsx, "xlsx", "application/vnd.ms-excel"),
-               "viewer": (render_pdf, "pdf", "application/pdf"),
-               "onclick": (render_docx, "docx", "application/msword")}
+    formats = {
+        "href": (render_xlsx, "xlsx", "application/vnd.ms-excel"),
+        "viewer": (render_pdf, "pdf", "application/pdf"),
+        "onclick": (render_docx, "docx", "application/msword"),
+    }
     entries = [(key, f) for key, f in filings.items() if key.startswith("yz")]
-    for n, (key, filing) in enumerate(entries):
+    for n, (_key, filing) in enumerate(entries):
         serial += 1
         month, day = 8 + n % 2, 10 + n
         date = f"{filing.fiscal_year + 1}-{month:02d}-{day:02d}"
@@ -76,27 +79,36 @@ def hanweb_routes(filings: dict[str, SeedFiling]) -> dict[str, Resource | Dynami
             link = f'<a href="/yunzhou/module/pdfjs/web/viewer.html?file={quote(file_path)}">{escape(name)}</a>'
         else:
             link = f"""<a href="javascript:void(0)" onclick="window.open('{file_path}')">{escape(name)}</a>"""
-        routes[f"/yunzhou{href}"] = _gbk_page(_title(filing), f"<h1>{escape(_title(filing))}</h1>"
-                                              f"<p>发布时间：{date}</p><p>附件：{link}</p>")
+        routes[f"/yunzhou{href}"] = _gbk_page(
+            _title(filing), f"<h1>{escape(_title(filing))}</h1><p>发布时间：{date}</p><p>附件：{link}</p>"
+        )
         routes[file_path] = Resource(render(filing), ctype)
-        records.append(f'<li><a href="/yunzhou{href}" title="{escape(_title(filing))}">{escape(_title(filing))}</a>'
-                       f"<span>{date}</span></li>")
+        records.append(
+            f'<li><a href="/yunzhou{href}" title="{escape(_title(filing))}">{escape(_title(filing))}</a>'
+            f"<span>{date}</span></li>"
+        )
         if n < len(notices):
             serial += 1
             nhref = f"/yunzhou/art/2025/7/{n + 1}/art_{HANWEB_COLUMN}_{serial}.html"
             routes[nhref] = _gbk_page(notices[n], f"<h1>{notices[n]}</h1><p>全文略。</p>")
-            records.append(f'<li><a href="{nhref}" title="{notices[n]}">{notices[n]}</a><span>2025-07-0{n + 1}</span></li>')
+            records.append(
+                f'<li><a href="{nhref}" title="{notices[n]}">{notices[n]}</a><span>2025-07-0{n + 1}</span></li>'
+            )
 
     def datastore(start: int, end: int) -> str:
-        chosen = records[start - 1:end]
+        chosen = records[start - 1 : end]
         body = "".join(f"<record><![CDATA[{r}]]></record>" for r in chosen)
-        return (f"<datastore><totalrecord>{len(records)}</totalrecord>"
-                f"<totalpage>{-(-len(records) // HANWEB_PER_PAGE)}</totalpage><recordset>{body}</recordset></datastore>")
+        return (
+            f"<datastore><totalrecord>{len(records)}</totalrecord>"
+            f"<totalpage>{-(-len(records) // HANWEB_PER_PAGE)}</totalpage><recordset>{body}</recordset></datastore>"
+        )
 
-    column = (f'<div id="{HANWEB_UNIT}"><script type="text/xml">{datastore(1, HANWEB_PER_PAGE)}</script></div>'
-              f'<script>$("#{HANWEB_UNIT}").jpage({{proxyUrl: "/module/web/jpage/dataproxy.jsp", '
-              f'perPage: {HANWEB_PER_PAGE}, totalRecord: {len(records)}, columnid: "{HANWEB_COLUMN}", '
-              f'unitid: "{HANWEB_UNIT}", webid: "1"}});</script>')
+    column = (
+        f'<div id="{HANWEB_UNIT}"><script type="text/xml">{datastore(1, HANWEB_PER_PAGE)}</script></div>'
+        f'<script>$("#{HANWEB_UNIT}").jpage({{proxyUrl: "/module/web/jpage/dataproxy.jsp", '
+        f'perPage: {HANWEB_PER_PAGE}, totalRecord: {len(records)}, columnid: "{HANWEB_COLUMN}", '
+        f'unitid: "{HANWEB_UNIT}", webid: "1"}});</script>'
+    )
     routes[f"/yunzhou/col/col{HANWEB_COLUMN}/index.html"] = _gbk_page("预决算公开", column)
 
     def dataproxy(params: dict[str, str]) -> Resource | None:
@@ -117,26 +129,48 @@ def unified_routes(filings: dict[str, SeedFiling], page_size: int = 2) -> dict[s
     routes: dict[str, Resource | Dynamic] = {}
     rows = []
     files = {}
-    for n, (key, filing) in enumerate((k, f) for k, f in filings.items() if k.startswith("xf")):
+    for n, (_key, filing) in enumerate((k, f) for k, f in filings.items() if k.startswith("xf")):
         doc_id = f"6a1f{n:04d}"
         if n % 2 == 0:
             body, name, ctype = render_zip(filing), f"{_title(filing)}.zip", "application/octet-stream"
         else:
             body, name, ctype = render_html(filing), f"{_title(filing)}.html", "text/html; charset=utf-8"
         files[doc_id] = Resource(body, ctype, filename=name)
-        rows.append({"id": doc_id, "title": _title(filing), "deptName": filing.unit_name, "year": filing.fiscal_year,
-                     "category": filing.kind, "regionCode": "140902", "publishDate": f"{filing.fiscal_year + 1}-08-2{n}",
-                     "attachments": [{"fileName": name, "fileUrl": f"/sxyjgk/file/download?id={doc_id}"}]})
-    rows.append({"id": "6a1f9999", "title": "忻府区2025年政府预算公开", "deptName": "忻州市忻府区财政局", "year": 2025,
-                 "category": "政府预算", "regionCode": "140902", "publishDate": "2025-02-01", "attachments": []})
+        rows.append(
+            {
+                "id": doc_id,
+                "title": _title(filing),
+                "deptName": filing.unit_name,
+                "year": filing.fiscal_year,
+                "category": filing.kind,
+                "regionCode": "140902",
+                "publishDate": f"{filing.fiscal_year + 1}-08-2{n}",
+                "attachments": [{"fileName": name, "fileUrl": f"/sxyjgk/file/download?id={doc_id}"}],
+            }
+        )
+    rows.append(
+        {
+            "id": "6a1f9999",
+            "title": "忻府区2025年政府预算公开",
+            "deptName": "忻州市忻府区财政局",
+            "year": 2025,
+            "category": "政府预算",
+            "regionCode": "140902",
+            "publishDate": "2025-02-01",
+            "attachments": [],
+        }
+    )
 
     def listing(params: dict[str, str]) -> Resource | None:
         if params.get("regionCode") != "140902":
             return None
         page, size = int(params.get("pageNo", 1)), int(params.get("pageSize", page_size))
-        chosen = rows[(page - 1) * size: page * size]
-        doc = {"code": 0, "msg": "success",
-               "data": {"total": len(rows), "pages": -(-len(rows) // size), "pageNo": page, "list": chosen}}
+        chosen = rows[(page - 1) * size : page * size]
+        doc = {
+            "code": 0,
+            "msg": "success",
+            "data": {"total": len(rows), "pages": -(-len(rows) // size), "pageNo": page, "list": chosen},
+        }
         return Resource(json.dumps(doc, ensure_ascii=False).encode(), "application/json;charset=UTF-8")
 
     def download(params: dict[str, str]) -> Resource | None:

@@ -1,5 +1,6 @@
 """Files that break parsers, as sites really serve them (issue #3): each must end in a clear
 ParseError naming the file and the reason, never a crash and never a hang."""
+
 from __future__ import annotations
 
 import io
@@ -46,8 +47,10 @@ def garbage_text_layer(pdf: bytes, pages: list[int]) -> bytes:
 
 def html_error_page() -> bytes:
     """What a WAF or a broken CMS answers, with status 200, where a PDF was linked."""
-    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>提示信息</title></head>"
-            "<body><h1>访问的页面不存在或已删除</h1><p>请返回首页</p></body></html>").encode()
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>提示信息</title></head>"
+        "<body><h1>访问的页面不存在或已删除</h1><p>请返回首页</p></body></html>"
+    ).encode()
 
 
 def zero_bytes() -> bytes:
@@ -84,8 +87,10 @@ def nested_zip(inner: bytes, depth: int) -> bytes:
 def blank_pdf(pages: int, width_pt: float = 595, height_pt: float = 842) -> bytes:
     """A PDF of `pages` empty pages, written by hand (a 100,000-page one is 6 MB and built in a
     second): no text layer, so a parser that trusts it sends every page to OCR."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Count %d /Kids [%s] >>" % (pages, b" ".join(b"%d 0 R" % (3 + i) for i in range(pages)))]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Count %d /Kids [%s] >>" % (pages, b" ".join(b"%d 0 R" % (3 + i) for i in range(pages))),
+    ]
     page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %s %s] >>" % (str(width_pt).encode(), str(height_pt).encode())
     objects += [page] * pages
     out = io.BytesIO()
@@ -134,7 +139,10 @@ def xlsx_with_far_cell(xlsx: bytes, cell: str = "XFD1048576", text: str = "x") -
 
     row = re.search(r"\d+$", cell).group()
     far = b'<row r="%s"><c r="%s" t="inlineStr"><is><t>%s</t></is></c></row>' % (
-        row.encode(), cell.encode(), text.encode())
+        row.encode(),
+        cell.encode(),
+        text.encode(),
+    )
 
     def change(name: str, data: bytes) -> bytes:
         return data.replace(b"</sheetData>", far + b"</sheetData>", 1) if name == "xl/worksheets/sheet1.xml" else data

@@ -69,8 +69,9 @@ def hanweb_total(site, total: int, per_page: int | None = None) -> None:
         answer = real(params)
         if answer is None:
             return None
-        claimed = re.sub(rb"<totalrecord>\d+</totalrecord>", f"<totalrecord>{total}</totalrecord>".encode(),
-                         answer.body)
+        claimed = re.sub(
+            rb"<totalrecord>\d+</totalrecord>", f"<totalrecord>{total}</totalrecord>".encode(), answer.body
+        )
         return Resource(claimed, answer.content_type)
 
     site.routes[proxy_path] = proxy

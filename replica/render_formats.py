@@ -4,6 +4,7 @@ Each keeps what the PDF keeps (titles, 公开NN表 markers, meta lines, grid row
 notes, 本表无数据) and adds what that format does in the wild: merged header cells,
 numbers stored as numbers with a display format, a cover sheet, GBK-encoded HTML.
 """
+
 from __future__ import annotations
 
 import html
@@ -20,8 +21,11 @@ _NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
 def header_row_count(table: PrintedTable) -> int:
     """Rows above the first data row (the 栏次 row included): where cells get merged."""
     for i, row in enumerate(table.rows):
-        if any(c.strip() in ("栏次", "1") for c in row) and "栏次" in "".join(row) or \
-                [c for c in row if c.strip()][:3] == ["1", "2", "3"]:
+        if (
+            any(c.strip() in ("栏次", "1") for c in row)
+            and "栏次" in "".join(row)
+            or [c for c in row if c.strip()][:3] == ["1", "2", "3"]
+        ):
             return i + 1
     return 0
 
@@ -70,7 +74,7 @@ def _html_table(rows: list[list[str]], header_rows: int) -> str:
                 attr = f' colspan="{width}"' if width > 1 else ""
                 cells.append(f"<td{attr}>{html.escape(row[start])}</td>")
         else:
-            cells = [f'<td{" align=right" if _NUMBER.match(c) else ""}>{html.escape(c)}</td>' for c in row]
+            cells = [f"<td{' align=right' if _NUMBER.match(c) else ''}>{html.escape(c)}</td>" for c in row]
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</table>")
     return "\n".join(out)
@@ -99,10 +103,13 @@ def render_html(filing: SeedFiling, encoding: str = "utf-8") -> bytes:
             body.append(f"<p align=center><b>{html.escape(part.title)}</b></p>")
             body.append(_html_table(part.rows, 0))
             body += [f"<p>{html.escape(n)}</p>" for n in part.notes]
-    page = (f'<!DOCTYPE html>\n<html><head><meta http-equiv="Content-Type" content="text/html; charset={encoding}">'
-            f"<title>{html.escape(''.join(filing.title_lines))}</title>"
-            '<script>var _hmt = _hmt || [];</script></head>\n<body><div class="TRS_Editor">\n'
-            + "\n".join(body) + "\n</div></body></html>\n")
+    page = (
+        f'<!DOCTYPE html>\n<html><head><meta http-equiv="Content-Type" content="text/html; charset={encoding}">'
+        f"<title>{html.escape(''.join(filing.title_lines))}</title>"
+        '<script>var _hmt = _hmt || [];</script></head>\n<body><div class="TRS_Editor">\n'
+        + "\n".join(body)
+        + "\n</div></body></html>\n"
+    )
     return page.encode(encoding)
 
 
@@ -294,8 +301,9 @@ def turned_pdf(pdf: bytes, rotation: int = 90) -> bytes:
             if width <= height:
                 continue
             # Content turned so that /Rotate `rotation` (clockwise on display) brings it back.
-            matrix = (pdfium.PdfMatrix(0, 1, -1, 0, height, 0) if rotation == 90
-                      else pdfium.PdfMatrix(0, -1, 1, 0, 0, width))
+            matrix = (
+                pdfium.PdfMatrix(0, 1, -1, 0, height, 0) if rotation == 90 else pdfium.PdfMatrix(0, -1, 1, 0, 0, width)
+            )
             for obj in list(page.get_objects(max_depth=1)):
                 obj.transform(matrix)
             page.set_mediabox(0, 0, height, width)

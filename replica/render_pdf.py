@@ -4,6 +4,7 @@ Like the real documents: a cover, the ten tables (wide ones on landscape pages),
 table broken where the original broke it, the continuation page carrying no title and no
 header, only rows and a page number "-N-"; then the narrative on portrait pages.
 """
+
 from __future__ import annotations
 
 import io
@@ -134,8 +135,13 @@ def render_pdf(filing: SeedFiling) -> bytes:
         story += [PageBreak(), Paragraph("第五部分 附件", TITLE)]
         width = landscape_size[0] - 2 * margin - 2
         for evaluation in filing.evaluations:
-            story += [NextPageTemplate("landscape"), PageBreak(), Paragraph(evaluation.title, TITLE),
-                      Spacer(1, 3 * mm), _grid(evaluation.rows, _column_widths(evaluation.rows, width))]
+            story += [
+                NextPageTemplate("landscape"),
+                PageBreak(),
+                Paragraph(evaluation.title, TITLE),
+                Spacer(1, 3 * mm),
+                _grid(evaluation.rows, _column_widths(evaluation.rows, width)),
+            ]
             story += [Paragraph(note, SMALL) for note in evaluation.notes]
     doc.build(story)
     return buf.getvalue()

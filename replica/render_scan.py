@@ -1,5 +1,6 @@
 """A scanned filing, like seed 000: the rendered pages printed, scanned at 150 dpi, slightly
 skewed, with paper noise and JPEG artefacts, put back into a PDF of images (no text layer)."""
+
 from __future__ import annotations
 
 import io

@@ -6,6 +6,7 @@ inside the table, the note under it and whether it said 本表无数据. Rendere
 from this; the ground truth of canonical cells is written separately, by hand, and
 checked against it (replica.truth).
 """
+
 from __future__ import annotations
 
 import json
@@ -132,7 +133,7 @@ def _evaluations(lines: list[str]) -> list[PrintedEvaluation]:
     if start is None:
         return []
     out: list[PrintedEvaluation] = []
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         raw = line.rstrip("\n")
         text = raw.strip()
         if not text:
@@ -220,5 +221,12 @@ def read_performance_seed(path: Path) -> SeedFiling:
     width = max((len(r) for e in evaluations for r in e.rows), default=0)
     for evaluation in evaluations:  # a table is rectangular; short rows end in blank cells
         evaluation.rows = [r + [""] * (width - len(r)) for r in evaluation.rows]
-    return SeedFiling(seed=path.name.split("_")[0], title_lines=title, fiscal_year=int(match.group(1)),
-                      kind="绩效说明", tables={}, narrative=narrative, evaluations=evaluations)
+    return SeedFiling(
+        seed=path.name.split("_")[0],
+        title_lines=title,
+        fiscal_year=int(match.group(1)),
+        kind="绩效说明",
+        tables={},
+        narrative=narrative,
+        evaluations=evaluations,
+    )

@@ -10,6 +10,7 @@ Two CMS families so far (sites.md):
 Every file answers with an ETag and Last-Modified and honours If-None-Match (304).
 Behaviours are switched per test through `ReplicaSite.behaviour` (see docs/replica-sites.md).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -43,8 +44,9 @@ def _rendered_fixture(seed: str) -> bytes:
     return render_pdf(load_fixtures()[seed])
 
 
-def build_routes(filings: dict[str, SeedFiling] | None = None,
-                 extra: list[SeedFiling] | None = None, counties: bool = True) -> dict[str, Resource | Dynamic]:
+def build_routes(
+    filings: dict[str, SeedFiling] | None = None, extra: list[SeedFiling] | None = None, counties: bool = True
+) -> dict[str, Resource | Dynamic]:
     """The sites' pages and files; the committed fixtures' PDFs are rendered once per process.
     `extra` filings (synthetic units and years) are published on the Datong TRS site too."""
     routes: dict[str, Resource | Dynamic] = {}
@@ -69,8 +71,10 @@ def build_routes(filings: dict[str, SeedFiling] | None = None,
         trs_items.insert(0, (href, _filing_title(filing), published))
         pdf_name = f"P0{stamp}{700000 + n}.pdf"
         routes[f"/datong/czxx/{href}"] = html_page(
-            _filing_title(filing), f"<h1>{_filing_title(filing)}</h1>"
-            f'<div class="attach"><a href="./{pdf_name}">{_filing_title(filing)}.pdf</a></div>')
+            _filing_title(filing),
+            f"<h1>{_filing_title(filing)}</h1>"
+            f'<div class="attach"><a href="./{pdf_name}">{_filing_title(filing)}.pdf</a></div>',
+        )
         routes[f"/datong/czxx/{stamp[:6]}/{pdf_name}"] = Resource(render_pdf(filing), "application/pdf")
     pages = [trs_items[:2], trs_items[2:]]
     for n, items in enumerate(pages):
@@ -86,7 +90,8 @@ def build_routes(filings: dict[str, SeedFiling] | None = None,
     )
     routes[f"/datong/czxx/202509/{pdf_name}"] = pdfs["001"]
     routes["/datong/czxx/202502/t20250210_0997.html"] = html_page(
-        trs_items[1][1], f"<h1>{trs_items[1][1]}</h1><p>详见附件（附件已归档）。</p>")
+        trs_items[1][1], f"<h1>{trs_items[1][1]}</h1><p>详见附件（附件已归档）。</p>"
+    )
     routes["/datong/czxx/202501/t20250120_0990.html"] = html_page(trs_items[2][1], "<p>放假安排如下。</p>")
 
     # --- Xinzhou, plain static list -----------------------------------------------------
@@ -97,22 +102,28 @@ def build_routes(filings: dict[str, SeedFiling] | None = None,
     )
     routes["/xinzhou/yjsgk/2024/0820/c1.html"] = html_page(
         _filing_title(xz),
-        f"<h2>{_filing_title(xz)}</h2>"
-        '<iframe src="/xinzhou/files/swbgs2023js.pdf" width="100%" height="800"></iframe>',
+        f'<h2>{_filing_title(xz)}</h2><iframe src="/xinzhou/files/swbgs2023js.pdf" width="100%" height="800"></iframe>',
     )
     routes["/xinzhou/files/swbgs2023js.pdf"] = pdfs["002"]
     if counties:
         derived = county_filings(filings)
         # A department sub-site of Xinzhou publishes its filing as HTML tables on the detail page.
         finance = derived["xz-czj-2023"]
-        routes["/xinzhou/czj/yjsgk.html"] = html_page("部门预决算", (
-            f'<ul><li><a href="/xinzhou/czj/2024/0825/c7.html">{_filing_title(finance)}</a> 2024-08-25</li>'
-            '<li><a href="/xinzhou/czj/2024/0301/c2.html">忻州市财政局关于做好2024年度部门决算编报工作的通知</a>'
-            " 2024-03-01</li></ul>"))
-        routes["/xinzhou/czj/2024/0301/c2.html"] = html_page("通知", "<h2>关于做好2024年度部门决算编报工作的通知</h2><p>各部门：……</p>")
+        routes["/xinzhou/czj/yjsgk.html"] = html_page(
+            "部门预决算",
+            (
+                f'<ul><li><a href="/xinzhou/czj/2024/0825/c7.html">{_filing_title(finance)}</a> 2024-08-25</li>'
+                '<li><a href="/xinzhou/czj/2024/0301/c2.html">忻州市财政局关于做好2024年度部门决算编报工作的通知</a>'
+                " 2024-03-01</li></ul>"
+            ),
+        )
+        routes["/xinzhou/czj/2024/0301/c2.html"] = html_page(
+            "通知", "<h2>关于做好2024年度部门决算编报工作的通知</h2><p>各部门：……</p>"
+        )
         routes["/xinzhou/czj/2024/0825/c7.html"] = Resource(render_html(finance), "text/html; charset=utf-8")
-        routes.update(_copied(_default_county_routes()) if default else
-                      {**hanweb_routes(derived), **unified_routes(derived)})
+        routes.update(
+            _copied(_default_county_routes()) if default else {**hanweb_routes(derived), **unified_routes(derived)}
+        )
     routes["/robots.txt"] = Resource(b"User-agent: *\nDisallow: /private/\n", "text/plain")
     return routes
 
@@ -125,8 +136,9 @@ def _default_county_routes() -> dict[str, Resource | Dynamic]:
 
 
 def _copied(routes: dict[str, Resource | Dynamic]) -> dict[str, Resource | Dynamic]:
-    return {k: Resource(v.body, v.content_type, v.filename) if isinstance(v, Resource) else v
-            for k, v in routes.items()}
+    return {
+        k: Resource(v.body, v.content_type, v.filename) if isinstance(v, Resource) else v for k, v in routes.items()
+    }
 
 
 @dataclass
@@ -152,8 +164,9 @@ BARE_AGENTS = ("scrapy", "python-requests", "python-urllib", "curl", "wget")
 class ReplicaSite:
     """A threaded HTTP server on 127.0.0.1 serving the replica sites; use as a context manager."""
 
-    def __init__(self, filings: dict[str, SeedFiling] | None = None, port: int = 0,
-                 extra: list[SeedFiling] | None = None):
+    def __init__(
+        self, filings: dict[str, SeedFiling] | None = None, port: int = 0, extra: list[SeedFiling] | None = None
+    ):
         self.routes = build_routes(filings, extra)
         self.filings = filings or load_fixtures()
         self.behaviour = Behaviour()
@@ -172,7 +185,7 @@ class ReplicaSite:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "ReplicaSite":
+    def start(self) -> ReplicaSite:
         self._thread.start()
         return self
 
@@ -202,7 +215,7 @@ class ReplicaSite:
         host, port = self._https.server_address[:2]
         return f"https://{host}:{port}"
 
-    def __enter__(self) -> "ReplicaSite":
+    def __enter__(self) -> ReplicaSite:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -215,8 +228,14 @@ class ReplicaSite:
             def log_message(self, *args) -> None:  # keep test output quiet
                 pass
 
-            def _send(self, status: int, resource: Resource | None, head_only: bool = False,
-                      location: str | None = None, truncate: bool = False) -> None:
+            def _send(
+                self,
+                status: int,
+                resource: Resource | None,
+                head_only: bool = False,
+                location: str | None = None,
+                truncate: bool = False,
+            ) -> None:
                 site.requests.append((self.command, self.path, status))
                 self.send_response(status)
                 if location:
@@ -226,8 +245,9 @@ class ReplicaSite:
                     self.send_header("ETag", resource.etag)
                     self.send_header("Last-Modified", formatdate(PUBLISHED, usegmt=True))
                     if resource.filename:
-                        self.send_header("Content-Disposition",
-                                         f"attachment; filename*=UTF-8''{quote(resource.filename)}")
+                        self.send_header(
+                            "Content-Disposition", f"attachment; filename*=UTF-8''{quote(resource.filename)}"
+                        )
                     body = resource.body
                     if status == 200 and self.path.split("?", 1)[0] in site.behaviour.gzip_paths:
                         body = gzip.compress(body, mtime=0)
@@ -242,7 +262,7 @@ class ReplicaSite:
                     if drip:  # a slow link: the body arrives in 20 pieces over `drip` seconds
                         step = -(-len(body) // 20)
                         for i in range(0, len(body), step):
-                            self.wfile.write(body[i:i + step])
+                            self.wfile.write(body[i : i + step])
                             self.wfile.flush()
                             time.sleep(drip / 20)
                         body = b""
@@ -326,7 +346,9 @@ def relayout_trs_lists(site: ReplicaSite) -> None:
         page = site.routes[name]
         html = page.body.decode("utf-8")
         rows = re.findall(r'<li><a href="([^"]+)" title="[^"]*">([^<]+)</a><span>([^<]+)</span></li>', html)
-        table = "".join(f'<tr><td class="t"><a href="{h}" target="_blank">{t}</a></td><td class="d">{d}</td></tr>'
-                        for h, t, d in rows)
+        table = "".join(
+            f'<tr><td class="t"><a href="{h}" target="_blank">{t}</a></td><td class="d">{d}</td></tr>'
+            for h, t, d in rows
+        )
         html = re.sub(r'<ul class="list">.*?</ul>', f'<table class="xxgk_list"><tbody>{table}</tbody></table>', html)
         page.body = html.encode("utf-8")

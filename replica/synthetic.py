@@ -9,6 +9,7 @@ closing balance is what it opens with; the narrative's year-on-year sentences ar
 from the two years' figures. Planted failures are edits that break exactly the rules named
 in PLANTS, and the truth file lists them.
 """
+
 from __future__ import annotations
 
 import copy
@@ -100,8 +101,9 @@ def derive(seed: SeedFiling, d: Derivation, previous: SeedFiling | None = None) 
         out.title_lines = [d.unit_name, out.title_lines[-1]]
     for table in out.tables.values():
         table.meta = [_shift_years(rename(m), delta) for m in table.meta]
-        table.rows = [[_scale_text(c, d.factor) if AMOUNT_CELL.match(c.strip()) else c for c in row]
-                      for row in table.rows]
+        table.rows = [
+            [_scale_text(c, d.factor) if AMOUNT_CELL.match(c.strip()) else c for c in row] for row in table.rows
+        ]
     narrative = [unicodedata.normalize("NFKC", p) for p in seed.narrative]
     narrative = [NARRATIVE_AMOUNT.sub(lambda m: _scale_text(m.group(1), d.factor) + "万元", p) for p in narrative]
     out.narrative = [_shift_years(p, delta) for p in narrative]
@@ -131,7 +133,7 @@ def _rewrite_changes(paragraph: str, now: SeedFiling, previous: SeedFiling) -> s
         if trend:
             pct = (abs(change) / before * 100).quantize(Decimal("0.01")) if before else Decimal("0.00")
             text += f",{'增长' if change >= 0 else '下降'}{pct}%"
-        out += [paragraph[last:m.start()], text]
+        out += [paragraph[last : m.start()], text]
         last = end
     return "".join(out) + paragraph[last:]
 
@@ -147,15 +149,22 @@ def _plant(filing: SeedFiling, plant: str) -> None:
             _add(filing, "01", line, Decimal("5.00"))
         after = _amount(filing, "01", 31), _amount(filing, "01", 62)
         for label, old, new in (("收入总计", before[0], after[0]), ("支出总计", before[1], after[1])):
-            filing.narrative = [p.replace(f"{label}{old:.2f}万元", f"{label}{new:.2f}万元", 1)
-                                if not p.startswith(("四", "(二)")) else p for p in filing.narrative]
+            filing.narrative = [
+                p.replace(f"{label}{old:.2f}万元", f"{label}{new:.2f}万元", 1)
+                if not p.startswith(("四", "(二)"))
+                else p
+                for p in filing.narrative
+            ]
     elif plant == "table_misprint":
         _add(filing, "01", 39, Decimal("10.00"))  # 社会保障和就业支出 misprinted by 10 万元
     elif plant == "narrative_amount":
         first = next(i for i, p in enumerate(filing.narrative) if "收入总计" in p)
-        filing.narrative[first] = re.sub(r"收入总计([\d,.]+)万元",
-                                         lambda m: f"收入总计{Decimal(m.group(1).replace(',', '')) + 1:.2f}万元",
-                                         filing.narrative[first], count=1)
+        filing.narrative[first] = re.sub(
+            r"收入总计([\d,.]+)万元",
+            lambda m: f"收入总计{Decimal(m.group(1).replace(',', '')) + 1:.2f}万元",
+            filing.narrative[first],
+            count=1,
+        )
     else:
         raise ValueError(f"unknown plant {plant!r}; known: {sorted(PLANTS)}")
 
@@ -164,8 +173,13 @@ def write_truth(filing: SeedFiling, derivation: Derivation, seed_truth: dict, ou
     """Ground truth of a derived filing: the seed's key cells scaled, and the planted failures."""
     cells = {ref: _scale_text(v, derivation.factor) if "." in v else v for ref, v in seed_truth["cells"].items()}
     truth = {
-        "seed": filing.seed, "derived_from": derivation.seed, "year": filing.fiscal_year, "factor": derivation.factor,
-        "unit": filing.unit_name, "kind": filing.kind, "cells": cells,
+        "seed": filing.seed,
+        "derived_from": derivation.seed,
+        "year": filing.fiscal_year,
+        "factor": derivation.factor,
+        "unit": filing.unit_name,
+        "kind": filing.kind,
+        "cells": cells,
         "planted": {p: [f"{rule} {subject}".strip() for rule, subject in PLANTS[p]] for p in derivation.plants},
         "inherited_failures": seed_truth.get("expected_failures", []),
     }

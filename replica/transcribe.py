@@ -16,6 +16,7 @@ out (the fixture says so in its glossary-free, evaluation-free shape). Every val
 value printed on the scan; the truth file lists hand-checked cells and the identities that
 really fail in this filing.
 """
+
 from __future__ import annotations
 
 import re
@@ -91,7 +92,7 @@ def _part(lines: list[str], heading: str) -> list[str]:
     clean = [re.sub(r"^#+\s*", "", line).strip() for line in lines]
     start = next(i for i, line in enumerate(clean) if line == heading)
     out = []
-    for line in clean[start + 1:]:
+    for line in clean[start + 1 :]:
         if line.startswith(SECTION_END) or "绩效自评表" in line:
             break
         if line:
@@ -101,14 +102,25 @@ def _part(lines: list[str], heading: str) -> list[str]:
 
 def transcribe_seed_000(path: Path, template: SeedFiling) -> SeedFiling:
     lines = path.read_text(encoding="utf-8").splitlines()
-    markers = ["公开01表", "公开02", "公开03表", "公开04表", "公开05表", "公开06表", "公开07表", "公开08表",
-               "公开09表", "公开10表", "#### 第三部分"]
+    markers = [
+        "公开01表",
+        "公开02",
+        "公开03表",
+        "公开04表",
+        "公开05表",
+        "公开06表",
+        "公开07表",
+        "公开08表",
+        "公开09表",
+        "公开10表",
+        "#### 第三部分",
+    ]
     tables: dict[str, PrintedTable] = {}
     for n, code in enumerate(TABLE_CODES):
         raw = _raw_table(lines, markers[n], markers[n + 1])
         like = template.tables[code]
         width = max(len(r) for r in like.rows)
-        header = like.rows[:HEADER_ROWS[code]]
+        header = like.rows[: HEADER_ROWS[code]]
         if code in ("01", "04"):
             rows = _line_table(_data_rows(raw), width)
             if code == "01":  # OCR read the bottom rows upside down; the form prints them by 行次
@@ -119,8 +131,14 @@ def transcribe_seed_000(path: Path, template: SeedFiling) -> SeedFiling:
         elif code == "09":
             rows = _pad(_data_rows(raw, after="1"), width)
         elif code == "10":
-            rows = _pad([[_number(c) for c in line.split("\t")] for line in raw
-                         if "\t" in line and not line.startswith("单位名称")], 3)
+            rows = _pad(
+                [
+                    [_number(c) for c in line.split("\t")]
+                    for line in raw
+                    if "\t" in line and not line.startswith("单位名称")
+                ],
+                3,
+            )
             header = []
         else:
             rows = _subject_table(_data_rows(raw), width)
@@ -129,9 +147,15 @@ def transcribe_seed_000(path: Path, template: SeedFiling) -> SeedFiling:
         if empty:  # an empty table prints the bare form: the same as any other filing's
             header, rows = like.rows, []
         tables[code] = PrintedTable(code, like.title, meta, header + rows, [], like.note, empty)
-    return SeedFiling(seed="000", title_lines=["大同市人民政府办公室", "2024年度单位决算公开"], fiscal_year=2024,
-                      kind="单位决算", tables=tables, narrative=_part(lines, "第三部分 情况说明"),
-                      glossary=_part(lines, "第四部分 名词解释"))
+    return SeedFiling(
+        seed="000",
+        title_lines=["大同市人民政府办公室", "2024年度单位决算公开"],
+        fiscal_year=2024,
+        kind="单位决算",
+        tables=tables,
+        narrative=_part(lines, "第三部分 情况说明"),
+        glossary=_part(lines, "第四部分 名词解释"),
+    )
 
 
 def transcribe(seeds_dir: Path, fixtures_dir: Path) -> SeedFiling:

@@ -22,6 +22,7 @@ routes (`add_variant_sites`); `night_two` makes the three changes a second night
   straight to download.do?id= (the unit named only inside the document); a copy under
   /private/ (robots.txt forbids it).
 """
+
 from __future__ import annotations
 
 import io
@@ -36,12 +37,16 @@ from replica.synthetic import Derivation, derive
 
 YEAR = 2024
 UNITS = {  # unit code → (name as printed, seed it is derived from)
-    "pc-czj": ("大同市平城区财政局", "001"), "pc-jyj": ("大同市平城区教育局", "001"),
+    "pc-czj": ("大同市平城区财政局", "001"),
+    "pc-jyj": ("大同市平城区教育局", "001"),
     "pc-wjj": ("大同市平城区卫生健康局", "001"),
-    "xr-czj": ("大同市新荣区财政局", "002"), "xr-slj": ("大同市新荣区水利局", "002"),
+    "xr-czj": ("大同市新荣区财政局", "002"),
+    "xr-slj": ("大同市新荣区水利局", "002"),
     "xr-jyj": ("大同市新荣区教育局", "002"),
-    "dx-czj": ("代县财政局", "001"), "dx-jyj": ("代县教育局", "002"),
-    "bd-czj": ("保德县财政局", "002"), "bd-slj": ("保德县水利局", "001"),
+    "dx-czj": ("代县财政局", "001"),
+    "dx-jyj": ("代县教育局", "002"),
+    "bd-czj": ("保德县财政局", "002"),
+    "bd-slj": ("保德县水利局", "001"),
 }
 
 
@@ -76,8 +81,12 @@ def agenda_pdf() -> bytes:
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=A4)
     c.setFont(FONT, 14)
-    lines = ["大同市平城区人大常委会第二十次会议议程", "一、听取和审议区人民政府关于2024年度区级决算的报告",
-             "二、听取和审议区审计局关于2024年度区级预算执行的审计工作报告", "三、审议人事任免事项"]
+    lines = [
+        "大同市平城区人大常委会第二十次会议议程",
+        "一、听取和审议区人民政府关于2024年度区级决算的报告",
+        "二、听取和审议区审计局关于2024年度区级预算执行的审计工作报告",
+        "三、审议人事任免事项",
+    ]
     for i, line in enumerate(lines):
         c.drawString(60, 780 - 30 * i, line)
     c.showPage()
@@ -98,9 +107,11 @@ TRS = "/pingcheng/zwgk/czxx"
 
 
 def _trs_list(entries: list[str], n: int, pages: int) -> Resource:
-    body = (f'<div class="header"><h1 class="logo">大同市平城区人民政府</h1></div>'
-            f'<ul class="xxgk_list">{"".join(entries)}</ul>'
-            f'<div class="page"><script>createPageHTML({pages}, {n}, "index", "shtml");</script></div>')
+    body = (
+        f'<div class="header"><h1 class="logo">大同市平城区人民政府</h1></div>'
+        f'<ul class="xxgk_list">{"".join(entries)}</ul>'
+        f'<div class="page"><script>createPageHTML({pages}, {n}, "index", "shtml");</script></div>'
+    )
     return html_page("财政信息-大同市平城区人民政府", body)
 
 
@@ -111,10 +122,13 @@ def _trs_entry(href: str, full: str, date: str) -> str:
 
 def trs_routes(night: int) -> dict[str, Resource]:
     routes: dict[str, Resource] = {}
-    page1 = [_trs_entry("./202509/t20250912_5001.shtml", title("pc-czj"), "2025-09-12"),
-             _trs_entry("./202508/t20250820_5000.shtml", "关于召开区人大常委会第二十次会议审议2024年度区级决算的通知",
-                        "2025-08-20"),
-             _trs_entry("./202502/t20250210_4990.shtml", "大同市平城区2024年政府信息公开工作年度报告", "2025-02-10")]
+    page1 = [
+        _trs_entry("./202509/t20250912_5001.shtml", title("pc-czj"), "2025-09-12"),
+        _trs_entry(
+            "./202508/t20250820_5000.shtml", "关于召开区人大常委会第二十次会议审议2024年度区级决算的通知", "2025-08-20"
+        ),
+        _trs_entry("./202502/t20250210_4990.shtml", "大同市平城区2024年政府信息公开工作年度报告", "2025-02-10"),
+    ]
     if night >= 2:  # published between the two nights
         page1.insert(0, _trs_entry("./202509/t20250925_5002.shtml", title("pc-wjj"), "2025-09-25"))
     page2 = [f'<li><a href="./202508/P020250828556712345678.pdf">{escape(title("pc-jyj"))}</a> 2025年8月28日</li>']
@@ -126,18 +140,25 @@ def trs_routes(night: int) -> dict[str, Resource]:
         unit, rest = name.split(str(YEAR), 1)
         pdf = f"P0{stamp}3784312345{serial}.pdf"
         routes[f"{TRS}/{stamp[:6]}/t{stamp}_{serial}.shtml"] = Resource(
-            (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{name}_财政信息</title>'
-             f'<meta name="PubDate" content="{stamp[:4]}-{stamp[4:6]}-{stamp[6:]} 16:30"></head><body>'
-             f'<div class="header"><h1 class="logo">大同市平城区人民政府</h1></div>'
-             f'<div class="article"><div class="title">{unit}<br/>{YEAR}{rest}</div>'
-             f'<div class="attach">附件：<a href="./{pdf}">1.{escape(name)}.pdf</a></div></div></body></html>'
-             ).encode(), "text/html; charset=utf-8")
+            (
+                f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{name}_财政信息</title>'
+                f'<meta name="PubDate" content="{stamp[:4]}-{stamp[4:6]}-{stamp[6:]} 16:30"></head><body>'
+                f'<div class="header"><h1 class="logo">大同市平城区人民政府</h1></div>'
+                f'<div class="article"><div class="title">{unit}<br/>{YEAR}{rest}</div>'
+                f'<div class="attach">附件：<a href="./{pdf}">1.{escape(name)}.pdf</a></div></div></body></html>'
+            ).encode(),
+            "text/html; charset=utf-8",
+        )
         routes[f"{TRS}/{stamp[:6]}/{pdf}"] = _pdf(filing_pdf(code))
     routes[f"{TRS}/202508/t20250820_5000.shtml"] = html_page(
-        "会议通知", '<h1>大同市平城区人民政府</h1><h2>关于召开区人大常委会第二十次会议审议2024年度区级决算的通知</h2>'
-        '<p>发布日期：2025年8月20日</p><p>附件：<a href="./P020250820301234567890.pdf">会议议程.pdf</a></p>')
+        "会议通知",
+        "<h1>大同市平城区人民政府</h1><h2>关于召开区人大常委会第二十次会议审议2024年度区级决算的通知</h2>"
+        '<p>发布日期：2025年8月20日</p><p>附件：<a href="./P020250820301234567890.pdf">会议议程.pdf</a></p>',
+    )
     routes[f"{TRS}/202508/P020250820301234567890.pdf"] = _pdf(agenda_pdf())
-    routes[f"{TRS}/202502/t20250210_4990.shtml"] = html_page("年报", "<h2>大同市平城区2024年政府信息公开工作年度报告</h2>")
+    routes[f"{TRS}/202502/t20250210_4990.shtml"] = html_page(
+        "年报", "<h2>大同市平城区2024年政府信息公开工作年度报告</h2>"
+    )
     return routes
 
 
@@ -152,25 +173,35 @@ def hanweb_routes(night: int) -> dict[str, Resource]:
     for code, (m, d), serial in (("xr-czj", (8, 12), 3201), ("xr-slj", (8, 11), 3200)):
         name = title(code)
         unit, rest = name.split(str(YEAR), 1)
-        records.append(f'<li><a href="/xinrong/art/2025/{m}/{d}/art_{HANWEB_COL}_{serial}.html" target="_blank" '
-                       f'title="{escape(name)}">{escape(name[:18])}...</a><span class="bt-data-time">2025-{m:02d}-{d:02d}'
-                       "</span></li>")
+        records.append(
+            f'<li><a href="/xinrong/art/2025/{m}/{d}/art_{HANWEB_COL}_{serial}.html" target="_blank" '
+            f'title="{escape(name)}">{escape(name[:18])}...</a><span class="bt-data-time">2025-{m:02d}-{d:02d}'
+            "</span></li>"
+        )
         file_name = f"25{m:02d}{d:02d}1634{serial}.pdf"
-        routes[f"/xinrong/art/2025/{m}/{d}/art_{HANWEB_COL}_{serial}.html"] = _gbk(name, (
-            '<div class="head"><h1>大同市新荣区人民政府</h1></div><table class="article">'
-            f'<tr><td class="tit">{unit}<br>{YEAR}{rest}</td></tr>'
-            f"<tr><td>发布时间：2025-{m:02d}-{d:02d} 浏览次数：35</td></tr>"
-            f'<tr><td>附件：<a href="/xinrong/module/download/downfile.jsp?classid=0&amp;filename={file_name}">'
-            f"{escape(name)}.pdf</a></td></tr></table>"))
+        routes[f"/xinrong/art/2025/{m}/{d}/art_{HANWEB_COL}_{serial}.html"] = _gbk(
+            name,
+            (
+                '<div class="head"><h1>大同市新荣区人民政府</h1></div><table class="article">'
+                f'<tr><td class="tit">{unit}<br>{YEAR}{rest}</td></tr>'
+                f"<tr><td>发布时间：2025-{m:02d}-{d:02d} 浏览次数：35</td></tr>"
+                f'<tr><td>附件：<a href="/xinrong/module/download/downfile.jsp?classid=0&amp;filename={file_name}">'
+                f"{escape(name)}.pdf</a></td></tr></table>"
+            ),
+        )
         version = 2 if (night >= 2 and code == "xr-czj") else 1  # replaced in place by a corrected file
         files[file_name] = _pdf(filing_pdf(code, version))
-    records.append(f'<li><a href="/xinrong/module/download/downfile.jsp?classid=0&amp;filename=2508101530456.pdf" '
-                   f'title="{escape(title("xr-jyj"))}">{escape(title("xr-jyj"))}</a>[2025年8月10日]</li>')
+    records.append(
+        f'<li><a href="/xinrong/module/download/downfile.jsp?classid=0&amp;filename=2508101530456.pdf" '
+        f'title="{escape(title("xr-jyj"))}">{escape(title("xr-jyj"))}</a>[2025年8月10日]</li>'
+    )
     files["2508101530456.pdf"] = _pdf(filing_pdf("xr-jyj"))
     for n in range(1, 3):
         href = f"/xinrong/art/2025/7/{n}/art_{HANWEB_COL}_{3100 + n}.html"
-        records.append(f'<li><a href="{href}" title="关于新荣区{n}月份财政收支情况的通报">关于新荣区{n}月份财政收支情况的通报'
-                       f"</a><span>2025-07-0{n}</span></li>")
+        records.append(
+            f'<li><a href="{href}" title="关于新荣区{n}月份财政收支情况的通报">关于新荣区{n}月份财政收支情况的通报'
+            f"</a><span>2025-07-0{n}</span></li>"
+        )
         routes[href] = _gbk("通报", "<h2>通报</h2><p>全文略。</p>")
 
     def proxy(params: dict[str, str]) -> Resource | None:
@@ -180,9 +211,11 @@ def hanweb_routes(night: int) -> dict[str, Resource]:
             start, end = int(params["startrecord"]), int(params["endrecord"])
         except (KeyError, ValueError):
             return None
-        chosen = "".join(f"<record><![CDATA[{r}]]></record>" for r in records[start - 1:end])
-        xml = (f'<?xml version="1.0" encoding="UTF-8"?><datastore><totalrecord>{len(records)}</totalrecord>'
-               f"<recordset>{chosen}</recordset></datastore>")
+        chosen = "".join(f"<record><![CDATA[{r}]]></record>" for r in records[start - 1 : end])
+        xml = (
+            f'<?xml version="1.0" encoding="UTF-8"?><datastore><totalrecord>{len(records)}</totalrecord>'
+            f"<recordset>{chosen}</recordset></datastore>"
+        )
         return Resource(xml.encode("utf-8"), "text/xml; charset=UTF-8")
 
     def download(params: dict[str, str]) -> Resource | None:
@@ -190,12 +223,16 @@ def hanweb_routes(night: int) -> dict[str, Resource]:
 
     routes["/xinrong/module/web/jpage/dataproxy.jsp"] = proxy
     routes["/xinrong/module/download/downfile.jsp"] = download
-    routes[f"/xinrong/col/col{HANWEB_COL}/index.html"] = _gbk("预决算公开", (
-        '<div class="head"><h1>大同市新荣区人民政府</h1></div>'
-        f'<div id="{HANWEB_UNIT}"></div><script src="/xinrong/module/web/jpage/jpage.js"></script>'
-        f'<script>$(function(){{ $("#{HANWEB_UNIT}").jpage({{ dataStore: [], perPage: {HANWEB_PER_PAGE}, '
-        f'proxyUrl: "/xinrong/module/web/jpage/dataproxy.jsp", columnid: {HANWEB_COL}, unitid: {HANWEB_UNIT}, '
-        "webid: '1', showMode: 'full' }); });</script>"))
+    routes[f"/xinrong/col/col{HANWEB_COL}/index.html"] = _gbk(
+        "预决算公开",
+        (
+            '<div class="head"><h1>大同市新荣区人民政府</h1></div>'
+            f'<div id="{HANWEB_UNIT}"></div><script src="/xinrong/module/web/jpage/jpage.js"></script>'
+            f'<script>$(function(){{ $("#{HANWEB_UNIT}").jpage({{ dataStore: [], perPage: {HANWEB_PER_PAGE}, '
+            f'proxyUrl: "/xinrong/module/web/jpage/dataproxy.jsp", columnid: {HANWEB_COL}, unitid: {HANWEB_UNIT}, '
+            "webid: '1', showMode: 'full' }); });</script>"
+        ),
+    )
     return routes
 
 
@@ -204,19 +241,49 @@ UNIFIED = "/yjsgk/front/department"
 
 
 def unified_routes(night: int) -> dict:
-    departments = [{"deptId": "dx01", "deptName": "代县财政局", "deptCode": "201001"},
-                   {"deptId": "dx02", "deptName": "代县教育局", "deptCode": "205001"}]
-    items = {"dx01": [{"iid": "ff8080810001", "title": f"{YEAR}年度单位决算公开", "deptName": "代县财政局",
-                       "year": str(YEAR), "itemType": "单位决算", "publishTime": "2025-08-21 10:00:00",
-                       "fileName": "代县财政局2024年度单位决算.pdf"},
-                      {"iid": "ff8080810009", "title": "关于2024年度决算公开工作的说明", "deptName": "代县财政局",
-                       "year": str(YEAR), "itemType": "其他", "publishTime": "2025-08-01", "fileName": ""}],
-             "dx02": [] if night >= 2 else [  # withdrawn before the second night
-                 {"iid": "ff8080810002", "title": f"{YEAR}年度单位决算公开", "deptName": "代县教育局",
-                  "year": str(YEAR), "itemType": "单位决算", "publishTime": "2025/08/22",
-                  "fileName": "代县教育局2024年度单位决算.pdf"}]}
-    files = {"ff8080810001": ("dx-czj", "代县财政局2024年度单位决算.pdf"),
-             "ff8080810002": ("dx-jyj", "代县教育局2024年度单位决算.pdf")}
+    departments = [
+        {"deptId": "dx01", "deptName": "代县财政局", "deptCode": "201001"},
+        {"deptId": "dx02", "deptName": "代县教育局", "deptCode": "205001"},
+    ]
+    items = {
+        "dx01": [
+            {
+                "iid": "ff8080810001",
+                "title": f"{YEAR}年度单位决算公开",
+                "deptName": "代县财政局",
+                "year": str(YEAR),
+                "itemType": "单位决算",
+                "publishTime": "2025-08-21 10:00:00",
+                "fileName": "代县财政局2024年度单位决算.pdf",
+            },
+            {
+                "iid": "ff8080810009",
+                "title": "关于2024年度决算公开工作的说明",
+                "deptName": "代县财政局",
+                "year": str(YEAR),
+                "itemType": "其他",
+                "publishTime": "2025-08-01",
+                "fileName": "",
+            },
+        ],
+        "dx02": []
+        if night >= 2
+        else [  # withdrawn before the second night
+            {
+                "iid": "ff8080810002",
+                "title": f"{YEAR}年度单位决算公开",
+                "deptName": "代县教育局",
+                "year": str(YEAR),
+                "itemType": "单位决算",
+                "publishTime": "2025/08/22",
+                "fileName": "代县教育局2024年度单位决算.pdf",
+            }
+        ],
+    }
+    files = {
+        "ff8080810001": ("dx-czj", "代县财政局2024年度单位决算.pdf"),
+        "ff8080810002": ("dx-jyj", "代县教育局2024年度单位决算.pdf"),
+    }
 
     def as_json(doc) -> Resource:
         return Resource(json.dumps(doc, ensure_ascii=False).encode("utf-8"), "application/json;charset=UTF-8")
@@ -229,17 +296,30 @@ def unified_routes(night: int) -> dict:
         if rows is None:
             return None
         page, size = int(params.get("pageNo", 1)), int(params.get("pageSize", 1))
-        return as_json({"success": True, "data": {"pageNo": page, "pageSize": size, "totalCount": len(rows),
-                                                   "totalPage": max(1, -(-len(rows) // size)),
-                                                   "rows": rows[(page - 1) * size: page * size]}})
+        return as_json(
+            {
+                "success": True,
+                "data": {
+                    "pageNo": page,
+                    "pageSize": size,
+                    "totalCount": len(rows),
+                    "totalPage": max(1, -(-len(rows) // size)),
+                    "rows": rows[(page - 1) * size : page * size],
+                },
+            }
+        )
 
     def download(params):
         found = files.get(params.get("iid", ""))
-        return _pdf(filing_pdf(found[0]), found[1], octet=True) if found and (night < 2 or found[0] != "dx-jyj") \
-            else None
+        return (
+            _pdf(filing_pdf(found[0]), found[1], octet=True) if found and (night < 2 or found[0] != "dx-jyj") else None
+        )
 
-    return {f"{UNIFIED}/getdepartmentname.do": list_departments, f"{UNIFIED}/itemsandpag.do": list_items,
-            f"{UNIFIED}/download.do": download}
+    return {
+        f"{UNIFIED}/getdepartmentname.do": list_departments,
+        f"{UNIFIED}/itemsandpag.do": list_items,
+        f"{UNIFIED}/download.do": download,
+    }
 
 
 # --- static list: 保德县 ----------------------------------------------------------------------
@@ -249,24 +329,35 @@ STATIC = "/bdx/bdxzw/zwgk/yjsgk"
 def static_routes(night: int) -> dict:
     name = title("bd-czj")
     unit, rest = name.split(str(YEAR), 1)
-    rows = (f'·2025/08/26&nbsp;<a href="{STATIC}/2025/0826/c178.html" target="_blank">{escape(name)}</a><br>'
-            f'·2025/08/27&nbsp;<a href="/bdx/download.do?id=5521" target="_blank">{YEAR}年度单位决算公开</a><br>'
-            f'·2025/08/26&nbsp;<a href="/private/bdx/{YEAR}czj.pdf" target="_blank">{escape(name)}（备份）</a><br>'
-            f'·2025/03/01&nbsp;<a href="{STATIC}/2025/0301/c150.html" target="_blank">'
-            "保德县财政局关于做好2024年度部门决算编报工作的通知</a><br>")
+    rows = (
+        f'·2025/08/26&nbsp;<a href="{STATIC}/2025/0826/c178.html" target="_blank">{escape(name)}</a><br>'
+        f'·2025/08/27&nbsp;<a href="/bdx/download.do?id=5521" target="_blank">{YEAR}年度单位决算公开</a><br>'
+        f'·2025/08/26&nbsp;<a href="/private/bdx/{YEAR}czj.pdf" target="_blank">{escape(name)}（备份）</a><br>'
+        f'·2025/03/01&nbsp;<a href="{STATIC}/2025/0301/c150.html" target="_blank">'
+        "保德县财政局关于做好2024年度部门决算编报工作的通知</a><br>"
+    )
     return {
-        f"{STATIC}/index.html": _gbk("预决算公开", f'<table><tr><td><img alt="保德县人民政府"></td></tr>'
-                                              f'<tr><td class="list">{rows}</td></tr></table>'),
-        f"{STATIC}/2025/0826/c178.html": _gbk("保德县人民政府", (
-            '<table><tr><td><h1>保德县人民政府</h1></td></tr>'
-            f'<tr><td class="title"><strong>{unit}{YEAR}年度<br>{rest.replace("年度", "", 1)}</strong></td></tr>'
-            "<tr><td>发布时间：2025年8月26日 来源：本站</td></tr>"
-            '<tr><td><embed src="/bdx/uploadfiles/2025/08/2024czjjs.pdf" type="application/pdf"></td></tr></table>')),
+        f"{STATIC}/index.html": _gbk(
+            "预决算公开",
+            f'<table><tr><td><img alt="保德县人民政府"></td></tr><tr><td class="list">{rows}</td></tr></table>',
+        ),
+        f"{STATIC}/2025/0826/c178.html": _gbk(
+            "保德县人民政府",
+            (
+                "<table><tr><td><h1>保德县人民政府</h1></td></tr>"
+                f'<tr><td class="title"><strong>{unit}{YEAR}年度<br>{rest.replace("年度", "", 1)}</strong></td></tr>'
+                "<tr><td>发布时间：2025年8月26日 来源：本站</td></tr>"
+                '<tr><td><embed src="/bdx/uploadfiles/2025/08/2024czjjs.pdf" type="application/pdf"></td></tr></table>'
+            ),
+        ),
         "/bdx/uploadfiles/2025/08/2024czjjs.pdf": _pdf(filing_pdf("bd-czj")),
-        "/bdx/download.do": lambda params: _pdf(filing_pdf("bd-slj"), "2024js.pdf", octet=True)
-        if params.get("id") == "5521" else None,
+        "/bdx/download.do": lambda params: (
+            _pdf(filing_pdf("bd-slj"), "2024js.pdf", octet=True) if params.get("id") == "5521" else None
+        ),
         f"/private/bdx/{YEAR}czj.pdf": _pdf(filing_pdf("bd-czj")),
-        f"{STATIC}/2025/0301/c150.html": _gbk("通知", "<h2>保德县财政局关于做好2024年度部门决算编报工作的通知</h2><p>各单位：……</p>"),
+        f"{STATIC}/2025/0301/c150.html": _gbk(
+            "通知", "<h2>保德县财政局关于做好2024年度部门决算编报工作的通知</h2><p>各单位：……</p>"
+        ),
     }
 
 

@@ -1,27 +1,42 @@
 """Charts drawn with Plotly (offline: plotly.js is written into the report folder)."""
+
 from __future__ import annotations
 
 import plotly.graph_objects as go
 
 STATUS_COLOURS = {
-    "present": "#2e7d32", "late": "#f9a825", "missing": "#c62828", "not_yet_due": "#90a4ae",
-    "withdrawn": "#6a1b9a", "parse_failed": "#4e342e", "deadline_unknown": "#e0e0e0", "date_unknown": "#81c784",
+    "present": "#2e7d32",
+    "late": "#f9a825",
+    "missing": "#c62828",
+    "not_yet_due": "#90a4ae",
+    "withdrawn": "#6a1b9a",
+    "parse_failed": "#4e342e",
+    "deadline_unknown": "#e0e0e0",
+    "date_unknown": "#81c784",
 }
 STATUS_LABELS = {
-    "present": "已公开", "late": "逾期公开", "missing": "未公开", "not_yet_due": "未到期",
-    "withdrawn": "已撤下", "parse_failed": "无法解析", "deadline_unknown": "期限未知", "date_unknown": "已公开（日期不详）",
+    "present": "已公开",
+    "late": "逾期公开",
+    "missing": "未公开",
+    "not_yet_due": "未到期",
+    "withdrawn": "已撤下",
+    "parse_failed": "无法解析",
+    "deadline_unknown": "期限未知",
+    "date_unknown": "已公开（日期不详）",
 }
 FONT = dict(family='"Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif')
 
 
 def _div(fig: go.Figure, div_id: str) -> str:
     fig.update_layout(font=FONT, margin=dict(l=10, r=10, t=40, b=10))
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
-                       config={"displaylogo": False, "responsive": True})
+    return fig.to_html(
+        full_html=False, include_plotlyjs=False, div_id=div_id, config={"displaylogo": False, "responsive": True}
+    )
 
 
-def completeness_heatmap(rows: list[dict], labels: dict[tuple[str, str], str],
-                         links: dict[tuple[str, str], str] | None = None) -> str:
+def completeness_heatmap(
+    rows: list[dict], labels: dict[tuple[str, str], str], links: dict[tuple[str, str], str] | None = None
+) -> str:
     """Units (grouped, in the order given) × years, one colour per status; a click on a cell
     opens the unit's page (`links`: (jurisdiction, unit) → relative URL, in each cell's customdata)."""
     years = sorted({r["fiscal_year"] for r in rows})
@@ -38,15 +53,33 @@ def completeness_heatmap(rows: list[dict], labels: dict[tuple[str, str], str],
     scale = []
     for i, status in enumerate(order):  # a stepped scale: each status owns one band
         scale += [[i / n, STATUS_COLOURS[status]], [(i + 1) / n, STATUS_COLOURS[status]]]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=[str(y) for y in years], y=[f"{labels[(j, u)]} · {k}" for j, u, k in keys],
-        text=hover, hoverinfo="text", customdata=targets, colorscale=scale, zmin=-0.5, zmax=n - 0.5, xgap=2, ygap=2,
-        colorbar=dict(tickvals=list(range(n)), ticktext=[STATUS_LABELS[s] for s in order], title="状态")))
-    fig.update_layout(title="公开完整性 (单位 × 年度)", height=max(260, 28 * len(keys) + 120),
-                      yaxis=dict(autorange="reversed", automargin=True), xaxis=dict(type="category"))
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[str(y) for y in years],
+            y=[f"{labels[(j, u)]} · {k}" for j, u, k in keys],
+            text=hover,
+            hoverinfo="text",
+            customdata=targets,
+            colorscale=scale,
+            zmin=-0.5,
+            zmax=n - 0.5,
+            xgap=2,
+            ygap=2,
+            colorbar=dict(tickvals=list(range(n)), ticktext=[STATUS_LABELS[s] for s in order], title="状态"),
+        )
+    )
+    fig.update_layout(
+        title="公开完整性 (单位 × 年度)",
+        height=max(260, 28 * len(keys) + 120),
+        yaxis=dict(autorange="reversed", automargin=True),
+        xaxis=dict(type="category"),
+    )
     # Plotly draws no <a> in a heatmap: follow the clicked cell's customdata instead.
-    follow = ("<script>document.getElementById('heatmap').on('plotly_click', function (e) {"
-              " var to = e.points[0].customdata; if (to) { window.location.href = to; } });</script>")
+    follow = (
+        "<script>document.getElementById('heatmap').on('plotly_click', function (e) {"
+        " var to = e.points[0].customdata; if (to) { window.location.href = to; } });</script>"
+    )
     return _div(fig, "heatmap") + follow
 
 
@@ -58,8 +91,13 @@ def key_figures_chart(figures: list[dict], div_id: str = "figures") -> str:
         by_figure.setdefault(row["figure"], []).append((row["fiscal_year"], float(row["value"])))
     for name, points in by_figure.items():
         points.sort()
-        fig.add_trace(go.Scatter(x=[str(p[0]) for p in points], y=[p[1] for p in points], mode="lines+markers",
-                                 name=name))
-    fig.update_layout(title="主要数字 (万元)", height=360, xaxis=dict(type="category", title="年度"),
-                      yaxis=dict(title="万元", rangemode="tozero"))
+        fig.add_trace(
+            go.Scatter(x=[str(p[0]) for p in points], y=[p[1] for p in points], mode="lines+markers", name=name)
+        )
+    fig.update_layout(
+        title="主要数字 (万元)",
+        height=360,
+        xaxis=dict(type="category", title="年度"),
+        yaxis=dict(title="万元", rangemode="tozero"),
+    )
     return _div(fig, div_id)

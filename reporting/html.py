@@ -2,6 +2,7 @@
 
 Every link inside it is relative, and the archived files its findings cite are copied into
 its files/ folder, so the folder can be copied, zipped or served as it is."""
+
 from __future__ import annotations
 
 import shutil
@@ -15,14 +16,17 @@ from reporting.charts import STATUS_COLOURS, STATUS_LABELS, completeness_heatmap
 from reporting.finding_titles import FAMILY_TITLES, finding_title, relative_difference, value_unit, with_unit
 from reporting.queries import KEY_FIGURES, STATUSES, ReportData, load_report_data
 
-
 # A parse that read a filing only in part, not at all, or found no filing (parse_run.document_status).
 DOCUMENT_BADGES = {"partial": "部分读取", "unrecognised": "未识别", "not_a_filing": "非公开文件"}
 
 
 def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("reporting", "templates"), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("reporting", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.globals["DOCUMENT_BADGES"] = DOCUMENT_BADGES
     return env
 
@@ -32,7 +36,10 @@ def unit_page(jurisdiction: str | None, unit_code: str | None) -> str:
 
 
 EXTENSIONS = {
-    "application/pdf": ".pdf", "text/html": ".html", "application/zip": ".zip", "application/msword": ".doc",
+    "application/pdf": ".pdf",
+    "text/html": ".html",
+    "application/zip": ".zip",
+    "application/msword": ".doc",
     "application/vnd.ms-excel": ".xls",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
@@ -81,8 +88,11 @@ def evidence_text(evidence: dict | None) -> str:
         return ""
     parts = []
     if evidence.get("cells"):
-        parts.append("; ".join(f"{k} = {v}" for k, v in evidence["cells"].items()) if isinstance(evidence["cells"], dict)
-                     else str(evidence["cells"]))
+        parts.append(
+            "; ".join(f"{k} = {v}" for k, v in evidence["cells"].items())
+            if isinstance(evidence["cells"], dict)
+            else str(evidence["cells"])
+        )
     if evidence.get("reason"):
         parts.append(str(evidence["reason"]))
     if evidence.get("pages"):
@@ -98,8 +108,15 @@ def _counts(data: ReportData, statuses: list[str]) -> list[dict]:
     for (jurisdiction, year), counts in sorted(grouped.items()):
         expected = sum(counts.values())
         published = counts["present"] + counts["late"] + counts["date_unknown"] + counts["parse_failed"]
-        out.append({"jurisdiction_name": data.jurisdictions[jurisdiction]["name"], "year": year, "counts": counts,
-                    "expected": expected, "share": f"{published / expected:.0%}" if expected else "—"})
+        out.append(
+            {
+                "jurisdiction_name": data.jurisdictions[jurisdiction]["name"],
+                "year": year,
+                "counts": counts,
+                "expected": expected,
+                "share": f"{published / expected:.0%}" if expected else "—",
+            }
+        )
     return out
 
 
@@ -112,12 +129,19 @@ def _unit_rows(data: ReportData, findings: dict[tuple[str, str], list[dict]]) ->
     for code, unit in sorted(data.units.items(), key=lambda kv: (kv[1]["jurisdiction"], kv[1]["department"], kv[0])):
         key = (unit["jurisdiction"], code)
         counts = status.get(key, Counter())
-        rows.append({"name": unit["name"], "page": unit_page(*key),
-                     "jurisdiction_name": data.jurisdictions[unit["jurisdiction"]]["name"],
-                     "department": unit["department"] if unit["department"] != unit["name"] else "",
-                     "published": counts["present"] + counts["late"] + counts["parse_failed"],
-                     "expected": sum(counts.values()), "missing": counts["missing"], "late": counts["late"],
-                     "findings": len(findings.get(key, []))})
+        rows.append(
+            {
+                "name": unit["name"],
+                "page": unit_page(*key),
+                "jurisdiction_name": data.jurisdictions[unit["jurisdiction"]]["name"],
+                "department": unit["department"] if unit["department"] != unit["name"] else "",
+                "published": counts["present"] + counts["late"] + counts["parse_failed"],
+                "expected": sum(counts.values()),
+                "missing": counts["missing"],
+                "late": counts["late"],
+                "findings": len(findings.get(key, [])),
+            }
+        )
     return rows
 
 
@@ -137,13 +161,16 @@ def _prepare_findings(data: ReportData, archive, out: Path) -> None:
         pages = (finding["evidence"] or {}).get("pages") or []
         unit = value_unit(finding["rule_id"], finding.get("amount_unit"))
         finding.update(
-            first_page=pages[0] if pages else None, evidence_text=evidence_text(finding["evidence"]),
+            first_page=pages[0] if pages else None,
+            evidence_text=evidence_text(finding["evidence"]),
             title_zh=finding_title(finding["rule_id"], titles.get(finding["rule_id"])),
             family_zh=FAMILY_TITLES.get(finding["family"], finding["family"]),
-            expected_text=with_unit(finding["expected"], unit), actual_text=with_unit(finding["actual"], unit),
+            expected_text=with_unit(finding["expected"], unit),
+            actual_text=with_unit(finding["actual"], unit),
             difference_text=with_unit(finding["difference"], unit),
             difference_share="" if unit == "%" else relative_difference(finding["expected"], finding["difference"]),
-            page=unit_page(finding["jurisdiction"], finding["unit_code"]))
+            page=unit_page(finding["jurisdiction"], finding["unit_code"]),
+        )
         copy = archived_copy(archive, finding["storage_key"], finding["media_type"], out)
         finding["copy_href"] = copy + page_anchor(finding["media_type"], finding["first_page"]) if copy else None
 
@@ -175,26 +202,47 @@ def write_report(conn: Connection, out_dir: str | Path, archive: str | Path, pro
     _prepare_findings(data, archive, out)
     for filing in data.filings:
         filing["copy_href"] = archived_copy(archive, filing["storage_key"], filing["media_type"], out)
-    per_unit = {name: _by_unit(rows) for name, rows in
-                (("figures", data.figures), ("filings", data.filings), ("matrix", data.matrix),
-                 ("findings", data.findings))}
+    per_unit = {
+        name: _by_unit(rows)
+        for name, rows in (
+            ("figures", data.figures),
+            ("filings", data.filings),
+            ("matrix", data.matrix),
+            ("findings", data.findings),
+        )
+    }
     labels = {(r["jurisdiction"], r["unit_code"]): r["unit_name"] for r in data.matrix}
     totals = Counter(r["status"] for r in data.matrix)
     unreadable = [f for f in data.filings if f["parse_status"] not in (None, "ok")]
-    (out / "index.html").write_text(env.get_template("index.html").render(
-        title="决算公开完整性与核对", root="", totals={s: totals[s] for s in STATUSES if totals[s]},
-        heatmap=completeness_heatmap(data.matrix, labels, {k: "units/" + unit_page(*k) for k in labels})
-        if data.matrix else "<p>登记簿中没有应公开的文件。</p>",
-        counts=_counts(data, statuses), units=_unit_rows(data, per_unit["findings"]), unreadable=unreadable,
-        **common), encoding="utf-8")
+    (out / "index.html").write_text(
+        env.get_template("index.html").render(
+            title="决算公开完整性与核对",
+            root="",
+            totals={s: totals[s] for s in STATUSES if totals[s]},
+            heatmap=completeness_heatmap(data.matrix, labels, {k: "units/" + unit_page(*k) for k in labels})
+            if data.matrix
+            else "<p>登记簿中没有应公开的文件。</p>",
+            counts=_counts(data, statuses),
+            units=_unit_rows(data, per_unit["findings"]),
+            unreadable=unreadable,
+            **common,
+        ),
+        encoding="utf-8",
+    )
     by_family: dict[str, list[dict]] = {}
-    for finding in sorted(data.findings, key=lambda f: (f["family_zh"], f["title_zh"], f["unit_code"] or "",
-                                                        f["fiscal_year"] or 0, f["subject"])):
+    for finding in sorted(
+        data.findings,
+        key=lambda f: (f["family_zh"], f["title_zh"], f["unit_code"] or "", f["fiscal_year"] or 0, f["subject"]),
+    ):
         by_family.setdefault(finding["family_zh"], []).append(finding)
-    (out / "findings.html").write_text(env.get_template("findings.html").render(
-        title="核对问题", root="", by_family=by_family, **common), encoding="utf-8")
-    (out / "sites.html").write_text(env.get_template("sites.html").render(
-        title="采集状态", root="", sites=_site_health(data), **common), encoding="utf-8")
+    (out / "findings.html").write_text(
+        env.get_template("findings.html").render(title="核对问题", root="", by_family=by_family, **common),
+        encoding="utf-8",
+    )
+    (out / "sites.html").write_text(
+        env.get_template("sites.html").render(title="采集状态", root="", sites=_site_health(data), **common),
+        encoding="utf-8",
+    )
 
     unit_template = env.get_template("unit.html")
     units = list(data.units.items())
@@ -202,16 +250,26 @@ def write_report(conn: Connection, out_dir: str | Path, archive: str | Path, pro
         key = (unit["jurisdiction"], code)
         figures = per_unit["figures"].get(key, [])
         page = unit_template.render(
-            title=unit["name"], root="../",
+            title=unit["name"],
+            root="../",
             unit={**unit, "jurisdiction_name": data.jurisdictions[key[0]]["name"]},
-            figures_chart=key_figures_chart(figures) if figures else "", figures_table=figures_table(figures),
-            filings=per_unit["filings"].get(key, []), matrix=per_unit["matrix"].get(key, []),
-            findings=per_unit["findings"].get(key, []), **common)
+            figures_chart=key_figures_chart(figures) if figures else "",
+            figures_table=figures_table(figures),
+            filings=per_unit["filings"].get(key, []),
+            matrix=per_unit["matrix"].get(key, []),
+            findings=per_unit["findings"].get(key, []),
+            **common,
+        )
         (out / "units" / unit_page(*key)).write_text(page, encoding="utf-8")
         if progress:
             progress(done, len(units))
-    return {"report": str(out / "index.html"), "unit_pages": len(units), "findings": len(data.findings),
-            "expected_filings": len(data.matrix), "statuses": dict(totals)}
+    return {
+        "report": str(out / "index.html"),
+        "unit_pages": len(units),
+        "findings": len(data.findings),
+        "expected_filings": len(data.matrix),
+        "statuses": dict(totals),
+    }
 
 
 def figures_table(figures: list[dict]) -> dict:

@@ -1,5 +1,6 @@
 """Shared fixtures: a real Postgres (DATABASE_URL or the embedded one), a fresh database per
 test that needs one, the replica sites, and Airflow configured before anything imports it."""
+
 from __future__ import annotations
 
 import logging
@@ -77,8 +78,11 @@ def replica():
 # sites (Hanweb, unified platform, a department sub-site) have tests of their own.
 CORE_SITES = ("replica-datong-trs", "replica-xinzhou-static")
 PUBLISHED_UNITS = {
-    "replica-datong-trs": {"dt-ggzy"}, "replica-xinzhou-static": {"xz-swbgs"}, "replica-xinzhou-czj": {"xz-czj"},
-    "replica-yunzhou-hanweb": {"yz-czj", "yz-jyj", "yz-wjj"}, "replica-xinfu-unified": {"xf-czj", "xf-slj"},
+    "replica-datong-trs": {"dt-ggzy"},
+    "replica-xinzhou-static": {"xz-swbgs"},
+    "replica-xinzhou-czj": {"xz-czj"},
+    "replica-yunzhou-hanweb": {"yz-czj", "yz-jyj", "yz-wjj"},
+    "replica-xinfu-unified": {"xf-czj", "xf-slj"},
 }
 
 
@@ -149,8 +153,7 @@ def cell_key(ref: str) -> tuple[str, str, int]:
 def truth_cells(seed: str, tables: tuple[str, ...] | None = None) -> dict:
     from decimal import Decimal
 
-    return {cell_key(ref): Decimal(v) for ref, v in truth(seed)["cells"].items()
-            if tables is None or ref[:2] in tables}
+    return {cell_key(ref): Decimal(v) for ref, v in truth(seed)["cells"].items() if tables is None or ref[:2] in tables}
 
 
 def query_rows(ctx_or_engine, sql: str, **params) -> list:

@@ -1,5 +1,6 @@
 """Alerts people act on: delivered by email and webhook (a local SMTP server and a local HTTP
 receiver), each raised once, retried when delivery fails, resolved items announced once."""
+
 import email
 import json
 import socket
@@ -167,7 +168,8 @@ def test_a_failing_channel_gets_its_alerts_when_it_recovers_and_the_good_one_nev
         assert len(good.received) == 2
         with ctx.engine.connect() as conn:
             per_channel = conn.exec_driver_sql(
-                "SELECT channel, count(*) FROM disclosure.alert_delivery GROUP BY 1").all()
+                "SELECT channel, count(*) FROM disclosure.alert_delivery GROUP BY 1"
+            ).all()
         assert sorted(n for _c, n in per_channel) == [raised, raised]
         assert all(c.startswith("json:") and "127.0.0.1" not in c for c, _n in per_channel)
     finally:

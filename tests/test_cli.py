@@ -1,4 +1,5 @@
 """The `disclosure` command line: help everywhere, the parse/validate JSON contracts, report."""
+
 import json
 import subprocess
 import sys
@@ -9,10 +10,30 @@ from typer.testing import CliRunner
 from disclosure.cli import app
 
 runner = CliRunner()
-COMMANDS = [[], ["db"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"], ["db", "readonly-role"], ["parse"], ["validate"],
-            ["rules"], ["crawl"], ["run"], ["report"], ["demo"], ["fixtures"], ["fixtures", "build"],
-            ["fixtures", "render"], ["fixtures", "serve"], ["fixtures", "derive"], ["export"], ["reparse"], ["docs"],
-            ["airflow"]]
+COMMANDS = [
+    [],
+    ["db"],
+    ["db", "upgrade"],
+    ["db", "downgrade"],
+    ["db", "current"],
+    ["db", "readonly-role"],
+    ["parse"],
+    ["validate"],
+    ["rules"],
+    ["crawl"],
+    ["run"],
+    ["report"],
+    ["demo"],
+    ["fixtures"],
+    ["fixtures", "build"],
+    ["fixtures", "render"],
+    ["fixtures", "serve"],
+    ["fixtures", "derive"],
+    ["export"],
+    ["reparse"],
+    ["docs"],
+    ["airflow"],
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "disclosure")
@@ -25,12 +46,17 @@ def test_every_command_has_help(command):
 def test_parse_json_contract(tmp_path, seed_pdfs):
     pdf = tmp_path / "f.pdf"
     pdf.write_bytes(seed_pdfs["001"])
-    out = subprocess.run([sys.executable, "-m", "disclosure.cli", "parse", str(pdf), "--json"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "disclosure.cli", "parse", str(pdf), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     doc = json.loads(out)
     assert doc["unit"] == "大同市公共资源交易中心（大同市政府采购中心）" and doc["year"] == 2024
     assert {"table": "01", "row": "27", "col": 1, "value": "584.83"}.items() <= next(
-        c for c in doc["cells"] if c["table"] == "01" and c["row"] == "27").items()
+        c for c in doc["cells"] if c["table"] == "01" and c["row"] == "27"
+    ).items()
     assert doc["tables"]["07"] == {"status": "empty", "pages": [11], "amount_unit": "万元", "evidence": "marker"}
     assert doc["status"] == "filing" and doc["template"] and "10" in doc["required_tables"]
     assert doc["unit_code"] == "032003"
@@ -58,13 +84,26 @@ def test_validate_json_without_a_database(tmp_path, seed_pdfs):
 def test_rules_json_lists_the_catalogue():
     result = runner.invoke(app, ["rules", "--json"])
     rules = json.loads(result.stdout)
-    assert {"id": "01.balance", "family": "within_table", "title": "收入总计 equals 支出总计",
-            "formula": "01[31].1 = 01[62].2", "when": []} in rules
+    assert {
+        "id": "01.balance",
+        "family": "within_table",
+        "title": "收入总计 equals 支出总计",
+        "formula": "01[31].1 = 01[62].2",
+        "when": [],
+    } in rules
     conditional = next(r for r in rules if r["id"] == "10.running_costs_vs_06")
     assert conditional["when"] == ["10[5].1", "10[6].1"]
     families = {r["family"] for r in rules}
-    assert families >= {"within_table", "hierarchy", "cross_table", "inequality", "narrative", "performance",
-                        "cross_year", "required_parts"}
+    assert families >= {
+        "within_table",
+        "hierarchy",
+        "cross_table",
+        "inequality",
+        "narrative",
+        "performance",
+        "cross_year",
+        "required_parts",
+    }
     assert "perf.rate" in {r["id"] for r in rules} and "required.06" in {r["id"] for r in rules}
 
 

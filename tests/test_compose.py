@@ -1,4 +1,5 @@
 """docker-compose.yml is validated and read (no Docker engine runs here)."""
+
 import shutil
 import subprocess
 
@@ -22,8 +23,16 @@ def resolved(tmp_path):
 
 def test_compose_runs_the_production_shape(resolved):
     services = resolved["services"]
-    assert {"postgres", "redis", "airflow-init", "airflow-apiserver", "airflow-scheduler",
-            "airflow-dag-processor", "airflow-triggerer", "airflow-worker"} <= set(services)
+    assert {
+        "postgres",
+        "redis",
+        "airflow-init",
+        "airflow-apiserver",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-triggerer",
+        "airflow-worker",
+    } <= set(services)
     worker = services["airflow-worker"]
     assert worker["environment"]["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
     assert worker["environment"]["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://redis")
@@ -42,8 +51,14 @@ def test_no_secret_is_committed():
             assert "$${" in line or line.strip().startswith("#"), line
 
 
-AIRFLOW_SERVICES = ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer",
-                    "airflow-worker", "flower")
+AIRFLOW_SERVICES = (
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-triggerer",
+    "airflow-worker",
+    "flower",
+)
 
 
 def test_compose_follows_airflows_official_shape(resolved):
@@ -53,8 +68,13 @@ def test_compose_follows_airflows_official_shape(resolved):
         assert check.get("test") and check.get("interval") and check.get("start_period"), name
     assert services["airflow-scheduler"]["environment"]["AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK"] == "true"
     mounts = {v["target"] if isinstance(v, dict) else v.split(":")[1] for v in services["airflow-scheduler"]["volumes"]}
-    assert {"/opt/airflow/dags", "/opt/airflow/config", "/opt/airflow/plugins", "/opt/airflow/logs",
-            "/opt/airflow/disclosure-var/reports"} <= mounts
+    assert {
+        "/opt/airflow/dags",
+        "/opt/airflow/config",
+        "/opt/airflow/plugins",
+        "/opt/airflow/logs",
+        "/opt/airflow/disclosure-var/reports",
+    } <= mounts
     assert services["airflow-scheduler"]["environment"]["DISCLOSURE_VAR_DIR"] == "/opt/airflow/disclosure-var"
     assert services["airflow-cli"]["profiles"] == ["debug"] and services["flower"]["profiles"] == ["flower"]
 
@@ -63,7 +83,10 @@ def test_the_fernet_key_and_admin_login_come_from_env(resolved):
     services = resolved["services"]
     env = services["airflow-scheduler"]["environment"]
     assert env["AIRFLOW__CORE__FERNET_KEY"] == "change-me-to-a-generated-fernet-key"  # .env.example's value
-    assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"] == "/opt/airflow/config/simple_auth_manager_passwords.json"
+    assert (
+        env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]
+        == "/opt/airflow/config/simple_auth_manager_passwords.json"
+    )
     init = services["airflow-init"]
     script = "\n".join(init["command"]).replace("$${", "${")  # docker-compose v1 keeps the escape
     # airflow-init writes the .env password where the simple auth manager reads it, and checks the key.
@@ -77,8 +100,9 @@ def test_compose_refuses_an_env_without_a_fernet_key(tmp_path):
     exe = shutil.which("docker-compose")
     shutil.copy(PROJECT_ROOT / "docker-compose.yml", tmp_path / "docker-compose.yml")
     env = (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8")
-    (tmp_path / ".env").write_text("\n".join(line for line in env.splitlines()
-                                             if not line.startswith("AIRFLOW_FERNET_KEY=")), encoding="utf-8")
+    (tmp_path / ".env").write_text(
+        "\n".join(line for line in env.splitlines() if not line.startswith("AIRFLOW_FERNET_KEY=")), encoding="utf-8"
+    )
     out = subprocess.run([exe, "config"], cwd=tmp_path, capture_output=True, text=True)
     assert out.returncode != 0 and "AIRFLOW_FERNET_KEY" in out.stderr
 
@@ -86,6 +110,9 @@ def test_compose_refuses_an_env_without_a_fernet_key(tmp_path):
 def test_the_image_holds_no_test_dependencies():
     dockerfile = (PROJECT_ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert "[dev]" not in dockerfile
-    packages = {line.split()[2] for line in dockerfile.splitlines() if line.startswith("COPY --chown=airflow:root ")
-                and line.split()[-1].startswith("/opt/disclosure/")}
+    packages = {
+        line.split()[2]
+        for line in dockerfile.splitlines()
+        if line.startswith("COPY --chown=airflow:root ") and line.split()[-1].startswith("/opt/disclosure/")
+    }
     assert {"disclosure", "reporting", "parsers", "warehouse"} <= packages  # every package the DAGs import

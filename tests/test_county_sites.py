@@ -2,6 +2,7 @@
 by POST, attachments by href, pdf.js viewer and onclick, as XLSX, PDF and DOCX), the provincial
 unified JSON platform (zip bundle and HTML by download id) and a department sub-site that
 publishes its tables as HTML on the detail page. Every response lands in a WARC."""
+
 import gzip
 from decimal import Decimal
 
@@ -24,7 +25,6 @@ def ctx(env_settings):
     return pipeline.context(env_settings)
 
 
-
 @pytest.fixture
 def first_night(ctx):
     return pipeline.run_once(ctx)
@@ -33,26 +33,42 @@ def first_night(ctx):
 def test_every_filing_of_every_family_is_found_fetched_and_parsed(ctx, first_night, replica):
     assert {c["site"]: c["status"] for c in first_night["crawl"]} == dict.fromkeys(COUNTY_SITES, "ok")
     assert first_night["parse"] == {"parsed": 9, "failed": 0, "errors": []}
-    rows = query_rows(ctx, """
+    rows = query_rows(
+        ctx,
+        """
         SELECT u.code, f.fiscal_year, af.media_type, cp.status
         FROM disclosure.filing f JOIN disclosure.unit u ON u.id = f.unit_id
         JOIN disclosure.archived_file af ON af.filing_id = f.id
-        JOIN disclosure.current_parse cp ON cp.archived_file_id = af.id ORDER BY 1, 2""")
+        JOIN disclosure.current_parse cp ON cp.archived_file_id = af.id ORDER BY 1, 2""",
+    )
     assert [tuple(r) for r in rows] == [
-        ("xf-czj", 2023, "application/zip", "ok"), ("xf-slj", 2023, "text/html", "ok"),
+        ("xf-czj", 2023, "application/zip", "ok"),
+        ("xf-slj", 2023, "text/html", "ok"),
         ("xz-czj", 2023, "text/html", "ok"),
-        ("yz-czj", 2023, "application/zip", "ok"), ("yz-czj", 2024, "application/pdf", "ok"),
-        ("yz-jyj", 2023, "application/zip", "ok"), ("yz-jyj", 2024, "application/zip", "ok"),
-        ("yz-wjj", 2023, "application/pdf", "ok"), ("yz-wjj", 2024, "application/zip", "ok"),
+        ("yz-czj", 2023, "application/zip", "ok"),
+        ("yz-czj", 2024, "application/pdf", "ok"),
+        ("yz-jyj", 2023, "application/zip", "ok"),
+        ("yz-jyj", 2024, "application/zip", "ok"),
+        ("yz-wjj", 2023, "application/pdf", "ok"),
+        ("yz-wjj", 2024, "application/zip", "ok"),
     ]
     # Hanweb: records beyond the inline first page came from POSTs to the jpage proxy.
-    assert ("POST", "/yunzhou/module/web/jpage/dataproxy.jsp?startrecord=7&endrecord=12&perpage=6"
-            "&columnid=4521&unitid=17245&webid=1", 200) in replica.requests
+    assert (
+        "POST",
+        "/yunzhou/module/web/jpage/dataproxy.jsp?startrecord=7&endrecord=12&perpage=6"
+        "&columnid=4521&unitid=17245&webid=1",
+        200,
+    ) in replica.requests
     # Same cells whatever the format: each derived unit restates its seed's 01[31].1.
-    totals = dict(query_rows(ctx, """
+    totals = dict(
+        query_rows(
+            ctx,
+            """
         SELECT u.code || '-' || f.fiscal_year, c.value FROM disclosure.cell c
         JOIN disclosure.current_parse cp ON cp.id = c.parse_run_id JOIN disclosure.filing f ON f.id = cp.filing_id
-        JOIN disclosure.unit u ON u.id = f.unit_id WHERE c.table_code = '01' AND c.row_key = '27' AND c.col = 1"""))
+        JOIN disclosure.unit u ON u.id = f.unit_id WHERE c.table_code = '01' AND c.row_key = '27' AND c.col = 1""",
+        )
+    )
     assert totals["yz-jyj-2023"] == totals["yz-czj-2024"] == Decimal("584.83")  # XLSX and PDF
     assert totals["xf-czj-2023"] == totals["xz-czj-2023"] == totals["xf-slj-2023"]  # zip and HTML
 
@@ -68,8 +84,11 @@ def test_a_second_night_reads_list_pages_only(ctx, first_night, replica):
 
 
 def test_every_response_is_in_a_warc_and_each_file_points_to_its_record(ctx, first_night):
-    rows = query_rows(ctx, """SELECT af.warc_path, af.warc_offset, af.warc_record_id, af.sha256, af.size_bytes
-                         FROM disclosure.archived_file af""")
+    rows = query_rows(
+        ctx,
+        """SELECT af.warc_path, af.warc_offset, af.warc_record_id, af.sha256, af.size_bytes
+                         FROM disclosure.archived_file af""",
+    )
     assert len(rows) == 9 and all(r.warc_path and r.warc_offset is not None for r in rows)
     archive = ctx.settings.archive_dir
     for row in rows:
@@ -82,8 +101,10 @@ def test_every_response_is_in_a_warc_and_each_file_points_to_its_record(ctx, fir
     runs = query_rows(ctx, "SELECT warc_path FROM disclosure.crawl_run")
     hanweb = next(r.warc_path for r in runs if "hanweb" in r.warc_path)
     with gzip.open(archive / hanweb) as fh:
-        kinds = [(r.rec_type, r.http_headers.get_statuscode() if r.http_headers and r.rec_type == "response" else None)
-                 for r in ArchiveIterator(fh)]
+        kinds = [
+            (r.rec_type, r.http_headers.get_statuscode() if r.http_headers and r.rec_type == "response" else None)
+            for r in ArchiveIterator(fh)
+        ]
     assert kinds[0] == ("warcinfo", None)
     # robots.txt, the column page, one proxy page, 6 detail pages and 6 files (notices are not followed).
     assert sum(1 for k in kinds if k[0] == "response") == sum(1 for k in kinds if k[0] == "request") >= 14

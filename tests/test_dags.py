@@ -1,4 +1,5 @@
 """DAG integrity, and the nightly DAG run whole with dag.test() against a real Postgres."""
+
 from decimal import Decimal
 
 import pytest
@@ -33,11 +34,13 @@ def test_dag_files_do_no_heavy_work_at_import():
     import subprocess
     import sys
 
-    code = ("import runpy, sys; runpy.run_path('dags/disclosure_nightly.py'); "
-            "runpy.run_path('dags/disclosure_backfill.py'); "
-            "heavy = [m for m in ('pdfplumber', 'scrapy', 'pgserver', 'parsers', 'crawlers', 'warehouse', "
-            "'disclosure.pipeline') "
-            "if m in sys.modules]; print(','.join(heavy))")
+    code = (
+        "import runpy, sys; runpy.run_path('dags/disclosure_nightly.py'); "
+        "runpy.run_path('dags/disclosure_backfill.py'); "
+        "heavy = [m for m in ('pdfplumber', 'scrapy', 'pgserver', 'parsers', 'crawlers', 'warehouse', "
+        "'disclosure.pipeline') "
+        "if m in sys.modules]; print(','.join(heavy))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
@@ -66,8 +69,12 @@ def test_nightly_dag_twice_and_with_a_failing_site(env_settings, replica):
     assert third["site_failed"] == 1 and third["revised_filing"] == 1
     assert {k: v for k, v in third.items() if k not in ("site_failed", "revised_filing")} == first
     with create_engine(url).connect() as c:
-        statuses = dict(c.execute(text("""SELECT DISTINCT ON (s.key) s.key, cr.status FROM disclosure.crawl_run cr
-            JOIN disclosure.site s ON s.id = cr.site_id ORDER BY s.key, cr.started_at DESC""")).all())
+        statuses = dict(
+            c.execute(
+                text("""SELECT DISTINCT ON (s.key) s.key, cr.status FROM disclosure.crawl_run cr
+            JOIN disclosure.site s ON s.id = cr.site_id ORDER BY s.key, cr.started_at DESC""")
+            ).all()
+        )
         versions = c.execute(text("SELECT count(*) FROM disclosure.archived_file")).scalar()
     assert statuses == {"replica-datong-trs": "failed", "replica-xinzhou-static": "ok"}
     assert versions == 3  # the Xinzhou file's corrected edition loaded while Datong was down
@@ -88,9 +95,11 @@ def test_nightly_dag_run_end_to_end(env_settings):
     with create_engine(env_settings.database_url.replace("postgresql://", "postgresql+psycopg://")).connect() as c:
         assert c.execute(text("SELECT count(*) FROM disclosure.crawl_run WHERE status = 'ok'")).scalar() == 2
         assert c.execute(text("SELECT count(*) FROM disclosure.parse_run WHERE status = 'ok'")).scalar() == 2
-        total = c.execute(text("""SELECT c.value FROM disclosure.cell c JOIN disclosure.parse_run pr
+        total = c.execute(
+            text("""SELECT c.value FROM disclosure.cell c JOIN disclosure.parse_run pr
             ON pr.id = c.parse_run_id WHERE pr.unit_name LIKE '大同市公共资源交易中心%'
-            AND c.table_code = '01' AND c.row_key = '62'""")).scalar()
+            AND c.table_code = '01' AND c.row_key = '62'""")
+        ).scalar()
         assert total == Decimal("584.83")
         stored = {tuple(r) for r in c.execute(text("SELECT rule_id, subject, status FROM disclosure.finding"))}
     # What the validate task stored is exactly what the pure validator finds on the same files.
@@ -98,8 +107,12 @@ def test_nightly_dag_run_end_to_end(env_settings):
     from replica.site import _rendered_fixture
     from validation.engine import validate_parse
 
-    expected = {(o.rule_id, o.subject, o.status) for seed in ("001", "002")
-                for o in validate_parse(parse_bytes(_rendered_fixture(seed), seed)) if o.status != "passed"}
+    expected = {
+        (o.rule_id, o.subject, o.status)
+        for seed in ("001", "002")
+        for o in validate_parse(parse_bytes(_rendered_fixture(seed), seed))
+        if o.status != "passed"
+    }
     assert stored == expected
     assert sum(1 for s in stored if s[2] == "failed") == 16  # the seeds' known real failures
 
@@ -108,8 +121,12 @@ def test_nightly_dag_run_end_to_end(env_settings):
 def test_backfill_dag_reports_the_completeness_of_its_years(env_settings):
     from disclosure.airflow_local import run_dag_test
 
-    dag_run = run_dag_test(env_settings, "disclosure_backfill.py", "disclosure_backfill",
-                           conf={"from_year": 2022, "to_year": 2024, "sites": ["replica-xinzhou-static"]})
+    dag_run = run_dag_test(
+        env_settings,
+        "disclosure_backfill.py",
+        "disclosure_backfill",
+        conf={"from_year": 2022, "to_year": 2024, "sites": ["replica-xinzhou-static"]},
+    )
     assert str(dag_run.state) == "success"
     from disclosure import pipeline
 

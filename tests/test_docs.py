@@ -1,4 +1,5 @@
 """The generated docs are current, and every SQL example in the user guide runs."""
+
 import re
 
 import pytest

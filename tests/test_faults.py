@@ -1,6 +1,7 @@
 """The pipeline killed (SIGKILL) mid-download, mid-parse and mid-load, run twice at once, and
 started while the database is down: the archive holds no partial file, the store no partial
 filing, and the next run completes the work exactly once (issue #10)."""
+
 import hashlib
 import os
 import select
@@ -24,8 +25,13 @@ CELLS_OF_BOTH_SEEDS = 417  # 220 of seed 001 + 197 of seed 002
 
 def _start_run(**env: str) -> subprocess.Popen:
     """`disclosure run` in its own process group (its crawl subprocesses die with it)."""
-    return subprocess.Popen([sys.executable, "-m", "disclosure.cli", "run"], env={**os.environ, **env},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "disclosure.cli", "run"],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def _kill(proc: subprocess.Popen) -> None:
@@ -39,7 +45,6 @@ def _wait_for(condition, timeout: float = 120, what: str = "") -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.1)
-
 
 
 def _assert_archive_whole(archive_dir) -> None:
@@ -72,7 +77,9 @@ def test_killed_mid_download(ctx, replica):
     _wait_for(lambda: any(p == PDF and s == 200 for _m, p, s in replica.requests), what="the download to start")
     time.sleep(1.5)  # a few pieces of the body are through
     _kill(proc)
-    assert query_scalar(ctx.engine, f"SELECT count(*) FROM disclosure.archived_file WHERE source_url LIKE '%{PDF}'") == 0
+    assert (
+        query_scalar(ctx.engine, f"SELECT count(*) FROM disclosure.archived_file WHERE source_url LIKE '%{PDF}'") == 0
+    )
     _assert_archive_whole(ctx.settings.archive_dir)
     replica.behaviour.drip_paths.clear()
     pipeline.run_once(ctx)
@@ -99,14 +106,30 @@ def test_killed_mid_load(ctx, replica):
     with blocker.connect() as conn:
         conn.execute(text("LOCK TABLE disclosure.cell IN ACCESS EXCLUSIVE MODE"))
         proc = _start_run()
-        _wait_for(lambda: query_scalar(ctx.engine, """SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
-                                              AND query ILIKE 'COPY disclosure.cell%'""") >= 1,
-                  what="the load to block on the cell table")
+        _wait_for(
+            lambda: (
+                query_scalar(
+                    ctx.engine,
+                    """SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+                                              AND query ILIKE 'COPY disclosure.cell%'""",
+                )
+                >= 1
+            ),
+            what="the load to block on the cell table",
+        )
         _kill(proc)
         conn.rollback()
     blocker.dispose()
-    _wait_for(lambda: query_scalar(ctx.engine, "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'COPY disclosure.cell%'"
-                             " AND state <> 'idle'") == 0, what="the killed session to end")
+    _wait_for(
+        lambda: (
+            query_scalar(
+                ctx.engine,
+                "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'COPY disclosure.cell%' AND state <> 'idle'",
+            )
+            == 0
+        ),
+        what="the killed session to end",
+    )
     assert query_scalar(ctx.engine, "SELECT count(*) FROM disclosure.parse_run") == 0  # rolled back with the cells
     pipeline.run_once(ctx)
     _assert_done_exactly_once(ctx)

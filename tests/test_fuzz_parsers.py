@@ -1,5 +1,6 @@
 """Fuzzing the parsers with mutated real files: whatever the bytes, a parse returns a result or
 raises ParseError naming the file; no other exception escapes (issue #10)."""
+
 import dataclasses
 
 import pytest
@@ -12,15 +13,25 @@ from replica.render_pdf import render_pdf
 from replica.seeds import load_fixture
 from tests.conftest import FIXTURES
 
-FUZZ = settings(max_examples=25, deadline=None, derandomize=True, print_blob=False,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    print_blob=False,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def _small_filing():
     """Seed 001 cut to two tables, a few paragraphs and one evaluation: a few pages, fast to parse."""
     filing = load_fixture(FIXTURES / "seed_001.json")
-    return dataclasses.replace(filing, tables={k: filing.tables[k] for k in ("01", "09")},
-                               narrative=filing.narrative[:4], evaluations=filing.evaluations[:1], glossary=[])
+    return dataclasses.replace(
+        filing,
+        tables={k: filing.tables[k] for k in ("01", "09")},
+        narrative=filing.narrative[:4],
+        evaluations=filing.evaluations[:1],
+        glossary=[],
+    )
 
 
 SAMPLES = {}
@@ -29,8 +40,13 @@ SAMPLES = {}
 def _sample(kind: str) -> bytes:
     if kind not in SAMPLES:
         filing = _small_filing()
-        SAMPLES[kind] = {"pdf": render_pdf, "xlsx": render_xlsx, "docx": render_docx, "html": render_html,
-                         "zip": render_zip}[kind](filing)
+        SAMPLES[kind] = {
+            "pdf": render_pdf,
+            "xlsx": render_xlsx,
+            "docx": render_docx,
+            "html": render_html,
+            "zip": render_zip,
+        }[kind](filing)
     return SAMPLES[kind]
 
 
@@ -43,11 +59,11 @@ def mutated(draw, kind: str) -> bytes:
         if op == "flip" and data:
             data[at] = draw(st.integers(0, 255))
         elif op == "cut":
-            del data[at:at + draw(st.integers(1, 4096))]
+            del data[at : at + draw(st.integers(1, 4096))]
         elif op == "insert":
             data[at:at] = draw(st.binary(min_size=1, max_size=64))
         else:
-            data[at:at] = data[at:at + draw(st.integers(1, 512))]
+            data[at:at] = data[at : at + draw(st.integers(1, 512))]
     return bytes(data)
 
 

@@ -1,5 +1,6 @@
 """Hostile files of issue #17, generated here: each is refused by a named limit before it costs
 gigabytes or hours, or read as if the hostile part were not there."""
+
 import dataclasses
 import io
 import zipfile
@@ -17,8 +18,13 @@ from tests.conftest import FIXTURES
 @pytest.fixture(scope="module")
 def small_xlsx() -> bytes:
     filing = load_fixture(FIXTURES / "seed_001.json")
-    filing = dataclasses.replace(filing, tables={k: filing.tables[k] for k in ("01", "09")},
-                                 narrative=filing.narrative[:4], evaluations=filing.evaluations[:1], glossary=[])
+    filing = dataclasses.replace(
+        filing,
+        tables={k: filing.tables[k] for k in ("01", "09")},
+        narrative=filing.narrative[:4],
+        evaluations=filing.evaluations[:1],
+        glossary=[],
+    )
     return render_xlsx(filing)
 
 
@@ -61,7 +67,9 @@ def test_a_page_of_14400_points_is_not_rendered(monkeypatch):
 def test_a_sheet_claiming_the_whole_grid_reads_as_the_cells_it_holds(small_xlsx):
     normal = parse_bytes(small_xlsx, "normal.xlsx")
     hostile_xlsx = hostile.xlsx_claiming_dimension(small_xlsx)
-    assert b'<dimension ref="A1:XFD1048576"/>' in zipfile.ZipFile(io.BytesIO(hostile_xlsx)).read("xl/worksheets/sheet1.xml")
+    assert b'<dimension ref="A1:XFD1048576"/>' in zipfile.ZipFile(io.BytesIO(hostile_xlsx)).read(
+        "xl/worksheets/sheet1.xml"
+    )
     claimed = parse_bytes(hostile_xlsx, "claimed.xlsx")
     assert normal.cells and claimed.cell_map() == normal.cell_map()
 
@@ -96,8 +104,10 @@ def test_sparse_values_spread_over_rows_and_columns_are_refused_by_area(small_xl
     with pytest.raises(ParseError, match=r"spanning 100 rows × 100 columns .* max_sheet_area=400"):
         sparse_grid(diagonal, "对角", "diag.xlsx", Limits(max_sheet_cells=100))
     # Two values far apart: the empty columns between them are dropped, the values kept in order.
-    assert sparse_grid(iter([(5, 16384, "b"), (1, 1, "a")]), "s", "x.xlsx", Limits(max_sheet_cells=10)) == \
-        [["a", ""], ["", "b"]]
+    assert sparse_grid(iter([(5, 16384, "b"), (1, 1, "a")]), "s", "x.xlsx", Limits(max_sheet_cells=10)) == [
+        ["a", ""],
+        ["", "b"],
+    ]
 
 
 def test_the_crawler_and_the_parsers_stop_at_the_same_file_size(monkeypatch):

@@ -1,33 +1,60 @@
 """Migrations up and down on a real Postgres."""
+
 from sqlalchemy import create_engine, text
 
 from warehouse.migrate import current_revision, downgrade, head_revision, upgrade
 
-TABLES = {"jurisdiction", "unit", "unit_alias", "site", "crawl_run", "filing", "archived_file", "parse_run",
-          "cell", "finding", "alert"}
+TABLES = {
+    "jurisdiction",
+    "unit",
+    "unit_alias",
+    "site",
+    "crawl_run",
+    "filing",
+    "archived_file",
+    "parse_run",
+    "cell",
+    "finding",
+    "alert",
+}
 
 
 def _tables(url):
     with create_engine(url).connect() as conn:
-        return {r[0] for r in conn.execute(text(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'disclosure'"))}
+        return {
+            r[0]
+            for r in conn.execute(
+                text("SELECT table_name FROM information_schema.tables WHERE table_schema = 'disclosure'")
+            )
+        }
 
 
-VIEWS = {"completeness", "cell_series", "jurisdiction_totals", "open_findings", "finding_status",
-         "identification_findings"}
+VIEWS = {
+    "completeness",
+    "cell_series",
+    "jurisdiction_totals",
+    "open_findings",
+    "finding_status",
+    "identification_findings",
+}
 
 
 def _views(url):
     with create_engine(url).connect() as conn:
-        return {r[0] for r in conn.execute(text(
-            "SELECT table_name FROM information_schema.views WHERE table_schema = 'disclosure'"))}
+        return {
+            r[0]
+            for r in conn.execute(
+                text("SELECT table_name FROM information_schema.views WHERE table_schema = 'disclosure'")
+            )
+        }
 
 
 def test_upgrade_downgrade_upgrade(db_url):
     upgrade(db_url)
     assert current_revision(db_url) == head_revision()
-    assert TABLES | {"deadline", "narrative_claim", "evaluation", "evaluation_indicator",
-                     "expected_filing"} <= _tables(db_url)
+    assert TABLES | {"deadline", "narrative_claim", "evaluation", "evaluation_indicator", "expected_filing"} <= _tables(
+        db_url
+    )
     assert VIEWS <= _views(db_url)
     downgrade(db_url, "0001")
     assert current_revision(db_url) == "0001"
@@ -42,8 +69,10 @@ def test_upgrade_downgrade_upgrade(db_url):
 
 def test_natural_keys_make_a_second_insert_a_no_op(migrated_url):
     eng = create_engine(migrated_url)
-    sql = text("INSERT INTO disclosure.jurisdiction (code, name, level) VALUES ('dt', '大同市', 'city') "
-               "ON CONFLICT (code) DO NOTHING")
+    sql = text(
+        "INSERT INTO disclosure.jurisdiction (code, name, level) VALUES ('dt', '大同市', 'city') "
+        "ON CONFLICT (code) DO NOTHING"
+    )
     with eng.begin() as conn:
         conn.execute(sql)
         conn.execute(sql)
@@ -53,16 +82,20 @@ def test_natural_keys_make_a_second_insert_a_no_op(migrated_url):
 def test_existing_filings_get_their_url_key(db_url):
     upgrade(db_url, "0003")
     with create_engine(db_url).begin() as conn:
-        conn.execute(text("""
+        conn.execute(
+            text("""
             INSERT INTO disclosure.jurisdiction (code, name, level) VALUES ('140200', '大同市', 'city');
             INSERT INTO disclosure.site (key, jurisdiction_id, family, start_urls)
             SELECT 'datong', id, 'trs_wcm', ARRAY['http://czj.dt.gov.cn/'] FROM disclosure.jurisdiction;
             INSERT INTO disclosure.filing (site_id, detail_url, title)
-            SELECT id, 'http://CZJ.dt.gov.cn:80/czxx/t20250801_1.html', '决算公开' FROM disclosure.site"""))
+            SELECT id, 'http://CZJ.dt.gov.cn:80/czxx/t20250801_1.html', '决算公开' FROM disclosure.site""")
+        )
     upgrade(db_url)
     with create_engine(db_url).connect() as conn:
-        assert conn.execute(text("SELECT detail_key FROM disclosure.filing")).scalar() == \
-            "//czj.dt.gov.cn/czxx/t20250801_1.html"
+        assert (
+            conn.execute(text("SELECT detail_key FROM disclosure.filing")).scalar()
+            == "//czj.dt.gov.cn/czxx/t20250801_1.html"
+        )
 
 
 def test_two_upgrades_at_once_on_a_fresh_database_both_succeed(db_url):
@@ -72,8 +105,10 @@ def test_two_upgrades_at_once_on_a_fresh_database_both_succeed(db_url):
 
     script = "import sys; from warehouse.migrate import upgrade; upgrade(sys.argv[1])"
     for _trial in range(2):
-        procs = [subprocess.Popen([sys.executable, "-c", script, db_url], stderr=subprocess.PIPE, text=True)
-                 for _ in range(2)]
+        procs = [
+            subprocess.Popen([sys.executable, "-c", script, db_url], stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
         errors = [p.communicate(timeout=300)[1] for p in procs]
         assert [p.returncode for p in procs] == [0, 0], errors
         with create_engine(db_url).connect() as conn:

@@ -1,4 +1,5 @@
 """Narrative claims (情况说明): extraction from the seeds and checks against the tables."""
+
 import copy
 import json
 from decimal import Decimal
@@ -24,20 +25,20 @@ def _claims(filing):
 
 def test_claims_of_seed_001_name_what_they_restate(fixtures):
     claims = {(c.kind, c.restates, c.value) for c in _claims(fixtures["001"])}
-    assert ("amount", "01[31].1", "584.83") in claims            # 收入总计
-    assert ("amount", "03[合计].2", "233.89") in claims           # 基本支出
-    assert ("percent", "02[合计].2", "99.95") in claims           # 财政拨款收入 占比
-    assert ("amount", "04[64].2", "584.54") in claims            # 支出总计 in section 四 is the fiscal one
-    assert ("amount", "09[1].7", "1.01") in claims               # 三公 支出决算
-    assert ("amount", "10[5].1 + 10[6].1", "19.55") in claims    # 机关运行经费
-    assert ("change", "01[31].1", "-267.37") in claims           # 与上年相比 … 减少267.37万元
-    assert ("count", "10[7].1", "1") in claims                   # 共有车辆1辆
-    assert not [c for c in claims if c[2] == "644.62"]           # 年初预算 is not a table figure
+    assert ("amount", "01[31].1", "584.83") in claims  # 收入总计
+    assert ("amount", "03[合计].2", "233.89") in claims  # 基本支出
+    assert ("percent", "02[合计].2", "99.95") in claims  # 财政拨款收入 占比
+    assert ("amount", "04[64].2", "584.54") in claims  # 支出总计 in section 四 is the fiscal one
+    assert ("amount", "09[1].7", "1.01") in claims  # 三公 支出决算
+    assert ("amount", "10[5].1 + 10[6].1", "19.55") in claims  # 机关运行经费
+    assert ("change", "01[31].1", "-267.37") in claims  # 与上年相比 … 减少267.37万元
+    assert ("count", "10[7].1", "1") in claims  # 共有车辆1辆
+    assert not [c for c in claims if c[2] == "644.62"]  # 年初预算 is not a table figure
 
 
 def test_thousands_separators_in_the_narrative(fixtures):
     claims = {(c.kind, c.restates, c.value) for c in _claims(fixtures["002"])}
-    assert ("amount", "01[31].1", "2795.38") in claims           # printed 2,795.38
+    assert ("amount", "01[31].1", "2795.38") in claims  # printed 2,795.38
 
 
 @pytest.mark.parametrize("seed", ["001", "002"])
@@ -64,7 +65,11 @@ def test_a_misstated_amount_fails_with_sentence_and_page(fixtures):
     result = _with_narrative(fixtures["001"], "收入总计584.83万元", "收入总计585.83万元")
     (o,) = [o for o in validate_parse(result) if o.status == "failed" and o.family == "narrative"]
     assert (o.rule_id, o.actual, o.expected, o.difference) == (
-        "narrative.amount", Decimal("585.83"), Decimal("584.83"), Decimal("1.00"))
+        "narrative.amount",
+        Decimal("585.83"),
+        Decimal("584.83"),
+        Decimal("1.00"),
+    )
     assert "收入总计585.83万元" in o.reason and o.cells == {"01[31].1": "584.83"}
     narrative_pages = [p for p in o.pages if p > 14]
     assert narrative_pages  # the page of the sentence, besides the table's pages
@@ -88,15 +93,17 @@ def central():
 
 def test_central_claims_mean_the_cell_of_their_section(central):
     claims = {(c["kind"], c["restates"], c["value"]) for c in central.claims}
-    assert {("amount", "01[31].1", "22066.59"),      # 一、收、支总计
-            ("amount", "01[32].2", "10685.56"),      # 一、一般公共服务（类）支出: all money, table 01
-            ("amount", "03[201].1", "10685.56"),     # 三、按功能分类 … 一般公共服务支出: table 03
-            ("percent", "03[201].1", "73.33"),
-            ("amount", "05[201].1", "9846.82"),      # 五、一般公共服务（类）支出: the general budget's, 05
-            ("percent", "01[1].1", "95.7"),          # 一般公共预算财政拨款收入 … 占 95.7％
-            ("amount", "04[32].1", "20727.53"),      # 四、财政拨款收支总决算
-            ("amount", "09[1].7", "46.21"),          # 七 is 三公 here (九 in the ten-table template)
-            ("amount", "09[1].9", "40.61")} <= claims
+    assert {
+        ("amount", "01[31].1", "22066.59"),  # 一、收、支总计
+        ("amount", "01[32].2", "10685.56"),  # 一、一般公共服务（类）支出: all money, table 01
+        ("amount", "03[201].1", "10685.56"),  # 三、按功能分类 … 一般公共服务支出: table 03
+        ("percent", "03[201].1", "73.33"),
+        ("amount", "05[201].1", "9846.82"),  # 五、一般公共服务（类）支出: the general budget's, 05
+        ("percent", "01[1].1", "95.7"),  # 一般公共预算财政拨款收入 … 占 95.7％
+        ("amount", "04[32].1", "20727.53"),  # 四、财政拨款收支总决算
+        ("amount", "09[1].7", "46.21"),  # 七 is 三公 here (九 in the ten-table template)
+        ("amount", "09[1].9", "40.61"),
+    } <= claims
     assert ("amount", "05[201].1", "10685.56") not in claims
     assert {c["value"] for c in central.claims if c["restates"] == "09[1].7"} == {"46.21"}
 
@@ -105,23 +112,32 @@ def test_shanghai_narrative_part_and_claims():
     result = parse_path(REAL / "sh_putuo_shgzb_2024_final.pdf")
     assert result.tables["情况说明"].pages[0] == 17  # 第三部分 中共上海市普陀区委社会工作部 2024 年度部门决算情况说明
     claims = {(c["kind"], c["restates"], c["value"]) for c in result.claims}
-    assert {("amount", "04[32].1", "307.82"),       # 财政拨款收入支出总计
-            ("percent", "05[201].1", "86.05"),      # 一般公共服务支出（类）264.87 万元，占 86.05%
-            ("amount", "10[1].1", "21.07")} <= claims  # 政府采购金额（以合同签订为准）为 21.07 万元
+    assert {
+        ("amount", "04[32].1", "307.82"),  # 财政拨款收入支出总计
+        ("percent", "05[201].1", "86.05"),  # 一般公共服务支出（类）264.87 万元，占 86.05%
+        ("amount", "10[1].1", "21.07"),
+    } <= claims  # 政府采购金额（以合同签订为准）为 21.07 万元
 
 
 def test_a_fund_section_restates_the_fund_never_the_overall_total():
-    text = ("第三部分 情况说明\n一、收入支出决算总体情况说明\n2024年度收入总计584.83万元，支出总计584.83万元。\n"
-            "七、政府性基金预算财政拨款收入支出决算情况说明\n"
-            "政府性基金预算财政拨款收入120.50万元，支出100.25万元，支出具体情况如下：\n"
-            "1、城乡社区支出（类）其他支出（款）。年初预算为90.00万元，支出决算为100.25万元。本年支出合计100.25万元。\n"
-            "八、国有资本经营预算财政拨款支出决算情况说明\n国有资本经营预算财政拨款收入5.00万元，支出5.00万元。\n"
-            "九、政府采购情况说明\n政府采购支出总额64.02万元，支出决算64.02万元。\n")
+    text = (
+        "第三部分 情况说明\n一、收入支出决算总体情况说明\n2024年度收入总计584.83万元，支出总计584.83万元。\n"
+        "七、政府性基金预算财政拨款收入支出决算情况说明\n"
+        "政府性基金预算财政拨款收入120.50万元，支出100.25万元，支出具体情况如下：\n"
+        "1、城乡社区支出（类）其他支出（款）。年初预算为90.00万元，支出决算为100.25万元。本年支出合计100.25万元。\n"
+        "八、国有资本经营预算财政拨款支出决算情况说明\n国有资本经营预算财政拨款收入5.00万元，支出5.00万元。\n"
+        "九、政府采购情况说明\n政府采购支出总额64.02万元，支出决算64.02万元。\n"
+    )
     claims = [(c.kind, c.restates, c.value) for c in extract_claims([(16, text)])]
-    assert claims == [("amount", "01[31].1", "584.83"), ("amount", "01[62].2", "584.83"),
-                      ("amount", "01[2].1", "120.50"), ("amount", "04[59].4", "100.25"),
-                      ("amount", "01[3].1", "5.00"), ("amount", "04[59].5", "5.00"),
-                      ("amount", "10[1].1", "64.02")]  # 支出决算 in 政府采购 is no 三公 figure
+    assert claims == [
+        ("amount", "01[31].1", "584.83"),
+        ("amount", "01[62].2", "584.83"),
+        ("amount", "01[2].1", "120.50"),
+        ("amount", "04[59].4", "100.25"),
+        ("amount", "01[3].1", "5.00"),
+        ("amount", "04[59].5", "5.00"),
+        ("amount", "10[1].1", "64.02"),
+    ]  # 支出决算 in 政府采购 is no 三公 figure
 
 
 @pytest.mark.parametrize("truth_file", sorted((REAL / "truth").glob("*_final*.json")), ids=lambda p: p.stem)
@@ -129,21 +145,27 @@ def test_every_hand_checked_claim_is_read_with_its_meaning(truth_file):
     """The claims the truth engineer read on the page (tests/real/truth/<stem>.json): each is
     extracted, on its page, restating the cell it means."""
     truth = json.loads(truth_file.read_text(encoding="utf-8"))
-    got = {(c["restates"], Decimal(c["value"]), c["page"]) for c in parse_path(REAL / truth["file"]).claims
-           if c["kind"] == "amount"}
+    got = {
+        (c["restates"], Decimal(c["value"]), c["page"])
+        for c in parse_path(REAL / truth["file"]).claims
+        if c["kind"] == "amount"
+    }
     missing = [c for c in truth["claims"] if (c["means"], Decimal(c["value"]), c["page"]) not in got]
     assert not missing
 
 
-@pytest.mark.parametrize("name, failures", [
-    ("central_gjxfj_2024_final.pdf", set()),
-    # 29.42 / 307.82 is 9.5575 %: the four shares were forced to sum to 100.00 (truth notes).
-    ("sh_putuo_shgzb_2024_final.pdf", {("9.55", "9.56")}),
-    # The narrative's 基本支出 and 人员经费 disagree with 05 and 06 (truth notes).
-    ("sh_putuo_ghzyj_2024_final.pdf", {("5377.64", "5364.75"), ("4896.98", "4884.09")}),
-    # 收入支出总计 0 万元; 2106.66 / 2940.05 is 71.65 %, not 71.73 %; a 三公 budget of 0.95 beside an empty 09.
-    ("sh_putuo_czj_2024_final_altered.pdf", {("0", "2995.39"), ("71.73", "71.65"), ("0.95", "0")}),
-])
+@pytest.mark.parametrize(
+    "name, failures",
+    [
+        ("central_gjxfj_2024_final.pdf", set()),
+        # 29.42 / 307.82 is 9.5575 %: the four shares were forced to sum to 100.00 (truth notes).
+        ("sh_putuo_shgzb_2024_final.pdf", {("9.55", "9.56")}),
+        # The narrative's 基本支出 and 人员经费 disagree with 05 and 06 (truth notes).
+        ("sh_putuo_ghzyj_2024_final.pdf", {("5377.64", "5364.75"), ("4896.98", "4884.09")}),
+        # 收入支出总计 0 万元; 2106.66 / 2940.05 is 71.65 %, not 71.73 %; a 三公 budget of 0.95 beside an empty 09.
+        ("sh_putuo_czj_2024_final_altered.pdf", {("0", "2995.39"), ("71.73", "71.65"), ("0.95", "0")}),
+    ],
+)
 def test_real_narratives_fail_only_where_the_document_is_wrong(name, failures):
     outcomes = [o for o in validate_parse(parse_path(REAL / name)) if o.family == "narrative" and o.status == "failed"]
     assert {(str(o.actual), str(o.expected)) for o in outcomes} == failures  # (printed, what the tables say)

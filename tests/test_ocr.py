@@ -1,5 +1,6 @@
 """Scanned filings: pure pieces (number repair, cells from boxes, 栏次 inference, deskew) and an
 end-to-end OCR of scanned fixture pages against the ground truth."""
+
 import pytest
 
 from parsers import parse_bytes
@@ -9,19 +10,31 @@ from replica.render_scan import render_scanned
 from tests.conftest import truth, truth_cells
 
 
-@pytest.mark.parametrize("printed, repaired", [
-    ("4183. 78", "4183.78"), ("4183,78", "4183.78"), ("8:11", "8.11"), ("1O.5O", "10.50"), ("5.", "5"),
-    ("一般公共服务支出", "一般公共服务支出"), ("", ""),
-])
+@pytest.mark.parametrize(
+    "printed, repaired",
+    [
+        ("4183. 78", "4183.78"),
+        ("4183,78", "4183.78"),
+        ("8:11", "8.11"),
+        ("1O.5O", "10.50"),
+        ("5.", "5"),
+        ("一般公共服务支出", "一般公共服务支出"),
+        ("", ""),
+    ],
+)
 def test_ocr_number_noise_is_repaired(printed, repaired):
     assert repair_number(printed) == repaired
 
 
 def test_boxes_land_in_the_cell_holding_their_centre():
     ruling = Ruling(rows=[0, 40, 80], cols=[0, 100, 200, 300])
-    boxes = [TextBox(5, 5, 60, 30, "合计", 1.0), TextBox(120, 10, 190, 30, "584. 83", 1.0),
-             TextBox(205, 45, 240, 75, "0,", 1.0), TextBox(242, 45, 290, 75, "29", 0.9),
-             TextBox(20, 45, 60, 75, "208", 1.0)]
+    boxes = [
+        TextBox(5, 5, 60, 30, "合计", 1.0),
+        TextBox(120, 10, 190, 30, "584. 83", 1.0),
+        TextBox(205, 45, 240, 75, "0,", 1.0),
+        TextBox(242, 45, 290, 75, "29", 0.9),
+        TextBox(20, 45, 60, 75, "208", 1.0),
+    ]
     # Pieces of one number read as two boxes join in reading order before the repair.
     assert boxes_to_grid(boxes, ruling) == [["合计", "584.83", ""], ["208", "", "0.29"]]
 
@@ -38,7 +51,7 @@ def test_skew_is_measured_from_the_ruling_lines():
 
     page = np.zeros((800, 600), dtype=np.uint8)
     for y in range(100, 700, 40):
-        page[y:y + 2, 50:550] = 255
+        page[y : y + 2, 50:550] = 255
     rotated = np.asarray(Image.fromarray(page).rotate(1.2, resample=Image.NEAREST))
     assert abs(estimate_skew(rotated) + 1.2) < 0.15
 

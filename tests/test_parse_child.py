@@ -1,6 +1,7 @@
 """The parse runs in a child process under a time limit (issue #17): a file that takes too long
 is killed and reported naming the limit, the next file is parsed by a fresh child, a child that
 dies is a failed parse, and the child never outlives its parent."""
+
 import os
 import signal
 import subprocess
@@ -71,8 +72,9 @@ def test_the_child_dies_with_its_parent(tmp_path):
         "print(parser._process.pid, flush=True)\n"
         "parser.parse(hostile.blank_pdf(3), 'scan.pdf')\n"
     )
-    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
-                              env={**os.environ, "PYTHONPATH": os.getcwd()})
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": os.getcwd()}
+    )
     child = int(parent.stdout.readline())
     time.sleep(1)
     assert _alive(child)
@@ -109,8 +111,9 @@ class _DeafChild(ChildParser):
     def _start(self) -> None:
         request_read, request_write = os.pipe()
         reply_read, reply_write = os.pipe()
-        self._process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"],
-                                         pass_fds=(request_read, reply_write))
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", "import time; time.sleep(120)"], pass_fds=(request_read, reply_write)
+        )
         os.close(request_read)
         os.close(reply_write)
         from multiprocessing.connection import Connection

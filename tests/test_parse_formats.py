@@ -1,5 +1,6 @@
 """Every format a site publishes, rendered from the same fixtures, parses to the same ground truth;
 hostile files end in a clear ParseError naming the file."""
+
 import zipfile
 
 import pytest
@@ -56,8 +57,9 @@ def test_every_format_gives_the_ground_truth(seed, fmt, pdf_parses):
     # Beyond the hand-typed cells: exactly what the PDF gives, table statuses included.
     reference = pdf_parses[seed]
     assert got == reference.cell_map()
-    assert {k: (v.status, v.amount_unit) for k, v in result.tables.items() if len(k) == 2} == \
-        {k: (v.status, v.amount_unit) for k, v in reference.tables.items() if len(k) == 2}
+    assert {k: (v.status, v.amount_unit) for k, v in result.tables.items() if len(k) == 2} == {
+        k: (v.status, v.amount_unit) for k, v in reference.tables.items() if len(k) == 2
+    }
     if fmt in WITH_NARRATIVE:
         assert _without_pages(result.claims) == _without_pages(reference.claims)
         assert result.tables["情况说明"].status == "present"
@@ -70,7 +72,11 @@ def test_every_format_gives_the_ground_truth(seed, fmt, pdf_parses):
 def test_html_merged_header_cells_are_expanded():
     from parsers.flow import expand_spans
 
-    rows = [[("项目", 2, 1), ("金额", 1, 2)], [("科目代码", 1, 1), ("科目名称", 1, 1)], [("201", 1, 1), ("x", 1, 1), ("1.00", 1, 1)]]
+    rows = [
+        [("项目", 2, 1), ("金额", 1, 2)],
+        [("科目代码", 1, 1), ("科目名称", 1, 1)],
+        [("201", 1, 1), ("x", 1, 1), ("1.00", 1, 1)],
+    ]
     assert expand_spans(rows) == [["项目", None, "金额"], ["科目代码", "科目名称", None], ["201", "x", "1.00"]]
 
 
@@ -96,15 +102,18 @@ def test_bundle_reports_a_member_it_could_not_read(seed_pdfs, pdf_parses):
     assert len(result.problems) == 1 and "bundle.zip!附件2.pdf" in result.problems[0]
 
 
-@pytest.mark.parametrize("name, make, reason", [
-    ("truncated.pdf", lambda pdf: hostile.truncated_pdf(pdf), "unreadable PDF"),
-    ("encrypted.pdf", lambda pdf: hostile.encrypted_pdf(), "encrypted PDF"),
-    ("error-page.pdf", lambda pdf: hostile.html_error_page(), "HTML page without any table"),
-    ("zero.pdf", lambda pdf: hostile.zero_bytes(), "empty file"),
-    ("bomb.zip", lambda pdf: hostile.zip_bomb(), "decompression bomb refused"),
-    ("nested.zip", lambda pdf: hostile.nested_zip(pdf, 3), "nested deeper than 2 levels"),
-    ("random.bin", lambda pdf: bytes(range(256)) * 4, "unsupported format"),
-])
+@pytest.mark.parametrize(
+    "name, make, reason",
+    [
+        ("truncated.pdf", lambda pdf: hostile.truncated_pdf(pdf), "unreadable PDF"),
+        ("encrypted.pdf", lambda pdf: hostile.encrypted_pdf(), "encrypted PDF"),
+        ("error-page.pdf", lambda pdf: hostile.html_error_page(), "HTML page without any table"),
+        ("zero.pdf", lambda pdf: hostile.zero_bytes(), "empty file"),
+        ("bomb.zip", lambda pdf: hostile.zip_bomb(), "decompression bomb refused"),
+        ("nested.zip", lambda pdf: hostile.nested_zip(pdf, 3), "nested deeper than 2 levels"),
+        ("random.bin", lambda pdf: bytes(range(256)) * 4, "unsupported format"),
+    ],
+)
 def test_hostile_files_end_in_a_clear_error(seed_pdfs, name, make, reason):
     with pytest.raises(ParseError) as caught:
         parse_bytes(make(seed_pdfs["001"]), name)
@@ -132,11 +141,16 @@ def test_word97_doc_is_read_after_conversion_and_says_so(seed_doc, pdf_parses):
     assert result.problems == ["Word 97 DOC: read after conversion to DOCX by LibreOffice"]
 
 
-@pytest.mark.parametrize("damage, reason", [
-    (lambda doc: doc[: len(doc) // 3], "damaged Office 97 file"),  # the stream directory is cut off
-    (lambda doc: doc[:512] + "WordDocument\0".encode("utf-16-le") + bytes(range(256)) * 40,
-     "LibreOffice could not convert it to docx"),
-])
+@pytest.mark.parametrize(
+    "damage, reason",
+    [
+        (lambda doc: doc[: len(doc) // 3], "damaged Office 97 file"),  # the stream directory is cut off
+        (
+            lambda doc: doc[:512] + "WordDocument\0".encode("utf-16-le") + bytes(range(256)) * 40,
+            "LibreOffice could not convert it to docx",
+        ),
+    ],
+)
 def test_damaged_doc_is_a_clear_error(seed_doc, damage, reason):
     with pytest.raises(ParseError) as caught:
         parse_bytes(damage(seed_doc), "damaged.doc")

@@ -1,4 +1,5 @@
 """The text-PDF parser on the seeds rendered as PDFs, against hand-typed ground truth."""
+
 from decimal import Decimal
 
 import pytest
@@ -54,12 +55,15 @@ def test_json_contract(seed_pdfs):
     assert set(doc) >= {"unit", "year", "kind", "tables", "cells", "claims", "evaluations"}
 
 
-@pytest.mark.parametrize("data, reason", [
-    (b"", "empty file"),
-    (b"<!DOCTYPE html><html><body>404</body></html>", "HTML page"),
-    (b"%PDF-1.4\n1 0 obj\n<<", "PDF"),
-    (b"\x00\x01garbage", "unsupported format"),
-])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"", "empty file"),
+        (b"<!DOCTYPE html><html><body>404</body></html>", "HTML page"),
+        (b"%PDF-1.4\n1 0 obj\n<<", "PDF"),
+        (b"\x00\x01garbage", "unsupported format"),
+    ],
+)
 def test_bad_files_raise_a_clear_error_naming_the_file(data, reason):
     with pytest.raises(ParseError) as err:
         parse_bytes(data, "http://example.invalid/P0123.pdf")

@@ -1,5 +1,6 @@
 """The PDFium engine reads every PDF layout exactly as the pdfplumber reference does, and the
 grid rules it shares with pdfplumber behave on merged cells and broken rules."""
+
 import pytest
 
 from parsers.pdf import parse_pdf
@@ -52,15 +53,26 @@ def _glyphs(text: str, x: float, top: float, width: float = 9.0) -> list[Glyph]:
 
 
 def _box(x0: float, top: float, x1: float, bottom: float) -> list[Edge]:
-    return [Edge(True, top, x0, x1), Edge(True, bottom, x0, x1), Edge(False, x0, top, bottom), Edge(False, x1, top, bottom)]
+    return [
+        Edge(True, top, x0, x1),
+        Edge(True, bottom, x0, x1),
+        Edge(False, x0, top, bottom),
+        Edge(False, x1, top, bottom),
+    ]
 
 
 def test_merged_header_spans_are_none_and_near_rules_snap_together():
     # A two-row table: the header cell spans both columns; the rules are drawn per cell and
     # one of them sits 1.5 pt off, as exporters draw them.
-    edges = [Edge(True, 100, 50, 250), Edge(True, 121.5, 50, 150), Edge(True, 120, 150, 250),
-             Edge(True, 140, 50, 250), Edge(False, 50, 100, 140), Edge(False, 250, 100, 140),
-             Edge(False, 150, 120, 140)]
+    edges = [
+        Edge(True, 100, 50, 250),
+        Edge(True, 121.5, 50, 150),
+        Edge(True, 120, 150, 250),
+        Edge(True, 140, 50, 250),
+        Edge(False, 50, 100, 140),
+        Edge(False, 250, 100, 140),
+        Edge(False, 150, 120, 140),
+    ]
     glyphs = _glyphs("项目", 60, 105) + _glyphs("合计", 60, 125) + _glyphs("584.83", 160, 125, 5)
     assert find_grids(glyphs, edges) == [[["项目", None], ["合计", "584.83"]]]
 
@@ -76,17 +88,23 @@ def test_text_lines_split_words_at_gaps_and_keep_line_order():
     assert page_text(glyphs) == "收入决算表\n本年收入 2795.38"
 
 
-@pytest.mark.parametrize("above, row, joined", [
-    # the rest of a tall indicator row: text under text, no figure
-    (["", "效益指标", "社会效", "维持补助", "20", "0"], ["", "", "益", "对象生活", "", ""],
-     ["", "效益指标", "社会效\n益", "维持补助\n对象生活", "20", "0"]),
-    # a row of its own: it holds figures
-    (["", "产出指标", "数量指标", "补助人数", "20", "20"], ["", "", "质量指标", "合格率", "10", "10"], None),
-    # a row of its own: it opens a field, though its text sits under text
-    (["项目名称", "", "机要密码专项经费", ""], ["主管部门", "", "101-中共忻州市委办公室", ""], None),
-    # text where the row above is blank cannot be the rest of it
-    (["年度目标", "", "", ""], ["", "保障运转", "", ""], None),
-])
+@pytest.mark.parametrize(
+    "above, row, joined",
+    [
+        # the rest of a tall indicator row: text under text, no figure
+        (
+            ["", "效益指标", "社会效", "维持补助", "20", "0"],
+            ["", "", "益", "对象生活", "", ""],
+            ["", "效益指标", "社会效\n益", "维持补助\n对象生活", "20", "0"],
+        ),
+        # a row of its own: it holds figures
+        (["", "产出指标", "数量指标", "补助人数", "20", "20"], ["", "", "质量指标", "合格率", "10", "10"], None),
+        # a row of its own: it opens a field, though its text sits under text
+        (["项目名称", "", "机要密码专项经费", ""], ["主管部门", "", "101-中共忻州市委办公室", ""], None),
+        # text where the row above is blank cannot be the rest of it
+        (["年度目标", "", "", ""], ["", "保障运转", "", ""], None),
+    ],
+)
 def test_a_row_broken_across_pages_is_joined_only_when_it_is_a_rest(above, row, joined):
     from parsers.evaluations import join_split_row
 
@@ -111,7 +129,9 @@ def test_rules_drawn_inside_a_form_xobject_are_found():
     for x in (0, 120, 210, 300):
         c.line(x, 0, x, 60)
     c.setFont(FONT, 9)
-    for r, row in enumerate([("项目", "本年收入合计", "财政拨款收入"), ("栏次", "1", "2"), ("合计", "584.83", "584.54")]):
+    for r, row in enumerate(
+        [("项目", "本年收入合计", "财政拨款收入"), ("栏次", "1", "2"), ("合计", "584.83", "584.54")]
+    ):
         for x, text in zip((5, 125, 215), row):
             c.drawString(x, 46 - 20 * r, text)
     c.endForm()
@@ -121,8 +141,11 @@ def test_rules_drawn_inside_a_form_xobject_are_found():
     c.showPage()
     c.save()
     grids = {name: list(read(buf.getvalue(), "form.pdf", TextLayer()))[0].grids() for name, read in ENGINES.items()}
-    assert grids["pdfium"] == grids["pdfplumber"] == [
-        [["项目", "本年收入合计", "财政拨款收入"], ["栏次", "1", "2"], ["合计", "584.83", "584.54"]]]
+    assert (
+        grids["pdfium"]
+        == grids["pdfplumber"]
+        == [[["项目", "本年收入合计", "财政拨款收入"], ["栏次", "1", "2"], ["合计", "584.83", "584.54"]]]
+    )
 
 
 def test_fake_bold_glyphs_printed_twice_read_once():
@@ -146,12 +169,15 @@ def test_fake_bold_glyphs_printed_twice_read_once():
     assert texts["pdfium"] == texts["pdfplumber"] == "合计 584.83\n收入支出决算表"
 
 
-@pytest.mark.parametrize("text, garbage", [
-    ("收入支出决算表\n合计 584.83 \ufffd", False),  # one symbol without a Unicode name
-    ("\ufffd\ufffd\ufffd表 OQ\ufffd", True),
-    ("(cid:31639)(cid:34920) 公开", True),
-    ("\ue000\ue001\ue002\ue003 决算", True),  # private-use codes
-])
+@pytest.mark.parametrize(
+    "text, garbage",
+    [
+        ("收入支出决算表\n合计 584.83 \ufffd", False),  # one symbol without a Unicode name
+        ("\ufffd\ufffd\ufffd表 OQ\ufffd", True),
+        ("(cid:31639)(cid:34920) 公开", True),
+        ("\ue000\ue001\ue002\ue003 决算", True),  # private-use codes
+    ],
+)
 def test_a_page_is_garbage_when_a_tenth_of_its_glyphs_have_no_name(text, garbage):
     from parsers.pdf import TextLayer
 

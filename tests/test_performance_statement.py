@@ -1,5 +1,6 @@
 """Seed 003, a 绩效情况说明 printed one cell per line: as DOCX and as HTML it parses to its
 hand-typed truth, and validation finds exactly its real failure (13 projects claimed, 3 attached)."""
+
 import json
 from decimal import Decimal
 
@@ -30,8 +31,11 @@ def test_every_self_evaluation_matches_the_truth(parsed):
     assert len(parsed.evaluations) == len(TRUTH["evaluations"])
     for got, want in zip(parsed.evaluations, TRUTH["evaluations"]):
         total_line = got["budget_lines"][0]
-        assert (got["project_name"], got["department"], got["budget_unit"]) == \
-            (want["project_name"], want["department"], want["budget_unit"])
+        assert (got["project_name"], got["department"], got["budget_unit"]) == (
+            want["project_name"],
+            want["department"],
+            want["budget_unit"],
+        )
         for field in ("full", "executed", "balance", "rate", "score"):
             assert Decimal(total_line[field]) == Decimal(want[field]), field
         assert (Decimal(got["total_score"]), got["grade"]) == (Decimal(want["total_score"]), want["grade"])

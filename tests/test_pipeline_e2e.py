@@ -1,4 +1,5 @@
 """The whole job against the replica sites and a real Postgres, asserting concrete rows."""
+
 from decimal import Decimal
 
 import pytest
@@ -18,33 +19,44 @@ def _one(ctx, sql, **params):
         return conn.execute(text(sql), params).one()
 
 
-
 def test_first_run_archives_parses_loads_and_validates(ctx):
     out = pipeline.run_once(ctx)
     assert [c["status"] for c in out["crawl"]] == ["ok", "ok"]
     assert out["parse"] == {"parsed": 2, "failed": 0, "errors": []}
 
     # The Datong filing: resolved to its registered unit, archived by hash, parsed.
-    row = _one(ctx, """
+    row = _one(
+        ctx,
+        """
         SELECT f.fiscal_year, f.kind, u.code, af.media_type, af.http_status, length(af.sha256), af.storage_key
         FROM disclosure.filing f JOIN disclosure.unit u ON u.id = f.unit_id
-        JOIN disclosure.archived_file af ON af.filing_id = f.id WHERE u.code = 'dt-ggzy'""")
+        JOIN disclosure.archived_file af ON af.filing_id = f.id WHERE u.code = 'dt-ggzy'""",
+    )
     assert row[:6] == (2024, "单位决算", "dt-ggzy", "application/pdf", 200, 64)
     assert (ctx.settings.archive_dir / row.storage_key).stat().st_size > 10_000
 
-    value = query_scalar(ctx, """
+    value = query_scalar(
+        ctx,
+        """
         SELECT c.value FROM disclosure.cell c JOIN disclosure.current_parse cp ON cp.id = c.parse_run_id
         JOIN disclosure.filing f ON f.id = cp.filing_id JOIN disclosure.unit u ON u.id = f.unit_id
-        WHERE u.code = 'xz-swbgs' AND c.table_code = '01' AND c.row_key = '31' AND c.col = 1""")
+        WHERE u.code = 'xz-swbgs' AND c.table_code = '01' AND c.row_key = '31' AND c.col = 1""",
+    )
     assert value == Decimal("2795.38")
     # What the filing prints of itself is kept with its parse: the unit's code, each table's amount unit.
-    parse = _one(ctx, """SELECT pr.unit_code, pr.tables->'01'->>'amount_unit' AS unit FROM disclosure.parse_run pr
+    parse = _one(
+        ctx,
+        """SELECT pr.unit_code, pr.tables->'01'->>'amount_unit' AS unit FROM disclosure.parse_run pr
                          JOIN disclosure.current_parse cp ON cp.id = pr.id JOIN disclosure.filing f ON f.id = cp.filing_id
-                         JOIN disclosure.unit u ON u.id = f.unit_id WHERE u.code = 'xz-swbgs'""")
+                         JOIN disclosure.unit u ON u.id = f.unit_id WHERE u.code = 'xz-swbgs'""",
+    )
     assert (parse.unit_code, parse.unit) == ("101001", "万元")
 
-    finding = _one(ctx, """SELECT status, expected, actual, evidence->'pages' AS pages FROM disclosure.finding
-                           WHERE rule_id = '01.expenditure_sum'""")
+    finding = _one(
+        ctx,
+        """SELECT status, expected, actual, evidence->'pages' AS pages FROM disclosure.finding
+                           WHERE rule_id = '01.expenditure_sum'""",
+    )
     assert (finding.status, finding.expected, finding.actual) == ("rounding", Decimal("584.54"), Decimal("584.55"))
 
     # The budget notice is a filing without a file; the holiday notice is not a filing.
@@ -56,16 +68,20 @@ def test_first_run_archives_parses_loads_and_validates(ctx):
 
 def test_unidentified_filings_are_kept_and_reported(ctx, replica):
     index = replica.routes["/xinzhou/yjsgk/list.html"]
-    index.body = index.body.replace(b"</ul>", "<li><a href=\"/xinzhou/yjsgk/x.html\">忻州市某某中心决算公开</a></li></ul>"
-                                    .encode())
+    index.body = index.body.replace(
+        b"</ul>", '<li><a href="/xinzhou/yjsgk/x.html">忻州市某某中心决算公开</a></li></ul>'.encode()
+    )
     replica.routes["/xinzhou/yjsgk/x.html"] = replica.routes["/xinzhou/yjsgk/2024/0820/c1.html"].__class__(
-        "<html><body><h2>忻州市某某中心决算公开</h2></body></html>".encode(), "text/html; charset=utf-8")
+        "<html><body><h2>忻州市某某中心决算公开</h2></body></html>".encode(), "text/html; charset=utf-8"
+    )
     out = pipeline.run_once(ctx)
     row = _one(ctx, "SELECT title, detail_url, problem FROM disclosure.identification_findings")
     assert row.title == "忻州市某某中心决算公开" and row.detail_url.endswith("/xinzhou/yjsgk/x.html")
-    assert row.problem == ("neither the title nor the document names a registered unit; no fiscal year can be "
-                           "told from the title or the document; no kind (决算/预算/绩效) can be told from the "
-                           "title or the document")
+    assert row.problem == (
+        "neither the title nor the document names a registered unit; no fiscal year can be "
+        "told from the title or the document; no kind (决算/预算/绩效) can be told from the "
+        "title or the document"
+    )
     assert out["alerts"]["by_kind"]["unidentified_filing"] == 1
 
 
@@ -79,13 +95,18 @@ def test_second_night_downloads_and_parses_nothing(ctx, replica):
     second = sorted((path, status) for _method, path, status in replica.requests[served_before:])
     # Only list pages are read again (and robots.txt, once per crawl); the archived files are asked
     # for conditionally and answer 304; the one detail page without a file yet is read again.
-    assert second == sorted([
-        ("/robots.txt", 200), ("/robots.txt", 200),
-        ("/datong/czxx/index.html", 200), ("/datong/czxx/index_1.html", 200),
-        ("/datong/czxx/202502/t20250210_0997.html", 200),
-        ("/datong/czxx/202509/P020250915538210726915.pdf", 304),
-        ("/xinzhou/yjsgk/list.html", 200), ("/xinzhou/files/swbgs2023js.pdf", 304),
-    ])
+    assert second == sorted(
+        [
+            ("/robots.txt", 200),
+            ("/robots.txt", 200),
+            ("/datong/czxx/index.html", 200),
+            ("/datong/czxx/index_1.html", 200),
+            ("/datong/czxx/202502/t20250210_0997.html", 200),
+            ("/datong/czxx/202509/P020250915538210726915.pdf", 304),
+            ("/xinzhou/yjsgk/list.html", 200),
+            ("/xinzhou/files/swbgs2023js.pdf", 304),
+        ]
+    )
     assert query_scalar(ctx, "SELECT count(*) FROM disclosure.archived_file") == 2
     assert query_scalar(ctx, "SELECT count(*) FROM disclosure.parse_run") == 2
 
@@ -127,7 +148,9 @@ def test_a_file_replaced_in_place_becomes_a_second_version(ctx, replica):
     out = pipeline.run_once(ctx)
     xz = next(c for c in out["crawl"] if c["site"] == "replica-xinzhou-static")
     assert (xz["new_file_versions"], xz["changed_files"]) == (1, 1)
-    assert query_scalar(ctx, "SELECT count(*) FROM disclosure.archived_file WHERE source_url LIKE '%swbgs2023js.pdf'") == 2
+    assert (
+        query_scalar(ctx, "SELECT count(*) FROM disclosure.archived_file WHERE source_url LIKE '%swbgs2023js.pdf'") == 2
+    )
     assert out["alerts"]["by_kind"].get("revised_filing") == 1
 
 
@@ -135,14 +158,21 @@ def test_a_removed_filing_is_withdrawn_and_its_files_kept(ctx, replica):
     pipeline.run_once(ctx)
     index = replica.routes["/datong/czxx/index.html"]
     index.body = index.body.replace("2025年单位预算公开</a>".encode(), b"</a>").replace(
-        b'href="./202502/t20250210_0997.html"', b'href="./gone.html"')
+        b'href="./202502/t20250210_0997.html"', b'href="./gone.html"'
+    )
     (result,) = pipeline.crawl(ctx, ["replica-datong-trs"])
     assert (result["status"], result["withdrawn"]) == ("ok", 1)
-    status, withdrawn_at = _one(ctx, "SELECT status, withdrawn_at FROM disclosure.filing "
-                                     "WHERE title = '大同市公共资源交易中心2025年单位预算公开'")
+    status, withdrawn_at = _one(
+        ctx,
+        "SELECT status, withdrawn_at FROM disclosure.filing WHERE title = '大同市公共资源交易中心2025年单位预算公开'",
+    )
     assert status == "withdrawn" and withdrawn_at is not None
-    assert query_scalar(ctx, "SELECT status FROM disclosure.filing WHERE title LIKE '%2024年度单位决算公开' "
-                        "AND title LIKE '大同%'") == "present"
+    assert (
+        query_scalar(
+            ctx, "SELECT status FROM disclosure.filing WHERE title LIKE '%2024年度单位决算公开' AND title LIKE '大同%'"
+        )
+        == "present"
+    )
 
 
 def test_an_empty_list_where_filings_were_fails_and_withdraws_nothing(ctx, replica):

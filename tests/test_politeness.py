@@ -1,5 +1,6 @@
 """Politeness against the replica sites: robots.txt obeyed, an identifying user agent, and
 never more than one request at a time to a host."""
+
 from disclosure import pipeline
 
 

@@ -1,5 +1,6 @@
 """`disclosure sites probe` recognises every family from a start page; `crawl --dry-run` lists
 what it would fetch and what it takes each entry to be, archiving nothing."""
+
 import pytest
 
 from crawlers.probe import ProbeError, check_site, dry_run_entries, probe, recognise
@@ -36,16 +37,23 @@ def test_probe_asks_robots_txt_first_and_identifies_itself(replica):
 
 
 def test_recognise_on_saved_pages_of_real_layouts():
-    cases = {"trs_wcm/czxx_index.html": ("http://www.dt.gov.cn/dtzww/czxx/index.html", "trs_wcm", {}),
-             # the proxyUrl carries /yunzhou already: no prefix proposed
-             "hanweb/col4521.html": ("http://www.yunzhou.gov.cn/yunzhou/col/col4521/index.html", "hanweb_jpage", {}),
-             "static_list/czj_yjsgk.html": ("http://czj.sxxz.gov.cn/czxx/yjsgk/index.html", "static_list", {}),
-             "unified_json/getdepartmentname.json": (("http://czt.jiangsu.gov.cn/yjsgk/front/department/"
-                                                     "getdepartmentname.do"), "unified_json", {})}
+    cases = {
+        "trs_wcm/czxx_index.html": ("http://www.dt.gov.cn/dtzww/czxx/index.html", "trs_wcm", {}),
+        # the proxyUrl carries /yunzhou already: no prefix proposed
+        "hanweb/col4521.html": ("http://www.yunzhou.gov.cn/yunzhou/col/col4521/index.html", "hanweb_jpage", {}),
+        "static_list/czj_yjsgk.html": ("http://czj.sxxz.gov.cn/czxx/yjsgk/index.html", "static_list", {}),
+        "unified_json/getdepartmentname.json": (
+            ("http://czt.jiangsu.gov.cn/yjsgk/front/department/getdepartmentname.do"),
+            "unified_json",
+            {},
+        ),
+    }
     for name, (url, family, config) in cases.items():
         found = recognise(url, (PAGES / name).read_bytes(), {})
         assert (found.family, found.config) == (family, config), name
-    departments = recognise("http://x/getdepartmentname.do", (PAGES / "unified_json/getdepartmentname.json").read_bytes())
+    departments = recognise(
+        "http://x/getdepartmentname.do", (PAGES / "unified_json/getdepartmentname.json").read_bytes()
+    )
     assert "items_url" in departments.notes[0]
     assert recognise("http://x/", b"<html><body><a href='/a'>about us</a></body></html>").family is None
 
@@ -63,13 +71,19 @@ def test_check_site_flags_a_wrong_family_or_prefix(replica_registry):
 
 def test_a_dry_run_lists_entries_and_their_files_and_fetches_no_file(replica, replica_registry, tmp_path):
     site = replica_registry.site("replica-yunzhou-hanweb")
-    outcome = crawl_site(site, tmp_path / "archive", UA, None, CrawlLimits(throttle_start_delay=0, download_delay=0),
-                         dry_run=True)
+    outcome = crawl_site(
+        site, tmp_path / "archive", UA, None, CrawlLimits(throttle_start_delay=0, download_delay=0), dry_run=True
+    )
     entries = dry_run_entries(outcome.events, replica_registry)
     filings = sorted((e.unit, e.year, e.kind, e.published) for e in entries if e.is_filing)
-    assert [f[:3] for f in filings] == [("yz-czj", 2023, "单位决算"), ("yz-czj", 2024, "单位决算"),
-                                        ("yz-jyj", 2023, "单位决算"), ("yz-jyj", 2024, "单位决算"),
-                                        ("yz-wjj", 2023, "单位决算"), ("yz-wjj", 2024, "单位决算")]
+    assert [f[:3] for f in filings] == [
+        ("yz-czj", 2023, "单位决算"),
+        ("yz-czj", 2024, "单位决算"),
+        ("yz-jyj", 2023, "单位决算"),
+        ("yz-jyj", 2024, "单位决算"),
+        ("yz-wjj", 2023, "单位决算"),
+        ("yz-wjj", 2024, "单位决算"),
+    ]
     assert all(f[3] for f in filings)  # every entry dated
     assert all(e.fetch for e in entries if e.is_filing)
     assert not [p for _m, p, _s in replica.requests if "/picture/" in p]  # no file was fetched
@@ -88,9 +102,14 @@ def test_the_commands_print_a_registry_entry_and_the_dry_run_entries(replica, mo
     url = replica.base_url + "/datong/czxx/index.html"
     out = CliRunner().invoke(app, ["sites", "probe", url, "--key", "dt-czxx", "--jurisdiction", "datong"])
     assert out.exit_code == 0, out.output
-    entry = yaml.safe_load(out.stdout[out.stdout.index("sites:"):])["sites"][0]
-    assert entry == {"key": "dt-czxx", "jurisdiction": "datong", "family": "trs_wcm", "verified": False,
-                     "start_urls": [url]}
+    entry = yaml.safe_load(out.stdout[out.stdout.index("sites:") :])["sites"][0]
+    assert entry == {
+        "key": "dt-czxx",
+        "jurisdiction": "datong",
+        "family": "trs_wcm",
+        "verified": False,
+        "start_urls": [url],
+    }
     out = CliRunner().invoke(app, ["crawl", "replica-datong-trs", "--dry-run"])
     assert out.exit_code == 0, out.output
     lines = [line.split("\t") for line in out.stdout.splitlines()]

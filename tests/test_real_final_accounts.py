@@ -1,10 +1,11 @@
 """The parser on real published final accounts (tests/real), against hand-checked truth
 (tests/real/truth, read on the page images by the truth engineer, not by this parser)."""
+
 from __future__ import annotations
 
 import json
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -17,17 +18,24 @@ REAL = Path(__file__).resolve().parent / "real"
 TRUTH = REAL / "truth"
 IDENTITY = json.loads((TRUTH / "identity.json").read_text(encoding="utf-8"))
 FINAL_ACCOUNTS = sorted(
-    name for name, doc in IDENTITY.items()
-    if doc.get("is_filing") and (doc.get("kind") or "").endswith("决算")
-    and (TRUTH / f"{Path(name).stem}.json").exists())
+    name
+    for name, doc in IDENTITY.items()
+    if doc.get("is_filing")
+    and (doc.get("kind") or "").endswith("决算")
+    and (TRUTH / f"{Path(name).stem}.json").exists()
+)
 # Budgets whose tables carry 公开NN表 markers or subject-code grids a final account also has.
-BUDGETS_THAT_LOOK_LIKE_FINALS = ["central_gjxfj_2026_dept_budget.pdf", "js_jcy_2019_dept_budget.pdf",
-                                 "js_zxbgt_2019_budget_tables.pdf", "suz_sjj_2026_dept_budget.pdf",
-                                 "wx_zjj_2026_dept_budget.pdf"]
+BUDGETS_THAT_LOOK_LIKE_FINALS = [
+    "central_gjxfj_2026_dept_budget.pdf",
+    "js_jcy_2019_dept_budget.pdf",
+    "js_zxbgt_2019_budget_tables.pdf",
+    "suz_sjj_2026_dept_budget.pdf",
+    "wx_zjj_2026_dept_budget.pdf",
+]
 EXACT_SHARE = Decimal("0.99")
 
 
-@lru_cache(maxsize=None)
+@cache
 def parsed(name: str):
     return parse_path(REAL / name)
 
@@ -68,9 +76,13 @@ def test_cells_are_exact_against_hand_checked_truth(name):
     result = parsed(name)
     got = {(c.table, c.row, c.col): c for c in result.cells}
     want = truth_cells(name)
-    exact = [t for t in want
-             if (cell := got.get((t["table"], t["row"], t["col"]))) is not None
-             and cell.value == Decimal(t["value"]) and cell.page == t["page"]]
+    exact = [
+        t
+        for t in want
+        if (cell := got.get((t["table"], t["row"], t["col"]))) is not None
+        and cell.value == Decimal(t["value"])
+        and cell.page == t["page"]
+    ]
     misses = [t for t in want if t not in exact]
     assert Decimal(len(exact)) >= EXACT_SHARE * len(want), misses[:10]
     # The truth lists every figure printed other than zero: nothing else is read.
@@ -109,8 +121,13 @@ def test_central_self_evaluations_are_read_by_their_header():
     evaluations = parsed("central_gjxfj_2024_final.pdf").evaluations
     assert len(evaluations) == 4
     total = evaluations[1]["budget_lines"][0]  # 信访研究宣传立法专项, page 32
-    assert (total["initial"], total["full"], total["executed"], total["rate"], total["score"]) == \
-        (["493.76"], "536.2", "413.57", "77.13", "7.7")
+    assert (total["initial"], total["full"], total["executed"], total["rate"], total["score"]) == (
+        ["493.76"],
+        "536.2",
+        "413.57",
+        "77.13",
+        "7.7",
+    )
     assert total["balance"] is None and "balance" not in total["columns"]
     fund = evaluations[1]["budget_lines"][1]  # 其中：财政拨款, 分值 and 得分 printed "--"
     assert (fund["full"], fund["executed"], fund["rate"], fund["score"]) == ("473.76", "351.13", None, None)
@@ -125,8 +142,9 @@ def test_both_pdf_engines_read_a_real_filing_alike():
     reference = parse_pdf(data, "shgzb.pdf", engine="pdfplumber")
     fast = parse_pdf(data, "shgzb.pdf", engine="pdfium")
     assert fast.cell_map() == reference.cell_map() and len(fast.cells) > 150
-    assert {k: (v.status, v.pages, v.evidence) for k, v in fast.tables.items()} == \
-        {k: (v.status, v.pages, v.evidence) for k, v in reference.tables.items()}
+    assert {k: (v.status, v.pages, v.evidence) for k, v in fast.tables.items()} == {
+        k: (v.status, v.pages, v.evidence) for k, v in reference.tables.items()
+    }
 
 
 @pytest.mark.parametrize("name", FINAL_ACCOUNTS)

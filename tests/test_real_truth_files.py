@@ -1,6 +1,7 @@
 """The hand-checked truth for the real documents (tests/real/truth/) is well formed, and the
 documents it describes are the published ones. Deliberately parser-free: a truth file that
 agreed with the parser because it was read through it would prove nothing."""
+
 from __future__ import annotations
 
 import hashlib
@@ -22,9 +23,18 @@ QUALIFIERS = {"汇总", "本级", None}
 # Rows each final-account table may use (filings.md, "Canonical cell keys").
 SUBJECT_CODE = re.compile(r"\d{3}(\d{2}){0,2}")
 ECONOMIC_CODE = re.compile(r"\d{3}(\d{2})?")
-FINAL_COLUMNS = {"01": range(1, 3), "02": range(1, 8), "03": range(1, 7), "04": range(1, 6),
-                 "05": range(1, 4), "06": range(1, 2), "07": range(1, 7), "08": range(1, 4),
-                 "09": range(1, 13), "10": range(1, 2)}
+FINAL_COLUMNS = {
+    "01": range(1, 3),
+    "02": range(1, 8),
+    "03": range(1, 7),
+    "04": range(1, 6),
+    "05": range(1, 4),
+    "06": range(1, 2),
+    "07": range(1, 7),
+    "08": range(1, 4),
+    "09": range(1, 13),
+    "10": range(1, 2),
+}
 CLAIM_KEY = re.compile(r"(0[1-9]|10)\[[^\]]+\]\.\d{1,2}")
 
 
@@ -63,8 +73,17 @@ def test_identity_covers_every_document():
     identity = json.loads((TRUTH / "identity.json").read_text(encoding="utf-8"))
     assert sorted(identity) == [p.name for p in documents()]
     for name, entry in identity.items():
-        assert set(entry) >= {"is_filing", "unit", "year", "kind", "qualifier", "template",
-                              "tables_printed", "reason", "defects"}, name
+        assert set(entry) >= {
+            "is_filing",
+            "unit",
+            "year",
+            "kind",
+            "qualifier",
+            "template",
+            "tables_printed",
+            "reason",
+            "defects",
+        }, name
         assert isinstance(entry["is_filing"], bool), name
         assert entry["qualifier"] in QUALIFIERS, name
         assert isinstance(entry["template"], str) and entry["template"], name
@@ -91,8 +110,9 @@ def test_every_truth_file_names_a_real_pdf_and_its_page_count():
         assert doc["pages"] == page_count(pdf), path.name
 
 
-@pytest.mark.parametrize("path", [p for p in truth_files() if "cells" in json.loads(p.read_text(encoding="utf-8"))],
-                         ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", [p for p in truth_files() if "cells" in json.loads(p.read_text(encoding="utf-8"))], ids=lambda p: p.stem
+)
 def test_final_account_truth_shape(path: Path):
     doc = json.loads(path.read_text(encoding="utf-8"))
     assert set(doc) == {"file", "pages", "cells", "claims", "notes"}
@@ -117,8 +137,9 @@ def test_final_account_truth_shape(path: Path):
         assert number in printed, claim
 
 
-@pytest.mark.parametrize("path", [p for p in truth_files() if "tables" in json.loads(p.read_text(encoding="utf-8"))],
-                         ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", [p for p in truth_files() if "tables" in json.loads(p.read_text(encoding="utf-8"))], ids=lambda p: p.stem
+)
 def test_budget_truth_shape(path: Path):
     doc = json.loads(path.read_text(encoding="utf-8"))
     assert set(doc) == {"file", "pages", "tables", "notes"}
@@ -158,8 +179,9 @@ def test_every_value_is_printed_on_the_page_it_names(path: Path):
         pdf.close()
 
 
-@pytest.mark.parametrize("path", [p for p in truth_files() if "tables" in json.loads(p.read_text(encoding="utf-8"))],
-                         ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", [p for p in truth_files() if "tables" in json.loads(p.read_text(encoding="utf-8"))], ids=lambda p: p.stem
+)
 def test_every_budget_title_and_marker_is_printed(path: Path):
     """Each table's title is on its page; its marker on that page or at the foot of the one before
     (three documents print a marker there, as their notes say)."""

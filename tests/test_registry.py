@@ -15,11 +15,14 @@ def test_replica_registry_loads_with_substituted_urls():
     assert all(u.startswith("http://127.0.0.1:9/") for s in reg.sites for u in s.start_urls)
 
 
-@pytest.mark.parametrize("printed", [
-    "中共忻州市委办公室",
-    "中国共产党忻州市委员会办公室",
-    "中国共产党忻州市\n委员会办公室",
-])
+@pytest.mark.parametrize(
+    "printed",
+    [
+        "中共忻州市委办公室",
+        "中国共产党忻州市委员会办公室",
+        "中国共产党忻州市\n委员会办公室",
+    ],
+)
 def test_unit_names_resolve_through_normalisation_and_aliases(printed):
     reg = load_registry(REPLICA, {"replica": "x"})
     assert reg.resolve_unit(printed).code == "xz-swbgs"
@@ -36,14 +39,27 @@ def test_unknown_unit_is_not_guessed():
     assert reg.resolve_unit("大同市公共资源交易") is None
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"jurisdictions": [{"code": "a", "name": "甲", "level": "town"}]}, "jurisdictions[0] (a): level"),
-    ({"jurisdictions": [{"code": "a", "name": "甲"}]}, "jurisdictions[0]: missing level"),
-    ({"jurisdictions": [{"code": "a", "name": "甲", "level": "city"}],
-      "sites": [{"key": "s", "jurisdiction": "a", "family": "wordpress", "start_urls": ["u"]}]}, "sites[0] (s): family"),
-    ({"jurisdictions": [{"code": "a", "name": "甲", "level": "city"}],
-      "units": [{"code": "u", "jurisdiction": "b", "name": "乙"}]}, "units[0] (u): unknown jurisdiction 'b'"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"jurisdictions": [{"code": "a", "name": "甲", "level": "town"}]}, "jurisdictions[0] (a): level"),
+        ({"jurisdictions": [{"code": "a", "name": "甲"}]}, "jurisdictions[0]: missing level"),
+        (
+            {
+                "jurisdictions": [{"code": "a", "name": "甲", "level": "city"}],
+                "sites": [{"key": "s", "jurisdiction": "a", "family": "wordpress", "start_urls": ["u"]}],
+            },
+            "sites[0] (s): family",
+        ),
+        (
+            {
+                "jurisdictions": [{"code": "a", "name": "甲", "level": "city"}],
+                "units": [{"code": "u", "jurisdiction": "b", "name": "乙"}],
+            },
+            "units[0] (u): unknown jurisdiction 'b'",
+        ),
+    ],
+)
 def test_invalid_registry_names_file_and_entry(data, message):
     with pytest.raises(RegistryError) as err:
         parse_registry(data, "regs/bad.yaml")
@@ -76,9 +92,18 @@ def test_every_registry_family_has_a_spider():
 
 # ---- hostile registry values (issue #17) -------------------------------------------------
 def _one_site(**site) -> dict:
-    return {"jurisdictions": [{"code": "dt", "name": "大同市", "level": "city"}],
-            "sites": [{"key": "dt-czj", "jurisdiction": "dt", "family": "static_list",
-                       "start_urls": ["http://127.0.0.1/list.html"], **site}]}
+    return {
+        "jurisdictions": [{"code": "dt", "name": "大同市", "level": "city"}],
+        "sites": [
+            {
+                "key": "dt-czj",
+                "jurisdiction": "dt",
+                "family": "static_list",
+                "start_urls": ["http://127.0.0.1/list.html"],
+                **site,
+            }
+        ],
+    }
 
 
 @pytest.mark.parametrize("key", ["..", "a/b", "../../etc", "Datong", "dt czj", "-x", "dt_czj", "a\0b"])
@@ -87,30 +112,62 @@ def test_site_keys_that_could_become_paths_are_refused(key):
         parse_registry(_one_site(key=key), "regs/r.yaml")
 
 
-@pytest.mark.parametrize("data, message", [
-    (_one_site(start_urls="http://127.0.0.1/list.html"),
-     "sites[0] (dt-czj): start_urls: Input should be a valid list (got 'http://127.0.0.1/list.html')"),
-    (_one_site(verified="maybe"), "sites[0] (dt-czj): verified: Input should be a valid boolean"),
-    (_one_site(limits={"max_list_pages": "many"}), "sites[0] (dt-czj): limits.max_list_pages: Input should be a valid integer"),
-    (_one_site(limits={"max_pages": 5}), "sites[0] (dt-czj): limits.max_pages: Extra inputs are not permitted"),
-    (_one_site(stat_urls=["x"]), "sites[0] (dt-czj): stat_urls: Extra inputs are not permitted"),
-    ({"jurisdictions": [{"code": "dt", "name": "大同市", "level": "city",
-                         "deadlines": [{"kind": "单位决算", "year": "abc", "due_on": "2025-09-30"}]}]},
-     "jurisdictions[0] (dt) deadlines[0]: year: Input should be a valid integer (got 'abc')"),
-    ({"jurisdictions": [{"code": "dt", "name": "大同市", "level": "city"}],
-      "units": [{"code": "u", "jurisdiction": "dt", "name": "乙", "first_year": "2019abc"}]},
-     "units[0] (u): first_year: Input should be a valid integer (got '2019abc')"),
-    ({"jurisdictions": [{"code": "dt", "name": "大同市", "level": "city"}],
-      "units": [{"code": "u", "jurisdiction": "dt", "name": "乙", "aliases": "甲"}]},
-     "units[0] (u): aliases: Input should be a valid list (got '甲')"),
-    ({"jurisdictions": [{"code": "dt", "name": "大同市", "level": "city"}],
-      "units": [{"code": "u", "jurisdiction": "dt", "name": "乙", "budget_code": 13315}]},
-     "units[0] (u): budget_code: Input should be a valid string (got 13315)"),
-    ({"jurisdictions": [{"code": "dt", "name": "大同市", "level": "city", "publishes": "决算"}]},
-     "jurisdictions[0] (dt): publishes: Input should be a valid list (got '决算')"),
-    ({"jurisdictions": {"code": "dt"}}, "regs/r.yaml: jurisdictions must be a list of entries, not dict"),
-    ({"jurisdictions": ["dt"]}, "jurisdictions[0]: must be a mapping, not str"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (
+            _one_site(start_urls="http://127.0.0.1/list.html"),
+            "sites[0] (dt-czj): start_urls: Input should be a valid list (got 'http://127.0.0.1/list.html')",
+        ),
+        (_one_site(verified="maybe"), "sites[0] (dt-czj): verified: Input should be a valid boolean"),
+        (
+            _one_site(limits={"max_list_pages": "many"}),
+            "sites[0] (dt-czj): limits.max_list_pages: Input should be a valid integer",
+        ),
+        (_one_site(limits={"max_pages": 5}), "sites[0] (dt-czj): limits.max_pages: Extra inputs are not permitted"),
+        (_one_site(stat_urls=["x"]), "sites[0] (dt-czj): stat_urls: Extra inputs are not permitted"),
+        (
+            {
+                "jurisdictions": [
+                    {
+                        "code": "dt",
+                        "name": "大同市",
+                        "level": "city",
+                        "deadlines": [{"kind": "单位决算", "year": "abc", "due_on": "2025-09-30"}],
+                    }
+                ]
+            },
+            "jurisdictions[0] (dt) deadlines[0]: year: Input should be a valid integer (got 'abc')",
+        ),
+        (
+            {
+                "jurisdictions": [{"code": "dt", "name": "大同市", "level": "city"}],
+                "units": [{"code": "u", "jurisdiction": "dt", "name": "乙", "first_year": "2019abc"}],
+            },
+            "units[0] (u): first_year: Input should be a valid integer (got '2019abc')",
+        ),
+        (
+            {
+                "jurisdictions": [{"code": "dt", "name": "大同市", "level": "city"}],
+                "units": [{"code": "u", "jurisdiction": "dt", "name": "乙", "aliases": "甲"}],
+            },
+            "units[0] (u): aliases: Input should be a valid list (got '甲')",
+        ),
+        (
+            {
+                "jurisdictions": [{"code": "dt", "name": "大同市", "level": "city"}],
+                "units": [{"code": "u", "jurisdiction": "dt", "name": "乙", "budget_code": 13315}],
+            },
+            "units[0] (u): budget_code: Input should be a valid string (got 13315)",
+        ),
+        (
+            {"jurisdictions": [{"code": "dt", "name": "大同市", "level": "city", "publishes": "决算"}]},
+            "jurisdictions[0] (dt): publishes: Input should be a valid list (got '决算')",
+        ),
+        ({"jurisdictions": {"code": "dt"}}, "regs/r.yaml: jurisdictions must be a list of entries, not dict"),
+        ({"jurisdictions": ["dt"]}, "jurisdictions[0]: must be a mapping, not str"),
+    ],
+)
 def test_values_of_the_wrong_type_name_the_entry(data, message):
     with pytest.raises(RegistryError) as err:
         parse_registry(data, "regs/r.yaml")
@@ -119,9 +176,13 @@ def test_values_of_the_wrong_type_name_the_entry(data, message):
 
 def test_a_key_named_twice_in_one_mapping_is_refused(tmp_path: Path):
     bad = tmp_path / "r.yaml"
-    bad.write_text("jurisdictions:\n  - code: dt\n    name: 大同市\n    level: city\n    level: county\n",
-                   encoding="utf-8")
-    with pytest.raises(RegistryError, match=r"r.yaml: not valid YAML: line 5: the key 'level' is given twice in one mapping \(first on line 4\)$"):
+    bad.write_text(
+        "jurisdictions:\n  - code: dt\n    name: 大同市\n    level: city\n    level: county\n", encoding="utf-8"
+    )
+    with pytest.raises(
+        RegistryError,
+        match=r"r.yaml: not valid YAML: line 5: the key 'level' is given twice in one mapping \(first on line 4\)$",
+    ):
         load_registry(bad)
 
 

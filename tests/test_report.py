@@ -1,5 +1,6 @@
 """The HTML report: built from a real store after a night on the replica sites, checked as
 HTML and in a real headless Chromium (Debian's, installed by `make system-deps`)."""
+
 import json
 import re
 import shutil
@@ -11,8 +12,15 @@ from disclosure import pipeline
 from tests.conftest import query_rows
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +60,13 @@ def module_env_settings(tmp_path_factory, server_url, module_replica):
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     tmp = tmp_path_factory.mktemp("env")
-    values = {"DATABASE_URL": make_url(server_url).set(database=name).render_as_string(hide_password=False),
-              "DISCLOSURE_VAR_DIR": str(tmp / "var"), "DISCLOSURE_REPLICA_BASE": module_replica.base_url,
-              "DISCLOSURE_CRAWL_THROTTLE": "0",
-              "DISCLOSURE_REGISTRY": str(registry_subset(tmp / "registry.yaml", CORE_SITES))}
+    values = {
+        "DATABASE_URL": make_url(server_url).set(database=name).render_as_string(hide_password=False),
+        "DISCLOSURE_VAR_DIR": str(tmp / "var"),
+        "DISCLOSURE_REPLICA_BASE": module_replica.base_url,
+        "DISCLOSURE_CRAWL_THROTTLE": "0",
+        "DISCLOSURE_REGISTRY": str(registry_subset(tmp / "registry.yaml", CORE_SITES)),
+    }
     saved = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
     yield load_settings()
@@ -108,8 +119,10 @@ def test_index_lists_each_unit_once_with_its_link(built_report):
     html = (out / "index.html").read_text(encoding="utf-8")
     units = re.search(r'<table class="grid" id="units">.*?</table>', html, re.S).group(0)
     rows = re.findall(r"<tr><td><a href=\"units/([^\"]+)\">([^<]+)</a></td>", units)
-    assert sorted(rows) == [("datong__dt-ggzy.html", "大同市公共资源交易中心（大同市政府采购中心）"),
-                            ("xinzhou__xz-swbgs.html", "中国共产党忻州市委员会办公室")]
+    assert sorted(rows) == [
+        ("datong__dt-ggzy.html", "大同市公共资源交易中心（大同市政府采购中心）"),
+        ("xinzhou__xz-swbgs.html", "中国共产党忻州市委员会办公室"),
+    ]
     counts = re.search(r'<table class="grid" id="counts">.*?</table>', html, re.S).group(0)
     header = re.findall(r"<th>([^<]+)</th>", counts)
     assert "已公开" in header and "未公开" in header
@@ -165,9 +178,11 @@ def test_report_renders_in_headless_chromium(built_report):
         page.wait_for_selector("#heatmap .main-svg", timeout=20000)
         cells = page.evaluate("document.getElementById('heatmap').data[0].z.flat().filter(v => v !== null).length")
         page.screenshot(path=str(SCREENSHOTS / "index.png"), full_page=True)
-        page.evaluate("document.getElementById('heatmap').emit('plotly_click', "
-                      "{points: [document.getElementById('heatmap').data[0].customdata[0][0]]"
-                      ".map(c => ({customdata: c}))})")
+        page.evaluate(
+            "document.getElementById('heatmap').emit('plotly_click', "
+            "{points: [document.getElementById('heatmap').data[0].customdata[0][0]]"
+            ".map(c => ({customdata: c}))})"
+        )
         page.wait_for_url("**/units/*.html", timeout=10000)
         assert page.url.endswith("/units/datong__dt-ggzy.html")
         page.goto((out / "units" / "xinzhou__xz-swbgs.html").as_uri())

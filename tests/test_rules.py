@@ -1,4 +1,5 @@
 """The rule catalogue over the seeds: real rounding notes found, planted failures found."""
+
 import json
 from decimal import Decimal
 
@@ -22,15 +23,20 @@ def test_seeds_known_failures_are_found_and_nothing_else_fails(seed_pdfs, seed):
     outcomes = validate_parse(parse_bytes(seed_pdfs[seed], seed))
     failed = sorted(f"{o.rule_id} {o.subject}" for o in outcomes if o.status == "failed")
     assert failed == truth["expected_failures"]
-    tables = {o.rule_id: o.status for o in outcomes if o.status != "passed" and not o.subject
-              and o.family not in ("narrative", "performance", "cross_year")}
+    tables = {
+        o.rule_id: o.status
+        for o in outcomes
+        if o.status != "passed" and not o.subject and o.family not in ("narrative", "performance", "cross_year")
+    }
     assert tables == truth["expected_findings"]
 
 
 def test_seed_002_department_self_evaluation_rates_fail(seed_pdfs):
     """The known real failure: 执行率 81.51 and 81.15 printed for the same money, neither 执行数/全年预算数."""
     outcomes = validate_parse(parse_bytes(seed_pdfs["002"], "002"))
-    rates = {o.subject: (o.actual, o.expected) for o in outcomes if o.rule_id == "perf.rate" and o.subject.startswith("1:")}
+    rates = {
+        o.subject: (o.actual, o.expected) for o in outcomes if o.rule_id == "perf.rate" and o.subject.startswith("1:")
+    }
     assert rates["1:1:资金总额"] == (Decimal("81.51"), Decimal("100.00"))
     assert rates["1:3:资金总额"] == (Decimal("81.15"), Decimal("100.00"))
 
@@ -40,7 +46,11 @@ def test_rounding_note_carries_its_evidence(seed_pdfs):
     o = outcomes[("01.expenditure_sum", "")]
     # 514.54 + 38.40 + 10.72 + 20.88 = 584.54 against a printed 584.55; envelope (4+1)×0.005.
     assert (o.actual, o.expected, o.difference, o.tolerance) == (
-        Decimal("584.55"), Decimal("584.54"), Decimal("0.01"), Decimal("0.025"))
+        Decimal("584.55"),
+        Decimal("584.54"),
+        Decimal("0.01"),
+        Decimal("0.025"),
+    )
     assert o.cells["01[58].2"] == "584.55" and o.cells["01[39].2"] == "38.40"
     assert o.pages == [2, 3]
 

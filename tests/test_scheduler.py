@@ -1,5 +1,6 @@
 """The nightly DAG under a real Airflow scheduler: api-server, scheduler and dag-processor started
 here on 127.0.0.1 with the LocalExecutor and a Postgres metadata database."""
+
 import os
 import signal
 import socket
@@ -63,18 +64,27 @@ def test_nightly_dag_succeeds_under_the_scheduler(tmp_path, metadata_url, db_url
     }
 
     def airflow(*args: str) -> str:
-        return subprocess.run([AIRFLOW, *args], env=env, capture_output=True, text=True, check=True,
-                              timeout=120).stdout
+        return subprocess.run([AIRFLOW, *args], env=env, capture_output=True, text=True, check=True, timeout=120).stdout
 
     airflow("db", "migrate")
     logs = tmp_path / "logs"
     logs.mkdir()
     services = []
     try:
-        for name, args in (("api-server", ["api-server", "--host", "127.0.0.1", "--port", str(api_port)]),
-                           ("scheduler", ["scheduler"]), ("dag-processor", ["dag-processor"])):
-            services.append(subprocess.Popen([AIRFLOW, *args], env=env, start_new_session=True,
-                                             stdout=(logs / f"{name}.log").open("w"), stderr=subprocess.STDOUT))
+        for name, args in (
+            ("api-server", ["api-server", "--host", "127.0.0.1", "--port", str(api_port)]),
+            ("scheduler", ["scheduler"]),
+            ("dag-processor", ["dag-processor"]),
+        ):
+            services.append(
+                subprocess.Popen(
+                    [AIRFLOW, *args],
+                    env=env,
+                    start_new_session=True,
+                    stdout=(logs / f"{name}.log").open("w"),
+                    stderr=subprocess.STDOUT,
+                )
+            )
         meta = create_engine(metadata_url)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:  # the dag-processor has serialized our DAG
@@ -95,8 +105,12 @@ def test_nightly_dag_succeeds_under_the_scheduler(tmp_path, metadata_url, db_url
             with meta.connect() as conn:
                 state = conn.execute(text("SELECT state FROM dag_run WHERE run_id = :r"), {"r": run_id}).scalar()
         with meta.connect() as conn:
-            tasks = dict(conn.execute(text(
-                "SELECT task_id || ':' || map_index, state FROM task_instance WHERE run_id = :r"), {"r": run_id}).all())
+            tasks = dict(
+                conn.execute(
+                    text("SELECT task_id || ':' || map_index, state FROM task_instance WHERE run_id = :r"),
+                    {"r": run_id},
+                ).all()
+            )
         meta.dispose()
         assert state == "success", (state, tasks, (logs / "scheduler.log").read_text()[-3000:])
         assert set(tasks.values()) == {"success"} and "crawl_site:1" in tasks

@@ -1,5 +1,6 @@
 """Credentials are never rendered or logged (issue #17): one helper strips the userinfo of
 every URL shown, whatever the password holds, and log records mask the configured secrets."""
+
 import logging
 
 import pytest
@@ -8,17 +9,25 @@ from disclosure.settings import protect_logs, redact_url, url_secrets
 from reporting.html import archived_copy
 
 
-@pytest.mark.parametrize("url, shown", [
-    ("postgresql://app:s3cr@t#1@db.example.org:5432/store", "postgresql://db.example.org:5432/store"),
-    ("postgresql+psycopg://app:p:w@d@127.0.0.1/x?sslmode=require", "postgresql+psycopg://127.0.0.1/x?sslmode=require"),
-    ("s3://AKIAKEY:wJalr/SECRET@bucket/prefix", "s3://bucket/prefix"),
-    ("mailtos://user:pa@ss@smtp.example.org?to=desk@example.org", "mailtos://smtp.example.org?to=desk@example.org"),
-    ("mailto://127.0.0.1:25?from=watch@example.org&to=desk@example.org",
-     "mailto://127.0.0.1:25?from=watch@example.org&to=desk@example.org"),
-    ("http://czj.example.gov.cn/files/a@b.pdf", "http://czj.example.gov.cn/files/a@b.pdf"),
-    ("http://czj.example.gov.cn:8080/files/a@b.pdf", "http://czj.example.gov.cn:8080/files/a@b.pdf"),
-    ("/var/archive", "/var/archive"),
-])
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("postgresql://app:s3cr@t#1@db.example.org:5432/store", "postgresql://db.example.org:5432/store"),
+        (
+            "postgresql+psycopg://app:p:w@d@127.0.0.1/x?sslmode=require",
+            "postgresql+psycopg://127.0.0.1/x?sslmode=require",
+        ),
+        ("s3://AKIAKEY:wJalr/SECRET@bucket/prefix", "s3://bucket/prefix"),
+        ("mailtos://user:pa@ss@smtp.example.org?to=desk@example.org", "mailtos://smtp.example.org?to=desk@example.org"),
+        (
+            "mailto://127.0.0.1:25?from=watch@example.org&to=desk@example.org",
+            "mailto://127.0.0.1:25?from=watch@example.org&to=desk@example.org",
+        ),
+        ("http://czj.example.gov.cn/files/a@b.pdf", "http://czj.example.gov.cn/files/a@b.pdf"),
+        ("http://czj.example.gov.cn:8080/files/a@b.pdf", "http://czj.example.gov.cn:8080/files/a@b.pdf"),
+        ("/var/archive", "/var/archive"),
+    ],
+)
 def test_userinfo_is_stripped_and_nothing_else(url, shown):
     assert redact_url(url) == shown
 
@@ -62,7 +71,15 @@ def test_a_database_password_holding_at_and_hash_reaches_the_driver_whole():
     from warehouse.db import normalise_url
 
     url = make_url(normalise_url("postgresql://app:p@ss#1/x@db.example.org:5432/store"))
-    assert (url.username, url.password, url.host, url.port, url.database) == \
-        ("app", "p@ss#1/x", "db.example.org", 5432, "store")
+    assert (url.username, url.password, url.host, url.port, url.database) == (
+        "app",
+        "p@ss#1/x",
+        "db.example.org",
+        5432,
+        "store",
+    )
     assert normalise_url("postgresql://app:p%40ss@db/x") == "postgresql+psycopg://app:p%40ss@db/x"
-    assert normalise_url("postgresql://postgres@127.0.0.1:5432/test") == "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    assert (
+        normalise_url("postgresql://postgres@127.0.0.1:5432/test")
+        == "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )

@@ -1,6 +1,7 @@
 """Seed 000, the OCR text of a scanned filing, transcribed into a fixture (replica/transcribe.py):
 the transcription is deterministic, the rendered filing parses to the hand-checked truth, and
 as a scan (which is what the original is) OCR reads it back."""
+
 import pytest
 
 from parsers import parse_bytes
@@ -20,8 +21,9 @@ def rendered() -> bytes:
 
 
 def test_transcription_is_deterministic_and_committed():
-    assert transcribe(SEEDS_DIR, FIXTURES).to_json() + "\n" == \
-        (FIXTURES / "transcribed_000.json").read_text(encoding="utf-8")
+    assert transcribe(SEEDS_DIR, FIXTURES).to_json() + "\n" == (FIXTURES / "transcribed_000.json").read_text(
+        encoding="utf-8"
+    )
 
 
 @pytest.mark.skipif(not SHARED_SEEDS_DIR.is_dir(), reason="../shared/seeds is not beside this clone")

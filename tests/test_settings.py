@@ -32,8 +32,14 @@ ALLOWED_READERS = {PROJECT_ROOT / "disclosure" / "settings.py", PROJECT_ROOT / "
 VARIABLE = re.compile(r"^(DISCLOSURE_[A-Z_]+|DATABASE_URL|AWS_ENDPOINT_URL)$")
 # Scrapy settings (not environment variables) that crawlers.run hands its spiders and pipelines.
 # Scrapy settings the crawl runner hands its child process (not environment variables).
-CHILD_PROCESS = {"DISCLOSURE_SITE_KEY", "DISCLOSURE_MANIFEST", "DISCLOSURE_ARCHIVE", "DISCLOSURE_WARC",
-                 "DISCLOSURE_CAPS", "DISCLOSURE_CRAWL_MAX_BYTES"}
+CHILD_PROCESS = {
+    "DISCLOSURE_SITE_KEY",
+    "DISCLOSURE_MANIFEST",
+    "DISCLOSURE_ARCHIVE",
+    "DISCLOSURE_WARC",
+    "DISCLOSURE_CAPS",
+    "DISCLOSURE_CRAWL_MAX_BYTES",
+}
 
 
 def _files():

@@ -1,5 +1,6 @@
 """Every switchable site behaviour ends in recovery or in a recorded, explained failure with
 nothing lost, and the next night picks up what was missed (issues #3, #5, #10)."""
+
 import threading
 
 import pytest
@@ -18,7 +19,6 @@ def ctx(env_settings):
     ctx = pipeline.context(env_settings)
     pipeline.prepare(ctx)
     return ctx
-
 
 
 def _served(replica, path):
@@ -80,8 +80,9 @@ def test_a_redirect_is_followed_and_both_urls_are_kept(ctx, replica):
     replica.behaviour.redirects[PDF] = replica.base_url + moved
     (result,) = pipeline.crawl(ctx, [SITE])
     assert result["new_file_versions"] == 1
-    source, final = ctx.engine.connect().execute(
-        text("SELECT source_url, final_url FROM disclosure.archived_file")).one()
+    source, final = (
+        ctx.engine.connect().execute(text("SELECT source_url, final_url FROM disclosure.archived_file")).one()
+    )
     assert source.endswith(PDF) and final.endswith(moved)
 
 
@@ -89,12 +90,17 @@ def test_a_new_filing_between_two_nights_is_picked_up(ctx, replica):
     pipeline.crawl(ctx, [SITE])
     index = replica.routes["/xinzhou/yjsgk/list.html"]
     index.body = index.body.replace(
-        b"</ul>", '<li><a href="/xinzhou/yjsgk/2025/0901/c9.html">中国共产党忻州市委员会办公室2024年度单位决算公开</a>'
-                  " 2025-09-01</li></ul>".encode())
+        b"</ul>",
+        '<li><a href="/xinzhou/yjsgk/2025/0901/c9.html">中国共产党忻州市委员会办公室2024年度单位决算公开</a>'
+        " 2025-09-01</li></ul>".encode(),
+    )
     replica.routes["/xinzhou/yjsgk/2025/0901/c9.html"] = type(index)(
-        '<html><body><h2>2024年度单位决算</h2><a href="/xinzhou/files/swbgs2024js.pdf">附件</a></body></html>'
-        .encode(), "text/html; charset=utf-8")
-    replica.routes["/xinzhou/files/swbgs2024js.pdf"] = type(index)(replica.routes[PDF].body + b"%new", "application/pdf")
+        '<html><body><h2>2024年度单位决算</h2><a href="/xinzhou/files/swbgs2024js.pdf">附件</a></body></html>'.encode(),
+        "text/html; charset=utf-8",
+    )
+    replica.routes["/xinzhou/files/swbgs2024js.pdf"] = type(index)(
+        replica.routes[PDF].body + b"%new", "application/pdf"
+    )
     (result,) = pipeline.crawl(ctx, [SITE])
     assert (result["new_filings"], result["new_file_versions"], result["not_modified"]) == (1, 1, 1)
 
@@ -105,8 +111,10 @@ def test_two_sites_on_one_host_crawled_at_once_take_turns(env_settings, replica)
     pipeline.prepare(ctx)
     replica.behaviour.slow_paths["/xinzhou/yjsgk/list.html"] = 0.3
     replica.behaviour.slow_paths["/datong/czxx/index.html"] = 0.3
-    threads = [threading.Thread(target=pipeline.crawl, args=(pipeline.context(env_settings), [key]))
-               for key in ("replica-datong-trs", SITE)]
+    threads = [
+        threading.Thread(target=pipeline.crawl, args=(pipeline.context(env_settings), [key]))
+        for key in ("replica-datong-trs", SITE)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -126,8 +134,11 @@ def test_an_http_site_that_redirects_to_https_is_crawled_over_tls(ctx, replica):
     (result,) = pipeline.crawl(ctx, [SITE])
     assert (result["status"], result["new_file_versions"]) == ("ok", 1)
     assert ("GET", "/xinzhou/yjsgk/list.html", 301) in replica.requests  # the registered http start URL
-    detail, final = query_rows(ctx, """SELECT f.detail_url, af.final_url FROM disclosure.archived_file af
-                                       JOIN disclosure.filing f ON f.id = af.filing_id""")[0]
+    detail, final = query_rows(
+        ctx,
+        """SELECT f.detail_url, af.final_url FROM disclosure.archived_file af
+                                       JOIN disclosure.filing f ON f.id = af.filing_id""",
+    )[0]
     assert detail.startswith(replica.https_base_url) and final == replica.https_base_url + PDF
 
 
@@ -141,7 +152,7 @@ def test_a_site_that_moves_to_https_between_nights_keeps_its_filings(ctx, replic
     # asked for conditionally under its archived URL and not downloaded again.
     assert (moved["status"], moved["filings"], moved["new_filings"], moved["withdrawn"]) == ("ok", 1, 0, 0)
     assert (moved["new_file_versions"], moved["not_modified"]) == (0, 1)
-    (detail, status), = query_rows(ctx, "SELECT detail_url, status FROM disclosure.filing")
+    ((detail, status),) = query_rows(ctx, "SELECT detail_url, status FROM disclosure.filing")
     assert detail.startswith(replica.https_base_url) and status == "present"
 
 

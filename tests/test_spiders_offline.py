@@ -1,6 +1,7 @@
 """Each spider's list, proxy and detail parsing on saved pages of real layouts (tests/pages/,
 written from ../shared/reference/sites.md with its variations, not from the spiders' code).
 No server: the callbacks are called on responses built from the files."""
+
 from urllib.parse import parse_qs, urlsplit
 
 from crawlers.spiders.hanweb import HanwebSpider
@@ -19,18 +20,27 @@ def by_type(items, kind):
 
 # --- TRS WCM -------------------------------------------------------------------------------
 
+
 def test_trs_list_reads_full_titles_dates_either_side_and_pages_from_createpagehtml():
     spider = make_spider(TrsWcmSpider, DT + "index.html")
     _items, requests = split(spider.parse_list(saved("trs_wcm/czxx_index.html", DT + "index.html")))
-    details = {r.url: (r.cb_kwargs["list_title"], r.cb_kwargs["published"])
-               for r in requests if r.callback == spider.parse_detail}
+    details = {
+        r.url: (r.cb_kwargs["list_title"], r.cb_kwargs["published"])
+        for r in requests
+        if r.callback == spider.parse_detail
+    }
     assert details == {
         # the link text is cut with "...": the title="" is the full title; the date before the link
         DT + "202509/t20250912_4412345.html": ("大同市住房和城乡建设局2024年度部门决算公开", "2025-09-12"),
-        DT + "202509/t20250910_4412001.shtml": ("中共大同市云州区委员会办公室2024年度决算公开绩效情况说明", "2025-09-10"),
+        DT + "202509/t20250910_4412001.shtml": (
+            "中共大同市云州区委员会办公室2024年度决算公开绩效情况说明",
+            "2025-09-10",
+        ),
         # a meeting notice that mentions 决算 is read; the parse of its file says what it is
-        DT + "202508/t20250820_4410000.html": ("关于召开市十六届人大常委会第二十次会议审议2024年度市级决算的通知",
-                                               "2025-08-20"),
+        DT + "202508/t20250820_4410000.html": (
+            "关于召开市十六届人大常委会第二十次会议审议2024年度市级决算的通知",
+            "2025-08-20",
+        ),
     }
     # pages 2 and 3 of createPageHTML(3, 0, "index", "html")
     assert [r.url for r in requests if r.callback == spider.parse_list] == [DT + "index_1.html", DT + "index_2.html"]
@@ -52,8 +62,10 @@ def test_a_list_entry_that_is_the_pdf_itself_is_a_filing_that_fetches_its_file()
 
 def test_a_known_list_pdf_is_asked_for_conditionally_on_the_next_night():
     pdf = DT + "202508/P020250828556712345678.pdf"
-    known = {"details": {"//www.dt.gov.cn/dtzww/czxx/202508/P020250828556712345678.pdf": [pdf]},
-             "files": {"//www.dt.gov.cn/dtzww/czxx/202508/P020250828556712345678.pdf": {"etag": '"abc"'}}}
+    known = {
+        "details": {"//www.dt.gov.cn/dtzww/czxx/202508/P020250828556712345678.pdf": [pdf]},
+        "files": {"//www.dt.gov.cn/dtzww/czxx/202508/P020250828556712345678.pdf": {"etag": '"abc"'}},
+    }
     spider = make_spider(TrsWcmSpider, DT + "index.html", known=known)
     items, requests = split(spider.parse_list(saved("trs_wcm/czxx_index.html", DT + "index.html")))
     assert [i["detail_url"] for i in by_type(items, "listed")] == [pdf]
@@ -64,8 +76,13 @@ def test_a_known_list_pdf_is_asked_for_conditionally_on_the_next_night():
 def test_trs_detail_title_joins_the_broken_heading_not_the_site_header_and_reads_pubdate():
     spider = make_spider(TrsWcmSpider, DT + "index.html")
     url = DT + "202509/t20250912_4412345.html"
-    items, requests = split(spider.parse_detail(saved("trs_wcm/t20250912_4412345.html", url),
-                                                list_title="大同市住房和城乡建设局2024年度部门决...", published=None))
+    items, requests = split(
+        spider.parse_detail(
+            saved("trs_wcm/t20250912_4412345.html", url),
+            list_title="大同市住房和城乡建设局2024年度部门决...",
+            published=None,
+        )
+    )
     [filing] = by_type(items, "filing")
     assert filing["title"] == "大同市住房和城乡建设局2024年度部门决算公开"  # not 大同市人民政府 (the <h1>)
     assert filing["published"] == "2025-09-12"  # <meta name="PubDate" content="2025-09-12 16:30">
@@ -113,8 +130,11 @@ def test_a_column_page_without_totalrecord_asks_the_proxy_from_the_first_record(
     items, requests = _proxy_answer(spider, first, "hanweb/dataproxy_4521_1.xml")
     pages = [r for r in requests if r.callback == spider.parse_proxy]
     assert [r.url.split("&columnid")[0] for r in pages] == [PROXY + "?startrecord=6&endrecord=6&perpage=5"]
-    details = {r.url: (r.cb_kwargs["list_title"], r.cb_kwargs["published"])
-               for r in requests if r.callback == spider.parse_detail}
+    details = {
+        r.url: (r.cb_kwargs["list_title"], r.cb_kwargs["published"])
+        for r in requests
+        if r.callback == spider.parse_detail
+    }
     assert details == {
         YZ + "/yunzhou/art/2025/8/12/art_4521_3012.html": ("大同市云州区卫生健康局2024年度部门决算公开", "2025-08-12"),
         YZ + "/yunzhou/art/2025/8/11/art_4521_3011.html": ("大同市云州区教育局2024年度部门决算公开", "2025-08-11"),
@@ -154,8 +174,13 @@ def test_inline_records_and_an_absolute_proxy_with_its_parameters_in_nextgroup()
 def test_hanweb_detail_heading_split_by_br_and_downfile_attachments():
     url = YZ + "/yunzhou/art/2025/8/12/art_4521_3012.html"
     spider = make_spider(HanwebSpider, COL, config={"prefix": "/yunzhou"})
-    items, requests = split(spider.parse_detail(saved("hanweb/art_4521_3012.html", url),
-                                                list_title="大同市云州区卫生健康局2024年度部门决算...", published=None))
+    items, requests = split(
+        spider.parse_detail(
+            saved("hanweb/art_4521_3012.html", url),
+            list_title="大同市云州区卫生健康局2024年度部门决算...",
+            published=None,
+        )
+    )
     [filing] = by_type(items, "filing")
     assert filing["title"] == "大同市云州区卫生健康局2024年度部门决算公开"  # GBK page, <br> joined, not the <h1>
     assert filing["published"] == "2025-08-12"  # 发布时间：2025-08-12 (the PubDate meta is empty)
@@ -180,9 +205,11 @@ def test_static_list_dates_beside_links_and_entries_that_are_files():
         XZ + "/download.do?id=5521": ("忻州市忻府区水利局2024年度单位决算公开", "2025-08-22"),  # date before the link
     }
     details = {r.url: r.cb_kwargs["published"] for r in requests if r.callback == spider.parse_detail}
-    assert details == {XZ + "/czxx/yjsgk/2025/0826/c178.html": "2025-08-26",
-                       XZ + "/czxx/yjsgk/2025/0301/c150.html": "2025-03-01",
-                       XZ + "/czxx/yjsgk/2025/0205/c149.html": "2025-02-05"}
+    assert details == {
+        XZ + "/czxx/yjsgk/2025/0826/c178.html": "2025-08-26",
+        XZ + "/czxx/yjsgk/2025/0301/c150.html": "2025-03-01",
+        XZ + "/czxx/yjsgk/2025/0205/c149.html": "2025-02-05",
+    }
     [script] = [r for r in requests if r.url == XZ + "/download.do?id=5521"]
     assert script.meta["maybe_file"]
 
@@ -194,8 +221,10 @@ def test_static_detail_title_in_a_table_cell_and_a_date_in_chinese():
     [filing] = by_type(items, "filing")
     assert filing["title"] == "忻州市财政局2024年度部门决算公开"
     assert filing["published"] == "2025-08-26"
-    assert sorted(r.url for r in requests) == [XZ + "/uploadfiles/2025/08/2024czjjs.pdf",
-                                               XZ + "/uploadfiles/2025/08/2024czjjs.rar"]
+    assert sorted(r.url for r in requests) == [
+        XZ + "/uploadfiles/2025/08/2024czjjs.pdf",
+        XZ + "/uploadfiles/2025/08/2024czjjs.rar",
+    ]
 
 
 # --- unified platform ------------------------------------------------------------------------
@@ -206,16 +235,25 @@ JS_CONFIG = {"items_url": "itemsandpag.do?deptId={deptid}&pageNo=1&pageSize=2", 
 
 def test_unified_departments_then_their_items_page_by_page_and_files_by_id():
     spider = make_spider(UnifiedJsonSpider, JS + "getdepartmentname.do", config=JS_CONFIG)
-    items, requests = split(spider.parse_list(saved("unified_json/getdepartmentname.json",
-                                                    JS + "getdepartmentname.do")))
+    items, requests = split(
+        spider.parse_list(saved("unified_json/getdepartmentname.json", JS + "getdepartmentname.do"))
+    )
     assert items == [] and [r.url for r in requests] == [
-        JS + "itemsandpag.do?deptId=8a8a8a01&pageNo=1&pageSize=2", JS + "itemsandpag.do?deptId=8a8a8a02&pageNo=1&pageSize=2"]
+        JS + "itemsandpag.do?deptId=8a8a8a01&pageNo=1&pageSize=2",
+        JS + "itemsandpag.do?deptId=8a8a8a02&pageNo=1&pageSize=2",
+    ]
     items, requests = split(spider.parse_list(saved("unified_json/itemsandpag_p1.json", requests[0].url)))
     filings = {i["title"]: (i["published"], i["stated"]) for i in by_type(items, "filing")}
     assert filings == {
         # the title lacks the unit: the row's deptName completes it
-        "江苏省人民检察院2019年部门预算公开": ("2019-02-08", {"unit": "江苏省人民检察院", "year": "2019", "kind": "部门预算"}),
-        "江苏省人民检察院2018年度部门决算公开": ("2019-07-26", {"unit": "江苏省人民检察院", "year": "2018", "kind": "部门决算"}),
+        "江苏省人民检察院2019年部门预算公开": (
+            "2019-02-08",
+            {"unit": "江苏省人民检察院", "year": "2019", "kind": "部门预算"},
+        ),
+        "江苏省人民检察院2018年度部门决算公开": (
+            "2019-07-26",
+            {"unit": "江苏省人民检察院", "year": "2018", "kind": "部门决算"},
+        ),
     }
     fetched = sorted(r.url for r in requests if r.callback == spider.parse_file)
     assert fetched == [JS + "download.do?iid=ff808081672a01", JS + "download.do?iid=ff808081672a02"]
@@ -227,17 +265,26 @@ def test_unified_departments_then_their_items_page_by_page_and_files_by_id():
 
 # --- files behind download scripts -----------------------------------------------------------
 
+
 def test_a_download_script_is_a_file_by_its_answer_and_named_by_content_disposition():
     from crawlers.attachments import answer_is_file, disposition_file_name
 
     spider = make_spider(StaticListSpider, XZ + "/czxx/yjsgk/index.html")
     _, requests = split(spider.parse_list(saved("static_list/czj_yjsgk.html", XZ + "/czxx/yjsgk/index.html")))
     [script] = [r for r in requests if r.url == XZ + "/download.do?id=5521"]
-    pdf = (b"%PDF-1.7\n" + b"0" * 600)
+    pdf = b"%PDF-1.7\n" + b"0" * 600
     gbk_name = "忻府区水利局2024年度单位决算.pdf".encode("gbk")
-    answer = saved("x.pdf", script.url, meta=script.meta, body=pdf, cls=None,
-                   headers={"Content-Type": "application/octet-stream",
-                            "Content-Disposition": b'attachment; filename="' + gbk_name + b'"'})
+    answer = saved(
+        "x.pdf",
+        script.url,
+        meta=script.meta,
+        body=pdf,
+        cls=None,
+        headers={
+            "Content-Type": "application/octet-stream",
+            "Content-Disposition": b'attachment; filename="' + gbk_name + b'"',
+        },
+    )
     [item] = list(spider.parse_file(answer))
     assert item["type"] == "file" and item["file_name"] == "忻府区水利局2024年度单位决算.pdf"
     # the same script answering a login page is not a file, and not an error either
@@ -254,5 +301,7 @@ def test_a_dry_run_spider_fetches_no_file_and_lists_what_it_skips():
     items, requests = split(spider.parse_list(saved("trs_wcm/czxx_index.html", DT + "index.html")))
     assert not [r for r in requests if r.callback == spider.parse_file]
     assert [i["url"] for i in by_type(items, "would_fetch")] == [DT + "202508/P020250828556712345678.pdf"]
-    assert sorted(i["title"] for i in by_type(items, "skipped")) == ["关于2025年春节假期安排的通知",
-                                                                     "大同市2024年政府信息公开工作年度报告"]
+    assert sorted(i["title"] for i in by_type(items, "skipped")) == [
+        "关于2025年春节假期安排的通知",
+        "大同市2024年政府信息公开工作年度报告",
+    ]

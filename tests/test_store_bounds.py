@@ -1,5 +1,6 @@
 """Store-side items of issue #17: a bundle repeating its tables loads, a file the store refuses
 is a recorded failed parse with an alert (never retried silently every night)."""
+
 import dataclasses
 
 import pytest
@@ -43,9 +44,14 @@ def test_a_bundle_whose_copies_differ_says_in_how_many_cells(filing):
     from parsers.bundle import merge_results
 
     pdf = parse_bytes(render_pdf(filing), "b.zip!a.pdf")
-    altered = dataclasses.replace(pdf, source="b.zip!b.pdf", cells=[
-        dataclasses.replace(c, value=c.value + 1) if (c.table, c.row, c.col) == ("01", "1", 1) else c
-        for c in pdf.cells])
+    altered = dataclasses.replace(
+        pdf,
+        source="b.zip!b.pdf",
+        cells=[
+            dataclasses.replace(c, value=c.value + 1) if (c.table, c.row, c.col) == ("01", "1", 1) else c
+            for c in pdf.cells
+        ],
+    )
     merged = merge_results([pdf, altered], "b.zip", [])
     assert "table 01 is in a.pdf and in b.pdf (copies differing in 1 cells): read from a.pdf" in merged.problems
     assert merged.cell_map() == pdf.cell_map() and merged.pages == 2 * pdf.pages
@@ -55,21 +61,32 @@ def _one_filing_with_files(engine, archive, files: dict[str, bytes]) -> dict[str
     """A site, a filing and its archived files, as a crawl records them: {url: archived_file_id}."""
     ids = {}
     with engine.begin() as conn:
-        j = conn.execute(text("INSERT INTO disclosure.jurisdiction (code, name, level) "
-                              "VALUES ('dt', '大同市', 'city') RETURNING id")).scalar()
-        s = conn.execute(text("INSERT INTO disclosure.site (key, jurisdiction_id, family, start_urls) "
-                              "VALUES ('dt-site', :j, 'static_list', ARRAY['http://127.0.0.1/']) RETURNING id"),
-                         {"j": j}).scalar()
-        f = conn.execute(text("INSERT INTO disclosure.filing (site_id, detail_url, detail_key, title) "
-                              "VALUES (:s, 'http://127.0.0.1/a.html', '//127.0.0.1/a.html', '2023年度部门决算') RETURNING id"),
-                         {"s": s}).scalar()
+        j = conn.execute(
+            text("INSERT INTO disclosure.jurisdiction (code, name, level) VALUES ('dt', '大同市', 'city') RETURNING id")
+        ).scalar()
+        s = conn.execute(
+            text(
+                "INSERT INTO disclosure.site (key, jurisdiction_id, family, start_urls) "
+                "VALUES ('dt-site', :j, 'static_list', ARRAY['http://127.0.0.1/']) RETURNING id"
+            ),
+            {"j": j},
+        ).scalar()
+        f = conn.execute(
+            text(
+                "INSERT INTO disclosure.filing (site_id, detail_url, detail_key, title) "
+                "VALUES (:s, 'http://127.0.0.1/a.html', '//127.0.0.1/a.html', '2023年度部门决算') RETURNING id"
+            ),
+            {"s": s},
+        ).scalar()
         for url, data in files.items():
             sha, key = store_bytes(archive, data)
-            ids[url] = conn.execute(text("""
+            ids[url] = conn.execute(
+                text("""
                 INSERT INTO disclosure.archived_file (filing_id, sha256, source_url, final_url, fetched_at,
                     http_status, storage_key, size_bytes, media_type)
                 VALUES (:f, :sha, :u, :u, now(), 200, :k, :n, 'application/zip') RETURNING id"""),
-                {"f": f, "sha": sha, "u": url, "k": key, "n": len(data)}).scalar()
+                {"f": f, "sha": sha, "u": url, "k": key, "n": len(data)},
+            ).scalar()
     return ids
 
 
@@ -103,8 +120,11 @@ def test_a_file_the_store_refuses_is_a_failed_parse_with_an_alert(store, repeats
 
     monkeypatch.setenv("DISCLOSURE_PARSE_TIMEOUT", "0")  # in this process, so the patch applies
     monkeypatch.setattr(parsers.dispatch, "parse_bytes", parse_with_repeated_cell)
-    ids = _one_filing_with_files(store, load_settings().archive,
-                                 {"http://127.0.0.1/good.zip": repeats, "http://127.0.0.1/broken.zip": repeats + b"\0"})
+    ids = _one_filing_with_files(
+        store,
+        load_settings().archive,
+        {"http://127.0.0.1/good.zip": repeats, "http://127.0.0.1/broken.zip": repeats + b"\0"},
+    )
     ctx = pipeline.context(load_settings())
     done = pipeline.parse_and_load(ctx)
     assert done["parsed"] == 1 and done["failed"] == 1
@@ -120,13 +140,18 @@ def test_a_file_past_the_parse_time_limit_is_a_failed_parse_and_the_next_file_lo
     monkeypatch.setenv("DISCLOSURE_PARSE_TIMEOUT", "10")
     # Forty blank pages go to OCR: rendering and reading them takes well over 10 s; the
     # workbook after it parses in a second (the child's start is not counted in its time).
-    ids = _one_filing_with_files(store, load_settings().archive, {"http://127.0.0.1/scan.pdf": hostile.blank_pdf(40),
-                                                                  "http://127.0.0.1/tables.xlsx": render_xlsx(filing)})
+    ids = _one_filing_with_files(
+        store,
+        load_settings().archive,
+        {"http://127.0.0.1/scan.pdf": hostile.blank_pdf(40), "http://127.0.0.1/tables.xlsx": render_xlsx(filing)},
+    )
     ctx = pipeline.context(load_settings())
     done = pipeline.parse_and_load(ctx)
     assert done["parsed"] == 1 and done["failed"] == 1, done
-    runs = {af: (status, error) for af, status, error in
-            query_rows(store, "SELECT archived_file_id, status, error FROM disclosure.parse_run")}
+    runs = {
+        af: (status, error)
+        for af, status, error in query_rows(store, "SELECT archived_file_id, status, error FROM disclosure.parse_run")
+    }
     assert runs[ids["http://127.0.0.1/tables.xlsx"]] == ("ok", None)
     status, error = runs[ids["http://127.0.0.1/scan.pdf"]]
     assert status == "failed" and "parse running longer than 10 s exceeds the limit parse_timeout=10" in error

@@ -1,5 +1,6 @@
 """The analysts' role reads its own store only and cannot touch the crawler's locks; the host
 lock waits with a limit and names who holds it (issue #17)."""
+
 import uuid
 
 import pytest
@@ -64,9 +65,12 @@ def test_the_reader_cannot_take_the_crawlers_advisory_locks(two_stores):
     urls, engines, _roles, login = two_stores
     reader = _as(urls[0], login)
     try:
-        for call in (f"pg_advisory_lock({LOCK_NAMESPACE}, hashtext('127.0.0.1:8000'))",
-                     f"pg_try_advisory_lock({LOCK_NAMESPACE}, 1)", "pg_advisory_lock(42)",
-                     f"pg_advisory_xact_lock({LOCK_NAMESPACE}, 1)"):
+        for call in (
+            f"pg_advisory_lock({LOCK_NAMESPACE}, hashtext('127.0.0.1:8000'))",
+            f"pg_try_advisory_lock({LOCK_NAMESPACE}, 1)",
+            "pg_advisory_lock(42)",
+            f"pg_advisory_xact_lock({LOCK_NAMESPACE}, 1)",
+        ):
             with reader.connect() as conn, pytest.raises(DBAPIError, match="permission denied for function"):
                 conn.execute(text(f"SELECT {call}"))
     finally:
@@ -81,13 +85,17 @@ def test_a_host_held_too_long_fails_the_crawl_naming_the_holder(two_stores):
     with holder.connect() as conn:
         conn.execute(text("SET application_name = 'stuck-session'"))
         conn.execute(text("SELECT pg_advisory_lock(:ns, hashtext('example.org'))"), {"ns": LOCK_NAMESPACE})
-        with pytest.raises(HostLockTimeout, match=r"host example.org has been locked for more than 1 s by pid \d+ "
-                                                  r"\(role \w+, application stuck-session"):
+        with pytest.raises(
+            HostLockTimeout,
+            match=r"host example.org has been locked for more than 1 s by pid \d+ "
+            r"\(role \w+, application stuck-session",
+        ):
             with host_locks(engines[0], ["a.example.org", "example.org"], timeout=1, poll=0.1):
                 pass
         # the host taken before the wait was given back
-        assert conn.execute(text("SELECT pg_try_advisory_lock(:ns, hashtext('a.example.org'))"),
-                            {"ns": LOCK_NAMESPACE}).scalar()
+        assert conn.execute(
+            text("SELECT pg_try_advisory_lock(:ns, hashtext('a.example.org'))"), {"ns": LOCK_NAMESPACE}
+        ).scalar()
     holder.dispose()
 
 

@@ -1,5 +1,6 @@
 """Synthetic units and years derived from the seeds: every planted failure is found and
 nothing unplanted is; the cross-year rules run on the longitudinal archive."""
+
 import json
 from decimal import Decimal
 
@@ -34,7 +35,8 @@ def test_scaling_keeps_exact_identities_exact(seed_2024):
     result = parse_bytes(render_pdf(scaled), "scaled")
     base = parse_bytes(_rendered_fixture("001"), "001").cell_map()
     assert {k: v for k, v in result.cell_map().items() if k[0] == "01"} == {
-        k: v * 2 for k, v in base.items() if k[0] == "01"}
+        k: v * 2 for k, v in base.items() if k[0] == "01"
+    }
     assert next(o for o in validate_parse(result) if o.rule_id == "01.balance").status == "passed"
 
 
@@ -74,32 +76,40 @@ def test_a_missing_table_is_a_required_parts_failure(parsed_2024):
     result = copy.deepcopy(parsed_2024)
     result.tables["06"].status = "missing"
     result.cells = [c for c in result.cells if c.table != "06"]
-    failed = {o.rule_id: o.reason for o in validate_parse(result) if o.family == "required_parts"
-              and o.status == "failed"}
+    failed = {
+        o.rule_id: o.reason for o in validate_parse(result) if o.family == "required_parts" and o.status == "failed"
+    }
     assert failed == {"required.06": "公开06表 is missing from the filing"}
 
 
-def test_the_store_checks_years_against_each_other_in_any_order(server_url, db_url, monkeypatch, tmp_path,
-                                                                seed_2024):
+def test_the_store_checks_years_against_each_other_in_any_order(server_url, db_url, monkeypatch, tmp_path, seed_2024):
     """2025 (opening balance planted) is crawled first; 2024 appears a night later."""
     derived = derive(seed_2024, Derivation("001", 2025, 1, plants=("opening_balance",)), previous=seed_2024)
     with ReplicaSite(extra=[derived]) as site:
         hidden = "/datong/czxx/202509/t20250915_1001.html"
         site.behaviour.server_error_paths.add(hidden)  # the 2024 filing is not reachable yet
-        for key, value in {"DATABASE_URL": db_url, "DISCLOSURE_VAR_DIR": str(tmp_path),
-                           "DISCLOSURE_REPLICA_BASE": site.base_url, "DISCLOSURE_CRAWL_THROTTLE": "0"}.items():
+        for key, value in {
+            "DATABASE_URL": db_url,
+            "DISCLOSURE_VAR_DIR": str(tmp_path),
+            "DISCLOSURE_REPLICA_BASE": site.base_url,
+            "DISCLOSURE_CRAWL_THROTTLE": "0",
+        }.items():
             monkeypatch.setenv(key, value)
         ctx = pipeline.context()
         pipeline.run_once(ctx)
 
         def opening_status():
             with ctx.engine.connect() as conn:
-                return dict(conn.execute(text("""
+                return dict(
+                    conn.execute(
+                        text("""
                     SELECT f.fiscal_year, fd.status FROM disclosure.finding fd
                     JOIN disclosure.current_parse cp ON cp.id = fd.parse_run_id
                     JOIN disclosure.filing f ON f.id = cp.filing_id
                     JOIN disclosure.unit u ON u.id = f.unit_id
-                    WHERE fd.rule_id = 'xyear.opening_01' AND u.code = 'dt-ggzy'""")).all())
+                    WHERE fd.rule_id = 'xyear.opening_01' AND u.code = 'dt-ggzy'""")
+                    ).all()
+                )
 
         assert opening_status() == {2025: "not_evaluated"}
         site.behaviour.server_error_paths.clear()
@@ -107,9 +117,12 @@ def test_the_store_checks_years_against_each_other_in_any_order(server_url, db_u
         # 2025 is validated again now that 2024 is in the archive: its planted opening balance fails.
         assert opening_status() == {2025: "failed", 2024: "not_evaluated"}
         with ctx.engine.connect() as conn:
-            expected, actual = conn.execute(text(
-                "SELECT expected, actual FROM disclosure.finding WHERE rule_id = 'xyear.opening_01' "
-                "AND status = 'failed'")).one()
+            expected, actual = conn.execute(
+                text(
+                    "SELECT expected, actual FROM disclosure.finding WHERE rule_id = 'xyear.opening_01' "
+                    "AND status = 'failed'"
+                )
+            ).one()
         assert (expected, actual) == (Decimal("0"), Decimal("5.00"))
 
 
@@ -122,7 +135,8 @@ def test_derive_command_writes_pdf_and_truth(tmp_path):
     assert result.exit_code == 0, result.output
     (truth_file,) = tmp_path.glob("*.truth.json")
     truth = json.loads(truth_file.read_text(encoding="utf-8"))
-    assert truth["year"] == 2025 and truth["planted"] == {"table_misprint": ["01.expenditure_sum",
-                                                                              "03.class_208_vs_01"]}
+    assert truth["year"] == 2025 and truth["planted"] == {
+        "table_misprint": ["01.expenditure_sum", "03.class_208_vs_01"]
+    }
     (pdf,) = tmp_path.glob("*.pdf")
     assert parse_bytes(pdf.read_bytes(), str(pdf)).year == 2025

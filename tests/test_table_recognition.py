@@ -1,5 +1,6 @@
 """Table recognition by evidence: the template catalogue's lookups, header words on merged
 headers, and grids recognised by their rows when a table's first page is lost."""
+
 from __future__ import annotations
 
 import copy
@@ -14,19 +15,22 @@ from parsers.tables import TableAssembler, header_layout, recognise_by_rows
 from parsers.templates import choose_family, match_title, row_for_label
 
 
-@pytest.mark.parametrize("line, code", [
-    ("收入支出决算总表", "01"),
-    ("一、收入支出决算总表", "01"),
-    ("表4 财政拨款收入支出决算总表", "04"),
-    ("国家信访局 2024 年度一般公共预算财政拨款支出决算表", "05"),
-    ("一般公共预算财政拨款“三公”经费支出决算表", "09"),
-    ("财政拨款\"三公\"经费支出决算表（续）", "09"),
-    ("国有资本经营预算财政拨款收入支出决算表", "08"),
-    ("支出决算表", "03"),
-    ("中共上海市普陀区委社会工作部 2024 年度部门决算表", None),  # the part's heading
-    ("一、收入支出决算总体情况说明", None),  # a narrative section
-    ("收支预算总表", None),  # a budget's table
-])
+@pytest.mark.parametrize(
+    "line, code",
+    [
+        ("收入支出决算总表", "01"),
+        ("一、收入支出决算总表", "01"),
+        ("表4 财政拨款收入支出决算总表", "04"),
+        ("国家信访局 2024 年度一般公共预算财政拨款支出决算表", "05"),
+        ("一般公共预算财政拨款“三公”经费支出决算表", "09"),
+        ('财政拨款"三公"经费支出决算表（续）', "09"),
+        ("国有资本经营预算财政拨款收入支出决算表", "08"),
+        ("支出决算表", "03"),
+        ("中共上海市普陀区委社会工作部 2024 年度部门决算表", None),  # the part's heading
+        ("一、收入支出决算总体情况说明", None),  # a narrative section
+        ("收支预算总表", None),  # a budget's table
+    ],
+)
 def test_titles_and_their_aliases(line, code):
     assert match_title(line) == code
 
@@ -46,8 +50,20 @@ def test_row_labels_take_canonical_keys():
 # merged cells leave None, 预算数/决算数 alternate under each item.
 SHANGHAI_09 = [
     ["财政拨款“三公”经费", *[None] * 11],
-    ["合计", None, "因公出国\n（境）费", None, "公务用车购置及运行维护费", None, None, None, None, None,
-     "公务接待费", None],
+    [
+        "合计",
+        None,
+        "因公出国\n（境）费",
+        None,
+        "公务用车购置及运行维护费",
+        None,
+        None,
+        None,
+        None,
+        None,
+        "公务接待费",
+        None,
+    ],
     [None, None, None, None, "小计", None, "公务用车\n购置费", None, "公务用车\n运行维护费", None, None, None],
     ["预算数", "决算数"] * 6,
     ["2.85", "0.39", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "2.85", "0.39"],
@@ -60,20 +76,26 @@ def test_merged_header_words_name_the_columns():
     assert layout.value_cols == {0: 1, 1: 7, 2: 2, 3: 8, 4: 3, 5: 9, 6: 4, 7: 10, 8: 5, 9: 11, 10: 6, 11: 12}
     table = TableAssembler("09")
     assert table.add_grid(SHANGHAI_09, 17)
-    assert {(c.row, c.col): c.value for c in table.cells if c.value} == \
-        {("1", 1): Decimal("2.85"), ("1", 7): Decimal("0.39"), ("1", 6): Decimal("2.85"), ("1", 12): Decimal("0.39")}
+    assert {(c.row, c.col): c.value for c in table.cells if c.value} == {
+        ("1", 1): Decimal("2.85"),
+        ("1", 7): Decimal("0.39"),
+        ("1", 6): Decimal("2.85"),
+        ("1", 12): Decimal("0.39"),
+    }
 
 
 def test_split_subject_codes_are_joined():
     """类 | 款 | 项 in their own columns (sh_putuo_czj_2024_final_altered.pdf page 12)."""
-    grid = [["项目", None, None, None, "合计", "基本支出", "项目支出"],
-            ["功能分类", None, None, "科目名称", None, None, None],
-            ["科目编码", None, None, None, None, None, None],
-            ["类", "款", "项", None, None, None, None],
-            ["201", "", "", "一般公共服务支出", "2,106.66", "1,503.52", "603.14"],
-            ["201", "06", "", "财政事务", "2,106.66", "1,503.52", "603.14"],
-            ["201", "06", "01", "行政运行", "1,511.89", "1,503.52", "8.37"],
-            ["合计", None, None, None, "2,940.05", "2,336.91", "603.14"]]
+    grid = [
+        ["项目", None, None, None, "合计", "基本支出", "项目支出"],
+        ["功能分类", None, None, "科目名称", None, None, None],
+        ["科目编码", None, None, None, None, None, None],
+        ["类", "款", "项", None, None, None, None],
+        ["201", "", "", "一般公共服务支出", "2,106.66", "1,503.52", "603.14"],
+        ["201", "06", "", "财政事务", "2,106.66", "1,503.52", "603.14"],
+        ["201", "06", "01", "行政运行", "1,511.89", "1,503.52", "8.37"],
+        ["合计", None, None, None, "2,940.05", "2,336.91", "603.14"],
+    ]
     table = TableAssembler("05")
     assert table.add_grid(grid, 12)
     cells = {(c.row, c.col): (c.value, c.label) for c in table.cells}
@@ -83,10 +105,14 @@ def test_split_subject_codes_are_joined():
 
 
 def test_headerless_grid_recognised_by_its_identities():
-    rows_02 = [["201", "一般公共服务支出", "514.83", "514.54", "", "", "", "", "0.29"],
-               ["20103", "政府办公厅（室）及相关机构事务", "511.35", "511.07", "", "", "", "", "0.29"]]
-    rows_03 = [["201", "一般公共服务支出", "514.83", "169.75", "345.08", "", "", ""],
-               ["2010301", "行政运行", "158.17", "158.17", "", "", "", ""]]
+    rows_02 = [
+        ["201", "一般公共服务支出", "514.83", "514.54", "", "", "", "", "0.29"],
+        ["20103", "政府办公厅（室）及相关机构事务", "511.35", "511.07", "", "", "", "", "0.29"],
+    ]
+    rows_03 = [
+        ["201", "一般公共服务支出", "514.83", "169.75", "345.08", "", "", ""],
+        ["2010301", "行政运行", "158.17", "158.17", "", "", "", ""],
+    ]
     assert recognise_by_rows(rows_02)[0] == "02"
     assert recognise_by_rows(rows_03)[0] == "03"
     broken = [r[:2] + ["999.00"] + r[3:] for r in rows_03]  # c1 ≠ Σ the rest: not 03
@@ -137,14 +163,28 @@ def test_a_table_whose_title_was_lost_is_recognised_by_its_header_words():
     from parsers.assemble import assemble
     from parsers.document import grid_page
 
-    header = [["项目", None, "本年收入合计", "财政拨款收入", "上级补助收入", "事业收入", "经营收入",
-               "附属单位\n上缴收入", "其他收入"],
-              ["功能分类\n科目编码", "科目名称", None, None, None, None, None, None, None],
-              ["合计", None, "307.82", "307.82", "", "", "", "", ""],
-              ["201", "一般公共服务支出", "264.87", "264.87", "", "", "", "", ""]]
-    first = [["收入", None, "支出", None], ["项目", "决算数", "项目", "决算数"],
-             ["一、一般公共预算财政拨款收入", "307.82", "一、一般公共服务支出", "264.87"],
-             ["本年收入合计", "307.82", "本年支出合计", "307.82"]]
+    header = [
+        [
+            "项目",
+            None,
+            "本年收入合计",
+            "财政拨款收入",
+            "上级补助收入",
+            "事业收入",
+            "经营收入",
+            "附属单位\n上缴收入",
+            "其他收入",
+        ],
+        ["功能分类\n科目编码", "科目名称", None, None, None, None, None, None, None],
+        ["合计", None, "307.82", "307.82", "", "", "", "", ""],
+        ["201", "一般公共服务支出", "264.87", "264.87", "", "", "", "", ""],
+    ]
+    first = [
+        ["收入", None, "支出", None],
+        ["项目", "决算数", "项目", "决算数"],
+        ["一、一般公共预算财政拨款收入", "307.82", "一、一般公共服务支出", "264.87"],
+        ["本年收入合计", "307.82", "本年支出合计", "307.82"],
+    ]
     pages = [grid_page(1, "收入支出决算总表\n单位：万元", first), grid_page(2, "单位：万元", header)]
     result = assemble(pages, "lost-title")
     assert result.tables["02"].evidence == "header" and result.tables["02"].pages == [2]
@@ -154,10 +194,12 @@ def test_a_table_whose_title_was_lost_is_recognised_by_its_header_words():
 
 
 def test_a_class_printed_without_its_code_takes_it_by_name():
-    grid = [["项目", None, "合计", "基本支出", "项目支出"],
-            ["科目编码", "科目名称", None, None, None],
-            ["", "一、一般公共服务支出", "264.87", "62.63", "202.24"],
-            ["20139", "社会工作事务", "264.87", "62.63", "202.24"]]
+    grid = [
+        ["项目", None, "合计", "基本支出", "项目支出"],
+        ["科目编码", "科目名称", None, None, None],
+        ["", "一、一般公共服务支出", "264.87", "62.63", "202.24"],
+        ["20139", "社会工作事务", "264.87", "62.63", "202.24"],
+    ]
     table = TableAssembler("05")
     assert table.add_grid(grid, 12)
     assert {(c.row, c.col): c.value for c in table.cells}[("201", 3)] == Decimal("202.24")
@@ -167,12 +209,16 @@ def test_a_title_at_the_foot_of_the_page_before_starts_the_table_on_the_next():
     from parsers.assemble import assemble
     from parsers.document import grid_page, text_page
 
-    grid = [["项目", None, "合计", "基本支出", "项目支出"],
-            ["功能分类\n科目编码", "科目名称", None, None, None],
-            ["201", "一般公共服务支出", "264.87", "62.63", "202.24"],
-            ["合计", None, "307.82", "105.58", "202.24"]]
-    pages = [text_page(1, "上海市某局 2024 年度部门决算\n说明文字。\n一般公共预算财政拨款支出决算表\n单位：万元"),
-             grid_page(2, "201 一般公共服务支出 264.87 62.63 202.24", grid)]
+    grid = [
+        ["项目", None, "合计", "基本支出", "项目支出"],
+        ["功能分类\n科目编码", "科目名称", None, None, None],
+        ["201", "一般公共服务支出", "264.87", "62.63", "202.24"],
+        ["合计", None, "307.82", "105.58", "202.24"],
+    ]
+    pages = [
+        text_page(1, "上海市某局 2024 年度部门决算\n说明文字。\n一般公共预算财政拨款支出决算表\n单位：万元"),
+        grid_page(2, "201 一般公共服务支出 264.87 62.63 202.24", grid),
+    ]
     result = assemble(pages, "title-before")
     assert result.tables["05"].evidence == "title" and result.tables["05"].amount_unit == "万元"
     assert result.cell_map()[("05", "合计", 3)] == Decimal("202.24")

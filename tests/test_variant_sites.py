@@ -1,6 +1,7 @@
 """Acceptance: a registry of one site of each family in the forms real sites take
 (replica/variant_sites.py, registry/replica-variants.yaml), crawled on two nights with a new,
 a replaced and a withdrawn filing."""
+
 from datetime import date
 
 import pytest
@@ -16,17 +17,27 @@ SITES = ("variant-pingcheng-trs", "variant-xinrong-hanweb", "variant-daixian-uni
 @pytest.fixture
 def ctx(monkeypatch, tmp_path, db_url, replica):
     add_variant_sites(replica)
-    for key, value in {"DATABASE_URL": db_url, "DISCLOSURE_VAR_DIR": str(tmp_path / "var"),
-                       "DISCLOSURE_REPLICA_BASE": replica.base_url, "DISCLOSURE_CRAWL_THROTTLE": "0",
-                       "DISCLOSURE_REGISTRY": str(PROJECT_ROOT / "registry" / "replica-variants.yaml")}.items():
+    for key, value in {
+        "DATABASE_URL": db_url,
+        "DISCLOSURE_VAR_DIR": str(tmp_path / "var"),
+        "DISCLOSURE_REPLICA_BASE": replica.base_url,
+        "DISCLOSURE_CRAWL_THROTTLE": "0",
+        "DISCLOSURE_REGISTRY": str(PROJECT_ROOT / "registry" / "replica-variants.yaml"),
+    }.items():
         monkeypatch.setenv(key, value)
     return pipeline.context(load_settings())
 
 
 def filings(ctx):
-    return {r.code: (r.fiscal_year, r.kind, r.published_on, r.status) for r in query_rows(ctx, """
+    return {
+        r.code: (r.fiscal_year, r.kind, r.published_on, r.status)
+        for r in query_rows(
+            ctx,
+            """
         SELECT u.code, f.fiscal_year, f.kind, f.published_on, f.status FROM disclosure.filing f
-        JOIN disclosure.unit u ON u.id = f.unit_id""")}
+        JOIN disclosure.unit u ON u.id = f.unit_id""",
+        )
+    }
 
 
 def completeness(ctx):
@@ -53,8 +64,13 @@ def test_two_nights_on_sites_of_every_family_as_real_sites_publish(ctx, replica)
         "bd-czj": (2024, kind, date(2025, 8, 26), "present"),  # GBK, date before the link
         "bd-slj": (2024, kind, date(2025, 8, 27), "present"),  # "2024年度单位决算公开": the document names it
     }
-    source = dict(query_rows(ctx, """SELECT u.code, f.identity_source FROM disclosure.filing f
-                                     JOIN disclosure.unit u ON u.id = f.unit_id"""))
+    source = dict(
+        query_rows(
+            ctx,
+            """SELECT u.code, f.identity_source FROM disclosure.filing f
+                                     JOIN disclosure.unit u ON u.id = f.unit_id""",
+        )
+    )
     # the unified row's deptName completes its title; "2024年度单位决算公开" on the static list: only the PDF names it
     assert source["bd-slj"] == "document" and source["dx-czj"] == source["pc-czj"] == "title"
     status = completeness(ctx)
@@ -77,9 +93,12 @@ def test_two_nights_on_sites_of_every_family_as_real_sites_publish(ctx, replica)
     found = filings(ctx)
     assert found["pc-wjj"] == (2024, kind, date(2025, 9, 25), "present")
     assert found["dx-jyj"][3] == "withdrawn"
-    versions = query_rows(ctx, """SELECT count(*) FROM disclosure.archived_file af JOIN disclosure.filing f
+    versions = query_rows(
+        ctx,
+        """SELECT count(*) FROM disclosure.archived_file af JOIN disclosure.filing f
                                   ON f.id = af.filing_id JOIN disclosure.unit u ON u.id = f.unit_id
-                                  WHERE u.code = 'xr-czj'""")[0][0]
+                                  WHERE u.code = 'xr-czj'""",
+    )[0][0]
     assert versions == 2
     status = completeness(ctx)
     assert status["missing"] == {("pc-sfj", 2024), ("xr-slj", 2023)}

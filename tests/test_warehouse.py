@@ -1,5 +1,6 @@
 """The warehouse on real Postgres: analysts' views, completeness, parser-version replacement,
 reparse, exports and the read-only role."""
+
 import csv
 import dataclasses
 import uuid
@@ -13,9 +14,9 @@ from sqlalchemy.exc import ProgrammingError
 
 from disclosure import pipeline
 from parsers import parse_bytes
+from tests.conftest import query_rows
 from warehouse.export import ExportFilter, export_csv, export_parquet
 from warehouse.load import load_parse
-from tests.conftest import query_rows
 from warehouse.roles import reader_role
 
 
@@ -26,10 +27,15 @@ def loaded(env_settings):
     return ctx
 
 
-
 def test_completeness_matrix_statuses(loaded):
-    status = {(r.unit_code, r.fiscal_year): (r.status, r.due_on) for r in query_rows(loaded, """
-        SELECT unit_code, fiscal_year, status, due_on FROM disclosure.completeness WHERE kind = '单位决算'""")}
+    status = {
+        (r.unit_code, r.fiscal_year): (r.status, r.due_on)
+        for r in query_rows(
+            loaded,
+            """
+        SELECT unit_code, fiscal_year, status, due_on FROM disclosure.completeness WHERE kind = '单位决算'""",
+        )
+    }
     # Datong approved 2024's accounts on 2025-08-20: due 20 days later; published 2025-09-15.
     assert status[("dt-ggzy", 2024)] == ("late", date(2025, 9, 9))
     # Xinzhou has no configured deadline: 2023's were due 2024-09-30 and came 2024-08-20.
@@ -40,14 +46,28 @@ def test_completeness_matrix_statuses(loaded):
 
 def test_not_yet_due_withdrawn_and_unknown_deadlines(loaded):
     with loaded.engine.begin() as conn:
-        conn.execute(text("""INSERT INTO disclosure.deadline (jurisdiction_id, kind, fiscal_year, due_on)
-            SELECT id, '单位决算', 2025, DATE '2099-01-01' FROM disclosure.jurisdiction WHERE code = 'xinzhou'"""))
-        conn.execute(text("UPDATE disclosure.jurisdiction SET publishes = ARRAY['决算', '预算'] WHERE code = 'xinzhou'"))
+        conn.execute(
+            text("""INSERT INTO disclosure.deadline (jurisdiction_id, kind, fiscal_year, due_on)
+            SELECT id, '单位决算', 2025, DATE '2099-01-01' FROM disclosure.jurisdiction WHERE code = 'xinzhou'""")
+        )
+        conn.execute(
+            text("UPDATE disclosure.jurisdiction SET publishes = ARRAY['决算', '预算'] WHERE code = 'xinzhou'")
+        )
         conn.execute(text("SELECT disclosure.refresh_expected_filings()"))
-        conn.execute(text("UPDATE disclosure.filing SET status = 'withdrawn', withdrawn_at = now() "
-                          "WHERE title LIKE '中国共产党忻州%'"))
-    status = {(r.fiscal_year, r.kind): r.status for r in query_rows(loaded, """
-        SELECT fiscal_year, kind, status FROM disclosure.completeness WHERE unit_code = 'xz-swbgs'""")}
+        conn.execute(
+            text(
+                "UPDATE disclosure.filing SET status = 'withdrawn', withdrawn_at = now() "
+                "WHERE title LIKE '中国共产党忻州%'"
+            )
+        )
+    status = {
+        (r.fiscal_year, r.kind): r.status
+        for r in query_rows(
+            loaded,
+            """
+        SELECT fiscal_year, kind, status FROM disclosure.completeness WHERE unit_code = 'xz-swbgs'""",
+        )
+    }
     assert status[(2025, "单位决算")] == "not_yet_due"
     assert status[(2023, "单位决算")] == "withdrawn"
     assert status[(2024, "单位预算")] == "deadline_unknown"  # never reported missing
@@ -56,17 +76,24 @@ def test_not_yet_due_withdrawn_and_unknown_deadlines(loaded):
 def test_claims_are_stored_and_exported(loaded, tmp_path, seed_pdfs):
     counts = dict(query_rows(loaded, """SELECT claim_kind, count(*) FROM disclosure.narrative_claim GROUP BY 1"""))
     assert counts["amount"] > 60 and counts["percent"] > 10 and counts["change"] > 5
-    sentence = query_rows(loaded, """SELECT sentence FROM disclosure.narrative_claim
-                                WHERE restates = '01[31].1' AND value = 584.83""")[0][0]
+    sentence = query_rows(
+        loaded,
+        """SELECT sentence FROM disclosure.narrative_claim
+                                WHERE restates = '01[31].1' AND value = 584.83""",
+    )[0][0]
     assert "收入总计584.83万元" in sentence
     out = tmp_path / "claims.csv"
     assert export_csv(loaded.engine, "claims", ExportFilter("datong"), out) == len(
-        parse_bytes(seed_pdfs["001"], "001").claims)
+        parse_bytes(seed_pdfs["001"], "001").claims
+    )
 
 
 def test_longitudinal_series_and_jurisdiction_totals(loaded):
-    series = query_rows(loaded, """SELECT fiscal_year, value FROM disclosure.cell_series
-                              WHERE unit_code = 'dt-ggzy' AND table_code = '01' AND row_key = '27' AND col = 1""")
+    series = query_rows(
+        loaded,
+        """SELECT fiscal_year, value FROM disclosure.cell_series
+                              WHERE unit_code = 'dt-ggzy' AND table_code = '01' AND row_key = '27' AND col = 1""",
+    )
     assert series == [(2024, Decimal("584.83"))]
     totals = {r.jurisdiction: r for r in query_rows(loaded, "SELECT * FROM disclosure.jurisdiction_totals")}
     assert totals["datong"].income_total == Decimal("584.83")
@@ -80,11 +107,12 @@ def test_same_parse_twice_changes_nothing_and_a_new_parser_version_replaces_the_
     with loaded.engine.begin() as conn:
         assert load_parse(conn, af_id, result) is None  # this version is loaded already
     before = query_rows(loaded, "SELECT count(*) FROM disclosure.cell")[0][0]
-    newer = dataclasses.replace(result, parser_version="9.9.9",
-                                cells=[c for c in result.cells if c.table == "01"])
+    newer = dataclasses.replace(result, parser_version="9.9.9", cells=[c for c in result.cells if c.table == "01"])
     with loaded.engine.begin() as conn:
         new_id = load_parse(conn, af_id, newer)
-    runs = query_rows(loaded, "SELECT id, parser_version FROM disclosure.parse_run WHERE archived_file_id = :a", a=af_id)
+    runs = query_rows(
+        loaded, "SELECT id, parser_version FROM disclosure.parse_run WHERE archived_file_id = :a", a=af_id
+    )
     assert runs == [(new_id, "9.9.9")]
     after = query_rows(loaded, "SELECT count(*) FROM disclosure.cell")[0][0]
     assert after == before - len(result.cells) + len(newer.cells)
@@ -172,6 +200,7 @@ def test_a_corrected_file_resolves_its_open_finding(env_settings, replica):
     assert corrected["alerts"]["by_kind"]["resolved_identity"] == 2  # announced once…
     assert "resolved_identity" not in pipeline.run_once(ctx)["alerts"]["by_kind"]  # …and only once
     # The filing's own real failures (its self-evaluations) stay open: the correction did not touch them.
-    assert {r.status for r in query_rows(ctx, "SELECT status FROM disclosure.finding_status WHERE family = 'performance'")} \
-        == {"open"}
+    assert {
+        r.status for r in query_rows(ctx, "SELECT status FROM disclosure.finding_status WHERE family = 'performance'")
+    } == {"open"}
     assert not planted & {r.rule_id for r in query_rows(ctx, "SELECT rule_id FROM disclosure.open_findings")}

@@ -97,7 +97,13 @@ def evaluation_outcomes(ev: dict) -> list[Outcome]:
         if "balance" in printed:
             out.append(
                 _outcome(
-                    "perf.balance", subject, full - executed, _d(line["balance"]), rounding_envelope(2), cells, page,
+                    "perf.balance",
+                    subject,
+                    full - executed,
+                    _d(line["balance"]),
+                    rounding_envelope(2),
+                    cells,
+                    page,
                     where,
                 )
             )

@@ -1,4 +1,5 @@
 """Record one crawl's manifest in the store: filings, file versions, withdrawals, run health."""
+
 from __future__ import annotations
 
 import json
@@ -23,23 +24,29 @@ def known_for_crawl(conn: Connection, site_key: str, full: bool = False) -> dict
     Both are keyed by `url_key`: a page seen over https is the one archived over http."""
     details: dict[str, list[str]] = {}
     if not full:
-        for detail_key, source_url in conn.execute(text("""
+        for detail_key, source_url in conn.execute(
+            text("""
                 SELECT DISTINCT f.detail_key, af.source_url FROM disclosure.archived_file af
                 JOIN disclosure.filing f ON f.id = af.filing_id JOIN disclosure.site s ON s.id = f.site_id
-                WHERE s.key = :key AND f.status = 'present'"""), {"key": site_key}):
+                WHERE s.key = :key AND f.status = 'present'"""),
+            {"key": site_key},
+        ):
             details.setdefault(detail_key, []).append(source_url)
     return {"files": known_files(conn, site_key), "details": details}
 
 
 def known_files(conn: Connection, site_key: str) -> dict[str, dict]:
     """Validators of the newest version of every file the site served: for conditional GETs."""
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         SELECT DISTINCT ON (af.source_url) af.source_url, af.http_headers
         FROM disclosure.archived_file af
         JOIN disclosure.filing f ON f.id = af.filing_id
         JOIN disclosure.site s ON s.id = f.site_id
         WHERE s.key = :key
-        ORDER BY af.source_url, af.fetched_at DESC"""), {"key": site_key})
+        ORDER BY af.source_url, af.fetched_at DESC"""),
+        {"key": site_key},
+    )
     out = {}
     for url, headers in rows:
         h = {k.lower(): v for k, v in (headers or {}).items()}
@@ -48,14 +55,18 @@ def known_files(conn: Connection, site_key: str) -> dict[str, dict]:
 
 
 def _previous_filings_found(conn: Connection, site_id: int) -> int:
-    value = conn.execute(text("""
+    value = conn.execute(
+        text("""
         SELECT (stats->>'filings')::int FROM disclosure.crawl_run
-        WHERE site_id = :s AND status = 'ok' ORDER BY started_at DESC LIMIT 1"""), {"s": site_id}).scalar()
+        WHERE site_id = :s AND status = 'ok' ORDER BY started_at DESC LIMIT 1"""),
+        {"s": site_id},
+    ).scalar()
     return value or 0
 
 
-def _identity(conn: Connection, registry: Registry, title: str,
-              stated: dict | None) -> tuple[int | None, int | None, str | None, str]:
+def _identity(
+    conn: Connection, registry: Registry, title: str, stated: dict | None
+) -> tuple[int | None, int | None, str | None, str]:
     """Unit, year and kind from the crawled title; what it cannot tell, from what the platform's
     row states (unified platforms name the department, year and kind in fields)."""
     ident = identify(title)
@@ -97,7 +108,8 @@ def _record_filing(conn: Connection, registry: Registry, site_id: int, event: di
     title = _text(event.get("title"), "title", 500)
     unit_id, year, kind, source = _identity(conn, registry, title, event.get("stated"))
     detail_url = _text(event["detail_url"], "detail_url")
-    return conn.execute(text("""
+    return conn.execute(
+        text("""
         INSERT INTO disclosure.filing (site_id, detail_url, detail_key, title, unit_id, fiscal_year, kind,
                                        published_on, first_seen_at, last_seen_at, identity_source)
         VALUES (:s, :url, :key, :title, :unit, :year, :kind, :pub, :now, :now, :source)
@@ -109,35 +121,60 @@ def _record_filing(conn: Connection, registry: Registry, site_id: int, event: di
             published_on = COALESCE(EXCLUDED.published_on, disclosure.filing.published_on),
             last_seen_at = EXCLUDED.last_seen_at, status = 'present', withdrawn_at = NULL
         RETURNING id, (xmax = 0) AS inserted"""),
-        {"s": site_id, "url": detail_url, "key": url_key(detail_url), "title": title,
-         "unit": unit_id, "year": year, "kind": kind, "pub": _published(event.get("published")),
-         "now": now, "source": source}).one()
+        {
+            "s": site_id,
+            "url": detail_url,
+            "key": url_key(detail_url),
+            "title": title,
+            "unit": unit_id,
+            "year": year,
+            "kind": kind,
+            "pub": _published(event.get("published")),
+            "now": now,
+            "source": source,
+        },
+    ).one()
 
 
 def _record_listed(conn: Connection, site_id: int, event: dict, now: datetime) -> int | None:
     detail_url = _text(event["detail_url"], "detail_url")
-    return conn.execute(text("""
+    return conn.execute(
+        text("""
         UPDATE disclosure.filing SET last_seen_at = :now, status = 'present', withdrawn_at = NULL,
             detail_url = :url
         WHERE site_id = :s AND detail_key = :key RETURNING id"""),
-        {"s": site_id, "url": detail_url, "key": url_key(detail_url), "now": now}).scalar()
+        {"s": site_id, "url": detail_url, "key": url_key(detail_url), "now": now},
+    ).scalar()
 
 
 def _record_file(conn: Connection, filing_id: int, event: dict) -> tuple[bool, bool]:
     """(a new version stored, it replaced other bytes at the same URL)."""
-    had_url = conn.execute(text("SELECT count(*) FROM disclosure.archived_file WHERE filing_id = :f "
-                                "AND source_url = :u"), {"f": filing_id, "u": event["source_url"]}).scalar()
-    inserted = conn.execute(text("""
+    had_url = conn.execute(
+        text("SELECT count(*) FROM disclosure.archived_file WHERE filing_id = :f AND source_url = :u"),
+        {"f": filing_id, "u": event["source_url"]},
+    ).scalar()
+    inserted = conn.execute(
+        text("""
         INSERT INTO disclosure.archived_file (filing_id, sha256, source_url, final_url, link_text, fetched_at,
             http_status, http_headers, storage_key, size_bytes, media_type, warc_path, warc_offset, warc_record_id)
         VALUES (:f, :sha, :src, :final, :link, :at, :status, CAST(:headers AS jsonb), :key, :size, :media,
                 :warc_path, :warc_offset, :warc_id)
         ON CONFLICT (filing_id, source_url, sha256) DO NOTHING RETURNING id"""),
-        {"f": filing_id, "sha": event["sha256"], "src": _text(event["source_url"], "source_url"),
-         "final": _text(event["final_url"], "final_url"), "link": _text(event.get("link_text"), "link_text", 500),
-         "at": event["fetched_at"], "status": event["status"],
-         "headers": json.dumps(event["headers"]).replace("\\u0000", ""), "key": event["storage_key"],
-         "size": event["size_bytes"], "media": event["media_type"], **_warc_params(event.get("warc"))}).scalar()
+        {
+            "f": filing_id,
+            "sha": event["sha256"],
+            "src": _text(event["source_url"], "source_url"),
+            "final": _text(event["final_url"], "final_url"),
+            "link": _text(event.get("link_text"), "link_text", 500),
+            "at": event["fetched_at"],
+            "status": event["status"],
+            "headers": json.dumps(event["headers"]).replace("\\u0000", ""),
+            "key": event["storage_key"],
+            "size": event["size_bytes"],
+            "media": event["media_type"],
+            **_warc_params(event.get("warc")),
+        },
+    ).scalar()
     return inserted is not None, inserted is not None and had_url > 0
 
 
@@ -154,61 +191,82 @@ def _each(conn: Connection, events: list[dict], store, refused: list[str]):
             log.warning("crawl event not recorded: %s", refused[-1])
 
 
-def record_crawl(conn: Connection, registry: Registry, site: Site, outcome: CrawlOutcome,
-                 started_at: datetime) -> dict:
+def record_crawl(conn: Connection, registry: Registry, site: Site, outcome: CrawlOutcome, started_at: datetime) -> dict:
     site_id = conn.execute(text("SELECT id FROM disclosure.site WHERE key = :k"), {"k": site.key}).scalar_one()
     previously_found = _previous_filings_found(conn, site_id)
     filing_ids: dict[str, int] = {}
     not_recorded: list[str] = []
     new_filings = 0
-    for event, row in _each(conn, outcome.of_type("filing"),
-                            lambda e: _record_filing(conn, registry, site_id, e, started_at), not_recorded):
+    for event, row in _each(
+        conn, outcome.of_type("filing"), lambda e: _record_filing(conn, registry, site_id, e, started_at), not_recorded
+    ):
         filing_ids[event["detail_url"]] = row.id
         new_filings += int(row.inserted)
     # known detail pages seen on a list page again
-    for event, filing_id in _each(conn, outcome.of_type("listed"),
-                                  lambda e: _record_listed(conn, site_id, e, started_at), not_recorded):
+    for event, filing_id in _each(
+        conn, outcome.of_type("listed"), lambda e: _record_listed(conn, site_id, e, started_at), not_recorded
+    ):
         if filing_id is not None:
             filing_ids[event["detail_url"]] = filing_id
     files = [e for e in outcome.of_type("file") if filing_ids.get(e.get("detail_url")) is not None]
     new_files = changed_files = 0
-    for _event, (new, changed) in _each(conn, files, lambda e: _record_file(conn, filing_ids[e["detail_url"]], e),
-                                        not_recorded):
+    for _event, (new, changed) in _each(
+        conn, files, lambda e: _record_file(conn, filing_ids[e["detail_url"]], e), not_recorded
+    ):
         new_files += int(new)
         changed_files += int(changed)
     events = outcome.events + [{"type": "error", "url": "store", "reason": r, "scope": LIST} for r in not_recorded]
-    health = judge_health(events, outcome.stats, outcome.returncode, outcome.stderr,
-                          len(filing_ids), previously_found)
+    health = judge_health(events, outcome.stats, outcome.returncode, outcome.stderr, len(filing_ids), previously_found)
     withdrawn = 0
     if health.saw_whole_list:  # a crawl that may have missed entries withdraws nothing
-        withdrawn = conn.execute(text("""
+        withdrawn = conn.execute(
+            text("""
             UPDATE disclosure.filing SET status = 'withdrawn', withdrawn_at = :now
             WHERE site_id = :s AND status = 'present' AND last_seen_at < :now"""),
-            {"s": site_id, "now": started_at}).rowcount
+            {"s": site_id, "now": started_at},
+        ).rowcount
     errors = [f"{e.get('url')}: {e.get('reason')}" for e in events if e["type"] == "error"]
     stats = {
         "list_pages": outcome.stats.get("disclosure/list_pages", 0),
         "requests": outcome.stats.get("downloader/request_count", 0),
-        "filings": len(filing_ids), "new_filings": new_filings,
-        "files_downloaded": len(outcome.of_type("file")), "new_file_versions": new_files,
-        "changed_files": changed_files, "not_modified": len(outcome.of_type("not_modified")),
-        "withdrawn": withdrawn, "errors": [_text(e, "error", 1000) for e in errors[:200]],
-        "error_count": len(errors), "saw_whole_list": health.saw_whole_list,
+        "filings": len(filing_ids),
+        "new_filings": new_filings,
+        "files_downloaded": len(outcome.of_type("file")),
+        "new_file_versions": new_files,
+        "changed_files": changed_files,
+        "not_modified": len(outcome.of_type("not_modified")),
+        "withdrawn": withdrawn,
+        "errors": [_text(e, "error", 1000) for e in errors[:200]],
+        "error_count": len(errors),
+        "saw_whole_list": health.saw_whole_list,
         "capped": caps_reached(outcome.stats),
         "finish_reason": outcome.stats.get("finish_reason"),
     }
-    conn.execute(text("""
+    conn.execute(
+        text("""
         INSERT INTO disclosure.crawl_run (site_id, started_at, finished_at, status, stats, error, warc_path)
         VALUES (:s, :start, now(), :status, CAST(:stats AS jsonb), :error, :warc)"""),
-        {"s": site_id, "start": started_at, "status": health.status, "stats": json.dumps(stats, ensure_ascii=False),
-         "error": _text("; ".join(health.problems), "problems", 4000) or None, "warc": outcome.warc_path})
+        {
+            "s": site_id,
+            "start": started_at,
+            "status": health.status,
+            "stats": json.dumps(stats, ensure_ascii=False),
+            "error": _text("; ".join(health.problems), "problems", 4000) or None,
+            "warc": outcome.warc_path,
+        },
+    )
     return {"site": site.key, "status": health.status, "problems": health.problems, **stats}
 
 
 def record_unrecordable(conn: Connection, site: Site, started_at: datetime, exc: BaseException) -> None:
     """The crawl whose manifest could not be stored at all, kept as a failed run that says why."""
-    conn.execute(text("""
+    conn.execute(
+        text("""
         INSERT INTO disclosure.crawl_run (site_id, started_at, finished_at, status, stats, error)
         SELECT id, :start, now(), 'failed', '{}'::jsonb, :error FROM disclosure.site WHERE key = :k"""),
-        {"k": site.key, "start": started_at,
-         "error": _text(f"crawl not recorded: {exc.__class__.__name__}: {exc}", "error", 4000)})
+        {
+            "k": site.key,
+            "start": started_at,
+            "error": _text(f"crawl not recorded: {exc.__class__.__name__}: {exc}", "error", 4000),
+        },
+    )

@@ -1,4 +1,5 @@
 """One way to reach the store: `engine()` from settings, embedded Postgres as the fallback."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -14,7 +15,7 @@ def normalise_url(url: str) -> str:
     url = quote_userinfo(url)
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -50,11 +51,19 @@ def wait_for_database(engine: Engine, timeout: float, first_delay: float = 0.5) 
 
     def say(state) -> None:
         exc = state.outcome.exception()
-        log.warning("database unavailable (%s); retrying in %.1f s", str(exc.orig).strip().splitlines()[0],
-                    state.next_action.sleep)
+        log.warning(
+            "database unavailable (%s); retrying in %.1f s",
+            str(exc.orig).strip().splitlines()[0],
+            state.next_action.sleep,
+        )
 
-    @retry(retry=retry_if_exception_type(OperationalError), wait=wait_exponential(multiplier=first_delay, max=10.0),
-           stop=stop_before_delay(timeout), before_sleep=say, reraise=True)
+    @retry(
+        retry=retry_if_exception_type(OperationalError),
+        wait=wait_exponential(multiplier=first_delay, max=10.0),
+        stop=stop_before_delay(timeout),
+        before_sleep=say,
+        reraise=True,
+    )
     def ping() -> None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -84,6 +93,7 @@ def with_database_wait(engine: Engine, timeout: float, work, what: str = "databa
             remaining = deadline - time.monotonic()
             if not is_disconnect(exc) or remaining <= 0:
                 raise
-            logging.getLogger("disclosure.db").warning("%s: database lost (%s); waiting up to %.0f s",
-                                                       what, exc.__class__.__name__, remaining)
+            logging.getLogger("disclosure.db").warning(
+                "%s: database lost (%s); waiting up to %.0f s", what, exc.__class__.__name__, remaining
+            )
             wait_for_database(engine, remaining)

@@ -3,6 +3,7 @@
 pgserver ships Postgres binaries in its wheel; the data directory lives under var/ and
 the server is left running (cleanup_mode=None) so later commands reuse it.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -7,6 +7,7 @@ in importers that honour quotes; in pandas pass `dtype=str` for the code columns
 amounts exact as decimal(38, 6) and, beside each, a float64 `<column>_float` that pandas reads
 as numbers without any conversion.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -106,8 +107,13 @@ def _arrow_type(type_code: int):
     import pyarrow as pa
 
     return {
-        20: pa.int64(), 21: pa.int16(), 23: pa.int32(), NUMERIC_OID: pa.decimal128(38, DECIMAL_SCALE),
-        1082: pa.date32(), 1184: pa.timestamp("us", tz="UTC"), 16: pa.bool_(),
+        20: pa.int64(),
+        21: pa.int16(),
+        23: pa.int32(),
+        NUMERIC_OID: pa.decimal128(38, DECIMAL_SCALE),
+        1082: pa.date32(),
+        1184: pa.timestamp("us", tz="UTC"),
+        16: pa.bool_(),
     }.get(type_code, pa.string())
 
 

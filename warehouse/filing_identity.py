@@ -6,6 +6,7 @@ document; where both tell and disagree, the title's is kept and the disagreement
 (filing.identity_note, listed in identification_findings); and each document's parse status
 is kept by URL, so that a filing whose documents are all not_a_filing is never counted.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,9 +22,12 @@ def registered_unit_id(conn: Connection, registry: Registry, name: str | None) -
     unit = registry.resolve_unit(name)
     if unit is None:
         return None
-    return conn.execute(text("""
+    return conn.execute(
+        text("""
         SELECT u.id FROM disclosure.unit u JOIN disclosure.jurisdiction j ON j.id = u.jurisdiction_id
-        WHERE j.code = :j AND u.code = :c"""), {"j": unit.jurisdiction, "c": unit.code}).scalar()
+        WHERE j.code = :j AND u.code = :c"""),
+        {"j": unit.jurisdiction, "c": unit.code},
+    ).scalar()
 
 
 def disagreements(title: str, crawl: dict, document: dict) -> list[str]:
@@ -41,18 +45,25 @@ def disagreements(title: str, crawl: dict, document: dict) -> list[str]:
 
 def reconcile_filing(conn: Connection, registry: Registry, archived_file_id: int, result: ParseResult) -> dict:
     """Bring one parsed document's identity and status back to its filing; what changed."""
-    row = conn.execute(text("""
+    row = conn.execute(
+        text("""
         SELECT f.id, f.title, f.unit_id, f.fiscal_year, f.kind, f.identity_source, u.name AS unit_name,
                af.source_url
         FROM disclosure.archived_file af JOIN disclosure.filing f ON f.id = af.filing_id
-        LEFT JOIN disclosure.unit u ON u.id = f.unit_id WHERE af.id = :af"""), {"af": archived_file_id}).one()
+        LEFT JOIN disclosure.unit u ON u.id = f.unit_id WHERE af.id = :af"""),
+        {"af": archived_file_id},
+    ).one()
     status = result.status or "filing"
     changes: dict = {"filing_id": row.id, "status": status, "filled": [], "disagreements": []}
     params = {"id": row.id, "statuses": json.dumps({row.source_url: status}, ensure_ascii=False)}
     sets = ["document_statuses = document_statuses || CAST(:statuses AS jsonb)"]
     if status != "not_a_filing":
-        document = {"unit_id": registered_unit_id(conn, registry, result.unit), "unit_name": result.unit,
-                    "year": result.year, "kind": result.kind}
+        document = {
+            "unit_id": registered_unit_id(conn, registry, result.unit),
+            "unit_name": result.unit,
+            "year": result.year,
+            "kind": result.kind,
+        }
         crawl = {"unit_id": row.unit_id, "unit_name": row.unit_name, "year": row.fiscal_year, "kind": row.kind}
         for column, key in (("unit_id", "unit_id"), ("fiscal_year", "year"), ("kind", "kind")):
             if crawl[key] is None and document[key] is not None:

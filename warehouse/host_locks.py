@@ -1,11 +1,12 @@
 """One crawl at a time per host, across processes and machines: a session-level Postgres
 advisory lock per host, held for the whole crawl. Mapped Airflow tasks crawl many sites at
 once; two sites on one host (a city portal and its department sub-sites) then take turns."""
+
 from __future__ import annotations
 
 import contextlib
 import time
-from typing import Iterator
+from collections.abc import Iterator
 from urllib.parse import urlparse
 
 from sqlalchemy import Engine, text
@@ -25,11 +26,14 @@ class HostLockTimeout(RuntimeError):
 
 
 def _holder(conn, host: str) -> str:
-    row = conn.execute(text("""
+    row = conn.execute(
+        text("""
         SELECT a.pid, a.usename, a.application_name, a.backend_start FROM pg_locks l
         JOIN pg_stat_activity a ON a.pid = l.pid
         WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :ns AND l.objid = hashtext(:h)::oid
-          AND l.objsubid = 2 LIMIT 1"""), {"ns": LOCK_NAMESPACE, "h": host}).first()
+          AND l.objsubid = 2 LIMIT 1"""),
+        {"ns": LOCK_NAMESPACE, "h": host},
+    ).first()
     if row is None:
         return "a session that has since ended"
     return f"pid {row.pid} (role {row.usename}, application {row.application_name or '-'}, since {row.backend_start:%Y-%m-%d %H:%M})"
@@ -43,11 +47,14 @@ def host_locks(engine: Engine, hosts: list[str], timeout: float = 7200.0, poll: 
     with engine.connect() as conn:
         try:
             for host in sorted(hosts):
-                while not conn.execute(text("SELECT pg_try_advisory_lock(:ns, hashtext(:h))"),
-                                       {"ns": LOCK_NAMESPACE, "h": host}).scalar():
+                while not conn.execute(
+                    text("SELECT pg_try_advisory_lock(:ns, hashtext(:h))"), {"ns": LOCK_NAMESPACE, "h": host}
+                ).scalar():
                     if time.monotonic() >= deadline:
-                        raise HostLockTimeout(f"host {host} has been locked for more than {timeout:g} s "
-                                              f"by {_holder(conn, host)}; crawl not started")
+                        raise HostLockTimeout(
+                            f"host {host} has been locked for more than {timeout:g} s "
+                            f"by {_holder(conn, host)}; crawl not started"
+                        )
                     conn.commit()
                     time.sleep(poll)
             conn.commit()

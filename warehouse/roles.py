@@ -7,6 +7,7 @@ the crawler's advisory locks (it could hold a host lock the crawler then waits o
 on the advisory-lock functions is revoked from PUBLIC in this database and granted to the
 pipeline's own user.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,10 +22,18 @@ LEGACY_ROLE = READER_PREFIX  # the server-wide role of earlier versions: its gra
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 ADVISORY_LOCK_FUNCTIONS = [
     f"{name}({args})"
-    for name in ("pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock",
-                 "pg_try_advisory_lock_shared", "pg_advisory_xact_lock", "pg_advisory_xact_lock_shared",
-                 "pg_try_advisory_xact_lock", "pg_try_advisory_xact_lock_shared", "pg_advisory_unlock",
-                 "pg_advisory_unlock_shared")
+    for name in (
+        "pg_advisory_lock",
+        "pg_advisory_lock_shared",
+        "pg_try_advisory_lock",
+        "pg_try_advisory_lock_shared",
+        "pg_advisory_xact_lock",
+        "pg_advisory_xact_lock_shared",
+        "pg_try_advisory_xact_lock",
+        "pg_try_advisory_xact_lock_shared",
+        "pg_advisory_unlock",
+        "pg_advisory_unlock_shared",
+    )
     for args in ("bigint", "integer, integer")
 ] + ["pg_advisory_unlock_all()"]
 

@@ -1,4 +1,5 @@
 """The store's summary for people and scripts (`disclosure report --json`)."""
+
 from __future__ import annotations
 
 from sqlalchemy import Connection, text
@@ -18,14 +19,25 @@ def store_summary(conn: Connection) -> dict:
         "unidentified_filings": scalar("SELECT count(*) FROM disclosure.filing WHERE unit_id IS NULL"),
         "file_versions": scalar("SELECT count(*) FROM disclosure.archived_file"),
         "parses_by_status": _pairs(conn, "SELECT status, count(*) FROM disclosure.parse_run GROUP BY 1 ORDER BY 1"),
-        "documents_by_status": _pairs(conn, """
+        "documents_by_status": _pairs(
+            conn,
+            """
             SELECT document_status, count(*) FROM disclosure.parse_run WHERE document_status IS NOT NULL
-            GROUP BY 1 ORDER BY 1"""),
+            GROUP BY 1 ORDER BY 1""",
+        ),
         "cells": scalar("SELECT count(*) FROM disclosure.cell"),
-        "findings_by_family": _pairs(conn, """
-            SELECT family || ':' || status, count(*) FROM disclosure.finding GROUP BY 1 ORDER BY 1"""),
+        "findings_by_family": _pairs(
+            conn,
+            """
+            SELECT family || ':' || status, count(*) FROM disclosure.finding GROUP BY 1 ORDER BY 1""",
+        ),
         "alerts": scalar("SELECT count(*) FROM disclosure.alert"),
-        "last_crawl_by_site": {k: v for k, v in conn.execute(text("""
+        "last_crawl_by_site": {
+            k: v
+            for k, v in conn.execute(
+                text("""
             SELECT DISTINCT ON (s.key) s.key, cr.status FROM disclosure.crawl_run cr
-            JOIN disclosure.site s ON s.id = cr.site_id ORDER BY s.key, cr.started_at DESC"""))},
+            JOIN disclosure.site s ON s.id = cr.site_id ORDER BY s.key, cr.started_at DESC""")
+            )
+        },
     }

@@ -1,4 +1,5 @@
 """One spider class per CMS family; the registry's `family` picks it."""
+
 from crawlers.spiders.hanweb import HanwebSpider
 from crawlers.spiders.static_list import StaticListSpider
 from crawlers.spiders.trs_wcm import TrsWcmSpider

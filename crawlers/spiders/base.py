@@ -4,6 +4,7 @@ A family subclass only says how to walk its list pages (`parse_list`). A new sit
 known family is a registry entry, not code. Items are plain dicts with a "type":
 filing | file | not_modified | error; crawlers.pipelines writes them to the manifest.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -43,8 +44,16 @@ class FilingSpider(scrapy.Spider):
     name = "filings"
     family = "base"
 
-    def __init__(self, site_key: str, start_urls: list[str], known: dict | None = None,
-                 config: dict | None = None, caps: dict | None = None, dry_run: bool = False, **kwargs):
+    def __init__(
+        self,
+        site_key: str,
+        start_urls: list[str],
+        known: dict | None = None,
+        config: dict | None = None,
+        caps: dict | None = None,
+        dry_run: bool = False,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.site_key = site_key
         self.start_urls = list(start_urls)
@@ -107,14 +116,24 @@ class FilingSpider(scrapy.Spider):
             if not looks_like_filing(title):
                 self.crawler.stats.inc_value("disclosure/other_notices")
                 if self.dry_run:
-                    yield {"type": "skipped", "detail_url": response.urljoin(href), "title": title,
-                           "published": published, "reason": "the title names no 决算/预算/绩效"}
+                    yield {
+                        "type": "skipped",
+                        "detail_url": response.urljoin(href),
+                        "title": title,
+                        "published": published,
+                        "reason": "the title names no 决算/预算/绩效",
+                    }
                 return
             url = web_url(href, response.url, "detail link")
         except BadField as exc:  # this entry only: the rest of the list is still read
             self.crawler.stats.inc_value("disclosure/bad_links")
-            yield {"type": "error", "url": response.url, "detail_url": None, "scope": LINK,
-                   "reason": f"list entry {title!r:.80} skipped: {exc}"}
+            yield {
+                "type": "error",
+                "url": response.url,
+                "detail_url": None,
+                "scope": LINK,
+                "reason": f"list entry {title!r:.80} skipped: {exc}",
+            }
             return
         if not self.budget("records"):
             return
@@ -126,17 +145,35 @@ class FilingSpider(scrapy.Spider):
             return
         if is_file_link(url) or is_download_script(url):
             self.crawler.stats.inc_value("disclosure/direct_files")
-            yield {"type": "filing", "detail_url": url, "title": title, "published": published,
-                   "attachments": [{"url": url, "text": title}], "inline": False, "direct": True}
+            yield {
+                "type": "filing",
+                "detail_url": url,
+                "title": title,
+                "published": published,
+                "attachments": [{"url": url, "text": title}],
+                "inline": False,
+                "direct": True,
+            }
             yield self.file_request(url, url, title, maybe=not is_file_link(url))
             return
-        yield scrapy.Request(url, callback=self.parse_detail, errback=self.on_error,
-                             cb_kwargs={"list_title": title, "published": published})
+        yield scrapy.Request(
+            url,
+            callback=self.parse_detail,
+            errback=self.on_error,
+            cb_kwargs={"list_title": title, "published": published},
+        )
 
     def parse_detail(self, response: Response, list_title: str, published: str | None):
         if not isinstance(response, TextResponse):  # the "detail page" was the file itself
-            yield {"type": "filing", "detail_url": response.url, "title": list_title, "published": published,
-                   "attachments": [{"url": response.url, "text": list_title}], "inline": False, "direct": True}
+            yield {
+                "type": "filing",
+                "detail_url": response.url,
+                "title": list_title,
+                "published": published,
+                "attachments": [{"url": response.url, "text": list_title}],
+                "inline": False,
+                "direct": True,
+            }
             response.meta.update(detail_url=response.url, link_text=list_title)
             yield from self.parse_file(response)
             return
@@ -158,34 +195,57 @@ class FilingSpider(scrapy.Spider):
             if self.allowed_origins.allows(att.url):
                 yield self.file_request(att.url, response.url, att.text, maybe=not att.certain)
             else:
-                yield {"type": "error", "url": att.url, "detail_url": response.url, "scope": FILE,
-                       "reason": f"attachment on {self.allowed_origins.why_not(att.url)}; add it to the "
-                                 "site's allowed_hosts or allowed_origins if it is the publisher's"}
+                yield {
+                    "type": "error",
+                    "url": att.url,
+                    "detail_url": response.url,
+                    "scope": FILE,
+                    "reason": f"attachment on {self.allowed_origins.why_not(att.url)}; add it to the "
+                    "site's allowed_hosts or allowed_origins if it is the publisher's",
+                }
 
     def file_request(self, url: str, detail_url: str, link_text: str, maybe: bool = False):
         """A conditional GET when the archive holds a version of this file already. `maybe`: a
         download script, a file only if its answer is one. A dry run fetches no file."""
         if self.dry_run:
-            return {"type": "would_fetch", "url": url, "detail_url": detail_url, "link_text": link_text,
-                    "maybe": maybe}
+            return {"type": "would_fetch", "url": url, "detail_url": detail_url, "link_text": link_text, "maybe": maybe}
         headers = {}
         known = self.known_files.get(url_key(url)) or {}
         if known.get("etag"):
             headers["If-None-Match"] = known["etag"]
         if known.get("last_modified"):
             headers["If-Modified-Since"] = known["last_modified"]
-        return scrapy.Request(url, callback=self.parse_file, errback=self.on_error, headers=headers,
-                              meta={"handle_httpstatus_list": [304], "detail_url": detail_url,
-                                    "link_text": link_text, "maybe_file": maybe})
+        return scrapy.Request(
+            url,
+            callback=self.parse_file,
+            errback=self.on_error,
+            headers=headers,
+            meta={
+                "handle_httpstatus_list": [304],
+                "detail_url": detail_url,
+                "link_text": link_text,
+                "maybe_file": maybe,
+            },
+        )
 
     def parse_file(self, response: Response, inline: bool = False):
         meta = {"detail_url": response.url, "link_text": ""} if inline else response.meta
         if self.dry_run:  # read already (an inline filing, a "detail page" that was the file): not kept
-            yield {"type": "would_fetch", "url": response.url, "detail_url": meta["detail_url"],
-                   "link_text": meta["link_text"], "maybe": False, "inline": inline}
+            yield {
+                "type": "would_fetch",
+                "url": response.url,
+                "detail_url": meta["detail_url"],
+                "link_text": meta["link_text"],
+                "maybe": False,
+                "inline": inline,
+            }
             return
-        base = {"detail_url": meta["detail_url"], "source_url": response.request.url,
-                "link_text": meta["link_text"], "inline": inline}
+        base = {
+            "detail_url": meta["detail_url"],
+            "source_url": response.request.url,
+            "link_text": meta["link_text"],
+            "inline": inline,
+        }
         if response.status == 304:
             yield {"type": "not_modified", **base}
             return
@@ -215,12 +275,15 @@ class FilingSpider(scrapy.Spider):
             # The site asks us not to: obeyed, counted, and no failure of the crawl.
             self.crawler.stats.inc_value("disclosure/forbidden_by_robots")
             return
-        yield {"type": "error", "url": (request.meta.get("redirect_urls") or [request.url])[0],
-               "detail_url": request.meta.get("detail_url"), "scope": self.scope_of(request),
-               "reason": f"{failure.type.__name__}: {failure.getErrorMessage()}"}
+        yield {
+            "type": "error",
+            "url": (request.meta.get("redirect_urls") or [request.url])[0],
+            "detail_url": request.meta.get("detail_url"),
+            "scope": self.scope_of(request),
+            "reason": f"{failure.type.__name__}: {failure.getErrorMessage()}",
+        }
 
     def scope_of(self, request) -> str:
         """Where a failed request sat in the walk (crawlers.health decides what that costs)."""
         name = getattr(request.callback, "__name__", "")
         return {"parse_file": FILE, "parse_detail": DETAIL}.get(name, LIST)
-

@@ -10,6 +10,7 @@ What real column pages vary (sites.md), and how this reads them:
 - the proxy's parameters (columnid, unitid, webid…) may sit in the call or in the query of a
   <nextgroup> link; they are sent both in the form and in the query.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,10 @@ from crawlers.spiders.base import FilingSpider
 from registry.families import HANWEB_JPAGE
 
 RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.DOTALL)
-SETTING = re.compile(r"""\b(proxyUrl|perPage|totalRecord|columnid|unitid|webid|appid|path|webname|permissiontype)"""
-                     r"""\s*:\s*(?:["']([^"']*)["']|([^"',}\s]+))""")
+SETTING = re.compile(
+    r"""\b(proxyUrl|perPage|totalRecord|columnid|unitid|webid|appid|path|webname|permissiontype)"""
+    r"""\s*:\s*(?:["']([^"']*)["']|([^"',}\s]+))"""
+)
 NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[.*?href=['\"]([^'\"]+)['\"]", re.DOTALL)
 TOTAL = re.compile(r"<total(record|page)>\s*(\d+)\s*</total\1>", re.IGNORECASE)
 COLUMN_IN_URL = re.compile(r"/col/col(\d+)/")
@@ -37,8 +40,9 @@ FORM_KEYS = ("columnid", "unitid", "webid", "appid", "path", "webname", "permiss
 def jpage_settings(html: str, page_url: str) -> dict[str, str]:
     """The jpage call's settings, completed from a <nextgroup> proxy link, the column id in
     the page's URL and the id of the div that holds the inline records."""
-    settings = {k: (quoted if quoted is not None and quoted != "" else bare)
-                for k, quoted, bare in SETTING.findall(html)}
+    settings = {
+        k: (quoted if quoted is not None and quoted != "" else bare) for k, quoted, bare in SETTING.findall(html)
+    }
     group = NEXTGROUP.search(html)
     if group:
         parsed = urlparse(group.group(1).replace("&amp;", "&"))
@@ -90,8 +94,12 @@ class HanwebSpider(FilingSpider):
             if inline:  # no proxy to ask: the rows the page carries are all there is
                 yield from self._records(response, inline)
                 return
-            yield {"type": "error", "url": response.url, "detail_url": None,
-                   "reason": "Hanweb column page without jpage settings or records (layout changed?)"}
+            yield {
+                "type": "error",
+                "url": response.url,
+                "detail_url": None,
+                "reason": "Hanweb column page without jpage settings or records (layout changed?)",
+            }
             return
         per_page = int(settings.get("perPage") or self.config.get("per_page") or DEFAULT_PER_PAGE)
         url = proxy_url(response.url, settings.get("proxyUrl") or DEFAULT_PROXY, self.config.get("prefix", ""))
@@ -104,9 +112,14 @@ class HanwebSpider(FilingSpider):
         end = start + per_page - 1 if total is None else min(start + per_page - 1, total)
         # Some proxies read the query string, some the form: the parameters go in both.
         query = urlencode({"startrecord": start, "endrecord": end, "perpage": per_page, **form})
-        return scrapy.FormRequest(f"{url}?{query}", formdata=form, callback=self.parse_proxy, errback=self.on_error,
-                                  cb_kwargs={"url": url, "form": form, "start": start, "per_page": per_page,
-                                             "total": total}, dont_filter=True)
+        return scrapy.FormRequest(
+            f"{url}?{query}",
+            formdata=form,
+            callback=self.parse_proxy,
+            errback=self.on_error,
+            cb_kwargs={"url": url, "form": form, "start": start, "per_page": per_page, "total": total},
+            dont_filter=True,
+        )
 
     def parse_proxy(self, response, url: str, form: dict, start: int, per_page: int, total: int | None):
         self.crawler.stats.inc_value("disclosure/list_pages")

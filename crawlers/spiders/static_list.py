@@ -1,5 +1,6 @@
 """Plain static list pages: every link whose title names a filing is a detail page, or the
 filing's file itself when the list links straight to it."""
+
 from __future__ import annotations
 
 from crawlers.listing import link_date, link_title

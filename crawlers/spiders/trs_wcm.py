@@ -2,6 +2,7 @@
 
 List entries are detail pages ./YYYYMM/tYYYYMMDD_id.html (or .shtml), or, on some columns,
 the attachment itself (./YYYYMM/P0….pdf) with no detail page."""
+
 from __future__ import annotations
 
 import re
@@ -11,8 +12,10 @@ from crawlers.listing import link_date, link_title
 from crawlers.spiders.base import FilingSpider
 from registry.families import TRS_WCM
 
-PAGE_COUNT = re.compile(r"""createPageHTML\(\s*['"]?(\d+)['"]?\s*,\s*['"]?(\d+)['"]?"""
-                        r"""(?:\s*,\s*['"]([^'"]*)['"]\s*,\s*['"]([^'"]*)['"])?""")
+PAGE_COUNT = re.compile(
+    r"""createPageHTML\(\s*['"]?(\d+)['"]?\s*,\s*['"]?(\d+)['"]?"""
+    r"""(?:\s*,\s*['"]([^'"]*)['"]\s*,\s*['"]([^'"]*)['"])?"""
+)
 DETAIL = re.compile(r"t\d{8}_\d+\.s?html?$")
 
 

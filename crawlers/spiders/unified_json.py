@@ -12,6 +12,7 @@ Platforms differ in their field names, so rows are read by meaning, not by one s
   `items_url: "itemsandpag.do?deptId={deptid}&pageNo=1"`, and where a row's file is when the
   row names only its id: `download_url: "download.do?iid={iid}"`.
 """
+
 from __future__ import annotations
 
 import json
@@ -82,8 +83,7 @@ def row_title(row: dict) -> str:
 
 
 def is_department_row(row: dict) -> bool:
-    return field(row, UNIT) is not None and field(row, TITLE) in (None, field(row, UNIT)) \
-        and field(row, FILES) is None
+    return field(row, UNIT) is not None and field(row, TITLE) in (None, field(row, UNIT)) and field(row, FILES) is None
 
 
 class UnifiedJsonSpider(FilingSpider):
@@ -95,8 +95,13 @@ class UnifiedJsonSpider(FilingSpider):
         try:
             rows, pages, page = rows_and_pages(json.loads(response.text))
         except (ValueError, TypeError, AttributeError) as exc:
-            yield {"type": "error", "url": response.url, "detail_url": None, "scope": LIST,
-                   "reason": f"unified platform answered something other than its JSON list ({exc!r})"}
+            yield {
+                "type": "error",
+                "url": response.url,
+                "detail_url": None,
+                "scope": LIST,
+                "reason": f"unified platform answered something other than its JSON list ({exc!r})",
+            }
             return
         items_url = self.config.get("items_url")
         for n, row in enumerate(rows):
@@ -110,8 +115,13 @@ class UnifiedJsonSpider(FilingSpider):
                     yield from self._row(response, row)
             except BadField as exc:  # this row only: the rest of the page is kept
                 self.crawler.stats.inc_value("disclosure/bad_rows")
-                yield {"type": "error", "url": response.url, "detail_url": None, "scope": LINK,
-                       "reason": f"row {n} skipped: {exc}"}
+                yield {
+                    "type": "error",
+                    "url": response.url,
+                    "detail_url": None,
+                    "scope": LINK,
+                    "reason": f"row {n} skipped: {exc}",
+                }
         if page == 1 and pages:
             for n in range(2, pages + 1):  # pages: 1000000 stops at the cap
                 request = self.list_request(response, with_page(response.url, n))
@@ -128,15 +138,29 @@ class UnifiedJsonSpider(FilingSpider):
                 if not isinstance(att, dict):
                     raise BadField(f"a {type(att).__name__}, not an object")
                 url = field(att, ("fileurl", "url", "path", "filepath", "downloadurl", "href"))
-                files.append((web_url(url, response.url, "fileUrl"),
-                              clean_text(field(att, ("filename", "name", "title")), "fileName")))
+                files.append(
+                    (
+                        web_url(url, response.url, "fileUrl"),
+                        clean_text(field(att, ("filename", "name", "title")), "fileName"),
+                    )
+                )
             except BadField as exc:
-                errors.append({"type": "error", "url": response.url, "scope": LINK,
-                               "reason": f"row {doc_id} attachment {k} skipped: {exc}"})
+                errors.append(
+                    {
+                        "type": "error",
+                        "url": response.url,
+                        "scope": LINK,
+                        "reason": f"row {doc_id} attachment {k} skipped: {exc}",
+                    }
+                )
         if not files and not errors and self.config.get("download_url") and field(row, ("filename", "fileurl")):
             lowered = {str(k).lower(): v for k, v in row.items()}
-            files.append((web_url(self.config["download_url"].format(**lowered), response.url, "download_url"),
-                          clean_text(field(row, ("filename",)), "fileName")))
+            files.append(
+                (
+                    web_url(self.config["download_url"].format(**lowered), response.url, "download_url"),
+                    clean_text(field(row, ("filename",)), "fileName"),
+                )
+            )
         return files, errors
 
     def _row(self, response, row):
@@ -153,9 +177,13 @@ class UnifiedJsonSpider(FilingSpider):
         if not looks_like_filing(title) or not has_file:
             self.crawler.stats.inc_value("disclosure/other_notices")
             if self.dry_run:
-                yield {"type": "skipped", "detail_url": response.url, "title": title,
-                       "published": published_date(field(row, DATE)),
-                       "reason": "no file" if looks_like_filing(title) else "the title names no 决算/预算/绩效"}
+                yield {
+                    "type": "skipped",
+                    "detail_url": response.url,
+                    "title": title,
+                    "published": published_date(field(row, DATE)),
+                    "reason": "no file" if looks_like_filing(title) else "the title names no 决算/预算/绩效",
+                }
             return
         doc_id = row_id(field(row, ROW_ID))
         if not self.budget("records"):
@@ -170,12 +198,22 @@ class UnifiedJsonSpider(FilingSpider):
             self.crawler.stats.inc_value("disclosure/known_details")
             yield {"type": "listed", "detail_url": detail_url, "title": title, "published": published}
         else:
-            yield {"type": "filing", "detail_url": detail_url, "title": title, "published": published,
-                   "attachments": [{"url": u, "text": t} for u, t in files],
-                   "stated": {"unit": field(row, UNIT), "year": field(row, YEAR), "kind": field(row, KIND)}}
+            yield {
+                "type": "filing",
+                "detail_url": detail_url,
+                "title": title,
+                "published": published,
+                "attachments": [{"url": u, "text": t} for u, t in files],
+                "stated": {"unit": field(row, UNIT), "year": field(row, YEAR), "kind": field(row, KIND)},
+            }
         for url, text in files:
             if self.allowed_origins.allows(url):
                 yield self.file_request(url, detail_url, text)
             else:
-                yield {"type": "error", "url": url, "detail_url": detail_url, "scope": FILE,
-                       "reason": f"attachment on {self.allowed_origins.why_not(url)}"}
+                yield {
+                    "type": "error",
+                    "url": url,
+                    "detail_url": detail_url,
+                    "scope": FILE,
+                    "reason": f"attachment on {self.allowed_origins.why_not(url)}",
+                }

@@ -1,4 +1,5 @@
 """Alembic environment: the URL comes from the caller (warehouse.migrate) or settings."""
+
 from alembic import context
 from sqlalchemy import create_engine, pool, text
 

@@ -6,6 +6,7 @@ nothing (INSERT … ON CONFLICT DO NOTHING / DO UPDATE in the loaders).
 Revision ID: 0001
 Revises:
 """
+
 from alembic import op
 
 revision = "0001"

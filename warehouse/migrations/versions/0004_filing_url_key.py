@@ -5,6 +5,7 @@ of crawlers.urls.url_key as it was: a migration never changes with live code.
 Revision ID: 0004
 Revises: 0003
 """
+
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -32,8 +33,10 @@ def upgrade() -> None:
     conn = op.get_bind()
     rows = conn.execute(sa.text("SELECT id, detail_url FROM disclosure.filing")).all()
     if rows:
-        conn.execute(sa.text("UPDATE disclosure.filing SET detail_key = :key WHERE id = :id"),
-                     [{"id": row.id, "key": url_key(row.detail_url)} for row in rows])
+        conn.execute(
+            sa.text("UPDATE disclosure.filing SET detail_key = :key WHERE id = :id"),
+            [{"id": row.id, "key": url_key(row.detail_url)} for row in rows],
+        )
     op.execute("""
 ALTER TABLE disclosure.filing ALTER COLUMN detail_key SET NOT NULL;
 ALTER TABLE disclosure.filing DROP CONSTRAINT filing_site_id_detail_url_key;

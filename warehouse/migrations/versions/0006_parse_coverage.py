@@ -7,6 +7,7 @@ never counts a filing whose every document is one.
 Revision ID: 0006
 Revises: 0005
 """
+
 from alembic import op
 
 revision = "0006"

@@ -14,6 +14,7 @@
 Revision ID: 0007
 Revises: 0006
 """
+
 from alembic import op
 
 revision = "0007"
@@ -137,7 +138,8 @@ CREATE OR REPLACE FUNCTION disclosure.refresh_expected_filings() RETURNS void LA
 $$;
 """
 
-UPGRADE = r"""
+UPGRADE = (
+    r"""
 ALTER TABLE disclosure.unit ADD COLUMN publishes text[] NOT NULL DEFAULT '{}';
 COMMENT ON COLUMN disclosure.unit.publishes IS
     'Kinds this unit owes (部门决算, 单位决算, 部门预算, 单位预算) when set; empty: 部门/单位 (by its kind) × what its '
@@ -164,10 +166,15 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 COMMENT ON FUNCTION disclosure.filing_is_not_a_filing(jsonb) IS
     'True when every parsed document of a filing says it is not a filing (agenda, checklist, landing page).';
-""" + COMPLETENESS + IDENTIFICATION + EXPECTED
+"""
+    + COMPLETENESS
+    + IDENTIFICATION
+    + EXPECTED
+)
 
 # The views as 0002 made them (CREATE OR REPLACE cannot drop the added column).
-DOWNGRADE = r"""
+DOWNGRADE = (
+    r"""
 DROP VIEW disclosure.completeness;
 CREATE VIEW disclosure.completeness AS
 WITH published AS (
@@ -212,9 +219,12 @@ JOIN disclosure.jurisdiction j ON j.id = s.jurisdiction_id
 WHERE f.unit_id IS NULL OR f.fiscal_year IS NULL OR f.kind IS NULL;
 DROP FUNCTION disclosure.filing_is_not_a_filing(jsonb);
 ALTER TABLE disclosure.filing DROP COLUMN identity_source, DROP COLUMN identity_note, DROP COLUMN document_statuses;
-""" + OLD_EXPECTED + """
+"""
+    + OLD_EXPECTED
+    + """
 ALTER TABLE disclosure.unit DROP COLUMN publishes;
 """
+)
 
 
 def upgrade() -> None:

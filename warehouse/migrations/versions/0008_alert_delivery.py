@@ -4,6 +4,7 @@ gets each alert once and the failing one gets it when it recovers (issue #17).
 Revision ID: 0008
 Revises: 0005
 """
+
 from alembic import op
 
 revision = "0008"
