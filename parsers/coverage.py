@@ -54,8 +54,10 @@ def table_title(code: str, template: str | None) -> str:
 
 
 def is_table(key: str) -> bool:
-    """Tables are keyed by a code with digits (01, 公开01表…); parts by their name (情况说明)."""
-    return any(ch.isdigit() for ch in key)
+    """Tables are keyed by their codes (01…10, and the budgets' B1…, BA…); parts by their name (情况说明)."""
+    from parsers.budget import table_titles  # budgets' own catalogue
+
+    return key in TABLE_CODES or key in table_titles()
 
 
 def page_title(text: str) -> str:

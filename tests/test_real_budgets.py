@@ -301,3 +301,12 @@ def test_a_narrative_only_budget_has_no_tables_and_no_family():
     result = parsed("bj_czj_2026_dept_budget.pdf")
     assert not [code for code in result.tables if code.startswith("B")]
     assert result.cells == [] and result.template is None
+
+
+@pytest.mark.parametrize("name", ["sz_xfj_2026_dept_budget.pdf", "sh_putuo_sfj_2026_dept_budget.pdf"])
+def test_a_budget_with_every_table_of_its_template_is_a_whole_filing(name):
+    # Budget codes without a digit (BA 政府性基金, BB 国有资本经营…) are tables too: they once made
+    # every budget "partial", missing the very tables it printed.
+    result = parse_path(REAL / name)
+    assert result.status == "filing", result.problems
+    assert set(result.required_tables) <= {code for code, t in result.tables.items() if t.status != "missing"}
