@@ -20,6 +20,8 @@ NOT_RUN_HERE = {
     "fixtures": "serve runs until Ctrl-C; build/render/derive are tested in tests/test_synthetic_years.py",
     "docs": "rewrites docs/ in the checkout (tests/test_docs.py checks they are current)",
     "db downgrade": "drops the schema the next commands need",
+    "sites probe https://": "reaches a real site (tests are offline); tests/test_probe.py probes every replica site",
+    "crawl yunzhou": "the guide's example site, registered from the probe's proposal on a real machine",
 }
 
 
@@ -75,6 +77,8 @@ def test_every_documented_command_runs_as_written(env_settings, replica, monkeyp
     placeholders = {
         "FILE": "filing.pdf",
         "SITE…": "replica-xinzhou-static",
+        "SITE": "replica-xinzhou-static",
+        "URL": f"{replica.base_url}/xinzhou/yjsgk/list.html",
         "DATASET": "cells",
         "F.csv|F.parquet": "F.csv",
         "C": "xinzhou",
