@@ -28,6 +28,21 @@ from disclosure.settings import PROJECT_ROOT, load_settings  # noqa: E402
 from warehouse.db import normalise_url  # noqa: E402
 
 FIXTURES = PROJECT_ROOT / "replica" / "fixtures"
+# The project's own code, as the layer and settings tests walk it.
+CODE_PACKAGES = (
+    "alerting",
+    "archive",
+    "crawlers",
+    "dags",
+    "disclosure",
+    "parsers",
+    "registry",
+    "replica",
+    "reporting",
+    "validation",
+    "warehouse",
+    "bench",
+)
 
 
 @pytest.fixture(scope="session")

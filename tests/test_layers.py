@@ -9,23 +9,11 @@ import ast
 from pathlib import Path
 
 import pytest
+from conftest import CODE_PACKAGES
 
 from disclosure.settings import PROJECT_ROOT
 
-PACKAGES = (
-    "alerting",
-    "archive",
-    "crawlers",
-    "dags",
-    "disclosure",
-    "parsers",
-    "registry",
-    "replica",
-    "reporting",
-    "validation",
-    "warehouse",
-    "bench",
-)
+PACKAGES = CODE_PACKAGES
 TOP = {"dags", "bench"}  # nothing imports these
 STAGES = {"disclosure"}
 # Settings are read by every layer, so disclosure.settings imports nothing of the project.

@@ -9,23 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import CODE_PACKAGES
 
 from disclosure.settings import PROJECT_ROOT, ConfigurationError, Settings, load_settings, readme_with_settings
 
-CODE = (
-    "alerting",
-    "archive",
-    "crawlers",
-    "dags",
-    "disclosure",
-    "parsers",
-    "registry",
-    "replica",
-    "reporting",
-    "validation",
-    "warehouse",
-    "bench",
-)
+CODE = CODE_PACKAGES
 # The settings themselves, and bench/environment.py, which sets variables around one benchmark
 # and restores what was there.
 ALLOWED_READERS = {PROJECT_ROOT / "disclosure" / "settings.py", PROJECT_ROOT / "bench" / "environment.py"}
