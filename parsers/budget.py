@@ -6,6 +6,11 @@ pages after it, until the next title) are read by their header: columns by the m
 their header path, rows by 科目编码 (类/款/项 joined), 合计, or the printed label (numbering
 stripped). Line tables (收支总表) print labels and figures side by side: each label owns the
 figures to its right.
+
+Excel exports are read by their merged cells: grid columns that are filler on every row are
+dropped, a figure whose merged cell starts left of its header goes under that header, a label
+wrapped over grid rows or onto the next page is completed and the figures beside it re-keyed,
+and a continuation page ruled otherwise than its header is mapped onto the header's columns.
 """
 
 from __future__ import annotations

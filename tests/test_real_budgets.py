@@ -431,3 +431,15 @@ def test_claims_of_a_narrative_only_budget_are_kept_and_check_nothing():
     result = parsed("bj_czj_2026_dept_budget.pdf")
     outcomes = budget_outcomes_all(result)
     assert not [o for o in outcomes if o.rule_id.startswith(("B.narrative", "narrative."))]
+
+
+@pytest.mark.slow
+def test_text_below_the_page_box_is_not_read_by_either_engine():
+    """js_rdbgt_2017's page 11 carries the next tables' titles and rows below its page box (y < 0):
+    not on the rendered page, so not read; the 基本支出 table starts on page 12."""
+    from parsers.pdf import parse_pdf
+
+    data = (REAL / "js_rdbgt_2017_dept_budget.pdf").read_bytes()
+    fast, reference = parse_pdf(data, "x", engine="pdfium"), parse_pdf(data, "x", engine="pdfplumber")
+    assert fast.tables["B6"].pages == [12, 13, 14]
+    assert fast.to_json() == reference.to_json()
