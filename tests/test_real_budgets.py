@@ -443,3 +443,38 @@ def test_text_below_the_page_box_is_not_read_by_either_engine():
     fast, reference = parse_pdf(data, "x", engine="pdfium"), parse_pdf(data, "x", engine="pdfplumber")
     assert fast.tables["B6"].pages == [12, 13, 14]
     assert fast.to_json() == reference.to_json()
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # sfj 2026 p. 8: the fund's own figures are not the totals
+        (
+            "收入预算9628.22万元,其中:财政拨款收入9628.22万元,比2026年预算增加793.14万元;支出预算9628.22万元,"
+            "其中:财政拨款支出预算9628.22万元;政府性基金拨款支出预算0万元,与2026年预算持平。",
+            [("amount", "B1[收入总计].1", "9628.22"), ("amount", "B1[支出总计].1", "9628.22")],
+        ),
+        # suz 2026 p. 29 / jcy 2019 p. 31: 政府性基金 and 政府采购 budgets are not the total either
+        ("十、政府性基金预算支出预算情况说明苏州市审计局2026年政府性基金支出预算支出0万元。", []),
+        ("十二、政府采购支出预算情况说明2019年度政府采购支出预算总额2744.84万元。", []),
+        # jcy 2019 p. 30: the 三公 items in their section, each change with its item
+        (
+            "九、一般公共预算“三公”经费、会议费、培训费支出预算情况说明…1.因公出国(境)费预算支出80万元,"
+            "比上年预算减少20万元。3.公务接待费预算支出101.26万元,与上年预算数相同。",
+            [
+                ("amount", "B9[合计].21", "80"),
+                ("change", "B9[合计].21", "-20"),
+                ("amount", "B9[合计].25", "101.26"),
+                ("change", "B9[合计].25", "0"),
+            ],
+        ),
+        # a 公务接待费 of the 基本支出 section is the 302 class's, not the 三公 table's
+        ("六、财政拨款基本支出预算情况说明…公用经费2391.92万元,其中公务接待费33.26万元。", []),
+    ],
+)
+def test_budget_claims_from_the_printed_sentences(text, expected):
+    from parsers.budget_narrative import extract_budget_claims
+
+    claims = extract_budget_claims([(8, text)])
+    assert [(c.kind, c.restates.split(" | ")[0], c.value) for c in claims] == expected
+    assert all(c.page == 8 and c.sentence for c in claims)
