@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 
 from parsers.budget import read_budget
+from parsers.budget_narrative import extract_budget_claims
 from parsers.coverage import PageSeen, finish
 from parsers.document import Page
 from parsers.evaluations import join_split_row, parse_evaluation
@@ -249,11 +250,14 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
     family = choose_family({code: (tables[code].evidence, titles.get(code)) for code in assemblers})
     cells = [cell for code in sorted(assemblers) for cell in assemblers[code].cells]
     targets: list[dict] = []
+    claims = extract_claims(narrative_pages)
     if budget:  # a budget's tables have keys of their own (parsers.budget, docs/budget-keys.md)
         read = read_budget(pages, identity.year)
         tables.update(read.tables)
         cells, targets = cells + read.cells, read.targets
         family = read.family or family
+        # its 说明 restates the budget's tables, and may share a page with one
+        claims = extract_budget_claims([(p.number, p.text) for p in pages if not CONTENTS.search(p.text[:200])])
     evaluation_results = [
         parse_evaluation(title, rows, page, seq) for seq, (title, page, rows) in enumerate(evaluations, start=1)
     ]
@@ -265,7 +269,7 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
             kind=identity.kind,
             tables=tables,
             cells=cells,
-            claims=[c.to_json() for c in extract_claims(narrative_pages)],
+            claims=[c.to_json() for c in claims],
             evaluations=evaluation_results,
             targets=targets,
             pages=count,

@@ -6,6 +6,11 @@ pages after it, until the next title) are read by their header: columns by the m
 their header path, rows by 科目编码 (类/款/项 joined), 合计, or the printed label (numbering
 stripped). Line tables (收支总表) print labels and figures side by side: each label owns the
 figures to its right.
+
+Excel exports are read by their merged cells: grid columns that are filler on every row are
+dropped, a figure whose merged cell starts left of its header goes under that header, a label
+wrapped over grid rows or onto the next page is completed and the figures beside it re-keyed,
+and a continuation page ruled otherwise than its header is mapped onto the header's columns.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -146,6 +151,10 @@ class _Reader:
     targets: list[dict] = field(default_factory=list)
     seen: dict[tuple[str, int], int] = field(default_factory=dict)
     parent: str = ""
+    headed: set[int] = field(default_factory=set)  # grid columns a header line names
+    filled: set[int] = field(default_factory=set)  # grid columns some row under the header fills
+    last_key: str = ""  # the row read last: a row of figures alone under it is its merged cell's
+    running: dict[int, tuple[str, list[int]]] = field(default_factory=dict)  # line tables, below
     last_parts: dict[int, list[str]] = field(default_factory=dict)  # code group → the last row's 类/款/项
 
 
@@ -290,22 +299,37 @@ def read_grid(reader: _Reader, grid: list[list]) -> None:
         return
     while rows and _is_caption_row(rows[0]):
         rows.pop(0)
+    rows = _without_span_columns(rows)
     split = 0
-    while split < len(rows) and _is_header_row(rows[split], split == 0):
+    # a header drawn over several grid rows may have rows of merged cells alone between its lines
+    while split < len(rows) and (_is_empty_row(rows[split]) or _is_header_row(rows[split], split == 0)):
+        if split and _is_total_label_row(rows[split], rows[:split]):
+            break
         split += 1
-    header = [r for r in rows[:split] if not _is_column_numbers(r)]
+    header = [r for r in rows[:split] if not _is_column_numbers(r) and not _is_empty_row(r)]
     body = [r for r in rows[split:] if any(c and c.strip() for c in r)]
+    if header and reader.paths is not None and not _names_figures(_header_paths(header), body, reader.year):
+        # a continuation page opening with label text ("业支出", the rest of a wrapped label):
+        # it names none of the columns its figures are in, so it is no header
+        header, body = [], [r for r in rows if not _is_empty_row(r)]
     if header:
         reader.paths = _header_paths(header)
         width = len(reader.paths)
+        reader.headed = {j for r in header for j, c in enumerate(r) if c and c.strip()}
         body = [r[:width] + [None] * (width - len(r)) if len(r) != width else r for r in body]  # ragged rows
+        body = [_under_headers(r, reader.headed) for r in body]
         reader.kinds = _column_kinds(reader.paths, body)
+        reader.filled = {j for r in body for j, c in enumerate(r) if c and c.strip()}
+    elif reader.paths is not None and all(len(r) == len(reader.paths) for r in body):
+        body = [_under_headers(r, reader.headed) for r in body]
     elif (
         reader.paths is not None
         and body
         and all(len([c for c in r if c is not None]) == len(reader.paths) for r in body if len(r) != len(reader.paths))
     ):
         body = [[c for c in r if c is not None] if len(r) != len(reader.paths) else r for r in body]
+    elif reader.paths is not None and body:
+        body = _onto_headers(reader, body)
     if reader.paths is not None:  # a 合计 row alone on a page, its label spanning the code columns
         body = [_right_aligned(r, len(reader.paths)) for r in body]
     if reader.paths is None or any(len(r) != len(reader.paths) for r in body):
@@ -319,8 +343,88 @@ def read_grid(reader: _Reader, grid: list[list]) -> None:
             if j < len(r)
         )
     )
+    for i, r in enumerate(body):
+        _read_row(reader, r, lone=len(body) == 1 and label_rows == 0, page_top=not header and i == 0)
+
+
+def _names_figures(paths: list[list[str]], body: list[list], year: int | None) -> bool:
+    figures = {j for r in body for j, c in enumerate(r) if c and _is_number(c)}
+    return not figures or any(j < len(paths) and column_key(paths[j], year) is not None for j in figures)
+
+
+def _onto_headers(reader: _Reader, body: list[list]) -> list[list]:
+    """A continuation page drawn with other rules than its header (fewer merged columns): as
+    many columns as the header names, they are those columns in order; else each row's texts,
+    in order, go to the next header column of their kind (a 科目编码, a label, a figure), where
+    no two figure columns adjoin (a blank figure could not be placed)."""
+    width = len(reader.paths)
+    named = sorted(reader.headed)
+    if all(len(r) == len(named) for r in body):
+        return [_placed(dict(zip(named, r, strict=True)), width) for r in body]
+    order = [reader.kinds[j] for j in named]
+    if any(a == b == "value" for a, b in zip(order, order[1:], strict=False)):
+        return body  # a 合计 row alone on a page is right-aligned below; anything else is not read
+    out = []
     for r in body:
-        _read_row(reader, r, lone=len(body) == 1 and label_rows == 0)
+        texts = [c.strip() for c in r if c and c.strip()]
+        placed: dict[int, str] = {}
+        at = 0
+        for text in texts:
+            kinds = ["code", "value"] if CODE.match(text) else ["value"] if _is_number(text) else ["label"]
+            k = next((i for kind in kinds for i in range(at, len(named)) if order[i] == kind), None)
+            if k is None:
+                placed = {}
+                break
+            placed[named[k]] = text
+            at = k + 1
+        out.append(_placed(placed, width) if placed else r)
+    return out
+
+
+def _placed(texts: dict[int, str | None], width: int) -> list:
+    return [texts.get(j) or "" for j in range(width)]
+
+
+def _is_total_label_row(row: list, above: list[list]) -> bool:
+    """合计 alone under the header's first column, its figure on the grid row below (a merged
+    cell taller than its text): the first row of the body, not a header line."""
+    texts = [(j, c) for j, c in enumerate(row) if c and c.strip()]
+    if len(texts) != 1 or row_key(texts[0][1]) != "合计":
+        return False
+    first = min((j for r in above for j, c in enumerate(r) if c and c.strip()), default=0)
+    return texts[0][0] <= first
+
+
+def _is_empty_row(row: list) -> bool:
+    return not any(c and c.strip() for c in row)
+
+
+def _without_span_columns(rows: list[list]) -> list[list]:
+    """Grid columns that are merged-cell filler (None) on every row name nothing and hold
+    nothing: without them a table's continuation page, drawn with fewer rules, has the
+    width of its header."""
+    width = max((len(r) for r in rows), default=0)
+    live = [j for j in range(width) if any(j < len(r) and r[j] is not None for r in rows)]
+    if len(live) == width:
+        return rows
+    return [[r[j] if j < len(r) else None for j in live] for r in rows]
+
+
+def _under_headers(row: list, headed: set[int]) -> list:
+    """Excel exports draw a figure in a merged cell whose left edge is not its header's (the
+    header 合计 over grid columns 1-2, its figure over 0-2): a text in a column no header
+    names moves to the first column of its span that a header names."""
+    if not headed:
+        return row
+    out = list(row)
+    for j, text in enumerate(row):
+        if j in headed or not text or not text.strip():
+            continue
+        end = next((k for k in range(j + 1, len(row)) if row[k] is not None), len(row))
+        target = next((k for k in range(j + 1, end) if k in headed), None)
+        if target is not None:
+            out[target], out[j] = text, None
+    return out
 
 
 def _right_aligned(row: list, width: int) -> list:
@@ -367,7 +471,7 @@ def _grouped_label(reader: _Reader, row: list) -> str | None:
     if "code" in reader.kinds or "value" not in reader.kinds:
         return None
     first_value = reader.kinds.index("value")
-    lead = [j for j in range(first_value) if reader.kinds[j] == "label"]
+    lead = [j for j in range(first_value) if reader.kinds[j] == "label" and (not reader.filled or j in reader.filled)]
     if len(lead) < 2 or reader.paths[lead[1]] not in ([], reader.paths[lead[0]]):
         return None  # two columns of their own (采购项目 | 采购品目): not a group and its items
     group, item = (row[lead[0]] or "").strip(), (row[lead[1]] or "").strip()
@@ -378,11 +482,19 @@ def _grouped_label(reader: _Reader, row: list) -> str | None:
     return f"{reader.parent}/{row_key(item)}" if reader.parent else item
 
 
-def _read_row(reader: _Reader, row: list, lone: bool) -> None:
+def _read_row(reader: _Reader, row: list, lone: bool, page_top: bool = False) -> None:
     code = _code_of(reader, row)
     first_row = not reader.cells
     label = ""
     grouped = _grouped_label(reader, row)
+    line = not code and grouped is None and "code" not in reader.kinds and _line_table(reader)
+    if line and _label_fragments(reader, row, page_top):
+        return
+    named = [
+        j for j, k in enumerate(reader.kinds) if k in ("code", "label") and (not reader.filled or j in reader.filled)
+    ]
+    merged = not line and named and all(row[j] is None for j in named)  # under the row above's merged cell
+    row_label = ""
     for j, kind in enumerate(reader.kinds):
         text = (row[j] or "").strip() if j < len(row) else ""
         if kind == "code" and text and not text.isdigit():
@@ -395,6 +507,7 @@ def _read_row(reader: _Reader, row: list, lone: bool) -> None:
                 label = text  # a line table: each label owns the figures after it
             elif not label:
                 label = text
+            row_label = row_label or label
             continue
         if kind != "value" or not text:
             continue
@@ -404,7 +517,12 @@ def _read_row(reader: _Reader, row: list, lone: bool) -> None:
         col = column_key(reader.paths[j], reader.year)
         if col is None:
             continue
+        owner = _line_label(reader, row, j) if line else None
+        if owner is not None:
+            label = owner[0]
         key = code or ((label if grouped else row_key(label)) if label else ("合计" if lone else ""))
+        if merged and reader.last_key:
+            key = reader.last_key
         if (
             not code
             and label
@@ -420,7 +538,86 @@ def _read_row(reader: _Reader, row: list, lone: bool) -> None:
         if not key:
             continue
         key = _unique(reader, key, col, label)
+        if owner is not None and owner[1] is not None:
+            if reader.running.get(owner[1], ("",))[0] != owner[0]:
+                reader.running[owner[1]] = (owner[0], [])
+            reader.running[owner[1]][1].append(len(reader.cells))
         reader.cells.append(Cell(reader.code, key, col, value, label or key, reader.page))
+    if not merged:
+        key = code or (grouped if grouped else row_key(row_label) if row_label else "")
+        reader.last_key = "合计" if key and first_row and reader.cells and reader.cells[-1].row == "合计" else key
+    if line:
+        _carry_labels(reader, row)
+
+
+# Line tables (收支总表) are drawn as three label | figure pairs side by side, and a label's
+# merged cell can be taller than the figures beside it: its text wraps over grid rows ("三、单位
+# 预留机动经" / "费"), its figure sits on a grid row of its own where the label cell is None.
+def _label_column(reader: _Reader, j: int) -> int | None:
+    return next(
+        (k for k in range(j - 1, -1, -1) if reader.kinds[k] == "label" and (not reader.filled or k in reader.filled)),
+        None,
+    )
+
+
+def _line_label(reader: _Reader, row: list, j: int) -> tuple[str, int | None] | None:
+    """The label a figure at grid column j belongs to, with the label column whose running
+    label it is (None: the label is on its row): the label cell of its pair; a label spanning
+    into that cell from the left; the label above, when the cell is covered from above."""
+    col = _label_column(reader, j)
+    if col is None:
+        return None
+    text = row[col]
+    if text is not None and text.strip() and not _is_number(text):
+        return text.strip(), col
+    if text is not None:
+        return None  # an empty label cell: the row's own labels decide
+    k = col - 1
+    while k >= 0 and row[k] is None:
+        k -= 1
+    if k >= 0 and row[k] and row[k].strip() and not _is_number(row[k]):
+        return row[k].strip(), None  # 当年支出小计 printed across the 功能分类 and 支出用途 pairs
+    if col in reader.running:
+        return reader.running[col][0], col
+    return None
+
+
+def _carry_labels(reader: _Reader, row: list) -> None:
+    for j, kind in enumerate(reader.kinds):
+        if kind != "label":
+            continue
+        text = row[j]
+        if text is None:
+            continue  # covered: the label above runs on
+        if text.strip() and not _is_number(text):
+            cells = reader.running[j][1] if j in reader.running and reader.running[j][0] == text.strip() else []
+            reader.running[j] = (text.strip(), cells)
+        else:
+            reader.running.pop(j, None)
+
+
+def _label_fragments(reader: _Reader, row: list, page_top: bool) -> bool:
+    """A row holding only the wrapped rest of labels above it (its other cells covered by the
+    merged cells above, or the first row of a continuation page): the labels are completed
+    and the cells already read under them re-keyed."""
+    texts = {j: (row[j] or "").strip() for j in range(len(row)) if row[j] and row[j].strip()}
+    if not texts or any(reader.kinds[j] != "label" or _is_number(t) for j, t in texts.items()):
+        return False
+    if any(DATA_LABEL.match(compact(t)) for t in texts.values()) or not all(j in reader.running for j in texts):
+        return False
+    covered = all(row[j] is None for j in range(len(row)) if j not in texts)
+    if not (covered or page_top):
+        return False
+    for j, text in texts.items():
+        label, cells = reader.running[j]
+        whole = label + text
+        for i in cells:
+            cell = reader.cells[i]
+            old = row_key(label)
+            prefix = cell.row[: -len(old)] if old and cell.row.endswith(old) else ""
+            reader.cells[i] = replace(cell, row=prefix + row_key(whole), label=whole)
+        reader.running[j] = (whole, cells)
+    return True
 
 
 def _three_public_row(label: str, col: int, year: int | None) -> tuple[str, int]:
@@ -536,8 +733,14 @@ def read_budget(pages: list[Page], year: int | None) -> BudgetTables:
             if code is not None
         ]
         if page.ruled:
-            for grid in page.grids():
+            for grid, tail in (part for whole in page.grids() for part in _split_at_titles(whole)):
                 own = _title_in(grid)
+                if tail and own is None and reader is not None:  # the end of the table before a title
+                    reader.page = page.number
+                    if page.number not in tables[reader.code].pages:
+                        tables[reader.code].pages.append(page.number)
+                    read_grid(reader, grid)
+                    continue
                 if own is not None and own[2] > 0 and reader is not None:  # the last rows of the table before
                     read_grid(reader, grid[: own[2]])
                     grid = grid[own[2] :]
@@ -576,6 +779,16 @@ def read_budget(pages: list[Page], year: int | None) -> BudgetTables:
             else:
                 tables[code].status = "empty"
     return BudgetTables(tables, _dedupe(cells), titles, targets, choose_budget_family(pages, set(tables)))
+
+
+def _split_at_titles(grid: list[list]) -> list[tuple[list[list], bool]]:
+    """A grid holding the end of one table and the next table's title and rows (a table that
+    breaks across pages without rules between them): one part per table, each with whether a
+    title part follows it (then it is the end of the table before)."""
+    starts = [i for i, row in enumerate(grid) if i >= 3 and match_budget_title("".join(c for c in row if c))]
+    bounds = [0, *starts, len(grid)]
+    parts = [grid[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+    return [(part, i < len(parts) - 1) for i, part in enumerate(parts)]
 
 
 def _title_in(grid: list[list]) -> tuple[str, str, int] | None:

@@ -49,6 +49,30 @@ class TextLayer:
 # ---------------------------------------------------------------- PDFium
 
 
+def _displayed_size(page) -> tuple[float, float]:
+    x0, y0, x1, y1 = page.get_mediabox()
+    width, height = x1 - x0, y1 - y0
+    return (height, width) if page.get_rotation() % 180 == 90 else (width, height)
+
+
+def _on_page(x0: float, top: float, x1: float, bottom: float, width: float, height: float) -> bool:
+    """Some generators leave text and rules below the page box (a table's next page laid out
+    off the sheet): what the rendered page does not show is not read. A glyph counts where its
+    middle is; one cut by the edge is not legible."""
+    return 0 <= (x0 + x1) / 2 <= width and 0 <= (top + bottom) / 2 <= height
+
+
+def _clipped_edges(edges, width: float, height: float) -> list:
+    """Rules cut at the page box (a ruled column running on below the sheet ends at its edge)."""
+    out = []
+    for edge in edges:
+        across, along = (height, width) if edge.horizontal else (width, height)
+        start, end = max(edge.start, 0.0), min(edge.end, along)
+        if 0 <= edge.position <= across and end - start >= 1:
+            out.append(edge._replace(start=start, end=end))
+    return out
+
+
 def _page_view(page) -> Callable[[float, float], tuple[float, float]]:
     """PDF user space (y up, unrotated) → the page as displayed: x to the right, y down from
     the top, after the page's /Rotate. Landscape tables are often portrait pages turned 90°."""
@@ -131,8 +155,11 @@ def _pdfium_page(page, number: int, layer: TextLayer) -> Page:
         left, bottom, right, top = textpage.get_charbox(i, loose=True)
         (ax, atop), (bx, btop) = view(left, bottom), view(right, top)
         glyphs.append(Glyph(chr(code), min(ax, bx), min(atop, btop), max(ax, bx), max(atop, btop)))
-    glyphs = dedupe(glyphs)
-    edges = [edge for obj, matrices in _drawn_paths(page) for edge in _path_edges(obj, matrices, view)]
+    width, height = _displayed_size(page)
+    glyphs = dedupe(g for g in glyphs if _on_page(g.x0, g.top, g.x1, g.bottom, width, height))
+    edges = _clipped_edges(
+        [edge for obj, matrices in _drawn_paths(page) for edge in _path_edges(obj, matrices, view)], width, height
+    )
     return layer.page(number, page_text(glyphs), bool(edges), lambda: find_grids(glyphs, edges))
 
 
@@ -179,9 +206,17 @@ def _pdfplumber_pages(data: bytes, source: str, layer: TextLayer) -> Iterator[Pa
         layer.check_page_count(len(pdf.pages), source)
         for number, page in enumerate(pdf.pages, start=1):
             page = page.dedupe_chars(tolerance=1)  # fake bold: glyphs printed twice in one place
+            page = page.filter(lambda obj, p=page: _plumber_on_page(obj, p)).crop(page.bbox)
             yield layer.page(number, page.extract_text() or "", bool(page.lines or page.rects), page.extract_tables)
     finally:
         pdf.close()
+
+
+def _plumber_on_page(obj: dict, page) -> bool:
+    if obj.get("object_type") != "char":
+        return True  # rules are cut at the page box by the crop
+    x0, top, x1, bottom = page.bbox
+    return x0 <= (obj["x0"] + obj["x1"]) / 2 <= x1 and top <= (obj["top"] + obj["bottom"]) / 2 <= bottom
 
 
 ENGINES = {"pdfium": _pdfium_pages, "pdfplumber": _pdfplumber_pages}

@@ -32,6 +32,10 @@ READ_BUDGETS = {
     "cs_zjjd_2026_dept_budget.pdf": "长沙",
     "js_swbgt_2018_dept_budget_tables.pdf": "江苏省",
     "js_zxbgt_2019_budget_tables.pdf": "江苏省",
+    # Excel exports with merged cells off their headers, labels wrapped over grid rows and pages,
+    # a table's end and the next one's title in one grid, text below the page box (p. 11)
+    "js_jcy_2019_dept_budget.pdf": "江苏省",
+    "js_rdbgt_2017_dept_budget.pdf": "江苏省",
     "yt_tjj_2026_dept_budget.pdf": "烟台",
     "xa_zfbgt_2026_dept_budget.pdf": "西安",
     "sh_putuo_sww_2025_dept_budget.pdf": "上海普陀",
@@ -102,8 +106,8 @@ def test_every_printed_budget_table_is_recognised(name):
     assert not [c for c in result.cells if c.table in TABLE_CODES]
 
 
-@pytest.mark.parametrize("name", sorted(READ_BUDGETS))
-def test_truth_cells_are_read_exactly(name):
+def misread_truth_cells(name: str) -> tuple[int, list]:
+    """(truth cells, those not read exactly: value as printed and page)."""
     result, doc = parsed(name), truth(name)
     year = IDENTITY[name]["year"]
     cells = {(c.table, c.row, c.col): c for c in result.cells}
@@ -117,8 +121,28 @@ def test_truth_cells_are_read_exactly(name):
                 wrong.append((table["title"], cell["row"], cell["column"], cell["value"], got and str(got.value)))
             elif got.page != cell["page"]:
                 wrong.append((table["title"], cell["row"], cell["column"], "page", cell["page"], got.page))
+    return total, wrong
+
+
+@pytest.mark.parametrize("name", sorted(READ_BUDGETS))
+def test_truth_cells_are_read_exactly(name):
+    total, wrong = misread_truth_cells(name)
     assert total > 0
     assert Decimal(total - len(wrong)) / total >= EXACT_SHARE, wrong[:20]
+
+
+def test_every_real_budget_with_tables_is_in_the_acceptance_set():
+    with_cells = {name for name in IDENTITY if (TRUTH / f"{Path(name).stem}.json").exists()}
+    budgets = {name for name in with_cells if IDENTITY[name]["kind"].endswith("预算") and IDENTITY[name]["is_filing"]}
+    assert budgets == set(READ_BUDGETS)
+
+
+def test_the_truth_cells_of_all_real_budgets_together():
+    counts = [misread_truth_cells(name) for name in sorted(READ_BUDGETS)]
+    total = sum(t for t, _w in counts)
+    wrong = sum(len(w) for _t, w in counts)
+    assert total >= 1991  # the hand-checked cells of 20 budgets
+    assert Decimal(total - wrong) / total >= EXACT_SHARE
 
 
 def test_performance_targets_are_kept_per_project():
@@ -174,15 +198,7 @@ def test_columns_by_meaning(path, col):
 
 # ------------------------------------------------------------------ the budget rules
 
-# Known defects of the documents themselves (identity.json "defects", re-read on the page):
-# sfj's 单位预算 prints 基本支出 合计 22,118,861 while its 类 rows sum to 22,118,861.34, and
-# 项目支出 64,840,547.00 (the 类's project total) on the 项 row 2040601.
-# wljd's 2024 经济分类 table prints the 款 of 30102 and 30107 as "2" and "7": 301 工资福利支出
-# (88,282,511) is then not the sum of the 款 the table names.
-KNOWN_DEFECT_FIGURES = {
-    "sh_putuo_sfj_2026_unit_budget.pdf": {"22118861", "64840547.00"},
-    "sh_putuo_wljd_2024_dept_budget.pdf": {"88282511"},
-}
+DEFECTS = json.loads((TRUTH / "defects" / "budgets.json").read_text(encoding="utf-8"))["defects"]
 
 
 def budget_outcomes(result):
@@ -191,16 +207,21 @@ def budget_outcomes(result):
     return [o for o in validate_parse(result) if o.family == "budget"]
 
 
+def test_the_listed_defects_are_of_real_budgets():
+    assert {d["file"] for d in DEFECTS} <= set(READ_BUDGETS)
+    assert all(d["checked"] and d["failures"] for d in DEFECTS)
+
+
 @pytest.mark.parametrize("name", sorted(READ_BUDGETS))
-def test_budget_rules_find_only_the_documents_real_defects(name):
+def test_budget_rules_find_exactly_the_documents_confirmed_defects(name):
+    """Every failure is a defect confirmed on the rendered page (truth/defects/budgets.json), and
+    every confirmed defect is found, with the pages of the tables it spans."""
     outcomes = budget_outcomes(parsed(name))
     assert sum(o.status == "passed" for o in outcomes) >= 50
-    failed = [o for o in outcomes if o.status == "failed"]
-    defects = KNOWN_DEFECT_FIGURES.get(name, set())
-    unexplained = [(o.rule_id, o.subject, o.cells) for o in failed if not defects & set(o.cells.values())]
-    assert not unexplained
-    if defects:
-        assert failed and all(o.pages for o in failed)  # the defect is found, with its pages
+    failed = {(o.rule_id, o.subject): o for o in outcomes if o.status == "failed"}
+    expected = {tuple(f) for d in DEFECTS if d["file"] == name for f in d["failures"]}
+    assert set(failed) == expected, sorted(set(failed) ^ expected)
+    assert all(o.pages for o in failed.values())
 
 
 def _budget_filing(cells: dict, tables=("B3", "B7", "B8", "B9")):
@@ -310,3 +331,150 @@ def test_a_budget_with_every_table_of_its_template_is_a_whole_filing(name):
     result = parse_path(REAL / name)
     assert result.status == "filing", result.problems
     assert set(result.required_tables) <= {code for code, t in result.tables.items() if t.status != "missing"}
+
+
+# ------------------------------------------------------------------ the 说明 against the tables
+
+NARRATED = sorted(n for n in READ_BUDGETS if not n.startswith(("js_swbgt", "js_zxbgt")))  # tables-only prints
+
+
+def narrative_outcomes(name: str) -> list:
+    return [o for o in budget_outcomes(parsed(name)) if o.rule_id.startswith("B.narrative.")]
+
+
+@pytest.mark.parametrize("name", NARRATED)
+def test_the_narrative_s_totals_and_three_public_amounts_are_checked(name):
+    """Every budget that prints a 说明 restates its totals or its 三公 figures; each is found
+    and checked against the tables (a failure only where defects/budgets.json confirms one)."""
+    outcomes = narrative_outcomes(name)
+    amounts = [o for o in outcomes if o.rule_id == "B.narrative.amount"]
+    assert amounts and all(o.pages and o.reason for o in amounts)
+    assert all(o.status == "passed" for o in amounts if (o.rule_id, o.subject) not in defect_failures(name))
+    restated = {label.split("[")[0] for o in amounts for label in o.cells}
+    assert "B9" in restated
+    if not name.startswith(("sz_", "xa_")):  # their 说明 restates no total
+        assert {"B1", "B2", "B3"} & restated
+
+
+def defect_failures(name: str) -> set[tuple[str, str]]:
+    return {tuple(f) for d in DEFECTS if d["file"] == name for f in d["failures"]}
+
+
+def test_the_narrative_reads_the_shanghai_budget_s_totals_in_wan_against_tables_in_yuan():
+    """sfj 2026 p. 8: "收入预算9628.22万元 … 支出预算9628.22万元"; its 收支总表 prints 元
+    (96,282,213.44); p. 22: "“三公”经费预算数为10.81万元 … (三)公务接待费0.83万元" (万元)."""
+    claims = {(c["restates"].split(" ")[0], c["kind"]): c for c in parsed("sh_putuo_sfj_2026_dept_budget.pdf").claims}
+    assert claims[("B1[收入总计].1", "amount")]["value"] == "9628.22"
+    assert claims[("B1[支出总计].1", "amount")]["page"] == 8
+    assert claims[("B9[合计].20", "amount")]["value"] == "10.81"
+    assert claims[("B9[合计].25", "amount")]["value"] == "0.83"
+    income = next(o for o in narrative_outcomes("sh_putuo_sfj_2026_dept_budget.pdf") if o.subject == "1")
+    assert income.cells == {"B1[收入总计].1": "96282213.44"} and income.expected == Decimal("9628.22")
+    assert income.status == "passed"
+
+
+def test_a_change_is_checked_where_the_table_prints_the_year_before():
+    """xa 2026 p. 15: "公务接待费3.00万元,较上年减少1.00万元"; its 三公 table (元) prints 上年
+    40,000.00 and 本年 30,000.00. Without 上年 columns (Jiangsu) the change is not evaluated."""
+    changes = [o for o in narrative_outcomes("xa_zfbgt_2026_dept_budget.pdf") if o.rule_id == "B.narrative.change"]
+    reception = next(o for o in changes if "B9[合计].125" in o.cells)
+    assert reception.status == "passed" and reception.actual == Decimal("-1.00")
+    assert reception.cells == {"B9[合计].25": "30000.00", "B9[合计].125": "40000.00"}
+    jiangsu = [o for o in narrative_outcomes("js_jcy_2019_dept_budget.pdf") if o.rule_id == "B.narrative.change"]
+    assert jiangsu and all(o.status == "not_evaluated" and "上年" in o.reason for o in jiangsu)
+
+
+def _planted(name: str, restates: str, kind: str, value: str):
+    from dataclasses import replace as changed
+
+    result = parse_path(REAL / name)
+    claim = next(c for c in result.claims if c["restates"].startswith(restates) and c["kind"] == kind)
+    claim["value"] = value
+    return changed(result, claims=result.claims), claim
+
+
+@pytest.mark.parametrize(
+    "name, restates, kind, value",
+    [
+        ("sh_putuo_sfj_2026_dept_budget.pdf", "B9[合计].20", "amount", "10.91"),  # printed 10.81
+        ("sh_putuo_sfj_2026_dept_budget.pdf", "B1[收入总计].1", "amount", "9628.25"),  # printed 9628.22
+        ("js_jcy_2019_dept_budget.pdf", "B9[合计].25", "amount", "101.29"),  # printed 101.26
+        ("yt_tjj_2026_dept_budget.pdf", "B9[合计].24", "change", "1.00"),  # printed 与上年基本持平
+    ],
+)
+def test_a_planted_narrative_mismatch_fails_with_both_pages(name, restates, kind, value):
+    result, claim = _planted(name, restates, kind, value)
+    found = next(o for o in budget_outcomes(result) if o.subject == str(claim["seq"]) and o.rule_id.endswith(kind))
+    assert found.status == "failed"
+    table = restates[:2]
+    assert claim["page"] in found.pages and set(result.tables[table].pages) <= set(found.pages)
+
+
+def test_a_claim_rounds_to_its_printed_digit_but_no_further():
+    from validation.budget import check
+    from validation.core import Filing
+
+    def outcome(value: str):
+        claim = {"seq": 1, "kind": "amount", "restates": "B9[合计].25", "value": value, "sentence": "…", "page": 22}
+        tables = {"B9": {"status": "present", "pages": [21], "amount_unit": "元"}}
+        filing = Filing({("B9", "合计", 25): Decimal("8264.00")}, tables, "部门预算", [claim], [])
+        return next(o for o in check(filing) if o.rule_id == "B.narrative.amount")
+
+    assert outcome("0.83").status == "passed"  # 8,264 元 is 0.83 万元 to the cent
+    assert outcome("0.8").status == "passed"
+    assert outcome("0.82").status == "failed"
+
+
+def test_claims_of_a_narrative_only_budget_are_kept_and_check_nothing():
+    """bj_czj_2026 prints no tables: its claims are kept, no rule family reads them as a final
+    account's (their keys are the budget's)."""
+    result = parsed("bj_czj_2026_dept_budget.pdf")
+    outcomes = budget_outcomes_all(result)
+    assert not [o for o in outcomes if o.rule_id.startswith(("B.narrative", "narrative."))]
+
+
+@pytest.mark.slow
+def test_text_below_the_page_box_is_not_read_by_either_engine():
+    """js_rdbgt_2017's page 11 carries the next tables' titles and rows below its page box (y < 0):
+    not on the rendered page, so not read; the 基本支出 table starts on page 12."""
+    from parsers.pdf import parse_pdf
+
+    data = (REAL / "js_rdbgt_2017_dept_budget.pdf").read_bytes()
+    fast, reference = parse_pdf(data, "x", engine="pdfium"), parse_pdf(data, "x", engine="pdfplumber")
+    assert fast.tables["B6"].pages == [12, 13, 14]
+    assert fast.to_json() == reference.to_json()
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # sfj 2026 p. 8: the fund's own figures are not the totals
+        (
+            "收入预算9628.22万元,其中:财政拨款收入9628.22万元,比2026年预算增加793.14万元;支出预算9628.22万元,"
+            "其中:财政拨款支出预算9628.22万元;政府性基金拨款支出预算0万元,与2026年预算持平。",
+            [("amount", "B1[收入总计].1", "9628.22"), ("amount", "B1[支出总计].1", "9628.22")],
+        ),
+        # suz 2026 p. 29 / jcy 2019 p. 31: 政府性基金 and 政府采购 budgets are not the total either
+        ("十、政府性基金预算支出预算情况说明苏州市审计局2026年政府性基金支出预算支出0万元。", []),
+        ("十二、政府采购支出预算情况说明2019年度政府采购支出预算总额2744.84万元。", []),
+        # jcy 2019 p. 30: the 三公 items in their section, each change with its item
+        (
+            "九、一般公共预算“三公”经费、会议费、培训费支出预算情况说明…1.因公出国(境)费预算支出80万元,"
+            "比上年预算减少20万元。3.公务接待费预算支出101.26万元,与上年预算数相同。",
+            [
+                ("amount", "B9[合计].21", "80"),
+                ("change", "B9[合计].21", "-20"),
+                ("amount", "B9[合计].25", "101.26"),
+                ("change", "B9[合计].25", "0"),
+            ],
+        ),
+        # a 公务接待费 of the 基本支出 section is the 302 class's, not the 三公 table's
+        ("六、财政拨款基本支出预算情况说明…公用经费2391.92万元,其中公务接待费33.26万元。", []),
+    ],
+)
+def test_budget_claims_from_the_printed_sentences(text, expected):
+    from parsers.budget_narrative import extract_budget_claims
+
+    claims = extract_budget_claims([(8, text)])
+    assert [(c.kind, c.restates.split(" | ")[0], c.value) for c in claims] == expected
+    assert all(c.page == 8 and c.sentence for c in claims)

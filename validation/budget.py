@@ -11,9 +11,10 @@ from the figures: a budget printed in whole 元 rounds by 0.5 元 a figure, not 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
 
+from parsers.budget_narrative import PRIOR, alternatives
 from validation.catalogue import CROSS, HIERARCHY, INEQUALITY, WITHIN, Rule
 from validation.core import (
     FAILED,
@@ -22,9 +23,11 @@ from validation.core import (
     Filing,
     Outcome,
     cell_key,
+    cell_label,
     decide,
     doc_row,
     parse_formula,
+    parse_terms,
 )
 from validation.tables import evaluate_rule
 
@@ -260,10 +263,112 @@ def _in_printed_digits(outcome: Outcome) -> Outcome:
     return outcome
 
 
+# ------------------------------------------------------------------ the 说明 against the tables
+
+NARRATIVE_RULES = {
+    "B.narrative.amount": (
+        "each amount of the 说明 (收入/支出预算总计, 财政拨款收支总预算, 三公 and its parts)",
+        "= the budget cells it restates, in 万元",
+    ),
+    "B.narrative.change": (
+        "each change against the year before (比上年增加/减少X万元, 持平)",
+        "= this year's cells − the 上年 columns the table prints (else needs last year's budget)",
+    ),
+}
+# What one amount unit is in 万元, the unit of the 说明's figures.
+IN_WAN = {"元": Decimal("0.0001"), "千元": Decimal("0.1"), "万元": Decimal(1), "亿元": Decimal(10000)}
+
+
+def _exponent(value: str) -> int:
+    return -len(value.split(".", 1)[1]) if "." in value else 0
+
+
+def _chosen(filing: Filing, restates: str, shift: int = 0):
+    """The first alternative the budget prints (any of its cells), its terms moved by `shift`
+    columns (the 上年 columns): (terms, table) or None."""
+    for alternative in alternatives(restates):
+        terms = tuple(replace(t, col=t.col + shift) for t in parse_terms(alternative))
+        if any(filing.cells.get((t.table, t.rows, t.col)) is not None for t in terms):
+            return terms
+    return None
+
+
+def _in_wan(filing: Filing, terms, printed: dict[str, str]) -> tuple[Decimal, Decimal]:
+    """Σ of the terms' printed cells in 万元, and how far their rounding can move it: half the
+    last printed digit of each (0.5 元 a figure printed in whole 元)."""
+    total, spread = Decimal(0), Decimal(0)
+    for term in terms:
+        value = filing.cells.get((term.table, term.rows, term.col))
+        if value is None:
+            continue
+        scale = IN_WAN.get(filing.units.get(term.table) or "万元", Decimal(1))
+        total += value * scale * (-1 if term.sign < 0 else 1)
+        spread += HALF_UNIT * Decimal(1).scaleb(_exponent(str(value))) * scale
+        printed[cell_label(term.table, term.rows, term.col)] = str(value)
+    return total, spread
+
+
+def narrative_outcome(filing: Filing, claim: dict) -> Outcome:
+    kind, seq = claim["kind"], str(claim["seq"])
+    rule_id = f"B.narrative.{kind}"
+    sentence = f"“{claim['sentence']}”"
+    first = alternatives(claim["restates"])[0]
+    tables = sorted({t.table for a in alternatives(claim["restates"]) for t in parse_terms(a)})
+    present = [t for t in tables if filing.statuses.get(t, "missing") != "missing"]
+    claim_pages = [claim["page"]] if claim.get("page") else []
+    pages = sorted(set(claim_pages) | {p for t in present for p in filing.pages.get(t, [])})
+    if not present:
+        return Outcome(
+            rule_id, FAMILY_NAME, seq, NOT_EVALUATED, pages=pages, reason=f"table {tables[0]} missing; {sentence}"
+        )
+    terms = _chosen(filing, claim["restates"])
+    if terms is None:
+        # the table is there but leaves the figure blank: the 说明 must say 0
+        terms = parse_terms(first)
+    printed: dict[str, str] = {}
+    expected, spread = _in_wan(filing, terms, printed)
+    if kind == "change":
+        prior = _chosen(filing, claim["restates"], PRIOR)
+        if prior is None:
+            return Outcome(
+                rule_id,
+                FAMILY_NAME,
+                seq,
+                NOT_EVALUATED,
+                pages=pages,
+                reason=f"the budget prints no 上年 figure for it (needs last year's budget); {sentence}",
+            )
+        before, prior_spread = _in_wan(filing, prior, printed)
+        expected, spread = expected - before, spread + prior_spread
+    actual = Decimal(claim["value"])
+    digit = Decimal(1).scaleb(_exponent(claim["value"]))
+    if spread < HALF_UNIT * digit:  # the 说明 rounds finer figures (元) to its digit (0.01 万元)
+        expected = expected.quantize(digit, ROUND_HALF_UP)
+    tolerance = HALF_UNIT * digit + spread
+    difference = actual - expected
+    return Outcome(
+        rule_id,
+        FAMILY_NAME,
+        seq,
+        decide(difference, tolerance),
+        expected,
+        actual,
+        difference,
+        tolerance.normalize() if tolerance else tolerance,
+        printed,
+        pages,
+        reason=sentence,
+    )
+
+
+def narrative_outcomes(filing: Filing) -> list[Outcome]:
+    return [narrative_outcome(filing, c) for c in filing.claims if c["restates"].startswith("B")]
+
+
 def check(filing: Filing) -> list[Outcome]:
     if not any(code.startswith("B") and info.get("status") != "missing" for code, info in filing.tables.items()):
         return []  # not a budget
-    outcomes: list[Outcome] = []
+    outcomes: list[Outcome] = narrative_outcomes(filing)
     for rule in RULES:
         if not _printed(filing, rule.when, every=True) or _printed(filing, rule.unless):
             continue
@@ -283,7 +388,9 @@ def check(filing: Filing) -> list[Outcome]:
 
 
 def documentation() -> list[dict]:
-    return [doc_row(r.id, FAMILY_NAME, r.formula, r.title, r.when) for r in RULES]
+    return [doc_row(r.id, FAMILY_NAME, r.formula, r.title, r.when) for r in RULES] + [
+        doc_row(rule_id, FAMILY_NAME, formula, title) for rule_id, (title, formula) in NARRATIVE_RULES.items()
+    ]
 
 
 FAMILY = CheckerFamily(FAMILY_NAME, check, documentation, on_budgets=True)

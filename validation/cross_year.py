@@ -58,8 +58,8 @@ def cross_year_outcomes(
         tolerance = rounding_envelope(1)  # one figure carried over, rounded in each year
         out.append(Outcome(rule_id, CROSS_YEAR, "", decide(diff, tolerance), before, now, diff, tolerance, printed))
     for claim in claims:
-        if claim["kind"] != "change":
-            continue
+        if claim["kind"] != "change" or claim["restates"].startswith("B"):
+            continue  # a budget's changes are the budget family's (validation.budget)
         subject = str(claim["seq"])
         sentence = f"“{claim['sentence']}”"
         if previous is None:

@@ -104,7 +104,12 @@ def validate_claims(
 ) -> list[Outcome]:
     keys = keys or TableKeys(cells)
     # Year-on-year changes need last year's filing: validation.cross_year checks them.
-    return [claim_outcome(c, cells, statuses, pages or {}, keys, evaluations) for c in claims if c["kind"] != "change"]
+    # A budget's claims (restating B-tables, parsers.budget_narrative) are the budget family's.
+    return [
+        claim_outcome(c, cells, statuses, pages or {}, keys, evaluations)
+        for c in claims
+        if c["kind"] != "change" and not c["restates"].startswith("B")
+    ]
 
 
 def check(filing: Filing) -> list[Outcome]:
