@@ -95,7 +95,9 @@ def ensure_database(url: str) -> bool:
     if not target.drivername.startswith("postgresql"):
         return False
     name = target.database
-    admin = create_engine(target.set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        target.set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT"
+    )
     try:
         with admin.connect() as conn:
             if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():

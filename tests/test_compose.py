@@ -141,6 +141,9 @@ def test_one_airflow_version_everywhere():
 def test_every_airflow_service_uses_psycopg_3_for_metadata(resolved):
     for name in AIRFLOW_SERVICES + ("airflow-init",):
         env = resolved["services"][name]["environment"]
-        sync, asynchronous = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"], env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"]
+        sync, asynchronous = (
+            env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"],
+            env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"],
+        )
         assert sync.startswith("postgresql+psycopg://") and asynchronous == sync, name
         assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql+psycopg://"), name
