@@ -181,3 +181,26 @@ def test_nightly_run_on_celery_with_two_workers(env_settings, metadata_db, tmp_p
         assert conn.execute(text("SELECT count(*) FROM disclosure.crawl_run WHERE status = 'ok'")).scalar() >= 2
         assert conn.execute(text("SELECT count(*) FROM disclosure.parse_run WHERE status = 'ok'")).scalar() == 2
     store.dispose()
+
+
+@pytest.mark.parametrize(
+    "variable, value, named",
+    [
+        ("AIRFLOW__CORE__FERNET_KEY", "change-me-to-a-generated-fernet-key", "AIRFLOW__CORE__FERNET_KEY"),
+        ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "postgresql+psycopg://u@db/airflow", "SQL_ALCHEMY_CONN_ASYNC"),
+    ],
+)
+def test_airflow_init_refuses_settings_that_cannot_work(monkeypatch, tmp_path, variable, value, named):
+    """.env.example's placeholder key, or a psycopg 3 URL without its async twin: one line, status 2,
+    before any database is touched."""
+    from typer.testing import CliRunner
+
+    from disclosure.cli import app
+
+    monkeypatch.setenv("DISCLOSURE_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC", raising=False)
+    monkeypatch.setenv(variable, value)
+    result = CliRunner().invoke(app, ["airflow", "init"])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and named in lines[0]
