@@ -101,6 +101,12 @@ def cluster_env(settings, port: int, metadata_url: str, queue: str, names_dir) -
 
 @pytest.mark.slow
 def test_nightly_run_on_celery_with_two_workers(env_settings, metadata_db, tmp_path):
+    import redis
+
+    try:
+        redis.Redis.from_url(BROKER, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:  # these machines start Redis before a session: fail loudly, never skip
+        pytest.fail(f"Redis at {BROKER} does not answer ({exc}); start it, or set DISCLOSURE_TEST_REDIS")
     names = tmp_path / "names"  # both workers run on this host: each reports its own name
     names.mkdir()
     (names / "worker_names.py").write_text(
