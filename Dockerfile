@@ -1,5 +1,5 @@
 # The project's Airflow image: Airflow 3 plus this package, DAGs baked in (a volume may override).
-FROM apache/airflow:3.3.2-python3.11
+FROM apache/airflow:3.3.1-python3.11
 USER root
 RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei && rm -rf /var/lib/apt/lists/*
 USER airflow
@@ -14,6 +14,7 @@ COPY --chown=airflow:root archive /opt/disclosure/archive
 COPY --chown=airflow:root registry /opt/disclosure/registry
 COPY --chown=airflow:root replica /opt/disclosure/replica
 COPY --chown=airflow:root reporting /opt/disclosure/reporting
-# The package and Airflow's extras only: the test tools (the dev extra) stay out of the image.
-RUN pip install --no-cache-dir "/opt/disclosure" "apache-airflow[celery,postgres,redis]==3.3.2"
+# The package with its celery extra (versions tested together, pyproject.toml) and the image's own
+# Airflow kept: the test tools (the dev extra) stay out of the image.
+RUN pip install --no-cache-dir "/opt/disclosure[celery]" "apache-airflow==3.3.1"
 COPY --chown=airflow:root dags /opt/airflow/dags

@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo airflow test test-fast lint system-deps bench fixtures clean
+.PHONY: demo airflow airflow-init test test-fast lint system-deps bench fixtures clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "installing the project into $(VENV) (a few minutes the first time)"
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,celery]"
 	@touch $(STAMP)
 
 # What the tests need from Debian: docker-compose validates docker-compose.yml without an engine;
@@ -36,6 +36,11 @@ demo: $(STAMP)
 # Airflow 3 on this machine (no Docker): UI on http://127.0.0.1:8080, login printed; Ctrl-C stops it.
 airflow: $(STAMP)
 	@$(BIN)/disclosure airflow
+
+# A deployment's one-time steps on the Airflow and store settings of this environment
+# (docs/deployment.md): both databases, Airflow's migrations, the pool, the store's migrations.
+airflow-init: $(STAMP)
+	@$(BIN)/disclosure airflow init
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest

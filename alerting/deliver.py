@@ -7,7 +7,7 @@ Channels are Apprise URLs, e.g.
   json://hooks.example.org/disclosure        (generic JSON webhook)
   dingtalk://{token}/                        wecombot://{botkey}
 from DISCLOSURE_ALERT_URLS (space or comma separated) or the Airflow connection
-`disclosure_alerts` (extra: {"urls": [...]}).
+`disclosure_alerts` of type apprise (its `path`s, read by disclosure.dag_support).
 """
 
 from __future__ import annotations

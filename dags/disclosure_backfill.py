@@ -13,7 +13,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, task
 
-from disclosure.dag_support import add_watcher, default_args
+from disclosure.dag_support import add_watcher, backfill_timeout, default_args, run_failure_notifier
 
 
 @dag(
@@ -22,7 +22,9 @@ from disclosure.dag_support import add_watcher, default_args
     start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Shanghai"),
     catchup=False,
     max_active_runs=1,
-    default_args=default_args(),
+    default_args=default_args(timeout=backfill_timeout()),
+    dagrun_timeout=backfill_timeout(),
+    on_failure_callback=run_failure_notifier(),
     tags=["disclosure", "backfill"],
     doc_md=__doc__,
     params={

@@ -16,7 +16,14 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Asset, dag, task
 
-from disclosure.dag_support import add_watcher, connection_alert_urls, default_args, run_summary
+from disclosure.dag_support import (
+    add_watcher,
+    connection_alert_urls,
+    default_args,
+    nightly_run_timeout,
+    run_failure_notifier,
+    run_summary,
+)
 from disclosure.settings import load_settings
 
 ARCHIVE = Asset("disclosure://archive/new-file-versions")
@@ -29,6 +36,8 @@ ARCHIVE = Asset("disclosure://archive/new-file-versions")
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
+    dagrun_timeout=nightly_run_timeout(),
+    on_failure_callback=run_failure_notifier(),
     tags=["disclosure", "nightly", "crawl"],
     doc_md=__doc__,
 )
@@ -82,8 +91,8 @@ def disclosure_nightly():
 
     @task(trigger_rule="all_done")
     def alert() -> dict:
-        """Raise new alerts and deliver them (Apprise URLs from the `disclosure_alerts` connection's
-        extra {"urls": [...]}, else DISCLOSURE_ALERT_URLS)."""
+        """Raise new alerts and deliver them (Apprise URLs of the `disclosure_alerts` connection,
+        type apprise, else DISCLOSURE_ALERT_URLS)."""
         from disclosure import pipeline
 
         return pipeline.alert(pipeline.context(), connection_alert_urls())

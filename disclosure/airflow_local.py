@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 
-from disclosure.settings import PROJECT_ROOT, Settings
+from disclosure.settings import PROJECT_ROOT, Settings, redact_url
 
 DAGS_DIR = PROJECT_ROOT / "dags"
 
@@ -59,9 +59,110 @@ def run_dag_test(
     return dag.test(run_conf=conf)
 
 
+# ---- `disclosure airflow init`: what a deployment runs once before its services start --------
+CRAWL_POOL = ("disclosure_crawl", 4, "polite parallel crawls")
+
+
+def airflow_cli(env: dict[str, str], *args: str, timeout: float = 600) -> str:
+    """`airflow ARGS` in a child process (the CLI reads its configuration from `env`); a failure
+    raises with the CLI's last line."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "airflow", *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+    if done.returncode:
+        last = (done.stderr.strip() or done.stdout.strip()).splitlines()[-1:]
+        raise RuntimeError(f"airflow {' '.join(args)} failed (status {done.returncode}): {' '.join(last)}")
+    return done.stdout
+
+
+def metadata_url(env: dict[str, str]) -> str:
+    """Airflow's metadata database as the CLI in `env` sees it (variable, airflow.cfg or default)."""
+    return airflow_cli(env, "config", "get-value", "database", "sql_alchemy_conn", timeout=120).strip()
+
+
+def ensure_database(url: str) -> bool:
+    """CREATE DATABASE for a Postgres URL whose database does not exist yet (through the server's
+    `postgres` database); True when it was created. Other URLs (SQLite) need nothing."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from warehouse.db import normalise_url
+
+    target = make_url(normalise_url(url))
+    if not target.drivername.startswith("postgresql"):
+        return False
+    name = target.database
+    admin = create_engine(
+        target.set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with admin.connect() as conn:
+            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+                return False
+            conn.execute(text(f'CREATE DATABASE "{name}"'))  # a name from the operator's URL, quoted
+            return True
+    finally:
+        admin.dispose()
+
+
+def check_fernet_key(env: dict[str, str]) -> None:
+    key = env.get("AIRFLOW__CORE__FERNET_KEY")
+    if not key:
+        return
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(key.encode())
+    except ValueError:
+        raise ValueError(
+            "AIRFLOW__CORE__FERNET_KEY is not a Fernet key: generate one with "
+            "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+        ) from None
+
+
+def check_async_url(env: dict[str, str]) -> None:
+    """Airflow derives its async metadata URL from the sync one by scheme (postgresql → asyncpg,
+    not installed here): with psycopg 3 it must be given, the same URL (psycopg is sync and async)."""
+    sync = env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "")
+    if sync.startswith("postgresql+psycopg://") and not env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"):
+        raise ValueError(
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN uses psycopg 3: set AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC "
+            "to the same URL too (else Airflow looks for asyncpg) in every Airflow process's environment"
+        )
+
+
+def init_airflow(settings: Settings, env: dict[str, str] | None = None, say=print) -> None:
+    """Everything a deployment does once before its services start, idempotent: the Fernet key
+    checked, Airflow's metadata database and the store created when missing, `airflow db migrate`,
+    the `disclosure_crawl` pool (a run without it waits forever), and the store's migrations."""
+    from warehouse.db import database_url, engine
+    from warehouse.migrate import current_revision, upgrade
+    from warehouse.roles import ensure_readonly_role
+
+    env = dict(os.environ if env is None else env)
+    check_fernet_key(env)
+    check_async_url(env)
+    meta = metadata_url(env)
+    if ensure_database(meta):
+        say(f"created Airflow's metadata database {redact_url(meta)}")
+    if settings.database_url and ensure_database(settings.database_url):
+        say(f"created the store {redact_url(settings.database_url)}")
+    airflow_cli(env, "db", "migrate")
+    say("Airflow's metadata database migrated")
+    name, slots, description = CRAWL_POOL
+    airflow_cli(env, "pools", "set", name, str(slots), description, timeout=120)
+    say(f"pool {name} ({slots} slots)")
+    store = database_url(settings)  # DATABASE_URL, or the embedded Postgres
+    upgrade(store)
+    role = ensure_readonly_role(engine(settings))
+    say(f"store at revision {current_revision(store)}" + (f"; read-only role {role}" if role else ""))
+
+
 # ---- `disclosure airflow` / `make airflow`: Airflow 3 on this machine, no Docker -------------
 LOCAL_SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
-CRAWL_POOL = ("disclosure_crawl", 4, "polite parallel crawls")
 
 
 def local_airflow_env(settings: Settings, port: int) -> dict[str, str]:
@@ -85,6 +186,7 @@ def local_airflow_env(settings: Settings, port: int) -> dict[str, str]:
         "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",  # the links in failure notifications
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__API__PORT": str(port),
         "AIRFLOW__API_AUTH__JWT_SECRET": jwt_secret,
@@ -112,6 +214,7 @@ class LocalAirflow:
 
     def __init__(self, settings: Settings, port: int):
         self.port = port
+        self.settings = settings
         self.env = local_airflow_env(settings, port)
         self.logs = settings.var_dir / "airflow-local" / "logs" / "services"
         self.processes: list = []
@@ -121,17 +224,12 @@ class LocalAirflow:
         self.airflow = str(Path(sys.executable).with_name("airflow"))
 
     def cli(self, *args: str, timeout: float = 300) -> str:
+        return airflow_cli(self.env, *args, timeout=timeout)
+
+    def start(self, say=lambda message: None) -> None:
         import subprocess
 
-        done = subprocess.run([self.airflow, *args], env=self.env, capture_output=True, text=True, timeout=timeout)
-        if done.returncode:
-            raise RuntimeError(f"airflow {' '.join(args)} failed: {done.stderr.strip().splitlines()[-1:]}")
-        return done.stdout
-
-    def start(self) -> None:
-        import subprocess
-
-        self.cli("db", "migrate")
+        init_airflow(self.settings, self.env, say)  # metadata migrated, the pool, the store migrated
         self.logs.mkdir(parents=True, exist_ok=True)
         for name in LOCAL_SERVICES:
             log = (self.logs / f"{name}.log").open("ab")
@@ -143,7 +241,7 @@ class LocalAirflow:
             )
 
     def wait_until_ready(self, dag_id: str = "disclosure_nightly", timeout: float = 300) -> None:
-        """Until the UI answers and the dag-processor has parsed the DAG; then the pool and unpause."""
+        """Until the UI answers and the dag-processor has parsed the DAG; then unpause it."""
         import time
         import urllib.request
 
@@ -160,8 +258,6 @@ class LocalAirflow:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"Airflow was not ready after {timeout:.0f} s; see {self.logs}")
             time.sleep(3)
-        name, slots, description = CRAWL_POOL
-        self.cli("pools", "set", name, str(slots), description)  # without it a run waits forever
         self.cli("dags", "unpause", dag_id)
 
     def check_alive(self) -> None:

@@ -737,15 +737,37 @@ def _demo_summary(conn, store: dict) -> dict:
     )
 
 
-@app.command("airflow")
+airflow_app = typer.Typer(help="Airflow 3 for the project's DAGs.", invoke_without_command=True)
+app.add_typer(airflow_app, name="airflow")
+
+
+@airflow_app.command("init")
+def airflow_init() -> None:
+    """Once before a deployment's services start (compose's airflow-init runs it), idempotent: check
+    the Fernet key, create Airflow's metadata database and the store when missing, `airflow db
+    migrate`, the disclosure_crawl pool, and the store's migrations (`disclosure db upgrade`)."""
+    from disclosure.airflow_local import init_airflow
+
+    try:
+        init_airflow(_settings(), say=lambda line: console.print(line, soft_wrap=True))
+    except (RuntimeError, ValueError) as exc:
+        if isinstance(exc, _configuration_errors()):
+            raise
+        _fail(str(exc), EXIT_USAGE if isinstance(exc, ValueError) else EXIT_FAILED)  # a setting, or a step
+
+
+@airflow_app.callback()
 def airflow_local(
+    ctx: typer.Context,
     port: int = typer.Option(8080, help="Port of Airflow's UI and API on 127.0.0.1."),
     trigger: bool = typer.Option(False, "--trigger", help="Trigger one nightly run as soon as Airflow is ready."),
 ) -> None:
     """Run Airflow 3 on this machine (no Docker) on the project's settings: api-server, scheduler,
     dag-processor and triggerer; create the disclosure_crawl pool, unpause the nightly DAG and
     print the UI's address and login. Serves the replica sites too when the registry needs them.
-    Ctrl-C stops everything it started."""
+    Ctrl-C stops everything it started. `disclosure airflow init` prepares a deployment instead."""
+    if ctx.invoked_subcommand:
+        return
     import contextlib
     import time
 
@@ -767,7 +789,7 @@ def airflow_local(
         stack.callback(local.stop)
         started = time.monotonic()
         with console.status("starting Airflow (db migrate, api-server, scheduler, dag-processor, triggerer)"):
-            local.start()
+            local.start(say=lambda line: console.print(line, soft_wrap=True))
             local.wait_until_ready()
         console.print(
             f"Airflow ready in {time.monotonic() - started:.0f} s: UI http://127.0.0.1:{port}/  login admin / "

@@ -130,6 +130,28 @@ class Settings(BaseSettings):
     retry_delay_seconds: int = _setting(
         300, "DISCLOSURE_RETRY_DELAY_SECONDS", "first delay before a DAG task is retried (then doubling, ≤ 1 h)", ge=0
     )
+    task_timeout_minutes: int = _setting(
+        360,
+        "DISCLOSURE_TASK_TIMEOUT_MINUTES",
+        "longest one task of the nightly DAG may run (a site's crawl, a parse or validate batch) before Airflow "
+        "fails it (then retried); a province's first night parses thousands of files per batch",
+        ge=1,
+    )
+    nightly_timeout_hours: float = _setting(
+        20.0,
+        "DISCLOSURE_NIGHTLY_TIMEOUT_HOURS",
+        "a nightly run still running after this many hours is failed (`dagrun_timeout`), so the next night's "
+        "run (one at a time) can start",
+        "`20`",
+        gt=0,
+    )
+    backfill_timeout_hours: float = _setting(
+        72.0,
+        "DISCLOSURE_BACKFILL_TIMEOUT_HOURS",
+        "the limit of a backfill run and of each of its tasks (one task re-parses years of files)",
+        "`72`",
+        gt=0,
+    )
     max_file_mb: int = _setting(
         300,
         "DISCLOSURE_MAX_FILE_MB",

@@ -33,6 +33,7 @@ COMMANDS = [
     ["reparse"],
     ["docs"],
     ["airflow"],
+    ["airflow", "init"],
 ]
 
 

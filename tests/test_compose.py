@@ -91,7 +91,9 @@ def test_the_fernet_key_and_admin_login_come_from_env(resolved):
     script = "\n".join(init["command"]).replace("$${", "${")  # docker-compose v1 keeps the escape
     # airflow-init writes the .env password where the simple auth manager reads it, and checks the key.
     assert '> "${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE}"' in script
-    assert '"${AIRFLOW_ADMIN_PASSWORD}"' in script and "Fernet(" in script
+    assert '"${AIRFLOW_ADMIN_PASSWORD}"' in script
+    # The databases, the migrations, the pool and the Fernet key check: the project's one command.
+    assert "disclosure airflow init" in script and "airflow db migrate" not in script and "psql" not in script
     assert init["environment"]["AIRFLOW_ADMIN_PASSWORD"] == "change-me"
     assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] == "admin:admin"
 
@@ -116,3 +118,32 @@ def test_the_image_holds_no_test_dependencies():
         if line.startswith("COPY --chown=airflow:root ") and line.split()[-1].startswith("/opt/disclosure/")
     }
     assert {"disclosure", "reporting", "parsers", "warehouse"} <= packages  # every package the DAGs import
+
+
+def test_one_airflow_version_everywhere():
+    import re
+    import tomllib
+
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pinned = {re.fullmatch(r"apache-airflow==([\d.]+)", d.split(";")[0].strip()) for d in project["dependencies"]}
+    (version,) = {m.group(1) for m in pinned if m}
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert re.findall(r"apache/airflow:([\d.]+)-", dockerfile) == [version]
+    assert set(re.findall(r"apache-airflow==([\d.]+)", dockerfile)) == {version}
+    import airflow
+
+    assert airflow.__version__ == version  # the installed one too
+    for doc in ("README.md", "docs/user-guide.md", "docs/deployment.md"):
+        text = (PROJECT_ROOT / doc).read_text(encoding="utf-8")
+        assert set(re.findall(r"Airflow (3\.\d+\.\d+)", text)) <= {version}, doc
+
+
+def test_every_airflow_service_uses_psycopg_3_for_metadata(resolved):
+    for name in AIRFLOW_SERVICES + ("airflow-init",):
+        env = resolved["services"][name]["environment"]
+        sync, asynchronous = (
+            env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"],
+            env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"],
+        )
+        assert sync.startswith("postgresql+psycopg://") and asynchronous == sync, name
+        assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql+psycopg://"), name

@@ -145,12 +145,65 @@ def test_the_watcher_is_downstream_of_every_task(dagbag):
 
 @pytest.mark.slow
 def test_a_run_whose_parse_stage_raised_a_configuration_error_fails(env_settings, monkeypatch):
-    """Every task after the parse stage still runs (all_done), but the run ends failed."""
-    from disclosure.airflow_local import run_dag_test
+    """Every task after the parse stage still runs (all_done), but the run ends failed; the failed
+    task and the failed run are notified through Airflow's Apprise notifier on the `disclosure_alerts`
+    connection (type apprise), and the night's findings go to the same channel."""
+    import json
 
+    from disclosure.airflow_local import run_dag_test
+    from tests.test_alerts import Hook
+
+    hook = Hook()
+    connection = {"conn_type": "apprise", "extra": {"config": {"path": hook.url}}}
+    monkeypatch.setenv("AIRFLOW_CONN_DISCLOSURE_ALERTS", json.dumps(connection))
     monkeypatch.setenv("DISCLOSURE_PDF_ENGINE", "pdfbox")  # read when the first PDF is parsed
-    dag_run = run_dag_test(env_settings)
+    try:
+        dag_run = run_dag_test(env_settings)
+    finally:
+        hook.server.shutdown()
     states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
     assert str(dag_run.state) == "failed"
     assert states["parse_and_load"] == "failed" and states["watcher"] == "failed"
     assert states["crawl_site"] == "success" and states["summary"] == "success"  # the night still ran
+    failures = [m for m in hook.received if m["type"] == "failure"]
+    titles = sorted(m["title"] for m in failures)
+    # One message per failed parse shard (2), none for the watcher, one for the run.
+    assert titles == [
+        "disclosure-watch: run of disclosure_nightly failed",
+        "disclosure-watch: task parse_and_load of disclosure_nightly failed",
+        "disclosure-watch: task parse_and_load of disclosure_nightly failed",
+    ]
+    task_bodies = [m["message"] for m in failures if "task" in m["title"]]
+    assert all("DISCLOSURE_PDF_ENGINE" in body and dag_run.run_id in body for body in task_bodies)
+    assert sorted(body.split("[")[1][0] for body in task_bodies) == ["0", "1"]  # each shard names itself
+    assert any(m["type"] != "failure" for m in hook.received)  # the findings' delivery used the connection
+
+
+def test_timeouts_and_failure_callbacks_come_from_the_settings(monkeypatch):
+    from datetime import timedelta
+
+    from disclosure.airflow_local import load_dag
+    from disclosure.dag_support import FailureNotifier
+
+    monkeypatch.setenv("DISCLOSURE_TASK_TIMEOUT_MINUTES", "45")
+    monkeypatch.setenv("DISCLOSURE_NIGHTLY_TIMEOUT_HOURS", "9.5")
+    monkeypatch.setenv("DISCLOSURE_BACKFILL_TIMEOUT_HOURS", "30")
+    nightly = load_dag("disclosure_nightly.py", "disclosure_nightly")
+    backfill = load_dag("disclosure_backfill.py", "disclosure_backfill")
+    assert nightly.dagrun_timeout == timedelta(hours=9.5) and backfill.dagrun_timeout == timedelta(hours=30)
+    for dag, limit in ((nightly, timedelta(minutes=45)), (backfill, timedelta(hours=30))):
+        assert isinstance(dag.on_failure_callback, FailureNotifier)
+        for t in dag.tasks:
+            assert t.execution_timeout == limit, (dag.dag_id, t.task_id)
+            notifiers = [c for c in t.on_failure_callback if isinstance(c, FailureNotifier)]
+            assert len(notifiers) == (0 if t.task_id == "watcher" else 1), (dag.dag_id, t.task_id)
+            assert all(n.apprise_conn_id == "disclosure_alerts" for n in notifiers)
+
+
+def test_default_timeouts_fit_a_province_night(dagbag):
+    from datetime import timedelta
+
+    nightly = dagbag.dags["disclosure_nightly"]
+    # The run ends before the next 02:00 run (one at a time); a task gets hours, not the night.
+    assert timedelta(hours=12) <= nightly.dagrun_timeout < timedelta(hours=24)
+    assert all(timedelta(hours=1) <= t.execution_timeout <= nightly.dagrun_timeout for t in nightly.tasks)
