@@ -138,7 +138,9 @@ class DeadlineEntry(_Entry):
         if self.year is not None:
             if not (self.approved_on or self.due_on or self.congress_approved_on):
                 raise ValueError(f"a deadline for year {self.year} needs approved_on, due_on or congress_approved_on")
-            return [Deadline(k, self.year, self.approved_on, self.due_on, None, self.congress_approved_on) for k in kinds]
+            return [
+                Deadline(k, self.year, self.approved_on, self.due_on, None, self.congress_approved_on) for k in kinds
+            ]
         if self.approved_on or self.due_on or self.congress_approved_on:
             raise ValueError("approved_on, due_on and congress_approved_on need the year they are for")
         m = MONTH_DAY.match(self.due or "")
