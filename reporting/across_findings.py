@@ -15,6 +15,22 @@ import re
 from sqlalchemy import Connection, text
 
 ACROSS_FAMILY = "across_documents"
+# What each cross-document rule checks, by the last part of its id (xdoc.three_public_cars and
+# across_documents.three_public_cars alike); others keep reporting.finding_titles' title.
+ACROSS_TITLES = {
+    "three_public_total": "决算所列“三公”经费预算数合计 = 当年预算公开的“三公”经费",
+    "three_public_abroad": "决算所列因公出国（境）费预算数 = 当年预算公开所列",
+    "three_public_cars": "决算所列公务用车购置及运行维护费预算数 = 当年预算公开所列",
+    "three_public_car_purchase": "决算所列公务用车购置费预算数 = 当年预算公开所列",
+    "three_public_car_running": "决算所列公务用车运行维护费预算数 = 当年预算公开所列",
+    "three_public_reception": "决算所列公务接待费预算数 = 当年预算公开所列",
+}
+
+
+def across_title(rule_id: str) -> str | None:
+    return ACROSS_TITLES.get(rule_id.rsplit(".", 1)[-1])
+
+
 TABLE_IN_LABEL = re.compile(r"\b([0-9B][0-9A-Z])\[")  # "预算 B9[合计].20" → B9
 
 QUERY = """

@@ -133,7 +133,8 @@ def budget_actual_chart(rows: list[dict], div_id: str = "budget-actual") -> str:
                     row=1,
                     col=col,
                 )
-    fig.update_layout(title="预算与决算对照（万元）", barmode="group", height=380)
+    # no figure title: the section's heading names it, and a title would sit on the panels' own
+    fig.update_layout(barmode="group", height=360, legend=dict(orientation="h", y=-0.12))
     fig.update_xaxes(type="category")
     fig.update_yaxes(rangemode="tozero")
     return _div(fig, div_id)

@@ -12,7 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Connection
 
-from reporting.across_findings import cited_documents, load_across_findings
+from reporting.across_findings import across_title, cited_documents, load_across_findings
 from reporting.budget_actual import budget_actual_rows, load_budget_actual_cells
 from reporting.charts import (
     STATUS_COLOURS,
@@ -171,7 +171,8 @@ def _prepare_findings(data: ReportData, archive, out: Path) -> None:
         finding.update(
             first_page=pages[0] if pages else None,
             evidence_text=evidence_text(finding["evidence"]),
-            title_zh=finding_title(finding["rule_id"], titles.get(finding["rule_id"])),
+            title_zh=across_title(finding["rule_id"])
+            or finding_title(finding["rule_id"], titles.get(finding["rule_id"])),
             family_zh=FAMILY_TITLES.get(finding["family"], finding["family"]),
             expected_text=with_unit(finding["expected"], unit),
             actual_text=with_unit(finding["actual"], unit),
@@ -205,7 +206,8 @@ def _prepare_across(findings: list[dict], archive, out: Path) -> None:
             )
         finding.update(
             documents=documents,
-            title_zh=finding_title(finding["rule_id"], titles.get(finding["rule_id"])),
+            title_zh=across_title(finding["rule_id"])
+            or finding_title(finding["rule_id"], titles.get(finding["rule_id"])),
             status_zh=ACROSS_STATUS.get(finding["status"], finding["status"]),
             reason=(finding["evidence"] or {}).get("reason") or "",
             evidence_text=evidence_text({**(finding["evidence"] or {}), "pages": None}),

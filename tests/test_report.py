@@ -306,6 +306,7 @@ def test_cross_document_findings_link_both_documents_at_their_pages(built_report
     assert len(rows) == 1  # the planted 公务用车 mismatch; the other 三公 figures agree (not stored)
     row = rows[0]
     assert "xdoc.three_public_cars" in row and "不一致" in row and "2.00 万元" in row
+    assert "决算所列公务用车购置及运行维护费预算数 = 当年预算公开所列" in row
     final_page = query_rows(
         ctx,
         """SELECT (cp.tables->'09'->'pages'->>0)::int FROM disclosure.current_parse cp
