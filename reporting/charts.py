@@ -70,7 +70,7 @@ def completeness_heatmap(
         )
     )
     fig.update_layout(
-        title="公开完整性 (单位 × 年度)",
+        title="公开完整性 (单位 · 类型 × 年度)",
         height=max(260, 28 * len(keys) + 120),
         yaxis=dict(autorange="reversed", automargin=True),
         xaxis=dict(type="category"),

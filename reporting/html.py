@@ -109,17 +109,21 @@ def evidence_text(evidence: dict | None) -> str:
 
 
 def _counts(data: ReportData, statuses: list[str]) -> list[dict]:
-    grouped: dict[tuple[str, int], Counter] = defaultdict(Counter)
-    for row in data.matrix:
-        grouped[(row["jurisdiction"], row["fiscal_year"])][row["status"]] += 1
+    grouped: dict[tuple[str, int, str], Counter] = defaultdict(Counter)
+    for row in data.matrix:  # budgets and final accounts counted apart: 预算 before 决算 of a year
+        document = "预算" if row["kind"].endswith("预算") else "决算"
+        grouped[(row["jurisdiction"], row["fiscal_year"], document)][row["status"]] += 1
     out = []
-    for (jurisdiction, year), counts in sorted(grouped.items()):
+    for (jurisdiction, year, document), counts in sorted(
+        grouped.items(), key=lambda kv: (kv[0][:2], kv[0][2] != "预算")
+    ):
         expected = sum(counts.values())
         published = counts["present"] + counts["late"] + counts["date_unknown"] + counts["parse_failed"]
         out.append(
             {
                 "jurisdiction_name": data.jurisdictions[jurisdiction]["name"],
                 "year": year,
+                "document": document,
                 "counts": counts,
                 "expected": expected,
                 "share": f"{published / expected:.0%}" if expected else "—",

@@ -331,7 +331,14 @@ def test_budgets_are_in_the_completeness_matrix(built_report):
     assert re.search(
         r"<td>2025</td><td>单位预算</td><td>2025-02-06</td><td>2025-02-10</td>\s*<td>.*?逾期公开</td>", unit
     )
-    assert re.search(r"<td>2024</td><td>单位预算</td><td>2024-03-31</td><td></td>\s*<td>.*?未公开</td>", unit)
+    # 2024's: no registry date, due by default at the end of March, never published
+    assert re.search(
+        r"<td>2024</td><td>单位预算</td><td>2024-03-31 <small[^>]*>（默认）</small></td><td></td>\s*<td>.*?未公开</td>",
+        unit,
+    )
+    counts = re.search(r'<table class="grid" id="counts">.*?</table>', html, re.S).group(0)
+    datong_2025 = re.findall(r"<tr><td>大同市</td><td>2025</td><td>(预算|决算)</td>", counts)
+    assert datong_2025 == ["预算", "决算"]  # budgets and final accounts counted apart
 
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
