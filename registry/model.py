@@ -28,9 +28,6 @@ FILING_KINDS = {"部门决算", "单位决算", "部门预算", "单位预算"}
 # disclosure.refresh_expected_filings()); a unit's own `publishes` overrides both.
 DEFAULT_PUBLISHES = ("决算", "预算")
 KIND_PREFIX = {"department": "部门", "unit": "单位"}
-# Budgets are due this many days after the people's congress approves them: 20 for the finance
-# bureau's 批复 to the departments (预算法 art. 52), 20 for publication (art. 14).
-CONGRESS_TO_BUDGET_DUE_DAYS = 40
 MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 SITE_KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # read by the crawler (per-site caps, crawlers.caps)
@@ -44,7 +41,9 @@ class RegistryError(ValueError):
 @dataclass(frozen=True)
 class Deadline:
     """A real deadline: for one year (due_on; approved_on + 20 days; for budgets congress_approved_on
-    + 40 days) or every year (due "MM-DD", of year Y+1 for 决算 and of year Y for 预算)."""
+    + 40 days: 20 for the finance bureau's 批复 to the departments, 预算法 art. 52, and 20 for
+    publication, art. 14) or every year (due "MM-DD", of year Y+1 for 决算 and of year Y for 预算).
+    The store computes the due date (disclosure.completeness)."""
 
     kind: str
     year: int | None = None
