@@ -27,7 +27,7 @@ REGISTRY = {
                 {"kind": "单位预算", "year": 2024, "due_on": "2024-02-20"},
             ],
         },
-        {"code": "dt-yz", "name": "大同市云州区", "level": "county", "parent": "dt"},  # listed after: fine
+        {"code": "dt-yz", "name": "大同市云州区", "level": "county", "parent": "dt"},
     ],
     "units": [
         {
@@ -89,7 +89,7 @@ def test_every_unit_owes_its_budget_and_final_account_by_its_kind(engine):
     assert {k for u, _, k in owed if u == "zjj"} == {"部门预算", "部门决算"}
     assert {k for u, _, k in owed if u == "ggzy"} == {"单位预算", "单位决算"}
     assert {y for u, y, k in owed if u == "zjj" and k == "部门预算"} == {2022, 2023, 2024, 2025}
-    with engine.connect() as conn:  # the county, listed after its parent's children, still has its parent
+    with engine.connect() as conn:  # a county owes nothing here but is synced with its parent
         parent = conn.execute(
             text("""SELECT p.code FROM disclosure.jurisdiction j JOIN disclosure.jurisdiction p ON p.id = j.parent_id
                     WHERE j.code = 'dt-yz'""")
