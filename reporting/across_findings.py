@@ -1,11 +1,13 @@
-"""Cross-document findings (family across_documents: a final account against its budget) with
-a link to each document's archived copy at its page.
+"""Cross-document findings (family across_documents: a final account against its budget, a
+budget's 上年 columns against last year's final account) with a link to each document's
+archived copy at its page.
 
 The finding is stored on one document's parse; its evidence names the documents it compares:
-`evidence.documents`, a list of {kind, archived_file_id or storage_key, source_url, pages}
-(written by validation/store.py's cross-document stage). Where a finding carries no such list,
-the counterpart is the same unit's and year's other document (budget ↔ final account, same
-部门/单位 scope), cited at the pages of the tables its evidence names.
+`evidence.documents`, by role ({"final": {...}, "budget": {...}}, as validation/store.py writes
+it) or as a list, each with archived_file_id or storage_key, source_url, kind, fiscal_year and
+pages. Where a finding carries neither, the counterpart is the same unit's and year's other
+document (budget ↔ final account, same 部门/单位 scope), cited at the pages of the tables its
+evidence names.
 """
 
 from __future__ import annotations
@@ -17,18 +19,29 @@ from sqlalchemy import Connection, text
 ACROSS_FAMILY = "across_documents"
 # What each cross-document rule checks, by the last part of its id (xdoc.three_public_cars and
 # across_documents.three_public_cars alike); others keep reporting.finding_titles' title.
+THREE_PUBLIC_ITEMS = {
+    "three_public_total": "“三公”经费预算数合计",
+    "three_public_abroad": "因公出国（境）费预算数",
+    "three_public_cars": "公务用车购置及运行维护费预算数",
+    "three_public_car_purchase": "公务用车购置费预算数",
+    "three_public_car_running": "公务用车运行维护费预算数",
+    "three_public_reception": "公务接待费预算数",
+}
 ACROSS_TITLES = {
-    "three_public_total": "决算所列“三公”经费预算数合计 = 当年预算公开的“三公”经费",
-    "three_public_abroad": "决算所列因公出国（境）费预算数 = 当年预算公开所列",
-    "three_public_cars": "决算所列公务用车购置及运行维护费预算数 = 当年预算公开所列",
-    "three_public_car_purchase": "决算所列公务用车购置费预算数 = 当年预算公开所列",
-    "three_public_car_running": "决算所列公务用车运行维护费预算数 = 当年预算公开所列",
-    "three_public_reception": "决算所列公务接待费预算数 = 当年预算公开所列",
+    "evaluation_initial_budget": "绩效自评表的年初预算数 = 当年预算所列该项目金额",
+    "narrative_initial_budget": "情况说明中的“年初预算为…” = 当年预算所列",
 }
 
 
 def across_title(rule_id: str) -> str | None:
-    return ACROSS_TITLES.get(rule_id.rsplit(".", 1)[-1])
+    """The Chinese title of a cross-document rule: the final account's 三公 预算数 against the
+    year's budget, a budget's 上年 columns (prior_…) against last year's final account."""
+    name = rule_id.rsplit(".", 1)[-1]
+    if name.startswith("prior_") and name[6:] in THREE_PUBLIC_ITEMS:
+        return f"预算所列上年{THREE_PUBLIC_ITEMS[name[6:]]} = 上年决算所列"
+    if name in THREE_PUBLIC_ITEMS:
+        return f"决算所列{THREE_PUBLIC_ITEMS[name]} = 当年预算公开所列"
+    return ACROSS_TITLES.get(name)
 
 
 TABLE_IN_LABEL = re.compile(r"\b([0-9B][0-9A-Z])\[")  # "预算 B9[合计].20" → B9
@@ -48,13 +61,21 @@ LEFT JOIN disclosure.unit u ON u.id = f.unit_id
 LEFT JOIN disclosure.jurisdiction j ON j.id = u.jurisdiction_id
 LEFT JOIN LATERAL (
     SELECT jsonb_agg(jsonb_build_object(
-               'kind', COALESCE(e.doc->>'kind', e.doc->>'role', df.kind),
+               'kind', COALESCE(e.doc->>'kind', df.kind, e.role),
+               'fiscal_year', COALESCE((e.doc->>'fiscal_year')::int, df.fiscal_year),
                'pages', CASE WHEN jsonb_typeof(e.doc->'pages') = 'array' THEN e.doc->'pages'
                              WHEN e.doc ? 'page' THEN jsonb_build_array(e.doc->'page') ELSE '[]'::jsonb END,
                'storage_key', da.storage_key, 'media_type', da.media_type,
                'source_url', COALESCE(da.source_url, e.doc->>'source_url')) ORDER BY e.ord) AS documents
-    FROM jsonb_array_elements(CASE WHEN jsonb_typeof(fd.evidence->'documents') = 'array'
-                                   THEN fd.evidence->'documents' ELSE '[]'::jsonb END) WITH ORDINALITY AS e(doc, ord)
+    FROM (  -- by role (the final account first), or a list in its order
+        SELECT r.value AS doc, r.key AS role, CASE r.key WHEN 'final' THEN 1 WHEN 'budget' THEN 2 ELSE 3 END AS ord
+        FROM jsonb_each(CASE WHEN jsonb_typeof(fd.evidence->'documents') = 'object'
+                             THEN fd.evidence->'documents' ELSE '{}'::jsonb END) AS r
+        UNION ALL
+        SELECT l.doc, NULL, 3 + l.n
+        FROM jsonb_array_elements(CASE WHEN jsonb_typeof(fd.evidence->'documents') = 'array'
+                                       THEN fd.evidence->'documents' ELSE '[]'::jsonb END) WITH ORDINALITY AS l(doc, n)
+    ) e
     LEFT JOIN LATERAL (
         SELECT a.* FROM disclosure.archived_file a
         WHERE a.id = CASE WHEN e.doc->>'archived_file_id' ~ '^[0-9]+$' THEN (e.doc->>'archived_file_id')::bigint END
@@ -99,6 +120,7 @@ def cited_documents(finding: dict) -> list[dict]:
     documents = [
         {
             "kind": finding["kind"],
+            "fiscal_year": finding["fiscal_year"],
             "storage_key": finding["storage_key"],
             "media_type": finding["media_type"],
             "source_url": finding["source_url"],
@@ -109,6 +131,7 @@ def cited_documents(finding: dict) -> list[dict]:
         documents.append(
             {
                 "kind": finding["other_kind"],
+                "fiscal_year": finding["fiscal_year"],
                 "storage_key": finding["other_storage_key"],
                 "media_type": finding["other_media_type"],
                 "source_url": finding["other_source_url"],

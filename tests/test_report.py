@@ -117,10 +117,15 @@ def plant_budget(ctx):
             ),
             2023,
         )
-        documents = [
-            {"kind": "单位决算", "archived_file_id": final.archived_file_id, "pages": final.tables["09"]["pages"]},
-            {"kind": "单位预算", "archived_file_id": budget_file, "pages": [6]},
-        ]
+        documents = {  # by role, as validation/store.py's cross-document stage names them
+            "budget": {"kind": "单位预算", "fiscal_year": 2023, "archived_file_id": budget_file, "pages": [6]},
+            "final": {
+                "kind": "单位决算",
+                "fiscal_year": 2023,
+                "archived_file_id": final.archived_file_id,
+                "pages": final.tables["09"]["pages"],
+            },
+        }
         for o in outcomes:
             if o.status == "passed":
                 continue
@@ -315,7 +320,7 @@ def test_cross_document_findings_link_both_documents_at_their_pages(built_report
     links = re.findall(r'class="doc-link" href="(files/[^"]+)"', row)
     assert links == [re.search(r"files/[0-9a-f]{64}\.pdf#page=\d+", links[0]).group(0), links[1]]
     assert links[0].endswith(f"#page={final_page}") and links[1].endswith(".html")  # HTML has no pages
-    assert "单位决算：" in row and "单位预算：" in row and "第6页" in row
+    assert "2023单位决算：" in row and "2023单位预算：" in row and "第6页" in row  # the final account first
     for link in links:
         assert (out / link.split("#")[0]).is_file()
     unit = (out / "units" / "xinzhou__xz-swbgs.html").read_text(encoding="utf-8")
