@@ -19,6 +19,8 @@ FAMILY_TITLES = {
     "narrative": "情况说明与报表",
     "performance": "绩效自评",
     "required_parts": "公开内容完整性",
+    "budget": "预算报表勾稽",
+    "across_documents": "预算与决算对照",
 }
 
 # Rules whose catalogue title does not translate phrase by phrase (prefix of the rule id).

@@ -12,7 +12,15 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Connection
 
-from reporting.charts import STATUS_COLOURS, STATUS_LABELS, completeness_heatmap, key_figures_chart
+from reporting.across_findings import across_title, cited_documents, load_across_findings
+from reporting.budget_actual import budget_actual_rows, load_budget_actual_cells
+from reporting.charts import (
+    STATUS_COLOURS,
+    STATUS_LABELS,
+    budget_actual_chart,
+    completeness_heatmap,
+    key_figures_chart,
+)
 from reporting.finding_titles import FAMILY_TITLES, finding_title, relative_difference, value_unit, with_unit
 from reporting.queries import KEY_FIGURES, STATUSES, ReportData, load_report_data
 
@@ -101,17 +109,21 @@ def evidence_text(evidence: dict | None) -> str:
 
 
 def _counts(data: ReportData, statuses: list[str]) -> list[dict]:
-    grouped: dict[tuple[str, int], Counter] = defaultdict(Counter)
-    for row in data.matrix:
-        grouped[(row["jurisdiction"], row["fiscal_year"])][row["status"]] += 1
+    grouped: dict[tuple[str, int, str], Counter] = defaultdict(Counter)
+    for row in data.matrix:  # budgets and final accounts counted apart: 预算 before 决算 of a year
+        document = "预算" if row["kind"].endswith("预算") else "决算"
+        grouped[(row["jurisdiction"], row["fiscal_year"], document)][row["status"]] += 1
     out = []
-    for (jurisdiction, year), counts in sorted(grouped.items()):
+    for (jurisdiction, year, document), counts in sorted(
+        grouped.items(), key=lambda kv: (kv[0][:2], kv[0][2] != "预算")
+    ):
         expected = sum(counts.values())
         published = counts["present"] + counts["late"] + counts["date_unknown"] + counts["parse_failed"]
         out.append(
             {
                 "jurisdiction_name": data.jurisdictions[jurisdiction]["name"],
                 "year": year,
+                "document": document,
                 "counts": counts,
                 "expected": expected,
                 "share": f"{published / expected:.0%}" if expected else "—",
@@ -163,7 +175,8 @@ def _prepare_findings(data: ReportData, archive, out: Path) -> None:
         finding.update(
             first_page=pages[0] if pages else None,
             evidence_text=evidence_text(finding["evidence"]),
-            title_zh=finding_title(finding["rule_id"], titles.get(finding["rule_id"])),
+            title_zh=across_title(finding["rule_id"])
+            or finding_title(finding["rule_id"], titles.get(finding["rule_id"])),
             family_zh=FAMILY_TITLES.get(finding["family"], finding["family"]),
             expected_text=with_unit(finding["expected"], unit),
             actual_text=with_unit(finding["actual"], unit),
@@ -173,6 +186,43 @@ def _prepare_findings(data: ReportData, archive, out: Path) -> None:
         )
         copy = archived_copy(archive, finding["storage_key"], finding["media_type"], out)
         finding["copy_href"] = copy + page_anchor(finding["media_type"], finding["first_page"]) if copy else None
+
+
+def _prepare_across(findings: list[dict], archive, out: Path) -> None:
+    """Cross-document findings: a title, values with their unit, and a link to each document
+    it compares (its archived copy, at its first cited page)."""
+    from validation.documentation import catalogue_rows
+
+    titles = {r["id"]: r["title"] for r in catalogue_rows()}
+    for finding in findings:
+        unit = value_unit(finding["rule_id"])
+        documents = []
+        for doc in cited_documents(finding):
+            pages = doc.get("pages") or []
+            first = pages[0] if pages else None
+            copy = archived_copy(archive, doc.get("storage_key"), doc.get("media_type"), out)
+            documents.append(
+                {
+                    **doc,
+                    "first_page": first,
+                    "copy_href": copy + page_anchor(doc.get("media_type"), first) if copy else None,
+                }
+            )
+        finding.update(
+            documents=documents,
+            title_zh=across_title(finding["rule_id"])
+            or finding_title(finding["rule_id"], titles.get(finding["rule_id"])),
+            status_zh=ACROSS_STATUS.get(finding["status"], finding["status"]),
+            reason=(finding["evidence"] or {}).get("reason") or "",
+            evidence_text=evidence_text({**(finding["evidence"] or {}), "pages": None}),
+            expected_text=with_unit(finding["expected"], unit),
+            actual_text=with_unit(finding["actual"], unit),
+            difference_text=with_unit(finding["difference"], unit),
+            page=unit_page(finding["jurisdiction"], finding["unit_code"]),
+        )
+
+
+ACROSS_STATUS = {"failed": "不一致", "not_evaluated": "未核对", "rounding": "舍入差异"}
 
 
 def _site_health(data: ReportData) -> list[dict]:
@@ -202,6 +252,9 @@ def write_report(conn: Connection, out_dir: str | Path, archive: str | Path, pro
     _prepare_findings(data, archive, out)
     for filing in data.filings:
         filing["copy_href"] = archived_copy(archive, filing["storage_key"], filing["media_type"], out)
+    across = load_across_findings(conn)
+    _prepare_across(across, archive, out)
+    budget_actual = budget_actual_rows(load_budget_actual_cells(conn))
     per_unit = {
         name: _by_unit(rows)
         for name, rows in (
@@ -209,6 +262,7 @@ def write_report(conn: Connection, out_dir: str | Path, archive: str | Path, pro
             ("filings", data.filings),
             ("matrix", data.matrix),
             ("findings", data.findings),
+            ("across", across),
         )
     }
     labels = {(r["jurisdiction"], r["unit_code"]): r["unit_name"] for r in data.matrix}
@@ -216,8 +270,9 @@ def write_report(conn: Connection, out_dir: str | Path, archive: str | Path, pro
     unreadable = [f for f in data.filings if f["parse_status"] not in (None, "ok")]
     (out / "index.html").write_text(
         env.get_template("index.html").render(
-            title="决算公开完整性与核对",
+            title="预决算公开完整性与核对",
             root="",
+            across=across,
             totals={s: totals[s] for s in STATUSES if totals[s]},
             heatmap=completeness_heatmap(data.matrix, labels, {k: "units/" + unit_page(*k) for k in labels})
             if data.matrix
@@ -258,6 +313,9 @@ def write_report(conn: Connection, out_dir: str | Path, archive: str | Path, pro
             filings=per_unit["filings"].get(key, []),
             matrix=per_unit["matrix"].get(key, []),
             findings=per_unit["findings"].get(key, []),
+            budget_chart=budget_actual_chart(budget_actual[key]) if key in budget_actual else "",
+            budget_rows=budget_actual.get(key, []),
+            across=per_unit["across"].get(key, []),
             **common,
         )
         (out / "units" / unit_page(*key)).write_text(page, encoding="utf-8")
@@ -268,6 +326,8 @@ def write_report(conn: Connection, out_dir: str | Path, archive: str | Path, pro
         "unit_pages": len(units),
         "findings": len(data.findings),
         "expected_filings": len(data.matrix),
+        "across_findings": len(across),
+        "units_with_budget_and_actual": len(budget_actual),
         "statuses": dict(totals),
     }
 

@@ -52,7 +52,7 @@ def load_report_data(conn: Connection) -> ReportData:
     matrix = _dicts(
         conn,
         """
-        SELECT c.jurisdiction, c.unit_code, c.unit_name, c.fiscal_year, c.kind, c.due_on, c.published_on,
+        SELECT c.jurisdiction, c.unit_code, c.unit_name, c.fiscal_year, c.kind, c.due_on, c.published_on, c.due_basis,
                CASE WHEN c.status IN ('present', 'late', 'date_unknown') AND failed.unit_id IS NOT NULL
                          AND ok.unit_id IS NULL THEN 'parse_failed' ELSE c.status END AS status
         FROM disclosure.completeness c

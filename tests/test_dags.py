@@ -58,7 +58,8 @@ def test_nightly_dag_twice_and_with_a_failing_site(env_settings, replica):
 
     assert str(run_dag_test(env_settings).state) == "success"
     first = alerts()
-    assert first["failed_identity"] == 16 and first["late_filing"] == 1 and first["digest"] == 1
+    # late: dt-ggzy's 2024 单位决算 and its 2025 单位预算
+    assert first["failed_identity"] == 16 and first["late_filing"] == 2 and first["digest"] == 1
     assert str(run_dag_test(env_settings).state) == "success"
     assert alerts() == first
     replica.behaviour.server_error_paths.add("/datong/czxx/index.html")
@@ -131,8 +132,9 @@ def test_backfill_dag_reports_the_completeness_of_its_years(env_settings):
     from disclosure import pipeline
 
     summary = pipeline.completeness_summary(pipeline.context(env_settings), 2022, 2024)
-    # Only Xinzhou's site was crawled: its 2023 filing is present, everything else is missing.
-    assert summary == {"2022": {"missing": 2}, "2023": {"missing": 1, "present": 1}, "2024": {"missing": 2}}
+    # Only Xinzhou's site was crawled: its 2023 final account is present, everything else is missing
+    # (two units, each owing its 单位决算 and its 单位预算 every year).
+    assert summary == {"2022": {"missing": 4}, "2023": {"missing": 3, "present": 1}, "2024": {"missing": 4}}
 
 
 def test_the_watcher_is_downstream_of_every_task(dagbag):

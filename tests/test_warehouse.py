@@ -70,7 +70,8 @@ def test_not_yet_due_withdrawn_and_unknown_deadlines(loaded):
     }
     assert status[(2025, "单位决算")] == "not_yet_due"
     assert status[(2023, "单位决算")] == "withdrawn"
-    assert status[(2024, "单位预算")] == "deadline_unknown"  # never reported missing
+    # budgets are owed too: Xinzhou has no budget deadline, so 2024's was due by default on 2024-03-31
+    assert status[(2024, "单位预算")] == "missing"
 
 
 def test_claims_are_stored_and_exported(loaded, tmp_path, seed_pdfs):
@@ -149,8 +150,12 @@ def test_exports_filter_by_jurisdiction_tree_and_years(loaded, tmp_path):
     n = export_parquet(loaded.engine, "completeness", ExportFilter("xinzhou"), pq_path, chunk_rows=3)
     table = pq.read_table(pq_path)
     assert table.num_rows == n > 3  # several chunks, one schema
-    statuses = dict(zip(table.column("fiscal_year").to_pylist(), table.column("status").to_pylist()))
-    assert statuses[2023] == "present"
+    statuses = {
+        (year, kind): status
+        for year, kind, status in zip(*(table.column(c).to_pylist() for c in ("fiscal_year", "kind", "status")))
+    }
+    assert statuses[(2023, "单位决算")] == "present" and statuses[(2023, "单位预算")] == "missing"
+    assert set(table.column("due_basis").to_pylist()) == {"default"}  # Xinzhou sets no deadline
     cells = tmp_path / "cells.parquet"
     export_parquet(loaded.engine, "cells", ExportFilter("datong"), cells)
     values = pq.read_table(cells).column("value").to_pylist()

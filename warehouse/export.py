@@ -22,8 +22,9 @@ DATASETS: dict[str, str] = {
     "findings": """SELECT jurisdiction, unit_code, unit_name, fiscal_year, kind, rule_id, subject, family, severity,
                           expected, actual, difference, evidence::text AS evidence, source_url
                    FROM disclosure.open_findings""",
+    # kind: 部门/单位 决算 and 预算 in one matrix; due_basis says where due_on comes from
     "completeness": """SELECT jurisdiction, unit_code, unit_name, fiscal_year, kind, status, due_on, published_on,
-                              withdrawn_at FROM disclosure.completeness""",
+                              withdrawn_at, due_basis, first_seen_on FROM disclosure.completeness""",
     "claims": """SELECT j.code AS jurisdiction, u.code AS unit_code, f.fiscal_year, f.kind, nc.seq, nc.claim_kind,
                         nc.restates, nc.share_of, nc.value, nc.sentence, nc.page
                  FROM disclosure.narrative_claim nc JOIN disclosure.current_parse cp ON cp.id = nc.parse_run_id
