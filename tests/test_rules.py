@@ -26,7 +26,7 @@ def test_seeds_known_failures_are_found_and_nothing_else_fails(seed_pdfs, seed):
     tables = {
         o.rule_id: o.status
         for o in outcomes
-        if o.status != "passed" and not o.subject and o.family not in ("narrative", "performance", "cross_year")
+        if o.status != "passed" and not o.subject and o.family not in ("narrative", "perf", "xyear")
     }
     assert tables == truth["expected_findings"]
 

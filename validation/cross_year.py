@@ -24,7 +24,7 @@ from validation.core import (
 )
 from validation.narrative import NARRATIVE
 
-CROSS_YEAR = "cross_year"
+CROSS_YEAR = "xyear"  # the family, and the prefix of its rule ids
 CHAINS = (
     ("xyear.opening_01", "01[29].1", "01[60].2", "年初结转和结余 equals last year's 年末结转和结余"),
     ("xyear.opening_04", "04[28].1", "04[60].2", "年初财政拨款结转和结余 equals last year's 年末财政拨款结转和结余"),

@@ -21,7 +21,7 @@ from validation.core import (
 )
 from validation.performance import count_outcome
 
-NARRATIVE = "narrative"
+NARRATIVE = "narrative"  # the family, and the prefix of its rule ids
 RULES = {
     "narrative.amount": ("each amount of 情况说明", "= the cells it restates (e.g. 收入总计 = 01[31].1)"),
     "narrative.percent": ("each share (占比P%)", "= part / whole × 100, within the rounding of both"),
