@@ -79,16 +79,23 @@ def test_natural_keys_make_a_second_insert_a_no_op(migrated_url):
         assert conn.execute(text("SELECT count(*) FROM disclosure.jurisdiction")).scalar() == 1
 
 
+# One jurisdiction and its site, as every schema since 0001 holds them.
+A_SITE = """
+    INSERT INTO disclosure.jurisdiction (code, name, level) VALUES ('140200', '大同市', 'city');
+    INSERT INTO disclosure.site (key, jurisdiction_id, family, start_urls)
+    SELECT 'datong', id, 'trs_wcm', ARRAY['http://czj.dt.gov.cn/'] FROM disclosure.jurisdiction;"""
+
+
 def test_existing_filings_get_their_url_key(db_url):
     upgrade(db_url, "0003")
     with create_engine(db_url).begin() as conn:
         conn.execute(
-            text("""
-            INSERT INTO disclosure.jurisdiction (code, name, level) VALUES ('140200', '大同市', 'city');
-            INSERT INTO disclosure.site (key, jurisdiction_id, family, start_urls)
-            SELECT 'datong', id, 'trs_wcm', ARRAY['http://czj.dt.gov.cn/'] FROM disclosure.jurisdiction;
+            text(
+                A_SITE
+                + """
             INSERT INTO disclosure.filing (site_id, detail_url, title)
-            SELECT id, 'http://CZJ.dt.gov.cn:80/czxx/t20250801_1.html', '决算公开' FROM disclosure.site""")
+            SELECT id, 'http://CZJ.dt.gov.cn:80/czxx/t20250801_1.html', '决算公开' FROM disclosure.site"""
+            )
         )
     upgrade(db_url)
     with create_engine(db_url).connect() as conn:
@@ -140,10 +147,9 @@ def test_stored_findings_take_the_family_their_rule_ids_name(db_url):
     ]
     with create_engine(db_url).begin() as conn:
         conn.execute(
-            text("""
-            INSERT INTO disclosure.jurisdiction (code, name, level) VALUES ('140200', '大同市', 'city');
-            INSERT INTO disclosure.site (key, jurisdiction_id, family, start_urls)
-            SELECT 'datong', id, 'trs_wcm', ARRAY['http://czj.dt.gov.cn/'] FROM disclosure.jurisdiction;
+            text(
+                A_SITE
+                + """
             INSERT INTO disclosure.filing (site_id, detail_url, detail_key, title)
             SELECT id, 'http://czj.dt.gov.cn/czxx/t20250801_1.html', '//czj.dt.gov.cn/czxx/t20250801_1.html', '决算公开'
             FROM disclosure.site;
@@ -152,7 +158,8 @@ def test_stored_findings_take_the_family_their_rule_ids_name(db_url):
             SELECT id, repeat('a', 64), 'http://czj.dt.gov.cn/a.pdf', 'http://czj.dt.gov.cn/a.pdf', now(), 200,
                    'sha256/aa/aa/aaaa', 1000, 'application/pdf' FROM disclosure.filing;
             INSERT INTO disclosure.parse_run (archived_file_id, parser_version, status)
-            SELECT id, 'test', 'ok' FROM disclosure.archived_file""")
+            SELECT id, 'test', 'ok' FROM disclosure.archived_file"""
+            )
         )
         for rule_id, family in findings:
             conn.execute(

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 
 import pytest
 
-from parsers import parse_path
 from parsers.model import TABLE_CODES
 from parsers.templates import families
+from tests.parsed import real_parse as parsed
 
 REAL = Path(__file__).resolve().parent / "real"
 TRUTH = REAL / "truth"
@@ -33,11 +32,6 @@ BUDGETS_THAT_LOOK_LIKE_FINALS = [
     "wx_zjj_2026_dept_budget.pdf",
 ]
 EXACT_SHARE = Decimal("0.99")
-
-
-@cache
-def parsed(name: str):
-    return parse_path(REAL / name)
 
 
 def truth_cells(name: str) -> list[dict]:

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.parsed import seed_parse
 from validation import families
 from validation.core import CheckerFamily, Outcome, decide, doc_row, rounding_envelope
 from validation.documentation import catalogue_rows
@@ -33,10 +34,9 @@ def test_the_rounding_envelope_is_half_a_cent_per_figure_and_one_more():
 
 
 def test_every_rule_an_outcome_names_is_in_the_catalogue(seed_pdfs):
-    from parsers import parse_bytes
 
     documented = {row["id"] for row in catalogue_rows()}
-    emitted = {o.rule_id for seed in ("001", "002") for o in validate_parse(parse_bytes(seed_pdfs[seed], seed))}
+    emitted = {o.rule_id for seed in ("001", "002") for o in validate_parse(seed_parse(seed, seed))}
     assert len(emitted) > 100 and emitted <= documented
 
 
@@ -80,10 +80,9 @@ def test_every_rule_id_begins_with_its_family_or_a_table_it_checks():
 
 
 def test_the_outcomes_of_real_seeds_carry_the_family_their_ids_name(seed_pdfs):
-    from parsers import parse_bytes
 
     codes = _table_codes()
-    outcomes = [o for seed in ("001", "002") for o in validate_parse(parse_bytes(seed_pdfs[seed], seed))]
+    outcomes = [o for seed in ("001", "002") for o in validate_parse(seed_parse(seed, seed))]
     families_seen = {o.family for o in outcomes}
     assert {"within_table", "narrative", "required"} <= families_seen
     assert [(o.rule_id, o.family) for o in outcomes if o.rule_id.split(".")[0] not in codes | {o.family}] == []

@@ -13,8 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
 from disclosure import pipeline
-from parsers import parse_bytes
 from tests.conftest import query_rows
+from tests.parsed import seed_parse
 from warehouse.export import ExportFilter, export_csv, export_parquet
 from warehouse.load import load_parse
 from warehouse.roles import reader_role
@@ -83,9 +83,7 @@ def test_claims_are_stored_and_exported(loaded, tmp_path, seed_pdfs):
     )[0][0]
     assert "收入总计584.83万元" in sentence
     out = tmp_path / "claims.csv"
-    assert export_csv(loaded.engine, "claims", ExportFilter("datong"), out) == len(
-        parse_bytes(seed_pdfs["001"], "001").claims
-    )
+    assert export_csv(loaded.engine, "claims", ExportFilter("datong"), out) == len(seed_parse("001", "001").claims)
 
 
 def test_longitudinal_series_and_jurisdiction_totals(loaded):
@@ -103,7 +101,7 @@ def test_longitudinal_series_and_jurisdiction_totals(loaded):
 
 def test_same_parse_twice_changes_nothing_and_a_new_parser_version_replaces_the_old(loaded, seed_pdfs):
     (af_id,) = query_rows(loaded, "SELECT id FROM disclosure.archived_file WHERE source_url LIKE '%P0%'")[0]
-    result = parse_bytes(seed_pdfs["001"], "again")
+    result = seed_parse("001", "again")
     with loaded.engine.begin() as conn:
         assert load_parse(conn, af_id, result) is None  # this version is loaded already
     before = query_rows(loaded, "SELECT count(*) FROM disclosure.cell")[0][0]
