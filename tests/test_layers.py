@@ -215,3 +215,13 @@ def test_the_readme_package_table_says_what_each_package_imports(graph):
         if package in actual:
             actual[package] |= {t.split(".")[0] for t in targets if t != LEAF_FOR_ALL} - {package}
     assert said == actual
+
+
+def test_a_test_not_marked_db_cannot_open_the_store(monkeypatch):
+    # tests/conftest.py: `make test-fast` never starts the embedded Postgres behind a test's back.
+    from disclosure.settings import load_settings
+    from warehouse import db
+
+    monkeypatch.setenv("DATABASE_URL", "")
+    with pytest.raises(RuntimeError, match=r"test_layers.py::test_a_test_not_marked_db_cannot_open_the_store .*db"):
+        db.engine(load_settings())

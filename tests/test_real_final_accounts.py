@@ -128,6 +128,7 @@ def test_central_self_evaluations_are_read_by_their_header():
     assert [e["total_score"] for e in evaluations] == ["98", "94.7", "98", "90.5"]
 
 
+@pytest.mark.slow  # the pdfplumber reference is the slow reader (about 7×)
 def test_both_pdf_engines_read_a_real_filing_alike():
     """PDFium is the default; pdfplumber is the reference it is held to, on a real layout too."""
     from parsers.pdf import parse_pdf
