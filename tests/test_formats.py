@@ -15,6 +15,7 @@ from parsers.model import ParseError
 from parsers.sniff import extension_for, sniff_kind, sniff_media_type
 from replica.render_formats import render_docx, render_html, render_xls, render_xlsx, render_zip
 from replica.seeds import load_fixture
+from reporting import html as report
 
 REAL = Path(__file__).parent / "real"
 FIXTURES = Path(__file__).parent.parent / "replica" / "fixtures"
@@ -33,6 +34,7 @@ def test_every_read_format_has_a_reader_and_every_reader_a_row():
 def test_the_crawler_and_the_report_take_the_table_not_a_copy():
     assert attachments.FILE_EXTENSIONS is formats.LINK_EXTENSIONS
     assert pipelines.ACCEPTED_MEDIA is formats.READ_CONTAINERS
+    assert report.extension_for is extension_for
     # every extension a row lists makes a link a file; the detail page itself (HTML) does not
     for f in formats.FORMATS:
         for ext in f.extensions:
