@@ -10,10 +10,8 @@ from w3lib.encoding import html_to_unicode
 from archive.store import store_bytes
 from crawlers.health import FILE
 from crawlers.spiders.base import is_inline_filing
+from parsers.formats import READ_CONTAINERS as ACCEPTED_MEDIA
 from parsers.sniff import sniff_media_type
-
-ACCEPTED_MEDIA = {"application/pdf", "application/zip", "application/x-ole-storage", "text/html"}
-
 
 # Refusals for what a file holds (an error page, not a document): an item of the crawl, not
 # a failure of the site (crawlers.health). A truncated download is the wire failing instead.

@@ -32,16 +32,6 @@ def open_checked_zip(data: bytes, source: str, limits: Limits) -> zipfile.ZipFil
     return archive
 
 
-def office_kind(archive: zipfile.ZipFile) -> str | None:
-    names = set(archive.namelist())
-    if "[Content_Types].xml" in names:
-        if any(n.startswith("xl/") for n in names):
-            return "xlsx"
-        if any(n.startswith("word/") for n in names):
-            return "docx"
-    return None
-
-
 def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, limits: Limits) -> bytes:
     with archive.open(info) as handle:  # read no more than declared: a lying header is a bomb too
         data = handle.read(info.file_size + 1)

@@ -30,6 +30,7 @@ def test_every_dag_has_tags_retries_schedule_and_docs(dagbag, monkeypatch):
         assert all(t.retries is not None and t.retry_exponential_backoff for t in dag.tasks), dag_id
 
 
+@pytest.mark.slow  # a fresh interpreter imports Airflow and both DAG files
 def test_dag_files_do_no_heavy_work_at_import():
     import subprocess
     import sys

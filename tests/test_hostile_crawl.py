@@ -379,6 +379,7 @@ def _wait(condition, timeout: float, what: str) -> None:
         time.sleep(0.1)
 
 
+@pytest.mark.slow  # a real crawl process, signalled mid-crawl (11 s)
 def test_sigterm_stops_a_crawl_promptly(replica, tmp_path):
     import subprocess
     import sys

@@ -10,21 +10,36 @@ from replica.seeds import load_fixture
 from tests.conftest import FIXTURES
 
 
+class _Layouts(dict):
+    """Both seeds in both PDF layouts (reportlab's, and LibreOffice's export of the DOCX), and
+    reportlab's with its landscape pages stored turned, shown upright by /Rotate 90 or 270;
+    each rendered when a test first asks for it (LibreOffice takes seconds)."""
+
+    def __init__(self, seed_pdfs):
+        super().__init__()
+        self.seed_pdfs = seed_pdfs
+
+    def __missing__(self, layout: str) -> bytes:
+        seed, how = layout.split("-")
+        if how == "reportlab":
+            data = self.seed_pdfs[seed]
+        elif how == "libreoffice":
+            data = render_libreoffice_pdf(load_fixture(FIXTURES / f"seed_{seed}.json"))
+        else:
+            data = turned_pdf(self.seed_pdfs[seed], int(how.removeprefix("rotate")))
+        self[layout] = data
+        return data
+
+
 @pytest.fixture(scope="module")
 def layouts(seed_pdfs):
-    """Both seeds in both PDF layouts (reportlab's, and LibreOffice's export of the DOCX), and
-    reportlab's with its landscape pages stored turned, shown upright by /Rotate 90 or 270."""
-    out = {f"{seed}-reportlab": data for seed, data in seed_pdfs.items()}
-    for seed in seed_pdfs:
-        out[f"{seed}-libreoffice"] = render_libreoffice_pdf(load_fixture(FIXTURES / f"seed_{seed}.json"))
-    out["001-rotate90"] = turned_pdf(seed_pdfs["001"], 90)
-    out["002-rotate270"] = turned_pdf(seed_pdfs["002"], 270)
-    return out
+    return _Layouts(seed_pdfs)
 
 
 LAYOUTS = ["001-reportlab", "002-reportlab", "001-libreoffice", "002-libreoffice", "001-rotate90", "002-rotate270"]
 
 
+@pytest.mark.slow  # the pdfplumber reference is the slow reader (about 7×): 50 s for the six
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_pdfium_engine_matches_the_pdfplumber_reference(layouts, layout):
     fast = parse_pdf(layouts[layout], layout, engine="pdfium").to_json()

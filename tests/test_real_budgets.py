@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 
 import pytest
 
-from parsers import parse_path
 from parsers.budget import column_key, match_budget_title, row_key
 from parsers.model import TABLE_CODES
+from tests.parsed import real_parse as parsed
 
 REAL = Path(__file__).resolve().parent / "real"
 TRUTH = REAL / "truth"
@@ -46,11 +45,6 @@ READ_BUDGETS = {
     "wx_zjj_2026_dept_budget.pdf": "无锡",
     "sz_xfj_2026_dept_budget.pdf": "深圳",
 }
-
-
-@cache
-def parsed(name: str):
-    return parse_path(REAL / name)
 
 
 def truth(name: str) -> dict:
@@ -283,7 +277,7 @@ def test_a_budget_is_checked_by_the_budget_rules_only():
     """The final accounts' rules (01–10) would only say "table 01 missing" about a budget."""
     families = {o.family for o in budget_outcomes_all(parsed("sh_putuo_zfb_2025_dept_budget.pdf"))}
     assert families == {"budget"}
-    final = {o.family for o in budget_outcomes_all(parse_path(REAL / "sh_putuo_shgzb_2024_final.pdf"))}
+    final = {o.family for o in budget_outcomes_all(parsed("sh_putuo_shgzb_2024_final.pdf"))}
     assert "budget" not in final and "within_table" in final
 
 
@@ -328,7 +322,7 @@ def test_a_narrative_only_budget_has_no_tables_and_no_family():
 def test_a_budget_with_every_table_of_its_template_is_a_whole_filing(name):
     # Budget codes without a digit (BA 政府性基金, BB 国有资本经营…) are tables too: they once made
     # every budget "partial", missing the very tables it printed.
-    result = parse_path(REAL / name)
+    result = parsed(name)
     assert result.status == "filing", result.problems
     assert set(result.required_tables) <= {code for code, t in result.tables.items() if t.status != "missing"}
 
