@@ -106,8 +106,9 @@ COUNTERPARTS = """
         FROM disclosure.current_parse cp
         JOIN disclosure.filing ofl ON ofl.id = cp.filing_id
         JOIN disclosure.archived_file oaf ON oaf.id = cp.archived_file_id
+        JOIN disclosure.parse_run opr ON opr.id = cp.id  -- the view predates document_status
         WHERE ofl.unit_id = f.unit_id AND ofl.status = 'present' AND cp.status = 'ok'
-          AND cp.document_status IS DISTINCT FROM 'not_a_filing'
+          AND opr.document_status IS DISTINCT FROM 'not_a_filing'
           AND (f.kind LIKE :final AND ofl.kind LIKE :budget AND ofl.fiscal_year = f.fiscal_year
                OR f.kind LIKE :budget AND ofl.kind LIKE :final AND ofl.fiscal_year = f.fiscal_year - 1)
         ORDER BY left(ofl.kind, 2) = left(f.kind, 2) DESC, cp.parsed_at DESC LIMIT 1) other ON true
