@@ -148,7 +148,12 @@ def _tables(plant: str | None) -> list[tuple[str, list[list[str]]]]:
     total = _fmt(basic + project)
     classes = _classes()
     summary = [["收入", "", "支出", ""], ["项目", "预算数", "项目", "预算数"]]
-    income = [("一、一般公共预算拨款收入", total), ("二、政府性基金预算拨款收入", ""), ("三、事业收入", ""), ("四、其他收入", "")]
+    income = [
+        ("一、一般公共预算拨款收入", total),
+        ("二、政府性基金预算拨款收入", ""),
+        ("三、事业收入", ""),
+        ("四、其他收入", ""),
+    ]
     spending = [(f"{'一二三四五六'[i]}、{name}", _fmt(b + p)) for i, (_c, name, b, p) in enumerate(classes)]
     for i in range(max(len(income), len(spending))):
         left = income[i] if i < len(income) else ("", "")
@@ -221,7 +226,10 @@ def _tables(plant: str | None) -> list[tuple[str, list[list[str]]]]:
             [
                 ["合计", "因公出国（境）费", "公务用车购置及运行维护费", "", "", "公务接待费"],
                 ["", "", "小计", "公务用车购置费", "公务用车运行维护费", ""],
-                [three[k] for k in ("合计", "因公出国（境）费", "小计", "公务用车购置费", "公务用车运行维护费", "公务接待费")],
+                [
+                    three[k]
+                    for k in ("合计", "因公出国（境）费", "小计", "公务用车购置费", "公务用车运行维护费", "公务接待费")
+                ],
             ],
         ),
         (

@@ -241,7 +241,15 @@ def test_a_budgets_prior_year_columns_are_checked_against_last_years_final_accou
 def test_the_store_normalises_project_names_as_the_rule_does(migrated_url):
     from sqlalchemy import create_engine, text
 
-    names = ["J律师顾问费", "QT其他养人1", "“信息化运行维护”项目", "信息化 运行维护", "2024年度培训", "Z委托业务费", "（二）培训"]
+    names = [
+        "J律师顾问费",
+        "QT其他养人1",
+        "“信息化运行维护”项目",
+        "信息化 运行维护",
+        "2024年度培训",
+        "Z委托业务费",
+        "（二）培训",
+    ]
     engine = create_engine(migrated_url)
     with engine.connect() as conn:
         stored = [conn.execute(text("SELECT disclosure.project_key(:n)"), {"n": n}).scalar() for n in names]

@@ -76,7 +76,11 @@ def test_the_final_account_is_checked_against_the_budget_that_arrives_a_night_la
     assert {(k[0], v["status"]) for k, v in night_two.items()} == {
         ("across_documents.evaluation_initial_budget", "rounding")
     }
-    rounding = sorted(v["evidence"]["cells"]["决算 QT其他养人1 年初预算数"] for v in night_two.values() if "决算 QT其他养人1 年初预算数" in v["evidence"]["cells"])
+    rounding = sorted(
+        v["evidence"]["cells"]["决算 QT其他养人1 年初预算数"]
+        for v in night_two.values()
+        if "决算 QT其他养人1 年初预算数" in v["evidence"]["cells"]
+    )
     assert rounding == ["1.782"] and len(night_two) == 2
     with ctx.engine.connect() as conn:
         budget_checked = conn.execute(
@@ -131,7 +135,9 @@ def test_the_budgets_targets_are_stored_and_joined_to_the_final_accounts_self_ev
         pipeline.run_once(ctx)
     with ctx.engine.connect() as conn:
         targets = conn.execute(
-            text("SELECT project, level1, level2, level3, target_value, page FROM disclosure.performance_target ORDER BY seq")
+            text(
+                "SELECT project, level1, level2, level3, target_value, page FROM disclosure.performance_target ORDER BY seq"
+            )
         ).all()
         joined = conn.execute(
             text("""SELECT evaluation_project, target_project, level3, target_value, indicator_as_evaluated,
@@ -141,7 +147,11 @@ def test_the_budgets_targets_are_stored_and_joined_to_the_final_accounts_self_ev
     assert len(targets) == 12 and targets[0] == ("律师顾问费", "产出指标", "数量指标", "聘请律师人数", "=1人", 11)
     assert len(joined) == 12  # every target of the three cards meets its project's self-evaluation
     first = joined[0]
-    assert (first.evaluation_project, first.target_project, first.level3) == ("J律师顾问费", "律师顾问费", "聘请律师人数")
+    assert (first.evaluation_project, first.target_project, first.level3) == (
+        "J律师顾问费",
+        "律师顾问费",
+        "聘请律师人数",
+    )
     assert first.indicator_as_evaluated.startswith("产出指标 / 数量指标 / 聘请律师人数")
     assert (first.evaluation_page, first.target_page) == (21, 11)
     # What the budget set, the evaluation does not name (效益/满意度 indicators differ): no indicator row.

@@ -274,7 +274,10 @@ def budget_against_previous_final(
         why = f"no {before}final account of this unit in the archive"
         return [_not_evaluated(rule_id, why) for rule_id, *_ in PRIOR_YEAR]
     if not _printed(previous_final, "09"):
-        return [_not_evaluated(rule_id, f"the {before}final account prints no 三公 table (09)") for rule_id, *_ in PRIOR_YEAR]
+        return [
+            _not_evaluated(rule_id, f"the {before}final account prints no 三公 table (09)")
+            for rule_id, *_ in PRIOR_YEAR
+        ]
     return _three_public(PRIOR_YEAR, previous_final, budget, PREVIOUS, f"{before}决算", "预算 上年")
 
 
@@ -284,8 +287,12 @@ def _check(_filing: Filing) -> list[Outcome]:
 
 def documentation() -> list[dict]:
     rows = [
-        doc_row(rule_id, ACROSS, f"{cell_label(*f)} = the same year's budget {' or '.join(cell_label(*b) for b in bs)}",
-                f"{title}: the final account against its budget")
+        doc_row(
+            rule_id,
+            ACROSS,
+            f"{cell_label(*f)} = the same year's budget {' or '.join(cell_label(*b) for b in bs)}",
+            f"{title}: the final account against its budget",
+        )
         for rule_id, f, bs, title in SAME_YEAR
     ]
     rows.append(

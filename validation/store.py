@@ -164,7 +164,12 @@ def across_documents(conn: Connection, batch: list[int], filings: dict[int, Fili
         other_doc, other = None, None
         if p.other_id is not None:
             other_doc = _document(
-                p.other_id, p.other_file_id, p.other_storage_key, p.other_url, p.other_filing_id, p.other_year,
+                p.other_id,
+                p.other_file_id,
+                p.other_storage_key,
+                p.other_url,
+                p.other_filing_id,
+                p.other_year,
                 p.other_kind,
             )
             other = Filing(other_cells[p.other_id], other_tables[p.other_id], p.other_kind, [], [])

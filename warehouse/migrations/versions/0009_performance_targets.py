@@ -1,5 +1,6 @@
 """A budget's performance targets (绩效目标表) stored, and joined to the self-evaluations
-(绩效自评) of the same unit's final account for the same year (issue #18).
+(绩效自评) of the same unit's final account for the same year (issue #18); narrative claims may
+be of kind initial_budget (a final account's 年初预算 sentence, restating a budget cell).
 
 `disclosure.project_key` is this migration's own copy of the project-name normalisation
 (`validation.across_documents.project_key`; tests/test_targets.py checks they agree).
@@ -84,6 +85,13 @@ LEFT JOIN LATERAL (
 COMMENT ON VIEW disclosure.evaluation_target IS
     'Each target a budget set (绩效目标表) beside the 绩效自评 of the same unit, year and project (name normalised by '
     'project_key) in its final account or 绩效说明; the evaluation''s indicator of the same 三级指标 where it prints one.';
+-- The narrative's "…支出年初预算X万元" sentences, restating a cell of the same year's budget
+-- (validation.across_documents: rule across_documents.narrative_initial_budget).
+ALTER TABLE disclosure.narrative_claim DROP CONSTRAINT narrative_claim_claim_kind_check,
+    ADD CONSTRAINT narrative_claim_claim_kind_check
+        CHECK (claim_kind IN ('amount', 'percent', 'change', 'count', 'initial_budget'));
+COMMENT ON COLUMN disclosure.narrative_claim.claim_kind IS
+    'amount, percent, change (against last year), count, or initial_budget (年初预算: restates a cell of the budget).';
 COMMENT ON COLUMN disclosure.evaluation_target.indicator_as_evaluated IS
     'The evaluation''s indicator row (levels, 指标值, 实际完成值 joined by " / ") whose texts name the target''s 三级指标; '
     'NULL when none does.';
@@ -92,6 +100,10 @@ COMMENT ON COLUMN disclosure.evaluation_target.indicator_as_evaluated IS
 
 def downgrade() -> None:
     op.execute("""
+DELETE FROM disclosure.narrative_claim WHERE claim_kind = 'initial_budget';
+ALTER TABLE disclosure.narrative_claim DROP CONSTRAINT narrative_claim_claim_kind_check,
+    ADD CONSTRAINT narrative_claim_claim_kind_check CHECK (claim_kind IN ('amount', 'percent', 'change', 'count'));
+COMMENT ON COLUMN disclosure.narrative_claim.claim_kind IS NULL;
 DROP VIEW disclosure.evaluation_target;
 DROP FUNCTION disclosure.project_key(text);
 DROP TABLE disclosure.performance_target;
