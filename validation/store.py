@@ -94,35 +94,41 @@ FINAL_KIND, BUDGET_KIND = "%决算", "%预算"  # 部门/单位决算, 部门/�
 # the previous year's final account of a budget's unit; one set-based statement for the batch.
 # Of several (a unit publishing both 部门 and 单位 kinds) the same level wins, then the newest.
 COUNTERPARTS = """
-    SELECT pr.id, f.fiscal_year, f.kind LIKE :final AS is_final, af.id AS archived_file_id, af.storage_key,
-           af.source_url, f.id AS filing_id, f.kind, other.id AS other_id, other.archived_file_id AS other_file_id,
-           other.storage_key AS other_storage_key, other.source_url AS other_url, other.filing_id AS other_filing_id,
-           other.fiscal_year AS other_year, other.kind AS other_kind
-    FROM disclosure.parse_run pr
-    JOIN disclosure.archived_file af ON af.id = pr.archived_file_id
-    JOIN disclosure.filing f ON f.id = af.filing_id
-    LEFT JOIN LATERAL (
-        SELECT cp.id, cp.archived_file_id, oaf.storage_key, cp.source_url, cp.filing_id, ofl.fiscal_year, ofl.kind
+    WITH mine AS (
+        SELECT pr.id, f.unit_id, f.fiscal_year, f.kind, f.kind LIKE :final AS is_final, af.id AS archived_file_id,
+               af.storage_key, af.source_url, f.id AS filing_id
+        FROM disclosure.parse_run pr
+        JOIN disclosure.archived_file af ON af.id = pr.archived_file_id
+        JOIN disclosure.filing f ON f.id = af.filing_id
+        WHERE pr.id = ANY(:ids) AND f.unit_id IS NOT NULL AND f.fiscal_year IS NOT NULL
+          AND (f.kind LIKE :final OR f.kind LIKE :budget)),
+    candidate AS (  -- the current parses of the batch's units: the view is computed once
+        SELECT cp.id, cp.archived_file_id, caf.storage_key, cp.source_url, cp.filing_id, cp.parsed_at,
+               cf.unit_id, cf.fiscal_year, cf.kind
         FROM disclosure.current_parse cp
-        JOIN disclosure.filing ofl ON ofl.id = cp.filing_id
-        JOIN disclosure.archived_file oaf ON oaf.id = cp.archived_file_id
-        JOIN disclosure.parse_run opr ON opr.id = cp.id  -- the view predates document_status
-        WHERE ofl.unit_id = f.unit_id AND ofl.status = 'present' AND cp.status = 'ok'
-          AND opr.document_status IS DISTINCT FROM 'not_a_filing'
-          AND (f.kind LIKE :final AND ofl.kind LIKE :budget AND ofl.fiscal_year = f.fiscal_year
-               OR f.kind LIKE :budget AND ofl.kind LIKE :final AND ofl.fiscal_year = f.fiscal_year - 1)
-        ORDER BY left(ofl.kind, 2) = left(f.kind, 2) DESC, cp.parsed_at DESC LIMIT 1) other ON true
-    WHERE pr.id = ANY(:ids) AND f.unit_id IS NOT NULL AND f.fiscal_year IS NOT NULL
-      AND (f.kind LIKE :final OR f.kind LIKE :budget)"""
+        JOIN disclosure.filing cf ON cf.id = cp.filing_id
+        JOIN disclosure.archived_file caf ON caf.id = cp.archived_file_id
+        JOIN disclosure.parse_run cpr ON cpr.id = cp.id  -- the view predates document_status
+        WHERE cf.unit_id IN (SELECT unit_id FROM mine) AND cf.status = 'present' AND cp.status = 'ok'
+          AND cpr.document_status IS DISTINCT FROM 'not_a_filing')
+    SELECT DISTINCT ON (m.id) m.id, m.fiscal_year, m.is_final, m.archived_file_id, m.storage_key, m.source_url,
+           m.filing_id, m.kind, c.id AS other_id, c.archived_file_id AS other_file_id,
+           c.storage_key AS other_storage_key, c.source_url AS other_url, c.filing_id AS other_filing_id,
+           c.fiscal_year AS other_year, c.kind AS other_kind
+    FROM mine m
+    LEFT JOIN candidate c ON c.unit_id = m.unit_id
+         AND (m.is_final AND c.kind LIKE :budget AND c.fiscal_year = m.fiscal_year
+              OR NOT m.is_final AND c.kind LIKE :final AND c.fiscal_year = m.fiscal_year - 1)
+    ORDER BY m.id, left(c.kind, 2) = left(m.kind, 2) DESC, c.parsed_at DESC"""
 
 INVALIDATE_COUNTERPARTS = """
     UPDATE disclosure.parse_run pr SET validated_at = NULL
     FROM disclosure.current_parse cp JOIN disclosure.filing f ON f.id = cp.filing_id
     WHERE pr.id = cp.id AND pr.validated_at IS NOT NULL AND f.unit_id IS NOT NULL AND EXISTS (
-        SELECT 1 FROM disclosure.current_parse other JOIN disclosure.filing ofl ON ofl.id = other.filing_id
-        WHERE ofl.unit_id = f.unit_id AND other.parsed_at > pr.validated_at
-          AND (f.kind LIKE :final AND ofl.kind LIKE :budget AND ofl.fiscal_year = f.fiscal_year
-               OR f.kind LIKE :budget AND ofl.kind LIKE :final AND ofl.fiscal_year = f.fiscal_year - 1))"""
+        SELECT 1 FROM disclosure.current_parse other JOIN disclosure.filing cf ON cf.id = other.filing_id
+        WHERE cf.unit_id = f.unit_id AND other.parsed_at > pr.validated_at
+          AND (f.kind LIKE :final AND cf.kind LIKE :budget AND cf.fiscal_year = f.fiscal_year
+               OR f.kind LIKE :budget AND cf.kind LIKE :final AND cf.fiscal_year = f.fiscal_year - 1))"""
 
 
 def _cell_pages(conn: Connection, run_ids: list[int]) -> dict[int, dict]:
