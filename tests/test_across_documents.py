@@ -221,14 +221,20 @@ def test_a_budgets_prior_year_columns_are_checked_against_last_years_final_accou
         "across_documents.prior_three_public_car_running": "passed",
         "across_documents.prior_three_public_reception": "passed",
     }
-    assert results["across_documents.prior_three_public_reception"].pages == {"final": [14], "budget": [18]}
+    reception = results["across_documents.prior_three_public_reception"]
+    assert reception.pages == {"final": [14], "budget": [18]}
+    assert reception.outcome.pages == [18]  # the finding is the budget's: its own page
     moved = {**last_year, ("09", "1", 6): "2.80", ("09", "1", 1): "15.30"}
     failed = {
-        r.outcome.rule_id
+        r.outcome.rule_id: r.outcome
         for r in budget_against_previous_final(budget, _filing(moved, "09", [14], "万元", "部门决算"), 2026)
         if r.outcome.status == "failed"
     }
-    assert failed == {"across_documents.prior_three_public_total", "across_documents.prior_three_public_reception"}
+    assert set(failed) == {"across_documents.prior_three_public_total", "across_documents.prior_three_public_reception"}
+    moved_reception = failed["across_documents.prior_three_public_reception"]
+    # What the budget prints as last year's (actual) against what last year's final account set (expected).
+    assert (moved_reception.actual, moved_reception.expected) == (Decimal("1.80"), Decimal("2.80"))
+    assert moved_reception.cells == {"2025 决算 09[1].6": "2.80", "预算 上年 B9[合计].125": "1.80"}
     missing = budget_against_previous_final(budget, None, 2026)
     assert {r.outcome.reason for r in missing} == {"no 2025 final account of this unit in the archive"}
     # A budget that prints no 上年 column has nothing to compare.

@@ -97,8 +97,17 @@ def _where(pages: dict[str, list[int]]) -> str:
 
 
 def _compare(
-    rule_id: str, subject: str, printed: Decimal, expected: Decimal, cells: dict, pages: dict, note: str = ""
+    rule_id: str,
+    subject: str,
+    printed: Decimal,
+    expected: Decimal,
+    cells: dict,
+    pages: dict,
+    note: str = "",
+    own: str = FINAL,
 ) -> CrossOutcome:
+    """`printed` on the document the finding belongs to (`own`), `expected` from the other;
+    the outcome's pages are its own document's, `CrossOutcome.pages` both documents'."""
     tolerance = rounding_envelope(1)  # one figure printed in each document, each rounded
     difference = printed - expected
     reason = _where(pages) + (f"; {note}" if note else "")
@@ -112,7 +121,7 @@ def _compare(
         difference,
         tolerance,
         cells,
-        sorted(set(pages.get(FINAL) or [])),
+        sorted(set(pages.get(own) or [])),
         reason,
     )
     return CrossOutcome(outcome, {role: sorted(set(p)) for role, p in pages.items()})
@@ -125,8 +134,10 @@ def _not_evaluated(rule_id: str, reason: str, subject: str = "") -> CrossOutcome
 def _three_public(
     rules: tuple, final: Filing, budget: Filing, column_offset: int, final_label: str, budget_label: str
 ) -> list[CrossOutcome]:
-    """The 三公 预算数 of a final account against a budget's B9 (its own year's columns, or
-    with `column_offset` = 100 the year before's)."""
+    """The 三公 预算数 of a final account against a budget's B9: its own year's columns (the
+    finding is the final account's: printed there, expected from the budget), or with
+    `column_offset` = 100 the year before's (the budget's finding: printed on it, expected
+    from last year's final account). Amounts in the final account's unit."""
     scale = _scale(_table(budget, "B9").get("amount_unit"), _table(final, "09").get("amount_unit"))
     if scale is None:
         units = (_table(final, "09").get("amount_unit"), _table(budget, "B9").get("amount_unit"))
@@ -143,7 +154,10 @@ def _three_public(
         cells = {f"{final_label} {cell_label(*final_key)}": str(printed if printed is not None else "")}
         if key:
             cells[f"{budget_label} {cell_label(*key)}"] = str(budget.cells[key])
-        out.append(_compare(rule_id, "", printed or Decimal(0), budgeted, cells, pages))
+        if column_offset:
+            out.append(_compare(rule_id, "", budgeted, printed or Decimal(0), cells, pages, own=BUDGET))
+        else:
+            out.append(_compare(rule_id, "", printed or Decimal(0), budgeted, cells, pages))
     return out
 
 
