@@ -102,7 +102,7 @@ COUNTERPARTS = """
         JOIN disclosure.filing f ON f.id = af.filing_id
         WHERE pr.id = ANY(:ids) AND f.unit_id IS NOT NULL AND f.fiscal_year IS NOT NULL
           AND (f.kind LIKE :final OR f.kind LIKE :budget)),
-    candidate AS (  -- the current parses of the batch's units: the view is computed once
+    candidate AS MATERIALIZED (  -- the current parses of the batch's units, computed once (not per row)
         SELECT cp.id, cp.archived_file_id, caf.storage_key, cp.source_url, cp.filing_id, cp.parsed_at,
                cf.unit_id, cf.fiscal_year, cf.kind
         FROM disclosure.current_parse cp
