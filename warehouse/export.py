@@ -36,6 +36,12 @@ DATASETS: dict[str, str] = {
                       FROM disclosure.evaluation ev JOIN disclosure.current_parse cp ON cp.id = ev.parse_run_id
                       JOIN disclosure.filing f ON f.id = cp.filing_id JOIN disclosure.unit u ON u.id = f.unit_id
                       JOIN disclosure.jurisdiction j ON j.id = u.jurisdiction_id""",
+    # A budget's 绩效目标表 indicators; disclosure.evaluation_target sets them beside the 绩效自评.
+    "targets": """SELECT j.code AS jurisdiction, u.code AS unit_code, f.fiscal_year, f.kind, t.seq, t.project,
+                         t.level1, t.level2, t.level3, t.target_value, t.page, cp.source_url
+                  FROM disclosure.performance_target t JOIN disclosure.current_parse cp ON cp.id = t.parse_run_id
+                  JOIN disclosure.filing f ON f.id = cp.filing_id JOIN disclosure.unit u ON u.id = f.unit_id
+                  JOIN disclosure.jurisdiction j ON j.id = u.jurisdiction_id""",
 }
 # The order of each dataset's rows: its key, from the jurisdiction down.
 SORT_KEYS: dict[str, str] = {
@@ -44,6 +50,7 @@ SORT_KEYS: dict[str, str] = {
     "completeness": "jurisdiction, unit_code, fiscal_year, kind",
     "claims": "jurisdiction, unit_code, fiscal_year, kind, seq",
     "evaluations": "jurisdiction, unit_code, fiscal_year, kind, seq",
+    "targets": "jurisdiction, unit_code, fiscal_year, kind, seq",
 }
 NUMERIC_OID = 1700
 DECIMAL_SCALE = 6  # Parquet decimal(38, 6): amounts in 万元 or 元 with at most 6 decimals, exact

@@ -127,7 +127,8 @@ def load_parse(
 
 
 def row_sets(loaded: list[tuple[int, ParseResult]]):
-    """(COPY target, rows) of everything a parse holds: cells, claims, evaluations, indicators."""
+    """(COPY target, rows) of everything a parse holds: cells, claims, evaluations, indicators,
+    a budget's performance targets."""
     yield (
         "disclosure.cell (parse_run_id, table_code, row_key, col, value, row_label, page)",
         ((run_id, c.table, c.row, c.col, c.value, c.label, c.page) for run_id, result in loaded for c in result.cells),
@@ -172,6 +173,14 @@ def row_sets(loaded: list[tuple[int, ParseResult]]):
             for run_id, result in loaded
             for ev in result.evaluations
             for ind in ev["indicators"]
+        ),
+    )
+    yield (
+        "disclosure.performance_target (parse_run_id, seq, project, level1, level2, level3, target_value, page)",
+        (
+            (run_id, seq, t["project"], t.get("level1"), t.get("level2"), t["level3"], t["value"], t.get("page"))
+            for run_id, result in loaded
+            for seq, t in enumerate(result.targets, start=1)
         ),
     )
 
