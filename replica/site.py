@@ -173,6 +173,7 @@ class ReplicaSite:
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status) as served
         self.user_agents: set[str] = set()
         self.max_in_flight = 0  # the most requests served at the same moment (politeness check)
+        self.arrivals: list[float] = []  # time.monotonic() of each request served (the host's rate)
         self.bytes_served = 0  # body bytes sent, for the crawl benchmark
         self._in_flight = 0
         self._lock = threading.Lock()
@@ -283,6 +284,7 @@ class ReplicaSite:
                 with site._lock:
                     site._in_flight += 1
                     site.max_in_flight = max(site.max_in_flight, site._in_flight)
+                    site.arrivals.append(time.monotonic())
                     site.user_agents.add(self.headers.get("User-Agent", ""))
                 try:
                     self._answer(params)
