@@ -55,7 +55,9 @@ def scrapy_settings(args) -> dict:
         # Backstops behind the spiders' own caps (crawlers.caps): a walk that escapes them
         # still ends, and before the parent's wall clock kills the process without stats.
         "CLOSESPIDER_PAGECOUNT": caps.max_responses,
-        "CLOSESPIDER_TIMEOUT": max(args.wall_clock - 60, args.wall_clock * 0.9),
+        # It leaves the crawl time to write its stats: the crawl is then recorded incomplete
+        # (crawlers.health) and the next night goes on, instead of a kill that tells nothing.
+        "CLOSESPIDER_TIMEOUT": max(args.wall_clock - 60, args.wall_clock * 0.75),
         "DISCLOSURE_CRAWL_MAX_BYTES": caps.max_bytes,
         "DISCLOSURE_CAPS": json.loads(args.caps),
         "DISCLOSURE_WARC": str(args.warc) if args.warc else "",

@@ -75,6 +75,7 @@ def _keep_warc(archive: str | Path, site_key: str, warc: Path) -> str | None:
     return store_named(archive, f"warc/{site_key}/{stamp}.warc.gz", warc)
 
 
+STOP_GRACE = 30.0  # seconds a child past its wall clock gets to close before it is killed
 TEMP_PREFIX = "disclosure-crawl-"  # + the parent's pid: a folder whose owner is dead is swept
 _TEMP_OWNER = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-")
 
@@ -167,10 +168,13 @@ def crawl_site(
         if dry_run:
             cmd = [c for c in cmd if c not in ("--warc", str(warc))] + ["--dry-run"]
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=limits.wall_clock)
+            # The child stops itself within the wall clock (CLOSESPIDER_TIMEOUT) and writes its
+            # stats; the kill is the backstop for a child that cannot, STOP_GRACE later.
+            timeout = limits.wall_clock + STOP_GRACE
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
             returncode, stderr = proc.returncode, proc.stderr
         except subprocess.TimeoutExpired as exc:
-            returncode, stderr = -9, f"crawl exceeded {limits.wall_clock}s: {exc}"
+            returncode, stderr = -9, f"crawl exceeded {limits.wall_clock}s and did not stop: {exc}"
         events = read_manifest(manifest.read_text(encoding="utf-8").splitlines()) if manifest.exists() else []
         warc_key = _keep_warc(archive, site.key, warc)
         for event in events:

@@ -76,7 +76,11 @@ def check_start_urls(sites: list[Site]) -> None:
 
 
 def crawl(
-    ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits | None = None, full: bool = False
+    ctx: Context,
+    site_keys: list[str] | None = None,
+    limits: CrawlLimits | None = None,
+    full: bool = False,
+    at: datetime | None = None,
 ) -> list[dict]:
     """Crawl each site in its own process and record it; a failing site is recorded, not raised.
     Detail pages whose files are archived are not read again (their files are asked for
@@ -85,7 +89,8 @@ def crawl(
     resumes, and a crawl is never lost for a lock that could not be released.
     Archived files are asked for on a rotation (every DISCLOSURE_REVALIDATE_EVERY nights; all of
     them with `full`); a host is shared by at most DISCLOSURE_HOST_CONCURRENCY crawls, each
-    spacing its requests so that the host gets one per DISCLOSURE_HOST_DELAY from all of them."""
+    spacing its requests so that the host gets one per DISCLOSURE_HOST_DELAY from all of them.
+    `at`: the time the crawl counts as (its night on the rotation); now unless replaying nights."""
     settings = ctx.settings
     limits = limits or CrawlLimits(
         throttle_start_delay=settings.crawl_throttle,
@@ -96,17 +101,17 @@ def crawl(
     check_start_urls(sites)
     results = []
     for site in sites:
-        results.append(_crawl_one(ctx, site, limits, full))
+        results.append(_crawl_one(ctx, site, limits, full, at))
         log.info("crawl %s: %s", site.key, results[-1]["status"])
     return results
 
 
-def _crawl_one(ctx: Context, site, limits: CrawlLimits, full: bool) -> dict:
+def _crawl_one(ctx: Context, site, limits: CrawlLimits, full: bool, at: datetime | None = None) -> dict:
     from warehouse.crawl_record import known_for_crawl, record_crawl, record_unrecordable
     from warehouse.db import is_disconnect, with_database_wait
 
     wait = ctx.settings.db_wait
-    started = datetime.now(UTC)
+    started = at or datetime.now(UTC)
     rotation = Rotation(night_number(started.date()), 1 if full else ctx.settings.revalidate_every)
 
     def known() -> dict:

@@ -24,22 +24,25 @@ from warehouse.filing_identity import registered_unit_id
 def known_for_crawl(conn: Connection, site_key: str, full: bool = False) -> dict:
     """What the spider may skip or ask for conditionally: validators of every file's newest
     version and the night it was last asked for (crawlers.revalidation), and the detail pages
-    whose files are archived, with the list entry they were recorded from (not read again
-    unless `full` or the entry changed). Keyed by `url_key`: a page seen over https is the one
+    whose files are archived or listed, with the list entry they were recorded from (not read
+    again unless `full` or the entry changed). Keyed by `url_key`: a page seen over https is the one
     archived over http. A detail's files are the attachments its page listed and the files
     archived from it: one a crawl cut short never fetched is fetched the next night."""
     details: dict[str, dict] = {}
     if not full:
         for detail_key, entry, attachments, archived in conn.execute(
             text("""
-                SELECT f.detail_key, f.list_entry, f.attachment_urls, array_agg(DISTINCT af.source_url)
+                SELECT f.detail_key, f.list_entry, f.attachment_urls,
+                       array_agg(DISTINCT af.source_url) FILTER (WHERE af.id IS NOT NULL)
                 FROM disclosure.filing f JOIN disclosure.site s ON s.id = f.site_id
-                JOIN disclosure.archived_file af ON af.filing_id = f.id
+                LEFT JOIN disclosure.archived_file af ON af.filing_id = f.id
                 WHERE s.key = :key AND f.status = 'present'
-                GROUP BY f.id"""),
+                GROUP BY f.id
+                -- a page with nothing to fetch is read again (an attachment may come later)
+                HAVING count(af.id) > 0 OR cardinality(f.attachment_urls) > 0"""),
             {"key": site_key},
         ):
-            files = list(dict.fromkeys([*(attachments or []), *archived]))
+            files = list(dict.fromkeys([*(attachments or []), *(archived or [])]))
             details[detail_key] = {"files": files, "entry": entry}
     return {"files": known_files(conn, site_key), "details": details}
 
