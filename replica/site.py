@@ -162,13 +162,20 @@ BARE_AGENTS = ("scrapy", "python-requests", "python-urllib", "curl", "wget")
 
 
 class ReplicaSite:
-    """A threaded HTTP server on 127.0.0.1 serving the replica sites; use as a context manager."""
+    """A threaded HTTP server on 127.0.0.1 serving the replica sites; use as a context manager.
+    `routes` and `host` serve other pages on another loopback address instead (the synthetic
+    province of `bench night`: several hosts, each serving many sites)."""
 
     def __init__(
-        self, filings: dict[str, SeedFiling] | None = None, port: int = 0, extra: list[SeedFiling] | None = None
+        self,
+        filings: dict[str, SeedFiling] | None = None,
+        port: int = 0,
+        extra: list[SeedFiling] | None = None,
+        routes: dict | None = None,
+        host: str = "127.0.0.1",
     ):
-        self.routes = build_routes(filings, extra)
-        self.filings = filings or load_fixtures()
+        self.routes = build_routes(filings, extra) if routes is None else routes
+        self.filings = (filings or load_fixtures()) if routes is None else {}
         self.behaviour = Behaviour()
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status) as served
         self.user_agents: set[str] = set()
@@ -177,7 +184,7 @@ class ReplicaSite:
         self.bytes_served = 0  # body bytes sent, for the crawl benchmark
         self._in_flight = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self._server = ThreadingHTTPServer((host, port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._https: ThreadingHTTPServer | None = None
 
