@@ -100,10 +100,24 @@ def crawl(
     sites = [ctx.registry.site(k) for k in site_keys] if site_keys else list(ctx.registry.sites)
     check_start_urls(sites)
     results = []
+    sites = in_crawl_order(sites)
     for site in sites:
         results.append(_crawl_one(ctx, site, limits, full, at))
         log.info("crawl %s: %s", site.key, results[-1]["status"])
     return results
+
+
+def in_crawl_order(sites: list[Site]) -> list[Site]:
+    """The sites with their hosts taken in turn (a, b, c, a, b, c …, each host's sites in
+    registry order): a pool of crawls then spreads over the hosts instead of queueing for the
+    slots of the first one (warehouse.host_locks)."""
+    from warehouse.host_locks import hosts_of
+
+    by_host: dict[str, list[Site]] = {}
+    for site in sites:
+        by_host.setdefault((hosts_of(site.start_urls) or [""])[0], []).append(site)
+    queues = list(by_host.values())
+    return [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
 
 
 def _crawl_one(ctx: Context, site, limits: CrawlLimits, full: bool, at: datetime | None = None) -> dict:

@@ -10,10 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from alerting.raise_alerts import raise_alerts
-from crawlers.events import FilingFound, Listed
+from crawlers.events import CrawlError, FilingFound, Listed, NotModified
+from crawlers.health import judge_health
 from crawlers.revalidation import entry_fingerprint, is_due, night_number, rotation_slot
 from crawlers.site_crawl import CrawlLimits
 from crawlers.spiders.trs_wcm import TrsWcmSpider
+from crawlers.spiders.unified_json import UnifiedJsonSpider
 from crawlers.urls import url_key
 from disclosure import pipeline
 from disclosure.settings import load_settings
@@ -94,6 +96,51 @@ def test_a_changed_list_entry_is_read_again_at_once_whatever_the_night():
     assert filing.entry == entry_fingerprint(PDF_TITLE, "2025-08-28") != recorded
     assert fetch.headers[b"If-None-Match"] == b'"abc"'  # still conditional: the bytes may be the same
     assert spider.crawler.stats.get_value("disclosure/changed_entries") == 1
+
+
+JS = "http://czt.jiangsu.gov.cn/yjsgk/front/department/"
+JS_ITEMS = JS + "itemsandpag.do?deptId=8a8a8a01&pageNo=1&pageSize=2"
+JS_CONFIG = {"download_url": "download.do?iid={iid}"}
+
+
+def _platform_rows(known: dict | None = None, night: int = 0):
+    spider = make_spider(UnifiedJsonSpider, JS_ITEMS, config=JS_CONFIG, known=known)
+    spider.night, spider.revalidate_every = night, K
+    items, requests = split(spider.parse_list(saved("unified_json/itemsandpag_p1.json", JS_ITEMS)))
+    return items, [r for r in requests if r.callback == spider.parse_file]
+
+
+def test_a_platform_row_listed_as_recorded_waits_for_its_night_and_one_with_other_files_is_read_at_once():
+    first, _ = _platform_rows()
+    rows = [i for i in first if isinstance(i, FilingFound)]
+    assert len(rows) == 2 and all(r.entry for r in rows)
+    files = {r.detail_url: r.attachments[0]["url"] for r in rows}
+    not_due = {u: _night_of(url_key(f), due=False) for u, f in files.items()}
+    night = next(iter(not_due.values()))
+    known = {
+        "details": {url_key(r.detail_url): {"files": [files[r.detail_url]], "entry": r.entry} for r in rows},
+        "files": {url_key(f): {"etag": '"e"', "checked_night": night - 1} for f in files.values()},
+    }
+    items, fetches = _platform_rows(known, night)
+    due_tonight = {f for f in files.values() if is_due(url_key(f), night, K, night - 1)}
+    assert {type(i).__name__ for i in items} == {"Listed"} and {r.url for r in fetches} == due_tonight
+    # the platform replaced one row's file: that row is recorded again and its files asked for at once
+    changed = rows[0].detail_url
+    known["details"][url_key(changed)]["entry"] = entry_fingerprint(rows[0].title, rows[0].published, ["x.pdf"])
+    items, fetches = _platform_rows(known, night)
+    assert [i.detail_url for i in items if isinstance(i, FilingFound)] == [changed]
+    assert files[changed] in {r.url for r in fetches}
+
+
+def test_a_crawl_stopped_by_its_time_limit_alone_is_incomplete_anything_else_fails_it():
+    cut = {"finish_reason": "closespider_timeout", "disclosure/list_pages": 3}
+    served = NotModified("http://x.gov.cn/a.html", "http://x.gov.cn/a.pdf")
+    alone = judge_health([served], cut, 0, "", 5, 10)
+    assert (alone.status, alone.saw_whole_list) == ("incomplete", False)
+    broken = judge_health([served, CrawlError(url="u", reason="reset", scope="file")], cut, 0, "", 5, 10)
+    assert (broken.status, broken.saw_whole_list) == ("failed", False)
+    killed = judge_health([served], {"disclosure/list_pages": 3}, -9, "did not stop", 5, 10)
+    assert killed.status == "failed"  # no stats: nobody knows where it stopped
 
 
 # ---- on the replica: nights replayed by date ---------------------------------------------

@@ -107,6 +107,18 @@ def test_a_new_filing_between_two_nights_is_picked_up(ctx, replica):
     assert (result["new_filings"], result["new_file_versions"], result["not_modified"]) == (1, 1, 1)
 
 
+def test_sites_are_crawled_with_their_hosts_in_turn():
+    from registry.model import Site
+
+    def site(key: str, host: str) -> Site:
+        return Site(key, "j", "static_list", (f"http://{host}/{key}/list.html",))
+
+    sites = [site("a1", "a.gov.cn"), site("a2", "a.gov.cn"), site("a3", "a.gov.cn"), site("b1", "b.gov.cn")]
+    sites.append(site("c1", "c.gov.cn:8080"))
+    order = [s.key for s in pipeline.in_crawl_order(sites)]
+    assert order == ["a1", "b1", "c1", "a2", "a3"]
+
+
 def _two_sites_at_once(settings, replica) -> float:
     """Crawl two sites of one host (the replica serves all of them) in two threads, as two
     mapped Airflow tasks do; the seconds it took."""
