@@ -520,7 +520,9 @@ def main(argv=None) -> int:
     if "night" in args.which:
         from bench.night_crawl import bench_night
 
-        r = bench_night(bench_database("disclosure_bench_night"), args.night_hosts, args.night_sites, args.night_filings)
+        r = bench_night(
+            bench_database("disclosure_bench_night"), args.night_hosts, args.night_sites, args.night_filings
+        )
         say(
             f"night: a synthetic province of {r['sites']} static-list sites on {r['hosts']} loopback hosts, "
             f"{r['filings']:,} filings (one PDF each), crawled 4 sites at a time, no throttle"
