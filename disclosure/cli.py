@@ -381,8 +381,9 @@ def _dry_run(keys: list[str]) -> None:
     """What `crawl --dry-run` prints: every entry, what it is taken to be, what would be fetched."""
     import tempfile
 
+    from crawlers.events import CrawlError
     from crawlers.probe import check_site, dry_run_entries
-    from crawlers.runner import CrawlLimits, crawl_site
+    from crawlers.site_crawl import CrawlLimits, crawl_site
     from disclosure.settings import load_settings
     from registry.model import load_registry
 
@@ -412,8 +413,8 @@ def _dry_run(keys: list[str]) -> None:
             )
             for url in e.fetch:
                 sys.stdout.write(f"{key}\t  would fetch {url}\n")
-        for err in outcome.of_type("error"):
-            console.print(f"[red]{key}: {err['url']}: {err['reason']}[/red]")
+        for err in outcome.of(CrawlError):
+            console.print(f"[red]{key}: {err.url}: {err.reason}[/red]")
 
 
 @app.command()
