@@ -20,6 +20,7 @@ from parsers.evaluations import join_split_row, parse_evaluation
 from parsers.identity import identify_document, unit_code
 from parsers.model import TABLE_CODES, ParseResult, TableInfo
 from parsers.narrative import NUMBERED_PART_HEADINGS, PART_HEADINGS, extract_claims
+from parsers.placement import box_claims
 from parsers.tables import TableAssembler, recognise_by_header, recognise_by_rows
 from parsers.templates import choose_family, match_title, printed_title
 
@@ -254,6 +255,8 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
         tables.update(read.tables)
         cells, targets = cells + read.cells, read.targets
         family = read.family or family
+    claims = [c.to_json() for c in extract_claims(narrative_pages)]
+    box_claims(claims, pages)
     evaluation_results = [
         parse_evaluation(title, rows, page, seq) for seq, (title, page, rows) in enumerate(evaluations, start=1)
     ]
@@ -265,7 +268,7 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
             kind=identity.kind,
             tables=tables,
             cells=cells,
-            claims=[c.to_json() for c in extract_claims(narrative_pages)],
+            claims=claims,
             evaluations=evaluation_results,
             targets=targets,
             pages=count,

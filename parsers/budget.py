@@ -18,7 +18,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from parsers.document import Page
+from parsers.document import Page, placed_cell
 from parsers.model import Cell, TableInfo
 from parsers.numbers import parse_amount
 from parsers.templates import compact, label_key
@@ -275,11 +275,11 @@ def _read_target_card(reader: _Reader, rows: list[list]) -> bool:
         for j, text in enumerate(texts):
             key = label_key(text or "").rstrip(":：")
             if key in FUNDING:
-                amount = next((parse_amount(t) for t in texts[j + 1 :] if t and parse_amount(t) is not None), None)
-                if amount is None and any(t and t.strip("-—") == "" for t in texts[j + 1 :]):
-                    amount = None
-                if amount is not None:
-                    reader.cells.append(Cell(reader.code, f"{project}/{key}", 1, amount, text, reader.page))
+                at = next((k for k in range(j + 1, len(texts)) if texts[k] and parse_amount(texts[k]) is not None), None)
+                if at is not None:
+                    reader.cells.append(
+                        placed_cell(reader.code, f"{project}/{key}", 1, parse_amount(texts[at]), text, reader.page, row[at])
+                    )
                 break
     return True
 
@@ -420,7 +420,7 @@ def _read_row(reader: _Reader, row: list, lone: bool) -> None:
         if not key:
             continue
         key = _unique(reader, key, col, label)
-        reader.cells.append(Cell(reader.code, key, col, value, label or key, reader.page))
+        reader.cells.append(placed_cell(reader.code, key, col, value, label or key, reader.page, row[j]))
 
 
 def _three_public_row(label: str, col: int, year: int | None) -> tuple[str, int]:
