@@ -189,6 +189,7 @@ def parse_evaluation(title: str, grid_rows: list[list[str | None]], page: int | 
         "page": page,
     }
     boxes: dict[str, list] = {}  # field → where it is printed (Box.to_json), where the reader knows it
+    line_boxes: dict[str, list] = {}  # budget line (by identity) → its row's box, numbered once kept
     block = None  # budget | indicators | total (总分 printed with its figures on the next row)
     header: dict[int, str] = {}
     for raw, cells in zip(grid_rows, rows, strict=False):
@@ -226,13 +227,14 @@ def parse_evaluation(title: str, grid_rows: list[list[str | None]], page: int | 
             line = _budget_line(cells, header)
             if line is not None:
                 out["budget_lines"].append(line)
-                if "budget_line" not in boxes:  # the line whose figures the evaluation's columns keep
-                    _box(boxes, "budget_line", *raw)
+                _box(line_boxes, str(id(line)), *raw)
         elif block == "indicators":
             numbers = [parse_amount(c) for c in cells if parse_amount(c) is not None]
             if numbers:
                 words = [c for c in texts if parse_amount(c) is None]
-                _box(boxes, f"indicator:{len(out['indicators']) + 1}", *raw)
+                # The indicator's 得分 (its last figure): what the total adds up.
+                scored = [k for k, c in enumerate(cells) if parse_amount(c) is not None][-1]
+                _box(boxes, f"indicator:{len(out['indicators']) + 1}", raw[scored])
                 out["indicators"].append(
                     {
                         "line": len(out["indicators"]) + 1,
@@ -242,6 +244,9 @@ def parse_evaluation(title: str, grid_rows: list[list[str | None]], page: int | 
                     }
                 )
     out["budget_lines"] = _drop_truncated(out["budget_lines"])
+    for n, line in enumerate(out["budget_lines"], start=1):  # numbered as the performance rules number them
+        if str(id(line)) in line_boxes:
+            boxes[f"budget_line:{n}"] = line_boxes[str(id(line))]
     if boxes:
         out["boxes"] = boxes
     return out

@@ -86,8 +86,16 @@ def finding_boxes(finding: dict, placed: Placements) -> list[Box]:
     if finding.get("family") == NARRATIVE and seq is not None and (run, seq) in placed.claims:
         boxes.insert(0, placed.claims[(run, seq)])
     if finding.get("family") == PERFORMANCE and seq is not None:
+        # Subjects name the evaluation and, for a budget line's rules, the line: "1:4:基本支出".
         fields = placed.evaluations.get((run, seq), {})
-        wanted = ("total_score", "grade") if finding.get("rule_id") == "perf.grade" else ("budget_line",)
+        parts = (finding.get("subject") or "").split(":")
+        line = parts[1] if len(parts) > 1 and parts[1].isdigit() else None
+        if line:
+            wanted = [f"budget_line:{line}"]
+        elif finding.get("rule_id") == "perf.grade":
+            wanted = ["total_score", "grade"]
+        else:  # the total against the indicators' scores
+            wanted = ["total_score", *(name for name in fields if name.startswith("indicator:"))]
         boxes.extend(fields[name] for name in wanted if fields.get(name) is not None)
     return sorted(set(boxes), key=lambda b: (b.page, b.top, b.x0))
 

@@ -53,7 +53,7 @@ COMMENT ON COLUMN disclosure.narrative_claim.box_bottom IS 'Bottom edge of that 
 ALTER TABLE disclosure.evaluation ADD COLUMN boxes jsonb NOT NULL DEFAULT '{{}}'::jsonb;
 COMMENT ON COLUMN disclosure.evaluation.boxes IS
     'Where each field is printed: {{"total_score": [page, x0, top, x1, bottom], "grade": …, "project_name": …, '
-    '"budget_line": …, "indicator:N": …}} in PDF points from the top-left of the displayed page; {{}} when unknown.';
+    '"budget_line:N" (the Nth budget line, as the performance rules number them), "indicator:N" (the 得分 of the Nth indicator): …}} in PDF points from the top-left of the displayed page; {{}} when unknown.';
 
 CREATE TABLE disclosure.cell_review (
     id               bigserial PRIMARY KEY,
