@@ -275,10 +275,14 @@ def _read_target_card(reader: _Reader, rows: list[list]) -> bool:
         for j, text in enumerate(texts):
             key = label_key(text or "").rstrip(":：")
             if key in FUNDING:
-                at = next((k for k in range(j + 1, len(texts)) if texts[k] and parse_amount(texts[k]) is not None), None)
+                at = next(
+                    (k for k in range(j + 1, len(texts)) if texts[k] and parse_amount(texts[k]) is not None), None
+                )
                 if at is not None:
                     reader.cells.append(
-                        placed_cell(reader.code, f"{project}/{key}", 1, parse_amount(texts[at]), text, reader.page, row[at])
+                        placed_cell(
+                            reader.code, f"{project}/{key}", 1, parse_amount(texts[at]), text, reader.page, row[at]
+                        )
                     )
                 break
     return True

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-
 from decimal import Decimal
 
 from parsers.model import Box, Cell

@@ -11,9 +11,7 @@ from typing import NamedTuple
 from disclosure.settings import ConfigurationError  # noqa: F401
 
 # Bump when the output of any parser changes: the store re-parses archived files then.
-PARSER_VERSION = (
-    "0.4.1"  # 0.4: tables by meaning (template catalogue), budgets read, identity from the document, coverage
-)  # 0.4.1: boxes of cells, claims and evaluation fields; OCR scores
+PARSER_VERSION = "0.4.1"  # 0.4: tables by meaning (template catalogue), budgets read, identity from the document, coverage  # 0.4.1: boxes of cells, claims and evaluation fields; OCR scores
 
 TABLE_CODES = tuple(f"{i:02d}" for i in range(1, 11))
 
@@ -51,7 +49,11 @@ class Box(NamedTuple):
 
     def union(self, other: Box) -> Box:
         return Box(
-            self.page, min(self.x0, other.x0), min(self.top, other.top), max(self.x1, other.x1), max(self.bottom, other.bottom)
+            self.page,
+            min(self.x0, other.x0),
+            min(self.top, other.top),
+            max(self.x1, other.x1),
+            max(self.bottom, other.bottom),
         )
 
 

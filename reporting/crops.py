@@ -171,7 +171,9 @@ class PageRenderer:
         for box in boxes:
             x0, y0, x1, y1 = crop.pixels(box)
             # Drawn just outside the cell's rectangle, so the figure inside stays readable.
-            draw.rectangle((x0 - OUTLINE_PX, y0 - OUTLINE_PX, x1 + OUTLINE_PX, y1 + OUTLINE_PX), outline=OUTLINE, width=OUTLINE_PX)
+            draw.rectangle(
+                (x0 - OUTLINE_PX, y0 - OUTLINE_PX, x1 + OUTLINE_PX, y1 + OUTLINE_PX), outline=OUTLINE, width=OUTLINE_PX
+            )
         return crop
 
     def write_crops(self, boxes: list[Box], target: Path, max_pages: int = MAX_CROP_PAGES) -> list[Path]:

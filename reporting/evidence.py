@@ -33,7 +33,9 @@ def _pdf_bytes(archive, storage_key: str | None, media_type: str | None) -> byte
         body = read_bytes(archive, storage_key)
     except OSError:
         return None
-    return body if body[:1024].lstrip().startswith(b"%PDF") or (media_type or "").startswith("application/pdf") else None
+    return (
+        body if body[:1024].lstrip().startswith(b"%PDF") or (media_type or "").startswith("application/pdf") else None
+    )
 
 
 def _stem(storage_key: str) -> str:

@@ -13,8 +13,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Connection
 
 from reporting.charts import STATUS_COLOURS, STATUS_LABELS, completeness_heatmap, key_figures_chart
-from reporting.finding_titles import FAMILY_TITLES, finding_title, relative_difference, value_unit, with_unit
 from reporting.evidence import review_items, write_finding_evidence
+from reporting.finding_titles import FAMILY_TITLES, finding_title, relative_difference, value_unit, with_unit
 from reporting.queries import KEY_FIGURES, STATUSES, ReportData, load_report_data
 
 # A parse that read a filing only in part, not at all, or found no filing (parse_run.document_status).

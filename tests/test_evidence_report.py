@@ -69,14 +69,18 @@ def test_boxes_are_stored_and_exported(night, tmp_path):
         ctx, "SELECT count(*) FILTER (WHERE box_x0 IS NOT NULL AND box_x1 > box_x0), count(*) FROM disclosure.cell"
     )[0]
     assert placed == cells > 300  # both filings are text PDFs: every cell is placed
-    claims = query_rows(ctx, "SELECT count(*) FILTER (WHERE box_x0 IS NOT NULL), count(*) FROM disclosure.narrative_claim")
+    claims = query_rows(
+        ctx, "SELECT count(*) FILTER (WHERE box_x0 IS NOT NULL), count(*) FROM disclosure.narrative_claim"
+    )
     assert claims[0][0] == claims[0][1] > 0
     boxes = query_rows(ctx, "SELECT boxes FROM disclosure.evaluation WHERE boxes ? 'total_score'")
     assert boxes and all(len(b[0]["total_score"]) == 5 for b in boxes)
     result = CliRunner().invoke(app, ["export", "cells", "-o", str(tmp_path / "cells.csv")])
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO((tmp_path / "cells.csv").read_text(encoding="utf-8-sig"))))
-    total = next(r for r in rows if (r["unit_code"], r["table_code"], r["row_key"], r["col"]) == ("dt-ggzy", "01", "27", "1"))
+    total = next(
+        r for r in rows if (r["unit_code"], r["table_code"], r["row_key"], r["col"]) == ("dt-ggzy", "01", "27", "1")
+    )
     stored = query_rows(
         ctx,
         """SELECT c.page, c.box_x0, c.box_top, c.box_x1, c.box_bottom FROM disclosure.cell_series c

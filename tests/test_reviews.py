@@ -81,7 +81,9 @@ def test_a_review_wins_over_the_parse_and_survives_a_forced_reparse(scanned_nigh
                    WHERE unit_code = 'dt-ggzy' AND table_code = '01' AND row_key = '27' AND col = 1""",
             ),
             "failed": _failed_rules_citing(ctx, TOTAL),
-            "waiting": {(r["table_code"], r["row_key"], r["col"]) for r in _invoke("review", "list", "--limit", "1000")},
+            "waiting": {
+                (r["table_code"], r["row_key"], r["col"]) for r in _invoke("review", "list", "--limit", "1000")
+            },
             "reviews": query_scalar(ctx, "SELECT count(*) FROM disclosure.cell_review"),
         }
 
@@ -126,7 +128,7 @@ def test_the_review_page_shows_each_waiting_value_beside_its_crop(scanned_night,
     waiting = _invoke("review", "list", "--limit", "1000")
     assert f"待复核 {len(waiting)} 个" in html
     total = next(r for r in waiting if (r["table_code"], r["row_key"], r["col"]) == ("01", "27", 1))
-    row = html.split(f'data-cell="01[27].1"', 1)[1].split("</tr>", 1)[0]
+    row = html.split('data-cell="01[27].1"', 1)[1].split("</tr>", 1)[0]
     assert "584.83" in row and "扫描件 OCR" in row
     crop_path = out / row.split('src="', 1)[1].split('"', 1)[0]
     image = np.asarray(Image.open(crop_path).convert("RGB"))
