@@ -10,7 +10,7 @@ it checks (narrative), the evaluation fields it reads (performance).
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,15 +135,23 @@ class Crop:
         )
 
 
+PAGES_KEPT = 4  # rendered pages kept per file (an A4 page at 2× is about 6 MB)
+
+
 class PageRenderer:
-    """Renders pages of one PDF (each page once) and crops outlined regions from them."""
+    """Renders pages of one PDF and crops outlined regions from them; the last few pages
+    rendered are kept, so the findings of one page cost one rendering."""
 
     def __init__(self, pdf: bytes, source: str, scale: float = CROP_SCALE):
         self.pdf, self.source, self.scale = pdf, source, scale
-        self._pages: dict[int, object] = {}
+        self._pages: OrderedDict[int, object] = OrderedDict()
 
     def page_image(self, number: int):
-        if number not in self._pages:
+        if number in self._pages:
+            self._pages.move_to_end(number)
+        else:
+            while len(self._pages) >= PAGES_KEPT:
+                self._pages.popitem(last=False)
             with PDFIUM_LOCK:
                 document = open_document(self.pdf, self.source)
                 try:
