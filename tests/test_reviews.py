@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,6 +22,7 @@ from tests.conftest import query_rows, query_scalar
 runner = CliRunner()
 DATONG_PDF = "/datong/czxx/202509/P020250915538210726915.pdf"
 TOTAL = "01[27].1"  # 本年收入合计 of seed 001: 584.83
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
 
 
 @pytest.fixture
@@ -158,3 +160,21 @@ def test_the_review_page_shows_each_waiting_value_beside_its_crop(scanned_night,
     assert held == ["584.83"]
     # Red is only on the rectangle's edges: none inside it, away from the outline.
     assert not red[ys.min() + 4 : ys.max() - 3, xs.min() + 4 : xs.max() - 3].any()
+    _screenshot(out / "review.html", SCREENSHOTS / "review.png")
+    shot = np.asarray(Image.open(SCREENSHOTS / "review.png").convert("RGB")).astype(int)
+    assert ((shot[..., 0] > 200) & (shot[..., 1] < 80) & (shot[..., 2] < 80)).sum() > 50  # the crops' outlines
+
+
+def _screenshot(page: Path, target: Path) -> None:
+    """The page as headless Chromium draws it (kept under var/screenshots/ to look at)."""
+    import subprocess
+
+    from tests.test_report import CHROMIUM, CHROMIUM_ARGS
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [CHROMIUM, "--headless", *CHROMIUM_ARGS, "--window-size=1400,1400", f"--screenshot={target}", page.as_uri()],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
