@@ -27,7 +27,9 @@ MARGIN_PT = 28.0  # context kept around the outlined cells
 MAX_CROP_PAGES = 3  # pages of one finding shown as crops (its first ones)
 CELL_LABEL = re.compile(r"^(?P<table>[0-9A-Z]{1,3})\[(?P<row>[^\]]+)\]\.(?P<col>\d+)$")
 
-NARRATIVE, PERFORMANCE = "narrative", "performance"  # the checker families (validation/*.py FAMILY names)
+# What a finding checks, by its rule id's prefix (stable; the families were renamed once):
+# a narrative claim (its subject is the claim's seq) or a self-evaluation (seq, or seq:line:label).
+CLAIM_RULES, EVALUATION_RULES = "narrative.", "perf."
 
 
 @dataclass
@@ -83,16 +85,17 @@ def finding_boxes(finding: dict, placed: Placements) -> list[Box]:
             if box is not None:
                 boxes.append(box)
     seq = _subject_number(finding.get("subject"))
-    if finding.get("family") == NARRATIVE and seq is not None and (run, seq) in placed.claims:
+    rule = finding.get("rule_id") or ""
+    if rule.startswith(CLAIM_RULES) and seq is not None and (run, seq) in placed.claims:
         boxes.insert(0, placed.claims[(run, seq)])
-    if finding.get("family") == PERFORMANCE and seq is not None:
+    if rule.startswith(EVALUATION_RULES) and seq is not None:
         # Subjects name the evaluation and, for a budget line's rules, the line: "1:4:基本支出".
         fields = placed.evaluations.get((run, seq), {})
         parts = (finding.get("subject") or "").split(":")
         line = parts[1] if len(parts) > 1 and parts[1].isdigit() else None
         if line:
             wanted = [f"budget_line:{line}"]
-        elif finding.get("rule_id") == "perf.grade":
+        elif rule == "perf.grade":
             wanted = ["total_score", "grade"]
         else:  # the total against the indicators' scores
             wanted = ["total_score", *(name for name in fields if name.startswith("indicator:"))]
