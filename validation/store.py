@@ -70,7 +70,9 @@ def _cells(conn: Connection, run_ids: list[int]) -> dict[int, dict]:
     cells: dict[int, dict] = defaultdict(dict)
     for run_id, table, row, col, value in conn.execute(
         text(
-            "SELECT parse_run_id, table_code, row_key, col, value FROM disclosure.cell WHERE parse_run_id = ANY(:ids)"
+            # reviewed_cell: a value a person confirmed or corrected wins over the parse (warehouse.reviews)
+            "SELECT parse_run_id, table_code, row_key, col, value FROM disclosure.reviewed_cell "
+            "WHERE parse_run_id = ANY(:ids)"
         ),
         {"ids": run_ids},
     ):
