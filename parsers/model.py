@@ -79,6 +79,9 @@ class ParseResult:
     status: str = "filing"
     coverage: dict = field(default_factory=dict)  # tables recognised, cells per table, evidence, unassigned pages
     read_by_ocr: bool = False  # its figures came from OCR: validation.misreads names the doubtful ones
+    # What a careful reader notes (parsers.careful): placeholders, years, contents, the narrative's
+    # own arithmetic; {} when the filing was not read so (validation.careful: not evaluated).
+    reading: dict = field(default_factory=dict)
 
     def cell_map(self) -> dict[tuple[str, str, int], Decimal]:
         return {(c.table, c.row, c.col): c.value for c in self.cells}
@@ -106,4 +109,5 @@ class ParseResult:
             "required_tables": list(self.required_tables),
             "status": self.status,
             "coverage": self.coverage,
+            "reading": self.reading,
         }

@@ -1,0 +1,156 @@
+"""The checks a careful reader makes (validation/careful.py over parsers/careful.py): each fails
+on one defect planted in a seed's text, stays quiet on the seeds, and finds on the real final
+accounts exactly the defects confirmed on their rendered pages (tests/real/truth/defects/careful.json)."""
+
+import copy
+import json
+from decimal import Decimal
+
+import pytest
+
+from disclosure.settings import PROJECT_ROOT
+from parsers import parse_bytes, parse_path
+from parsers.contents import parse_contents
+from replica.render_pdf import render_pdf
+from replica.site import load_fixtures
+from validation.engine import validate_parse
+
+REAL = PROJECT_ROOT / "tests" / "real"
+TRUTH = json.loads((REAL / "truth" / "defects" / "careful.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def fixtures():
+    return load_fixtures()
+
+
+def careful(result) -> list:
+    return [o for o in validate_parse(result) if o.family == "careful"]
+
+
+def failed(result) -> set[tuple[str, str]]:
+    return {(o.rule_id, o.subject) for o in careful(result) if o.status == "failed"}
+
+
+def planted(filing, old: str, new: str):
+    edited = copy.deepcopy(filing)
+    edited.narrative = [p.replace(old, new) for p in edited.narrative]
+    assert edited.narrative != filing.narrative, old
+    return parse_bytes(render_pdf(edited), "planted")
+
+
+@pytest.fixture(scope="module")
+def seed_001(fixtures):
+    return parse_bytes(render_pdf(fixtures["001"]), "001")
+
+
+def test_seed_001_is_quiet_and_every_rule_is_reported(seed_001):
+    outcomes = careful(seed_001)
+    assert not [o for o in outcomes if o.status == "failed"]
+    assert {o.rule_id for o in outcomes} == {
+        "careful.placeholder", "careful.year", "careful.contents", "careful.breakdown",
+        "careful.rate", "careful.direction", "careful.reason", "careful.grade",
+    }
+    # Its rendering prints no 目录 and no stated grade: not evaluated, with the reason.
+    absent = {o.rule_id: o.reason for o in outcomes if o.status == "not_evaluated"}
+    assert absent == {"careful.contents": "no 目录 printed", "careful.grade": "the narrative states none"}
+
+
+def test_seed_002_fails_only_on_its_own_growth_rates(fixtures):
+    result = parse_bytes(render_pdf(fixtures["002"]), "002")
+    assert failed(result) == {(d["rule"], d["subject"]) for d in TRUTH["seeds"]["002"]}
+
+
+def test_a_placeholder_left_in_the_text_fails(fixtures):
+    result = planted(fixtures["001"], "2024年度收入总计584.83万元", "XX局2024年度收入总计584.83万元")
+    (o,) = [o for o in careful(result) if o.rule_id == "careful.placeholder"]
+    assert o.status == "failed" and "XX局" in o.reason and o.pages and o.pages[0] > 14
+
+
+def test_a_wrong_year_in_a_heading_fails(fixtures):
+    result = planted(fixtures["001"], "截至2024年12月31日", "截至2023年12月31日")
+    (o,) = [o for o in careful(result) if o.rule_id == "careful.year" and o.status == "failed"]
+    assert (o.expected, o.actual) == (2024, 2023) and "截至2023年12月31日" in o.reason
+
+
+def test_a_breakdown_not_adding_to_100_fails(fixtures):
+    result = planted(fixtures["001"], "占比59.99%", "占比60.99%")
+    (o,) = [o for o in careful(result) if o.rule_id == "careful.breakdown" and o.status == "failed"]
+    assert str(o.actual) == "101.00" and "项目支出" in o.cells
+
+
+def test_a_rate_that_does_not_follow_from_its_amounts_fails(fixtures):
+    result = planted(fixtures["001"], "完成年初预算的88.38%", "完成年初预算的83.38%")
+    (o,) = [o for o in careful(result) if o.rule_id == "careful.rate" and o.status == "failed"]
+    assert (o.expected, o.actual) == (Decimal("88.38"), Decimal("83.38")) and o.cells["预算"] == "582.22"
+
+
+def test_a_growth_rate_that_does_not_follow_fails(fixtures):
+    result = planted(fixtures["001"], "增加1.51万元，增长8.37%", "增加1.51万元，增长9.37%")
+    (o,) = [o for o in careful(result) if o.rule_id == "careful.rate" and o.status == "failed"]
+    assert o.expected == Decimal("8.37") and o.cells["本年"] == "19.55"
+
+
+def test_a_direction_against_its_amounts_fails(fixtures):
+    result = planted(fixtures["001"], "较上年决算增加0.75万元，增长3.73%", "较上年决算增加0.75万元，下降3.73%")
+    (o,) = [o for o in careful(result) if o.rule_id == "careful.direction" and o.status == "failed"]
+    assert o.cells == {"增减": "增加0.75万元", "幅度": "下降3.73%"}
+
+
+def test_a_budget_verdict_against_its_amounts_fails(fixtures):
+    result = planted(
+        fixtures["001"],
+        "完成年初预算的88.38%，",
+        "完成年初预算的88.38%，决算数大于预算数的主要原因是人员增加，",
+    )
+    (o,) = [o for o in careful(result) if o.rule_id == "careful.direction" and o.status == "failed"]
+    assert (o.expected, o.actual) == (Decimal("582.22"), Decimal("514.54"))
+
+
+def test_a_change_without_its_reason_fails(fixtures):
+    result = planted(fixtures["001"], "增长8.37%，主要原因办公费增加、福利费增加、其他交通费用增加", "增长8.37%")
+    (o,) = [o for o in careful(result) if o.rule_id == "careful.reason" and o.status == "failed"]
+    assert "增加1.51万元" in o.reason and "no reason given" in o.reason
+
+
+def test_a_stated_grade_against_its_score_fails(fixtures):
+    sentence = "本单位整体支出绩效自评得分88分，自评等级为优。"
+    edited = copy.deepcopy(fixtures["001"])
+    edited.narrative = [*edited.narrative[:-1], edited.narrative[-1] + sentence]
+    result = parse_bytes(render_pdf(edited), "planted")
+    (o,) = [o for o in careful(result) if o.rule_id == "careful.grade"]
+    assert o.status == "failed" and o.cells == {"得分": "88", "等级": "优"} and "良" in o.reason
+
+
+def test_the_contents_page_is_read_in_order():
+    text = (
+        "目 录\n第一部分 概况\t1\n一、本部门（单位）职责.....\t1\n第二部分 2024年部门决算表\t3\n"
+        "一、收入支出决算总表.....\t3\n三、支出决算表.....\t6\n七、政府性基金预算财政拨款收入支出决算表.....\t12\n"
+        "第三部分 情况说明\t16\n"
+    )
+    contents = parse_contents([(1, "封面 2024年度单位决算公开"), (2, text)])
+    assert [(e["kind"], e["code"], e["printed_page"]) for e in contents["entries"]] == [
+        ("part", "一", "1"),
+        ("section", None, "1"),
+        ("part", "二", "3"),
+        ("table", "01", "3"),
+        ("table", "03", "6"),
+        ("table", "07", "12"),
+        ("part", "三", "16"),
+    ]
+
+
+REAL_FINALS = sorted(TRUTH["documents"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", REAL_FINALS)
+def test_real_final_accounts_fail_exactly_on_their_confirmed_defects(name):
+    result = parse_path(REAL / name)
+    assert failed(result) == {(d["rule"], d["subject"]) for d in TRUTH["documents"][name]}
+
+
+def test_a_blank_template_is_not_evaluated():
+    outcomes = careful(parse_path(REAL / "sh_district_final_template.pdf"))
+    assert outcomes and {o.status for o in outcomes} == {"not_evaluated"}
+    assert all("not a filing" in o.reason for o in outcomes)
