@@ -40,8 +40,13 @@ WHOLE_BEFORE = re.compile(AMOUNT + r"[,]?(?:其中|主要用于|具体|包括)")
 # The budget nearest the 决算 is the one compared ("年初预算为0万元,全年预算为321.02万元,支出决算为…").
 NOT_A_BUDGET = r"(?:(?!预算)[^。])"
 COMPLETION = re.compile(
-    r"预算(?:数)?(?:为)?" + AMOUNT + NOT_A_BUDGET + r"{0,40}?决算(?:数)?(?:为)?" + AMOUNT
-    + r"[^。]{0,20}?完成(?:年初|全年)?预算(?:数)?的" + PERCENT
+    r"预算(?:数)?(?:为)?"
+    + AMOUNT
+    + NOT_A_BUDGET
+    + r"{0,40}?决算(?:数)?(?:为)?"
+    + AMOUNT
+    + r"[^。]{0,20}?完成(?:年初|全年)?预算(?:数)?的"
+    + PERCENT
 )
 # "(与上年相比,收入总计)减少267.37万元,下降31.37%".
 CHANGE = re.compile(r"(增加|减少|增长|下降|上升|节约|减支|增支)" + AMOUNT + r",?(增长|下降|上升|减少|增加)" + PERCENT)
@@ -127,7 +132,9 @@ def find_years(
         number, text = body[0]
         flat = re.sub(r"\s", "", unicodedata.normalize("NFKC", text))
         for m in COVER_YEAR.finditer(flat):
-            years.append({"where": "cover", "year": int(m.group(1)), "page": number, "text": flat[m.start() : m.end() + 12]})
+            years.append(
+                {"where": "cover", "year": int(m.group(1)), "page": number, "text": flat[m.start() : m.end() + 12]}
+            )
     for number, text in body[1:]:
         for line in unicodedata.normalize("NFKC", text).splitlines():
             for regex, where in ((PART_YEAR, "part heading"), (TITLE_YEAR, "title")):
@@ -172,7 +179,9 @@ def locate_contents(pages: list[tuple[int, str]], table_pages: dict[str, int]) -
             if number is not None and number in page_starts:  # at its title on its first page, else the page top
                 top = _compact_offset(kept, page_starts[number])
                 found = folded.find(compact(entry["title"]), top)
-                end = _compact_offset(kept, min((s for s in page_starts.values() if s > page_starts[number]), default=len(flat)))
+                end = _compact_offset(
+                    kept, min((s for s in page_starts.values() if s > page_starts[number]), default=len(flat))
+                )
                 at = found if top <= found < end else top
         elif entry["kind"] == "part":  # its 第N部分 heading, or its title printed without the number
             at = part_at.get(entry["number"])
@@ -214,7 +223,10 @@ def narrative_statements(pages: list[tuple[int, str]]) -> list[dict]:
                 offset,
                 sentence,
                 whole=_amount(whole.group(1)) if whole else None,
-                parts=[{"label": m.group(1).strip(",;:"), "amount": _amount(m.group(2)), "share": m.group(3)} for m in items],
+                parts=[
+                    {"label": m.group(1).strip(",;:"), "amount": _amount(m.group(2)), "share": m.group(3)}
+                    for m in items
+                ],
             )
         for m in COMPLETION.finditer(sentence):
             add("completion", offset, sentence, budget=_amount(m.group(1)), final=_amount(m.group(2)), rate=m.group(3))
@@ -270,7 +282,9 @@ def _current_amount(sentence: str, change_at: int, previous_sentence: str) -> st
     candidates = [
         m
         for m in re.finditer(AMOUNT, clause)
-        if not re.search(r"(?:预算|上年|20\d\d年|增加|减少|增长|下降)(?:度)?(?:数)?(?:为|的)?$", clause[: m.start()][-8:])
+        if not re.search(
+            r"(?:预算|上年|20\d\d年|增加|减少|增长|下降)(?:度)?(?:数)?(?:为|的)?$", clause[: m.start()][-8:]
+        )
     ]
     if label:
         for source in (clause, previous_sentence):
@@ -284,9 +298,7 @@ def _current_amount(sentence: str, change_at: int, previous_sentence: str) -> st
     return _amount(finals[-1].group(1)) if finals else None
 
 
-def read_carefully(
-    pages: list[tuple[int, str]], narrative: list[tuple[int, str]], table_pages: dict[str, int]
-) -> dict:
+def read_carefully(pages: list[tuple[int, str]], narrative: list[tuple[int, str]], table_pages: dict[str, int]) -> dict:
     """Everything validation.careful needs of one filing. `table_pages`: each printed table's
     first page; `narrative`: the 情况说明 pages as the assembler found them."""
     contents = locate_contents(pages, table_pages)

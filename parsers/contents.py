@@ -81,7 +81,14 @@ def parse_contents(pages: list[tuple[int, str]]) -> dict | None:
         if m:
             part = m.group(1)
             entries.append(
-                {"kind": "part", "number": part, "title": m.group(2).strip(), "code": part, "part": part, "printed_page": page}
+                {
+                    "kind": "part",
+                    "number": part,
+                    "title": m.group(2).strip(),
+                    "code": part,
+                    "part": part,
+                    "printed_page": page,
+                }
             )
             pending = "" if page else "open"
             continue

@@ -48,8 +48,14 @@ def test_seed_001_is_quiet_and_every_rule_is_reported(seed_001):
     outcomes = careful(seed_001)
     assert not [o for o in outcomes if o.status == "failed"]
     assert {o.rule_id for o in outcomes} == {
-        "careful.placeholder", "careful.year", "careful.contents", "careful.breakdown",
-        "careful.rate", "careful.direction", "careful.reason", "careful.grade",
+        "careful.placeholder",
+        "careful.year",
+        "careful.contents",
+        "careful.breakdown",
+        "careful.rate",
+        "careful.direction",
+        "careful.reason",
+        "careful.grade",
     }
     # Its rendering prints no 目录 and no stated grade: not evaluated, with the reason.
     absent = {o.rule_id: o.reason for o in outcomes if o.status == "not_evaluated"}

@@ -17,7 +17,10 @@ from validation.performance import grade_for
 
 CAREFUL = "careful"
 RULES = {
-    "careful.placeholder": ("no template placeholder left in the text", "none of XX局, ××, （单位名称）, 此处填写, 【…名称】"),
+    "careful.placeholder": (
+        "no template placeholder left in the text",
+        "none of XX局, ××, （单位名称）, 此处填写, 【…名称】",
+    ),
     "careful.year": (
         "the year of the cover, titles, table headings and 截至…12月31日 dates",
         "= the filing's year",
@@ -70,7 +73,7 @@ def _compared(rule, subject, expected, actual, tolerance, page, reason, cells, p
     """A computed figure against the printed one; a rate is first rounded as it is printed
     (`printed`: the printed digits), so a correctly rounded rate passes."""
     if printed is not None:
-        expected = expected.quantize(_half_unit(printed) * 2)
+        expected = expected.quantize(Decimal(1).scaleb(-(len(printed.split(".", 1)[1]) if "." in printed else 0)))
     difference = actual - expected
     return Outcome(
         rule,
@@ -154,7 +157,13 @@ def contents(reading: dict, tables: dict[str, dict]) -> list[Outcome]:
     for e in entries:
         if e["kind"] in ("table", "part") and e["at"] is None:
             out.append(
-                _outcome("careful.contents", f"listed {e['code']}", FAILED, page, f"目录 lists “{name(e)}”; no page prints it" + (" (this heading)" if e["kind"] == "part" else ""))
+                _outcome(
+                    "careful.contents",
+                    f"listed {e['code']}",
+                    FAILED,
+                    page,
+                    f"目录 lists “{name(e)}”; no page prints it" + (" (this heading)" if e["kind"] == "part" else ""),
+                )
             )
     listed = {e["code"] for e in entries if e["kind"] == "table"}
     if listed:
@@ -162,7 +171,13 @@ def contents(reading: dict, tables: dict[str, dict]) -> list[Outcome]:
             if code.isdigit() and info.get("status") in ("present", "empty") and code not in listed:
                 first = (info.get("pages") or [None])[0]
                 out.append(
-                    _outcome("careful.contents", f"unlisted {code}", FAILED, first, f"table {code} is printed; the 目录 does not list it")
+                    _outcome(
+                        "careful.contents",
+                        f"unlisted {code}",
+                        FAILED,
+                        first,
+                        f"table {code} is printed; the 目录 does not list it",
+                    )
                 )
     located = [e for e in entries if e["at"] is not None]
     kept = _in_order([e["at"][1] for e in located])
@@ -181,7 +196,15 @@ def contents(reading: dict, tables: dict[str, dict]) -> list[Outcome]:
             )
         )
     if not out:
-        out.append(_outcome("careful.contents", "document", PASSED, page, f"{len(located)} of {len(entries)} entries printed in order"))
+        out.append(
+            _outcome(
+                "careful.contents",
+                "document",
+                PASSED,
+                page,
+                f"{len(located)} of {len(entries)} entries printed in order",
+            )
+        )
     return out
 
 
@@ -198,7 +221,11 @@ def _complete(parts: list[dict], whole: Decimal | None) -> tuple[bool, Decimal]:
         return False, total
     for p, a in zip(parts, amounts):
         share = _d(p["share"])
-        if a > 0 and share is not None and abs(a / total * 100 - share) <= _half_unit(p["share"]) + 100 * envelope / total:
+        if (
+            a > 0
+            and share is not None
+            and abs(a / total * 100 - share) <= _half_unit(p["share"]) + 100 * envelope / total
+        ):
             return True, total
     return False, total
 
@@ -213,7 +240,14 @@ def breakdowns(statements: list[dict]) -> tuple[list[Outcome], list[Outcome]]:
         complete, whole = _complete(parts, _d(s.get("whole")))
         if not complete:
             sums.append(
-                Outcome("careful.breakdown", CAREFUL, subject, NOT_EVALUATED, pages=[s["page"]], reason=f"the parts listed are not the whole; {sentence}")
+                Outcome(
+                    "careful.breakdown",
+                    CAREFUL,
+                    subject,
+                    NOT_EVALUATED,
+                    pages=[s["page"]],
+                    reason=f"the parts listed are not the whole; {sentence}",
+                )
             )
             continue
         printed = {f"{p['label'] or i}": f"{p['amount']}万元 {p['share']}%" for i, p in enumerate(parts, start=1)}
@@ -221,15 +255,29 @@ def breakdowns(statements: list[dict]) -> tuple[list[Outcome], list[Outcome]]:
         nonzero = [p for p in parts if (_d(p["amount"]) or 0) != 0]
         tolerance = sum((_half_unit(p["share"]) for p in nonzero), Decimal(0))
         tolerance += 100 * (len(parts) + 1) * Decimal("0.005") / whole if whole else Decimal(0)
-        sums.append(_compared("careful.breakdown", subject, Decimal(100), total, tolerance, s["page"], sentence, printed))
+        sums.append(
+            _compared("careful.breakdown", subject, Decimal(100), total, tolerance, s["page"], sentence, printed)
+        )
         for i, p in enumerate(nonzero, start=1):
             amount, share = _d(p["amount"]), _d(p["share"])
             if share is None or not whole:
                 continue
             expected = amount / whole * 100
-            tol = _half_unit(p["share"]) + expected * (_half_unit(p["amount"]) / amount + Decimal("0.005") * len(parts) / whole)
+            tol = _half_unit(p["share"]) + expected * (
+                _half_unit(p["amount"]) / amount + Decimal("0.005") * len(parts) / whole
+            )
             shares.append(
-                _compared("careful.rate", f"{subject}.{i}", expected, share, tol, s["page"], f"{p['label']}: {sentence}", printed, p["share"])
+                _compared(
+                    "careful.rate",
+                    f"{subject}.{i}",
+                    expected,
+                    share,
+                    tol,
+                    s["page"],
+                    f"{p['label']}: {sentence}",
+                    printed,
+                    p["share"],
+                )
             )
     return sums, shares
 
@@ -247,7 +295,9 @@ def rates(statements: list[dict]) -> list[Outcome]:
                 _half_unit(s["final"]) / budget + final * _half_unit(s["budget"]) / budget / budget
             )
             cells = {"预算": s["budget"], "决算": s["final"], "完成%": s["rate"]}
-            out.append(_compared("careful.rate", subject, expected, rate, tolerance, s["page"], sentence, cells, s["rate"]))
+            out.append(
+                _compared("careful.rate", subject, expected, rate, tolerance, s["page"], sentence, cells, s["rate"])
+            )
         elif s["kind"] == "change" and s.get("current") is not None:
             change, current, rate = _d(s["amount"]), _d(s["current"]), _d(s["rate"])
             if change is None or current is None or rate is None:
@@ -257,13 +307,23 @@ def rates(statements: list[dict]) -> list[Outcome]:
             cells = {"本年": s["current"], "增减": s["amount"], "幅度%": s["rate"]}
             if base <= 0:
                 out.append(
-                    Outcome("careful.rate", CAREFUL, subject, NOT_EVALUATED, cells=cells, pages=[s["page"]], reason=f"last year's amount is {base}: no growth rate; {sentence}")
+                    Outcome(
+                        "careful.rate",
+                        CAREFUL,
+                        subject,
+                        NOT_EVALUATED,
+                        cells=cells,
+                        pages=[s["page"]],
+                        reason=f"last year's amount is {base}: no growth rate; {sentence}",
+                    )
                 )
                 continue
             expected = change / base * 100
             half = _half_unit(s["amount"]) + _half_unit(s["current"])
             tolerance = _half_unit(s["rate"]) + 100 * (half / base + change * half / base / base)
-            out.append(_compared("careful.rate", subject, expected, rate, tolerance, s["page"], sentence, cells, s["rate"]))
+            out.append(
+                _compared("careful.rate", subject, expected, rate, tolerance, s["page"], sentence, cells, s["rate"])
+            )
     return out
 
 
@@ -278,14 +338,25 @@ def directions(statements: list[dict]) -> list[Outcome]:
             difference = final - budget
             actual = "more" if difference > 0 else "less" if difference < 0 else "equal"
             says = s["says"]
-            agrees = (
-                says == actual
-                or (says == "about_equal" and abs(difference) <= max(abs(budget) * ABOUT_EQUAL, Decimal("0.01")))
+            agrees = says == actual or (
+                says == "about_equal" and abs(difference) <= max(abs(budget) * ABOUT_EQUAL, Decimal("0.01"))
             )
             cells = {"预算": s["budget"], "决算": s["final"], "says": s["word"]}
             reason = f"决算 {final} against 预算 {budget}: “{s['word']}”; {sentence}"
             out.append(
-                Outcome("careful.direction", CAREFUL, subject, PASSED if agrees else FAILED, budget, final, difference, None, cells, [s["page"]], reason)
+                Outcome(
+                    "careful.direction",
+                    CAREFUL,
+                    subject,
+                    PASSED if agrees else FAILED,
+                    budget,
+                    final,
+                    difference,
+                    None,
+                    cells,
+                    [s["page"]],
+                    reason,
+                )
             )
         elif s["kind"] == "change":
             up_word = s["word"] in ("增加", "增长", "上升", "增支")
@@ -297,7 +368,15 @@ def directions(statements: list[dict]) -> list[Outcome]:
                 agrees = (current > previous) == up_word
                 cells |= {"上年": s["previous"], "本年": s["current"]}
             out.append(
-                Outcome("careful.direction", CAREFUL, subject, PASSED if agrees else FAILED, cells=cells, pages=[s["page"]], reason=sentence)
+                Outcome(
+                    "careful.direction",
+                    CAREFUL,
+                    subject,
+                    PASSED if agrees else FAILED,
+                    cells=cells,
+                    pages=[s["page"]],
+                    reason=sentence,
+                )
             )
     return out
 
@@ -313,7 +392,16 @@ def reasons(statements: list[dict]) -> list[Outcome]:
         else:
             continue
         status = PASSED if s.get("reason") else FAILED
-        out.append(Outcome("careful.reason", CAREFUL, subject, status, pages=[s["page"]], reason=f"{stated}: {'reason given' if s.get('reason') else 'no reason given'}; {sentence}"))
+        out.append(
+            Outcome(
+                "careful.reason",
+                CAREFUL,
+                subject,
+                status,
+                pages=[s["page"]],
+                reason=f"{stated}: {'reason given' if s.get('reason') else 'no reason given'}; {sentence}",
+            )
+        )
     return out
 
 
@@ -342,9 +430,15 @@ def grades(statements: list[dict]) -> list[Outcome]:
 def check(filing: Filing) -> list[Outcome]:
     reading = filing.reading
     if not reading:
-        return [_not_evaluated(rule, "the filing was not read for these checks (parsed before parsers.careful)") for rule in RULES]
+        return [
+            _not_evaluated(rule, "the filing was not read for these checks (parsed before parsers.careful)")
+            for rule in RULES
+        ]
     if reading.get("document_status") == "not_a_filing":
-        return [_not_evaluated(rule, "not a filing (a blank template, a checklist…): nothing of it is stated") for rule in RULES]
+        return [
+            _not_evaluated(rule, "not a filing (a blank template, a checklist…): nothing of it is stated")
+            for rule in RULES
+        ]
     statements = reading.get("statements", [])
     sums, shares = breakdowns(statements)
     out = placeholders(reading) + years(reading, filing.year) + contents(reading, filing.tables) + sums
