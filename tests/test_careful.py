@@ -160,3 +160,17 @@ def test_a_blank_template_is_not_evaluated():
     outcomes = careful(parse_path(REAL / "sh_district_final_template.pdf"))
     assert outcomes and {o.status for o in outcomes} == {"not_evaluated"}
     assert all("not a filing" in o.reason for o in outcomes)
+
+
+def test_a_performance_statement_grade_against_its_score_fails():
+    from replica.render_formats import render_html
+    from replica.seeds import load_fixture
+    from tests.conftest import FIXTURES
+
+    filing = load_fixture(FIXTURES / "performance_003.json")
+    assert any("综合总分数为100" in line for line in filing.narrative)
+    filing.narrative = [line.replace("综合总分数为100", "综合总分数为85") for line in filing.narrative]
+    outcomes = careful(parse_bytes(render_html(filing), "seed-003.html"))
+    assert [(o.rule_id, o.status, o.cells) for o in outcomes] == [
+        ("careful.grade", "failed", {"得分": "85", "等级": "优"})
+    ]

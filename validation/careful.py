@@ -427,8 +427,24 @@ def grades(statements: list[dict]) -> list[Outcome]:
     return out
 
 
+STATEMENT = "绩效说明"  # a performance statement: no tables, no 目录; only what its sentences state
+
+
 def check(filing: Filing) -> list[Outcome]:
     reading = filing.reading
+    if filing.kind == STATEMENT:
+        statements = reading.get("statements", []) if reading else []
+        sums, shares = breakdowns(statements)
+        found = reading.get("placeholders") if reading else None
+        return (
+            (placeholders(reading) if found else [])
+            + sums
+            + shares
+            + rates(statements)
+            + directions(statements)
+            + reasons(statements)
+            + grades(statements)
+        )
     if not reading:
         return [
             _not_evaluated(rule, "the filing was not read for these checks (parsed before parsers.careful)")
