@@ -300,6 +300,28 @@ def _current_amount(sentence: str, change_at: int, previous_sentence: str) -> st
     return _amount(finals[-1].group(1)) if finals else None
 
 
+def merge_readings(parts: list[tuple[dict, int]]) -> dict:
+    """The reading of a bundle from its members' ((reading, page offset) in order): what they
+    note, on the bundle's pages. A member's 目录 cannot be placed against the other members'
+    pages, so a bundle's contents are not compared (contents_note says why)."""
+    readings = [(r, offset) for r, offset in parts if r]
+    if not readings:
+        return {}
+
+    def shifted(items: list[dict], offset: int) -> list[dict]:
+        return [{**i, "page": (i.get("page") or 0) + offset or None} for i in items]
+
+    return {
+        "version": READING_VERSION,
+        "pages": sum(r.get("pages", 0) for r, _o in readings),
+        "placeholders": [p for r, o in readings for p in shifted(r.get("placeholders", []), o)],
+        "years": [y for r, o in readings for y in shifted(r.get("years", []), o)],
+        "contents": None,
+        "contents_note": "a bundle of several files: its 目录 is not placed against the other files' pages",
+        "statements": [s for r, o in readings for s in shifted(r.get("statements", []), o)],
+    }
+
+
 def read_carefully(pages: list[tuple[int, str]], narrative: list[tuple[int, str]], table_pages: dict[str, int]) -> dict:
     """Everything validation.careful needs of one filing. `table_pages`: each printed table's
     first page; `narrative`: the 情况说明 pages as the assembler found them."""

@@ -80,7 +80,10 @@ def _parse_zip(data: bytes, source: str, limits: Limits, depth: int) -> ParseRes
 
     # A member that is not a filing (a checklist beside the PDF) is named, not merged.
     filings = [p for p in parts if p.status != "not_a_filing"] or parts
-    return finish_bundle(merge_results(filings, source, failures), parts)
+    result = finish_bundle(merge_results(filings, source, failures), parts)
+    if result.reading:
+        result.reading["document_status"] = result.status  # as for one file (parsers.assemble)
+    return result
 
 
 WORD_STREAM = "WordDocument\0".encode("utf-16-le")  # a directory entry: the name, then NUL

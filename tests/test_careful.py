@@ -174,3 +174,52 @@ def test_a_performance_statement_grade_against_its_score_fails():
     assert [(o.rule_id, o.status, o.cells) for o in outcomes] == [
         ("careful.grade", "failed", {"得分": "85", "等级": "优"})
     ]
+
+
+def test_a_bundle_is_read_as_its_members_and_its_contents_are_not_compared():
+    from replica import hostile
+    from replica.render_formats import render_xlsx
+    from replica.seeds import load_fixture
+    from tests.conftest import FIXTURES
+
+    filing = load_fixture(FIXTURES / "seed_002.json")
+    bundle = hostile.bundle_of_repeats({"决算公开.pdf": render_pdf(filing), "决算报表.xlsx": render_xlsx(filing)})
+    outcomes = careful(parse_bytes(bundle, "bundle.zip"))
+    assert {(o.rule_id, o.subject) for o in outcomes if o.status == "failed"} == {
+        (d["rule"], d["subject"]) for d in TRUTH["seeds"]["002"]
+    }
+    (contents,) = [o for o in outcomes if o.rule_id == "careful.contents"]
+    assert contents.status == "not_evaluated" and "bundle" in contents.reason
+
+
+def test_the_store_keeps_the_reading_and_validates_it_as_the_pure_validator(migrated_url, tmp_path, monkeypatch):
+    """The reading rides in parse_run.coverage: validating from the store finds what
+    validate_parse finds on the same file, with its evidence."""
+    from sqlalchemy import create_engine
+
+    from disclosure.settings import load_settings
+    from tests.conftest import query_rows
+    from tests.test_store_bounds import _one_filing_with_files
+    from validation.store import validate_batch
+    from warehouse.load import load_parse
+
+    monkeypatch.setenv("DATABASE_URL", migrated_url)
+    monkeypatch.setenv("DISCLOSURE_VAR_DIR", str(tmp_path / "var"))
+    name = "sh_putuo_czj_2024_final_altered.pdf"
+    data = (REAL / name).read_bytes()
+    engine = create_engine(migrated_url)
+    try:
+        ids = _one_filing_with_files(engine, load_settings().archive, {f"http://127.0.0.1/{name}": data})
+        result = parse_bytes(data, name)
+        with engine.begin() as conn:
+            run_id = load_parse(conn, ids[f"http://127.0.0.1/{name}"], result)
+            validate_batch(conn, [run_id])
+        stored = query_rows(
+            engine,
+            "SELECT subject, rule_id, evidence FROM disclosure.finding WHERE family = 'careful' AND status = 'failed'",
+        )
+    finally:
+        engine.dispose()
+    assert {(r.rule_id, r.subject) for r in stored} == {(d["rule"], d["subject"]) for d in TRUTH["documents"][name]}
+    placeholder = next(r for r in stored if r.rule_id == "careful.placeholder")
+    assert placeholder.evidence["pages"] == [7] and "XX局" in placeholder.evidence["reason"]

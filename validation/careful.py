@@ -146,7 +146,7 @@ def _in_order(positions: list[int]) -> set[int]:
 def contents(reading: dict, tables: dict[str, dict]) -> list[Outcome]:
     toc = reading.get("contents")
     if not toc:
-        return [_not_evaluated("careful.contents", "no 目录 printed")]
+        return [_not_evaluated("careful.contents", reading.get("contents_note") or "no 目录 printed")]
     page = toc["page"]
     entries = toc["entries"]
     out: list[Outcome] = []
