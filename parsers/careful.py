@@ -15,9 +15,12 @@ from parsers.contents import compact, contents_pages, parse_contents
 
 READING_VERSION = 1
 
-# Left from the template: XX局, ×××, （单位名称）, 此处填写…, 【单位名称】. Lower-case xx is
+# Left from the template: XX局, ×××, （单位名称）, 此处填写…, 【单位名称】, an alternative not chosen
+# (下降（增长）27.78%) and the template's own instructions (如持平作持平表述). Lower-case xx is
 # pinyin in addresses (xxgk = 信息公开), so only capitals and multiplication signs count.
+_ALTERNATIVE = "增加|减少|增长|下降|上升|大于|小于"
 PLACEHOLDER = re.compile(
+    f"(?:{_ALTERNATIVE})\\s*[(（]\\s*(?:{_ALTERNATIVE})\\s*[)）]|如持平作持平表述|不涉及的不列|"
     r"(?<![A-Za-z])X{2,}(?![A-Za-z])|[×✕╳]{2,}|[(（]\s*(?:单位|部门|项目)\s*(?:名称|全称)\s*[)）]"
     r"|此处(?:填写|输入)|请(?:填写|输入)|[【\[〔]\s*[^】\]〕\n]{0,10}(?:名称|填写|年份)\s*[】\]〕]"
 )
@@ -49,7 +52,9 @@ COMPLETION = re.compile(
     + PERCENT
 )
 # "(与上年相比,收入总计)减少267.37万元,下降31.37%".
-CHANGE = re.compile(r"(增加|减少|增长|下降|上升|节约|减支|增支)" + AMOUNT + r",?(增长|下降|上升|减少|增加)" + PERCENT)
+CHANGE = re.compile(
+    r"(增加|减少|增长|下降|上升|节约|减支|增支)" + AMOUNT + r",?(增长|下降|降低|上升|减少|增加)" + PERCENT
+)
 UP, DOWN = {"增加", "增长", "上升", "增支"}, {"减少", "下降", "节约", "减支"}
 PREVIOUS_STATED = re.compile(r"上年(?:度)?(?:决算)?(?:数)?(?:为|的)?" + AMOUNT)
 BUDGET_FINAL = re.compile(r"预算(?:数)?(?:为)?" + AMOUNT + NOT_A_BUDGET + r"{0,30}?决算(?:数)?(?:为)?" + AMOUNT)
