@@ -223,3 +223,46 @@ def test_the_store_keeps_the_reading_and_validates_it_as_the_pure_validator(migr
     assert {(r.rule_id, r.subject) for r in stored} == {(d["rule"], d["subject"]) for d in TRUTH["documents"][name]}
     placeholder = next(r for r in stored if r.rule_id == "careful.placeholder")
     assert placeholder.evidence["pages"] == [7] and "XX局" in placeholder.evidence["reason"]
+
+
+def _statement(kind: str, **fields) -> dict:
+    return {"kind": kind, "page": 16, "sentence": "…", **fields}
+
+
+@pytest.mark.parametrize(
+    ("score", "grade", "status"),
+    [
+        ("90", "优", "passed"),
+        ("89.99", "优", "failed"),
+        ("89.99", "良", "passed"),
+        ("80", "良", "passed"),
+        ("79.9", "中", "passed"),
+        ("60", "中", "passed"),
+        ("59.5", "差", "passed"),
+        ("59.5", "中", "failed"),
+    ],
+)
+def test_grade_bands_at_their_boundaries(score, grade, status):
+    from validation.careful import grades
+
+    (o,) = grades([_statement("grade", score=score, grade=grade)])
+    assert o.status == status
+
+
+def test_a_partial_list_is_no_breakdown_and_about_equal_allows_one_percent():
+    from validation.careful import breakdowns, directions
+
+    # "主要用于": two of three classes listed, each share of the whole 584.54: not the whole breakdown.
+    partial = _statement(
+        "breakdown",
+        whole=None,
+        parts=[
+            {"label": "一般公共服务", "amount": "514.54", "share": "88.02"},
+            {"label": "卫生健康", "amount": "10.72", "share": "1.83"},
+        ],
+    )
+    sums, shares = breakdowns([partial])
+    assert [o.status for o in sums] == ["not_evaluated"] and shares == []
+    near = _statement("verdict", budget="100.00", final="99.20", word="基本持平", says="about_equal")
+    far = _statement("verdict", budget="100.00", final="98.90", word="基本持平", says="about_equal")
+    assert [o.status for o in directions([near, far])] == ["passed", "failed"]

@@ -19,7 +19,7 @@ CAREFUL = "careful"
 RULES = {
     "careful.placeholder": (
         "no template placeholder left in the text",
-        "none of XX局, ××, （单位名称）, 此处填写, 【…名称】",
+        "none of XX局, ××, （单位名称）, 此处填写, 【…名称】, 下降（增长）, (如持平作持平表述)",
     ),
     "careful.year": (
         "the year of the cover, titles, table headings and 截至…12月31日 dates",
@@ -42,7 +42,10 @@ RULES = {
         "a stated difference gives its reason (决算数小于预算数的主要原因…, 与上年相比…主要原因)",
         "原因 follows a 大于/小于 or an 增加/减少 of a non-zero amount",
     ),
-    "careful.grade": ("a stated score's grade (得分92分，等级为优)", "优 ≥ 90, 良 80–90, 中 60–80, 差 < 60"),
+    "careful.grade": (
+        "a stated score's grade (得分92分，等级为优; 总分数为100，等级为优秀)",
+        "优 ≥ 90, 80 ≤ 良 < 90, 60 ≤ 中 < 80, 差 < 60 (filings.md)",
+    ),
 }
 # 基本持平: within 1 % of the budget (the documents use it for differences of a few tenths of a percent).
 ABOUT_EQUAL = Decimal("0.01")
