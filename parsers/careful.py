@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from parsers.contents import compact, contents_pages, parse_contents
+from parsers.contents import NOT_WORDS, WORD_CHAR, compact, contents_pages, parse_contents
 
 READING_VERSION = 1
 
@@ -172,9 +172,10 @@ def locate_contents(pages: list[tuple[int, str]], table_pages: dict[str, int]) -
     skip = set(contents["pages"])
     body = [(n, t) for n, t in pages if n not in skip]
     flat, marks = flatten(body)
-    folded = compact(flat)
-    # compact() drops quotes and brackets: map its offsets back to the flattened text's pages.
-    kept = [i for i, ch in enumerate(flat) if compact(ch)]
+    # compact() drops quotes and brackets (flat is NFKC already): keep for each folded character
+    # the offset it came from, to place it on its page.
+    folded = NOT_WORDS.sub("", flat)
+    kept = [m.start() for m in WORD_CHAR.finditer(flat)]
     page_starts = {number: start for start, number in marks}
     part_at: dict[str, int] = {}
     for m in re.finditer(r"第([一二三四五六七八九十]+)部分", folded):

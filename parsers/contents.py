@@ -29,10 +29,13 @@ def _clean(line: str) -> tuple[str, str | None]:
     return words.strip(" .．…·"), page
 
 
+NOT_WORDS = re.compile(r"[\s\"'“”‘’()（）《》<>]")
+WORD_CHAR = re.compile(r"[^\s\"'“”‘’()（）《》<>]")
+
+
 def compact(text: str) -> str:
     """Words without spaces, quotes and brackets, to compare an entry with a printed heading."""
-    text = unicodedata.normalize("NFKC", text)
-    return re.sub(r"[\s\"'“”‘’()（）《》<>]", "", text)
+    return NOT_WORDS.sub("", unicodedata.normalize("NFKC", text))
 
 
 def contents_pages(pages: list[tuple[int, str]]) -> list[tuple[int, str]]:
