@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from parsers.budget import read_budget
 from parsers.budget_narrative import extract_budget_claims
+from parsers.careful import read_carefully
 from parsers.coverage import PageSeen, finish
 from parsers.document import Page
 from parsers.evaluations import join_split_row, parse_evaluation
@@ -264,7 +265,9 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
     evaluation_results = [
         parse_evaluation(title, rows, page, seq) for seq, (title, page, rows) in enumerate(evaluations, start=1)
     ]
-    return finish(
+    first_pages = {code: info.pages[0] for code, info in tables.items() if code in TABLE_CODES and info.pages}
+    reading = read_carefully([(p.number, p.text) for p in pages], narrative_pages, first_pages)
+    result = finish(
         ParseResult(
             source=source,
             unit=identity.unit,
@@ -279,10 +282,13 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
             unit_code=unit_code(identity.unit, identity.kind, first_text, evaluation_results),
             template=family.name if family else None,
             required_tables=family.required if family else (),
+            reading=reading,
         ),
         identity,
         seen,
     )
+    reading["document_status"] = result.status  # a blank template or checklist is not read so
+    return result
 
 
 def _amount_unit(after_marker: str, before_marker: str) -> str | None:

@@ -6,6 +6,7 @@ import io
 import zipfile
 from pathlib import PurePosixPath
 
+from parsers.careful import merge_readings
 from parsers.limits import Limits
 from parsers.model import ParseError, ParseResult, TableInfo
 
@@ -53,6 +54,7 @@ def merge_results(parts: list[ParseResult], source: str, problems: list[str]) ->
     owner: dict[str, ParseResult] = {}  # the member each table's cells come from
     repeated: list[str] = []
     offset = 0
+    readings: list[tuple[dict, int]] = []  # each member's careful reading and its page offset
     cells, claims, evaluations = [], [], []
     seen_claims, seen_evaluations = set(), set()
     for part in parts:
@@ -89,6 +91,7 @@ def merge_results(parts: list[ParseResult], source: str, problems: list[str]) ->
         ]
         seen_claims |= {claim_key(c) for c in part.claims}
         seen_evaluations |= {evaluation_key(e) for e in part.evaluations}
+        readings.append((part.reading, offset))
         offset += part.pages
     return ParseResult(
         source=source,
@@ -105,6 +108,7 @@ def merge_results(parts: list[ParseResult], source: str, problems: list[str]) ->
         template=next((p.template for p in parts if p.template), None),
         required_tables=next((p.required_tables for p in parts if p.required_tables), ()),
         read_by_ocr=any(p.read_by_ocr for p in parts),
+        reading=merge_readings(readings),
     )
 
 

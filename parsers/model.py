@@ -12,7 +12,12 @@ from disclosure.settings import ConfigurationError  # noqa: F401
 from parsers.templates import tables
 
 # Bump when the output of any parser changes: the store re-parses archived files then.
-PARSER_VERSION = "0.4.1"  # 0.4: tables by meaning (template catalogue), budgets read, identity from the document, coverage  # 0.4.1: boxes of cells, claims and evaluation fields; OCR scores
+PARSER_VERSION = (
+    # 0.4: tables by meaning (template catalogue), budgets read, identity from the document, coverage;
+    # 0.5: boxes of cells, claims and evaluation fields, OCR scores; what a careful reader notes
+    # (ParseResult.reading, parsers.careful); budget 说明 claims
+    "0.5.0"
+)
 
 # The ten standard tables of a final account, as the template catalogue (templates.json) lists them.
 TABLE_CODES = tuple(tables())
@@ -127,6 +132,9 @@ class ParseResult:
     status: str = "filing"
     coverage: dict = field(default_factory=dict)  # tables recognised, cells per table, evidence, unassigned pages
     read_by_ocr: bool = False  # its figures came from OCR: validation.misreads names the doubtful ones
+    # What a careful reader notes (parsers.careful): placeholders, years, contents, the narrative's
+    # own arithmetic; {} when the filing was not read so (validation.careful: not evaluated).
+    reading: dict = field(default_factory=dict)
 
     def cell_map(self) -> dict[tuple[str, str, int], Decimal]:
         return {(c.table, c.row, c.col): c.value for c in self.cells}
@@ -154,4 +162,5 @@ class ParseResult:
             "required_tables": list(self.required_tables),
             "status": self.status,
             "coverage": self.coverage,
+            "reading": self.reading,
         }

@@ -101,7 +101,11 @@ def load_parses(conn: Connection, items: list[LoadItem]) -> dict[int, int | None
             # What the document is and what the parse covered (parsers/coverage.py).
             "documents": [i.result.status if i.result else None for i in items],
             "qualifiers": [i.result.qualifier if i.result else None for i in items],
-            "coverage": [json.dumps(i.result.coverage if i.result else {}, ensure_ascii=False) for i in items],
+            # parsers.careful's reading rides in the coverage document (no column of its own).
+            "coverage": [
+                json.dumps({**i.result.coverage, "reading": i.result.reading} if i.result else {}, ensure_ascii=False)
+                for i in items
+            ],
             "problems": [json.dumps(i.result.problems if i.result else [], ensure_ascii=False) for i in items],
         },
     ).all()
