@@ -52,16 +52,15 @@ def run_dag_test(
     airflow_db.initdb()
     from airflow.models.pool import Pool
 
-    Pool.create_or_update_pool(
-        "disclosure_crawl", slots=4, description="polite parallel crawls", include_deferred=False
-    )
+    name, description = CRAWL_POOL
+    Pool.create_or_update_pool(name, slots=settings.crawl_pool, description=description, include_deferred=False)
     dag = load_dag(dag_file, dag_id)
     return dag.test(run_conf=conf)
 
 
 # ---- `disclosure airflow` / `make airflow`: Airflow 3 on this machine, no Docker -------------
 LOCAL_SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
-CRAWL_POOL = ("disclosure_crawl", 4, "polite parallel crawls")
+CRAWL_POOL = ("disclosure_crawl", "polite parallel crawls")  # its slots: DISCLOSURE_CRAWL_POOL
 
 
 def local_airflow_env(settings: Settings, port: int) -> dict[str, str]:
@@ -113,6 +112,7 @@ class LocalAirflow:
     def __init__(self, settings: Settings, port: int):
         self.port = port
         self.env = local_airflow_env(settings, port)
+        self.crawl_pool = settings.crawl_pool
         self.logs = settings.var_dir / "airflow-local" / "logs" / "services"
         self.processes: list = []
         import sys
@@ -160,8 +160,8 @@ class LocalAirflow:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"Airflow was not ready after {timeout:.0f} s; see {self.logs}")
             time.sleep(3)
-        name, slots, description = CRAWL_POOL
-        self.cli("pools", "set", name, str(slots), description)  # without it a run waits forever
+        name, description = CRAWL_POOL
+        self.cli("pools", "set", name, str(self.crawl_pool), description)  # without it a run waits forever
         self.cli("dags", "unpause", dag_id)
 
     def check_alive(self) -> None:

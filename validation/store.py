@@ -78,22 +78,23 @@ def _cells(conn: Connection, run_ids: list[int]) -> dict[int, dict]:
 
 def invalidate_next_years(conn: Connection) -> None:
     """Mark for validation again every parse whose unit's previous year has a newer parse than
-    its validation (the cross-year rules may now be evaluated). Run once before the shards."""
+    its validation (the cross-year rules may now be evaluated). Run once before the batches."""
     conn.execute(text(INVALIDATE_NEXT_YEARS))
 
 
-def pending_runs(conn: Connection, shard: tuple[int, int] = (0, 1)) -> list[int]:
-    """Parse runs of filings not validated yet; shard (k, n) takes those whose id ≡ k (mod n)."""
-    k, n = shard
+def pending_runs(conn: Connection, id_range: tuple[int, int] | None = None) -> list[int]:
+    """Parse runs of filings not validated yet; `id_range` (first, last): those with ids in it."""
+    first, last = id_range or (None, None)
     return [
         r[0]
         for r in conn.execute(
             text(
-                "SELECT id FROM disclosure.parse_run WHERE status = 'ok' AND validated_at IS NULL AND id % :n = :k "
+                "SELECT id FROM disclosure.parse_run WHERE status = 'ok' AND validated_at IS NULL "
+                "AND (CAST(:first AS bigint) IS NULL OR id BETWEEN :first AND :last) "
                 "AND document_status IS DISTINCT FROM 'not_a_filing' "  # a checklist or landing page is never validated
                 "ORDER BY id"
             ),
-            {"n": n, "k": k},
+            {"first": first, "last": last},
         )
     ]
 
