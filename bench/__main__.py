@@ -1,4 +1,4 @@
-"""Benchmarks: `python -m bench [load] [completeness] [parse] [real] [formats] [memory] [ocr] [validate] [crawl] [province] [hostile]`
+"""Benchmarks: `python -m bench [load] [completeness] [parse] [real] [formats] [memory] [ocr] [validate] [crawl] [province] [registry] [hostile]`
 (all by default), or `make bench`; `python -m bench hostile_crawl` for the crawl caps.
 
 Each figure is printed next to the reference it is compared with, measured in the same run,
@@ -418,6 +418,7 @@ def main(argv=None) -> int:
             "validate",
             "crawl",
             "province",
+            "registry",
             "hostile",
         ],
     )
@@ -553,20 +554,40 @@ def main(argv=None) -> int:
         r = bench_province(bench_database(), args.province_files)
         say(
             f"province: {r['sites']} sites, {r['units']} units, {r['expected']:,} expected filings; registry sync "
-            f"{r['sync_s']:.1f} s; {r['files']} archived filings (XLSX and HTML), {r['cells']:,} cells"
+            f"{r['sync_s']:.1f} s, re-sync of the unchanged registry {r['resync_s']:.1f} s "
+            f"({r['resync_s'] / r['sync_s']:.2f}x; rows written {sum(r['resync_written'].values())}); "
+            f"{r['files']} archived filings (XLSX and HTML), {r['cells']:,} cells"
         )
-        one = r["parse"][1][0]
-        for workers, (seconds, parsed, failed) in r["parse"].items():
-            say(
-                f"province parse+load with {workers} worker(s): {seconds:.1f} s for {parsed} files ({failed} failed), "
-                f"{parsed / seconds:.1f} files/s, speed-up {one / seconds:.2f}x over 1 worker ({os.cpu_count()} cores)"
-            )
-        for workers, (seconds, validated) in r["validation"].items():
-            say(
-                f"province validate with {workers} worker(s): {validated} in {seconds:.1f} s "
-                f"({validated['parses'] / seconds:.0f} filings/s)"
-            )
+        for stage, label, batches in (
+            ("parse", "parse+load", r["parse_batches"]),
+            ("validation", "validate", r["validate_batches"]),
+        ):
+            one = r[stage][1]["s"]
+            for tasks, t in r[stage].items():
+                done = t["parsed"] if stage == "parse" else t["counts"]["parses"]
+                failed = f" ({t['failed']} failed)" if stage == "parse" else ""
+                say(
+                    f"province {label} with {tasks} task(s) at once over {batches} batches: {t['s']:.1f} s for "
+                    f"{done} files{failed}, {done / t['s']:.1f} files/s, speed-up {one / t['s']:.2f}x over 1 task; "
+                    f"CPU {t['cpu_s']:.1f} s ({t['cpu_s'] / done * 1000:.0f} ms a file, {t['cpu_s'] / t['s']:.2f} "
+                    f"cores busy; {os.cpu_count()} cores, load average up to {t['load']:.1f})"
+                )
         say(f"province completeness status counts {r['completeness_s'] * 1000:.0f} ms")
+    if "registry" in args.which:
+        from bench.registry_scale import bench_registry
+
+        r = bench_registry()
+        for n, row in r["rows"].items():
+            say(
+                f"registry {n:,} units: load {row['load_s']:.2f} s (CPU {row['load_cpu_s']:.2f} s), again in the same "
+                f"process {row['cached_s'] * 1000:.1f} ms; matching a title's unit {row['match_ms'] * 1000:.1f} µs "
+                f"(CPU {row['match_cpu_ms'] * 1000:.1f} µs; {row['matched']}/{row['titles']} printed names matched)"
+            )
+        say(
+            f"registry growth exponents (cost ∝ units^k, fitted over {', '.join(f'{n:,}' for n in r['rows'])}): "
+            f"load k = {r['load_exponent']:.2f} (CPU {r['load_cpu_exponent']:.2f}), matching k = "
+            f"{r['match_exponent']:.2f} (CPU {r['match_cpu_exponent']:.2f}); 1 is linear, 0 constant"
+        )
     if "validate" in args.which:
         r = bench_validate(base)
         say(f"validate: {r['filings']} filings ({r['outcomes']} rule outcomes) in {r['seconds']:.2f} s (target < 60 s)")

@@ -1,6 +1,7 @@
 """The scale benchmark: a synthetic province (100 sites, 5,000 units, 10 years) whose archive
-holds N filings; parse+load with 1, 2 and 4 worker processes, then validation and the
-completeness matrix. Files are the fixtures rendered as XLSX and HTML (real parses, fast enough
+holds N filings; parse+load, then validation, with 1, 2 and 4 tasks at once over the batches
+the nightly DAG maps (wall and CPU time), the registry's first sync and an unchanged re-sync,
+and the completeness matrix. Files are the fixtures rendered as XLSX and HTML (real parses, fast enough
 that thousands fit in a benchmark run); the crawl is not part of it (see `bench crawl`)."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import json
 import random
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -114,33 +116,69 @@ def populate(ctx, n_files: int, seed: int = 1) -> int:
     return len(filings)
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its reaped children (worker processes, parse children);
+    the Postgres server's own is not in it."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _timed(work):
+    import os
+
+    load_before = os.getloadavg()[0]
+    started, cpu = time.perf_counter(), _cpu_seconds()
+    result = work()
+    return result, time.perf_counter() - started, _cpu_seconds() - cpu, max(load_before, os.getloadavg()[0])
+
+
 def bench_province(url: str, n_files: int = 2000, worker_counts=(1, 2, 4)) -> dict:
+    """First parse and validate of the province's filings with 1, 2 and 4 tasks at once, each
+    task a batch as the nightly DAG maps them (pipeline.parse_batches / validate_batches)."""
     from disclosure import pipeline
     from disclosure.settings import load_settings
+    from warehouse.registry_sync import sync_registry
 
     with tempfile.TemporaryDirectory() as var:
         registry = str(province_registry(Path(var) / "province.yaml"))
-        with environment({"DATABASE_URL": url, "DISCLOSURE_VAR_DIR": var, "DISCLOSURE_REGISTRY": registry}):
+        batches = {"DISCLOSURE_PARSE_BATCH": "50", "DISCLOSURE_VALIDATE_BATCH": "100"}  # ≥ 10 batches a task
+        with environment({"DATABASE_URL": url, "DISCLOSURE_VAR_DIR": var, "DISCLOSURE_REGISTRY": registry, **batches}):
             ctx = pipeline.context(load_settings())
+            pipeline.prepare(ctx)  # the schema, and a first sync of the registry
+            with ctx.engine.begin() as conn:  # the sync alone: a fresh store's, then an unchanged re-sync
+                conn.execute(text("TRUNCATE disclosure.jurisdiction, disclosure.unit, disclosure.site CASCADE"))
             started = time.perf_counter()
-            pipeline.prepare(ctx)
+            with ctx.engine.begin() as conn:
+                sync_registry(conn, ctx.registry)
             sync_s = time.perf_counter() - started
+            started = time.perf_counter()
+            with ctx.engine.begin() as conn:
+                resynced = sync_registry(conn, ctx.registry)
+            resync_s = time.perf_counter() - started
             files = populate(ctx, n_files)
+            n_batches = len(pipeline.parse_batches(ctx))
             timings = {}
             for workers in worker_counts:
                 with ctx.engine.begin() as conn:
                     conn.execute(text("TRUNCATE disclosure.parse_run CASCADE"))
-                started = time.perf_counter()
-                done = pipeline.parse_and_load_parallel(ctx, workers)
-                timings[workers] = (time.perf_counter() - started, done["parsed"], done["failed"])
+                done, seconds, cpu, load = _timed(partial(pipeline.parse_and_load_parallel, ctx, workers))
+                timings[workers] = {
+                    "s": seconds,
+                    "cpu_s": cpu,
+                    "load": load,
+                    "parsed": done["parsed"],
+                    "failed": done["failed"],
+                }
             validation = {}
-            for workers in (1, 2):
+            for workers in worker_counts:
                 with ctx.engine.begin() as conn:
                     conn.execute(text("DELETE FROM disclosure.finding"))
                     conn.execute(text("UPDATE disclosure.parse_run SET validated_at = NULL"))
-                started = time.perf_counter()
-                validated = pipeline.validate_parallel(ctx, workers)
-                validation[workers] = (time.perf_counter() - started, validated)
+                validated, seconds, cpu, load = _timed(partial(pipeline.validate_parallel, ctx, workers))
+                validation[workers] = {"s": seconds, "cpu_s": cpu, "load": load, "counts": validated}
+            n_validate_batches = -(-validation[worker_counts[0]]["counts"]["parses"] // 100)
             with ctx.engine.connect() as conn:
                 started = time.perf_counter()
                 statuses = conn.execute(text("SELECT status, count(*) FROM disclosure.completeness GROUP BY 1")).all()
@@ -154,6 +192,10 @@ def bench_province(url: str, n_files: int = 2000, worker_counts=(1, 2, 4)) -> di
         "files": files,
         "cells": cells,
         "sync_s": sync_s,
+        "resync_s": resync_s,
+        "resync_written": resynced["written"],
+        "parse_batches": n_batches,
+        "validate_batches": n_validate_batches,
         "parse": timings,
         "validation": validation,
         "completeness_s": completeness_s,

@@ -4,8 +4,8 @@
 Triggered by hand with `from_year`, `to_year` and optionally `sites`: crawls those sites
 in full (every list page and every detail page, so older filings and attachments added
 later are found too), re-parses archived files the current
-parser has not parsed (or all of them with `reparse_all`), validates, and returns the
-completeness of the range. Wiring only: each task calls `disclosure.pipeline`.
+parser has not parsed (or all of them with `reparse_all`) and validates, each in mapped tasks
+over batches of the work, and returns the completeness of the range. Wiring only: each task calls `disclosure.pipeline`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pendulum
 from airflow.sdk import Param, dag, task
 
 from disclosure.dag_support import add_watcher, backfill_timeout, default_args, run_failure_notifier
+from disclosure.mapped_work import max_map_length
 
 
 @dag(
@@ -72,12 +73,37 @@ def disclosure_backfill():
         return pipeline.crawl(pipeline.context(), [site_key], full=True)[0]
 
     @task(trigger_rule="all_done")
-    def parse_and_validate(params=None) -> dict:
+    def parse_batches(params=None) -> list[list[int]]:
+        """The files to parse (all of them with reparse_all), in batches: one parse task each."""
         from disclosure import pipeline
 
-        ctx = pipeline.context()
-        parsed = pipeline.parse_and_load(ctx, force=bool(params["reparse_all"]))
-        return {"parse": parsed, "validate": pipeline.validate(ctx)}
+        return pipeline.parse_batches(
+            pipeline.context(), force=bool(params["reparse_all"]), max_batches=max_map_length()
+        )
+
+    @task(trigger_rule="all_done")
+    def parse_and_load(batch: list[int], params=None) -> dict:
+        from disclosure import pipeline
+
+        return pipeline.parse_and_load(pipeline.context(), force=bool(params["reparse_all"]), batch=batch)
+
+    @task(trigger_rule="all_done")
+    def queue_validation() -> None:
+        from disclosure import pipeline
+
+        pipeline.queue_validation(pipeline.context())
+
+    @task(trigger_rule="all_done")
+    def validate_batches() -> list[list[int]]:
+        from disclosure import pipeline
+
+        return pipeline.validate_batches(pipeline.context(), max_batches=max_map_length())
+
+    @task(trigger_rule="all_done")
+    def validate(batch: list[int]) -> dict:
+        from disclosure import pipeline
+
+        return pipeline.validate(pipeline.context(), batch=batch)
 
     @task(trigger_rule="all_done")
     def completeness(params=None) -> dict:
@@ -85,7 +111,11 @@ def disclosure_backfill():
 
         return pipeline.completeness_summary(pipeline.context(), params["from_year"], params["to_year"])
 
-    crawl_site.expand(site_key=prepare()) >> parse_and_validate() >> completeness()
+    parse_work = parse_batches()
+    crawl_site.expand(site_key=prepare()) >> parse_work
+    validate_work = validate_batches()
+    parse_and_load.expand(batch=parse_work) >> queue_validation() >> validate_work
+    validate.expand(batch=validate_work) >> completeness()
 
 
 backfill = disclosure_backfill()

@@ -2,8 +2,10 @@
 ### Nightly disclosure collection
 
 Crawls every registered site (one mapped task per site, each crawl in its own process),
-archives new or changed files, parses them, loads the cells, validates every new parse
-against the identity catalogue and raises alerts for what is new. A failing site or file
+archives new or changed files, parses them and loads the cells (one mapped task per batch of
+pending files), validates every new parse against the identity catalogue (one mapped task per
+batch of parses) and raises alerts for what is new. More workers run more batches at once;
+a batch re-run after a crash skips what it already did. A failing site or file
 is recorded and alerted; it never stops the run (downstream tasks run on `all_done`), and
 a task that raised (a configuration error, a store that refused a load) still fails the run:
 the `watcher` task, downstream of every other, fails when one of them did.
@@ -24,7 +26,7 @@ from disclosure.dag_support import (
     run_failure_notifier,
     run_summary,
 )
-from disclosure.settings import load_settings
+from disclosure.mapped_work import max_map_length
 
 ARCHIVE = Asset("disclosure://archive/new-file-versions")
 
@@ -50,7 +52,7 @@ def disclosure_nightly():
         ctx = pipeline.context()
         pipeline.check_start_urls(list(ctx.registry.sites))  # an unfilled {replica} fails here, once, not per site
         pipeline.prepare(ctx)
-        return [site.key for site in ctx.registry.sites]
+        return [site.key for site in pipeline.in_crawl_order(list(ctx.registry.sites))]  # hosts in turn
 
     @task(pool="disclosure_crawl", outlets=[ARCHIVE], map_index_template="{{ crawl_site_key }}")
     def crawl_site(site_key: str) -> dict:
@@ -63,17 +65,23 @@ def disclosure_nightly():
 
         return pipeline.crawl(pipeline.context(), [site_key])[0]
 
-    @task
-    def parse_shards() -> list[int]:
-        """How many parallel parse and validate tasks share tonight's work (DISCLOSURE_PARSE_SHARDS, default 2)."""
-        return list(range(load_settings().parse_shards))
-
     @task(trigger_rule="all_done")
-    def parse_and_load(shard: int, shards: list[int]) -> dict:
-        """Parse and load one shard of the archived files no parse of this parser version covers."""
+    def parse_batches() -> list[list[int]]:
+        """List the archived files no parse of this parser version covers, in batches
+        (DISCLOSURE_PARSE_BATCH files each): one parse task is mapped over each."""
         from disclosure import pipeline
 
-        return pipeline.parse_and_load(pipeline.context(), shard=(shard, len(shards)))
+        return pipeline.parse_batches(pipeline.context(), max_batches=max_map_length())
+
+    @task(trigger_rule="all_done", map_index_template="{{ batch_label }}")
+    def parse_and_load(batch: list[int]) -> dict:
+        """Parse and load one batch of archived files (an id range); re-run, it skips what it loaded."""
+        from airflow.sdk import get_current_context
+
+        from disclosure import pipeline
+
+        get_current_context()["batch_label"] = f"files {batch[0]}–{batch[1]}"
+        return pipeline.parse_and_load(pipeline.context(), batch=batch)
 
     @task(trigger_rule="all_done")
     def queue_validation() -> None:
@@ -83,11 +91,21 @@ def disclosure_nightly():
         pipeline.queue_validation(pipeline.context())
 
     @task(trigger_rule="all_done")
-    def validate(shard: int, shards: list[int]) -> dict:
-        """Validate one shard of the parses not validated yet and store their findings."""
+    def validate_batches() -> list[list[int]]:
+        """List the parses not validated yet, in batches (DISCLOSURE_VALIDATE_BATCH parses each)."""
         from disclosure import pipeline
 
-        return pipeline.validate(pipeline.context(), shard=(shard, len(shards)))
+        return pipeline.validate_batches(pipeline.context(), max_batches=max_map_length())
+
+    @task(trigger_rule="all_done", map_index_template="{{ batch_label }}")
+    def validate(batch: list[int]) -> dict:
+        """Validate one batch of parses (an id range) and store their findings; re-run, it skips what it did."""
+        from airflow.sdk import get_current_context
+
+        from disclosure import pipeline
+
+        get_current_context()["batch_label"] = f"parses {batch[0]}–{batch[1]}"
+        return pipeline.validate(pipeline.context(), batch=batch)
 
     @task(trigger_rule="all_done")
     def alert() -> dict:
@@ -102,11 +120,12 @@ def disclosure_nightly():
         """The run's summary and its HTML report (var/reports/<run id>/index.html, also var/reports/latest)."""
         return run_summary(run_id)
 
-    shards = parse_shards()
     crawled = crawl_site.expand(site_key=prepare())
-    parsed = parse_and_load.partial(shards=shards).expand(shard=shards)
-    validated = validate.partial(shards=shards).expand(shard=shards)
-    crawled >> parsed >> queue_validation() >> validated >> alert() >> summary()
+    parse_work = parse_batches()
+    crawled >> parse_work
+    validate_work = validate_batches()
+    parse_and_load.expand(batch=parse_work) >> queue_validation() >> validate_work
+    validate.expand(batch=validate_work) >> alert() >> summary()
 
 
 nightly = disclosure_nightly()

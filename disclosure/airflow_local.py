@@ -52,15 +52,14 @@ def run_dag_test(
     airflow_db.initdb()
     from airflow.models.pool import Pool
 
-    Pool.create_or_update_pool(
-        "disclosure_crawl", slots=4, description="polite parallel crawls", include_deferred=False
-    )
+    name, description = CRAWL_POOL
+    Pool.create_or_update_pool(name, slots=settings.crawl_pool, description=description, include_deferred=False)
     dag = load_dag(dag_file, dag_id)
     return dag.test(run_conf=conf)
 
 
 # ---- `disclosure airflow init`: what a deployment runs once before its services start --------
-CRAWL_POOL = ("disclosure_crawl", 4, "polite parallel crawls")
+CRAWL_POOL = ("disclosure_crawl", "polite parallel crawls")  # its slots: DISCLOSURE_CRAWL_POOL
 
 
 def airflow_cli(env: dict[str, str], *args: str, timeout: float = 600) -> str:
@@ -152,7 +151,7 @@ def init_airflow(settings: Settings, env: dict[str, str] | None = None, say=prin
         say(f"created the store {redact_url(settings.database_url)}")
     airflow_cli(env, "db", "migrate")
     say("Airflow's metadata database migrated")
-    name, slots, description = CRAWL_POOL
+    (name, description), slots = CRAWL_POOL, settings.crawl_pool
     airflow_cli(env, "pools", "set", name, str(slots), description, timeout=120)
     say(f"pool {name} ({slots} slots)")
     store = database_url(settings)  # DATABASE_URL, or the embedded Postgres
@@ -216,6 +215,7 @@ class LocalAirflow:
         self.port = port
         self.settings = settings
         self.env = local_airflow_env(settings, port)
+        self.crawl_pool = settings.crawl_pool
         self.logs = settings.var_dir / "airflow-local" / "logs" / "services"
         self.processes: list = []
         import sys

@@ -96,6 +96,7 @@ def crawl(
         throttle_start_delay=settings.crawl_throttle,
         download_delay=settings.host_spacing * settings.host_concurrency,
         max_bytes=Limits.from_env().max_file_bytes,
+        wall_clock=settings.crawl_time_limit,
     )
     sites = [ctx.registry.site(k) for k in site_keys] if site_keys else list(ctx.registry.sites)
     check_start_urls(sites)
@@ -174,13 +175,39 @@ def _crawl_locked(ctx: Context, site, known: dict, limits: CrawlLimits, rotation
 LOAD_BATCH = 50
 
 
+def batches(ids: list[int], size: int, max_batches: int | None = None) -> list[list[int]]:
+    """Sorted ids cut into [first, last] ranges of `size` ids each (larger ones when there would
+    be more than `max_batches`: Airflow maps at most core.max_map_length tasks). A range, not
+    its ids, is what a task receives: a few bytes however large the night."""
+    if not ids:
+        return []
+    if max_batches:
+        size = max(size, -(-len(ids) // max_batches))
+    return [[ids[i], ids[min(i + size, len(ids)) - 1]] for i in range(0, len(ids), size)]
+
+
+def parse_batches(ctx: Context, force: bool = False, max_batches: int | None = None) -> list[list[int]]:
+    """Tonight's parse work: the pending archived files (all of them with force) in batches of
+    DISCLOSURE_PARSE_BATCH, as [first id, last id] ranges for parse_and_load(batch=…)."""
+    from warehouse.load import pending_files
+
+    with ctx.engine.connect() as conn:
+        ids = [p.archived_file_id for p in pending_files(conn, everything=force)]
+    return batches(ids, ctx.settings.parse_batch, max_batches)
+
+
 def parse_and_load(
-    ctx: Context, limit: int | None = None, force: bool = False, progress=None, shard: tuple[int, int] = (0, 1)
+    ctx: Context,
+    limit: int | None = None,
+    force: bool = False,
+    progress=None,
+    batch: tuple[int, int] | list[int] | None = None,
 ) -> dict:
     """Parse every archived file version the current parser has not seen (all of them with
-    force) and load them, many file versions per transaction. Works from the archive alone:
-    no site is contacted. A batch the store refuses is retried file by file, so one bad file
-    is recorded and never takes the others down with it."""
+    force; those of one batch, an id range from parse_batches, if given) and load them, many
+    file versions per transaction. Works from the archive alone: no site is contacted. A
+    batch the store refuses is retried file by file, so one bad file is recorded and never
+    takes the others down with it. Re-run after a crash, a batch skips what it loaded."""
     from parsers import ParseError
     from parsers.child import ChildParser
     from parsers.model import ConfigurationError
@@ -189,7 +216,7 @@ def parse_and_load(
     from warehouse.load import LoadItem, forget_parse, load_parses, pending_files
 
     with ctx.engine.connect() as conn:
-        pending = pending_files(conn, limit=limit, everything=force, shard=shard)
+        pending = pending_files(conn, limit=limit, everything=force, id_range=tuple(batch) if batch else None)
     done: dict = {"parsed": 0, "failed": 0, "errors": []}
 
     def parse_one(item) -> LoadItem:
@@ -262,40 +289,57 @@ def _parse_and_store(chunk, parse_one, store, done: dict, progress) -> None:
             progress(item)
 
 
-def _parse_shard(shard: tuple[int, int], force: bool) -> dict:
-    """One worker process's share (settings from the environment, like a DAG task)."""
-    return parse_and_load(context(), force=force, shard=shard)
+def _parse_batch(batch: list[int], force: bool) -> dict:
+    """One batch in a worker process (settings from the environment, like a DAG task)."""
+    return parse_and_load(context(), force=force, batch=batch)
 
 
-def parse_and_load_parallel(ctx: Context, workers: int, force: bool = False) -> dict:
-    """parse_and_load in `workers` processes, each on its own shard of the pending files."""
-    if workers <= 1:
-        return parse_and_load(ctx, force=force)
+def _pooled(function, work: list, workers: int, *args) -> list[dict]:
+    """function(item, *args) for each item, in `workers` processes (spawned: no inherited
+    connections), each taking the next batch when it is free, as Airflow's workers do."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    done: dict = {"parsed": 0, "failed": 0, "errors": []}
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for part in pool.map(_parse_shard, [(k, workers) for k in range(workers)], [force] * workers):
-            done["parsed"] += part["parsed"]
-            done["failed"] += part["failed"]
-            done["errors"] += part["errors"]
+        return list(pool.map(function, work, *([a] * len(work) for a in args)))
+
+
+def parse_and_load_parallel(ctx: Context, workers: int, force: bool = False) -> dict:
+    """parse_and_load over the batches of parse_batches in `workers` processes."""
+    if workers <= 1:
+        return parse_and_load(ctx, force=force)
+    done: dict = {"parsed": 0, "failed": 0, "errors": []}
+    for part in _pooled(_parse_batch, parse_batches(ctx, force=force), workers, force):
+        done["parsed"] += part["parsed"]
+        done["failed"] += part["failed"]
+        done["errors"] += part["errors"]
     return done
 
 
-def validate(ctx: Context, shard: tuple[int, int] = (0, 1)) -> dict:
-    """Validate the parses not validated yet (shard (k, n): those whose id ≡ k mod n), one
-    transaction a batch, so an interrupted night keeps what it validated. With one shard the
-    parses whose previous year changed are queued again first; shards leave that to
-    validate_parallel (or the DAG's queue_validation task), which runs it once."""
+def validate_batches(ctx: Context, max_batches: int | None = None) -> list[list[int]]:
+    """The parses to validate, in batches of DISCLOSURE_VALIDATE_BATCH ([first id, last id]);
+    list them after queue_validation, which may add some."""
+    from validation.store import pending_runs
+
+    with ctx.engine.connect() as conn:
+        ids = pending_runs(conn)
+    return batches(ids, ctx.settings.validate_batch, max_batches)
+
+
+def validate(ctx: Context, batch: tuple[int, int] | list[int] | None = None) -> dict:
+    """Validate the parses not validated yet (those of one batch, an id range from
+    validate_batches, if given), one transaction per chunk, so an interrupted night keeps what
+    it validated and a batch re-run skips it. Without a batch the parses whose previous year
+    changed are queued again first; with batches that is queue_validation's job, run once
+    before them."""
     from collections import Counter
 
     from validation.store import BATCH, pending_runs, validate_batch
 
-    if shard[1] == 1:
+    if batch is None:
         queue_validation(ctx)
     with ctx.engine.connect() as conn:
-        ids = pending_runs(conn, shard)
+        ids = pending_runs(conn, tuple(batch) if batch else None)
     counts = Counter(parses=len(ids))
     for start in range(0, len(ids), BATCH):
         with ctx.engine.begin() as conn:
@@ -304,30 +348,27 @@ def validate(ctx: Context, shard: tuple[int, int] = (0, 1)) -> dict:
 
 
 def queue_validation(ctx: Context) -> None:
-    """Queue again the parses whose unit's previous year has a newer parse (before shards run)."""
+    """Queue again the parses whose unit's previous year has a newer parse (before the batches)."""
     from validation.store import invalidate_next_years
 
     with ctx.engine.begin() as conn:
         invalidate_next_years(conn)
 
 
-def _validate_shard(shard: tuple[int, int]) -> dict:
-    return validate(context(), shard=shard)
+def _validate_batch(batch: list[int]) -> dict:
+    return validate(context(), batch=batch)
 
 
 def validate_parallel(ctx: Context, workers: int) -> dict:
-    """validate in `workers` processes, each on its own shard of the pending parses."""
+    """validate over the batches of validate_batches in `workers` processes."""
     if workers <= 1:
         return validate(ctx)
-    import multiprocessing
     from collections import Counter
-    from concurrent.futures import ProcessPoolExecutor
 
     queue_validation(ctx)
-    counts: Counter = Counter()
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for part in pool.map(_validate_shard, [(k, workers) for k in range(workers)]):
-            counts.update(part)
+    counts: Counter = Counter(parses=0)
+    for part in _pooled(_validate_batch, validate_batches(ctx), workers):
+        counts.update(part)
     return dict(counts)
 
 

@@ -141,11 +141,32 @@ class Settings(BaseSettings):
         "`120`",
         ge=0,
     )
-    parse_shards: int = _setting(
-        2,
-        "DISCLOSURE_PARSE_SHARDS",
-        "parallel parse and validate tasks of the nightly DAG (each takes the file or parse ids ≡ k mod n)",
+    parse_batch: int = _setting(
+        100,
+        "DISCLOSURE_PARSE_BATCH",
+        "archived files one parse task takes: the nightly DAG maps a task over each batch of pending files, "
+        "so more workers run more of them at once",
         ge=1,
+    )
+    validate_batch: int = _setting(
+        1000,
+        "DISCLOSURE_VALIDATE_BATCH",
+        "parses one validate task takes (mapped like the parse tasks)",
+        ge=1,
+    )
+    crawl_pool: int = _setting(
+        4,
+        "DISCLOSURE_CRAWL_POOL",
+        "sites crawled at once: the slots of the Airflow pool `disclosure_crawl` that `demo`, `airflow` and "
+        "the DAG tests create",
+        ge=1,
+    )
+    crawl_time_limit: float = _setting(
+        3600.0,
+        "DISCLOSURE_CRAWL_TIME_LIMIT",
+        "seconds one site's crawl may run before its process is stopped and the crawl recorded as failed",
+        "`3600`",
+        gt=0,
     )
     task_retries: int = _setting(
         2, "DISCLOSURE_TASK_RETRIES", "retries of every DAG task (the demo and tests use 0)", ge=0

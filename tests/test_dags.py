@@ -84,14 +84,23 @@ def test_nightly_dag_twice_and_with_a_failing_site(env_settings, replica):
 
 
 @pytest.mark.slow
-def test_nightly_dag_run_end_to_end(env_settings):
+def test_nightly_dag_run_end_to_end(env_settings, monkeypatch):
     from disclosure.airflow_local import run_dag_test
 
+    monkeypatch.setenv("DISCLOSURE_PARSE_BATCH", "1")  # read by the tasks: one file, one parse a task
+    monkeypatch.setenv("DISCLOSURE_VALIDATE_BATCH", "1")
     dag_run = run_dag_test(env_settings)
     assert str(dag_run.state) == "success"
-    states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
+    instances = dag_run.get_task_instances()
+    states = {ti.task_id: str(ti.state) for ti in instances}
     assert states.pop("watcher") == "skipped"  # nothing failed: the watcher did not fire
     assert set(states.values()) == {"success"}
+    mapped = {}
+    for ti in instances:
+        mapped.setdefault(ti.task_id, set()).add(ti.map_index)
+    # the two pending files were parsed by two mapped tasks, their two parses validated by two more
+    assert mapped["parse_and_load"] == {0, 1} and mapped["validate"] == {0, 1}
+    assert mapped["crawl_site"] == {0, 1} and mapped["parse_batches"] == {-1}
     latest = env_settings.var_dir / "reports" / "latest"  # the summary task's report is the latest one
     assert (latest / "index.html").is_file() and latest.resolve().parent == (env_settings.var_dir / "reports")
     assert latest.resolve().name != "latest"

@@ -185,14 +185,67 @@ def test_an_empty_list_where_filings_were_fails_and_withdraws_nothing(ctx, repli
     assert query_scalar(ctx, "SELECT status FROM disclosure.crawl_run ORDER BY id DESC LIMIT 1") == "failed"
 
 
-def test_validation_in_two_worker_processes_stores_the_same_findings(ctx):
+def test_validation_in_two_worker_processes_stores_the_same_findings(ctx, monkeypatch):
     pipeline.run_once(ctx)
     findings = "SELECT parse_run_id, rule_id, subject, status, expected, actual FROM disclosure.finding"
     single = set(query_rows(ctx, findings))
     with ctx.engine.begin() as conn:
         conn.execute(text("DELETE FROM disclosure.finding"))
         conn.execute(text("UPDATE disclosure.parse_run SET validated_at = NULL"))
+    monkeypatch.setenv("DISCLOSURE_VALIDATE_BATCH", "1")  # two batches, one for each process
+    ctx = pipeline.context()
+    assert len(pipeline.validate_batches(ctx)) == 2
     counts = pipeline.validate_parallel(ctx, 2)
     assert counts["parses"] == 2 and counts["failed"] == 19  # the seeds' known real failures
     assert set(query_rows(ctx, findings)) == single and len(single) > 16
     assert pipeline.validate_parallel(ctx, 2)["parses"] == 0  # nothing left to do
+
+
+def test_batches_are_id_ranges_of_the_batch_size_growing_past_the_map_limit():
+    assert pipeline.batches([], 10) == []
+    assert pipeline.batches([3, 4, 9, 12, 13], 2) == [[3, 4], [9, 12], [13, 13]]
+    assert pipeline.batches(list(range(1, 101)), 10, max_batches=4) == [[1, 25], [26, 50], [51, 75], [76, 100]]
+    assert pipeline.batches(list(range(1, 11)), 3, max_batches=100) == [[1, 3], [4, 6], [7, 9], [10, 10]]
+
+
+def test_parse_and_validate_in_batches_store_what_one_pass_stores_and_a_rerun_does_nothing(ctx, monkeypatch):
+    """The DAG's way: list the pending work in batches, one task a batch, each re-runnable."""
+    pipeline.run_once(ctx)
+    cells = """SELECT af.source_url, c.table_code, c.row_key, c.col, c.value FROM disclosure.cell c
+               JOIN disclosure.parse_run pr ON pr.id = c.parse_run_id
+               JOIN disclosure.archived_file af ON af.id = pr.archived_file_id"""
+    findings = """SELECT af.source_url, f.rule_id, f.subject, f.status FROM disclosure.finding f
+                  JOIN disclosure.parse_run pr ON pr.id = f.parse_run_id
+                  JOIN disclosure.archived_file af ON af.id = pr.archived_file_id"""
+    one_pass = set(query_rows(ctx, cells)), set(query_rows(ctx, findings))
+    assert len(one_pass[0]) > 300 and len(one_pass[1]) > 16
+    with ctx.engine.begin() as conn:
+        conn.execute(text("TRUNCATE disclosure.parse_run CASCADE"))
+    files = [r[0] for r in query_rows(ctx, "SELECT id FROM disclosure.archived_file ORDER BY id")]
+    assert pipeline.parse_batches(ctx) == [[files[0], files[-1]]]  # the default batch holds both
+    monkeypatch.setenv("DISCLOSURE_PARSE_BATCH", "1")
+    monkeypatch.setenv("DISCLOSURE_VALIDATE_BATCH", "1")
+    small = pipeline.context()
+    work = pipeline.parse_batches(small)
+    assert work == [[f, f] for f in files]
+    assert pipeline.parse_batches(small, max_batches=1) == [[files[0], files[-1]]]
+    for batch in work:
+        assert pipeline.parse_and_load(small, batch=batch)["parsed"] == 1
+    assert pipeline.parse_and_load(small, batch=work[0]) == {"parsed": 0, "failed": 0, "errors": []}  # re-run
+    assert pipeline.parse_batches(small) == []
+    pipeline.queue_validation(small)
+    checks = pipeline.validate_batches(small)
+    assert len(checks) == 2
+    assert sum(pipeline.validate(small, batch=b)["failed"] for b in checks) == 16  # the seeds' known failures
+    assert pipeline.validate(small, batch=checks[0]) == {"parses": 0}  # re-run: nothing left in it
+    assert pipeline.validate_batches(small) == []
+    assert (set(query_rows(ctx, cells)), set(query_rows(ctx, findings))) == one_pass
+
+
+def test_a_crawl_longer_than_the_time_limit_setting_is_stopped_and_recorded(monkeypatch, env_settings):
+    monkeypatch.setenv("DISCLOSURE_CRAWL_TIME_LIMIT", "0.5")  # less than Scrapy takes to start
+    ctx = pipeline.context()
+    pipeline.prepare(ctx)
+    [result] = pipeline.crawl(ctx, ["replica-xinzhou-static"])
+    assert result["status"] == "failed" and "timed out after 0.5 seconds" in result["problems"][0], result
+    assert query_scalar(ctx, "SELECT status FROM disclosure.crawl_run") == "failed"

@@ -202,3 +202,136 @@ def test_no_archive_path_climbs_out_of_the_archive(tmp_path: Path):
             store_named(tmp_path / "archive", key, warc)
     assert store_named(tmp_path / "archive", "warc/dt-czj/20261201T000000Z.warc.gz", warc)
     assert not (tmp_path / "outside.warc.gz").exists()
+
+
+# ---- costs that grow with the registry (issue #21) ----------------------------------------
+def _scan(reg, name, names_of=None):
+    """The match as it was defined before the index: every unit whose names hold the name."""
+    if not name:
+        return None
+    wanted = normalise_name(name)
+    matches = [u for u, names in (names_of or [(u, u.names()) for u in reg.units]) if wanted in names]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _province_with_shared_names() -> dict:
+    """Two counties whose 财政局 both answer to the bare 财政局, a unit whose alias is another's
+    name, and names one character apart: the cases an index must answer as the scan did."""
+    return {
+        "jurisdictions": [
+            {"code": "dt", "name": "大同市", "level": "city"},
+            {"code": "yz", "name": "大同市云州区", "level": "county", "parent": "dt"},
+            {"code": "pc", "name": "大同市平城区", "level": "county", "parent": "dt"},
+        ],
+        "units": [
+            {
+                "code": "yz-czj",
+                "jurisdiction": "yz",
+                "name": "大同市云州区财政局",
+                "aliases": ["财政局", "云州区财政局"],
+            },
+            {"code": "pc-czj", "jurisdiction": "pc", "name": "大同市平城区财政局", "aliases": ["财政局"]},
+            {"code": "dt-czj", "jurisdiction": "dt", "name": "大同市财政局"},
+            {"code": "dt-czj2", "jurisdiction": "dt", "name": "大同市财政局国库支付中心", "aliases": ["大同市财政局"]},
+            {
+                "code": "dt-swbgs",
+                "jurisdiction": "dt",
+                "name": "中国共产党大同市委员会办公室",
+                "aliases": ["中共大同市委办公室"],
+            },
+            {"code": "dt-jyj", "jurisdiction": "dt", "name": "大同市教育局"},
+            {"code": "dt-jyjj", "jurisdiction": "dt", "name": "大同市教育局机关"},
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    "printed, expected",
+    [
+        ("财政局", None),  # two counties' bureaus answer to it: never guessed
+        ("大同市财政局", None),  # one unit's name, another's alias: ambiguous, as before
+        ("大同市云州区财政局", "yz-czj"),
+        ("云州区 财政局", "yz-czj"),
+        ("大同市平城区财政局", "pc-czj"),
+        ("中国共产党大同市委员会办公室", "dt-swbgs"),
+        ("中共大同市委员会办公室", "dt-swbgs"),  # normalised: 中国共产党 → 中共
+        ("中共大同市委办公室", "dt-swbgs"),
+        ("大同市教育局", "dt-jyj"),
+        ("大同市教育局机关", "dt-jyjj"),
+        ("大同市教育", None),  # near names are not matched
+        ("大同市教育局机", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_the_unit_index_answers_as_the_scan_of_every_unit(printed, expected):
+    reg = parse_registry(_province_with_shared_names(), "r.yaml")
+    unit = reg.resolve_unit(printed)
+    assert (unit.code if unit else None) == expected
+    assert unit == _scan(reg, printed)
+
+
+def test_the_unit_index_answers_as_the_scan_on_a_province_of_names():
+    import random
+
+    from bench.registry_scale import printed_forms, registry_data
+
+    data = registry_data(3000)
+    reg = parse_registry(data, "province.yaml")
+    names = printed_forms(data, 1000, random.Random(7)) + [u.name for u in reg.units[:200]]
+    answers = [reg.resolve_unit(n) for n in names]
+    names_of = [(u, u.names()) for u in reg.units]
+    assert answers == [_scan(reg, n, names_of) for n in names]
+    assert 0.6 < sum(a is not None for a in answers) / len(answers) < 0.95  # both matches and misses tested
+    # by code and by jurisdiction
+    assert reg.unit("j2", "j2-u1") is next(u for u in reg.units if (u.jurisdiction, u.code) == ("j2", "j2-u1"))
+    assert reg.unit("j2", "nope") is None
+    assert reg.units_of("j2") == tuple(u for u in reg.units if u.jurisdiction == "j2")
+    assert reg.units_of("nowhere") == ()
+
+
+def test_duplicate_unit_and_site_keys_are_all_named():
+    data = _province_with_shared_names()
+    data["units"] += [dict(data["units"][0]), dict(data["units"][2]), dict(data["units"][2])]
+    with pytest.raises(RegistryError) as err:
+        parse_registry(data, "r.yaml")
+    assert str(err.value) == "r.yaml: duplicate unit keys [\"('dt', 'dt-czj')\", \"('yz', 'yz-czj')\"]"
+    data = _one_site()
+    data["sites"].append(dict(data["sites"][0]))
+    with pytest.raises(RegistryError, match=r"r.yaml: duplicate site keys \['dt-czj'\]"):
+        parse_registry(data, "r.yaml")
+    # the same code under two jurisdictions is two units
+    data = _province_with_shared_names()
+    data["units"].append({"code": "yz-czj", "jurisdiction": "pc", "name": "大同市平城区财政局机关"})
+    assert len(parse_registry(data, "r.yaml").units) == 8
+
+
+def test_the_registry_is_read_once_until_its_file_changes(tmp_path: Path):
+    import os
+
+    path = tmp_path / "r.yaml"
+    path.write_text(REPLICA.read_text(encoding="utf-8"), encoding="utf-8")
+    first = load_registry(path, {"replica": "http://a"})
+    again = load_registry(path, {"replica": "http://a"})
+    assert again.units is first.units  # not read again
+    other = load_registry(path, {"replica": "http://b"})  # other substitutions: other URLs
+    assert other.sites[0].start_urls[0].startswith("http://b/")
+    # a caller adjusting its sites' limits or config does not change the next caller's
+    again.site("replica-datong-trs").limits.update(max_list_pages=5)
+    again.site("replica-datong-trs").config["allowed_origins"] = ["https://x"]
+    fresh = load_registry(path, {"replica": "http://a"})
+    assert (
+        fresh.site("replica-datong-trs").limits == {}
+        and "allowed_origins" not in fresh.site("replica-datong-trs").config
+    )
+    # an edited file is read again, even within the same second and at the same size
+    stat = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace("忻州市财政局", "忻州市财务局"), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+    edited = load_registry(path, {"replica": "http://a"})
+    assert edited.units is not first.units
+    assert edited.resolve_unit("忻州市财务局").code == "xz-czj" and edited.resolve_unit("忻州市财政局") is None
+    # a file that became invalid is an error, not the old registry
+    path.write_text("jurisdictions: [unclosed", encoding="utf-8")
+    with pytest.raises(RegistryError, match="not valid YAML"):
+        load_registry(path, {"replica": "http://a"})

@@ -114,7 +114,11 @@ def test_nightly_dag_succeeds_under_the_scheduler(tmp_path, metadata_url, db_url
         meta.dispose()
         assert state == "success", (state, tasks, (logs / "scheduler.log").read_text()[-3000:])
         assert tasks.pop("watcher:-1") == "skipped"  # nothing failed: the watcher did not fire
-        assert set(tasks.values()) == {"success"} and "crawl_site:1" in tasks
+        # Unpausing also starts the latest scheduled run, which may take tonight's files first: a
+        # run whose batch list is empty skips its mapped parse and validate tasks (nothing to do).
+        mapped = {k: tasks.pop(k) for k in list(tasks) if k.split(":")[0] in ("parse_and_load", "validate")}
+        assert set(tasks.values()) == {"success"} and "crawl_site:1" in tasks, tasks
+        assert set(mapped.values()) <= {"success", "skipped"}, mapped
         store = create_engine(db_url)
         with store.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM disclosure.crawl_run WHERE status = 'ok'")).scalar() >= 2

@@ -83,7 +83,8 @@ def test_the_readme_settings_table_is_generated_from_the_settings():
     [
         ("DISCLOSURE_SITE_DOWN_NIGHTS", "three", "DISCLOSURE_SITE_DOWN_NIGHTS: expected an integer, got 'three'"),
         ("DISCLOSURE_CRAWL_THROTTLE", "fast", "DISCLOSURE_CRAWL_THROTTLE: expected a number, got 'fast'"),
-        ("DISCLOSURE_PARSE_SHARDS", "0", "DISCLOSURE_PARSE_SHARDS: expected at least 1, got '0'"),
+        ("DISCLOSURE_PARSE_BATCH", "0", "DISCLOSURE_PARSE_BATCH: expected at least 1, got '0'"),
+        ("DISCLOSURE_CRAWL_TIME_LIMIT", "0", "DISCLOSURE_CRAWL_TIME_LIMIT: expected more than 0.0, got '0'"),
         ("DISCLOSURE_REPLICA_PORT", "70000", "DISCLOSURE_REPLICA_PORT: expected at most 65535, got '70000'"),
     ],
 )

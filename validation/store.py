@@ -84,7 +84,7 @@ def invalidate_next_years(conn: Connection) -> None:
     """Mark for validation again every parse whose unit's previous year has a newer parse than
     its validation (the cross-year rules may now be evaluated), and every parse whose other
     document (the budget of a final account's year, the final account of a budget's year
-    before) has. Run once before the shards."""
+    before) has. Run once before the batches."""
     conn.execute(text(INVALIDATE_NEXT_YEARS))
     conn.execute(text(INVALIDATE_COUNTERPARTS), {"final": FINAL_KIND, "budget": BUDGET_KIND})
 
@@ -195,18 +195,19 @@ def across_documents(conn: Connection, batch: list[int], filings: dict[int, Fili
     return out
 
 
-def pending_runs(conn: Connection, shard: tuple[int, int] = (0, 1)) -> list[int]:
-    """Parse runs of filings not validated yet; shard (k, n) takes those whose id ≡ k (mod n)."""
-    k, n = shard
+def pending_runs(conn: Connection, id_range: tuple[int, int] | None = None) -> list[int]:
+    """Parse runs of filings not validated yet; `id_range` (first, last): those with ids in it."""
+    first, last = id_range or (None, None)
     return [
         r[0]
         for r in conn.execute(
             text(
-                "SELECT id FROM disclosure.parse_run WHERE status = 'ok' AND validated_at IS NULL AND id % :n = :k "
+                "SELECT id FROM disclosure.parse_run WHERE status = 'ok' AND validated_at IS NULL "
+                "AND (CAST(:first AS bigint) IS NULL OR id BETWEEN :first AND :last) "
                 "AND document_status IS DISTINCT FROM 'not_a_filing' "  # a checklist or landing page is never validated
                 "ORDER BY id"
             ),
-            {"n": n, "k": k},
+            {"first": first, "last": last},
         )
     ]
 

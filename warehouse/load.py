@@ -22,19 +22,20 @@ def pending_files(
     parser_version: str = PARSER_VERSION,
     limit: int | None = None,
     everything: bool = False,
-    shard: tuple[int, int] = (0, 1),
+    id_range: tuple[int, int] | None = None,
 ) -> list[PendingFile]:
     """Archived file versions this parser version has not parsed yet (or all of them), set-based.
-    `shard` (k, n) keeps the files whose id is k modulo n: n workers share the work, disjointly."""
-    k, n = shard
+    `id_range` (first, last) keeps the files with ids in it: one batch of the work, which a
+    task re-run after a crash finds done for the files it loaded."""
+    first, last = id_range or (None, None)
     rows = conn.execute(
         text("""
         SELECT af.id, af.storage_key, af.source_url FROM disclosure.archived_file af
         WHERE (:everything OR NOT EXISTS (SELECT 1 FROM disclosure.parse_run pr
                                           WHERE pr.archived_file_id = af.id AND pr.parser_version = :v))
-          AND af.id % :n = :k
+          AND (CAST(:first AS bigint) IS NULL OR af.id BETWEEN :first AND :last)
         ORDER BY af.id LIMIT :limit"""),
-        {"v": parser_version, "limit": limit, "everything": everything, "k": k, "n": n},
+        {"v": parser_version, "limit": limit, "everything": everything, "first": first, "last": last},
     )
     return [PendingFile(*row) for row in rows]
 
