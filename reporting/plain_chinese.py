@@ -1,0 +1,73 @@
+"""What the store says in English (evidence, identification problems, CMS families), as the
+report's Chinese reader reads it.
+
+The store keeps the rules' own words (analysts and tests query them); only the report says them
+in Chinese. A text no pattern knows is shown as it is, never dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Evidence cell names the checkers write (validation/performance.py and others) → what they are.
+CELL_LABELS = {
+    "counted": "所附自评表个数",
+    "full": "全年预算数",
+    "executed": "全年执行数",
+    "rate": "执行率",
+    "score": "得分",
+    "terms": "各项得分",
+    "total": "总分",
+    "grade": "等级",
+    "weight": "分值",
+    "balance": "结余",
+}
+
+# English phrases of the checkers' reasons, most specific first.
+_REASONS = [
+    (re.compile(r"^(.+?) is missing from the filing$"), r"公开文件中没有“\1”"),
+    (re.compile(r"^(.+?) is printed without figures and without 说明：本表无数据$"), r"“\1”未列数字，也未注明“本表无数据”"),
+    (re.compile(r"^table (.+?) missing from the filing$"), r"缺少 \1 表"),
+    (re.compile(r"^table (.+?) missing; "), r"缺少 \1 表；"),
+    (re.compile(r"^table (.+?) prints no 类 row$"), r"\1 表未列“类”级科目"),
+    (re.compile(r"^the budget prints no 上年 figure for it \(needs last year's budget\); "), "预算未列上年数（需上年预算）；"),
+    (re.compile(r"^the tables print different amount units \((.+)\)$"), r"各表金额单位不同（\1）"),
+    (re.compile(r"^unknown amount unit \((.+)\)$"), r"金额单位不明（\1）"),
+    (re.compile(r" \(attached: (\d+)\)$"), r"（所附自评表 \1 个）"),
+    (re.compile(r"^no self-evaluation attached to this file; "), "本文件未附自评表；"),
+    (re.compile(r": a fund-source line printed with 得分 0; this template scores the total line only$"),
+     "：资金来源行得分印为 0（此模板只对合计行评分）"),
+    (re.compile(r": 总分 (\S+) is (\S+), printed (\S+)$"), r"：总分 \1 应为“\2”，印为“\3”"),
+]
+
+# Why a filing could not be identified (the identification_findings view's problems).
+_PROBLEMS = {
+    "neither the title nor the document names a registered unit": "标题和正文都未写明登记簿中的单位",
+    "no fiscal year can be told from the title or the document": "从标题和正文看不出年度",
+    "no kind (决算/预算/绩效) can be told from the title or the document": "从标题和正文看不出类型（决算/预算/绩效）",
+}
+
+# CMS families of the registry (registry/model.py) as a reader knows them.
+SITE_FAMILY_LABELS = {
+    "trs_wcm": "拓尔思 WCM",
+    "hanweb_jpage": "大汉 jpage",
+    "unified_json": "统一公开平台",
+    "static_list": "静态列表",
+}
+
+
+def reason_zh(reason: str) -> str:
+    for pattern, replacement in _REASONS:
+        reason = pattern.sub(replacement, reason)
+    return reason
+
+
+def cells_zh(cells: dict) -> str:
+    return "；".join(f"{CELL_LABELS.get(k, k)} = {v}" for k, v in cells.items())
+
+
+def problems_zh(problems: str | None) -> str:
+    """'a; b' as the view joins them → the same problems in Chinese."""
+    if not problems:
+        return ""
+    return "；".join(_PROBLEMS.get(p.strip(), p.strip()) for p in problems.split("; "))
