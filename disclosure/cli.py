@@ -505,12 +505,13 @@ def _run_summary(ctx, out: dict) -> dict:
 
 
 def _print_run_summary(summary: dict, title: str = "this run") -> None:
+    from alerting.deliver import TITLES
     from reporting.run_summary import summary_lines
 
     table = Table(title=title, show_header=False, box=None, padding=(0, 2))
     table.add_column("what", style="bold")
     table.add_column("details")
-    for what, details, style in summary_lines(summary):
+    for what, details, style in summary_lines(summary, TITLES):
         table.add_row(f"[{style}]{what}[/{style}]" if style else what, details)
     console.print(table)
 
@@ -605,6 +606,18 @@ def _require_schema(ctx) -> None:
         )
 
 
+def _require_sites(ctx) -> None:
+    """A migrated store that no crawl has filled: a report of it would be blank pages."""
+    from sqlalchemy import text
+
+    with ctx.engine.connect() as conn:
+        if conn.execute(text("SELECT NOT EXISTS (SELECT 1 FROM disclosure.site)")).scalar():
+            raise UsageProblem(
+                f"the store ({_store_name(ctx.settings)}) holds no sites yet: run `disclosure run` "
+                "(or `disclosure demo`) first"
+            )
+
+
 def _store_name(settings) -> str:
     from disclosure.settings import redact_url
 
@@ -627,6 +640,7 @@ def report(
         raise UsageProblem(f"{out}: the folder {out.parent} does not exist")
     ctx = _context()
     _require_schema(ctx)
+    _require_sites(ctx)
     summary = pipeline.report(ctx)
     if as_json:
         _print_json(summary)
@@ -683,13 +697,15 @@ def demo() -> None:
         os.environ.setdefault("DISCLOSURE_CRAWL_THROTTLE", "0")
         settings = _settings()
         console.print(f"replica sites at {site.base_url}; store: {_store_name(settings)}", soft_wrap=True)
-        from disclosure.airflow_local import run_dag_test
-
-        with console.status("running DAG disclosure_nightly with dag.test()"):
-            dag_run = run_dag_test(settings)
         from disclosure import pipeline
+        from disclosure.airflow_local import configure_airflow_env, run_dag_test
+        from disclosure.demo_progress import stage_progress
 
         ctx = pipeline.context(settings)
+        configure_airflow_env(settings)  # before the listener imports airflow
+        console.print("running DAG disclosure_nightly with dag.test()")
+        with _stage_progress() as progress, stage_progress(progress, ctx.engine, len(ctx.registry.sites)):
+            dag_run = run_dag_test(settings)
         latest = settings.var_dir / "reports" / "latest" / "index.html"  # the DAG's summary task wrote it
         written = {"report": str(latest)} if latest.exists() else pipeline.html_report(ctx)
         with ctx.engine.connect() as conn:

@@ -21,8 +21,8 @@ from reporting.charts import (
     completeness_heatmap,
     key_figures_chart,
 )
-from reporting.plain_chinese import SITE_FAMILY_LABELS, cells_zh, problems_zh, reason_zh
 from reporting.finding_titles import FAMILY_TITLES, finding_title, relative_difference, value_unit, with_unit
+from reporting.plain_chinese import SITE_FAMILY_LABELS, cells_zh, problems_zh, reason_zh
 from reporting.queries import KEY_FIGURES, STATUSES, ReportData, load_report_data
 
 # A parse that read a filing only in part, not at all, or found no filing (parse_run.document_status).

@@ -26,17 +26,25 @@ CELL_LABELS = {
 # English phrases of the checkers' reasons, most specific first.
 _REASONS = [
     (re.compile(r"^(.+?) is missing from the filing$"), r"公开文件中没有“\1”"),
-    (re.compile(r"^(.+?) is printed without figures and without 说明：本表无数据$"), r"“\1”未列数字，也未注明“本表无数据”"),
+    (
+        re.compile(r"^(.+?) is printed without figures and without 说明：本表无数据$"),
+        r"“\1”未列数字，也未注明“本表无数据”",
+    ),
     (re.compile(r"^table (.+?) missing from the filing$"), r"缺少 \1 表"),
     (re.compile(r"^table (.+?) missing; "), r"缺少 \1 表；"),
     (re.compile(r"^table (.+?) prints no 类 row$"), r"\1 表未列“类”级科目"),
-    (re.compile(r"^the budget prints no 上年 figure for it \(needs last year's budget\); "), "预算未列上年数（需上年预算）；"),
+    (
+        re.compile(r"^the budget prints no 上年 figure for it \(needs last year's budget\); "),
+        "预算未列上年数（需上年预算）；",
+    ),
     (re.compile(r"^the tables print different amount units \((.+)\)$"), r"各表金额单位不同（\1）"),
     (re.compile(r"^unknown amount unit \((.+)\)$"), r"金额单位不明（\1）"),
     (re.compile(r" \(attached: (\d+)\)$"), r"（所附自评表 \1 个）"),
     (re.compile(r"^no self-evaluation attached to this file; "), "本文件未附自评表；"),
-    (re.compile(r": a fund-source line printed with 得分 0; this template scores the total line only$"),
-     "：资金来源行得分印为 0（此模板只对合计行评分）"),
+    (
+        re.compile(r": a fund-source line printed with 得分 0; this template scores the total line only$"),
+        "：资金来源行得分印为 0（此模板只对合计行评分）",
+    ),
     (re.compile(r": 总分 (\S+) is (\S+), printed (\S+)$"), r"：总分 \1 应为“\2”，印为“\3”"),
 ]
 

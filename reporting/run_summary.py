@@ -70,17 +70,20 @@ def store_summary_only(store: dict, failed_sites: list[str]) -> dict:
     return summary
 
 
-def summary_lines(summary: dict) -> list[tuple[str, str, str]]:
-    """(what, details, rich style) rows, failures first-class, notes last."""
+def summary_lines(summary: dict, kind_titles: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """(what, details, rich style) rows, failures first-class, notes last; alerts by kind, the
+    most frequent first, each by its title in `kind_titles` (alerting's) when given."""
     new, failed, notes = summary["new"], summary["failed"], summary["notes"]
+    titles = kind_titles or {}
     rows = []
     if new is not None:
-        kinds = ", ".join(f"{kind} {n}" for kind, n in new["alerts_by_kind"].items())
+        by_kind = sorted(new["alerts_by_kind"].items(), key=lambda kv: (-kv[1], kv[0]))
+        kinds = ", ".join(f"{n} {titles.get(kind, kind).lower()}" for kind, n in by_kind)
         rows.append(
             (
                 "new",
-                f"{new['filings']} filings, {new['file_versions']} files, {new['parsed']} parsed, "
-                f"{new['alerts']} alerts" + (f" ({kinds})" if kinds else ""),
+                f"{new['filings']} filings, {new['file_versions']} files, {new['parsed']} parsed; "
+                f"{new['alerts']} alerts" + (f": {kinds}" if kinds else ""),
                 "green" if new["file_versions"] else "",
             )
         )

@@ -77,6 +77,15 @@ def test_report_on_an_unmigrated_store_says_to_upgrade(registry_env):
     one_line_error(runner.invoke(app, ["report", "--json"]), "run `disclosure db upgrade` first")
 
 
+def test_report_on_a_store_no_crawl_filled_says_to_run(registry_env, tmp_path):
+    from warehouse.migrate import upgrade
+
+    upgrade(registry_env)  # `disclosure db upgrade` only: the schema, no site, no filing
+    for args in (["report", "-o", str(tmp_path / "report")], ["report", "--json"]):
+        one_line_error(runner.invoke(app, args), "holds no sites yet", "run `disclosure run`")
+    assert not (tmp_path / "report").exists()
+
+
 def test_an_unfilled_replica_url_is_caught_before_crawling_and_never_recorded(registry_env):
     from sqlalchemy import create_engine, text
 

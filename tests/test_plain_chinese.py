@@ -35,7 +35,9 @@ def test_a_missing_part_reads_in_chinese():
 
 
 def test_score_cells_and_unknown_texts():
-    text = evidence_text({"cells": {"terms": "8.03+10+10", "total": "90"}, "pages": [42], "reason": "干部专业能力提升培训"})
+    text = evidence_text(
+        {"cells": {"terms": "8.03+10+10", "total": "90"}, "pages": [42], "reason": "干部专业能力提升培训"}
+    )
     assert text == "各项得分 = 8.03+10+10；总分 = 90 · 干部专业能力提升培训 · 第 42 页"
     assert reason_zh("01[27].1 ≠ 01[1].1 + 01[2].1") == "01[27].1 ≠ 01[1].1 + 01[2].1"  # kept as it is
 
