@@ -667,6 +667,9 @@ def _require_free_port(port: int, advice: str) -> None:
 
     try:
         with socket.socket() as probe:
+            # As the servers bind: a port held only by closed connections (TIME_WAIT, for a minute
+            # after the last `fixtures serve` stopped) is free; a listener on it is not (Linux).
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind(("127.0.0.1", port))
     except OSError as exc:
         raise UsageProblem(f"port {port} on 127.0.0.1 is busy ({exc.strerror}): {advice}") from None

@@ -22,7 +22,14 @@ from reporting.charts import (
     key_figures_chart,
 )
 from reporting.finding_titles import FAMILY_TITLES, finding_title, relative_difference, value_unit, with_unit
-from reporting.plain_chinese import SITE_FAMILY_LABELS, cells_zh, problems_zh, reason_zh
+from reporting.plain_chinese import (
+    SITE_FAMILY_LABELS,
+    cells_zh,
+    crawl_problems_zh,
+    problems_zh,
+    reason_zh,
+    subject_zh,
+)
 from reporting.queries import KEY_FIGURES, STATUSES, ReportData, load_report_data
 
 # A parse that read a filing only in part, not at all, or found no filing (parse_run.document_status).
@@ -39,6 +46,7 @@ def _environment() -> Environment:
     env.globals["DOCUMENT_BADGES"] = DOCUMENT_BADGES
     env.globals["SITE_FAMILY_LABELS"] = SITE_FAMILY_LABELS
     env.filters["problems_zh"] = problems_zh
+    env.filters["crawl_problems_zh"] = crawl_problems_zh
     return env
 
 
@@ -174,6 +182,7 @@ def _prepare_findings(data: ReportData, archive, out: Path) -> None:
         finding.update(
             first_page=pages[0] if pages else None,
             evidence_text=evidence_text(finding["evidence"]),
+            subject_text=subject_zh(finding["family"], finding["subject"]),
             title_zh=across_title(finding["rule_id"])
             or finding_title(finding["rule_id"], titles.get(finding["rule_id"])),
             family_zh=FAMILY_TITLES.get(finding["family"], finding["family"]),

@@ -55,6 +55,25 @@ _PROBLEMS = {
     "no kind (决算/预算/绩效) can be told from the title or the document": "从标题和正文看不出类型（决算/预算/绩效）",
 }
 
+# Why a crawl failed (crawlers/health.py), one problem each, joined by "; ".
+_CRAWL_PROBLEMS = [
+    (re.compile(r"^no list page could be read$"), "一个列表页也没有读到"),
+    (
+        re.compile(r"^found no filings where the last good crawl found (\d+)$"),
+        r"上次正常采集找到 \1 个文件，这次一个也没有",
+    ),
+    (re.compile(r"^(\d+) list/detail error\(s\), first: "), r"列表页或详情页出错 \1 次，第一次："),
+    (re.compile(r"^(\d+) download error\(s\), first: "), r"下载出错 \1 次，第一次："),
+    (re.compile(r"^(\d+) file\(s\) refused and none accepted, first: "), r"\1 个文件被拒收、无一可用，第一个："),
+    (
+        re.compile(r"^capped: stopped at (\d+) (.+?) \(the site's limits\.(\w+)\)$"),
+        r"达到上限：读到 \1 个（\2）即停止（该网站的 limits.\3）",
+    ),
+    (re.compile(r"^crawler process exited (-?\d+): "), r"采集进程异常退出（状态 \1）："),
+    (re.compile(r"^finish reason '(.+)'$"), r"采集未正常结束（\1）"),
+    (re.compile(r"^callbacks raised "), "解析页面时出错："),
+]
+
 # CMS families of the registry (registry/model.py) as a reader knows them.
 SITE_FAMILY_LABELS = {
     "trs_wcm": "拓尔思 WCM",
@@ -79,3 +98,30 @@ def problems_zh(problems: str | None) -> str:
     if not problems:
         return ""
     return "；".join(_PROBLEMS.get(p.strip(), p.strip()) for p in problems.split("; "))
+
+
+def subject_zh(family: str | None, subject: str | None) -> str:
+    """What a finding is about, for a reader: a self-evaluation's line by its name
+    ("1:3:资金总额" → 资金总额); the checkers' own sequence numbers (which evaluation, which
+    sentence of the narrative) say nothing to a reader, whose evidence names the project or
+    quotes the sentence."""
+    subject = subject or ""
+    if family in ("performance", "narrative"):
+        last = subject.rsplit(":", 1)[-1]
+        return "" if last.isdigit() else last
+    return subject
+
+
+def crawl_problems_zh(problems: str | None) -> str:
+    """A failed crawl's problems ("a; b") in Chinese; the URLs and the errors they quote stay as
+    they are."""
+    if not problems:
+        return ""
+    out = []
+    for problem in problems.split("; "):
+        for pattern, replacement in _CRAWL_PROBLEMS:
+            problem, n = pattern.subn(replacement, problem)
+            if n:
+                break
+        out.append(problem)
+    return "；".join(out)

@@ -72,6 +72,25 @@ def test_a_busy_replica_port(monkeypatch, command):
         one_line_error(runner.invoke(app, command), f"port {port}", "DISCLOSURE_REPLICA_PORT")
 
 
+def test_a_port_the_last_replica_just_closed_is_free():
+    """`fixtures serve` stopped a moment ago: its port holds connections in TIME_WAIT, which the
+    replica's server (SO_REUSEADDR) binds through; the check must not call that port busy."""
+    from disclosure.cli import _require_free_port
+
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        served, _ = listener.accept()
+        served.close()  # the server closes first: its side of the connection waits in TIME_WAIT
+        client.close()
+    with socket.socket() as plain, pytest.raises(OSError):
+        plain.bind(("127.0.0.1", port))  # what the check did before: "busy"
+    _require_free_port(port, "")  # no UsageProblem
+
+
 def test_report_on_an_unmigrated_store_says_to_upgrade(registry_env):
     one_line_error(runner.invoke(app, ["report"]), "run `disclosure db upgrade` first")
     one_line_error(runner.invoke(app, ["report", "--json"]), "run `disclosure db upgrade` first")

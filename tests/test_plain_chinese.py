@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from parsers.model import TABLE_CODES
 from reporting.html import evidence_text
-from reporting.plain_chinese import SITE_FAMILY_LABELS, problems_zh, reason_zh
+from reporting.plain_chinese import SITE_FAMILY_LABELS, crawl_problems_zh, problems_zh, reason_zh, subject_zh
 from validation.performance import count_outcome
 from validation.required import required_outcomes
 
@@ -54,3 +54,27 @@ def test_identification_problems_and_families():
     from registry.model import FAMILIES
 
     assert set(SITE_FAMILY_LABELS) == set(FAMILIES)
+
+
+def test_a_finding_is_about_what_a_reader_can_find_in_the_filing():
+    # The demo's performance findings: a line of an evaluation, an evaluation, a narrative sentence.
+    assert subject_zh("performance", "1:3:资金总额") == "资金总额"
+    assert subject_zh("performance", "16") == "" and subject_zh("performance", "9:2") == ""
+    assert subject_zh("narrative", "17") == ""
+    assert subject_zh("hierarchy", "302") == "302" and subject_zh("within_table", None) == ""
+
+
+def test_why_a_crawl_failed_reads_in_chinese():
+    from crawlers.health import judge_health
+
+    # The demo's sites with `fixtures serve` stopped: every list page refused.
+    url = "http://127.0.0.1:18450/datong/czxx/index.html"
+    refused = f"{url}: DownloadConnectionRefusedError: Connection was refused by other side: 111: Connection refused."
+    events = [{"type": "error", "scope": "list", "url": url, "reason": refused.split(": ", 1)[1]}]
+    health = judge_health(events, {"finish_reason": "finished"}, 0, "", 0, 2)
+    assert health.status == "failed"
+    assert crawl_problems_zh("; ".join(health.problems)) == (
+        "一个列表页也没有读到；上次正常采集找到 2 个文件，这次一个也没有；列表页或详情页出错 1 次，第一次："
+        + health.problems[-1].split("first: ", 1)[1]
+    )
+    assert url in crawl_problems_zh("; ".join(health.problems)) and crawl_problems_zh(None) == ""

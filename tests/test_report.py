@@ -256,7 +256,7 @@ def test_sites_page_shows_the_failed_crawl_its_history_and_the_last_success(buil
     out, _written, _ctx = built_report
     html = (out / "sites.html").read_text(encoding="utf-8")
     row = re.search(r'<tr class="bad"><td>replica-datong-trs</td>.*?</tr>', html, re.S).group(0)
-    assert "失败" in row and "no list page could be read" in row
+    assert "失败" in row and "一个列表页也没有读到" in row and "no list page" not in row
     assert re.findall(r'<span class="run (\w+)"', row) == ["failed", "ok"]  # newest first
     assert re.search(r'<td class="num failing">1</td>', row)
     ok = re.search(r"<tr class=\"\"><td>replica-xinzhou-static</td>.*?</tr>", html, re.S).group(0)
