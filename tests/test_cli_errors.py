@@ -40,6 +40,12 @@ def test_export_into_a_missing_folder(tmp_path):
     assert not target.parent.exists()
 
 
+def test_report_into_a_missing_folder(tmp_path):
+    target = tmp_path / "no-such-folder" / "report"
+    one_line_error(runner.invoke(app, ["report", "-o", str(target)]), str(tmp_path / "no-such-folder"))
+    assert not target.parent.exists()
+
+
 def test_unknown_site_key_lists_the_registered_ones(registry_env):
     # The guide's own example, run against the default (replica) registry.
     line = one_line_error(
