@@ -458,6 +458,7 @@ def run(
     Exit 1 when a site failed or a file could not be parsed (as `crawl` does); failed rules are
     findings, reported in the summary, not a failure of the run."""
     from disclosure import pipeline
+    from disclosure.quiet import alert_log_held_back
     from warehouse.load import pending_files
 
     ctx = _context()
@@ -481,7 +482,8 @@ def run(
             description=f"validate: {out['validate'].get('parses', 0)} parses",
         )
         bar = progress.add_task("alert", total=None)
-        out["alert"] = pipeline.alert(ctx)
+        with alert_log_held_back():  # the summary below counts them by kind
+            out["alert"] = pipeline.alert(ctx)
         progress.update(bar, total=1, completed=1, description=f"alert: {out['alert']['new_alerts']} new")
     failed = bool([c for c in out["crawl"] if c["status"] != "ok"] or out["parse"]["failed"])
     summary = _run_summary(ctx, out)

@@ -8,10 +8,11 @@ tasks' return values.
 from __future__ import annotations
 
 import contextlib
-import logging
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, text
+
+from disclosure.quiet import alert_log_held_back
 
 # dag_id's tasks grouped into the stages a person follows (the rest: prepare, shards, summary).
 STAGES = {
@@ -119,11 +120,8 @@ def stage_progress(progress, engine: Engine, sites: int):
     manager = get_listener_manager()
     listener = _airflow_listener(StageListener(progress, engine, sites))
     manager.add_listener(listener)
-    alerts_log = logging.getLogger("disclosure.alerts")
-    level = alerts_log.level
-    alerts_log.setLevel(logging.ERROR)
     try:
-        yield
+        with alert_log_held_back():
+            yield
     finally:
-        alerts_log.setLevel(level)
         manager.pm.unregister(listener)

@@ -57,12 +57,18 @@ def test_run_json_summary_counts_what_the_store_holds(ran, env_settings, tmp_pat
     assert f"{by_status['rounding']} within rounding" in shown.output and "0 filings, 0 files" not in shown.output
 
 
-def test_run_and_crawl_exit_1_when_a_site_failed(env_settings, replica):
+def test_run_and_crawl_exit_1_when_a_site_failed(env_settings, replica, caplog):
+    import logging
+
     replica.behaviour.server_error_paths = {"/xinzhou/yjsgk/list.html"}
-    result = runner.invoke(app, ["run", "--json"])
+    with caplog.at_level(logging.WARNING, logger="disclosure.alerts"):
+        result = runner.invoke(app, ["run", "--json"])
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
     assert doc["summary"]["failed"]["sites"] == ["replica-xinzhou-static"]
+    # The alerts are in the summary, by kind; the log's per-kind lines stay off the console.
+    assert doc["alert"]["by_kind"]["site_failed"] == 1
+    assert [r.getMessage() for r in caplog.records if r.name == "disclosure.alerts"] == []
     crawl = runner.invoke(app, ["crawl", "replica-xinzhou-static", "--json"])
     assert crawl.exit_code == 1
     assert [r["status"] for r in json.loads(crawl.stdout)] != ["ok"]
