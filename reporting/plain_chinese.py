@@ -39,6 +39,14 @@ _REASONS = [
     ),
     (re.compile(r"^the tables print different amount units \((.+)\)$"), r"各表金额单位不同（\1）"),
     (re.compile(r"^unknown amount unit \((.+)\)$"), r"金额单位不明（\1）"),
+    # The cross-document rules (validation/across_documents.py).
+    (re.compile(r"^no (\d+) final account of this unit in the archive$"), r"归档中没有该单位 \1 年度的决算"),
+    (re.compile(r"^no final account of this unit in the archive$"), "归档中没有该单位的决算"),
+    (re.compile(r"^no (\d+) budget of this unit in the archive$"), r"归档中没有该单位 \1 年度的预算"),
+    (re.compile(r"^no budget of this unit in the archive$"), "归档中没有该单位的预算"),
+    (re.compile(r"^the final account prints no 三公 table \(09\)$"), "决算未列三公经费表（09）"),
+    (re.compile(r"^the budget prints no 三公 table$"), "预算未列三公经费表"),
+    (re.compile(r"final account p\. ([\d, ?]+); budget p\. ([\d, ?]+)"), r"决算第 \1 页；预算第 \2 页"),
     (re.compile(r" \(attached: (\d+)\)$"), r"（所附自评表 \1 个）"),
     (re.compile(r"^no self-evaluation attached to this file; "), "本文件未附自评表；"),
     (

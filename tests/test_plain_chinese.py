@@ -78,3 +78,11 @@ def test_why_a_crawl_failed_reads_in_chinese():
         + health.problems[-1].split("first: ", 1)[1]
     )
     assert url in crawl_problems_zh("; ".join(health.problems)) and crawl_problems_zh(None) == ""
+
+
+def test_why_a_final_account_was_not_set_against_its_budget():
+    from validation.across_documents import final_against_budget
+
+    assert {reason_zh(o.reason) for o in final_against_budget(None, None, 2024)} == {"归档中没有该单位 2024 年度的决算"}
+    assert {reason_zh(o.reason) for o in final_against_budget(None, None)} == {"归档中没有该单位的决算"}
+    assert reason_zh("final account p. 12; budget p. 3, 4") == "决算第 12 页；预算第 3, 4 页"
