@@ -82,26 +82,35 @@ def summary_lines(summary: dict, kind_titles: dict[str, str] | None = None) -> l
         rows.append(
             (
                 "new",
-                f"{new['filings']} filings, {new['file_versions']} files, {new['parsed']} parsed; "
-                f"{new['alerts']} alerts" + (f": {kinds}" if kinds else ""),
+                f"{_n(new['filings'], 'filing')}, {_n(new['file_versions'], 'file')}, {new['parsed']} parsed; "
+                f"{_n(new['alerts'], 'alert')}" + (f": {kinds}" if kinds else ""),
                 "green" if new["file_versions"] else "",
             )
         )
     rows += [
-        ("missing", f"{summary['missing']} filings past their due date", "yellow" if summary["missing"] else ""),
-        ("late", f"{summary['late']} filings published after their due date", "yellow" if summary["late"] else ""),
+        ("missing", f"{_n(summary['missing'], 'filing')} past their due date", "yellow" if summary["missing"] else ""),
+        (
+            "late",
+            f"{_n(summary['late'], 'filing')} published after their due date",
+            "yellow" if summary["late"] else "",
+        ),
         (
             "failed",
-            f"{len(failed['sites'])} sites"
+            _n(len(failed["sites"]), "site")
             + (f" ({', '.join(failed['sites'])})" if failed["sites"] else "")
-            + f", {failed['files']} files, {failed['rules']} rules on current filings",
+            + f", {_n(failed['files'], 'file')}, {_n(failed['rules'], 'rule')} on current filings",
             "red" if failed["sites"] or failed["files"] or failed["rules"] else "",
         ),
         (
             "notes",
             f"{notes['rounding']} within rounding, {notes['not_evaluated']} not evaluated, "
-            f"{notes['unidentified_filings']} filings not identified (not failures)",
+            f"{_n(notes['unidentified_filings'], 'filing')} not identified (not failures)",
             "dim",
         ),
     ]
     return rows
+
+
+def _n(count: int, noun: str) -> str:
+    """ "1 filing", "2 filings": the summary is read, not parsed."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
