@@ -113,8 +113,11 @@ def subject_zh(family: str | None, subject: str | None) -> str:
     ("1:3:资金总额" → 资金总额); the checkers' own sequence numbers (which evaluation, which
     sentence of the narrative) say nothing to a reader, whose evidence names the project or
     quotes the sentence."""
+    from validation.narrative import NARRATIVE
+    from validation.performance import PERFORMANCE
+
     subject = subject or ""
-    if family in ("performance", "narrative"):
+    if family in (PERFORMANCE, NARRATIVE):
         last = subject.rsplit(":", 1)[-1]
         return "" if last.isdigit() else last
     return subject

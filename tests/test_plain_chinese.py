@@ -58,9 +58,12 @@ def test_identification_problems_and_families():
 
 def test_a_finding_is_about_what_a_reader_can_find_in_the_filing():
     # The demo's performance findings: a line of an evaluation, an evaluation, a narrative sentence.
-    assert subject_zh("performance", "1:3:资金总额") == "资金总额"
-    assert subject_zh("performance", "16") == "" and subject_zh("performance", "9:2") == ""
-    assert subject_zh("narrative", "17") == ""
+    from validation.narrative import NARRATIVE
+    from validation.performance import PERFORMANCE
+
+    assert subject_zh(PERFORMANCE, "1:3:资金总额") == "资金总额"
+    assert subject_zh(PERFORMANCE, "16") == "" and subject_zh(PERFORMANCE, "9:2") == ""
+    assert subject_zh(NARRATIVE, "17") == ""
     assert subject_zh("hierarchy", "302") == "302" and subject_zh("within_table", None) == ""
 
 
