@@ -21,6 +21,7 @@ from parsers.evaluations import join_split_row, parse_evaluation
 from parsers.identity import identify_document, unit_code
 from parsers.model import TABLE_CODES, ParseResult, TableInfo
 from parsers.narrative import NUMBERED_PART_HEADINGS, PART_HEADINGS, extract_claims
+from parsers.placement import box_claims
 from parsers.tables import TableAssembler, recognise_by_header, recognise_by_rows
 from parsers.templates import choose_family, match_title, printed_title
 
@@ -258,6 +259,8 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
         family = read.family or family
         # its 说明 restates the budget's tables, and may share a page with one
         claims = extract_budget_claims([(p.number, p.text) for p in pages if not CONTENTS.search(p.text[:200])])
+    claims = [c.to_json() for c in claims]
+    box_claims(claims, pages)
     evaluation_results = [
         parse_evaluation(title, rows, page, seq) for seq, (title, page, rows) in enumerate(evaluations, start=1)
     ]
@@ -269,7 +272,7 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
             kind=identity.kind,
             tables=tables,
             cells=cells,
-            claims=[c.to_json() for c in claims],
+            claims=claims,
             evaluations=evaluation_results,
             targets=targets,
             pages=count,

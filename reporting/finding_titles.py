@@ -15,10 +15,10 @@ FAMILY_TITLES = {
     "hierarchy": "科目逐级汇总",
     "cross_table": "表间一致",
     "inequality": "表间大小关系",
-    "cross_year": "与上年衔接",
+    "xyear": "与上年衔接",
     "narrative": "情况说明与报表",
-    "performance": "绩效自评",
-    "required_parts": "公开内容完整性",
+    "perf": "绩效自评",
+    "required": "公开内容完整性",
     "budget": "预算报表勾稽",
     "across_documents": "预算与决算对照",
 }

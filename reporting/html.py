@@ -12,6 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Connection
 
+from parsers.sniff import extension_for
 from reporting.across_findings import across_title, cited_documents, load_across_findings
 from reporting.budget_actual import budget_actual_rows, load_budget_actual_cells
 from reporting.charts import (
@@ -21,6 +22,7 @@ from reporting.charts import (
     completeness_heatmap,
     key_figures_chart,
 )
+from reporting.evidence import review_items, write_finding_evidence
 from reporting.finding_titles import FAMILY_TITLES, finding_title, relative_difference, value_unit, with_unit
 from reporting.plain_chinese import (
     SITE_FAMILY_LABELS,
@@ -54,18 +56,7 @@ def unit_page(jurisdiction: str | None, unit_code: str | None) -> str:
     return f"{jurisdiction}__{unit_code}.html" if unit_code else "unidentified.html"
 
 
-EXTENSIONS = {
-    "application/pdf": ".pdf",
-    "text/html": ".html",
-    "application/zip": ".zip",
-    "application/msword": ".doc",
-    "application/vnd.ms-excel": ".xls",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
-}
-
-
-def archived_copy(archive: str | Path, storage_key: str | None, media_type: str | None, out: Path) -> str | None:
+def archived_copy(archive: str | Path, storage_key: str | None, out: Path) -> str | None:
     """Copy an archived file into the report's files/ folder (named by its hash, with its
     extension, so a browser opens it) and return its path relative to the report's root;
     the report folder can then be copied or zipped whole. None when the archive lacks it."""
@@ -81,20 +72,10 @@ def archived_copy(archive: str | Path, storage_key: str | None, media_type: str 
         body = read_bytes(archive, storage_key)
     except OSError:
         return None
-    target = out / "files" / (stem + _extension(media_type, body))
+    target = out / "files" / (stem + extension_for(body))
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(body)
     return f"files/{target.name}"
-
-
-def _extension(media_type: str | None, body: bytes) -> str:
-    ext = EXTENSIONS.get((media_type or "").split(";")[0].strip(), "")
-    if ext == ".zip":  # Office files are zips: their member names (stored in clear) tell which
-        if b"xl/workbook" in body:
-            return ".xlsx"
-        if b"word/document" in body:
-            return ".docx"
-    return ext
 
 
 def page_anchor(media_type: str | None, page: int | None) -> str:
@@ -192,7 +173,7 @@ def _prepare_findings(data: ReportData, archive, out: Path) -> None:
             difference_share="" if unit == "%" else relative_difference(finding["expected"], finding["difference"]),
             page=unit_page(finding["jurisdiction"], finding["unit_code"]),
         )
-        copy = archived_copy(archive, finding["storage_key"], finding["media_type"], out)
+        copy = archived_copy(archive, finding["storage_key"], out)
         finding["copy_href"] = copy + page_anchor(finding["media_type"], finding["first_page"]) if copy else None
 
 
@@ -208,7 +189,7 @@ def _prepare_across(findings: list[dict], archive, out: Path) -> None:
         for doc in cited_documents(finding):
             pages = doc.get("pages") or []
             first = pages[0] if pages else None
-            copy = archived_copy(archive, doc.get("storage_key"), doc.get("media_type"), out)
+            copy = archived_copy(archive, doc.get("storage_key"), out)
             documents.append(
                 {
                     **doc,
@@ -258,8 +239,10 @@ def write_report(conn: Connection, out_dir: str | Path, archive: str | Path, pro
 
     _write_assets(out / "assets")
     _prepare_findings(data, archive, out)
+    annotated = write_finding_evidence(conn, data.findings, archive, out)  # crops and annotated PDFs
     for filing in data.filings:
-        filing["copy_href"] = archived_copy(archive, filing["storage_key"], filing["media_type"], out)
+        filing["copy_href"] = archived_copy(archive, filing["storage_key"], out)
+        filing["annotated_href"] = annotated.get(filing["storage_key"])
     across = load_across_findings(conn)
     _prepare_across(across, archive, out)
     budget_actual = budget_actual_rows(load_budget_actual_cells(conn))
@@ -304,6 +287,12 @@ def write_report(conn: Connection, out_dir: str | Path, archive: str | Path, pro
     )
     (out / "sites.html").write_text(
         env.get_template("sites.html").render(title="采集状态", root="", sites=_site_health(data), **common),
+        encoding="utf-8",
+    )
+
+    review, waiting = review_items(conn, archive, out)
+    (out / "review.html").write_text(
+        env.get_template("review.html").render(title="待复核的数字", root="", items=review, waiting=waiting, **common),
         encoding="utf-8",
     )
 

@@ -13,8 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
 from disclosure import pipeline
-from parsers import parse_bytes
 from tests.conftest import query_rows
+from tests.parsed import seed_parse
 from warehouse.export import ExportFilter, export_csv, export_parquet
 from warehouse.load import load_parse
 from warehouse.roles import reader_role
@@ -84,9 +84,7 @@ def test_claims_are_stored_and_exported(loaded, tmp_path, seed_pdfs):
     )[0][0]
     assert "收入总计584.83万元" in sentence
     out = tmp_path / "claims.csv"
-    assert export_csv(loaded.engine, "claims", ExportFilter("datong"), out) == len(
-        parse_bytes(seed_pdfs["001"], "001").claims
-    )
+    assert export_csv(loaded.engine, "claims", ExportFilter("datong"), out) == len(seed_parse("001", "001").claims)
 
 
 def test_longitudinal_series_and_jurisdiction_totals(loaded):
@@ -104,7 +102,7 @@ def test_longitudinal_series_and_jurisdiction_totals(loaded):
 
 def test_same_parse_twice_changes_nothing_and_a_new_parser_version_replaces_the_old(loaded, seed_pdfs):
     (af_id,) = query_rows(loaded, "SELECT id FROM disclosure.archived_file WHERE source_url LIKE '%P0%'")[0]
-    result = parse_bytes(seed_pdfs["001"], "again")
+    result = seed_parse("001", "again")
     with loaded.engine.begin() as conn:
         assert load_parse(conn, af_id, result) is None  # this version is loaded already
     before = query_rows(loaded, "SELECT count(*) FROM disclosure.cell")[0][0]
@@ -194,7 +192,7 @@ def test_a_corrected_file_resolves_its_open_finding(env_settings, replica):
     row[5] = printed
     pipeline.run_once(ctx)
     planted = {"01.expenditure_sum", "03.class_208_vs_01"}
-    tables_sql = "SELECT rule_id, status FROM disclosure.finding_status WHERE family <> 'performance'"
+    tables_sql = "SELECT rule_id, status FROM disclosure.finding_status WHERE family <> 'perf'"
     assert set(query_rows(ctx, tables_sql)) == {(rule, "open") for rule in planted}
     open_rules = {r.rule_id for r in query_rows(ctx, "SELECT rule_id FROM disclosure.open_findings")}
     assert planted <= open_rules
@@ -206,6 +204,6 @@ def test_a_corrected_file_resolves_its_open_finding(env_settings, replica):
     assert "resolved_identity" not in pipeline.run_once(ctx)["alerts"]["by_kind"]  # …and only once
     # The filing's own real failures (its self-evaluations) stay open: the correction did not touch them.
     assert {
-        r.status for r in query_rows(ctx, "SELECT status FROM disclosure.finding_status WHERE family = 'performance'")
+        r.status for r in query_rows(ctx, "SELECT status FROM disclosure.finding_status WHERE family = 'perf'")
     } == {"open"}
     assert not planted & {r.rule_id for r in query_rows(ctx, "SELECT rule_id FROM disclosure.open_findings")}

@@ -14,13 +14,13 @@
 - jurisdiction.publishes defaults to both 决算 and 预算 (the law asks both of every unit).
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
