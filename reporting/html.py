@@ -25,6 +25,7 @@ from reporting.charts import (
 from reporting.evidence import review_items, write_finding_evidence
 from reporting.finding_titles import FAMILY_TITLES, finding_title, relative_difference, value_unit, with_unit
 from reporting.plain_chinese import (
+    CRAWL_STATUS_LABELS,
     SITE_FAMILY_LABELS,
     cells_zh,
     crawl_problems_zh,
@@ -47,6 +48,7 @@ def _environment() -> Environment:
     )
     env.globals["DOCUMENT_BADGES"] = DOCUMENT_BADGES
     env.globals["SITE_FAMILY_LABELS"] = SITE_FAMILY_LABELS
+    env.globals["CRAWL_STATUS_LABELS"] = CRAWL_STATUS_LABELS
     env.filters["problems_zh"] = problems_zh
     env.filters["crawl_problems_zh"] = crawl_problems_zh
     return env

@@ -38,14 +38,21 @@ _REASONS = [
         "预算未列上年数（需上年预算）；",
     ),
     (re.compile(r"^the tables print different amount units \((.+)\)$"), r"各表金额单位不同（\1）"),
-    (re.compile(r"^unknown amount unit \((.+)\)$"), r"金额单位不明（\1）"),
     # The cross-document rules (validation/across_documents.py).
     (re.compile(r"^no (\d+) final account of this unit in the archive$"), r"归档中没有该单位 \1 年度的决算"),
     (re.compile(r"^no final account of this unit in the archive$"), "归档中没有该单位的决算"),
     (re.compile(r"^no (\d+) budget of this unit in the archive$"), r"归档中没有该单位 \1 年度的预算"),
     (re.compile(r"^no budget of this unit in the archive$"), "归档中没有该单位的预算"),
     (re.compile(r"^the final account prints no 三公 table \(09\)$"), "决算未列三公经费表（09）"),
+    (re.compile(r"^the (\d+) final account prints no 三公 table \(09\)$"), r"\1 年度决算未列三公经费表（09）"),
     (re.compile(r"^the budget prints no 三公 table$"), "预算未列三公经费表"),
+    (
+        re.compile(r"^the budget lists no projects \(项目支出表 or 绩效目标表\)$"),
+        "预算未列项目（项目支出表或绩效目标表）",
+    ),
+    (re.compile(r"^the budget lists no project “(.+)”$"), r"预算未列项目“\1”"),
+    (re.compile(r"^the budget prints no (\w+); "), r"预算未列 \1；"),
+    (re.compile(r"^unknown amount unit \('?([^',]*)'?, '?([^')]*)'?\)$"), r"金额单位不明（\1，\2）"),
     (re.compile(r"final account p\. ([\d, ?]+); budget p\. ([\d, ?]+)"), r"决算第 \1 页；预算第 \2 页"),
     (re.compile(r" \(attached: (\d+)\)$"), r"（所附自评表 \1 个）"),
     (re.compile(r"^no self-evaluation attached to this file; "), "本文件未附自评表；"),
@@ -79,8 +86,15 @@ _CRAWL_PROBLEMS = [
     ),
     (re.compile(r"^crawler process exited (-?\d+): "), r"采集进程异常退出（状态 \1）："),
     (re.compile(r"^finish reason '(.+)'$"), r"采集未正常结束（\1）"),
+    (
+        re.compile(r"^time limit reached after (\d+) list page\(s\): the next night goes on$"),
+        r"达到时间上限，已读 \1 个列表页，下一晚接着采",
+    ),
     (re.compile(r"^callbacks raised "), "解析页面时出错："),
 ]
+
+# A crawl run's status (crawlers.health: ok | incomplete | failed).
+CRAWL_STATUS_LABELS = {"ok": "正常", "incomplete": "未采完（时间上限）", "failed": "失败"}
 
 # CMS families of the registry (registry/model.py) as a reader knows them.
 SITE_FAMILY_LABELS = {

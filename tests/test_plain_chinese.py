@@ -68,12 +68,13 @@ def test_a_finding_is_about_what_a_reader_can_find_in_the_filing():
 
 
 def test_why_a_crawl_failed_reads_in_chinese():
+    from crawlers.events import CrawlError
     from crawlers.health import judge_health
 
     # The demo's sites with `fixtures serve` stopped: every list page refused.
     url = "http://127.0.0.1:18450/datong/czxx/index.html"
     refused = f"{url}: DownloadConnectionRefusedError: Connection was refused by other side: 111: Connection refused."
-    events = [{"type": "error", "scope": "list", "url": url, "reason": refused.split(": ", 1)[1]}]
+    events = [CrawlError(url, refused.split(": ", 1)[1], scope="list")]
     health = judge_health(events, {"finish_reason": "finished"}, 0, "", 0, 2)
     assert health.status == "failed"
     assert crawl_problems_zh("; ".join(health.problems)) == (
@@ -86,6 +87,22 @@ def test_why_a_crawl_failed_reads_in_chinese():
 def test_why_a_final_account_was_not_set_against_its_budget():
     from validation.across_documents import final_against_budget
 
-    assert {reason_zh(o.reason) for o in final_against_budget(None, None, 2024)} == {"归档中没有该单位 2024 年度的决算"}
-    assert {reason_zh(o.reason) for o in final_against_budget(None, None)} == {"归档中没有该单位的决算"}
+    assert {reason_zh(o.outcome.reason) for o in final_against_budget(None, None, 2024)} == {
+        "归档中没有该单位 2024 年度的决算"
+    }
+    assert {reason_zh(o.outcome.reason) for o in final_against_budget(None, None)} == {"归档中没有该单位的决算"}
     assert reason_zh("final account p. 12; budget p. 3, 4") == "决算第 12 页；预算第 3, 4 页"
+    assert reason_zh("the budget lists no project “律师顾问费”") == "预算未列项目“律师顾问费”"
+    assert reason_zh("the 2023 final account prints no 三公 table (09)") == "2023 年度决算未列三公经费表（09）"
+    assert reason_zh("unknown amount unit ('千元', None)") == "金额单位不明（千元，None）"
+
+
+def test_a_crawl_stopped_by_its_time_limit_reads_in_chinese():
+    from crawlers.health import judge_health
+
+    health = judge_health([], {"finish_reason": "closespider_timeout", "disclosure/list_pages": 40}, 0, "", 3, 3)
+    assert health.status == "incomplete"
+    from reporting.plain_chinese import CRAWL_STATUS_LABELS
+
+    assert health.status in CRAWL_STATUS_LABELS
+    assert crawl_problems_zh("; ".join(health.problems)) == "达到时间上限，已读 40 个列表页，下一晚接着采"
