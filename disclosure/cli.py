@@ -463,6 +463,7 @@ def run(
     Exit 1 when a site failed or a file could not be parsed (as `crawl` does); failed rules are
     findings, reported in the summary, not a failure of the run."""
     from disclosure import pipeline
+    from disclosure.quiet import alert_log_held_back
     from warehouse.load import pending_files
 
     ctx = _context()
@@ -486,7 +487,8 @@ def run(
             description=f"validate: {out['validate'].get('parses', 0)} parses",
         )
         bar = progress.add_task("alert", total=None)
-        out["alert"] = pipeline.alert(ctx)
+        with alert_log_held_back():  # the summary below counts them by kind
+            out["alert"] = pipeline.alert(ctx)
         progress.update(bar, total=1, completed=1, description=f"alert: {out['alert']['new_alerts']} new")
     failed = bool([c for c in out["crawl"] if c["status"] != "ok"] or out["parse"]["failed"])
     summary = _run_summary(ctx, out)
@@ -510,12 +512,13 @@ def _run_summary(ctx, out: dict) -> dict:
 
 
 def _print_run_summary(summary: dict, title: str = "this run") -> None:
+    from alerting.deliver import TITLES
     from reporting.run_summary import summary_lines
 
     table = Table(title=title, show_header=False, box=None, padding=(0, 2))
     table.add_column("what", style="bold")
     table.add_column("details")
-    for what, details, style in summary_lines(summary):
+    for what, details, style in summary_lines(summary, TITLES):
         table.add_row(f"[{style}]{what}[/{style}]" if style else what, details)
     console.print(table)
 
@@ -695,6 +698,18 @@ def _require_schema(ctx) -> None:
         )
 
 
+def _require_sites(ctx) -> None:
+    """A migrated store that no crawl has filled: a report of it would be blank pages."""
+    from sqlalchemy import text
+
+    with ctx.engine.connect() as conn:
+        if conn.execute(text("SELECT NOT EXISTS (SELECT 1 FROM disclosure.site)")).scalar():
+            raise UsageProblem(
+                f"the store ({_store_name(ctx.settings)}) holds no sites yet: run `disclosure run` "
+                "(or `disclosure demo`) first"
+            )
+
+
 def _store_name(settings) -> str:
     from disclosure.settings import redact_url
 
@@ -717,6 +732,7 @@ def report(
         raise UsageProblem(f"{out}: the folder {out.parent} does not exist")
     ctx = _context()
     _require_schema(ctx)
+    _require_sites(ctx)
     summary = pipeline.report(ctx)
     if as_json:
         _print_json(summary)
@@ -743,6 +759,9 @@ def _require_free_port(port: int, advice: str) -> None:
 
     try:
         with socket.socket() as probe:
+            # As the servers bind: a port held only by closed connections (TIME_WAIT, for a minute
+            # after the last `fixtures serve` stopped) is free; a listener on it is not (Linux).
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind(("127.0.0.1", port))
     except OSError as exc:
         raise UsageProblem(f"port {port} on 127.0.0.1 is busy ({exc.strerror}): {advice}") from None
@@ -773,13 +792,15 @@ def demo() -> None:
         os.environ.setdefault("DISCLOSURE_CRAWL_THROTTLE", "0")
         settings = _settings()
         console.print(f"replica sites at {site.base_url}; store: {_store_name(settings)}", soft_wrap=True)
-        from disclosure.airflow_local import run_dag_test
-
-        with console.status("running DAG disclosure_nightly with dag.test()"):
-            dag_run = run_dag_test(settings)
         from disclosure import pipeline
+        from disclosure.airflow_local import configure_airflow_env, run_dag_test
+        from disclosure.demo_progress import stage_progress
 
         ctx = pipeline.context(settings)
+        configure_airflow_env(settings)  # before the listener imports airflow
+        console.print("running DAG disclosure_nightly with dag.test()")
+        with _stage_progress() as progress, stage_progress(progress, ctx.engine, len(ctx.registry.sites)):
+            dag_run = run_dag_test(settings)
         latest = settings.var_dir / "reports" / "latest" / "index.html"  # the DAG's summary task wrote it
         written = {"report": str(latest)} if latest.exists() else pipeline.html_report(ctx)
         with ctx.engine.connect() as conn:

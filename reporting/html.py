@@ -24,6 +24,15 @@ from reporting.charts import (
 )
 from reporting.evidence import review_items, write_finding_evidence
 from reporting.finding_titles import FAMILY_TITLES, finding_title, relative_difference, value_unit, with_unit
+from reporting.plain_chinese import (
+    CRAWL_STATUS_LABELS,
+    SITE_FAMILY_LABELS,
+    cells_zh,
+    crawl_problems_zh,
+    problems_zh,
+    reason_zh,
+    subject_zh,
+)
 from reporting.queries import KEY_FIGURES, STATUSES, ReportData, load_report_data
 
 # A parse that read a filing only in part, not at all, or found no filing (parse_run.document_status).
@@ -38,6 +47,10 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["DOCUMENT_BADGES"] = DOCUMENT_BADGES
+    env.globals["SITE_FAMILY_LABELS"] = SITE_FAMILY_LABELS
+    env.globals["CRAWL_STATUS_LABELS"] = CRAWL_STATUS_LABELS
+    env.filters["problems_zh"] = problems_zh
+    env.filters["crawl_problems_zh"] = crawl_problems_zh
     return env
 
 
@@ -77,13 +90,9 @@ def evidence_text(evidence: dict | None) -> str:
         return ""
     parts = []
     if evidence.get("cells"):
-        parts.append(
-            "; ".join(f"{k} = {v}" for k, v in evidence["cells"].items())
-            if isinstance(evidence["cells"], dict)
-            else str(evidence["cells"])
-        )
+        parts.append(cells_zh(evidence["cells"]) if isinstance(evidence["cells"], dict) else str(evidence["cells"]))
     if evidence.get("reason"):
-        parts.append(str(evidence["reason"]))
+        parts.append(reason_zh(str(evidence["reason"])))
     if evidence.get("pages"):
         parts.append("第 " + ", ".join(str(p) for p in evidence["pages"]) + " 页")
     return " · ".join(parts)
@@ -156,6 +165,7 @@ def _prepare_findings(data: ReportData, archive, out: Path) -> None:
         finding.update(
             first_page=pages[0] if pages else None,
             evidence_text=evidence_text(finding["evidence"]),
+            subject_text=subject_zh(finding["family"], finding["subject"]),
             title_zh=across_title(finding["rule_id"])
             or finding_title(finding["rule_id"], titles.get(finding["rule_id"])),
             family_zh=FAMILY_TITLES.get(finding["family"], finding["family"]),
@@ -194,7 +204,7 @@ def _prepare_across(findings: list[dict], archive, out: Path) -> None:
             title_zh=across_title(finding["rule_id"])
             or finding_title(finding["rule_id"], titles.get(finding["rule_id"])),
             status_zh=ACROSS_STATUS.get(finding["status"], finding["status"]),
-            reason=(finding["evidence"] or {}).get("reason") or "",
+            reason=reason_zh((finding["evidence"] or {}).get("reason") or ""),
             evidence_text=evidence_text({**(finding["evidence"] or {}), "pages": None}),
             expected_text=with_unit(finding["expected"], unit),
             actual_text=with_unit(finding["actual"], unit),

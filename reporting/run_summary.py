@@ -70,35 +70,47 @@ def store_summary_only(store: dict, failed_sites: list[str]) -> dict:
     return summary
 
 
-def summary_lines(summary: dict) -> list[tuple[str, str, str]]:
-    """(what, details, rich style) rows, failures first-class, notes last."""
+def summary_lines(summary: dict, kind_titles: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """(what, details, rich style) rows, failures first-class, notes last; alerts by kind, the
+    most frequent first, each by its title in `kind_titles` (alerting's) when given."""
     new, failed, notes = summary["new"], summary["failed"], summary["notes"]
+    titles = kind_titles or {}
     rows = []
     if new is not None:
-        kinds = ", ".join(f"{kind} {n}" for kind, n in new["alerts_by_kind"].items())
+        by_kind = sorted(new["alerts_by_kind"].items(), key=lambda kv: (-kv[1], kv[0]))
+        kinds = ", ".join(f"{n} {titles.get(kind, kind).lower()}" for kind, n in by_kind)
         rows.append(
             (
                 "new",
-                f"{new['filings']} filings, {new['file_versions']} files, {new['parsed']} parsed, "
-                f"{new['alerts']} alerts" + (f" ({kinds})" if kinds else ""),
+                f"{_n(new['filings'], 'filing')}, {_n(new['file_versions'], 'file')}, {new['parsed']} parsed; "
+                f"{_n(new['alerts'], 'alert')}" + (f": {kinds}" if kinds else ""),
                 "green" if new["file_versions"] else "",
             )
         )
     rows += [
-        ("missing", f"{summary['missing']} filings past their due date", "yellow" if summary["missing"] else ""),
-        ("late", f"{summary['late']} filings published after their due date", "yellow" if summary["late"] else ""),
+        ("missing", f"{_n(summary['missing'], 'filing')} past their due date", "yellow" if summary["missing"] else ""),
+        (
+            "late",
+            f"{_n(summary['late'], 'filing')} published after their due date",
+            "yellow" if summary["late"] else "",
+        ),
         (
             "failed",
-            f"{len(failed['sites'])} sites"
+            _n(len(failed["sites"]), "site")
             + (f" ({', '.join(failed['sites'])})" if failed["sites"] else "")
-            + f", {failed['files']} files, {failed['rules']} rules on current filings",
+            + f", {_n(failed['files'], 'file')}, {_n(failed['rules'], 'rule')} on current filings",
             "red" if failed["sites"] or failed["files"] or failed["rules"] else "",
         ),
         (
             "notes",
             f"{notes['rounding']} within rounding, {notes['not_evaluated']} not evaluated, "
-            f"{notes['unidentified_filings']} filings not identified (not failures)",
+            f"{_n(notes['unidentified_filings'], 'filing')} not identified (not failures)",
             "dim",
         ),
     ]
     return rows
+
+
+def _n(count: int, noun: str) -> str:
+    """ "1 filing", "2 filings": the summary is read, not parsed."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

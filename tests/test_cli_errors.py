@@ -40,6 +40,12 @@ def test_export_into_a_missing_folder(tmp_path):
     assert not target.parent.exists()
 
 
+def test_report_into_a_missing_folder(tmp_path):
+    target = tmp_path / "no-such-folder" / "report"
+    one_line_error(runner.invoke(app, ["report", "-o", str(target)]), str(tmp_path / "no-such-folder"))
+    assert not target.parent.exists()
+
+
 def test_unknown_site_key_lists_the_registered_ones(registry_env):
     # The guide's own example, run against the default (replica) registry.
     line = one_line_error(
@@ -72,9 +78,37 @@ def test_a_busy_replica_port(monkeypatch, command):
         one_line_error(runner.invoke(app, command), f"port {port}", "DISCLOSURE_REPLICA_PORT")
 
 
+def test_a_port_the_last_replica_just_closed_is_free():
+    """`fixtures serve` stopped a moment ago: its port holds connections in TIME_WAIT, which the
+    replica's server (SO_REUSEADDR) binds through; the check must not call that port busy."""
+    from disclosure.cli import _require_free_port
+
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        served, _ = listener.accept()
+        served.close()  # the server closes first: its side of the connection waits in TIME_WAIT
+        client.close()
+    with socket.socket() as plain, pytest.raises(OSError):
+        plain.bind(("127.0.0.1", port))  # what the check did before: "busy"
+    _require_free_port(port, "")  # no UsageProblem
+
+
 def test_report_on_an_unmigrated_store_says_to_upgrade(registry_env):
     one_line_error(runner.invoke(app, ["report"]), "run `disclosure db upgrade` first")
     one_line_error(runner.invoke(app, ["report", "--json"]), "run `disclosure db upgrade` first")
+
+
+def test_report_on_a_store_no_crawl_filled_says_to_run(registry_env, tmp_path):
+    from warehouse.migrate import upgrade
+
+    upgrade(registry_env)  # `disclosure db upgrade` only: the schema, no site, no filing
+    for args in (["report", "-o", str(tmp_path / "report")], ["report", "--json"]):
+        one_line_error(runner.invoke(app, args), "holds no sites yet", "run `disclosure run`")
+    assert not (tmp_path / "report").exists()
 
 
 def test_an_unfilled_replica_url_is_caught_before_crawling_and_never_recorded(registry_env):

@@ -85,12 +85,33 @@ def test_nightly_dag_twice_and_with_a_failing_site(env_settings, replica):
 
 @pytest.mark.slow
 def test_nightly_dag_run_end_to_end(env_settings, monkeypatch):
-    from disclosure.airflow_local import run_dag_test
+    """Run as `disclosure demo` runs it: under the listener that shows one bar per stage."""
+    import io
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from disclosure import pipeline
+    from disclosure.airflow_local import configure_airflow_env, run_dag_test
+    from disclosure.demo_progress import stage_progress
 
     monkeypatch.setenv("DISCLOSURE_PARSE_BATCH", "1")  # read by the tasks: one file, one parse a task
     monkeypatch.setenv("DISCLOSURE_VALIDATE_BATCH", "1")
-    dag_run = run_dag_test(env_settings)
+    configure_airflow_env(env_settings)
+    engine = pipeline.context(env_settings).engine
+    with Progress(console=Console(file=io.StringIO())) as progress, stage_progress(progress, engine, 2):
+        dag_run = run_dag_test(env_settings)
     assert str(dag_run.state) == "success"
+    bars = {t.description: (t.completed, t.total) for t in progress.tasks}
+    with engine.connect() as c:
+        failed = c.execute(text("SELECT count(*) FROM disclosure.finding WHERE status = 'failed'")).scalar()
+        alerts = c.execute(text("SELECT count(*) FROM disclosure.alert")).scalar()
+    assert bars == {
+        "crawl: 2/2 sites, 0 failed": (2, 2),
+        "parse: 2 files, 0 failed": (1, 1),
+        f"validate: {failed} failed rules": (1, 1),
+        f"alert: {alerts} new": (1, 1),
+    }
     instances = dag_run.get_task_instances()
     states = {ti.task_id: str(ti.state) for ti in instances}
     assert states.pop("watcher") == "skipped"  # nothing failed: the watcher did not fire

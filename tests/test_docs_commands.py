@@ -17,7 +17,8 @@ DOCUMENTS = [PROJECT_ROOT / "README.md", PROJECT_ROOT / "docs" / "user-guide.md"
 NOT_RUN_HERE = {
     "demo": "runs the nightly DAG with dag.test() (tests/test_dags.py)",
     "airflow": "serves Airflow until Ctrl-C (tried by hand; tests/test_scheduler.py runs the services)",
-    "fixtures": "serve runs until Ctrl-C; build/render/derive are tested in tests/test_synthetic_years.py",
+    "fixtures": "serve runs until Ctrl-C (its printed line: test_fixtures_serve_prints_the_line_the_guide_shows); "
+    "build/render/derive are tested in tests/test_synthetic_years.py",
     "docs": "rewrites docs/ in the checkout (tests/test_docs.py checks they are current)",
     "db downgrade": "drops the schema the next commands need",
     "sites probe https://": "reaches a real site (tests are offline); tests/test_probe.py probes every replica site",
@@ -140,3 +141,39 @@ def test_the_settings_table_names_every_variable_the_code_reads():
     }
     missing = sorted(v for v in read - internal if f"`{v}`" not in table)
     assert missing == [], f"document these in README.md's settings table: {missing}"
+
+
+@pytest.mark.slow  # renders every fixture before it serves (about 15 s)
+def test_fixtures_serve_prints_the_line_the_guide_shows(tmp_path):
+    """`disclosure fixtures serve` (a command that runs until Ctrl-C): its first line on stdout
+    is the `export` the guide says to paste, and the replica answers at that address."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    guide = (PROJECT_ROOT / "docs" / "user-guide.md").read_text(encoding="utf-8")
+    shown = re.search(r"disclosure fixtures serve\s+# prints `([^`]+)`", guide).group(1)
+    assert re.fullmatch(r"export DISCLOSURE_REPLICA_BASE=http://127\.0\.0\.1:18450", shown)
+    with socket.socket() as probe:  # a free port, not the demo's: another demo may hold 18450
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "DISCLOSURE_REPLICA_PORT": str(port)}
+    env["DISCLOSURE_VAR_DIR"] = str(tmp_path / "var")
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "disclosure.cli", "fixtures", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        line = serve.stdout.readline().strip()
+        assert line == shown.replace("18450", str(port)), line
+        base = line.split("=", 1)[1]
+        with urllib.request.urlopen(f"{base}/datong/czxx/index.html", timeout=10) as answer:
+            assert answer.status == 200 and "决算" in answer.read().decode("utf-8")
+    finally:
+        serve.terminate()
+        serve.wait(timeout=30)

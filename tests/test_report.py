@@ -185,6 +185,11 @@ def test_findings_speak_chinese_with_units_grouped_and_filterable(built_report):
     assert re.search(r'<td class="num">81\.51%</td>', html)  # a rate printed as a percentage
     assert re.search(r'<td class="num">\d+(\.\d+)? 分</td>', html)  # scores in points
     assert 'id="filter"' in html and 'id="family"' in html
+    # The evidence too: the checkers' cell names and English reasons are said in Chinese.
+    evidence = " ".join(re.findall(r'<td class="evidence">(.*?)</td>', html, re.S))
+    assert "全年预算数 = " in evidence and "执行率 = 81.51" in evidence and "各项得分 = " in evidence
+    for english in ("full =", "rate =", "terms =", "counted =", "(attached:", "is missing from"):
+        assert english not in evidence, english
 
 
 def test_index_lists_each_unit_once_with_its_link(built_report):
@@ -208,11 +213,13 @@ def test_sites_page_shows_the_failed_crawl_its_history_and_the_last_success(buil
     out, _written, _ctx = built_report
     html = (out / "sites.html").read_text(encoding="utf-8")
     row = re.search(r'<tr class="bad"><td>replica-datong-trs</td>.*?</tr>', html, re.S).group(0)
-    assert "失败" in row and "no list page could be read" in row
+    assert "失败" in row and "一个列表页也没有读到" in row and "no list page" not in row
     assert re.findall(r'<span class="run (\w+)"', row) == ["failed", "ok"]  # newest first
     assert re.search(r'<td class="num failing">1</td>', row)
     ok = re.search(r"<tr class=\"\"><td>replica-xinzhou-static</td>.*?</tr>", html, re.S).group(0)
-    assert re.findall(r'<span class="run (\w+)"', ok) == ["ok", "ok"] and '<td class="num failing"></td>' in ok
+    assert re.findall(r'<span class="run (\w+)"', ok) == ["ok", "ok"] and re.search(r'<td class="num">0</td>\s*<td>20', ok)
+    # Said as a reader says them: the jurisdiction's name and the CMS family, not their codes.
+    assert "<td>忻州市</td>" in ok and ">静态列表</td>" in ok and "<td>xinzhou</td>" not in ok
 
 
 def test_unit_page_shows_key_figures_across_years(built_report):

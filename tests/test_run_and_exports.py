@@ -48,7 +48,7 @@ def test_run_json_summary_counts_what_the_store_holds(ran, env_settings, tmp_pat
 
     again = runner.invoke(app, ["run"])  # nothing new the second time, and the table says so
     assert again.exit_code == 0
-    assert "0 filings, 0 files, 0 parsed, 0 alerts" in again.output
+    assert "0 filings, 0 files, 0 parsed; 0 alerts" in again.output
     assert "missing" in again.output and "within rounding" in again.output
 
     shown = runner.invoke(app, ["report", "-o", str(tmp_path / "report")])  # the store's summary, no run
@@ -57,12 +57,18 @@ def test_run_json_summary_counts_what_the_store_holds(ran, env_settings, tmp_pat
     assert f"{by_status['rounding']} within rounding" in shown.output and "0 filings, 0 files" not in shown.output
 
 
-def test_run_and_crawl_exit_1_when_a_site_failed(env_settings, replica):
+def test_run_and_crawl_exit_1_when_a_site_failed(env_settings, replica, caplog):
+    import logging
+
     replica.behaviour.server_error_paths = {"/xinzhou/yjsgk/list.html"}
-    result = runner.invoke(app, ["run", "--json"])
+    with caplog.at_level(logging.WARNING, logger="disclosure.alerts"):
+        result = runner.invoke(app, ["run", "--json"])
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
     assert doc["summary"]["failed"]["sites"] == ["replica-xinzhou-static"]
+    # The alerts are in the summary, by kind; the log's per-kind lines stay off the console.
+    assert doc["alert"]["by_kind"]["site_failed"] == 1
+    assert [r.getMessage() for r in caplog.records if r.name == "disclosure.alerts"] == []
     crawl = runner.invoke(app, ["crawl", "replica-xinzhou-static", "--json"])
     assert crawl.exit_code == 1
     assert [r["status"] for r in json.loads(crawl.stdout)] != ["ok"]
@@ -113,6 +119,33 @@ def test_exports_open_in_excel_and_pandas(ran, tmp_path):
         app, ["export", "findings", "-o", str(tmp_path / "f.csv"), "--from-year", "1990", "--to-year", "1990"]
     )
     assert empty.exit_code == 0 and "no rows of findings matched" in empty.output
+
+
+def test_the_summary_names_alerts_by_kind_the_most_frequent_first():
+    from alerting.deliver import TITLES
+    from reporting.run_summary import run_summary, summary_lines
+
+    # The demo's night on the five replica sites, as its stages reported it.
+    stages = {
+        "crawl": [{"site": "replica-datong-trs", "status": "ok", "new_file_versions": 11, "new_filings": 13}],
+        "parse": {"parsed": 11, "failed": 0},
+        "alert": {
+            "new_alerts": 182,
+            "by_kind": {
+                "digest": 1,
+                "failed_identity": 70,
+                "late_filing": 2,
+                "missing_filing": 108,
+                "unidentified_filing": 1,
+            },
+        },
+    }
+    store = {"completeness": {"missing": 108, "late": 2}, "findings": {"failed": 70}, "unidentified_filings": 1}
+    new = dict((what, details) for what, details, _style in summary_lines(run_summary(stages, store), TITLES))["new"]
+    assert new == (
+        "13 filings, 11 files, 11 parsed; 182 alerts: 108 missing filings, 70 failed identities, "
+        "2 late filings, 1 daily digest, 1 filings not identified"
+    )
 
 
 def test_alerts_logged_as_one_warning_per_kind(caplog):
