@@ -10,31 +10,15 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 from parsers.model import Cell, ParseResult, TableInfo
 from reporting.budget_actual import budget_actual_rows, load_budget_actual_cells
+from tests.loaded import archived, yantai_unit
 from tests.parsed import real_parse
 from warehouse.load import load_parse
 
 BUDGET = "yt_tjj_2026_dept_budget.pdf"
-
-
-def _filing(conn, title: str, kind: str, url: str) -> int:
-    """A present filing of the fixture unit, with its archived file; the file's id."""
-    return conn.execute(
-        text("""
-        WITH f AS (
-            INSERT INTO disclosure.filing (site_id, detail_url, detail_key, title, unit_id, fiscal_year, kind,
-                                           published_on, first_seen_at, last_seen_at)
-            SELECT s.id, :url, :url, :title, u.id, 2026, :kind, DATE '2026-02-10', now(), now()
-            FROM disclosure.site s, disclosure.unit u WHERE s.key = 'yt-site' AND u.code = 'yt-tjj'
-            RETURNING id)
-        INSERT INTO disclosure.archived_file (filing_id, sha256, source_url, final_url, fetched_at, http_status,
-                                              storage_key, size_bytes, media_type)
-        SELECT f.id, md5(:url), :url, :url, now(), 200, md5(:url), 1, 'application/pdf' FROM f RETURNING id"""),
-        {"url": url, "title": title, "kind": kind},
-    ).scalar()
 
 
 def test_a_budget_without_its_expenditure_table_is_charted_from_its_other_totals(migrated_url):
@@ -55,18 +39,11 @@ def test_a_budget_without_its_expenditure_table_is_charted_from_its_other_totals
     )
     engine = create_engine(migrated_url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.begin() as conn:
-        conn.execute(
-            text("""
-            WITH j AS (INSERT INTO disclosure.jurisdiction (code, name, level) VALUES ('yt', '烟台市', 'city') RETURNING id),
-                 u AS (INSERT INTO disclosure.unit (jurisdiction_id, code, name, kind)
-                       SELECT id, 'yt-tjj', '烟台市统计局', 'department' FROM j)
-            INSERT INTO disclosure.site (key, jurisdiction_id, family, start_urls)
-            SELECT 'yt-site', id, 'static', ARRAY['http://yt.invalid/'] FROM j""")
-        )
+        yantai_unit(conn)
         load_parse(
-            conn, _filing(conn, "烟台市统计局2026年部门预算", "部门预算", "http://yt.invalid/ys.pdf"), without_b3
+            conn, archived(conn, "烟台市统计局2026年部门预算", "部门预算", 2026, "http://yt.invalid/ys.pdf"), without_b3
         )
-        load_parse(conn, _filing(conn, "烟台市统计局2026年部门决算", "部门决算", final.source), final)
+        load_parse(conn, archived(conn, "烟台市统计局2026年部门决算", "部门决算", 2026, final.source), final)
         rows = budget_actual_rows(load_budget_actual_cells(conn))
     by_figure = {r["figure"]: r for r in rows[("yt", "yt-tjj")]}
     spent, basic, project = by_figure["支出合计"], by_figure["基本支出"], by_figure["项目支出"]
