@@ -109,7 +109,10 @@ def _read_bundle(data: bytes, source: str, limits: Limits, depth: int) -> ParseR
 
     # A member that is not a filing (a checklist beside the PDF) is named, not merged.
     filings = [p for p in parts if p.status != "not_a_filing"] or parts
-    return finish_bundle(merge_results(filings, source, failures), parts)
+    result = finish_bundle(merge_results(filings, source, failures), parts)
+    if result.reading:
+        result.reading["document_status"] = result.status  # as for one file (parsers.assemble)
+    return result
 
 
 # The reader of every kind of parsers.formats.FORMATS that is read (tests/test_formats.py).

@@ -11,14 +11,14 @@ against the scan (parsing itself never depends on validation).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from parsers.assemble import assemble
-from parsers.document import Page
+from parsers.document import Page, Placed
 from parsers.limits import Limits, exceeded
-from parsers.model import ParseError, ParseResult
+from parsers.model import Box, ParseError, ParseResult
 from parsers.pdfium_doc import PDFIUM_LOCK, open_document
 
 RENDER_DPI = 200
@@ -114,6 +114,10 @@ def _positions(profile, threshold: float, min_gap: int) -> list[int]:
 class Ruling:
     rows: list[int]  # y of horizontal lines, top to bottom
     cols: list[int]  # x of vertical lines, left to right
+    # How the straightened image the positions are on was made: the rotation applied (degrees)
+    # and its size (rows, columns), to bring a position back to the page (page_placer).
+    angle: float = 0.0
+    size: tuple[int, int] = (0, 0)
 
     @property
     def ruled(self) -> bool:
@@ -156,8 +160,31 @@ def repair_number(text: str) -> str:
     return fixed
 
 
-def boxes_to_grid(boxes: list[TextBox], ruling: Ruling) -> list[list[str | None]]:
-    """Each box goes to the cell holding its centre; texts in a cell join in reading order."""
+Placer = Callable[[float, float, float, float], Box]
+
+
+def page_placer(ruling: Ruling, number: int) -> Placer:
+    """Pixels of the straightened image → a Box in points on the page as displayed: the
+    straightening undone, then the render's scale."""
+    import cv2
+    import numpy as np
+
+    h, w = ruling.size
+    inverse = cv2.invertAffineTransform(cv2.getRotationMatrix2D((w / 2, h / 2), ruling.angle, 1.0))
+    scale = 72 / RENDER_DPI
+
+    def place(x0: float, y0: float, x1: float, y1: float) -> Box:
+        corners = np.array([[x0, y0, 1.0], [x1, y0, 1.0], [x0, y1, 1.0], [x1, y1, 1.0]]) @ inverse.T
+        xs, ys = corners[:, 0] * scale, corners[:, 1] * scale
+        return Box(number, float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
+
+    return place
+
+
+def boxes_to_grid(boxes: list[TextBox], ruling: Ruling, place: Placer | None = None) -> list[list[str | None]]:
+    """Each box goes to the cell holding its centre; texts in a cell join in reading order.
+    Given `place`, each text is Placed: its cell's box on the page and the lowest OCR score
+    among the pieces it joins."""
     rows, cols = ruling.rows, ruling.cols
     grid: list[list[list[TextBox]]] = [[[] for _ in cols[:-1]] for _ in rows[:-1]]
     for box in boxes:
@@ -166,12 +193,16 @@ def boxes_to_grid(boxes: list[TextBox], ruling: Ruling) -> list[list[str | None]
         if r is not None and c is not None:
             grid[r][c].append(box)
     out: list[list[str | None]] = []
-    for row in grid:
+    for r, row in enumerate(grid):
         texts = []
-        for cell in row:
+        for c, cell in enumerate(row):
             cell.sort(key=lambda b: (round(b.cy / 12), b.x0))
             joined = "".join(b.text for b in cell)
-            texts.append(repair_number(joined) if joined else "")
+            text = repair_number(joined) if joined else ""
+            if place is not None and cell:
+                box = place(cols[c], rows[r], cols[c + 1], rows[r + 1])
+                text = Placed(text, box, min(b.score for b in cell))
+            texts.append(text)
         out.append(texts)
     return out
 
@@ -187,12 +218,18 @@ def boxes_to_text(boxes: list[TextBox]) -> str:
     return "\n".join(" ".join(b.text for b in sorted(line, key=lambda b: b.x0)) for line in lines)
 
 
+def _placed_lines(boxes: list[TextBox], place: Placer) -> list[tuple[str, Box]]:
+    """Each recognised piece of text with its box on the page (for boxing narrative claims)."""
+    return [(b.text, place(b.x0, b.y0, b.x1, b.y1)) for b in boxes]
+
+
 # ---- pages -------------------------------------------------------------------------------
 def read_page(gray) -> tuple[str, Ruling, list[TextBox]]:
     import numpy as np
 
-    straight, _angle = straighten(gray)
-    ruling = find_ruling(straight)
+    straight, angle = straighten(gray)
+    turned = angle if straight is not gray else 0.0  # straighten() leaves a page this close to level
+    ruling = replace(find_ruling(straight), angle=turned, size=straight.shape[:2])
     # No angle classifier: the page is straightened first, so no text line is upside down.
     result, _elapsed = _engine()(np.dstack([straight] * 3), use_cls=False)
     boxes = [
@@ -254,8 +291,9 @@ def scanned_pages(data: bytes, source: str, limits: Limits | None = None) -> Ite
             check_scan_size(document, source, limits or Limits.from_env())
         for number in range(1, len(document) + 1):
             text, ruling, boxes = read_page(render(number))
-            grids = [boxes_to_grid(boxes, ruling)] if ruling.ruled else []
-            yield Page(number, text, ruling.ruled, _grids=grids)
+            place = page_placer(ruling, number)
+            grids = [boxes_to_grid(boxes, ruling, place)] if ruling.ruled else []
+            yield Page(number, text, ruling.ruled, _grids=grids, lines=_placed_lines(boxes, place))
     finally:
         with PDFIUM_LOCK:
             document.close()

@@ -179,7 +179,9 @@ BARE_AGENTS = ("scrapy", "python-requests", "python-urllib", "curl", "wget")
 
 
 class ReplicaSite:
-    """A threaded HTTP server on 127.0.0.1 serving the replica sites; use as a context manager."""
+    """A threaded HTTP server on 127.0.0.1 serving the replica sites; use as a context manager.
+    `routes` and `host` serve other pages on another loopback address instead (the synthetic
+    province of `bench night`: several hosts, each serving many sites)."""
 
     def __init__(
         self,
@@ -187,17 +189,20 @@ class ReplicaSite:
         port: int = 0,
         extra: list[SeedFiling] | None = None,
         budget: bytes | None = None,
+        routes: dict | None = None,
+        host: str = "127.0.0.1",
     ):
-        self.routes = build_routes(filings, extra, budget=budget)
-        self.filings = filings or load_fixtures()
+        self.routes = build_routes(filings, extra, budget=budget) if routes is None else routes
+        self.filings = (filings or load_fixtures()) if routes is None else {}
         self.behaviour = Behaviour()
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status) as served
         self.user_agents: set[str] = set()
         self.max_in_flight = 0  # the most requests served at the same moment (politeness check)
+        self.arrivals: list[float] = []  # time.monotonic() of each request served (the host's rate)
         self.bytes_served = 0  # body bytes sent, for the crawl benchmark
         self._in_flight = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self._server = ThreadingHTTPServer((host, port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._https: ThreadingHTTPServer | None = None
 
@@ -304,6 +309,7 @@ class ReplicaSite:
                 with site._lock:
                     site._in_flight += 1
                     site.max_in_flight = max(site.max_in_flight, site._in_flight)
+                    site.arrivals.append(time.monotonic())
                     site.user_agents.add(self.headers.get("User-Agent", ""))
                 try:
                     self._answer(params)

@@ -17,8 +17,8 @@ import re
 from sqlalchemy import Connection, text
 
 ACROSS_FAMILY = "across_documents"
-# What each cross-document rule checks, by the last part of its id (xdoc.three_public_cars and
-# across_documents.three_public_cars alike); others keep reporting.finding_titles' title.
+# What each cross-document rule checks, by the last part of its id (across_documents.three_public_cars);
+# others keep reporting.finding_titles' title.
 THREE_PUBLIC_ITEMS = {
     "three_public_total": "“三公”经费预算数合计",
     "three_public_abroad": "因公出国（境）费预算数",

@@ -22,6 +22,7 @@ from reporting.charts import (
     completeness_heatmap,
     key_figures_chart,
 )
+from reporting.evidence import review_items, write_finding_evidence
 from reporting.finding_titles import FAMILY_TITLES, finding_title, relative_difference, value_unit, with_unit
 from reporting.queries import KEY_FIGURES, STATUSES, ReportData, load_report_data
 
@@ -230,8 +231,10 @@ def write_report(conn: Connection, out_dir: str | Path, archive: str | Path, pro
 
     _write_assets(out / "assets")
     _prepare_findings(data, archive, out)
+    annotated = write_finding_evidence(conn, data.findings, archive, out)  # crops and annotated PDFs
     for filing in data.filings:
         filing["copy_href"] = archived_copy(archive, filing["storage_key"], out)
+        filing["annotated_href"] = annotated.get(filing["storage_key"])
     across = load_across_findings(conn)
     _prepare_across(across, archive, out)
     budget_actual = budget_actual_rows(load_budget_actual_cells(conn))
@@ -276,6 +279,12 @@ def write_report(conn: Connection, out_dir: str | Path, archive: str | Path, pro
     )
     (out / "sites.html").write_text(
         env.get_template("sites.html").render(title="采集状态", root="", sites=_site_health(data), **common),
+        encoding="utf-8",
+    )
+
+    review, waiting = review_items(conn, archive, out)
+    (out / "review.html").write_text(
+        env.get_template("review.html").render(title="待复核的数字", root="", items=review, waiting=waiting, **common),
         encoding="utf-8",
     )
 

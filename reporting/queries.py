@@ -78,7 +78,8 @@ def load_report_data(conn: Connection) -> ReportData:
         """
         SELECT o.jurisdiction, o.unit_code, o.unit_name, o.fiscal_year, o.kind, o.title, o.rule_id, o.subject,
                o.family, o.severity, o.expected, o.actual, o.difference, o.evidence, o.source_url,
-               af.storage_key, af.media_type, cp.tables -> left(o.rule_id, 2) ->> 'amount_unit' AS amount_unit
+               af.storage_key, af.media_type, cp.tables -> left(o.rule_id, 2) ->> 'amount_unit' AS amount_unit,
+               cp.id AS parse_run_id
         FROM disclosure.open_findings o
         JOIN disclosure.current_parse cp ON cp.filing_id = o.filing_id AND cp.source_url = o.source_url
         JOIN disclosure.archived_file af ON af.id = cp.archived_file_id

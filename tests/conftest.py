@@ -121,6 +121,14 @@ def registry_subset(target: Path, sites: tuple[str, ...]) -> Path:
     return target
 
 
+@pytest.fixture(autouse=True)
+def every_file_every_night(monkeypatch):
+    """Tests replay several nights within one day and count every conditional GET: each
+    archived file is asked for every night, as before the rotation. tests/test_revalidation.py
+    sets its own DISCLOSURE_REVALIDATE_EVERY and replays nights by date."""
+    monkeypatch.setenv("DISCLOSURE_REVALIDATE_EVERY", "1")
+
+
 @pytest.fixture
 def site_keys() -> tuple[str, ...]:
     """Which replica sites the registry of a test holds; override in a module for others."""

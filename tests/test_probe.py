@@ -4,7 +4,7 @@ what it would fetch and what it takes each entry to be, archiving nothing."""
 import pytest
 
 from crawlers.probe import ProbeError, check_site, dry_run_entries, probe, recognise
-from crawlers.runner import CrawlLimits, crawl_site
+from crawlers.site_crawl import CrawlLimits, crawl_site
 from disclosure.settings import PROJECT_ROOT
 from registry.model import load_registry
 from tests.saved_pages import PAGES

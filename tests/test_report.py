@@ -43,17 +43,14 @@ def plant_budget(ctx):
     单位决算 (seed 002). The budget's figures are the final account's: 支出 at 90 % of the
     actuals (spending outgrows the 年初预算), its 三公 table the 预算数 the final account prints
     (09, columns 1–6), except 公务用车, planted 2.00 万元 higher. The cross-document rules
-    (validation.across_documents) are run on both and stored as the store-side stage stores them,
-    the evidence naming both documents."""
-    import json
+    (validation.across_documents) are run on both by the store's validation stage, the evidence
+    naming both documents."""
     from decimal import Decimal
 
     from sqlalchemy import text
 
     from archive.store import store_bytes
     from parsers.model import Cell, ParseResult, TableInfo
-    from validation.across_documents import final_against_budget
-    from validation.core import Filing
     from warehouse.load import load_parse
 
     with ctx.engine.begin() as conn:
@@ -105,51 +102,8 @@ def plant_budget(ctx):
             budget_file,
             ParseResult(url, "中国共产党忻州市委员会办公室", 2023, "单位预算", tables, cells, pages=8),
         )
-        outcomes = final_against_budget(
-            Filing(printed, final.tables, "单位决算", [], [], year=2023),
-            Filing(
-                {(c.table, c.row, c.col): c.value for c in cells},
-                {k: vars(v) for k, v in tables.items()},
-                "单位预算",
-                [],
-                [],
-                year=2023,
-            ),
-            2023,
-        )
-        documents = {  # by role, as validation/store.py's cross-document stage names them
-            "budget": {"kind": "单位预算", "fiscal_year": 2023, "archived_file_id": budget_file, "pages": [6]},
-            "final": {
-                "kind": "单位决算",
-                "fiscal_year": 2023,
-                "archived_file_id": final.archived_file_id,
-                "pages": final.tables["09"]["pages"],
-            },
-        }
-        for o in outcomes:
-            if o.status == "passed":
-                continue
-            conn.execute(
-                text("""
-                INSERT INTO disclosure.finding (parse_run_id, rule_id, subject, family, status, severity, expected,
-                                                actual, difference, tolerance, evidence)
-                VALUES (:run, :rule, '', :family, :status, 'error', :expected, :actual, :difference, :tolerance,
-                        CAST(:evidence AS jsonb))"""),
-                {
-                    "run": final.id,
-                    "rule": o.rule_id,
-                    "family": o.family,
-                    "status": o.status,
-                    "expected": o.expected,
-                    "actual": o.actual,
-                    "difference": o.difference,
-                    "tolerance": o.tolerance,
-                    "evidence": json.dumps(
-                        {"cells": o.cells, "pages": o.pages, "reason": o.reason, "documents": documents},
-                        ensure_ascii=False,
-                    ),
-                },
-            )
+    # The store's own stage pairs the two documents and stores the cross-document findings.
+    pipeline.validate(ctx)
 
 
 @pytest.fixture(scope="module")
@@ -213,8 +167,11 @@ def test_findings_link_to_copies_inside_the_report_folder(built_report):
     assert "perf.rate" in html and "perf.total" in html  # seed 002's 执行率 and 总分 errors
     assert "file://" not in html and "/sha256/" not in html
     links = re.findall(r'href="(files/[^"]+)"', html)
-    assert links and all(link.split("#")[0].endswith(".pdf") and "#page=" in link for link in links)
-    first = out / links[0].split("#")[0]
+    pdfs = [link for link in links if link.split("#")[0].endswith(".pdf")]
+    # Every PDF is opened at its page; the other links are the planted HTML budget's copy.
+    assert pdfs and all("#page=" in link for link in pdfs)
+    assert all(link.endswith(".html") for link in links if link not in pdfs)
+    first = out / pdfs[0].split("#")[0]
     archived = query_rows(ctx, "SELECT sha256 FROM disclosure.archived_file")
     assert first.is_file() and first.read_bytes().startswith(b"%PDF") and first.stem in {r[0] for r in archived}
 
@@ -310,7 +267,7 @@ def test_cross_document_findings_link_both_documents_at_their_pages(built_report
     rows = re.findall(r'<tr class="across sev-error">.*?</tr>', section, re.S)
     assert len(rows) == 1  # the planted 公务用车 mismatch; the other 三公 figures agree (not stored)
     row = rows[0]
-    assert "xdoc.three_public_cars" in row and "不一致" in row and "2.00 万元" in row
+    assert "across_documents.three_public_cars" in row and "不一致" in row and "2.00 万元" in row
     assert "决算所列公务用车购置及运行维护费预算数 = 当年预算公开所列" in row
     final_page = query_rows(
         ctx,
@@ -324,7 +281,9 @@ def test_cross_document_findings_link_both_documents_at_their_pages(built_report
     for link in links:
         assert (out / link.split("#")[0]).is_file()
     unit = (out / "units" / "xinzhou__xz-swbgs.html").read_text(encoding="utf-8")
-    assert "xdoc.three_public_cars" in re.search(r'<section id="across-findings">.*?</section>', unit, re.S).group(0)
+    assert "across_documents.three_public_cars" in re.search(
+        r'<section id="across-findings">.*?</section>', unit, re.S
+    ).group(0)
 
 
 def test_budgets_are_in_the_completeness_matrix(built_report):

@@ -192,7 +192,8 @@ def test_a_corrected_file_resolves_its_open_finding(env_settings, replica):
     row[5] = printed
     pipeline.run_once(ctx)
     planted = {"01.expenditure_sum", "03.class_208_vs_01"}
-    tables_sql = "SELECT rule_id, status FROM disclosure.finding_status WHERE family <> 'perf'"
+    # (the filing's own real failures: its self-evaluations and its growth rates, tests/real/truth/defects/careful.json)
+    tables_sql = "SELECT rule_id, status FROM disclosure.finding_status WHERE family NOT IN ('perf', 'careful')"
     assert set(query_rows(ctx, tables_sql)) == {(rule, "open") for rule in planted}
     open_rules = {r.rule_id for r in query_rows(ctx, "SELECT rule_id FROM disclosure.open_findings")}
     assert planted <= open_rules
@@ -204,6 +205,9 @@ def test_a_corrected_file_resolves_its_open_finding(env_settings, replica):
     assert "resolved_identity" not in pipeline.run_once(ctx)["alerts"]["by_kind"]  # …and only once
     # The filing's own real failures (its self-evaluations) stay open: the correction did not touch them.
     assert {
-        r.status for r in query_rows(ctx, "SELECT status FROM disclosure.finding_status WHERE family = 'perf'")
+        r.status
+        for r in query_rows(
+            ctx, "SELECT status FROM disclosure.finding_status WHERE family IN ('perf', 'careful')"
+        )
     } == {"open"}
     assert not planted & {r.rule_id for r in query_rows(ctx, "SELECT rule_id FROM disclosure.open_findings")}

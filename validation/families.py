@@ -4,7 +4,7 @@ is a module with a `FAMILY` (validation.core.CheckerFamily) added here."""
 
 from __future__ import annotations
 
-from validation import across_documents, budget, cross_year, narrative, performance, required, tables
+from validation import across_documents, budget, careful, cross_year, narrative, performance, required, tables
 from validation.core import CheckerFamily
 
 FAMILIES: tuple[CheckerFamily, ...] = (
@@ -15,4 +15,5 @@ FAMILIES: tuple[CheckerFamily, ...] = (
     cross_year.FAMILY,
     budget.FAMILY,
     across_documents.FAMILY,  # documented here; the store's validation pairs the two documents
+    careful.FAMILY,
 )

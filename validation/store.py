@@ -70,7 +70,9 @@ def _cells(conn: Connection, run_ids: list[int]) -> dict[int, dict]:
     cells: dict[int, dict] = defaultdict(dict)
     for run_id, table, row, col, value in conn.execute(
         text(
-            "SELECT parse_run_id, table_code, row_key, col, value FROM disclosure.cell WHERE parse_run_id = ANY(:ids)"
+            # reviewed_cell: a value a person confirmed or corrected wins over the parse (warehouse.reviews)
+            "SELECT parse_run_id, table_code, row_key, col, value FROM disclosure.reviewed_cell "
+            "WHERE parse_run_id = ANY(:ids)"
         ),
         {"ids": run_ids},
     ):
@@ -218,12 +220,13 @@ def validate_batch(conn: Connection, batch: list[int]) -> dict[str, int]:
     cells = _cells(conn, batch)
     previous = {r.id: (r.fiscal_year, r.previous_id) for r in conn.execute(text(PREVIOUS_YEAR), {"ids": batch})}
     previous_cells = _cells(conn, [p for _y, p in previous.values() if p is not None])
-    tables, kinds, required = {}, {}, {}
+    tables, kinds, required, reading = {}, {}, {}, {}
     for run_id, parsed_tables, kind, coverage in conn.execute(
         text("SELECT id, tables, kind, coverage FROM disclosure.parse_run WHERE id = ANY(:ids)"), {"ids": batch}
     ):
         tables[run_id], kinds[run_id] = parsed_tables, kind
         required[run_id] = tuple((coverage or {}).get("required") or ())  # the template's tables
+        reading[run_id] = (coverage or {}).get("reading") or {}  # parsers.careful, kept beside the coverage
     claims: dict[int, list[dict]] = defaultdict(list)
     for row in conn.execute(
         text("""
@@ -250,6 +253,7 @@ def validate_batch(conn: Connection, batch: list[int]) -> dict[str, int]:
             previous_cells[previous_id] if previous_id else None,
             year,
             required[run_id],
+            reading[run_id],
         )
         documents = {}
         for o, docs in crossed.get(run_id, []):
