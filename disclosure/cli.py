@@ -768,7 +768,7 @@ def _require_free_port(port: int, advice: str) -> None:
 
 
 def _serve_replica(port: int):
-    from replica.site import ReplicaSite
+    from replica.site import ReplicaSite, demo_budget
 
     advice = (
         "stop the other `disclosure demo` or `disclosure fixtures serve`, or choose another with "
@@ -776,7 +776,7 @@ def _serve_replica(port: int):
     )
     _require_free_port(port, advice)  # before rendering every fixture: a busy port is known at once
     try:
-        return ReplicaSite(port=port)
+        return ReplicaSite(port=port, budget=demo_budget())  # the demo shows a final account and its budget
     except OSError:
         _require_free_port(port, advice)
         raise

@@ -201,7 +201,7 @@ _SECTION = re.compile(r"(?<![\d.])([一二三四五六七八九十]{1,2})、([^,
 @dataclass(frozen=True)
 class Claim:
     seq: int
-    kind: str  # amount | percent | change | count
+    kind: str  # amount | percent | change | count | initial_budget
     restates: str
     value: str
     sentence: str
@@ -296,6 +296,8 @@ def extract_claims(pages: list[tuple[int, str]]) -> list[Claim]:
         add(m.start(), "change", pattern.restates, sign + normalise_amount(m.group(len(_LABELS) + 3)), m.end())
     for m in _COUNT.finditer(text):
         add(m.start(), "count", COUNT_PATTERNS[0].restates, m.group(2), m.end())
+    for start, end, restates, value in initial_budget_claims(text, sections):
+        add(start, INITIAL_BUDGET, restates, value, end)
     # Counts of the attached self-evaluations; "restates" names what is counted.
     for m in _EVALUATION_COUNT.finditer(text):
         add(m.start(), "count", "evaluations[project]", m.group(1) or m.group(2), m.end())
@@ -306,3 +308,47 @@ def extract_claims(pages: list[tuple[int, str]]) -> list[Claim]:
         Claim(i, c.kind, c.restates, c.value, c.sentence, c.page, c.share_of)
         for i, (_pos, c) in enumerate(found, start=1)
     ]
+
+
+# The 年初预算 a final account's narrative states for the general budget's spending, in all and
+# by class: "2024年度一般公共预算财政拨款支出年初预算644.62万元" (the seeds), "一般公共预算财政拨款
+# 支出年初预算为2993.92万元" (Shanghai), "…财政拨款支出年初预算为15068.55万元" (central, inside
+# the 一般公共预算 section), "一般公共服务支出年初预算582.22万元". They restate the same year's
+# budget (docs/budget-keys.md: B7 一般公共预算支出表, its 合计 or the class row, column 1), so
+# they are checked across documents (validation.across_documents), never against this filing.
+# A line per 项 ("1、一般公共服务支出(类)财政事务(款)行政运行(项)。…年初预算为10.00万元") names
+# no class alone and is not read; neither is a fund's section (its money is not B7's).
+INITIAL_BUDGET = "initial_budget"
+INITIAL_BUDGET_TOTAL = "B7[合计].1"
+# A class is named with or without 支出/(类); never right after a bracket or 其他, which would
+# make it a 款 or 项 ("…(类)其他支出年初预算", "其他社会保障和就业支出" are no class).
+_CLASS_BEFORE_BUDGET = {
+    code: f"(?<!\\))(?<!其他){name}(?:支出)?(?:\\(类\\))?(?:支出)?" if name != "其他" else "(?<!\\))其他支出"
+    for code, name in CLASS_NAMES.items()
+}
+_INITIAL_BUDGET = re.compile(
+    "(?:(?P<total>一般公共预算财政拨款支出)|(?P<fiscal>(?<!预算)财政拨款支出)|"
+    + "|".join(f"(?P<c{code}>{label})" for code, label in _CLASS_BEFORE_BUDGET.items())
+    + r")年初预算(?:数)?(?:为|是)?(?P<amount>-?\d[\d,]*(?:\.\d+)?)万元"
+)
+
+
+def initial_budget_claims(text: str, sections: list) -> list[tuple[int, int, str, str]]:
+    """(start, end, restated budget cell, value) of each 年初预算 sentence in the flattened
+    narrative `text`, with `sections` the section marks extract_claims found."""
+    found = []
+    for m in _INITIAL_BUDGET.finditer(text):
+        section = _mark_at(sections, m.start())
+        if section in CLOSED_SECTIONS:
+            continue
+        if m.group("total") or (m.group("fiscal") and section == "general_budget"):
+            restates = INITIAL_BUDGET_TOTAL
+        else:
+            code = next((c for c in CLASS_NAMES if m.group(f"c{c}")), None)
+            if code is None:
+                continue  # 财政拨款支出 outside the general budget's section: not B7's total
+            restates = f"B7[{code}].1"
+        value = normalise_amount(m.group("amount"))
+        if value is not None:
+            found.append((m.start(), m.end(), restates, value))
+    return found

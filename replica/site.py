@@ -44,6 +44,16 @@ def _rendered_fixture(seed: str) -> bytes:
     return render_pdf(load_fixtures()[seed])
 
 
+@lru_cache(maxsize=1)
+def demo_budget() -> bytes:
+    """The Datong unit's 2024 budget as `disclosure demo` and `fixtures serve` list it, so that a
+    demo night crawls a final account and its budget (the pair the cross-document rules check
+    and the report charts). The tests' default sites leave it out (they count files)."""
+    from replica.budget_fixture import render_budget
+
+    return render_budget()
+
+
 def build_routes(
     filings: dict[str, SeedFiling] | None = None,
     extra: list[SeedFiling] | None = None,

@@ -1,5 +1,6 @@
 """Budget against actual, per unit and year: what the budget for Y set (预算数) and what the
-final account for Y reports (决算数), for 支出合计, 基本支出, 项目支出 and 三公经费, in 万元.
+final account for Y reports (决算数), for 支出合计, 基本支出, 项目支出 and 三公经费, in 万元,
+each from the first of its cells the document prints (BUDGET_AGAINST_ACTUAL).
 
 A 部门预算 is set against the 部门决算 of the same unit and year, a 单位预算 against the 单位决算.
 Budgets and final accounts print their tables in 元 or 万元 (the sww budget of Putuo: 支出总表
@@ -17,11 +18,17 @@ from sqlalchemy import Connection, text
 from validation.across_documents import UNIT_FACTORS
 
 # figure → (the budget's cells, the final account's cells), each in order of preference
-# (docs/budget-keys.md; ../shared/reference/filings.md).
+# (docs/budget-keys.md; ../shared/reference/filings.md). A budget without its 支出总表 (B3)
+# still states its spending: 收支总表's 本年支出合计 (支出合计 in Jiangsu, 支出总计 where it
+# prints no 本年 line; the identity B3[合计].1 = B1[本年支出合计].1 holds where both are
+# printed), the 基本支出表 (BG) and 项目支出表 (BE) totals.
 BUDGET_AGAINST_ACTUAL: dict[str, tuple[tuple[tuple[str, str, int], ...], tuple[tuple[str, str, int], ...]]] = {
-    "支出合计": ((("B3", "合计", 1),), (("03", "合计", 1),)),
-    "基本支出": ((("B3", "合计", 2),), (("03", "合计", 2),)),
-    "项目支出": ((("B3", "合计", 3),), (("03", "合计", 3),)),
+    "支出合计": (
+        (("B3", "合计", 1), ("B1", "本年支出合计", 1), ("B1", "支出合计", 1), ("B1", "支出总计", 1)),
+        (("03", "合计", 1),),
+    ),
+    "基本支出": ((("B3", "合计", 2), ("BG", "合计", 1)), (("03", "合计", 2),)),
+    "项目支出": ((("B3", "合计", 3), ("BE", "合计", 1)), (("03", "合计", 3),)),
     "三公经费": ((("B9", "合计", 20), ("B9", "合计", 1)), (("09", "1", 7),)),
 }
 SIDES = {"预算": 0, "决算": 1}  # the index into each figure's pair

@@ -261,3 +261,56 @@ def test_the_store_normalises_project_names_as_the_rule_does(migrated_url):
         stored = [conn.execute(text("SELECT disclosure.project_key(:n)"), {"n": n}).scalar() for n in names]
     engine.dispose()
     assert stored == [project_key(n) for n in names]
+
+
+def _parsed_pair(seed_pdfs):
+    """Seed 001's final account and its 2024 budget (replica.budget_fixture) as the parser reads
+    them, as the store's validation builds them (validation/store.py)."""
+    from parsers import parse_bytes
+    from replica.budget_fixture import render_budget
+    from tests.parsed import seed_parse
+
+    final, budget = seed_parse("001", "001"), parse_bytes(render_budget(), "budget.pdf")
+
+    def filing(result) -> Filing:
+        return Filing(result.cell_map(), result.tables_json(), result.kind, result.claims, result.evaluations)
+
+    pages = {(c.table, c.row, c.col): c.page for c in budget.cells}
+    return filing(final), filing(budget), pages
+
+
+def test_the_seeds_initial_budget_sentences_agree_with_its_budget_and_a_planted_one_fails(seed_pdfs):
+    final, budget, pages = _parsed_pair(seed_pdfs)
+    results = [
+        r
+        for r in final_against_budget(final, budget, 2024, pages)
+        if r.outcome.rule_id.endswith("narrative_initial_budget")
+    ]
+    # 644.62 in all and the four classes (一般公共服务 582.22 … 住房保障 20.14), each on 一般公共预算支出表.
+    assert len(results) == 5 and {r.outcome.status for r in results} == {"passed"}
+    assert {r.outcome.cells["预算 B7[208].1"] for r in results if "预算 B7[208].1" in r.outcome.cells} == {"31.97"}
+    # The sentences on the final account's page 15 (its text PDF), the table on the budget's page 6.
+    assert {tuple(r.pages["final"]) for r in results} == {(15,)} and {tuple(r.pages["budget"]) for r in results} == {
+        (6,)
+    }
+
+    planted = Filing({**budget.cells, ("B7", "208", 1): Decimal("35.97")}, budget.tables, budget.kind, [], [])
+    failed = [
+        r
+        for r in final_against_budget(final, planted, 2024, pages)
+        if r.outcome.rule_id.endswith("narrative_initial_budget") and r.outcome.status == "failed"
+    ]
+    assert len(failed) == 1
+    (only,) = failed
+    assert (only.outcome.actual, only.outcome.expected) == (Decimal("31.97"), Decimal("35.97"))
+    assert (
+        only.outcome.reason.startswith("final account p. 15; budget p. 6; “")
+        and "社会保障和就业支出年初预算31.97万元" in only.outcome.reason
+    )
+    # Without the budget, the sentences wait: one "not evaluated" naming what is missing.
+    waiting = [
+        r.outcome
+        for r in final_against_budget(final, None, 2024)
+        if r.outcome.rule_id.endswith("narrative_initial_budget")
+    ]
+    assert [(o.status, o.reason) for o in waiting] == [("not_evaluated", "no 2024 budget of this unit in the archive")]

@@ -83,3 +83,15 @@ def test_the_datong_site_lists_the_budget_only_when_asked():
     # The default sites are unchanged (the end-to-end tests count their files and requests).
     default = build_routes(counties=False)
     assert not any("20240206" in path for path in default)
+
+
+def test_the_demo_sites_list_the_budget_beside_the_final_account():
+    """`disclosure demo` and `fixtures serve` (disclosure.cli) serve the Datong unit's budget, so
+    a demo night has a final account and its budget to check against each other."""
+    from disclosure.cli import _serve_replica
+
+    with _serve_replica(0) as site:
+        listed = site.routes["/datong/czxx/index_1.html"].body.decode("utf-8")
+        pdf = site.routes["/datong/czxx/202402/P020240206305512.pdf"].body
+    assert TITLE_TEXT in listed and pdf == render_budget()
+    assert "/datong/czxx/202509/P020250915538210726915.pdf" in site.routes  # the final account beside it

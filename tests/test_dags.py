@@ -161,6 +161,7 @@ def test_nightly_dag_run_end_to_end(env_settings, monkeypatch):
             "across_documents.three_public_car_running",
             "across_documents.three_public_reception",
             "across_documents.evaluation_initial_budget",
+            "across_documents.narrative_initial_budget",  # both seeds state their 年初预算
         )
     }
     assert stored == expected

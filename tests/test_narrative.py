@@ -35,7 +35,8 @@ def test_claims_of_seed_001_name_what_they_restate(fixtures):
     assert ("amount", "10[5].1 + 10[6].1", "19.55") in claims  # 机关运行经费
     assert ("change", "01[31].1", "-267.37") in claims  # 与上年相比 … 减少267.37万元
     assert ("count", "10[7].1", "1") in claims  # 共有车辆1辆
-    assert not [c for c in claims if c[2] == "644.62"]  # 年初预算 is not a table figure
+    # 年初预算 is no figure of this filing's tables: a claim on the budget's, never an amount.
+    assert [c for c in claims if c[2] == "644.62"] == [("initial_budget", "B7[合计].1", "644.62")]
 
 
 def test_thousands_separators_in_the_narrative(fixtures):
@@ -169,3 +170,61 @@ def test_every_hand_checked_claim_is_read_with_its_meaning(truth_file):
 def test_real_narratives_fail_only_where_the_document_is_wrong(name, failures):
     outcomes = [o for o in validate_parse(parsed(name)) if o.family == "narrative" and o.status == "failed"]
     assert {(str(o.actual), str(o.expected)) for o in outcomes} == failures  # (printed, what the tables say)
+
+
+@pytest.mark.parametrize(
+    "seed, expected",
+    [
+        (
+            "001",  # 2024年度一般公共预算财政拨款支出年初预算644.62万元 … 一般公共服务支出年初预算582.22万元
+            [("B7[合计].1", "644.62"), ("B7[201].1", "582.22"), ("B7[208].1", "31.97")]
+            + [("B7[210].1", "10.29"), ("B7[221].1", "20.14")],
+        ),
+        (
+            "002",  # printed 4,942.21; …其他支出年初预算0万元
+            [("B7[合计].1", "4942.21"), ("B7[201].1", "4585.73"), ("B7[208].1", "143.84"), ("B7[210].1", "62.60")]
+            + [("B7[213].1", "13.60"), ("B7[221].1", "136.44"), ("B7[229].1", "0")],
+        ),
+    ],
+)
+def test_the_seeds_initial_budget_sentences_restate_the_budgets_general_budget_table(fixtures, seed, expected):
+    claims = [c for c in _claims(fixtures[seed]) if c.kind == "initial_budget"]
+    assert [(c.restates, c.value) for c in claims] == expected
+    assert all("年初预算" in c.sentence and "支出决算" in c.sentence for c in claims)
+
+
+@pytest.mark.parametrize(
+    "name, value, page",
+    [
+        ("central_gjxfj_2024_final.pdf", "15068.55", 21),  # 国家信访局2024年度财政拨款支出年初预算为15068.55万元
+        ("sh_putuo_czj_2024_final_altered.pdf", "2993.92", 19),  # 一般公共预算财政拨款支出年初预算为2993.92万元
+        ("sh_putuo_ghzyj_2024_final.pdf", "10210.34", 21),
+        ("sh_putuo_shgzb_2024_final.pdf", "0", 18),  # 年初预算为0万元,全年预算为321.02万元 (set up in 2024)
+    ],
+)
+def test_the_real_final_accounts_initial_budget_is_one_claim_on_the_budgets_total(name, value, page):
+    """Their lines per 项 ("1、一般公共服务支出(类)财政事务(款)行政运行(项)。…年初预算为10.00万元")
+    name no class alone and are not read; the total is."""
+    claims = [c for c in parsed(name).claims if c["kind"] == "initial_budget"]
+    assert [(c["restates"], c["value"], c["page"]) for c in claims] == [("B7[合计].1", value, page)]
+
+
+def test_initial_budget_claims_are_not_checked_against_the_final_accounts_own_tables(seed_pdfs):
+    result = seed_parse("001", "001")
+    seqs = {str(c["seq"]) for c in result.claims if c["kind"] == "initial_budget"}
+    assert len(seqs) == 5
+    narrative = [o for o in validate_parse(result) if o.family == "narrative"]
+    assert narrative and not [o for o in narrative if o.subject in seqs]
+
+
+def test_a_fund_or_a_line_per_item_gives_no_initial_budget_claim():
+    text = (
+        "第三部分 情况说明\n五、一般公共预算财政拨款支出决算情况说明\n"
+        "1、一般公共服务支出（类）财政事务（款）行政运行（项）。年初预算为10.00万元，支出决算为10.00万元。\n"
+        "社会保障和就业支出（类）其他社会保障和就业支出年初预算5.00万元，支出决算5.00万元。\n"
+        "住房保障支出（类）年初预算为20.14万元，支出决算为20.88万元。\n"
+        "七、政府性基金预算财政拨款收入支出决算情况说明\n"
+        "城乡社区支出年初预算90.00万元，支出决算100.25万元。\n"
+    )
+    claims = [(c.restates, c.value) for c in extract_claims([(16, text)]) if c.kind == "initial_budget"]
+    assert claims == [("B7[221].1", "20.14")]

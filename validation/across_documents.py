@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from parsers.narrative import INITIAL_BUDGET
 from validation.core import (
     NOT_EVALUATED,
     CheckerFamily,
@@ -241,7 +242,7 @@ def _narrative(final: Filing, budget: Filing, cell_pages: dict | None) -> list[C
     restate a budget cell) against the budget's figure, in 万元."""
     out = []
     for claim in final.claims:
-        if claim.get("kind") != "initial_budget":
+        if claim.get("kind") != INITIAL_BUDGET:
             continue
         subject, sentence = str(claim["seq"]), f"“{claim['sentence']}”"
         key = cell_key(claim["restates"])
@@ -266,7 +267,10 @@ def final_against_budget(
     which = f"{year} " if year else ""
     if final is None or budget is None:
         why = f"no {which}{'final account' if final is None else 'budget'} of this unit in the archive"
-        return [_not_evaluated(rule_id, why) for rule_id, *_ in SAME_YEAR] + [_not_evaluated(EVALUATION_RULE, why)]
+        out = [_not_evaluated(rule_id, why) for rule_id, *_ in SAME_YEAR] + [_not_evaluated(EVALUATION_RULE, why)]
+        if final is not None and any(c.get("kind") == INITIAL_BUDGET for c in final.claims):
+            out.append(_not_evaluated(NARRATIVE_RULE, why))  # its 年初预算 sentences wait for the budget
+        return out
     if not _printed(final, "09"):
         out = [_not_evaluated(rule_id, "the final account prints no 三公 table (09)") for rule_id, *_ in SAME_YEAR]
     elif not _printed(budget, "B9"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from parsers.narrative import INITIAL_BUDGET
 from validation.core import (
     HALF_CENT,
     NOT_EVALUATED,
@@ -104,12 +105,13 @@ def validate_claims(
     keys: TableKeys | None = None,
 ) -> list[Outcome]:
     keys = keys or TableKeys(cells)
-    # Year-on-year changes need last year's filing: validation.cross_year checks them.
+    # Year-on-year changes need last year's filing: validation.cross_year checks them; the
+    # 年初预算 sentences need the year's budget: validation.across_documents checks them.
     # A budget's claims (restating B-tables, parsers.budget_narrative) are the budget family's.
     return [
         claim_outcome(c, cells, statuses, pages or {}, keys, evaluations)
         for c in claims
-        if c["kind"] != "change" and not c["restates"].startswith("B")
+        if c["kind"] not in ("change", INITIAL_BUDGET) and not c["restates"].startswith("B")
     ]
 
 
