@@ -262,6 +262,27 @@ def clear_lines(binary_cell):
     return out
 
 
+def without_specks(binary, min_area: int = 6):
+    """The binary crop without its dust: components of fewer than `min_area` pixels that are
+    far from the rest (a decimal point next to its digits stays)."""
+    import cv2
+    import numpy as np
+
+    if binary.size == 0:
+        return binary
+    count, labels, stats, _centroids = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    small = [i for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] < min_area]
+    if not small:
+        return binary
+    big = np.isin(labels, [i for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= min_area])
+    near = cv2.dilate(big.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9))) > 0
+    out = binary.copy()
+    for i in small:
+        if not near[labels == i].any():
+            out[labels == i] = 0
+    return out
+
+
 # ---- recognition (one model, batches of like width) ------------------------------------------
 def _prepare(crop):
     """A gray crop → the recogniser's input: contrast stretched (faded ink under uneven light
@@ -269,7 +290,7 @@ def _prepare(crop):
     import cv2
     import numpy as np
 
-    ink_level, paper_level = np.percentile(crop, (5, 95))
+    ink_level, paper_level = np.percentile(crop, (0.5, 90))
     if paper_level - ink_level > 20:
         crop = np.clip((crop.astype(np.float32) - ink_level) * (255.0 / (paper_level - ink_level)), 0, 255).astype(np.uint8)
     h, w = crop.shape
@@ -340,6 +361,18 @@ def repair_number(text: str) -> str:
     return fixed
 
 
+_CODE_DIGIT = str.maketrans({"O": "0", "o": "0", "Q": "0", "D": "0", "U": "0", "Z": "2", "z": "2", "S": "5", "B": "8", "l": "1", "I": "1", "|": "1"})
+_CODE_LIKE = re.compile(r"^[\dOoQDUZzSBlI|]{3,7}$")
+
+
+def repair_code(text: str) -> str:
+    """A subject code (3, 5 or 7 digits) with letters OCR put for digits: '2Q10301' → '2010301'.
+    Only where at most two characters are not digits."""
+    if _CODE_LIKE.match(text) and sum(not c.isdigit() for c in text) <= 2 and len(text) in (3, 5, 7):
+        return text.translate(_CODE_DIGIT)
+    return text
+
+
 def _reading_order(cell: list[TextBox]) -> list[TextBox]:
     """Boxes of one cell line by line (a box starting below the middle of the line so far
     begins the next line), left to right in each."""
@@ -373,37 +406,83 @@ def boxes_to_cells(boxes: list[TextBox], ruling: Ruling) -> list[list[tuple[str,
         for cell in row:
             ordered = _reading_order(cell)
             joined = "".join(b.text for b in ordered)
-            cells.append((repair_number(joined) if joined else "", ordered))
+            cells.append((repair_code(repair_number(joined)) if joined else "", ordered))
         out.append(cells)
     return out
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _complete_run(cells: list[str]) -> dict[int, str]:
+    """Fixes for one line of cells numbered n, n+1, n+2 … (a 栏次 row, a 行次 column): when at
+    least four cells read as their place in one such sequence, a blank or misread short cell
+    between them ("4" for 1, "N", "", "10.") is its number. {index: number}."""
+    offsets: dict[int, int] = {}
+    for i, c in enumerate(cells):
+        if c.isdigit() and len(c) <= 3:
+            offsets[int(c) - i] = offsets.get(int(c) - i, 0) + 1
+    if not offsets:
+        return {}
+    offset, count = max(offsets.items(), key=lambda kv: kv[1])
+    placed = [i for i, c in enumerate(cells) if c.isdigit() and int(c) - i == offset]
+    if count < 4 or offset + placed[0] < 1:
+        return {}
+    fixes = {}
+    end = placed[-1] + 1 if placed[-1] + 1 < len(cells) and cells[placed[-1] + 1] else placed[-1]
+    for i in range(placed[0] + 1, end + (end != placed[-1])):
+        c = cells[i]
+        if i not in placed and len(c) <= 3 and not _CJK.search(c) and "." not in c.rstrip("."):
+            fixes[i] = str(i + offset)
+    # Too many holes is not a numbering with a misread: leave it.
+    return fixes if len(fixes) <= max(1, (placed[-1] - placed[0] + 1) // 5) else {}
+
+
 def complete_column_numbers(grid: list[list[str | None]]) -> list[list[str | None]]:
-    """A column-number row (1, 2, … n, with or without its 栏次 label) that OCR read with one
-    number lost or misread: when every other number sits at its place in 1…n across the
-    consecutive columns holding them, the one gap is that number. The grid is returned with
-    the row completed; other rows are unchanged."""
-    out = [list(row) for row in grid]
+    """The column-number row (栏次 1 … n) and the line-number columns (行次) OCR read with a
+    number lost or misread, completed from the numbers around it (a 1–12 sequence with one
+    blank is still 1–12). Other cells are unchanged."""
+    out = [[(c or "") for c in row] for row in grid]
     for row in out:
-        cells = [(c or "").strip() for c in row]
-        start = next((j for j, c in enumerate(cells) if c == "1"), None)
-        if start is None:
-            continue
-        # The run of columns from the first "1" to the last number, all of it 1…n but one cell.
-        numbered = [j for j in range(start, len(cells)) if cells[j].isdigit()]
-        last = numbered[-1]
-        span = list(range(start, last + 1))
-        if len(span) < 4:
-            continue
-        wrong = [j for j in span if cells[j] != str(j - start + 1)]
-        if len(wrong) == 1 and not re.search(r"[\u4e00-\u9fff]", cells[wrong[0]]):
-            row[wrong[0]] = str(wrong[0] - start + 1)
-        # A number lost at the run's right end: the next cell is blank and the header has a column there.
-        elif not wrong and last + 1 < len(cells) and not cells[last + 1] and len(span) >= 3:
-            after = cells[last + 2 :] if last + 2 < len(cells) else []
-            if after and after[0] == str(last - start + 3):
-                row[last + 1] = str(last - start + 2)
+        for j, number in _complete_run([c.strip() for c in row]).items():
+            row[j] = number
+        if "栏次" in (c.strip() for c in row):
+            # Its numbers read left to right are 1 … k: one out of order is a misread ("4" for 1).
+            numbered = [j for j, c in enumerate(row) if c.strip().isdigit() and len(c.strip()) <= 2]
+            wrong = [j for k, j in enumerate(numbered, 1) if row[j].strip() != str(k)]
+            if len(numbered) >= 2 and len(wrong) == 1:
+                row[wrong[0]] = str(numbered.index(wrong[0]) + 1)
+    width = max((len(r) for r in out), default=0)
+    for j in range(width):
+        column = [(r[j].strip() if j < len(r) else "") for r in out]
+        for i, number in _complete_run(column).items():
+            out[i][j] = number
     return out
+
+
+_TWO_DECIMALS = re.compile(r"^-?\d+\.\d{2}$")
+
+
+def restore_lost_points(grid: list[list[str | None]]) -> tuple[list[list[str | None]], list[tuple[int, int, str]]]:
+    """A decimal point OCR lost ("21434" for 214.34) in a column of amounts printed with two
+    decimals: an integer of three or more digits there gets its point back. Returns the grid
+    and the (row, column, as read) of each change, so the change stays doubtful."""
+    out = [list(row) for row in grid]
+    changed = []
+    width = max((len(r) for r in out), default=0)
+    # A one-row table (三公 经费) has one amount a column: the page's amounts decide then.
+    amounts = [c.strip() for r in out[1:] for c in r if c and re.match(r"^-?\d+(\.\d+)?$", c.strip())]
+    decimals = sum(1 for c in amounts if _TWO_DECIMALS.match(c))
+    page_of_decimals = decimals >= 3 and decimals >= 0.8 * sum(1 for c in amounts if "." in c or len(c) >= 3)
+    for j in range(width):
+        column = [((r[j] or "").strip() if j < len(r) else "") for r in out]
+        if sum(1 for c in column if _TWO_DECIMALS.match(c)) < 2 and not page_of_decimals:
+            continue
+        for i, c in enumerate(column):
+            if c.isdigit() and len(c) >= 3 and i > 0:
+                out[i][j] = f"{c[:-2]}.{c[-2:]}"
+                changed.append((i, j, c))
+    return out, changed
 
 
 def boxes_to_text(boxes: list[TextBox]) -> str:
@@ -435,6 +514,8 @@ def doubtful_readings(cells: list[list[tuple[str, list[TextBox]]]], page: int) -
                 continue
             score = min(b.score for b in boxes)
             alternatives = []
+            if text.isdigit() and len(text) >= 3:  # its decimal point perhaps lost
+                alternatives.append(Decimal(f"{text[:-2]}.{text[-2:]}"))
             for k, box in enumerate(boxes):
                 for alt in box.alternatives:
                     joined = "".join(alt if i == k else b.text for i, b in enumerate(boxes))
@@ -464,17 +545,20 @@ class ReadPage:
 def page_pieces(straight, binary, ruling: Ruling, horizontal=None, vertical=None) -> list[tuple[int, int, int, int]]:
     """Rectangles (x0, y0, x1, y1) to read: each text line of each table cell, and each piece
     of each text line outside the table."""
-    import cv2
-
     pieces: list[tuple[int, int, int, int]] = []
-    if horizontal is not None:
-        # Text without the ruling (and the pixels next to it): line residue is not text.
-        lines = cv2.dilate(cv2.bitwise_or(horizontal, vertical), cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
-        binary = cv2.bitwise_and(binary, cv2.bitwise_not(lines))
+    if ruling.ruled:
+        # Text without the ruling lines (3 px either side of each): line residue is not text.
+        # Only at the lines found, not wherever ink runs long: blurred digits run together.
+        binary = binary.copy()
+        top, bottom, left, right = ruling.rows[0], ruling.rows[-1], ruling.cols[0], ruling.cols[-1]
+        for y in ruling.rows:
+            binary[max(y - 3, 0) : y + 4, max(left - 3, 0) : right + 4] = 0
+        for x in ruling.cols:
+            binary[max(top - 3, 0) : bottom + 4, max(x - 3, 0) : x + 4] = 0
     outside = binary.copy()
     if ruling.ruled and horizontal is not None:
         for x0, y0, x1, y1 in cell_regions(ruling, horizontal, vertical):
-            inner = clear_lines(binary[y0 + 2 : y1 - 1, x0 + 2 : x1 - 1])
+            inner = without_specks(clear_lines(binary[y0 + 2 : y1 - 1, x0 + 2 : x1 - 1]))
             for ly0, ly1 in text_lines(inner, min_height=4):
                 xs = (inner[ly0:ly1] > 0).any(axis=0).nonzero()[0]
                 if xs.size:
@@ -560,9 +644,14 @@ def scanned_pages(data: bytes, source: str, limits: Limits | None = None, doubtf
             grids = []
             if page.ruling.ruled:
                 cells = boxes_to_cells(page.boxes, page.ruling)
-                grids = [complete_column_numbers([[text for text, _b in row] for row in cells])]
+                grid, restored = restore_lost_points(complete_column_numbers([[t for t, _b in row] for row in cells]))
+                grids = [grid]
                 if doubtful is not None:
                     doubtful.extend(doubtful_readings(cells, number))
+                    doubtful.extend(
+                        {"page": number, "value": grid[i][j], "score": 0.0, "alternatives": [read]}
+                        for i, j, read in restored
+                    )
             yield Page(number, page.text, page.ruling.ruled, _grids=grids)
     finally:
         with PDFIUM_LOCK:
