@@ -34,10 +34,12 @@ from parsers.pdfium_doc import PDFIUM_LOCK, open_document
 # 19–25 px high already, so more pixels only cost time and memory (scans are 150–300 dpi).
 RENDER_DPI = 150
 MAX_SKEW_DEGREES = 3.0
+# The tallest one line of text in a table cell at RENDER_DPI (12 pt with its ascenders).
+CELL_LINE_MAX = 24
 REC_HEIGHT = 48
 # A reading below this score, or a digit whose runner-up digit is this likely, is doubtful.
 DOUBTFUL_SCORE = 0.85
-RUNNER_UP_PROB = 0.2
+RUNNER_UP_PROB = 0.02
 
 
 def ocr_available() -> bool:
@@ -243,6 +245,21 @@ def text_lines(binary, min_height: int = 5) -> list[tuple[int, int]]:
     return [(a, b) for a, b in _runs(rows, 3) if b - a >= min_height]
 
 
+def split_tall_lines(binary, lines: list[tuple[int, int]], max_height: int) -> list[tuple[int, int]]:
+    """Two lines of a cell that touch (a label wrapped onto a second line, "人员经费" over
+    "合计") split at the row of least ink in the middle of a band taller than one line."""
+    out = []
+    for y0, y1 in lines:
+        if y1 - y0 <= max_height:
+            out.append((y0, y1))
+            continue
+        profile = (binary[y0:y1] > 0).sum(axis=1)
+        lo, hi = (y1 - y0) * 3 // 10, (y1 - y0) * 7 // 10
+        cut = y0 + lo + int(profile[lo:hi].argmin())
+        out.extend(split_tall_lines(binary, [(y0, cut), (cut + 1, y1)], max_height))
+    return [(a, b) for a, b in out if b - a >= 4]
+
+
 def line_pieces(binary, y0: int, y1: int, gap_factor: float = 1.5) -> list[tuple[int, int]]:
     """(x0, x1) of the pieces of one text line: ink columns, split where the gap is wider than
     `gap_factor` line heights (two fields printed on one line, 部门 … 金额单位)."""
@@ -429,13 +446,15 @@ def _complete_run(cells: list[str]) -> dict[int, str]:
     if count < 4 or offset + placed[0] < 1:
         return {}
     fixes = {}
-    end = placed[-1] + 1 if placed[-1] + 1 < len(cells) and cells[placed[-1] + 1] else placed[-1]
-    for i in range(placed[0] + 1, end + (end != placed[-1])):
+    # The run's ends: a misread (not blank) cell just before or after it belongs to it too.
+    first = placed[0] - 1 if placed[0] >= 1 and cells[placed[0] - 1] and placed[0] - 1 + offset >= 1 else placed[0]
+    last = placed[-1] + 1 if placed[-1] + 1 < len(cells) and cells[placed[-1] + 1] else placed[-1]
+    for i in range(first, last + 1):
         c = cells[i]
         if i not in placed and len(c) <= 3 and not _CJK.search(c) and "." not in c.rstrip("."):
             fixes[i] = str(i + offset)
     # Too many holes is not a numbering with a misread: leave it.
-    return fixes if len(fixes) <= max(1, (placed[-1] - placed[0] + 1) // 5) else {}
+    return fixes if len(fixes) <= max(1, (last - first + 1) // 5) else {}
 
 
 def complete_column_numbers(grid: list[list[str | None]]) -> list[list[str | None]]:
@@ -559,7 +578,7 @@ def page_pieces(straight, binary, ruling: Ruling, horizontal=None, vertical=None
     if ruling.ruled and horizontal is not None:
         for x0, y0, x1, y1 in cell_regions(ruling, horizontal, vertical):
             inner = without_specks(clear_lines(binary[y0 + 2 : y1 - 1, x0 + 2 : x1 - 1]))
-            for ly0, ly1 in text_lines(inner, min_height=4):
+            for ly0, ly1 in split_tall_lines(inner, text_lines(inner, min_height=4), CELL_LINE_MAX):
                 xs = (inner[ly0:ly1] > 0).any(axis=0).nonzero()[0]
                 if xs.size:
                     pieces.append((x0 + 2 + int(xs[0]), y0 + 2 + ly0, x0 + 2 + int(xs[-1]) + 1, y0 + 2 + ly1))
