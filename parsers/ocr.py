@@ -197,11 +197,15 @@ def cell_regions(ruling: Ruling, horizontal, vertical) -> list[tuple[int, int, i
         # Whether a line is printed at b between a0 and a1: ink on most of that stretch.
         if a1 - a0 < 6:
             return True
-        band = mask[a0 + 2 : a1 - 2, max(b - 3, 0) : b + 4] if across_rows else mask[max(b - 3, 0) : b + 4, a0 + 2 : a1 - 2]
+        band = (
+            mask[a0 + 2 : a1 - 2, max(b - 5, 0) : b + 6]
+            if across_rows
+            else mask[max(b - 5, 0) : b + 6, a0 + 2 : a1 - 2]
+        )
         if band.size == 0:
             return True
         covered = (band.max(axis=1) if across_rows else band.max(axis=0)) > 0
-        return covered.mean() > 0.6
+        return covered.mean() > 0.4
 
     for r in range(nr):
         for c in range(nc):
@@ -309,13 +313,17 @@ def _prepare(crop):
 
     ink_level, paper_level = np.percentile(crop, (0.5, 90))
     if paper_level - ink_level > 20:
-        crop = np.clip((crop.astype(np.float32) - ink_level) * (255.0 / (paper_level - ink_level)), 0, 255).astype(np.uint8)
+        crop = np.clip((crop.astype(np.float32) - ink_level) * (255.0 / (paper_level - ink_level)), 0, 255).astype(
+            np.uint8
+        )
     h, w = crop.shape
     side, top = max(h // 2, 3), max(h // 6, 2)
     padded = cv2.copyMakeBorder(crop, top, top, side, side, cv2.BORDER_CONSTANT, value=255)
     ph, pw = padded.shape
     width = max(int(round(pw * REC_HEIGHT / ph)), REC_HEIGHT)
-    resized = cv2.resize(padded, (width, REC_HEIGHT), interpolation=cv2.INTER_AREA if ph > REC_HEIGHT else cv2.INTER_CUBIC)
+    resized = cv2.resize(
+        padded, (width, REC_HEIGHT), interpolation=cv2.INTER_AREA if ph > REC_HEIGHT else cv2.INTER_CUBIC
+    )
     return (resized.astype(np.float32) / 127.5) - 1.0
 
 
@@ -378,7 +386,22 @@ def repair_number(text: str) -> str:
     return fixed
 
 
-_CODE_DIGIT = str.maketrans({"O": "0", "o": "0", "Q": "0", "D": "0", "U": "0", "Z": "2", "z": "2", "S": "5", "B": "8", "l": "1", "I": "1", "|": "1"})
+_CODE_DIGIT = str.maketrans(
+    {
+        "O": "0",
+        "o": "0",
+        "Q": "0",
+        "D": "0",
+        "U": "0",
+        "Z": "2",
+        "z": "2",
+        "S": "5",
+        "B": "8",
+        "l": "1",
+        "I": "1",
+        "|": "1",
+    }
+)
 _CODE_LIKE = re.compile(r"^[\dOoQDUZzSBlI|]{3,7}$")
 
 
@@ -579,6 +602,11 @@ def page_pieces(straight, binary, ruling: Ruling, horizontal=None, vertical=None
         for x0, y0, x1, y1 in cell_regions(ruling, horizontal, vertical):
             inner = without_specks(clear_lines(binary[y0 + 2 : y1 - 1, x0 + 2 : x1 - 1]))
             for ly0, ly1 in split_tall_lines(inner, text_lines(inner, min_height=4), CELL_LINE_MAX):
+                if sum(1 for c in ruling.cols if x0 < c < x1) and ly1 - ly0 > 0:
+                    # A region joined across columns: its words far apart are separate cells' text.
+                    for px0, px1 in line_pieces(inner, ly0, ly1):
+                        pieces.append((x0 + 2 + px0, y0 + 2 + ly0, x0 + 2 + px1, y0 + 2 + ly1))
+                    continue
                 xs = (inner[ly0:ly1] > 0).any(axis=0).nonzero()[0]
                 if xs.size:
                     pieces.append((x0 + 2 + int(xs[0]), y0 + 2 + ly0, x0 + 2 + int(xs[-1]) + 1, y0 + 2 + ly1))
@@ -634,7 +662,9 @@ def check_scan_size(document, source: str, limits: Limits) -> None:
             )
 
 
-def scanned_pages(data: bytes, source: str, limits: Limits | None = None, doubtful: list | None = None) -> Iterator[Page]:
+def scanned_pages(
+    data: bytes, source: str, limits: Limits | None = None, doubtful: list | None = None
+) -> Iterator[Page]:
     """The pages of a scan, read one at a time (each page image released before the next is
     rendered); the doubtful amounts of each page are appended to `doubtful`."""
     import numpy as np
