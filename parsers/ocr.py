@@ -84,11 +84,13 @@ class TextBox:
 
 
 # ---- image geometry (numpy / OpenCV) -----------------------------------------------------
-def ink(gray):
-    """Ink as 255 on 0: a 3×3 median first, so paper grain and dust specks are not ink."""
+def ink(gray, denoise: bool = True):
+    """Ink as 255 on 0. Denoised (a 3×3 median first), paper grain and dust specks are not
+    ink, for finding text; not denoised for finding ruling lines, which may be 1 px thin."""
     import cv2
 
-    return cv2.threshold(cv2.medianBlur(gray, 3), 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+    source = cv2.medianBlur(gray, 3) if denoise else gray
+    return cv2.threshold(source, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
 
 
 def estimate_skew(binary) -> float:
@@ -113,7 +115,7 @@ def estimate_skew(binary) -> float:
 def straighten(gray):
     import cv2
 
-    angle = estimate_skew(ink(gray))
+    angle = estimate_skew(ink(gray, denoise=False))
     if abs(angle) < 0.05:
         return gray, angle
     h, w = gray.shape
@@ -176,7 +178,7 @@ def ruling_from_masks(horizontal, vertical) -> Ruling:
 
 def find_ruling(gray) -> Ruling:
     """Ruling lines by morphology: long thin runs of ink, horizontal and vertical."""
-    return ruling_from_masks(*line_masks(ink(gray)))
+    return ruling_from_masks(*line_masks(ink(gray, denoise=False)))
 
 
 def cell_regions(ruling: Ruling, horizontal, vertical) -> list[tuple[int, int, int, int]]:
@@ -327,6 +329,10 @@ def _prepare(crop):
     return (resized.astype(np.float32) / 127.5) - 1.0
 
 
+# The recogniser writes some digits full width ("２"); the tables print ASCII digits.
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
+
+
 def decode(probs, characters: list[str]) -> tuple[str, float, tuple[str, ...]]:
     """CTC greedy decoding of one line's (T, C) probabilities: the text, its score (the mean
     probability of its characters) and alternatives (a digit replaced by its runner-up digit)."""
@@ -350,7 +356,7 @@ def decode(probs, characters: list[str]) -> tuple[str, float, tuple[str, ...]]:
             chars.append(char)
             scores.append(float(probs[t, index]))
         previous = index
-    text = "".join(chars)
+    text = "".join(chars).translate(_FULL_WIDTH_DIGITS)
     alternatives = tuple(text[:i] + alt + text[i + 1 :] for i, alt, _p in sorted(runner_ups, key=lambda r: -r[2])[:3])
     return text, (sum(scores) / len(scores) if scores else 0.0), alternatives
 
@@ -480,6 +486,26 @@ def _complete_run(cells: list[str]) -> dict[int, str]:
     return fixes if len(fixes) <= max(1, (last - first + 1) // 5) else {}
 
 
+def _number_amount_columns(row: list[str], grid: list[list[str]]) -> None:
+    """A 栏次 row whose number OCR lost over a column of amounts (a thin "1" by the ruling):
+    the columns that hold amounts below it, or a number in it, are 1 … k left to right; when
+    every number read agrees with that, the blanks among them get theirs."""
+    amount = re.compile(r"^-?\d+\.\d+$")
+    labels = [j for j, c in enumerate(row) if c.strip() == "栏次"]
+    candidates = [
+        j
+        for j in range(labels[0] + 1, len(row))
+        if j not in labels
+        and (row[j].strip().isdigit() or any(j < len(r) and amount.match(r[j].strip()) for r in grid))
+    ]
+    read = {j: row[j].strip() for j in candidates if row[j].strip()}
+    if not read or len(candidates) < 2:
+        return
+    if all(read[j] == str(k) for k, j in enumerate(candidates, 1) if j in read):
+        for k, j in enumerate(candidates, 1):
+            row[j] = str(k)
+
+
 def complete_column_numbers(grid: list[list[str | None]]) -> list[list[str | None]]:
     """The column-number row (栏次 1 … n) and the line-number columns (行次) OCR read with a
     number lost or misread, completed from the numbers around it (a 1–12 sequence with one
@@ -489,6 +515,7 @@ def complete_column_numbers(grid: list[list[str | None]]) -> list[list[str | Non
         for j, number in _complete_run([c.strip() for c in row]).items():
             row[j] = number
         if "栏次" in (c.strip() for c in row):
+            _number_amount_columns(row, out)
             # Its numbers read left to right are 1 … k: one out of order is a misread ("4" for 1).
             numbered = [j for j, c in enumerate(row) if c.strip().isdigit() and len(c.strip()) <= 2]
             wrong = [j for k, j in enumerate(numbered, 1) if row[j].strip() != str(k)]
@@ -589,14 +616,14 @@ def page_pieces(straight, binary, ruling: Ruling, horizontal=None, vertical=None
     of each text line outside the table."""
     pieces: list[tuple[int, int, int, int]] = []
     if ruling.ruled:
-        # Text without the ruling lines (3 px either side of each): line residue is not text.
+        # Text without the ruling lines (2 px either side of each): line residue is not text.
         # Only at the lines found, not wherever ink runs long: blurred digits run together.
         binary = binary.copy()
         top, bottom, left, right = ruling.rows[0], ruling.rows[-1], ruling.cols[0], ruling.cols[-1]
         for y in ruling.rows:
-            binary[max(y - 3, 0) : y + 4, max(left - 3, 0) : right + 4] = 0
+            binary[max(y - 2, 0) : y + 3, max(left - 3, 0) : right + 4] = 0
         for x in ruling.cols:
-            binary[max(top - 3, 0) : bottom + 4, max(x - 3, 0) : x + 4] = 0
+            binary[max(top - 3, 0) : bottom + 4, max(x - 2, 0) : x + 3] = 0
     outside = binary.copy()
     if ruling.ruled and horizontal is not None:
         for x0, y0, x1, y1 in cell_regions(ruling, horizontal, vertical):
@@ -622,7 +649,7 @@ def read_page(gray) -> ReadPage:
     """One page: straighten, find its ruling, cut it into pieces of text and read them."""
     straight, _angle = straighten(gray)
     binary = ink(straight)
-    horizontal, vertical = line_masks(binary)
+    horizontal, vertical = line_masks(ink(straight, denoise=False))
     ruling = ruling_from_masks(horizontal, vertical)
     pieces = page_pieces(straight, binary, ruling, horizontal, vertical)
     del binary, horizontal, vertical

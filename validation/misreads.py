@@ -59,6 +59,28 @@ def choose_alternatives(result):
                 entry["read"] = str(original.value)
                 break
             result.cells[index] = original
+    # The same figure misread the same way in several cells ("101" for 1.01 in a row and its
+    # total): no single change makes an identity hold, all of them together may.
+    groups: dict[tuple, list] = {}
+    for entry in doubtful:
+        if "chosen" not in entry:
+            for alternative in entry.get("alternatives", []):
+                groups.setdefault((entry["table"], entry["value"], alternative), []).append(entry)
+    for (table, _value, alternative), entries in groups.items():
+        if not failures or len(entries) < 2 or any("chosen" in e for e in entries):
+            continue
+        keys = {(e["table"], e["row"], e["col"]) for e in entries}
+        before = list(result.cells)
+        result.cells = [
+            replace(c, value=Decimal(alternative)) if (c.table, c.row, c.col) in keys else c for c in result.cells
+        ]
+        now = _failures(result)
+        if now < failures:
+            failures = now
+            for e in entries:
+                e["chosen"], e["read"] = alternative, e["value"]
+        else:
+            result.cells = before
     return result
 
 
