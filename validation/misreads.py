@@ -66,7 +66,7 @@ def choose_alternatives(result):
         if "chosen" not in entry:
             for alternative in entry.get("alternatives", []):
                 groups.setdefault((entry["table"], entry["value"], alternative), []).append(entry)
-    for (table, _value, alternative), entries in groups.items():
+    for (_table, _value, alternative), entries in groups.items():
         if not failures or len(entries) < 2 or any("chosen" in e for e in entries):
             continue
         keys = {(e["table"], e["row"], e["col"]) for e in entries}
