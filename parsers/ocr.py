@@ -324,7 +324,7 @@ def _prepare(crop):
     ph, pw = padded.shape
     width = max(int(round(pw * REC_HEIGHT / ph)), REC_HEIGHT)
     resized = cv2.resize(
-        padded, (width, REC_HEIGHT), interpolation=cv2.INTER_AREA if ph > REC_HEIGHT else cv2.INTER_CUBIC
+        padded, (width, REC_HEIGHT), interpolation=cv2.INTER_AREA if ph > REC_HEIGHT else cv2.INTER_LINEAR
     )
     return (resized.astype(np.float32) / 127.5) - 1.0
 
@@ -498,7 +498,10 @@ def _number_amount_columns(row: list[str], grid: list[list[str]]) -> None:
         if j not in labels
         and (row[j].strip().isdigit() or any(j < len(r) and amount.match(r[j].strip()) for r in grid))
     ]
-    read = {j: row[j].strip() for j in candidates if row[j].strip()}
+    # Only what reads as a number counts as read; "I" or "l" over amounts is a misread 1.
+    read = {j: row[j].strip() for j in candidates if row[j].strip().isdigit()}
+    if any(row[j].strip() and (j not in read) and (_CJK.search(row[j]) or len(row[j].strip()) > 2) for j in candidates):
+        return
     if not read or len(candidates) < 2:
         return
     if all(read[j] == str(k) for k, j in enumerate(candidates, 1) if j in read):
