@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Connection, text
 
 # Each source: (kind, SELECT of dedupe_key, subject, payload). Only rows whose key is new land.
+# Completeness (missing_filing, late_filing) covers every kind in the matrix, budgets included:
+# the key names unit, year and kind, so a late 单位预算 and a late 单位决算 are two alerts, each once.
 SOURCES: dict[str, str] = {
     "failed_identity": """
         SELECT 'identity:' || cp.filing_id || ':' || fd.rule_id || ':' || fd.subject,
@@ -51,14 +53,15 @@ SOURCES: dict[str, str] = {
         SELECT 'missing:' || c.unit_id || ':' || c.fiscal_year || ':' || c.kind,
                c.unit_name || ' ' || c.fiscal_year || ' ' || c.kind || ' — missing (due ' || c.due_on || ')',
                jsonb_build_object('jurisdiction', c.jurisdiction, 'unit', c.unit_code, 'year', c.fiscal_year,
-                                  'kind', c.kind, 'due_on', c.due_on)
+                                  'kind', c.kind, 'due_on', c.due_on, 'due_basis', c.due_basis)
         FROM disclosure.completeness c WHERE c.status = 'missing'""",
     "late_filing": """
         SELECT 'late:' || c.unit_id || ':' || c.fiscal_year || ':' || c.kind,
                c.unit_name || ' ' || c.fiscal_year || ' ' || c.kind || ' — published ' || c.published_on
                    || ', due ' || c.due_on,
                jsonb_build_object('jurisdiction', c.jurisdiction, 'unit', c.unit_code, 'year', c.fiscal_year,
-                                  'kind', c.kind, 'due_on', c.due_on, 'published_on', c.published_on)
+                                  'kind', c.kind, 'due_on', c.due_on, 'due_basis', c.due_basis,
+                                  'published_on', c.published_on)
         FROM disclosure.completeness c WHERE c.status = 'late'""",
     "resolved_identity": """
         SELECT 'resolved:' || fs.filing_id || ':' || fs.source_url || ':' || fs.rule_id || ':' || fs.subject,

@@ -27,17 +27,17 @@ from disclosure.settings import load_settings
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
 
-def bench_database() -> str:
+def bench_database(name: str = "disclosure_bench") -> str:
     from warehouse.db import database_url
     from warehouse.migrate import upgrade
 
     server = database_url(load_settings())
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "disclosure_bench" WITH (FORCE)'))
-        conn.execute(text('CREATE DATABASE "disclosure_bench"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    url = make_url(server).set(database="disclosure_bench").render_as_string(hide_password=False)
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
     upgrade(url)
     return url
 
@@ -424,6 +424,9 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--province-files", type=int, default=2000, help="filings in the province benchmark")
     parser.add_argument("--files", type=int, default=400, help="parses loaded in the load benchmark")
+    parser.add_argument("--night-hosts", type=int, default=4, help="loopback hosts of the night benchmark")
+    parser.add_argument("--night-sites", type=int, default=30, help="sites on each host (night benchmark)")
+    parser.add_argument("--night-filings", type=int, default=25, help="filings of each site (night benchmark)")
     parser.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
     args = parser.parse_args(argv)
     pdfs, base = _seed_results()
@@ -521,6 +524,36 @@ def main(argv=None) -> int:
                 f"hostile crawl, {r['label']}: {r['seconds']:.1f} s, {r['requests']} requests, crawler peak "
                 f"{r['peak_mb']:.0f} MB, {r['filings']} filings, {r['status']} ({capped})"
             )
+    if "night" in args.which:
+        from bench.night_crawl import bench_night
+
+        r = bench_night(
+            bench_database("disclosure_bench_night"), args.night_hosts, args.night_sites, args.night_filings
+        )
+        say(
+            f"night: a synthetic province of {r['sites']} static-list sites on {r['hosts']} loopback hosts, "
+            f"{r['filings']:,} filings (one PDF each), crawled 4 sites at a time, no throttle"
+        )
+        every = r["nights"]["first"]
+        for label, n in r["nights"].items():
+            served = n["served"]
+            say(
+                f"night {label}: {n['requests']:,} requests ({served.get('list', 0)} list pages, "
+                f"{served.get('detail', 0)} detail pages, {served.get('file', 0)} files of which {n['not_modified']} "
+                f"answered 304, {served.get('robots', 0)} robots.txt) in {n['seconds']:.0f} s; "
+                f"{n['new_files']} new file versions, {n['deferred']} files left to their night; "
+                f"crawls {n['statuses']}; most in flight on one host {n['max_in_flight']}"
+            )
+        rot = r["nights"][f"rotation (K={r['every']})"]
+        flat = r["nights"]["every file (K=1)"]
+        expected = rot["served"].get("list", 0) + r["filings"] / r["every"] + rot["served"].get("robots", 0)
+        say(
+            f"night no-change on the rotation: {rot['requests']:,} requests vs list pages + robots.txt + files/K = "
+            f"{expected:,.0f} (K={r['every']}; ratio {rot['requests'] / expected:.2f}); "
+            f"{flat['requests'] / rot['requests']:.1f}x fewer than asking for every file ({flat['requests']:,}); at a "
+            f"polite 1.5 s a request: {rot['requests'] * 1.5 / 3600:.1f} host-hours vs {flat['requests'] * 1.5 / 3600:.1f}"
+            f" (first night {every['requests'] * 1.5 / 3600:.1f})"
+        )
     if "province" in args.which:
         from bench.province import bench_province
 

@@ -15,7 +15,9 @@ from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urljoin, urlparse
 
 from parsel import Selector
 
-FILE_EXTENSIONS = (".pdf", ".xls", ".xlsx", ".doc", ".docx", ".zip", ".rar", ".wps", ".et")
+from parsers.formats import FILE_MAGIC, FILE_MEDIA_PREFIXES
+from parsers.formats import LINK_EXTENSIONS as FILE_EXTENSIONS
+
 _WINDOW_OPEN = re.compile(r"""window\.open\(\s*['"]([^'"]+)['"]""")
 # Download scripts seen on real sites: they answer a file whatever their URL says.
 _DOWNLOAD_SCRIPT = re.compile(
@@ -25,7 +27,6 @@ _DOWNLOAD_SCRIPT = re.compile(
 )
 _ID_PARAMS = {"id", "iid", "fileid", "file_id", "attachid", "attid", "fid", "docid"}
 _NAME_PARAMS = {"filename", "file", "name", "fname", "filepath", "path", "realname"}
-_FILE_MAGIC = (b"%PDF-", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"Rar!")
 
 
 @dataclass(frozen=True)
@@ -94,13 +95,13 @@ def answer_is_file(headers: dict[str, str], head: bytes) -> bool:
     h = {k.lower(): v for k, v in headers.items()}
     if head.lstrip()[:1] == b"<":
         return False  # an HTML page (an error, a login form), whatever it claims
-    if head.startswith(_FILE_MAGIC):
+    if head.startswith(FILE_MAGIC):
         return True
     name = disposition_file_name(h.get("content-disposition"))
     if name and name.lower().endswith(FILE_EXTENSIONS):
         return True
     ctype = h.get("content-type", "").lower()
-    return ctype.startswith(("application/pdf", "application/vnd", "application/msword", "application/zip"))
+    return ctype.startswith(FILE_MEDIA_PREFIXES)
 
 
 def _unwrap_viewer(url: str) -> str:

@@ -1,19 +1,20 @@
-"""Item pipeline: validate downloaded files by content, archive them, write the manifest."""
+"""Item pipeline: validate downloaded files by content, archive them, write the manifest
+(one JSON line per event of crawlers.events)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 from w3lib.encoding import html_to_unicode
 
 from archive.store import store_bytes
+from crawlers.events import CrawlError, FileArchived, FileFetched, encode
 from crawlers.health import FILE
 from crawlers.spiders.base import is_inline_filing
+from parsers.formats import READ_CONTAINERS as ACCEPTED_MEDIA
 from parsers.sniff import sniff_media_type
-
-ACCEPTED_MEDIA = {"application/pdf", "application/zip", "application/x-ole-storage", "text/html"}
-
 
 # Refusals for what a file holds (an error page, not a document): an item of the crawl, not
 # a failure of the site (crawlers.health). A truncated download is the wire failing instead.
@@ -59,24 +60,26 @@ class ManifestPipeline:
         self.fh.close()
 
     def process_item(self, item, spider=None):
-        item = dict(item)
-        if item["type"] == "file":
-            body = item.pop("body")
-            media, problem = check_file(body, item["headers"], item.get("wire_length"))
-            item["media_type"] = media
-            item["size_bytes"] = len(body)
-            if problem:
-                item = {
-                    "type": "error",
-                    "url": item["source_url"],
-                    "detail_url": item["detail_url"],
-                    "reason": problem,
-                    "status": item["status"],
-                    "scope": FILE,
-                    "refused": problem.startswith(CONTENT_REFUSALS),
-                }
-            else:
-                item["sha256"], item["storage_key"] = store_bytes(self.archive, body)
-        self.fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+        if isinstance(item, FileFetched):
+            item = self.archived(item)
+        self.fh.write(json.dumps(encode(item), ensure_ascii=False) + "\n")
         self.fh.flush()
         return item
+
+    def archived(self, fetched: FileFetched) -> FileArchived | CrawlError:
+        """The file stored by its hash, or the reason its bytes are no filing document."""
+        media, problem = check_file(fetched.body, fetched.headers, fetched.wire_length)
+        if problem:
+            return CrawlError(
+                url=fetched.source_url,
+                detail_url=fetched.detail_url,
+                reason=problem,
+                status=fetched.status,
+                scope=FILE,
+                refused=problem.startswith(CONTENT_REFUSALS),
+            )
+        sha256, storage_key = store_bytes(self.archive, fetched.body)
+        described = {k: v for k, v in asdict(fetched).items() if k != "body"}
+        return FileArchived(
+            **described, media_type=media, size_bytes=len(fetched.body), sha256=sha256, storage_key=storage_key
+        )

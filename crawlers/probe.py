@@ -22,9 +22,10 @@ from urllib.robotparser import RobotFileParser
 from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
+from crawlers.events import FilingFound, Listed, Skipped, WouldFetch
 from crawlers.listing import link_title
 from crawlers.spiders.base import looks_like_filing
-from crawlers.spiders.hanweb import jpage_settings
+from crawlers.spiders.hanweb_jpage import jpage_settings
 from crawlers.spiders.trs_wcm import PAGE_COUNT
 from crawlers.spiders.unified_json import is_department_row, rows_and_pages
 
@@ -166,51 +167,37 @@ class DryRunEntry:
     reason: str = ""
 
 
-def dry_run_entries(events: list[dict], registry) -> list[DryRunEntry]:
-    """Turn a dry run's events (filing, listed, skipped, would_fetch) into one entry per
+def dry_run_entries(events: list, registry) -> list[DryRunEntry]:
+    """Turn a dry run's events (FilingFound, Listed, Skipped, WouldFetch) into one entry per
     list entry, identified as the store would (title, then the platform's row)."""
     from parsers.identity import identify
 
     fetches: dict[str, list[str]] = {}
     for e in events:
-        if e["type"] == "would_fetch":
-            fetches.setdefault(e["detail_url"], []).append(
-                e["url"] + (" (if it answers a file)" if e.get("maybe") else "")
-            )
+        if isinstance(e, WouldFetch):
+            fetches.setdefault(e.detail_url, []).append(e.url + (" (if it answers a file)" if e.maybe else ""))
     out = []
     for e in events:
-        if e["type"] in ("filing", "listed"):
-            ident = identify(e["title"])
-            stated = e.get("stated") or {}
+        if isinstance(e, FilingFound | Listed):
+            ident = identify(e.title)
+            stated = getattr(e, "stated", None) or {}
             unit = registry.resolve_unit(ident.unit) or registry.resolve_unit(stated.get("unit"))
             out.append(
                 DryRunEntry(
-                    e["detail_url"],
-                    e["title"],
+                    e.detail_url,
+                    e.title,
                     True,
                     unit.code if unit else None,
                     ident.unit or stated.get("unit"),
                     ident.year,
                     ident.kind,
-                    e.get("published"),
-                    tuple(fetches.get(e["detail_url"], ())),
+                    e.published,
+                    tuple(fetches.get(e.detail_url, ())),
                     "" if unit else "names no registered unit (the document may, after parsing)",
                 )
             )
-        elif e["type"] == "skipped":
-            out.append(
-                DryRunEntry(
-                    e["detail_url"],
-                    e["title"],
-                    False,
-                    None,
-                    None,
-                    None,
-                    None,
-                    e.get("published"),
-                    reason=e.get("reason", ""),
-                )
-            )
+        elif isinstance(e, Skipped):
+            out.append(DryRunEntry(e.detail_url, e.title, False, None, None, None, None, e.published, reason=e.reason))
     return out
 
 

@@ -84,6 +84,10 @@ app.add_typer(db_app, name="db")
 app.add_typer(fixtures_app, name="fixtures")
 sites_app = typer.Typer(help="Adding and checking sites (crawlers/probe.py).", no_args_is_help=True)
 app.add_typer(sites_app, name="sites")
+review_app = typer.Typer(
+    help="The review queue: cells read with low confidence, confirmed or corrected by a person.", no_args_is_help=True
+)
+app.add_typer(review_app, name="review")
 console = Console(stderr=True)
 
 
@@ -381,8 +385,9 @@ def _dry_run(keys: list[str]) -> None:
     """What `crawl --dry-run` prints: every entry, what it is taken to be, what would be fetched."""
     import tempfile
 
+    from crawlers.events import CrawlError
     from crawlers.probe import check_site, dry_run_entries
-    from crawlers.runner import CrawlLimits, crawl_site
+    from crawlers.site_crawl import CrawlLimits, crawl_site
     from disclosure.settings import load_settings
     from registry.model import load_registry
 
@@ -412,8 +417,8 @@ def _dry_run(keys: list[str]) -> None:
             )
             for url in e.fetch:
                 sys.stdout.write(f"{key}\t  would fetch {url}\n")
-        for err in outcome.of_type("error"):
-            console.print(f"[red]{key}: {err['url']}: {err['reason']}[/red]")
+        for err in outcome.of(CrawlError):
+            console.print(f"[red]{key}: {err.url}: {err.reason}[/red]")
 
 
 @app.command()
@@ -546,7 +551,7 @@ def _output_file(out: Path) -> Path:
 
 @app.command()
 def export(
-    dataset: str = typer.Argument(..., help="cells, findings, completeness, claims or evaluations."),
+    dataset: str = typer.Argument(..., help="cells, findings, completeness, claims, evaluations or review."),
     out: Path = typer.Option(..., "--out", "-o", help="File to write (.csv or .parquet)."),
     jurisdiction: str | None = typer.Option(None, help="Jurisdiction code; its sub-jurisdictions are included."),
     from_year: int | None = typer.Option(None, help="First fiscal year."),
@@ -594,6 +599,91 @@ def export(
         )
     else:
         console.print(f"wrote {rows} rows of {dataset} to {out}", soft_wrap=True)
+
+
+def _record_review(file_id: int, cell: str, by: str, value: str | None, note: str | None, as_json: bool) -> None:
+    from disclosure import pipeline
+    from warehouse.reviews import CellRef, ReviewError, parse_value, record_review
+
+    ctx = pipeline.context()
+    _require_schema(ctx)
+    try:
+        ref = CellRef.parse(cell)
+        amount = parse_value(value) if value is not None else None
+        with ctx.engine.begin() as conn:
+            done = record_review(conn, file_id, ref, by, amount, note)
+    except ReviewError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    checked = pipeline.validate(ctx)  # the file's findings follow the reviewed value at once
+    if as_json:
+        _print_json({**done, "validated_parses": checked["parses"]})
+        return
+    change = "" if done["action"] == "confirmed" else f" (was {done['old_value']})"
+    console.print(
+        f"{done['action']} {done['cell']} of archived file {file_id} = {done['new_value']}{change} by "
+        f"{done['reviewer']}; re-validated {checked['parses']} parses",
+        soft_wrap=True,
+    )
+
+
+@review_app.command("confirm")
+def review_confirm(
+    file_id: int = typer.Argument(..., help="The archived file (its id in the queue: `disclosure review list`)."),
+    cell: str = typer.Argument(..., help="The cell, TABLE[ROW].COL, e.g. 01[27].1."),
+    by: str = typer.Option(..., "--by", help="Who checked it against the page."),
+    note: str | None = typer.Option(None, "--note"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Confirm that a cell reads on the page as it was parsed."""
+    _record_review(file_id, cell, by, None, note, as_json)
+
+
+@review_app.command("correct")
+def review_correct(
+    file_id: int = typer.Argument(..., help="The archived file (its id in the queue: `disclosure review list`)."),
+    cell: str = typer.Argument(..., help="The cell, TABLE[ROW].COL, e.g. 01[27].1."),
+    value: str = typer.Argument(..., help="The value printed on the page."),
+    by: str = typer.Option(..., "--by", help="Who read it on the page."),
+    note: str | None = typer.Option(None, "--note"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Correct a cell to the value printed on the page: it wins over every parse of this file."""
+    _record_review(file_id, cell, by, value, note, as_json)
+
+
+@review_app.command("list")
+def review_list(
+    limit: int = typer.Option(50, "--limit", help="How many to show, lowest confidence first."),
+    everything: bool = typer.Option(False, "--all", help="Also the cells already reviewed."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The cells waiting for a person (OCR, or a table recognised by weak evidence)."""
+    from rich.table import Table
+
+    from disclosure import pipeline
+    from warehouse.reviews import queue
+
+    ctx = pipeline.context()
+    _require_schema(ctx)
+    with ctx.engine.connect() as conn:
+        rows = queue(conn, pending_only=not everything, limit=limit)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("file", "cell", "value", "score", "why", "unit", "year", "page", "review")
+    for r in rows:
+        table.add_row(
+            str(r["archived_file_id"]),
+            f"{r['table_code'].strip()}[{r['row_key']}].{r['col']}",
+            str(r["value"]),
+            "" if r["ocr_score"] is None else f"{r['ocr_score']:.2f}",
+            r["reason"] or "",
+            r["unit_name"] or "",
+            str(r["fiscal_year"] or ""),
+            str(r["page"] or ""),
+            r["review"] or "",
+        )
+    console.print(table)
 
 
 def _require_schema(ctx) -> None:

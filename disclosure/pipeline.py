@@ -17,7 +17,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from archive.store import read_bytes
-from crawlers.runner import CrawlLimits, CrawlOutcome, crawl_site
+from crawlers.revalidation import night_number
+from crawlers.site_crawl import CrawlLimits, CrawlOutcome, Rotation, crawl_site
 from disclosure.settings import Settings, load_settings, protect_logs
 from parsers.limits import Limits
 from registry.model import Registry, RegistryError, Site, load_registry
@@ -75,32 +76,57 @@ def check_start_urls(sites: list[Site]) -> None:
 
 
 def crawl(
-    ctx: Context, site_keys: list[str] | None = None, limits: CrawlLimits | None = None, full: bool = False
+    ctx: Context,
+    site_keys: list[str] | None = None,
+    limits: CrawlLimits | None = None,
+    full: bool = False,
+    at: datetime | None = None,
 ) -> list[dict]:
     """Crawl each site in its own process and record it; a failing site is recorded, not raised.
     Detail pages whose files are archived are not read again (their files are asked for
     conditionally) unless `full`: then every detail page is read, to find attachments added later.
     The database may go away meanwhile: every access waits for it (DISCLOSURE_DB_WAIT) and
-    resumes, and a crawl is never lost for a lock that could not be released."""
-    delay = ctx.settings.crawl_throttle
+    resumes, and a crawl is never lost for a lock that could not be released.
+    Archived files are asked for on a rotation (every DISCLOSURE_REVALIDATE_EVERY nights; all of
+    them with `full`); a host is shared by at most DISCLOSURE_HOST_CONCURRENCY crawls, each
+    spacing its requests so that the host gets one per DISCLOSURE_HOST_DELAY from all of them.
+    `at`: the time the crawl counts as (its night on the rotation); now unless replaying nights."""
+    settings = ctx.settings
     limits = limits or CrawlLimits(
-        throttle_start_delay=delay, download_delay=min(delay, 0.5), max_bytes=Limits.from_env().max_file_bytes
+        throttle_start_delay=settings.crawl_throttle,
+        download_delay=settings.host_spacing * settings.host_concurrency,
+        max_bytes=Limits.from_env().max_file_bytes,
     )
     sites = [ctx.registry.site(k) for k in site_keys] if site_keys else list(ctx.registry.sites)
     check_start_urls(sites)
     results = []
+    sites = in_crawl_order(sites)
     for site in sites:
-        results.append(_crawl_one(ctx, site, limits, full))
+        results.append(_crawl_one(ctx, site, limits, full, at))
         log.info("crawl %s: %s", site.key, results[-1]["status"])
     return results
 
 
-def _crawl_one(ctx: Context, site, limits: CrawlLimits, full: bool) -> dict:
+def in_crawl_order(sites: list[Site]) -> list[Site]:
+    """The sites with their hosts taken in turn (a, b, c, a, b, c …, each host's sites in
+    registry order): a pool of crawls then spreads over the hosts instead of queueing for the
+    slots of the first one (warehouse.host_locks)."""
+    from warehouse.host_locks import hosts_of
+
+    by_host: dict[str, list[Site]] = {}
+    for site in sites:
+        by_host.setdefault((hosts_of(site.start_urls) or [""])[0], []).append(site)
+    queues = list(by_host.values())
+    return [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
+
+
+def _crawl_one(ctx: Context, site, limits: CrawlLimits, full: bool, at: datetime | None = None) -> dict:
     from warehouse.crawl_record import known_for_crawl, record_crawl, record_unrecordable
     from warehouse.db import is_disconnect, with_database_wait
 
     wait = ctx.settings.db_wait
-    started = datetime.now(UTC)
+    started = at or datetime.now(UTC)
+    rotation = Rotation(night_number(started.date()), 1 if full else ctx.settings.revalidate_every)
 
     def known() -> dict:
         with ctx.engine.connect() as conn:
@@ -112,7 +138,7 @@ def _crawl_one(ctx: Context, site, limits: CrawlLimits, full: bool) -> dict:
 
     try:
         outcome = with_database_wait(
-            ctx.engine, wait, lambda: _crawl_locked(ctx, site, known(), limits), f"crawl {site.key}"
+            ctx.engine, wait, lambda: _crawl_locked(ctx, site, known(), limits, rotation), f"crawl {site.key}"
         )
     except Exception as exc:  # the crawler could not even start: still a recorded failure
         outcome = CrawlOutcome(site.key, returncode=-1, stderr=f"{exc.__class__.__name__}: {exc}")
@@ -126,17 +152,18 @@ def _crawl_one(ctx: Context, site, limits: CrawlLimits, full: bool) -> dict:
         return {"site": site.key, "status": "failed", "errors": [], "problems": [f"not recorded: {exc!r:.500}"]}
 
 
-def _crawl_locked(ctx: Context, site, known: dict, limits: CrawlLimits) -> CrawlOutcome:
-    """The crawl under its host locks. Taking them needs the database (a disconnect there is
-    waited for and retried); losing it during the crawl drops the locks with the session, and
-    the crawl's outcome is kept."""
+def _crawl_locked(ctx: Context, site, known: dict, limits: CrawlLimits, rotation: Rotation) -> CrawlOutcome:
+    """The crawl under one slot of each of its hosts (warehouse.host_locks). Taking them needs
+    the database (a disconnect there is waited for and retried); losing it during the crawl
+    drops the slots with the session, and the crawl's outcome is kept."""
     from warehouse.db import is_disconnect
     from warehouse.host_locks import host_locks, hosts_of
 
     outcome = None
     try:
-        with host_locks(ctx.engine, hosts_of(site.start_urls), timeout=2 * limits.wall_clock):
-            outcome = crawl_site(site, ctx.settings.archive, ctx.settings.user_agent, known, limits)
+        slots = ctx.settings.host_concurrency
+        with host_locks(ctx.engine, hosts_of(site.start_urls), timeout=2 * limits.wall_clock, slots=slots):
+            outcome = crawl_site(site, ctx.settings.archive, ctx.settings.user_agent, known, limits, rotation=rotation)
     except Exception as exc:
         if outcome is None or not is_disconnect(exc):
             raise

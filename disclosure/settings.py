@@ -98,6 +98,29 @@ class Settings(BaseSettings):
         "AutoThrottle start delay in seconds (the demo and tests use 0 on loopback)",
         ge=0,
     )
+    revalidate_every: int = _setting(
+        7,
+        "DISCLOSURE_REVALIDATE_EVERY",
+        "ask for each archived file again every this many nights, spread evenly (1: every night); "
+        "at once when its list entry changed",
+        ge=1,
+        le=366,
+    )
+    host_concurrency: int = _setting(
+        2,
+        "DISCLOSURE_HOST_CONCURRENCY",
+        "requests in flight to one host, all of its sites' crawls together",
+        ge=1,
+        le=16,
+    )
+    host_delay: float | None = _setting(
+        None,
+        "DISCLOSURE_HOST_DELAY",
+        "seconds between two requests to one host, all of its sites' crawls together "
+        "(each crawl spaces its own by this times DISCLOSURE_HOST_CONCURRENCY)",
+        shown="the crawl throttle, at most `0.5`",
+        ge=0,
+    )
     replica_base: str | None = _setting(
         None,
         "DISCLOSURE_REPLICA_BASE",
@@ -214,7 +237,7 @@ class Settings(BaseSettings):
             return tuple(u for u in re.split(r"[\s,]+", value) if u)
         return value
 
-    @field_validator("database_url", "archive_url", "aws_endpoint_url", "replica_base", mode="before")
+    @field_validator("database_url", "archive_url", "aws_endpoint_url", "replica_base", "host_delay", mode="before")
     @classmethod
     def _empty_is_unset(cls, value):
         return value or None
@@ -223,6 +246,11 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:
         return value.resolve() if value is not None else None
+
+    @property
+    def host_spacing(self) -> float:
+        """Seconds between two requests to one host, all of its crawls together."""
+        return min(self.crawl_throttle, 0.5) if self.host_delay is None else self.host_delay
 
     @property
     def archive_dir(self) -> Path:

@@ -15,12 +15,14 @@ from collections.abc import Iterable
 
 from parsers.budget import read_budget
 from parsers.budget_narrative import extract_budget_claims
+from parsers.careful import read_carefully
 from parsers.coverage import PageSeen, finish
 from parsers.document import Page
 from parsers.evaluations import join_split_row, parse_evaluation
 from parsers.identity import identify_document, unit_code
 from parsers.model import TABLE_CODES, ParseResult, TableInfo
 from parsers.narrative import NUMBERED_PART_HEADINGS, PART_HEADINGS, extract_claims
+from parsers.placement import box_claims
 from parsers.tables import TableAssembler, recognise_by_header, recognise_by_rows
 from parsers.templates import choose_family, match_title, printed_title
 
@@ -258,10 +260,14 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
         family = read.family or family
         # its 说明 restates the budget's tables, and may share a page with one
         claims = extract_budget_claims([(p.number, p.text) for p in pages if not CONTENTS.search(p.text[:200])])
+    claims = [c.to_json() for c in claims]
+    box_claims(claims, pages)
     evaluation_results = [
         parse_evaluation(title, rows, page, seq) for seq, (title, page, rows) in enumerate(evaluations, start=1)
     ]
-    return finish(
+    first_pages = {code: info.pages[0] for code, info in tables.items() if code in TABLE_CODES and info.pages}
+    reading = read_carefully([(p.number, p.text) for p in pages], narrative_pages, first_pages)
+    result = finish(
         ParseResult(
             source=source,
             unit=identity.unit,
@@ -269,17 +275,20 @@ def assemble(pages: Iterable[Page], source: str) -> ParseResult:
             kind=identity.kind,
             tables=tables,
             cells=cells,
-            claims=[c.to_json() for c in claims],
+            claims=claims,
             evaluations=evaluation_results,
             targets=targets,
             pages=count,
             unit_code=unit_code(identity.unit, identity.kind, first_text, evaluation_results),
             template=family.name if family else None,
             required_tables=family.required if family else (),
+            reading=reading,
         ),
         identity,
         seen,
     )
+    reading["document_status"] = result.status  # a blank template or checklist is not read so
+    return result
 
 
 def _amount_unit(after_marker: str, before_marker: str) -> str | None:

@@ -23,7 +23,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from parsers.document import Page
+from parsers.document import Page, placed_cell
 from parsers.model import Cell, TableInfo
 from parsers.numbers import parse_amount
 from parsers.templates import compact, label_key
@@ -284,11 +284,15 @@ def _read_target_card(reader: _Reader, rows: list[list]) -> bool:
         for j, text in enumerate(texts):
             key = label_key(text or "").rstrip(":：")
             if key in FUNDING:
-                amount = next((parse_amount(t) for t in texts[j + 1 :] if t and parse_amount(t) is not None), None)
-                if amount is None and any(t and t.strip("-—") == "" for t in texts[j + 1 :]):
-                    amount = None
-                if amount is not None:
-                    reader.cells.append(Cell(reader.code, f"{project}/{key}", 1, amount, text, reader.page))
+                at = next(
+                    (k for k in range(j + 1, len(texts)) if texts[k] and parse_amount(texts[k]) is not None), None
+                )
+                if at is not None:
+                    reader.cells.append(
+                        placed_cell(
+                            reader.code, f"{project}/{key}", 1, parse_amount(texts[at]), text, reader.page, row[at]
+                        )
+                    )
                 break
     return True
 
@@ -542,7 +546,7 @@ def _read_row(reader: _Reader, row: list, lone: bool, page_top: bool = False) ->
             if reader.running.get(owner[1], ("",))[0] != owner[0]:
                 reader.running[owner[1]] = (owner[0], [])
             reader.running[owner[1]][1].append(len(reader.cells))
-        reader.cells.append(Cell(reader.code, key, col, value, label or key, reader.page))
+        reader.cells.append(placed_cell(reader.code, key, col, value, label or key, reader.page, row[j]))
     if not merged:
         key = code or (grouped if grouped else row_key(row_label) if row_label else "")
         reader.last_key = "合计" if key and first_row and reader.cells and reader.cells[-1].row == "合计" else key

@@ -6,6 +6,7 @@ import io
 import zipfile
 from pathlib import PurePosixPath
 
+from parsers.careful import merge_readings
 from parsers.limits import Limits
 from parsers.model import ParseError, ParseResult, TableInfo
 
@@ -32,16 +33,6 @@ def open_checked_zip(data: bytes, source: str, limits: Limits) -> zipfile.ZipFil
     return archive
 
 
-def office_kind(archive: zipfile.ZipFile) -> str | None:
-    names = set(archive.namelist())
-    if "[Content_Types].xml" in names:
-        if any(n.startswith("xl/") for n in names):
-            return "xlsx"
-        if any(n.startswith("word/") for n in names):
-            return "docx"
-    return None
-
-
 def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, limits: Limits) -> bytes:
     with archive.open(info) as handle:  # read no more than declared: a lying header is a bomb too
         data = handle.read(info.file_size + 1)
@@ -63,6 +54,7 @@ def merge_results(parts: list[ParseResult], source: str, problems: list[str]) ->
     owner: dict[str, ParseResult] = {}  # the member each table's cells come from
     repeated: list[str] = []
     offset = 0
+    readings: list[tuple[dict, int]] = []  # each member's careful reading and its page offset
     cells, claims, evaluations = [], [], []
     seen_claims, seen_evaluations = set(), set()
     for part in parts:
@@ -87,16 +79,19 @@ def merge_results(parts: list[ParseResult], source: str, problems: list[str]) ->
             e.get("project_name"),  # noqa: E731
             e.get("total_score"),
         )
+        # Boxes place text on a member's own pages, which the bundle has no one PDF of: dropped
+        # (cells are rebuilt without theirs below).
         claims += [
-            {**c, "page": (c.get("page") or 0) + offset, "seq": len(claims) + i}
+            {**_unplaced(c), "page": (c.get("page") or 0) + offset, "seq": len(claims) + i}
             for i, c in enumerate((c for c in part.claims if claim_key(c) not in seen_claims), start=1)
         ]
         evaluations += [
-            {**e, "page": (e.get("page") or 0) + offset, "seq": len(evaluations) + i}
+            {**_unplaced(e), "page": (e.get("page") or 0) + offset, "seq": len(evaluations) + i}
             for i, e in enumerate((e for e in part.evaluations if evaluation_key(e) not in seen_evaluations), start=1)
         ]
         seen_claims |= {claim_key(c) for c in part.claims}
         seen_evaluations |= {evaluation_key(e) for e in part.evaluations}
+        readings.append((part.reading, offset))
         offset += part.pages
     return ParseResult(
         source=source,
@@ -113,7 +108,12 @@ def merge_results(parts: list[ParseResult], source: str, problems: list[str]) ->
         template=next((p.template for p in parts if p.template), None),
         required_tables=next((p.required_tables for p in parts if p.required_tables), ()),
         read_by_ocr=any(p.read_by_ocr for p in parts),
+        reading=merge_readings(readings),
     )
+
+
+def _unplaced(item: dict) -> dict:
+    return {k: v for k, v in item.items() if k not in ("bbox", "boxes")}
 
 
 def _repeat_note(code: str, kept: ParseResult, dropped: ParseResult) -> str:

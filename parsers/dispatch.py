@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from parsers.bundle import member_source, merge_results, office_kind, open_checked_zip, read_member
+from parsers.bundle import member_source, merge_results, open_checked_zip, read_member
+from parsers.formats import BUNDLE_SKIP, EMPTY, OLE, ZIP
 from parsers.limits import Limits, exceeded
 from parsers.model import ConfigurationError, ParseError, ParseResult
-from parsers.sniff import sniff_media_type
-
-# Members of a bundle that are not parts of a filing (pictures, signatures) are skipped.
-BUNDLE_SKIP = (".jpg", ".jpeg", ".png", ".gif", ".txt", ".xml", ".ofd")
+from parsers.sniff import ole_kind, sniff_kind, sniff_media_type, zip_kind
 
 
 def parse_bytes(data: bytes, source: str, limits: Limits | None = None, depth: int = 0) -> ParseResult:
@@ -31,37 +29,68 @@ def parse_bytes(data: bytes, source: str, limits: Limits | None = None, depth: i
 def _parse(data: bytes, source: str, limits: Limits, depth: int) -> ParseResult:
     if len(data) > limits.max_file_bytes:
         raise ParseError(source, exceeded("max_file_bytes", f"file of {len(data)} bytes", limits.max_file_bytes))
-    media_type = sniff_media_type(data[:2048])
-    if media_type == "application/pdf":
-        from parsers.pdf import parse_pdf
-
-        return parse_pdf(data, source, limits=limits)
-    if media_type == "application/zip":
-        return _parse_zip(data, source, limits, depth)
-    if media_type == "application/x-ole-storage":
-        return _parse_ole(data, source, limits)
-    if media_type == "text/html":
-        from parsers.flow import parse_html
-
-        return parse_html(data, source)
-    if media_type == "application/x-empty":
+    container = sniff_media_type(data[:2048])
+    if container == EMPTY:
         raise ParseError(source, "empty file (0 bytes)")
-    raise ParseError(source, f"unsupported format ({media_type}; first bytes {data[:8]!r})")
+    if container == ZIP:  # its directory is checked against the limits before any member is named
+        kind = zip_kind(open_checked_zip(data, source, limits).namelist())
+    elif container == OLE:
+        kind = ole_kind(data)
+        if kind is None:
+            raise ParseError(source, "damaged Office 97 file: neither a Word nor an Excel stream is listed in it")
+    else:
+        kind = sniff_kind(data)
+    reader = READERS.get(kind)
+    if reader is None:
+        raise ParseError(source, f"unsupported format ({kind or container}; first bytes {data[:8]!r})")
+    return reader(data, source, limits, depth)
 
 
-def _parse_zip(data: bytes, source: str, limits: Limits, depth: int) -> ParseResult:
-    archive = open_checked_zip(data, source, limits)
-    kind = office_kind(archive)
-    if kind == "xlsx":
-        from parsers.spreadsheet import parse_xlsx
+def _read_pdf(data: bytes, source: str, limits: Limits, depth: int) -> ParseResult:
+    from parsers.pdf import parse_pdf
 
-        return parse_xlsx(data, source, limits)
-    if kind == "docx":
-        from parsers.flow import parse_docx
+    return parse_pdf(data, source, limits=limits)
 
-        return parse_docx(data, source)
+
+def _read_xlsx(data: bytes, source: str, limits: Limits, depth: int) -> ParseResult:
+    from parsers.spreadsheet import parse_xlsx
+
+    return parse_xlsx(data, source, limits)
+
+
+def _read_xls(data: bytes, source: str, limits: Limits, depth: int) -> ParseResult:
+    from parsers.spreadsheet import parse_xls
+
+    return parse_xls(data, source, limits)
+
+
+def _read_docx(data: bytes, source: str, limits: Limits, depth: int) -> ParseResult:
+    from parsers.flow import parse_docx
+
+    return parse_docx(data, source)
+
+
+def _read_doc(data: bytes, source: str, limits: Limits, depth: int) -> ParseResult:
+    """A Word 97 DOC is converted to DOCX by LibreOffice first (no Python library reads its tables)."""
+    from parsers.convert import convert
+    from parsers.flow import parse_docx
+
+    result = parse_docx(convert(data, source, ".doc", "docx"), source)
+    result.problems.append("Word 97 DOC: read after conversion to DOCX by LibreOffice")
+    return result
+
+
+def _read_html(data: bytes, source: str, limits: Limits, depth: int) -> ParseResult:
+    from parsers.flow import parse_html
+
+    return parse_html(data, source)
+
+
+def _read_bundle(data: bytes, source: str, limits: Limits, depth: int) -> ParseResult:
+    """A zip of a filing's documents: each member parsed, the filing's parts merged."""
     if depth >= limits.max_depth:
         raise ParseError(source, f"zip nested deeper than {limits.max_depth} levels: refused")
+    archive = open_checked_zip(data, source, limits)
     parts: list[ParseResult] = []
     failures: list[str] = []
     for info in sorted(archive.infolist(), key=lambda i: i.filename):
@@ -80,28 +109,22 @@ def _parse_zip(data: bytes, source: str, limits: Limits, depth: int) -> ParseRes
 
     # A member that is not a filing (a checklist beside the PDF) is named, not merged.
     filings = [p for p in parts if p.status != "not_a_filing"] or parts
-    return finish_bundle(merge_results(filings, source, failures), parts)
+    result = finish_bundle(merge_results(filings, source, failures), parts)
+    if result.reading:
+        result.reading["document_status"] = result.status  # as for one file (parsers.assemble)
+    return result
 
 
-WORD_STREAM = "WordDocument\0".encode("utf-16-le")  # a directory entry: the name, then NUL
-WORKBOOK_STREAMS = ("Workbook\0".encode("utf-16-le"), "Book\0".encode("utf-16-le"))
-
-
-def _parse_ole(data: bytes, source: str, limits: Limits) -> ParseResult:
-    """Old binary Office files, told apart by their stream names: XLS is read by xlrd; a Word
-    97 DOC is converted to DOCX by LibreOffice first (no Python library reads its tables)."""
-    if WORD_STREAM in data:
-        from parsers.convert import convert
-        from parsers.flow import parse_docx
-
-        result = parse_docx(convert(data, source, ".doc", "docx"), source)
-        result.problems.append("Word 97 DOC: read after conversion to DOCX by LibreOffice")
-        return result
-    if any(stream in data for stream in WORKBOOK_STREAMS):
-        from parsers.spreadsheet import parse_xls
-
-        return parse_xls(data, source, limits)
-    raise ParseError(source, "damaged Office 97 file: neither a Word nor an Excel stream is listed in it")
+# The reader of every kind of parsers.formats.FORMATS that is read (tests/test_formats.py).
+READERS = {
+    "pdf": _read_pdf,
+    "xlsx": _read_xlsx,
+    "xls": _read_xls,
+    "docx": _read_docx,
+    "doc": _read_doc,
+    "html": _read_html,
+    "zip": _read_bundle,
+}
 
 
 def parse_path(path: str | Path) -> ParseResult:

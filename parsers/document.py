@@ -10,8 +10,39 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
+
+from parsers.model import Box, Cell
 
 Grid = list[list[str | None]]
+
+
+class Placed(str):
+    """A grid cell's text that knows where it is printed: its Box, and OCR's confidence in it.
+
+    A str, so every grid reader works unchanged; readers that know where a value is printed
+    (PDF engines, OCR) fill their grids with these and the cells they become keep the box."""
+
+    box: Box | None
+    score: float | None
+
+    def __new__(cls, text: str, box: Box | None, score: float | None = None) -> Placed:
+        placed = super().__new__(cls, text)
+        placed.box, placed.score = box, score
+        return placed
+
+
+def box_of(text: str | None) -> Box | None:
+    return getattr(text, "box", None)
+
+
+def score_of(text: str | None) -> float | None:
+    return getattr(text, "score", None)
+
+
+def placed_cell(table: str, row: str, col: int, value: Decimal, label: str, page: int | None, printed) -> Cell:
+    """A canonical cell keeping where its printed text sits (a Placed grid text's box and score)."""
+    return Cell(table, row, col, value, label, page, box_of(printed), score_of(printed))
 
 
 @dataclass
@@ -21,6 +52,9 @@ class Page:
     ruled: bool  # whether it holds table grids at all
     find_grids: Callable[[], list[Grid]] | None = None
     _grids: list[Grid] | None = field(default=None, repr=False)
+    # The text's lines with where each is printed, where the reader knows it (PDFs, scans):
+    # narrative claims are boxed by the line that prints their figure.
+    lines: list[tuple[str, Box]] = field(default_factory=list, repr=False)
 
     def grids(self) -> list[Grid]:
         if self._grids is None:

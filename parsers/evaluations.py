@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from parsers.document import box_of
 from parsers.numbers import parse_amount
 from parsers.tables import clean_cell
 
@@ -187,19 +188,23 @@ def parse_evaluation(title: str, grid_rows: list[list[str | None]], page: int | 
         "grade": None,
         "page": page,
     }
+    boxes: dict[str, list] = {}  # field → where it is printed (Box.to_json), where the reader knows it
+    line_boxes: dict[str, list] = {}  # budget line (by identity) → its row's box, numbered once kept
     block = None  # budget | indicators | total (总分 printed with its figures on the next row)
     header: dict[int, str] = {}
-    for cells in rows:
+    for raw, cells in zip(grid_rows, rows, strict=False):
         texts = [c for c in cells if c]
         if not texts:
             continue
         if block == "total":
             out["total_score"], out["grade"] = _total(cells)
+            _box_total(boxes, raw, cells)
             block = None
             continue
         for i, c in enumerate(cells):
             if c == "项目名称" and out["project_name"] is None:
                 out["project_name"] = _first_after(cells, i)
+                _box(boxes, "project_name", next((raw[k] for k in range(i + 1, len(cells)) if cells[k]), None))
             elif c.startswith("主管部门") and out["department"] is None:
                 out["department"] = _first_after(cells, i)
             elif c == "预算单位" and out["budget_unit"] is None:
@@ -215,16 +220,21 @@ def parse_evaluation(title: str, grid_rows: list[list[str | None]], page: int | 
             continue
         if "总分" in [t.replace(" ", "") for t in texts[:2]]:
             out["total_score"], out["grade"] = _total(cells)
+            _box_total(boxes, raw, cells)
             block = "total" if out["total_score"] is None else None
             continue
         if block == "budget":
             line = _budget_line(cells, header)
             if line is not None:
                 out["budget_lines"].append(line)
+                _box(line_boxes, str(id(line)), *raw)
         elif block == "indicators":
             numbers = [parse_amount(c) for c in cells if parse_amount(c) is not None]
             if numbers:
                 words = [c for c in texts if parse_amount(c) is None]
+                # The indicator's 得分 (its last figure): what the total adds up.
+                scored = [k for k, c in enumerate(cells) if parse_amount(c) is not None][-1]
+                _box(boxes, f"indicator:{len(out['indicators']) + 1}", raw[scored])
                 out["indicators"].append(
                     {
                         "line": len(out["indicators"]) + 1,
@@ -234,4 +244,33 @@ def parse_evaluation(title: str, grid_rows: list[list[str | None]], page: int | 
                     }
                 )
     out["budget_lines"] = _drop_truncated(out["budget_lines"])
+    for n, line in enumerate(out["budget_lines"], start=1):  # numbered as the performance rules number them
+        if str(id(line)) in line_boxes:
+            boxes[f"budget_line:{n}"] = line_boxes[str(id(line))]
+    if boxes:
+        out["boxes"] = boxes
     return out
+
+
+def _box(boxes: dict[str, list], name: str, *printed, last: bool = False) -> None:
+    """The box of a field: the union of the Placed texts it was read from (nothing if none is);
+    the first found stays, unless `last` (the reader keeps the last one too)."""
+    found = [box_of(p) for p in printed if p and box_of(p) is not None]
+    if found and (last or name not in boxes):
+        union = found[0]
+        for b in found[1:]:
+            if b.page == union.page:
+                union = union.union(b)
+        boxes[name] = union.to_json()
+
+
+def _box_total(boxes: dict[str, list], raw: list, cells: list[str]) -> None:
+    """总分 and 等级: the cells _total took them from ("100 优" may share one)."""
+    for printed, c in zip(raw, cells, strict=False):
+        if SCORE_AND_GRADE.match(c):
+            _box(boxes, "total_score", printed, last=True)
+            _box(boxes, "grade", printed, last=True)
+        elif parse_amount(c) is not None:
+            _box(boxes, "total_score", printed, last=True)
+        elif c in GRADES:
+            _box(boxes, "grade", printed, last=True)

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 # A setting that cannot work (an unknown engine) stops the run instead of failing file by file;
 # parsers raise the one error every bad setting raises.
 from disclosure.settings import ConfigurationError  # noqa: F401
+from parsers.templates import tables
 
 # Bump when the output of any parser changes: the store re-parses archived files then.
 PARSER_VERSION = (
-    "0.4.0"  # 0.4: tables by meaning (template catalogue), budgets read, identity from the document, coverage
+    # 0.4: tables by meaning (template catalogue), budgets read, identity from the document, coverage;
+    # 0.5: boxes of cells, claims and evaluation fields, OCR scores; what a careful reader notes
+    # (ParseResult.reading, parsers.careful); budget 说明 claims
+    "0.5.0"
 )
 
-TABLE_CODES = tuple(f"{i:02d}" for i in range(1, 11))
+# The ten standard tables of a final account, as the template catalogue (templates.json) lists them.
+TABLE_CODES = tuple(tables())
 
 
 class ParseError(Exception):
@@ -26,6 +32,38 @@ class ParseError(Exception):
         self.reason = reason
 
 
+# Boxes are PDF points with the origin at the top-left corner of the page as displayed (after
+# its /Rotate), x to the right and y downwards: pdfplumber's x0, top, x1, bottom. A scan's boxes
+# are its pixels brought back to points on the unstraightened page.
+BOX_ORIGIN = "top-left of the displayed page, PDF points, y down"
+
+
+class Box(NamedTuple):
+    """Where something is printed: its page (from 1) and rectangle (see BOX_ORIGIN)."""
+
+    page: int
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    def to_json(self) -> list:
+        return [self.page, *(round(v, 1) for v in self[1:])]
+
+    @classmethod
+    def from_json(cls, data) -> Box | None:
+        return cls(int(data[0]), *map(float, data[1:5])) if data else None
+
+    def union(self, other: Box) -> Box:
+        return Box(
+            self.page,
+            min(self.x0, other.x0),
+            min(self.top, other.top),
+            max(self.x1, other.x1),
+            max(self.bottom, other.bottom),
+        )
+
+
 @dataclass(frozen=True)
 class Cell:
     table: str
@@ -34,9 +72,14 @@ class Cell:
     value: Decimal
     label: str = ""
     page: int | None = None
+    # Where the value is printed (the rectangle of its grid cell), where the reader knows it
+    # (PDFs and scans, not spreadsheets or HTML); and, read by OCR, the recogniser's lowest
+    # confidence among its pieces (0-1). Neither takes part in comparing two parses' cells.
+    bbox: Box | None = field(default=None, compare=False)
+    score: float | None = field(default=None, compare=False)
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "table": self.table,
             "row": self.row,
             "col": self.col,
@@ -44,6 +87,11 @@ class Cell:
             "label": self.label,
             "page": self.page,
         }
+        if self.bbox is not None:
+            out["bbox"] = self.bbox.to_json()
+        if self.score is not None:
+            out["score"] = round(self.score, 3)
+        return out
 
 
 @dataclass
@@ -54,6 +102,11 @@ class TableInfo:
     # How the table was recognised (marker, title, header, rows, continuation): the
     # strongest evidence the assembler found, so a weak recognition can be told apart.
     evidence: str | None = None
+
+
+# Evidence too weak to trust a table's figures without a person looking: a grid with no title
+# and no header, taken for a table because its rows fit (the review queue lists its cells).
+WEAK_EVIDENCE = ("rows",)
 
 
 @dataclass
@@ -79,6 +132,9 @@ class ParseResult:
     status: str = "filing"
     coverage: dict = field(default_factory=dict)  # tables recognised, cells per table, evidence, unassigned pages
     read_by_ocr: bool = False  # its figures came from OCR: validation.misreads names the doubtful ones
+    # What a careful reader notes (parsers.careful): placeholders, years, contents, the narrative's
+    # own arithmetic; {} when the filing was not read so (validation.careful: not evaluated).
+    reading: dict = field(default_factory=dict)
 
     def cell_map(self) -> dict[tuple[str, str, int], Decimal]:
         return {(c.table, c.row, c.col): c.value for c in self.cells}
@@ -106,4 +162,5 @@ class ParseResult:
             "required_tables": list(self.required_tables),
             "status": self.status,
             "coverage": self.coverage,
+            "reading": self.reading,
         }

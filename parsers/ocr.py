@@ -19,15 +19,15 @@ and list the rest for review (parsing itself never depends on validation).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from parsers.assemble import assemble
-from parsers.document import Page
+from parsers.document import Page, Placed, box_of
 from parsers.limits import Limits, exceeded
-from parsers.model import ParseError, ParseResult
+from parsers.model import Box, ParseError, ParseResult
 from parsers.pdfium_doc import PDFIUM_LOCK, open_document
 
 # The recogniser reads a text line scaled to 48 px high; at 150 dpi body text (9–12 pt) is
@@ -147,6 +147,10 @@ def _positions(profile, threshold: float, min_gap: int) -> list[int]:
 class Ruling:
     rows: list[int]  # y of horizontal lines, top to bottom
     cols: list[int]  # x of vertical lines, left to right
+    # How the straightened image the positions are on was made: the rotation applied (degrees)
+    # and its size (rows, columns), to bring a position back to the page (page_placer).
+    angle: float = 0.0
+    size: tuple[int, int] = (0, 0)
 
     @property
     def ruled(self) -> bool:
@@ -392,6 +396,27 @@ def repair_number(text: str) -> str:
     return fixed
 
 
+Placer = Callable[[float, float, float, float], Box]
+
+
+def page_placer(ruling: Ruling, number: int) -> Placer:
+    """Pixels of the straightened image → a Box in points on the page as displayed: the
+    straightening undone, then the render's scale."""
+    import cv2
+    import numpy as np
+
+    h, w = ruling.size
+    inverse = cv2.invertAffineTransform(cv2.getRotationMatrix2D((w / 2, h / 2), ruling.angle, 1.0))
+    scale = 72 / RENDER_DPI
+
+    def place(x0: float, y0: float, x1: float, y1: float) -> Box:
+        corners = np.array([[x0, y0, 1.0], [x1, y0, 1.0], [x0, y1, 1.0], [x1, y1, 1.0]]) @ inverse.T
+        xs, ys = corners[:, 0] * scale, corners[:, 1] * scale
+        return Box(number, float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
+
+    return place
+
+
 _CODE_DIGIT = str.maketrans(
     {
         "O": "0",
@@ -431,10 +456,13 @@ def _reading_order(cell: list[TextBox]) -> list[TextBox]:
     return [b for line in lines for b in sorted(line, key=lambda b: b.x0)]
 
 
-def boxes_to_grid(boxes: list[TextBox], ruling: Ruling) -> list[list[str | None]]:
+def boxes_to_grid(boxes: list[TextBox], ruling: Ruling, place: Placer | None = None) -> list[list[str | None]]:
     """Each box goes to the cell holding its centre; texts in a cell join in reading order (a
-    value wrapped onto a second line, "194.0" over "8", is one value again)."""
-    return [[text for text, _boxes in row] for row in boxes_to_cells(boxes, ruling)]
+    value wrapped onto a second line, "194.0" over "8", is one value again). Given `place`,
+    each text is Placed (placed_grid)."""
+    cells = boxes_to_cells(boxes, ruling)
+    grid = [[text for text, _boxes in row] for row in cells]
+    return placed_grid(grid, cells, ruling, place) if place is not None else grid
 
 
 def boxes_to_cells(boxes: list[TextBox], ruling: Ruling) -> list[list[tuple[str, list[TextBox]]]]:
@@ -454,6 +482,26 @@ def boxes_to_cells(boxes: list[TextBox], ruling: Ruling) -> list[list[tuple[str,
             joined = "".join(b.text for b in ordered)
             cells.append((repair_code(repair_number(joined)) if joined else "", ordered))
         out.append(cells)
+    return out
+
+
+def placed_grid(
+    grid: list[list[str | None]], cells: list[list[tuple[str, list[TextBox]]]], ruling: Ruling, place: Placer
+) -> list[list[str | None]]:
+    """The (repaired) grid's texts Placed: each on its grid cell's box on the page, with the
+    lowest recognition score among the pieces it was read from (none for a number completed
+    from its neighbours where nothing was read)."""
+    rows, cols = ruling.rows, ruling.cols
+    out: list[list[str | None]] = []
+    for r, row in enumerate(grid):
+        texts: list[str | None] = []
+        for c, text in enumerate(row):
+            if text:
+                read = cells[r][c][1] if r < len(cells) and c < len(cells[r]) else []
+                box = place(cols[c], rows[r], cols[c + 1], rows[r + 1])
+                text = Placed(text, box, min(b.score for b in read) if read else None)
+            texts.append(text)
+        out.append(texts)
     return out
 
 
@@ -575,12 +623,15 @@ def as_amount(text: str) -> Decimal | None:
         return None
 
 
-def doubtful_readings(cells: list[list[tuple[str, list[TextBox]]]], page: int) -> list[dict]:
+def doubtful_readings(
+    cells: list[list[tuple[str, list[TextBox]]]], page: int, grid: list[list[str | None]] | None = None
+) -> list[dict]:
     """The amounts of a page's grid that OCR read with a low score or a plausible other digit,
-    each with its alternatives (repaired like the reading itself)."""
+    each with its alternatives (repaired like the reading itself) and, given the Placed grid,
+    its cell's box (which cell it is, where a page has the same amount twice)."""
     out = []
-    for row in cells:
-        for text, boxes in row:
+    for r, row in enumerate(cells):
+        for c, (text, boxes) in enumerate(row):
             value = as_amount(text) if text else None
             if value is None or not boxes:
                 continue
@@ -601,9 +652,15 @@ def doubtful_readings(cells: list[list[tuple[str, list[TextBox]]]], page: int) -
                         "value": str(value),
                         "score": round(score, 3),
                         "alternatives": [str(a) for a in alternatives],
+                        "box": box_of(grid[r][c]) if grid is not None else None,
                     }
                 )
     return out
+
+
+def _placed_lines(boxes: list[TextBox], place: Placer) -> list[tuple[str, Box]]:
+    """Each recognised piece of text with its box on the page (for boxing narrative claims)."""
+    return [(b.text, place(b.x0, b.y0, b.x1, b.y1)) for b in boxes]
 
 
 # ---- pages -------------------------------------------------------------------------------
@@ -650,10 +707,12 @@ def page_pieces(straight, binary, ruling: Ruling, horizontal=None, vertical=None
 
 def read_page(gray) -> ReadPage:
     """One page: straighten, find its ruling, cut it into pieces of text and read them."""
-    straight, _angle = straighten(gray)
+    straight, angle = straighten(gray)
     binary = ink(straight)
     horizontal, vertical = line_masks(ink(straight, denoise=False))
-    ruling = ruling_from_masks(horizontal, vertical)
+    turned = angle if straight is not gray else 0.0  # straighten() leaves a page this close to level
+    # The ruling remembers how its image was straightened, to bring pixels back to the page.
+    ruling = replace(ruling_from_masks(horizontal, vertical), angle=turned, size=straight.shape[:2])
     pieces = page_pieces(straight, binary, ruling, horizontal, vertical)
     del binary, horizontal, vertical
     h, w = straight.shape
@@ -720,31 +779,42 @@ def scanned_pages(
             check_scan_size(document, source, limits or Limits.from_env())
         for number in range(1, len(document) + 1):
             page = read_page(render(number))
+            place = page_placer(page.ruling, number)
             grids = []
             if page.ruling.ruled:
                 cells = boxes_to_cells(page.boxes, page.ruling)
                 grid, restored = restore_lost_points(complete_column_numbers([[t for t, _b in row] for row in cells]))
+                # Placed after the repairs (they make new strings): each cell its box and score.
+                grid = placed_grid(grid, cells, page.ruling, place)
                 grids = [grid]
                 if doubtful is not None:
-                    doubtful.extend(doubtful_readings(cells, number))
+                    doubtful.extend(doubtful_readings(cells, number, grid))
                     doubtful.extend(
-                        {"page": number, "value": grid[i][j], "score": 0.0, "alternatives": [read]}
+                        {
+                            "page": number,
+                            "value": str(grid[i][j]),
+                            "score": 0.0,
+                            "alternatives": [read],
+                            "box": box_of(grid[i][j]),
+                        }
                         for i, j, read in restored
                     )
-            yield Page(number, page.text, page.ruling.ruled, _grids=grids)
+            yield Page(number, page.text, page.ruling.ruled, _grids=grids, lines=_placed_lines(page.boxes, place))
     finally:
         with PDFIUM_LOCK:
             document.close()
 
 
 def attach_doubtful(result: ParseResult, doubtful: list[dict]) -> list[dict]:
-    """Doubtful readings matched to the canonical cells they became (same page, same value)."""
-    by_page: dict[tuple[int, str], dict] = {(d["page"], d["value"]): d for d in doubtful}
+    """Doubtful readings matched to the canonical cells they became: same page, same value and,
+    where both are placed, the same box."""
+    found: dict[tuple, dict] = {(d["page"], d["value"], d.get("box")): d for d in doubtful}
     out = []
     for cell in result.cells:
-        reading = by_page.get((cell.page, str(cell.value)))
+        reading = found.get((cell.page, str(cell.value), cell.bbox)) or found.get((cell.page, str(cell.value), None))
         if reading is not None:
-            out.append({"table": cell.table, "row": cell.row, "col": cell.col, **reading})
+            entry = {key: value for key, value in reading.items() if key != "box"}
+            out.append({"table": cell.table, "row": cell.row, "col": cell.col, **entry})
     return out
 
 

@@ -38,12 +38,12 @@ class TextLayer:
         if count > self.limits.max_pdf_pages:
             raise ParseError(source, exceeded("max_pdf_pages", f"PDF of {count} pages", self.limits.max_pdf_pages))
 
-    def page(self, number: int, text: str, ruled: bool, find_grids: Callable | None) -> Page:
+    def page(self, number: int, text: str, ruled: bool, find_grids: Callable | None, lines: list | None = None) -> Page:
         glyphs = len(re.sub(r"\s", "", GARBAGE.sub("?", text)))  # "(cid:12)" is one glyph
         self.chars += glyphs
         if glyphs and len(GARBAGE.findall(text)) >= GARBAGE_SHARE * glyphs:
             self.garbage_pages += 1
-        return Page(number, text, ruled, find_grids)
+        return Page(number, text, ruled, find_grids, lines=lines or [])
 
 
 # ---------------------------------------------------------------- PDFium
@@ -141,7 +141,8 @@ def _path_edges(obj, matrices: tuple, view) -> list:
 def _pdfium_page(page, number: int, layer: TextLayer) -> Page:
     import pypdfium2.raw as raw
 
-    from parsers.ruled import Glyph, dedupe, find_grids, page_text
+    from parsers.model import Box
+    from parsers.ruled import Glyph, dedupe, find_grids, placed_lines
 
     view = _page_view(page)
     textpage = page.get_textpage()
@@ -160,7 +161,10 @@ def _pdfium_page(page, number: int, layer: TextLayer) -> Page:
     edges = _clipped_edges(
         [edge for obj, matrices in _drawn_paths(page) for edge in _path_edges(obj, matrices, view)], width, height
     )
-    return layer.page(number, page_text(glyphs), bool(edges), lambda: find_grids(glyphs, edges))
+    placed = placed_lines(glyphs)
+    lines = [(line, Box(number, *box)) for line, *box in placed]
+    text = "\n".join(line for line, _box in lines)
+    return layer.page(number, text, bool(edges), lambda: find_grids(glyphs, edges, number), lines)
 
 
 def _pdfium_pages(data: bytes, source: str, layer: TextLayer) -> Iterator[Page]:
@@ -207,7 +211,13 @@ def _pdfplumber_pages(data: bytes, source: str, layer: TextLayer) -> Iterator[Pa
         for number, page in enumerate(pdf.pages, start=1):
             page = page.dedupe_chars(tolerance=1)  # fake bold: glyphs printed twice in one place
             page = page.filter(lambda obj, p=page: _plumber_on_page(obj, p)).crop(page.bbox)
-            yield layer.page(number, page.extract_text() or "", bool(page.lines or page.rects), page.extract_tables)
+            yield layer.page(
+                number,
+                page.extract_text() or "",
+                bool(page.lines or page.rects),
+                lambda page=page, number=number: _pdfplumber_grids(page, number),
+                _pdfplumber_lines(page, number),
+            )
     finally:
         pdf.close()
 
@@ -217,6 +227,36 @@ def _plumber_on_page(obj: dict, page) -> bool:
         return True  # rules are cut at the page box by the crop
     x0, top, x1, bottom = page.bbox
     return x0 <= (obj["x0"] + obj["x1"]) / 2 <= x1 and top <= (obj["top"] + obj["bottom"]) / 2 <= bottom
+
+
+def _pdfplumber_grids(page, number: int) -> list:
+    """extract_tables(), each text Placed in its cell's box (Table.rows hold the cells' bboxes,
+    None where a merged cell spans, in the order extract() gives the texts)."""
+    from parsers.document import Placed
+    from parsers.model import Box
+
+    grids = []
+    for table in page.find_tables():
+        texts = table.extract()
+        grids.append(
+            [
+                [
+                    Placed(text, Box(number, *bbox)) if text is not None and bbox is not None else text
+                    for text, bbox in zip(row_texts, row.cells, strict=False)
+                ]
+                for row_texts, row in zip(texts, table.rows, strict=False)
+            ]
+        )
+    return grids
+
+
+def _pdfplumber_lines(page, number: int) -> list:
+    from parsers.model import Box
+
+    return [
+        (line["text"], Box(number, line["x0"], line["top"], line["x1"], line["bottom"]))
+        for line in page.extract_text_lines()
+    ]
 
 
 ENGINES = {"pdfium": _pdfium_pages, "pdfplumber": _pdfplumber_pages}

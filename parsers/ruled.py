@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from itertools import groupby
 from typing import NamedTuple
 
-from parsers.document import Grid
+from parsers.document import Grid, Placed
+from parsers.model import Box
 
 TOLERANCE = 3.0  # snap, join, intersection and word-gap tolerance, as pdfplumber's defaults
 MIN_EDGE = 3.0
@@ -71,8 +72,9 @@ def _clusters(values: list[float], tolerance: float) -> dict[float, int]:
     return index
 
 
-def text_lines(glyphs: Iterable[Glyph]) -> list[str]:
-    """Lines top to bottom; within a line, words left to right joined by one space.
+def placed_lines(glyphs: Iterable[Glyph]) -> list[tuple[str, float, float, float, float]]:
+    """Lines top to bottom, each with the rectangle of its glyphs (x0, top, x1, bottom); within
+    a line, words left to right joined by one space.
 
     A word breaks at a blank glyph, at a gap wider than the tolerance, or where the next
     glyph starts left of the previous one."""
@@ -88,6 +90,7 @@ def text_lines(glyphs: Iterable[Glyph]) -> list[str]:
         words: list[str] = []
         current: list[str] = []
         previous: Glyph | None = None
+        inked: list[Glyph] = []
         for g in sorted(by_line[key], key=lambda g: g.x0):
             if g.text.isspace():
                 if current:
@@ -98,12 +101,23 @@ def text_lines(glyphs: Iterable[Glyph]) -> list[str]:
                 words.append("".join(current))
                 current = []
             current.append(g.text)
+            inked.append(g)
             previous = g
         if current:
             words.append("".join(current))
         if words:
-            lines.append(" ".join(words))
+            box = (
+                min(g.x0 for g in inked),
+                min(g.top for g in inked),
+                max(g.x1 for g in inked),
+                max(g.bottom for g in inked),
+            )
+            lines.append((" ".join(words), *box))
     return lines
+
+
+def text_lines(glyphs: Iterable[Glyph]) -> list[str]:
+    return [line[0] for line in placed_lines(glyphs)]
 
 
 def page_text(glyphs: Iterable[Glyph]) -> str:
@@ -248,23 +262,27 @@ def _cell_text(glyphs: list[Glyph], cell: Cell) -> str:
     return page_text(inside)
 
 
-def _grid(table: list[Cell], glyphs: list[Glyph]) -> Grid:
+def _grid(table: list[Cell], glyphs: list[Glyph], page: int | None = None) -> Grid:
     xs = sorted({c[0] for c in table})
+
+    def placed(cell: Cell, text: str) -> str:
+        return Placed(text, Box(page, *cell)) if page is not None else text
+
     grid: Grid = []
     for _top, row_cells in groupby(sorted(table, key=lambda c: (c[1], c[0])), key=lambda c: c[1]):
         row_cells = list(row_cells)
         row_top, row_bottom = row_cells[0][1], max(c[3] for c in row_cells)
         in_row = [g for g in glyphs if row_top <= (g.top + g.bottom) / 2 < row_bottom]
         by_x = {c[0]: c for c in row_cells}
-        grid.append([_cell_text(in_row, by_x[x]) if x in by_x else None for x in xs])
+        grid.append([placed(by_x[x], _cell_text(in_row, by_x[x])) if x in by_x else None for x in xs])
     return grid
 
 
-def find_grids(glyphs: list[Glyph], edges: Iterable[Edge]) -> list[Grid]:
+def find_grids(glyphs: list[Glyph], edges: Iterable[Edge], page: int | None = None) -> list[Grid]:
     """The page's ruled tables, top to bottom, each as rows of cell texts (None where a
-    merged cell spans the position)."""
+    merged cell spans the position); given the page's number, each text is Placed (its cell's box)."""
     merged = merge_edges(edges)
     if not merged:
         return []
     tables = _tables(_cells(_intersections(merged)))
-    return [_grid(table, glyphs) for table in tables]
+    return [_grid(table, glyphs, page) for table in tables]

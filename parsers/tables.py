@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from parsers import templates
+from parsers.document import placed_cell
 from parsers.model import Cell
 from parsers.numbers import is_integer_token, parse_amount
 from parsers.templates import compact
@@ -288,7 +289,7 @@ def grid_to_cells(
                 row_key, label = found
             else:
                 row_key, label = key
-            out.append(Cell(code, row_key, col, value, label, page))
+            out.append(placed_cell(code, row_key, col, value, label, page, row[j]))
     return out
 
 
@@ -325,9 +326,10 @@ def economic_groups_cells(
         cells = [clean_cell(c) for c in row]
         for j, text in enumerate(cells):
             if text in GROUP_TOTALS:
-                value = next((parse_amount(v) for v in cells[j + 1 :] if parse_amount(v) is not None), None)
-                if value is not None:
-                    out.append(Cell("06", GROUP_TOTALS[text], 1, value, text, page))
+                at = next((k for k in range(j + 1, len(cells)) if parse_amount(cells[k]) is not None), None)
+                if at is not None:
+                    value = parse_amount(cells[at])
+                    out.append(placed_cell("06", GROUP_TOTALS[text], 1, value, text, page, row[at]))
         for g, (code_cols, name_col, amount_col) in enumerate(groups):
             if amount_col >= len(cells):
                 continue
@@ -340,7 +342,7 @@ def economic_groups_cells(
                 code = parts[0]
             value = parse_amount(cells[amount_col])
             if ECONOMIC_CODE.match(code) and value is not None:
-                out.append(Cell("06", code, 1, value, cells[name_col], page))
+                out.append(placed_cell("06", code, 1, value, cells[name_col], page, row[amount_col]))
     return out
 
 
@@ -616,4 +618,4 @@ def _header_index(grid: Grid, word: str) -> int | None:
 
 
 def replace_row(cell: Cell, row: str) -> Cell:
-    return Cell(cell.table, row, cell.col, cell.value, cell.label, cell.page)
+    return Cell(cell.table, row, cell.col, cell.value, cell.label, cell.page, cell.bbox, cell.score)

@@ -23,6 +23,11 @@ from registry.names import normalise_name
 LEVELS = {"province", "city", "county"}
 BASE_KINDS = {"决算", "预算"}
 FILING_KINDS = {"部门决算", "单位决算", "部门预算", "单位预算"}
+# What every unit owes by default: both, as the law asks (预算法 art. 14). Which of 部门 or 单位
+# follows from the unit's kind (a department its 部门 filings, a unit its 单位 ones; the rule is
+# disclosure.refresh_expected_filings()); a unit's own `publishes` overrides both.
+DEFAULT_PUBLISHES = ("决算", "预算")
+KIND_PREFIX = {"department": "部门", "unit": "单位"}
 MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 SITE_KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # read by the crawler (per-site caps, crawlers.caps)
@@ -35,13 +40,17 @@ class RegistryError(ValueError):
 
 @dataclass(frozen=True)
 class Deadline:
-    """A real deadline: for one year (due_on, or approved_on + 20 days) or every year (due "MM-DD")."""
+    """A real deadline: for one year (due_on; approved_on + 20 days; for budgets congress_approved_on
+    + 40 days: 20 for the finance bureau's 批复 to the departments, 预算法 art. 52, and 20 for
+    publication, art. 14) or every year (due "MM-DD", of year Y+1 for 决算 and of year Y for 预算).
+    The store computes the due date (disclosure.completeness)."""
 
     kind: str
     year: int | None = None
     approved_on: date | None = None
     due_on: date | None = None
     due_month_day: tuple[int, int] | None = None
+    congress_approved_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -50,7 +59,7 @@ class Jurisdiction:
     name: str
     level: str
     parent: str | None = None
-    publishes: tuple[str, ...] = ("决算",)
+    publishes: tuple[str, ...] = DEFAULT_PUBLISHES
     deadlines: tuple[Deadline, ...] = ()
 
 
@@ -113,17 +122,26 @@ class _Entry(BaseModel):
 
 
 class DeadlineEntry(_Entry):
-    kind: Literal["部门决算", "单位决算", "部门预算", "单位预算"]
+    # a base kind (决算, 预算) stands for both its 部门 and 单位 kinds
+    kind: Literal["部门决算", "单位决算", "部门预算", "单位预算", "决算", "预算"]
     year: YearNumber | None = None
     approved_on: date | None = None
     due_on: date | None = None
+    congress_approved_on: date | None = None
     due: StrictStr | None = None
 
-    def build(self) -> Deadline:
+    def build(self) -> list[Deadline]:
+        kinds = [p + self.kind for p in KIND_PREFIX.values()] if self.kind in BASE_KINDS else [self.kind]
+        if self.congress_approved_on and not self.kind.endswith("预算"):
+            raise ValueError("congress_approved_on is for budgets (预算): final accounts have no congress date")
         if self.year is not None:
-            if not (self.approved_on or self.due_on):
-                raise ValueError(f"a deadline for year {self.year} needs approved_on or due_on")
-            return Deadline(self.kind, self.year, self.approved_on, self.due_on)
+            if not (self.approved_on or self.due_on or self.congress_approved_on):
+                raise ValueError(f"a deadline for year {self.year} needs approved_on, due_on or congress_approved_on")
+            return [
+                Deadline(k, self.year, self.approved_on, self.due_on, None, self.congress_approved_on) for k in kinds
+            ]
+        if self.approved_on or self.due_on or self.congress_approved_on:
+            raise ValueError("approved_on, due_on and congress_approved_on need the year they are for")
         m = MONTH_DAY.match(self.due or "")
         if not m:
             raise ValueError('a deadline for every year needs due: "MM-DD"')
@@ -132,7 +150,7 @@ class DeadlineEntry(_Entry):
             date(2024, month, day)  # a leap year: 02-29 is a date
         except ValueError as exc:
             raise ValueError(f"due: {self.due!r} is not a month and day") from exc
-        return Deadline(self.kind, None, None, None, (month, day))
+        return [Deadline(k, None, None, None, (month, day)) for k in kinds]
 
 
 class JurisdictionEntry(_Entry):
@@ -140,7 +158,7 @@ class JurisdictionEntry(_Entry):
     name: StrictStr
     level: Literal["province", "city", "county"]
     parent: StrictStr | None = None
-    publishes: list[Literal["决算", "预算"]] = Field(default_factory=lambda: ["决算"], min_length=1)
+    publishes: list[Literal["决算", "预算"]] = Field(default_factory=lambda: list(DEFAULT_PUBLISHES), min_length=1)
     deadlines: list[dict] = Field(default_factory=list)
 
 
@@ -231,9 +249,13 @@ def parse_registry(data: dict, source: str, substitutions: dict[str, str] | None
         for k, d in enumerate(j.deadlines):
             entry, where = _entry(DeadlineEntry, d, f"{label} deadlines[{k}]")
             try:
-                deadlines.append(entry.build())
+                deadlines.extend(entry.build())
             except ValueError as exc:
                 raise RegistryError(f"{where}: {exc}") from exc
+        keys = [(d.kind, d.year) for d in deadlines]  # the store keeps one per kind and year
+        twice = sorted({f"{k} {y or 'every year'}" for k, y in keys if keys.count((k, y)) > 1})
+        if twice:
+            raise RegistryError(f"{label} deadlines: more than one deadline for {', '.join(twice)}")
         jurisdictions.append(Jurisdiction(j.code, j.name, j.level, j.parent, tuple(j.publishes), tuple(deadlines)))
     codes = {j.code for j in jurisdictions}
     for j in jurisdictions:

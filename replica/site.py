@@ -45,10 +45,15 @@ def _rendered_fixture(seed: str) -> bytes:
 
 
 def build_routes(
-    filings: dict[str, SeedFiling] | None = None, extra: list[SeedFiling] | None = None, counties: bool = True
+    filings: dict[str, SeedFiling] | None = None,
+    extra: list[SeedFiling] | None = None,
+    counties: bool = True,
+    budget: bytes | None = None,
 ) -> dict[str, Resource | Dynamic]:
     """The sites' pages and files; the committed fixtures' PDFs are rendered once per process.
-    `extra` filings (synthetic units and years) are published on the Datong TRS site too."""
+    `extra` filings (synthetic units and years) are published on the Datong TRS site too, and
+    so is `budget`: the PDF of the Datong unit's 2024 budget (replica.budget_fixture), listed
+    as published in February 2024 with the unit's 2024 final account."""
     routes: dict[str, Resource | Dynamic] = {}
     default = filings is None
     if filings is None:
@@ -76,6 +81,18 @@ def build_routes(
             f'<div class="attach"><a href="./{pdf_name}">{_filing_title(filing)}.pdf</a></div>',
         )
         routes[f"/datong/czxx/{stamp[:6]}/{pdf_name}"] = Resource(render_pdf(filing), "application/pdf")
+    if budget is not None:
+        from replica import budget_fixture
+
+        stamp = budget_fixture.PUBLISHED.replace("-", "")
+        href, pdf_name = f"{stamp[:6]}/t{stamp}_0950.html", f"P0{stamp}305512.pdf"
+        trs_items.insert(2, (href, budget_fixture.TITLE_TEXT, budget_fixture.PUBLISHED))
+        routes[f"/datong/czxx/{href}"] = html_page(
+            budget_fixture.TITLE_TEXT,
+            f"<h1>{budget_fixture.TITLE_TEXT}</h1><p>发布日期：{budget_fixture.PUBLISHED}</p>"
+            f'<div class="attach"><a href="./{pdf_name}">{budget_fixture.TITLE_TEXT}.pdf</a></div>',
+        )
+        routes[f"/datong/czxx/{stamp[:6]}/{pdf_name}"] = Resource(budget, "application/pdf")
     pages = [trs_items[:2], trs_items[2:]]
     for n, items in enumerate(pages):
         rows = "".join(f'<li><a href="./{href}" title="{t}">{t}</a><span>{d}</span></li>' for href, t, d in items)
@@ -162,21 +179,30 @@ BARE_AGENTS = ("scrapy", "python-requests", "python-urllib", "curl", "wget")
 
 
 class ReplicaSite:
-    """A threaded HTTP server on 127.0.0.1 serving the replica sites; use as a context manager."""
+    """A threaded HTTP server on 127.0.0.1 serving the replica sites; use as a context manager.
+    `routes` and `host` serve other pages on another loopback address instead (the synthetic
+    province of `bench night`: several hosts, each serving many sites)."""
 
     def __init__(
-        self, filings: dict[str, SeedFiling] | None = None, port: int = 0, extra: list[SeedFiling] | None = None
+        self,
+        filings: dict[str, SeedFiling] | None = None,
+        port: int = 0,
+        extra: list[SeedFiling] | None = None,
+        budget: bytes | None = None,
+        routes: dict | None = None,
+        host: str = "127.0.0.1",
     ):
-        self.routes = build_routes(filings, extra)
-        self.filings = filings or load_fixtures()
+        self.routes = build_routes(filings, extra, budget=budget) if routes is None else routes
+        self.filings = (filings or load_fixtures()) if routes is None else {}
         self.behaviour = Behaviour()
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status) as served
         self.user_agents: set[str] = set()
         self.max_in_flight = 0  # the most requests served at the same moment (politeness check)
+        self.arrivals: list[float] = []  # time.monotonic() of each request served (the host's rate)
         self.bytes_served = 0  # body bytes sent, for the crawl benchmark
         self._in_flight = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self._server = ThreadingHTTPServer((host, port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._https: ThreadingHTTPServer | None = None
 
@@ -283,6 +309,7 @@ class ReplicaSite:
                 with site._lock:
                     site._in_flight += 1
                     site.max_in_flight = max(site.max_in_flight, site._in_flight)
+                    site.arrivals.append(time.monotonic())
                     site.user_agents.add(self.headers.get("User-Agent", ""))
                 try:
                     self._answer(params)

@@ -70,7 +70,7 @@ def completeness_heatmap(
         )
     )
     fig.update_layout(
-        title="公开完整性 (单位 × 年度)",
+        title="公开完整性 (单位 · 类型 × 年度)",
         height=max(260, 28 * len(keys) + 120),
         yaxis=dict(autorange="reversed", automargin=True),
         xaxis=dict(type="category"),
@@ -100,4 +100,41 @@ def key_figures_chart(figures: list[dict], div_id: str = "figures") -> str:
         xaxis=dict(type="category", title="年度"),
         yaxis=dict(title="万元", rangemode="tozero"),
     )
+    return _div(fig, div_id)
+
+
+BUDGET_COLOUR, ACTUAL_COLOUR = "#90caf9", "#1565c0"
+
+
+def budget_actual_chart(rows: list[dict], div_id: str = "budget-actual") -> str:
+    """One unit's 预算数 against 决算数 by year, one panel per figure (万元): the bars a story
+    shows (was the money spent as budgeted; did the 三公 budget hold)."""
+    from plotly.subplots import make_subplots
+
+    figures = list(dict.fromkeys(r["figure"] for r in rows))
+    scopes = list(dict.fromkeys(r["scope"] for r in rows))
+    years = sorted({r["fiscal_year"] for r in rows})
+    fig = make_subplots(rows=1, cols=len(figures), subplot_titles=[f"{f}（万元）" for f in figures])
+    for col, figure in enumerate(figures, start=1):
+        for scope in scopes:
+            cells = {r["fiscal_year"]: r for r in rows if r["figure"] == figure and r["scope"] == scope}
+            for side, key, colour in (("预算数", "budget", BUDGET_COLOUR), ("决算数", "actual", ACTUAL_COLOUR)):
+                name = f"{scope}{side}" if len(scopes) > 1 else side
+                fig.add_trace(
+                    go.Bar(
+                        x=[str(y) for y in years],
+                        y=[float(cells[y][key]) if y in cells and cells[y][key] is not None else None for y in years],
+                        name=name,
+                        legendgroup=name,
+                        showlegend=col == 1,
+                        marker_color=colour if scope == scopes[0] else None,
+                        hovertemplate=f"{figure} %{{x}} {name}: %{{y:,.2f}} 万元<extra></extra>",
+                    ),
+                    row=1,
+                    col=col,
+                )
+    # no figure title: the section's heading names it, and a title would sit on the panels' own
+    fig.update_layout(barmode="group", height=360, legend=dict(orientation="h", y=-0.12))
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(rangemode="tozero")
     return _div(fig, div_id)

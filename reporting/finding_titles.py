@@ -15,10 +15,13 @@ FAMILY_TITLES = {
     "hierarchy": "科目逐级汇总",
     "cross_table": "表间一致",
     "inequality": "表间大小关系",
-    "cross_year": "与上年衔接",
+    "xyear": "与上年衔接",
     "narrative": "情况说明与报表",
-    "performance": "绩效自评",
-    "required_parts": "公开内容完整性",
+    "perf": "绩效自评",
+    "required": "公开内容完整性",
+    "budget": "预算报表勾稽",
+    "across_documents": "预算与决算对照",
+    "careful": "细读核对",
 }
 
 # Rules whose catalogue title does not translate phrase by phrase (prefix of the rule id).
@@ -36,6 +39,14 @@ RULE_TITLES = {
     "narrative.change": "情况说明中的同比增减 = 两年报表之差",
     "xyear.opening_01": "年初结转和结余 = 上年年末结转和结余",
     "xyear.opening_04": "年初财政拨款结转和结余 = 上年年末财政拨款结转和结余",
+    "careful.placeholder": "正文未留模板占位（XX局、××、（单位名称）、下降（增长）等）",
+    "careful.year": "封面、标题、表头与截至日期的年度 = 本决算年度",
+    "careful.contents": "目录与实际印出的表格、部分一致，顺序相同",
+    "careful.breakdown": "构成占比合计 = 100%",
+    "careful.rate": "说明中的完成率、增减幅度、占比 = 按其所列金额计算",
+    "careful.direction": "增加/减少、大于/小于/持平的表述与所比两数相符",
+    "careful.reason": "说明差异时给出原因",
+    "careful.grade": "说明中的等级与得分相符（优 ≥ 90，良 ≥ 80，中 ≥ 60）",
 }
 
 # Phrase by phrase, longest first: what the catalogue's English says, in Chinese.

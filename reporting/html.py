@@ -12,7 +12,17 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Connection
 
-from reporting.charts import STATUS_COLOURS, STATUS_LABELS, completeness_heatmap, key_figures_chart
+from parsers.sniff import extension_for
+from reporting.across_findings import across_title, cited_documents, load_across_findings
+from reporting.budget_actual import budget_actual_rows, load_budget_actual_cells
+from reporting.charts import (
+    STATUS_COLOURS,
+    STATUS_LABELS,
+    budget_actual_chart,
+    completeness_heatmap,
+    key_figures_chart,
+)
+from reporting.evidence import review_items, write_finding_evidence
 from reporting.finding_titles import FAMILY_TITLES, finding_title, relative_difference, value_unit, with_unit
 from reporting.queries import KEY_FIGURES, STATUSES, ReportData, load_report_data
 
@@ -35,18 +45,7 @@ def unit_page(jurisdiction: str | None, unit_code: str | None) -> str:
     return f"{jurisdiction}__{unit_code}.html" if unit_code else "unidentified.html"
 
 
-EXTENSIONS = {
-    "application/pdf": ".pdf",
-    "text/html": ".html",
-    "application/zip": ".zip",
-    "application/msword": ".doc",
-    "application/vnd.ms-excel": ".xls",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
-}
-
-
-def archived_copy(archive: str | Path, storage_key: str | None, media_type: str | None, out: Path) -> str | None:
+def archived_copy(archive: str | Path, storage_key: str | None, out: Path) -> str | None:
     """Copy an archived file into the report's files/ folder (named by its hash, with its
     extension, so a browser opens it) and return its path relative to the report's root;
     the report folder can then be copied or zipped whole. None when the archive lacks it."""
@@ -62,20 +61,10 @@ def archived_copy(archive: str | Path, storage_key: str | None, media_type: str 
         body = read_bytes(archive, storage_key)
     except OSError:
         return None
-    target = out / "files" / (stem + _extension(media_type, body))
+    target = out / "files" / (stem + extension_for(body))
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(body)
     return f"files/{target.name}"
-
-
-def _extension(media_type: str | None, body: bytes) -> str:
-    ext = EXTENSIONS.get((media_type or "").split(";")[0].strip(), "")
-    if ext == ".zip":  # Office files are zips: their member names (stored in clear) tell which
-        if b"xl/workbook" in body:
-            return ".xlsx"
-        if b"word/document" in body:
-            return ".docx"
-    return ext
 
 
 def page_anchor(media_type: str | None, page: int | None) -> str:
@@ -101,17 +90,21 @@ def evidence_text(evidence: dict | None) -> str:
 
 
 def _counts(data: ReportData, statuses: list[str]) -> list[dict]:
-    grouped: dict[tuple[str, int], Counter] = defaultdict(Counter)
-    for row in data.matrix:
-        grouped[(row["jurisdiction"], row["fiscal_year"])][row["status"]] += 1
+    grouped: dict[tuple[str, int, str], Counter] = defaultdict(Counter)
+    for row in data.matrix:  # budgets and final accounts counted apart: 预算 before 决算 of a year
+        document = "预算" if row["kind"].endswith("预算") else "决算"
+        grouped[(row["jurisdiction"], row["fiscal_year"], document)][row["status"]] += 1
     out = []
-    for (jurisdiction, year), counts in sorted(grouped.items()):
+    for (jurisdiction, year, document), counts in sorted(
+        grouped.items(), key=lambda kv: (kv[0][:2], kv[0][2] != "预算")
+    ):
         expected = sum(counts.values())
         published = counts["present"] + counts["late"] + counts["date_unknown"] + counts["parse_failed"]
         out.append(
             {
                 "jurisdiction_name": data.jurisdictions[jurisdiction]["name"],
                 "year": year,
+                "document": document,
                 "counts": counts,
                 "expected": expected,
                 "share": f"{published / expected:.0%}" if expected else "—",
@@ -163,7 +156,8 @@ def _prepare_findings(data: ReportData, archive, out: Path) -> None:
         finding.update(
             first_page=pages[0] if pages else None,
             evidence_text=evidence_text(finding["evidence"]),
-            title_zh=finding_title(finding["rule_id"], titles.get(finding["rule_id"])),
+            title_zh=across_title(finding["rule_id"])
+            or finding_title(finding["rule_id"], titles.get(finding["rule_id"])),
             family_zh=FAMILY_TITLES.get(finding["family"], finding["family"]),
             expected_text=with_unit(finding["expected"], unit),
             actual_text=with_unit(finding["actual"], unit),
@@ -171,8 +165,45 @@ def _prepare_findings(data: ReportData, archive, out: Path) -> None:
             difference_share="" if unit == "%" else relative_difference(finding["expected"], finding["difference"]),
             page=unit_page(finding["jurisdiction"], finding["unit_code"]),
         )
-        copy = archived_copy(archive, finding["storage_key"], finding["media_type"], out)
+        copy = archived_copy(archive, finding["storage_key"], out)
         finding["copy_href"] = copy + page_anchor(finding["media_type"], finding["first_page"]) if copy else None
+
+
+def _prepare_across(findings: list[dict], archive, out: Path) -> None:
+    """Cross-document findings: a title, values with their unit, and a link to each document
+    it compares (its archived copy, at its first cited page)."""
+    from validation.documentation import catalogue_rows
+
+    titles = {r["id"]: r["title"] for r in catalogue_rows()}
+    for finding in findings:
+        unit = value_unit(finding["rule_id"])
+        documents = []
+        for doc in cited_documents(finding):
+            pages = doc.get("pages") or []
+            first = pages[0] if pages else None
+            copy = archived_copy(archive, doc.get("storage_key"), out)
+            documents.append(
+                {
+                    **doc,
+                    "first_page": first,
+                    "copy_href": copy + page_anchor(doc.get("media_type"), first) if copy else None,
+                }
+            )
+        finding.update(
+            documents=documents,
+            title_zh=across_title(finding["rule_id"])
+            or finding_title(finding["rule_id"], titles.get(finding["rule_id"])),
+            status_zh=ACROSS_STATUS.get(finding["status"], finding["status"]),
+            reason=(finding["evidence"] or {}).get("reason") or "",
+            evidence_text=evidence_text({**(finding["evidence"] or {}), "pages": None}),
+            expected_text=with_unit(finding["expected"], unit),
+            actual_text=with_unit(finding["actual"], unit),
+            difference_text=with_unit(finding["difference"], unit),
+            page=unit_page(finding["jurisdiction"], finding["unit_code"]),
+        )
+
+
+ACROSS_STATUS = {"failed": "不一致", "not_evaluated": "未核对", "rounding": "舍入差异"}
 
 
 def _site_health(data: ReportData) -> list[dict]:
@@ -200,8 +231,13 @@ def write_report(conn: Connection, out_dir: str | Path, archive: str | Path, pro
 
     _write_assets(out / "assets")
     _prepare_findings(data, archive, out)
+    annotated = write_finding_evidence(conn, data.findings, archive, out)  # crops and annotated PDFs
     for filing in data.filings:
-        filing["copy_href"] = archived_copy(archive, filing["storage_key"], filing["media_type"], out)
+        filing["copy_href"] = archived_copy(archive, filing["storage_key"], out)
+        filing["annotated_href"] = annotated.get(filing["storage_key"])
+    across = load_across_findings(conn)
+    _prepare_across(across, archive, out)
+    budget_actual = budget_actual_rows(load_budget_actual_cells(conn))
     per_unit = {
         name: _by_unit(rows)
         for name, rows in (
@@ -209,6 +245,7 @@ def write_report(conn: Connection, out_dir: str | Path, archive: str | Path, pro
             ("filings", data.filings),
             ("matrix", data.matrix),
             ("findings", data.findings),
+            ("across", across),
         )
     }
     labels = {(r["jurisdiction"], r["unit_code"]): r["unit_name"] for r in data.matrix}
@@ -216,8 +253,9 @@ def write_report(conn: Connection, out_dir: str | Path, archive: str | Path, pro
     unreadable = [f for f in data.filings if f["parse_status"] not in (None, "ok")]
     (out / "index.html").write_text(
         env.get_template("index.html").render(
-            title="决算公开完整性与核对",
+            title="预决算公开完整性与核对",
             root="",
+            across=across,
             totals={s: totals[s] for s in STATUSES if totals[s]},
             heatmap=completeness_heatmap(data.matrix, labels, {k: "units/" + unit_page(*k) for k in labels})
             if data.matrix
@@ -244,6 +282,12 @@ def write_report(conn: Connection, out_dir: str | Path, archive: str | Path, pro
         encoding="utf-8",
     )
 
+    review, waiting = review_items(conn, archive, out)
+    (out / "review.html").write_text(
+        env.get_template("review.html").render(title="待复核的数字", root="", items=review, waiting=waiting, **common),
+        encoding="utf-8",
+    )
+
     unit_template = env.get_template("unit.html")
     units = list(data.units.items())
     for done, (code, unit) in enumerate(units, start=1):
@@ -258,6 +302,9 @@ def write_report(conn: Connection, out_dir: str | Path, archive: str | Path, pro
             filings=per_unit["filings"].get(key, []),
             matrix=per_unit["matrix"].get(key, []),
             findings=per_unit["findings"].get(key, []),
+            budget_chart=budget_actual_chart(budget_actual[key]) if key in budget_actual else "",
+            budget_rows=budget_actual.get(key, []),
+            across=per_unit["across"].get(key, []),
             **common,
         )
         (out / "units" / unit_page(*key)).write_text(page, encoding="utf-8")
@@ -268,6 +315,8 @@ def write_report(conn: Connection, out_dir: str | Path, archive: str | Path, pro
         "unit_pages": len(units),
         "findings": len(data.findings),
         "expected_filings": len(data.matrix),
+        "across_findings": len(across),
+        "units_with_budget_and_actual": len(budget_actual),
         "statuses": dict(totals),
     }
 

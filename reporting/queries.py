@@ -52,7 +52,7 @@ def load_report_data(conn: Connection) -> ReportData:
     matrix = _dicts(
         conn,
         """
-        SELECT c.jurisdiction, c.unit_code, c.unit_name, c.fiscal_year, c.kind, c.due_on, c.published_on,
+        SELECT c.jurisdiction, c.unit_code, c.unit_name, c.fiscal_year, c.kind, c.due_on, c.published_on, c.due_basis,
                CASE WHEN c.status IN ('present', 'late', 'date_unknown') AND failed.unit_id IS NOT NULL
                          AND ok.unit_id IS NULL THEN 'parse_failed' ELSE c.status END AS status
         FROM disclosure.completeness c
@@ -78,7 +78,8 @@ def load_report_data(conn: Connection) -> ReportData:
         """
         SELECT o.jurisdiction, o.unit_code, o.unit_name, o.fiscal_year, o.kind, o.title, o.rule_id, o.subject,
                o.family, o.severity, o.expected, o.actual, o.difference, o.evidence, o.source_url,
-               af.storage_key, af.media_type, cp.tables -> left(o.rule_id, 2) ->> 'amount_unit' AS amount_unit
+               af.storage_key, af.media_type, cp.tables -> left(o.rule_id, 2) ->> 'amount_unit' AS amount_unit,
+               cp.id AS parse_run_id
         FROM disclosure.open_findings o
         JOIN disclosure.current_parse cp ON cp.filing_id = o.filing_id AND cp.source_url = o.source_url
         JOIN disclosure.archived_file af ON af.id = cp.archived_file_id

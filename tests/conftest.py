@@ -121,6 +121,14 @@ def registry_subset(target: Path, sites: tuple[str, ...]) -> Path:
     return target
 
 
+@pytest.fixture(autouse=True)
+def every_file_every_night(monkeypatch):
+    """Tests replay several nights within one day and count every conditional GET: each
+    archived file is asked for every night, as before the rotation. tests/test_revalidation.py
+    sets its own DISCLOSURE_REVALIDATE_EVERY and replays nights by date."""
+    monkeypatch.setenv("DISCLOSURE_REVALIDATE_EVERY", "1")
+
+
 @pytest.fixture
 def site_keys() -> tuple[str, ...]:
     """Which replica sites the registry of a test holds; override in a module for others."""
@@ -186,7 +194,26 @@ def query_scalar(ctx_or_engine, sql: str, **params):
 
 def pytest_collection_modifyitems(items):
     """Every test that needs Postgres (it reaches `server_url` through its fixtures) is marked
-    `db`, so that `make test-fast` (-m "not slow and not db") runs without a server."""
+    `db`, so that `make test-fast` (-m "not slow and not db") runs without a server. A test
+    that opens the store another way must say `@pytest.mark.db` itself (see below)."""
     for item in items:
         if "server_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(autouse=True)
+def _store_only_when_marked_db(request, monkeypatch):
+    """A test not marked `db` that opens the store in this process fails at once, naming the
+    marker, instead of starting the embedded Postgres (or waiting for a server) in the middle
+    of `make test-fast`. The stages reach the store through warehouse.db.database_url, and
+    the embedded server starts only in warehouse.embedded (a child process is not watched)."""
+    if request.node.get_closest_marker("db") is not None:
+        return
+    import warehouse.db
+    import warehouse.embedded
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError(f"{request.node.nodeid} opens the store: mark it @pytest.mark.db")
+
+    monkeypatch.setattr(warehouse.db, "database_url", refuse)
+    monkeypatch.setattr(warehouse.embedded, "embedded_database_url", refuse)

@@ -95,14 +95,15 @@ def test_first_night_sends_one_message_per_channel_and_a_digest(ctx, smtp, hook)
     title = hook.received[0]["title"]
     assert title == f"disclosure-watch: {out['alerts']['new_alerts']} new alerts" == box.subjects()[0]
     body = hook.received[0]["message"]
-    assert "## Late filings (1)" in body
+    assert "## Late filings (2)" in body  # its 2024 final account and its 2025 budget
     assert "大同市公共资源交易中心（大同市政府采购中心） 2024 单位决算 — published 2025-09-15, due 2025-09-09" in body
-    assert "## Failed identities (16)" in body and "perf.rate" in body
+    assert "大同市公共资源交易中心（大同市政府采购中心） 2025 单位预算 — published 2025-02-10, due 2025-02-06" in body
+    assert "## Failed identities (19)" in body and "perf.rate" in body
     assert "## Missing filings" in body
     mail = box.bodies()[0]  # the plain-text part folds the lines; the content is the same
-    assert "Late filings (1)" in mail and "published 2025-09-15, due 2025-09-09" in mail and "perf.rate" in mail
+    assert "Late filings (2)" in mail and "published 2025-09-15, due 2025-09-09" in mail and "perf.rate" in mail
     assert hook.received[1]["title"].startswith("disclosure-watch: 1 new alert")
-    assert "Daily digest" in hook.received[1]["message"] and "Open failed identities: 16" in hook.received[1]["message"]
+    assert "Daily digest" in hook.received[1]["message"] and "Open failed identities: 19" in hook.received[1]["message"]
 
 
 def test_a_second_night_sends_nothing_again(ctx, smtp, hook):

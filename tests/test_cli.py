@@ -101,9 +101,9 @@ def test_rules_json_lists_the_catalogue():
         "cross_table",
         "inequality",
         "narrative",
-        "performance",
-        "cross_year",
-        "required_parts",
+        "perf",
+        "xyear",
+        "required",
     }
     assert "perf.rate" in {r["id"] for r in rules} and "required.06" in {r["id"] for r in rules}
 

@@ -38,6 +38,7 @@ def _render_in_a_new_process(script: str, hash_seed: str) -> dict:
     return json.loads(out.splitlines()[-1])
 
 
+@pytest.mark.slow  # two fresh interpreters render every format
 def test_each_format_renders_to_the_same_bytes_in_two_processes():
     first = _render_in_a_new_process(RENDER_EACH_FORMAT, "1")
     second = _render_in_a_new_process(RENDER_EACH_FORMAT, "2")

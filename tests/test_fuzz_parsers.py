@@ -82,9 +82,10 @@ def test_unmutated_sample_parses(kind):
     assert {c.table for c in result.cells} == {"01", "09"}
 
 
-@pytest.mark.parametrize("kind", ["pdf", "xlsx", "docx", "html", "zip"])
+# A PDF mutated out of its text layer goes to OCR (seconds a page): 40 s, so in `make test` only.
+@pytest.mark.parametrize("kind", [pytest.param("pdf", marks=pytest.mark.slow), "xlsx", "docx", "html", "zip"])
 def test_mutated_files_never_crash_the_parser(kind):
-    # A PDF mutated out of its text layer goes to OCR (seconds a page): fewer examples there.
+    # fewer examples of the PDF, for the same reason
     @settings(FUZZ, max_examples=10 if kind == "pdf" else 25)
     @given(data=mutated(kind))
     def run(data):

@@ -5,6 +5,7 @@ withdrawn after a crawl that did not see the whole list."""
 
 import gzip
 import hashlib
+import json
 import socket
 import threading
 from datetime import UTC, date
@@ -12,10 +13,11 @@ from datetime import UTC, date
 import pytest
 
 from crawlers.caps import SiteCaps, site_caps
+from crawlers.events import CrawlError, NotModified
 from crawlers.fields import BadField, clean_text, published_date, row_id, web_url
 from crawlers.health import judge_health
 from crawlers.origins import AllowedOrigins
-from crawlers.runner import CrawlOutcome
+from crawlers.site_crawl import CrawlOutcome, read_manifest
 from disclosure import pipeline
 from replica import hostile_sites
 from tests.conftest import query_rows, query_scalar
@@ -92,15 +94,13 @@ def test_caps_have_defaults_in_one_place_and_wrong_limits_name_the_key():
 
 
 def test_health_separates_a_failing_site_from_a_crawl_that_saw_the_whole_list():
-    file_ok = {"type": "file"}
-    refused = {"type": "error", "scope": "file", "refused": True, "url": "u", "reason": "HTML page served where…"}
+    file_ok = NotModified("http://x.gov.cn/a.html", "http://x.gov.cn/a.pdf")  # a file served (unchanged)
+    refused = CrawlError(url="u", reason="HTML page served where…", scope="file", refused=True)
     one_refused = judge_health([file_ok, refused], FINISHED, 0, "", 2, 2)
     assert (one_refused.status, one_refused.saw_whole_list, len(one_refused.item_errors)) == ("ok", True, 1)
     all_refused = judge_health([refused], FINISHED, 0, "", 1, 1)
     assert (all_refused.status, all_refused.saw_whole_list) == ("failed", True)
-    broken_download = judge_health(
-        [{"type": "error", "scope": "file", "url": "u", "reason": "reset"}], FINISHED, 0, "", 1, 1
-    )
+    broken_download = judge_health([CrawlError(url="u", reason="reset", scope="file")], FINISHED, 0, "", 1, 1)
     assert (broken_download.status, broken_download.saw_whole_list) == ("failed", True)
     raised = judge_health(
         [file_ok], {**FINISHED, "spider_exceptions/ValueError": 1, "spider_exceptions/count": 1}, 0, "", 2, 2
@@ -109,7 +109,7 @@ def test_health_separates_a_failing_site_from_a_crawl_that_saw_the_whole_list():
     assert raised.problems == ["callbacks raised 1× ValueError"]
     capped = judge_health([file_ok], {**FINISHED, "disclosure/capped/list_pages": 200}, 0, "", 2, 2)
     assert not capped.saw_whole_list and "stopped at 200 list pages" in capped.problems[0]
-    unscoped = judge_health([{"type": "error", "url": "u", "reason": "r"}], FINISHED, 0, "", 1, 1)
+    unscoped = judge_health([CrawlError(url="u", reason="r")], FINISHED, 0, "", 1, 1)
     assert not unscoped.saw_whole_list  # an error of unknown origin may hide an entry
 
 
@@ -190,22 +190,30 @@ def test_record_crawl_never_raises_on_values_a_crawler_should_not_have_written(c
     from warehouse.crawl_record import record_crawl
 
     site = ctx.registry.site(SITE)
-    outcome = CrawlOutcome(
-        SITE,
-        events=[
-            {"type": "filing", "detail_url": "http://x.gov.cn/a.html", "title": "单位\x00决算", "published": 20240820},
-            {"type": "filing", "detail_url": "http://x.gov.cn/b.html", "title": ["not", "text"], "published": None},
-            {"type": "listed", "title": "no detail_url"},
-            {"type": "file", "detail_url": "http://x.gov.cn/a.html", "source_url": "http://x.gov.cn/a.pdf"},
-        ],
-        stats=dict(FINISHED),
-    )
+    # As the manifest carries them: the types hold, the values are whatever the site served;
+    # lines that do not fit their kind are errors of the crawl, read and kept.
+    manifest = [
+        {"type": "filing", "detail_url": "http://x.gov.cn/a.html", "title": "单位\x00决算", "published": 20240820},
+        {"type": "filing", "detail_url": "http://x.gov.cn/b.html", "title": ["not", "text"], "published": None},
+        {"type": "listed", "title": "no detail_url"},
+        {"type": "file", "detail_url": "http://x.gov.cn/a.html", "source_url": "http://x.gov.cn/a.pdf"},
+    ]
+    events = read_manifest([json.dumps(line, ensure_ascii=False) for line in manifest] + ["{cut by a kill"])
+    assert [type(e).__name__ for e in events] == [
+        "FilingFound",
+        "FilingFound",
+        "CrawlError",
+        "CrawlError",
+        "CrawlError",
+    ]
+    outcome = CrawlOutcome(SITE, events=events, stats=dict(FINISHED))
     from datetime import datetime
 
     with ctx.engine.begin() as conn:
         result = record_crawl(conn, ctx.registry, site, outcome, datetime.now(UTC))
     assert result["status"] == "failed" and result["filings"] == 1 and result["withdrawn"] == 0
-    assert sum("not recorded" in e for e in result["errors"]) == 3
+    assert sum("not recorded" in e for e in result["errors"]) == 1  # the title that is no text
+    assert sum(e.startswith("manifest: line") for e in result["errors"]) == 3
     assert query_rows(ctx, "SELECT title, published_on FROM disclosure.filing") == [("单位决算", date(2024, 8, 20))]
     assert query_rows(ctx, "SELECT status FROM disclosure.crawl_run") == [("failed",)]
 
@@ -379,6 +387,7 @@ def _wait(condition, timeout: float, what: str) -> None:
         time.sleep(0.1)
 
 
+@pytest.mark.slow  # a real crawl process, signalled mid-crawl (11 s)
 def test_sigterm_stops_a_crawl_promptly(replica, tmp_path):
     import subprocess
     import sys
@@ -391,7 +400,7 @@ def test_sigterm_stops_a_crawl_promptly(replica, tmp_path):
         [
             sys.executable,
             "-m",
-            "crawlers.run",
+            "crawlers.child",
             "--site-key",
             SITE,
             "--family",
@@ -466,7 +475,7 @@ def test_folders_of_dead_crawls_are_swept(tmp_path):
     import os
     import subprocess
 
-    from crawlers.runner import TEMP_PREFIX, sweep_orphaned_folders
+    from crawlers.site_crawl import TEMP_PREFIX, sweep_orphaned_folders
 
     dead = subprocess.Popen(["true"])
     dead.wait()

@@ -112,7 +112,7 @@ def test_sparse_values_spread_over_rows_and_columns_are_refused_by_area(small_xl
 
 def test_the_crawler_and_the_parsers_stop_at_the_same_file_size(monkeypatch):
     # The crawler stopped at 200 MB while the parsers allowed 300: one setting now.
-    from crawlers.runner import CrawlLimits
+    from crawlers.site_crawl import CrawlLimits
     from disclosure.settings import ConfigurationError
 
     assert CrawlLimits().max_bytes == Limits().max_file_bytes == 300 * 1024 * 1024

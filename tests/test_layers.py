@@ -6,6 +6,7 @@ dependency (it only moves the ImportError to run time)."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -191,3 +192,36 @@ def test_migrations_are_frozen(graph):
     migrations = {m: targets for m, targets in graph.items() if m.startswith("warehouse.migrations.versions.")}
     assert len(migrations) >= 5
     assert {m: sorted(t) for m, t in migrations.items() if t} == {}
+
+
+def _readme_package_imports() -> dict[str, set[str]]:
+    """README's package table: package → the packages its last column says it imports."""
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| package | its job |", 1)[1].split("\n\n", 1)[0]
+    out = {}
+    for line in table.splitlines()[2:]:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        package = cells[0].strip("`/")
+        out[package] = {w.strip("`") for w in re.findall(r"`(\w+)`", cells[-1])}
+    return out
+
+
+def test_the_readme_package_table_says_what_each_package_imports(graph):
+    said = _readme_package_imports()
+    assert set(said) == set(PACKAGES) - {"bench"}
+    actual: dict[str, set[str]] = {p: set() for p in said}
+    for module, targets in graph.items():
+        package = module.split(".")[0]
+        if package in actual:
+            actual[package] |= {t.split(".")[0] for t in targets if t != LEAF_FOR_ALL} - {package}
+    assert said == actual
+
+
+def test_a_test_not_marked_db_cannot_open_the_store(monkeypatch):
+    # tests/conftest.py: `make test-fast` never starts the embedded Postgres behind a test's back.
+    from disclosure.settings import load_settings
+    from warehouse import db
+
+    monkeypatch.setenv("DATABASE_URL", "")
+    with pytest.raises(RuntimeError, match=r"test_layers.py::test_a_test_not_marked_db_cannot_open_the_store .*db"):
+        db.engine(load_settings())

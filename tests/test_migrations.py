@@ -79,16 +79,23 @@ def test_natural_keys_make_a_second_insert_a_no_op(migrated_url):
         assert conn.execute(text("SELECT count(*) FROM disclosure.jurisdiction")).scalar() == 1
 
 
+# One jurisdiction and its site, as every schema since 0001 holds them.
+A_SITE = """
+    INSERT INTO disclosure.jurisdiction (code, name, level) VALUES ('140200', '大同市', 'city');
+    INSERT INTO disclosure.site (key, jurisdiction_id, family, start_urls)
+    SELECT 'datong', id, 'trs_wcm', ARRAY['http://czj.dt.gov.cn/'] FROM disclosure.jurisdiction;"""
+
+
 def test_existing_filings_get_their_url_key(db_url):
     upgrade(db_url, "0003")
     with create_engine(db_url).begin() as conn:
         conn.execute(
-            text("""
-            INSERT INTO disclosure.jurisdiction (code, name, level) VALUES ('140200', '大同市', 'city');
-            INSERT INTO disclosure.site (key, jurisdiction_id, family, start_urls)
-            SELECT 'datong', id, 'trs_wcm', ARRAY['http://czj.dt.gov.cn/'] FROM disclosure.jurisdiction;
+            text(
+                A_SITE
+                + """
             INSERT INTO disclosure.filing (site_id, detail_url, title)
-            SELECT id, 'http://CZJ.dt.gov.cn:80/czxx/t20250801_1.html', '决算公开' FROM disclosure.site""")
+            SELECT id, 'http://CZJ.dt.gov.cn:80/czxx/t20250801_1.html', '决算公开' FROM disclosure.site"""
+            )
         )
     upgrade(db_url)
     with create_engine(db_url).connect() as conn:
@@ -125,3 +132,55 @@ def test_the_migrations_form_one_chain_in_numbered_order():
     script = ScriptDirectory.from_config(Config(str(_INI)))
     chain = [rev.revision for rev in script.walk_revisions()][::-1]  # base first
     assert chain == sorted(chain) and head_revision() == chain[-1]
+
+
+def test_stored_findings_take_the_family_their_rule_ids_name(db_url):
+    # Findings stored before 0011 carry the old family names; their rule ids (and so the alert
+    # keys built from them) do not change, and a downgrade gives the old names back.
+    upgrade(db_url, "0008")
+    findings = [
+        ("perf.rate", "performance"),
+        ("required.06", "required_parts"),
+        ("xyear.opening_01", "cross_year"),
+        ("01.balance", "within_table"),
+        ("narrative.amount", "narrative"),
+    ]
+    with create_engine(db_url).begin() as conn:
+        conn.execute(
+            text(
+                A_SITE
+                + """
+            INSERT INTO disclosure.filing (site_id, detail_url, detail_key, title)
+            SELECT id, 'http://czj.dt.gov.cn/czxx/t20250801_1.html', '//czj.dt.gov.cn/czxx/t20250801_1.html', '决算公开'
+            FROM disclosure.site;
+            INSERT INTO disclosure.archived_file (filing_id, sha256, source_url, final_url, fetched_at, http_status,
+                                                  storage_key, size_bytes, media_type)
+            SELECT id, repeat('a', 64), 'http://czj.dt.gov.cn/a.pdf', 'http://czj.dt.gov.cn/a.pdf', now(), 200,
+                   'sha256/aa/aa/aaaa', 1000, 'application/pdf' FROM disclosure.filing;
+            INSERT INTO disclosure.parse_run (archived_file_id, parser_version, status)
+            SELECT id, 'test', 'ok' FROM disclosure.archived_file"""
+            )
+        )
+        for rule_id, family in findings:
+            conn.execute(
+                text(
+                    "INSERT INTO disclosure.finding (parse_run_id, rule_id, family, status) "
+                    "SELECT id, :rule, :family, 'failed' FROM disclosure.parse_run"
+                ),
+                {"rule": rule_id, "family": family},
+            )
+
+    def stored():
+        with create_engine(db_url).connect() as conn:
+            return dict(conn.execute(text("SELECT rule_id, family FROM disclosure.finding")).all())
+
+    upgrade(db_url)
+    assert stored() == {
+        "perf.rate": "perf",
+        "required.06": "required",
+        "xyear.opening_01": "xyear",
+        "01.balance": "within_table",
+        "narrative.amount": "narrative",
+    }
+    downgrade(db_url, "0008")
+    assert stored() == dict(findings)

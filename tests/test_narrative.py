@@ -7,10 +7,12 @@ from decimal import Decimal
 import pytest
 
 from disclosure.settings import PROJECT_ROOT
-from parsers import parse_bytes, parse_path
+from parsers import parse_bytes
 from parsers.narrative import extract_claims
 from replica.render_pdf import render_pdf
 from replica.site import load_fixtures
+from tests.parsed import real_parse as parsed
+from tests.parsed import seed_parse
 from validation.engine import validate_parse
 
 
@@ -43,13 +45,13 @@ def test_thousands_separators_in_the_narrative(fixtures):
 
 @pytest.mark.parametrize("seed", ["001", "002"])
 def test_pdf_claims_equal_the_source_text_across_page_breaks(fixtures, seed_pdfs, seed):
-    from_pdf = {(c["kind"], c["restates"], c["value"]) for c in parse_bytes(seed_pdfs[seed], seed).claims}
+    from_pdf = {(c["kind"], c["restates"], c["value"]) for c in seed_parse(seed, seed).claims}
     assert from_pdf == {(c.kind, c.restates, c.value) for c in _claims(fixtures[seed])}
 
 
 @pytest.mark.parametrize("seed", ["001", "002"])
 def test_the_real_narratives_agree_with_their_tables(seed_pdfs, seed):
-    outcomes = [o for o in validate_parse(parse_bytes(seed_pdfs[seed], seed)) if o.family == "narrative"]
+    outcomes = [o for o in validate_parse(seed_parse(seed, seed)) if o.family == "narrative"]
     assert outcomes and not [o for o in outcomes if o.status == "failed"]
     assert {o.rule_id for o in outcomes if o.status == "not_evaluated"} == {"narrative.change"}
 
@@ -88,7 +90,7 @@ REAL = PROJECT_ROOT / "tests" / "real"
 
 @pytest.fixture(scope="module")
 def central():
-    return parse_path(REAL / "central_gjxfj_2024_final.pdf")
+    return parsed("central_gjxfj_2024_final.pdf")
 
 
 def test_central_claims_mean_the_cell_of_their_section(central):
@@ -109,7 +111,7 @@ def test_central_claims_mean_the_cell_of_their_section(central):
 
 
 def test_shanghai_narrative_part_and_claims():
-    result = parse_path(REAL / "sh_putuo_shgzb_2024_final.pdf")
+    result = parsed("sh_putuo_shgzb_2024_final.pdf")
     assert result.tables["情况说明"].pages[0] == 17  # 第三部分 中共上海市普陀区委社会工作部 2024 年度部门决算情况说明
     claims = {(c["kind"], c["restates"], c["value"]) for c in result.claims}
     assert {
@@ -146,9 +148,7 @@ def test_every_hand_checked_claim_is_read_with_its_meaning(truth_file):
     extracted, on its page, restating the cell it means."""
     truth = json.loads(truth_file.read_text(encoding="utf-8"))
     got = {
-        (c["restates"], Decimal(c["value"]), c["page"])
-        for c in parse_path(REAL / truth["file"]).claims
-        if c["kind"] == "amount"
+        (c["restates"], Decimal(c["value"]), c["page"]) for c in parsed(truth["file"]).claims if c["kind"] == "amount"
     }
     missing = [c for c in truth["claims"] if (c["means"], Decimal(c["value"]), c["page"]) not in got]
     assert not missing
@@ -167,5 +167,5 @@ def test_every_hand_checked_claim_is_read_with_its_meaning(truth_file):
     ],
 )
 def test_real_narratives_fail_only_where_the_document_is_wrong(name, failures):
-    outcomes = [o for o in validate_parse(parse_path(REAL / name)) if o.family == "narrative" and o.status == "failed"]
+    outcomes = [o for o in validate_parse(parsed(name)) if o.family == "narrative" and o.status == "failed"]
     assert {(str(o.actual), str(o.expected)) for o in outcomes} == failures  # (printed, what the tables say)

@@ -1,6 +1,8 @@
 """Scanned filings: pure pieces (number repair, cells from boxes, 栏次 inference, deskew) and an
 end-to-end OCR of scanned fixture pages against the ground truth."""
 
+from decimal import Decimal
+
 import pytest
 
 from parsers import parse_bytes
@@ -206,4 +208,11 @@ def test_a_noisy_scan_of_the_standard_tables_is_read(seed_pdfs):
         wanted += len(want)
         wrong.update({(seed, *k): (v, got.get(k)) for k, v in want.items() if got.get(k) != v})
         assert result.coverage["ocr_doubtful"], "low-confidence readings are listed for review"
+        # Every cell read keeps where it is printed on the scan and how sure the recogniser was;
+        # each doubtful reading names the cell it is (same page and box), as read or as chosen.
+        assert all(c.bbox is not None and c.bbox.page == c.page and 0 < c.score <= 1 for c in result.cells)
+        cells = {(c.table, c.row, c.col): c for c in result.cells}
+        for entry in result.coverage["ocr_doubtful"]:
+            cell = cells[(entry["table"], entry["row"], entry["col"])]
+            assert cell.page == entry["page"] and cell.value == Decimal(entry.get("chosen", entry["value"])), entry
     assert exact / wanted >= 0.99, wrong

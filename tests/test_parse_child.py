@@ -33,6 +33,7 @@ def _alive(pid: int) -> bool:
         return stat.read().split()[2] != "Z"
 
 
+@pytest.mark.slow  # child processes, one killed at its time limit
 def test_a_parse_past_its_time_limit_is_killed_and_the_next_file_still_parses(html):
     with ChildParser(Limits(parse_timeout=60)) as parser:
         assert parser.parse(html, "first.html").year == 2024  # the child is up and warm
@@ -50,6 +51,7 @@ def test_a_parse_past_its_time_limit_is_killed_and_the_next_file_still_parses(ht
         assert parser._process.pid != first_child
 
 
+@pytest.mark.slow  # a child process killed mid-parse
 def test_a_child_that_dies_mid_parse_is_a_failed_parse(html):
     with ChildParser(Limits(parse_timeout=60)) as parser:
         parser.parse(html, "warm.html")
@@ -91,6 +93,7 @@ def _parse_in_daemon(data: bytes, queue) -> None:
         queue.put(parser.parse(data, "in-daemon.html").year)
 
 
+@pytest.mark.slow  # a daemonic worker process starting a parse child
 def test_a_task_inside_a_daemonic_worker_can_still_parse_in_a_child(html):
     # Celery's prefork pool runs tasks in daemonic processes, which multiprocessing forbids
     # to start children: the parse child is a plain subprocess.

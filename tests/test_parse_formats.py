@@ -31,10 +31,13 @@ RENDERERS = {
     "libreoffice-pdf": render_libreoffice_pdf,
 }
 WITH_NARRATIVE = {"html", "html-gbk", "docx", "doc", "zip", "libreoffice-pdf"}  # workbooks carry the tables only
+# Rendered by LibreOffice (seconds a file): in `make test`, not in `make test-fast`.
+BY_LIBREOFFICE = {"doc", "libreoffice-pdf"}
 
 
 def _without_pages(items: list[dict]) -> list[dict]:
-    return [{k: v for k, v in item.items() if k != "page"} for item in items]
+    """Claims or evaluations without where they are printed (pages and boxes differ by format)."""
+    return [{k: v for k, v in item.items() if k not in ("page", "bbox", "boxes")} for item in items]
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +45,9 @@ def pdf_parses(seed_pdfs):
     return {seed: parse_bytes(data, f"{seed}.pdf") for seed, data in seed_pdfs.items()}
 
 
-@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+@pytest.mark.parametrize(
+    "fmt", [pytest.param(f, marks=pytest.mark.slow) if f in BY_LIBREOFFICE else f for f in sorted(RENDERERS)]
+)
 @pytest.mark.parametrize("seed", ["001", "002"])
 def test_every_format_gives_the_ground_truth(seed, fmt, pdf_parses):
     filing = load_fixture(FIXTURES / f"seed_{seed}.json")
@@ -135,6 +140,7 @@ def seed_doc() -> bytes:
     return render_doc(load_fixture(FIXTURES / "seed_002.json"))
 
 
+@pytest.mark.slow  # LibreOffice renders the DOC, then converts it back
 def test_word97_doc_is_read_after_conversion_and_says_so(seed_doc, pdf_parses):
     result = parse_bytes(seed_doc, "部门决算.doc")
     assert result.cell_map() == pdf_parses["002"].cell_map()
@@ -151,12 +157,14 @@ def test_word97_doc_is_read_after_conversion_and_says_so(seed_doc, pdf_parses):
         ),
     ],
 )
+@pytest.mark.slow
 def test_damaged_doc_is_a_clear_error(seed_doc, damage, reason):
     with pytest.raises(ParseError) as caught:
         parse_bytes(damage(seed_doc), "damaged.doc")
     assert caught.value.source == "damaged.doc" and reason in caught.value.reason
 
 
+@pytest.mark.slow
 def test_doc_without_libreoffice_names_what_to_install(seed_doc, monkeypatch):
     monkeypatch.setattr("parsers.convert.soffice_path", lambda: None)
     with pytest.raises(ParseError, match="make system-deps"):

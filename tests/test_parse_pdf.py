@@ -6,12 +6,13 @@ import pytest
 
 from parsers import ParseError, parse_bytes
 from tests.conftest import truth, truth_cells
+from tests.parsed import seed_parse
 
 
 @pytest.mark.parametrize("seed", ["001", "002"])
 def test_cells_match_hand_typed_ground_truth(seed_pdfs, seed):
     expected = truth(seed)
-    result = parse_bytes(seed_pdfs[seed], f"seed-{seed}.pdf")
+    result = seed_parse(seed, f"seed-{seed}.pdf")
     got = result.cell_map()
     want = truth_cells(seed)
     assert {k: got.get(k) for k in want} == want
@@ -22,7 +23,7 @@ def test_cells_match_hand_typed_ground_truth(seed_pdfs, seed):
 
 
 def test_table_broken_across_pages_keeps_its_continuation(seed_pdfs):
-    result = parse_bytes(seed_pdfs["001"], "seed-001.pdf")
+    result = seed_parse("001", "seed-001.pdf")
     # 01 breaks after row 23 onto a page with no title and no header (as in the seed).
     assert len(result.tables["01"].pages) == 2
     cont_page = result.tables["01"].pages[1]
@@ -31,14 +32,14 @@ def test_table_broken_across_pages_keeps_its_continuation(seed_pdfs):
 
 
 def test_empty_tables_are_present_and_empty(seed_pdfs):
-    result = parse_bytes(seed_pdfs["001"], "seed-001.pdf")
+    result = seed_parse("001", "seed-001.pdf")
     assert result.tables["07"].status == "empty"
     assert result.tables["08"].status == "empty"
     assert not [c for c in result.cells if c.table in ("07", "08")]
 
 
 def test_subject_code_tables_keep_codes_names_and_columns(seed_pdfs):
-    cells = parse_bytes(seed_pdfs["001"], "seed-001.pdf").cell_map()
+    cells = seed_parse("001", "seed-001.pdf").cell_map()
     assert cells[("02", "合计", 1)] == Decimal("584.83")
     assert cells[("02", "合计", 7)] == Decimal("0.29")
     assert cells[("03", "2010399", 3)] == Decimal("345.08")
@@ -47,7 +48,7 @@ def test_subject_code_tables_keep_codes_names_and_columns(seed_pdfs):
 
 
 def test_json_contract(seed_pdfs):
-    doc = parse_bytes(seed_pdfs["002"], "seed-002.pdf").to_json()
+    doc = seed_parse("002", "seed-002.pdf").to_json()
     assert doc["tables"]["01"]["status"] == "present" and doc["tables"]["01"]["amount_unit"] == "万元"
     assert doc["unit_code"] == "101001"  # printed beside the unit's name as 预算单位 of its self-evaluations
     cell = next(c for c in doc["cells"] if c["table"] == "01" and c["row"] == "31")
@@ -90,7 +91,7 @@ def test_tables_in_another_order_and_without_titles_read_the_same(seed_pdfs):
     for table in filing.tables.values():
         table.title = ""
     reordered = parse_bytes(render_pdf(filing), "reordered.pdf")
-    reference = parse_bytes(seed_pdfs["001"], "001.pdf")
+    reference = seed_parse("001", "001.pdf")
     assert reordered.cell_map() == reference.cell_map()
     assert {k: v.status for k, v in reordered.tables.items()} == {k: v.status for k, v in reference.tables.items()}
     assert reordered.tables["03"].pages[0] < reordered.tables["01"].pages[0]

@@ -10,33 +10,79 @@ from replica.seeds import load_fixture
 from tests.conftest import FIXTURES
 
 
+class _Layouts(dict):
+    """Both seeds in both PDF layouts (reportlab's, and LibreOffice's export of the DOCX), and
+    reportlab's with its landscape pages stored turned, shown upright by /Rotate 90 or 270;
+    each rendered when a test first asks for it (LibreOffice takes seconds)."""
+
+    def __init__(self, seed_pdfs):
+        super().__init__()
+        self.seed_pdfs = seed_pdfs
+
+    def __missing__(self, layout: str) -> bytes:
+        seed, how = layout.split("-")
+        if how == "reportlab":
+            data = self.seed_pdfs[seed]
+        elif how == "libreoffice":
+            data = render_libreoffice_pdf(load_fixture(FIXTURES / f"seed_{seed}.json"))
+        else:
+            data = turned_pdf(self.seed_pdfs[seed], int(how.removeprefix("rotate")))
+        self[layout] = data
+        return data
+
+
 @pytest.fixture(scope="module")
 def layouts(seed_pdfs):
-    """Both seeds in both PDF layouts (reportlab's, and LibreOffice's export of the DOCX), and
-    reportlab's with its landscape pages stored turned, shown upright by /Rotate 90 or 270."""
-    out = {f"{seed}-reportlab": data for seed, data in seed_pdfs.items()}
-    for seed in seed_pdfs:
-        out[f"{seed}-libreoffice"] = render_libreoffice_pdf(load_fixture(FIXTURES / f"seed_{seed}.json"))
-    out["001-rotate90"] = turned_pdf(seed_pdfs["001"], 90)
-    out["002-rotate270"] = turned_pdf(seed_pdfs["002"], 270)
-    return out
+    return _Layouts(seed_pdfs)
 
 
 LAYOUTS = ["001-reportlab", "002-reportlab", "001-libreoffice", "002-libreoffice", "001-rotate90", "002-rotate270"]
 
 
+BOX_TOLERANCE = 2.5  # points: the engines measure a glyph's height differently (PDFium's loose box, the font's)
+
+
+def split_boxes(parsed: dict) -> tuple[dict, dict]:
+    """A parse's JSON without its boxes, and the boxes by what they place (cells, claims, fields)."""
+    boxes = {}
+    for c in parsed["cells"]:
+        boxes[("cell", c["table"], c["row"], c["col"])] = c.pop("bbox", None)
+    for c in parsed["claims"]:
+        boxes[("claim", c["seq"])] = c.pop("bbox", None)
+    for ev in parsed["evaluations"]:
+        for name, box in ev.pop("boxes", {}).items():
+            boxes[("evaluation", ev["seq"], name)] = box
+    return parsed, boxes
+
+
+def assert_same_boxes(boxes: dict, reference: dict) -> None:
+    assert boxes.keys() == reference.keys()
+    for key, box in boxes.items():
+        assert (box is None) == (reference[key] is None), key
+        if box is not None:
+            assert box[0] == reference[key][0], key  # the page
+            assert max(abs(a - b) for a, b in zip(box[1:], reference[key][1:], strict=True)) <= BOX_TOLERANCE, key
+
+
+@pytest.mark.slow  # the pdfplumber reference is the slow reader (about 7×): 50 s for the six
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_pdfium_engine_matches_the_pdfplumber_reference(layouts, layout):
-    fast = parse_pdf(layouts[layout], layout, engine="pdfium").to_json()
-    reference = parse_pdf(layouts[layout], layout, engine="pdfplumber").to_json()
+    fast, fast_boxes = split_boxes(parse_pdf(layouts[layout], layout, engine="pdfium").to_json())
+    reference, reference_boxes = split_boxes(parse_pdf(layouts[layout], layout, engine="pdfplumber").to_json())
     assert len(fast["cells"]) > 150 and fast["claims"] and fast["evaluations"]
     assert fast == reference
+    # Both engines place every cell and claim, each within a glyph's measure of the other.
+    assert all(fast_boxes[k] for k in fast_boxes if k[0] in ("cell", "claim"))
+    assert_same_boxes(fast_boxes, reference_boxes)
 
 
 @pytest.mark.parametrize("layout", ["001-rotate90", "002-rotate270"])
 def test_turned_pages_read_as_displayed(layouts, layout):
     seed = layout[:3]
-    assert parse_pdf(layouts[layout], "x").to_json() == parse_pdf(layouts[f"{seed}-reportlab"], "x").to_json()
+    turned, turned_boxes = split_boxes(parse_pdf(layouts[layout], "x").to_json())
+    upright, upright_boxes = split_boxes(parse_pdf(layouts[f"{seed}-reportlab"], "x").to_json())
+    assert turned == upright
+    assert_same_boxes(turned_boxes, upright_boxes)  # boxes on the page as displayed, not as stored
 
 
 def test_an_unknown_engine_stops_the_parse_instead_of_failing_each_file(monkeypatch, seed_pdfs):

@@ -4,7 +4,7 @@ what it would fetch and what it takes each entry to be, archiving nothing."""
 import pytest
 
 from crawlers.probe import ProbeError, check_site, dry_run_entries, probe, recognise
-from crawlers.runner import CrawlLimits, crawl_site
+from crawlers.site_crawl import CrawlLimits, crawl_site
 from disclosure.settings import PROJECT_ROOT
 from registry.model import load_registry
 from tests.saved_pages import PAGES
@@ -69,6 +69,7 @@ def test_check_site_flags_a_wrong_family_or_prefix(replica_registry):
     assert "looks like trs_wcm" in check_site(trs_as_static, UA)[0]
 
 
+@pytest.mark.slow  # a Scrapy crawl of a replica site in a child process
 def test_a_dry_run_lists_entries_and_their_files_and_fetches_no_file(replica, replica_registry, tmp_path):
     site = replica_registry.site("replica-yunzhou-hanweb")
     outcome = crawl_site(
@@ -90,6 +91,7 @@ def test_a_dry_run_lists_entries_and_their_files_and_fetches_no_file(replica, re
     assert not (tmp_path / "archive").exists() or not any((tmp_path / "archive").rglob("*"))
 
 
+@pytest.mark.slow  # the probe, then a dry-run crawl in a child process
 def test_the_commands_print_a_registry_entry_and_the_dry_run_entries(replica, monkeypatch, tmp_path):
     import yaml
     from typer.testing import CliRunner

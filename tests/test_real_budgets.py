@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 
 import pytest
 
-from parsers import parse_path
 from parsers.budget import column_key, match_budget_title, row_key
 from parsers.model import TABLE_CODES
+from tests.parsed import real_parse as parsed
 
 REAL = Path(__file__).resolve().parent / "real"
 TRUTH = REAL / "truth"
@@ -46,11 +45,6 @@ READ_BUDGETS = {
     "wx_zjj_2026_dept_budget.pdf": "无锡",
     "sz_xfj_2026_dept_budget.pdf": "深圳",
 }
-
-
-@cache
-def parsed(name: str):
-    return parse_path(REAL / name)
 
 
 def truth(name: str) -> dict:
@@ -283,7 +277,7 @@ def test_a_budget_is_checked_by_the_budget_rules_only():
     """The final accounts' rules (01–10) would only say "table 01 missing" about a budget."""
     families = {o.family for o in budget_outcomes_all(parsed("sh_putuo_zfb_2025_dept_budget.pdf"))}
     assert families == {"budget"}
-    final = {o.family for o in budget_outcomes_all(parse_path(REAL / "sh_putuo_shgzb_2024_final.pdf"))}
+    final = {o.family for o in budget_outcomes_all(parsed("sh_putuo_shgzb_2024_final.pdf"))}
     assert "budget" not in final and "within_table" in final
 
 
@@ -328,7 +322,7 @@ def test_a_narrative_only_budget_has_no_tables_and_no_family():
 def test_a_budget_with_every_table_of_its_template_is_a_whole_filing(name):
     # Budget codes without a digit (BA 政府性基金, BB 国有资本经营…) are tables too: they once made
     # every budget "partial", missing the very tables it printed.
-    result = parse_path(REAL / name)
+    result = parsed(name)
     assert result.status == "filing", result.problems
     assert set(result.required_tables) <= {code for code, t in result.tables.items() if t.status != "missing"}
 
@@ -339,7 +333,7 @@ NARRATED = sorted(n for n in READ_BUDGETS if not n.startswith(("js_swbgt", "js_z
 
 
 def narrative_outcomes(name: str) -> list:
-    return [o for o in budget_outcomes(parsed(name)) if o.rule_id.startswith("B.narrative.")]
+    return [o for o in budget_outcomes(parsed(name)) if o.rule_id.startswith("budget.narrative_")]
 
 
 @pytest.mark.parametrize("name", NARRATED)
@@ -347,7 +341,7 @@ def test_the_narrative_s_totals_and_three_public_amounts_are_checked(name):
     """Every budget that prints a 说明 restates its totals or its 三公 figures; each is found
     and checked against the tables (a failure only where defects/budgets.json confirms one)."""
     outcomes = narrative_outcomes(name)
-    amounts = [o for o in outcomes if o.rule_id == "B.narrative.amount"]
+    amounts = [o for o in outcomes if o.rule_id == "budget.narrative_amount"]
     assert amounts and all(o.pages and o.reason for o in amounts)
     assert all(o.status == "passed" for o in amounts if (o.rule_id, o.subject) not in defect_failures(name))
     restated = {label.split("[")[0] for o in amounts for label in o.cells}
@@ -376,18 +370,19 @@ def test_the_narrative_reads_the_shanghai_budget_s_totals_in_wan_against_tables_
 def test_a_change_is_checked_where_the_table_prints_the_year_before():
     """xa 2026 p. 15: "公务接待费3.00万元,较上年减少1.00万元"; its 三公 table (元) prints 上年
     40,000.00 and 本年 30,000.00. Without 上年 columns (Jiangsu) the change is not evaluated."""
-    changes = [o for o in narrative_outcomes("xa_zfbgt_2026_dept_budget.pdf") if o.rule_id == "B.narrative.change"]
+    changes = [o for o in narrative_outcomes("xa_zfbgt_2026_dept_budget.pdf") if o.rule_id == "budget.narrative_change"]
     reception = next(o for o in changes if "B9[合计].125" in o.cells)
     assert reception.status == "passed" and reception.actual == Decimal("-1.00")
     assert reception.cells == {"B9[合计].25": "30000.00", "B9[合计].125": "40000.00"}
-    jiangsu = [o for o in narrative_outcomes("js_jcy_2019_dept_budget.pdf") if o.rule_id == "B.narrative.change"]
+    jiangsu = [o for o in narrative_outcomes("js_jcy_2019_dept_budget.pdf") if o.rule_id == "budget.narrative_change"]
     assert jiangsu and all(o.status == "not_evaluated" and "上年" in o.reason for o in jiangsu)
 
 
 def _planted(name: str, restates: str, kind: str, value: str):
+    import copy
     from dataclasses import replace as changed
 
-    result = parse_path(REAL / name)
+    result = copy.deepcopy(parsed(name))  # the shared parse is never changed
     claim = next(c for c in result.claims if c["restates"].startswith(restates) and c["kind"] == kind)
     claim["value"] = value
     return changed(result, claims=result.claims), claim
@@ -418,7 +413,7 @@ def test_a_claim_rounds_to_its_printed_digit_but_no_further():
         claim = {"seq": 1, "kind": "amount", "restates": "B9[合计].25", "value": value, "sentence": "…", "page": 22}
         tables = {"B9": {"status": "present", "pages": [21], "amount_unit": "元"}}
         filing = Filing({("B9", "合计", 25): Decimal("8264.00")}, tables, "部门预算", [claim], [])
-        return next(o for o in check(filing) if o.rule_id == "B.narrative.amount")
+        return next(o for o in check(filing) if o.rule_id == "budget.narrative_amount")
 
     assert outcome("0.83").status == "passed"  # 8,264 元 is 0.83 万元 to the cent
     assert outcome("0.8").status == "passed"
@@ -430,7 +425,7 @@ def test_claims_of_a_narrative_only_budget_are_kept_and_check_nothing():
     account's (their keys are the budget's)."""
     result = parsed("bj_czj_2026_dept_budget.pdf")
     outcomes = budget_outcomes_all(result)
-    assert not [o for o in outcomes if o.rule_id.startswith(("B.narrative", "narrative."))]
+    assert not [o for o in outcomes if o.rule_id.startswith(("budget.narrative_", "narrative."))]
 
 
 @pytest.mark.slow
@@ -438,11 +433,14 @@ def test_text_below_the_page_box_is_not_read_by_either_engine():
     """js_rdbgt_2017's page 11 carries the next tables' titles and rows below its page box (y < 0):
     not on the rendered page, so not read; the 基本支出 table starts on page 12."""
     from parsers.pdf import parse_pdf
+    from tests.test_pdf_engines import assert_same_boxes, split_boxes
 
     data = (REAL / "js_rdbgt_2017_dept_budget.pdf").read_bytes()
     fast, reference = parse_pdf(data, "x", engine="pdfium"), parse_pdf(data, "x", engine="pdfplumber")
     assert fast.tables["B6"].pages == [12, 13, 14]
-    assert fast.to_json() == reference.to_json()
+    (fast_json, fast_boxes), (reference_json, reference_boxes) = (split_boxes(r.to_json()) for r in (fast, reference))
+    assert fast_json == reference_json
+    assert_same_boxes(fast_boxes, reference_boxes)  # the engines measure glyph heights a little differently
 
 
 @pytest.mark.parametrize(

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 
 import pytest
 
-from parsers import parse_path
 from parsers.model import TABLE_CODES
 from parsers.templates import families
+from tests.parsed import real_parse as parsed
 
 REAL = Path(__file__).resolve().parent / "real"
 TRUTH = REAL / "truth"
@@ -33,11 +32,6 @@ BUDGETS_THAT_LOOK_LIKE_FINALS = [
     "wx_zjj_2026_dept_budget.pdf",
 ]
 EXACT_SHARE = Decimal("0.99")
-
-
-@cache
-def parsed(name: str):
-    return parse_path(REAL / name)
 
 
 def truth_cells(name: str) -> list[dict]:
@@ -134,6 +128,7 @@ def test_central_self_evaluations_are_read_by_their_header():
     assert [e["total_score"] for e in evaluations] == ["98", "94.7", "98", "90.5"]
 
 
+@pytest.mark.slow  # the pdfplumber reference is the slow reader (about 7×)
 def test_both_pdf_engines_read_a_real_filing_alike():
     """PDFium is the default; pdfplumber is the reference it is held to, on a real layout too."""
     from parsers.pdf import parse_pdf

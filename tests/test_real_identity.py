@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from functools import cache
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -15,19 +14,16 @@ from typer.testing import CliRunner
 
 from disclosure.cli import app
 from disclosure.settings import PROJECT_ROOT
-from parsers import parse_bytes, parse_path
+from parsers import parse_bytes
 from parsers.identity import identify, identify_document
 from parsers.model import TABLE_CODES
+from tests.parsed import real_parse as parsed
+from tests.parsed import seed_parse
 
 REAL = PROJECT_ROOT / "tests" / "real"
 TRUTH = json.loads((REAL / "truth" / "identity.json").read_text(encoding="utf-8"))
 BUDGETS = sorted(name for name, t in TRUTH.items() if t["is_filing"] and t["kind"] and t["kind"].endswith("预算"))
 runner = CliRunner()
-
-
-@cache
-def parsed(name: str):
-    return parse_path(REAL / name)
 
 
 def _plain(name: str | None) -> str:
@@ -246,7 +242,7 @@ def _without_pages(pdf: bytes, drop: set[int]) -> bytes:
 
 @pytest.fixture(scope="module")
 def seed_without_03(seed_pdfs) -> bytes:
-    whole = parse_bytes(seed_pdfs["001"], "seed-001.pdf")
+    whole = seed_parse("001", "seed-001.pdf")
     assert whole.status == "filing" and whole.coverage["tables_read"] == list(TABLE_CODES)
     return _without_pages(seed_pdfs["001"], set(whole.tables["03"].pages))
 
@@ -262,7 +258,7 @@ def test_a_filing_missing_a_table_is_partial_and_names_it(seed_without_03):
 
 
 def test_a_filing_with_no_table_is_unrecognised_and_names_the_titles_it_saw(seed_pdfs):
-    whole = parse_bytes(seed_pdfs["001"], "seed-001.pdf")
+    whole = seed_parse("001", "seed-001.pdf")
     tables = {p for code in TABLE_CODES for p in whole.tables[code].pages}
     result = parse_bytes(_without_pages(seed_pdfs["001"], tables), "seed-001-narrative-only.pdf")
     assert (result.unit, result.year, result.kind) == (whole.unit, whole.year, whole.kind)

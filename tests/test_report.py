@@ -4,6 +4,7 @@ HTML and in a real headless Chromium (Debian's, installed by `make system-deps`)
 import json
 import re
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -31,9 +32,78 @@ def built_report(tmp_path_factory, module_env_settings, module_replica):
     pipeline.run_once(ctx)
     replica.behaviour.server_error_paths.add("/datong/czxx/index.html")
     pipeline.run_once(ctx)
+    plant_budget(ctx)
     out = tmp_path_factory.mktemp("report")
     written = pipeline.html_report(ctx, out)
     return out, written, ctx
+
+
+def plant_budget(ctx):
+    """Xinzhou's 市委办公室 published its 2023 单位预算 (an HTML page, as sites do) beside its 2023
+    单位决算 (seed 002). The budget's figures are the final account's: 支出 at 90 % of the
+    actuals (spending outgrows the 年初预算), its 三公 table the 预算数 the final account prints
+    (09, columns 1–6), except 公务用车, planted 2.00 万元 higher. The cross-document rules
+    (validation.across_documents) are run on both by the store's validation stage, the evidence
+    naming both documents."""
+    from decimal import Decimal
+
+    from sqlalchemy import text
+
+    from archive.store import store_bytes
+    from parsers.model import Cell, ParseResult, TableInfo
+    from warehouse.load import load_parse
+
+    with ctx.engine.begin() as conn:
+        final = conn.execute(
+            text("""SELECT cp.id, cp.archived_file_id, cp.tables FROM disclosure.current_parse cp
+                    JOIN disclosure.filing f ON f.id = cp.filing_id JOIN disclosure.unit u ON u.id = f.unit_id
+                    WHERE u.code = 'xz-swbgs' AND f.fiscal_year = 2023 AND f.kind = '单位决算'""")
+        ).one()
+        printed = {
+            (r.table_code, r.row_key, r.col): r.value
+            for r in conn.execute(
+                text("SELECT table_code, row_key, col, value FROM disclosure.cell WHERE parse_run_id = :id"),
+                {"id": final.id},
+            )
+        }
+        spent = {col: printed[("03", "合计", col)] for col in (1, 2, 3)}
+        three = {col: printed.get(("09", "1", col), Decimal(0)) for col in range(1, 7)}
+        cells = [
+            Cell("B3", "合计", col, (v * Decimal("0.9")).quantize(Decimal("0.01")), "合计", 3)
+            for col, v in spent.items()
+        ]
+        for budget_col, col in ((20, 1), (21, 2), (22, 3), (23, 4), (24, 5), (25, 6)):
+            planted = Decimal("2.00") if budget_col == 22 else Decimal(0)
+            cells.append(Cell("B9", "合计", budget_col, three[col] + planted, "合计", 6))
+        rows = "".join(f"<tr><td>{c.table}</td><td>{c.col}</td><td>{c.value}</td></tr>" for c in cells)
+        body = f"<html><body><h1>中国共产党忻州市委员会办公室2023年单位预算公开</h1><table>{rows}</table></body></html>"
+        sha, key = store_bytes(ctx.settings.archive, body.encode())
+        url = "http://replica.invalid/xinzhou/yjsgk/2023/0220/ys.html"
+        budget_file = conn.execute(
+            text("""
+            WITH f AS (
+                INSERT INTO disclosure.filing (site_id, detail_url, detail_key, title, unit_id, fiscal_year, kind,
+                                               published_on, first_seen_at, last_seen_at)
+                SELECT s.id, :url, :key, '中国共产党忻州市委员会办公室2023年单位预算公开', u.id, 2023, '单位预算',
+                       DATE '2023-02-20', now(), now()
+                FROM disclosure.site s, disclosure.unit u WHERE s.key = 'replica-xinzhou-static' AND u.code = 'xz-swbgs'
+                RETURNING id)
+            INSERT INTO disclosure.archived_file (filing_id, sha256, source_url, final_url, fetched_at, http_status,
+                                                  storage_key, size_bytes, media_type)
+            SELECT f.id, :sha, :url, :url, now(), 200, :storage, :size, 'text/html' FROM f RETURNING id"""),
+            {"url": url, "key": url[5:], "sha": sha, "storage": key, "size": len(body.encode())},
+        ).scalar()
+        tables = {
+            "B3": TableInfo("present", [3], "万元"),
+            "B9": TableInfo("present", [6], "万元"),
+        }
+        load_parse(
+            conn,
+            budget_file,
+            ParseResult(url, "中国共产党忻州市委员会办公室", 2023, "单位预算", tables, cells, pages=8),
+        )
+    # The store's own stage pairs the two documents and stores the cross-document findings.
+    pipeline.validate(ctx)
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +167,11 @@ def test_findings_link_to_copies_inside_the_report_folder(built_report):
     assert "perf.rate" in html and "perf.total" in html  # seed 002's 执行率 and 总分 errors
     assert "file://" not in html and "/sha256/" not in html
     links = re.findall(r'href="(files/[^"]+)"', html)
-    assert links and all(link.split("#")[0].endswith(".pdf") and "#page=" in link for link in links)
-    first = out / links[0].split("#")[0]
+    pdfs = [link for link in links if link.split("#")[0].endswith(".pdf")]
+    # Every PDF is opened at its page; the other links are the planted HTML budget's copy.
+    assert pdfs and all("#page=" in link for link in pdfs)
+    assert all(link.endswith(".html") for link in links if link not in pdfs)
+    first = out / pdfs[0].split("#")[0]
     archived = query_rows(ctx, "SELECT sha256 FROM disclosure.archived_file")
     assert first.is_file() and first.read_bytes().startswith(b"%PDF") and first.stem in {r[0] for r in archived}
 
@@ -155,6 +228,83 @@ def test_unit_page_shows_key_figures_across_years(built_report):
     assert "绩效自评" in findings and re.search(r'href="\.\./files/[0-9a-f]{64}\.pdf#page=\d+"', findings)
 
 
+def test_unit_page_sets_each_budget_against_its_final_account(built_report):
+    out, _written, ctx = built_report
+    html = (out / "units" / "xinzhou__xz-swbgs.html").read_text(encoding="utf-8")
+    spent, three_budget, three_spent = query_rows(
+        ctx,
+        """SELECT max(value) FILTER (WHERE table_code = '03' AND row_key = '合计' AND col = 1),
+                  max(value) FILTER (WHERE table_code = '09' AND col = 1),
+                  max(value) FILTER (WHERE table_code = '09' AND col = 7)
+           FROM disclosure.cell_series WHERE unit_code = 'xz-swbgs' AND fiscal_year = 2023 AND kind = '单位决算'""",
+    )[0]
+    table = re.search(r'<table class="grid" id="budget-actual-table">.*?</table>', html, re.S).group(0)
+    rows = {
+        r[2]: r
+        for r in re.findall(
+            r"<tr><td>(\d{4})</td><td>(\S+?)</td><td>(\S+?)</td>\s*<td class=\"num\">([^<]*)(?:<small>[^<]*</small>)?</td>\s*"
+            r"<td class=\"num\">([^<]*)",
+            table,
+        )
+    }
+    budgeted = (spent * Decimal("0.9")).quantize(Decimal("0.01"))
+    assert rows["支出合计"][:2] == ("2023", "单位")
+    assert rows["支出合计"][3].strip() == f"{budgeted:,.2f}" and rows["支出合计"][4].strip() == f"{spent:,.2f}"
+    assert (
+        rows["三公经费"][3].strip() == f"{three_budget:,.2f}" and rows["三公经费"][4].strip() == f"{three_spent:,.2f}"
+    )
+    # the chart: one panel per figure, 预算数 and 决算数 bars (Plotly's JSON, \\u escapes)
+    assert 'id="budget-actual"' in html and json.dumps("预算数") in html and json.dumps("决算数") in html
+    # a unit with no budget beside its final account says so
+    other = (out / "units" / "datong__dt-ggzy.html").read_text(encoding="utf-8")
+    assert "尚无同一年度的预算与决算数字可对照" in other
+
+
+def test_cross_document_findings_link_both_documents_at_their_pages(built_report):
+    out, _written, ctx = built_report
+    html = (out / "index.html").read_text(encoding="utf-8")
+    section = re.search(r'<section id="across-findings">.*?</section>', html, re.S).group(0)
+    rows = re.findall(r'<tr class="across sev-error">.*?</tr>', section, re.S)
+    assert len(rows) == 1  # the planted 公务用车 mismatch; the other 三公 figures agree (not stored)
+    row = rows[0]
+    assert "across_documents.three_public_cars" in row and "不一致" in row and "2.00 万元" in row
+    assert "决算所列公务用车购置及运行维护费预算数 = 当年预算公开所列" in row
+    final_page = query_rows(
+        ctx,
+        """SELECT (cp.tables->'09'->'pages'->>0)::int FROM disclosure.current_parse cp
+           JOIN disclosure.filing f ON f.id = cp.filing_id WHERE f.fiscal_year = 2023 AND f.kind = '单位决算'""",
+    )[0][0]
+    links = re.findall(r'class="doc-link" href="(files/[^"]+)"', row)
+    assert links == [re.search(r"files/[0-9a-f]{64}\.pdf#page=\d+", links[0]).group(0), links[1]]
+    assert links[0].endswith(f"#page={final_page}") and links[1].endswith(".html")  # HTML has no pages
+    assert "2023单位决算：" in row and "2023单位预算：" in row and "第6页" in row  # the final account first
+    for link in links:
+        assert (out / link.split("#")[0]).is_file()
+    unit = (out / "units" / "xinzhou__xz-swbgs.html").read_text(encoding="utf-8")
+    assert "across_documents.three_public_cars" in re.search(
+        r'<section id="across-findings">.*?</section>', unit, re.S
+    ).group(0)
+
+
+def test_budgets_are_in_the_completeness_matrix(built_report):
+    out, _written, _ctx = built_report
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert json.dumps("大同市公共资源交易中心（大同市政府采购中心） · 单位预算")[1:-1] in html  # a heatmap row
+    unit = (out / "units" / "datong__dt-ggzy.html").read_text(encoding="utf-8")
+    # Datong 批复 2025's budgets on 2025-01-17 (due 02-06); the 单位预算 came out 02-10
+    assert re.search(
+        r"<td>2025</td><td>单位预算</td><td>2025-02-06</td><td>2025-02-10</td>\s*<td>.*?逾期公开</td>", unit
+    )
+    # 2024's: no registry date, due by default at the end of March, never published
+    assert re.search(
+        r"<td>2024</td><td>单位预算</td><td>2024-03-31 <small[^>]*>（默认）</small></td><td></td>\s*<td>.*?未公开</td>",
+        unit,
+    )
+    counts = re.search(r'<table class="grid" id="counts">.*?</table>', html, re.S).group(0)
+    datong_2025 = re.findall(r"<tr><td>大同市</td><td>2025</td><td>(预算|决算)</td>", counts)
+    assert datong_2025 == ["预算", "决算"]  # budgets and final accounts counted apart
+
+
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 
 
@@ -189,6 +339,8 @@ def test_report_renders_in_headless_chromium(built_report):
         page.wait_for_selector("#figures .main-svg", timeout=20000)
         traces = page.evaluate("document.getElementById('figures').data.map(t => t.name)")
         page.screenshot(path=str(SCREENSHOTS / "unit.png"), full_page=True)
+        page.wait_for_selector("#budget-actual .main-svg", timeout=20000)
+        budget_traces = page.evaluate("document.getElementById('budget-actual').data.map(t => t.name)")
         page.goto((out / "findings.html").as_uri())
         total = page.locator("tr.finding:visible").count()
         page.fill("#filter", "执行率")
@@ -199,8 +351,9 @@ def test_report_renders_in_headless_chromium(built_report):
         page.screenshot(path=str(SCREENSHOTS / "sites.png"), full_page=True)
         browser.close()
     assert errors == []
-    assert cells == 14  # 2 units × 7 years (2019–2025)
+    assert cells == 30  # 2 units: 单位决算 2019–2025 (7 years) and 单位预算 2019–2026 (8)
     assert set(traces) == {"收入总计", "支出总计", "基本支出", "项目支出", "三公经费决算"}
+    assert set(budget_traces) == {"预算数", "决算数"} and len(budget_traces) == 8  # 4 panels × 2
     assert 0 < shown < total
     for shot in ("index.png", "unit.png", "findings.png", "sites.png"):
         image = Image.open(SCREENSHOTS / shot).convert("L")

@@ -27,7 +27,8 @@ def test_run_json_summary_counts_what_the_store_holds(ran, env_settings, tmp_pat
     summary = ran["summary"]
     completeness = dict(query_rows(ctx, "SELECT status, count(*) FROM disclosure.completeness GROUP BY 1"))
     assert summary["missing"] == completeness["missing"] > 0
-    assert summary["late"] == completeness["late"] == 1  # dt-ggzy 2024: due 2025-09-09, published 09-15
+    # dt-ggzy's 2024 单位决算 (due 2025-09-09, published 09-15) and 2025 单位预算 (due 02-06, published 02-10)
+    assert summary["late"] == completeness["late"] == 2
     assert summary["failed"]["sites"] == [] and summary["failed"]["files"] == 0
     # Rounding notes are kept apart from failures.
     by_status = dict(

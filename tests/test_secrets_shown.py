@@ -37,7 +37,7 @@ def test_the_reports_archive_links_carry_no_keys(tmp_path):
     archive = tmp_path / "archive"
     (archive / "sha256" / "ab" / "cd").mkdir(parents=True)
     (archive / "sha256" / "ab" / "cd" / "abcd").write_bytes(b"%PDF-1.4 ...")
-    link = archived_copy(f"file://{archive}", "sha256/ab/cd/abcd", "application/pdf", tmp_path / "report")
+    link = archived_copy(f"file://{archive}", "sha256/ab/cd/abcd", tmp_path / "report")
     assert link == "files/abcd.pdf" and (tmp_path / "report" / link).read_bytes() == b"%PDF-1.4 ..."
 
 

@@ -18,7 +18,7 @@ CODE = CODE_PACKAGES
 # and restores what was there.
 ALLOWED_READERS = {PROJECT_ROOT / "disclosure" / "settings.py", PROJECT_ROOT / "bench" / "environment.py"}
 VARIABLE = re.compile(r"^(DISCLOSURE_[A-Z_]+|DATABASE_URL|AWS_ENDPOINT_URL)$")
-# Scrapy settings (not environment variables) that crawlers.run hands its spiders and pipelines.
+# Scrapy settings (not environment variables) that crawlers.child hands its spiders and pipelines.
 # Scrapy settings the crawl runner hands its child process (not environment variables).
 CHILD_PROCESS = {
     "DISCLOSURE_SITE_KEY",

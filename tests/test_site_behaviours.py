@@ -2,12 +2,14 @@
 nothing lost, and the next night picks up what was missed (issues #3, #5, #10)."""
 
 import threading
+import time
 
 import pytest
 from sqlalchemy import text
 
-from crawlers.runner import CrawlLimits
+from crawlers.site_crawl import CrawlLimits
 from disclosure import pipeline
+from disclosure.settings import load_settings
 from tests.conftest import query_rows, query_scalar
 
 PDF = "/xinzhou/files/swbgs2023js.pdf"
@@ -105,22 +107,60 @@ def test_a_new_filing_between_two_nights_is_picked_up(ctx, replica):
     assert (result["new_filings"], result["new_file_versions"], result["not_modified"]) == (1, 1, 1)
 
 
-def test_two_sites_on_one_host_crawled_at_once_take_turns(env_settings, replica):
-    """Per-host politeness holds across concurrent crawls (mapped Airflow tasks)."""
-    ctx = pipeline.context(env_settings)
+def test_sites_are_crawled_with_their_hosts_in_turn():
+    from registry.model import Site
+
+    def site(key: str, host: str) -> Site:
+        return Site(key, "j", "static_list", (f"http://{host}/{key}/list.html",))
+
+    sites = [site("a1", "a.gov.cn"), site("a2", "a.gov.cn"), site("a3", "a.gov.cn"), site("b1", "b.gov.cn")]
+    sites.append(site("c1", "c.gov.cn:8080"))
+    order = [s.key for s in pipeline.in_crawl_order(sites)]
+    assert order == ["a1", "b1", "c1", "a2", "a3"]
+
+
+def _two_sites_at_once(settings, replica) -> float:
+    """Crawl two sites of one host (the replica serves all of them) in two threads, as two
+    mapped Airflow tasks do; the seconds it took."""
+    ctx = pipeline.context(settings)
     pipeline.prepare(ctx)
     replica.behaviour.slow_paths["/xinzhou/yjsgk/list.html"] = 0.3
     replica.behaviour.slow_paths["/datong/czxx/index.html"] = 0.3
     threads = [
-        threading.Thread(target=pipeline.crawl, args=(pipeline.context(env_settings), [key]))
+        threading.Thread(target=pipeline.crawl, args=(pipeline.context(settings), [key]))
         for key in ("replica-datong-trs", SITE)
     ]
+    started = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert replica.max_in_flight == 1
     assert {r[0] for r in ctx.engine.connect().execute(text("SELECT status FROM disclosure.crawl_run"))} == {"ok"}
+    return time.monotonic() - started
+
+
+def test_two_sites_on_one_host_with_one_slot_take_turns(env_settings, replica, monkeypatch):
+    """Per-host politeness holds across concurrent crawls (mapped Airflow tasks)."""
+    monkeypatch.setenv("DISCLOSURE_HOST_CONCURRENCY", "1")
+    _two_sites_at_once(load_settings(), replica)
+    assert replica.max_in_flight == 1
+
+
+def test_two_sites_on_one_host_share_its_rate_limit(env_settings, replica, monkeypatch):
+    """Two slots: both crawls run at once (two requests in flight, never more), and the host
+    gets at most one request per DISCLOSURE_HOST_DELAY from both together."""
+    delay = 0.15
+    monkeypatch.setenv("DISCLOSURE_HOST_CONCURRENCY", "2")
+    monkeypatch.setenv("DISCLOSURE_HOST_DELAY", str(delay))
+    _two_sites_at_once(load_settings(), replica)
+    assert replica.max_in_flight == 2
+    arrivals = sorted(replica.arrivals)
+    span = arrivals[-1] - arrivals[0]
+    # each crawl spaces its requests by 2 × delay: both together, one per delay (+1 each to start)
+    assert len(arrivals) >= 10 and len(arrivals) <= span / delay + 2
+    # and no two requests of one crawl closer than its share (a window of 2 × delay holds ≤ 2 … +1 at the seams)
+    in_any_window = max(sum(1 for t in arrivals if a <= t < a + 2 * delay) for a in arrivals)
+    assert in_any_window <= 3
 
 
 def _allow_https_port(ctx, replica) -> None:

@@ -4,7 +4,8 @@ No server: the callbacks are called on responses built from the files."""
 
 from urllib.parse import parse_qs, urlsplit
 
-from crawlers.spiders.hanweb import HanwebSpider
+from crawlers.events import FileFetched
+from crawlers.spiders.hanweb_jpage import HanwebJpageSpider
 from crawlers.spiders.static_list import StaticListSpider
 from crawlers.spiders.trs_wcm import TrsWcmSpider
 from crawlers.spiders.unified_json import UnifiedJsonSpider
@@ -15,7 +16,7 @@ YZ = "http://www.yunzhou.gov.cn"
 
 
 def by_type(items, kind):
-    return [i for i in items if i["type"] == kind]
+    return [i for i in items if type(i).KIND == kind]
 
 
 # --- TRS WCM -------------------------------------------------------------------------------
@@ -53,9 +54,9 @@ def test_a_list_entry_that_is_the_pdf_itself_is_a_filing_that_fetches_its_file()
     items, requests = split(spider.parse_list(saved("trs_wcm/czxx_index.html", DT + "index.html")))
     pdf = DT + "202508/P020250828556712345678.pdf"
     [filing] = by_type(items, "filing")
-    assert filing["detail_url"] == pdf and filing["direct"]
-    assert filing["title"] == "大同市公共资源交易中心（大同市政府采购中心）2024年度单位决算公开"
-    assert filing["published"] == "2025-08-28"  # printed as 2025年8月28日 after the link
+    assert filing.detail_url == pdf and filing.direct
+    assert filing.title == "大同市公共资源交易中心（大同市政府采购中心）2024年度单位决算公开"
+    assert filing.published == "2025-08-28"  # printed as 2025年8月28日 after the link
     [fetch] = [r for r in requests if r.url == pdf]
     assert fetch.callback == spider.parse_file and fetch.meta["detail_url"] == pdf
 
@@ -63,12 +64,12 @@ def test_a_list_entry_that_is_the_pdf_itself_is_a_filing_that_fetches_its_file()
 def test_a_known_list_pdf_is_asked_for_conditionally_on_the_next_night():
     pdf = DT + "202508/P020250828556712345678.pdf"
     known = {
-        "details": {"//www.dt.gov.cn/dtzww/czxx/202508/P020250828556712345678.pdf": [pdf]},
+        "details": {"//www.dt.gov.cn/dtzww/czxx/202508/P020250828556712345678.pdf": {"files": [pdf]}},
         "files": {"//www.dt.gov.cn/dtzww/czxx/202508/P020250828556712345678.pdf": {"etag": '"abc"'}},
     }
     spider = make_spider(TrsWcmSpider, DT + "index.html", known=known)
     items, requests = split(spider.parse_list(saved("trs_wcm/czxx_index.html", DT + "index.html")))
-    assert [i["detail_url"] for i in by_type(items, "listed")] == [pdf]
+    assert [i.detail_url for i in by_type(items, "listed")] == [pdf]
     [fetch] = [r for r in requests if r.url == pdf]
     assert fetch.headers[b"If-None-Match"] == b'"abc"'
 
@@ -84,8 +85,8 @@ def test_trs_detail_title_joins_the_broken_heading_not_the_site_header_and_reads
         )
     )
     [filing] = by_type(items, "filing")
-    assert filing["title"] == "大同市住房和城乡建设局2024年度部门决算公开"  # not 大同市人民政府 (the <h1>)
-    assert filing["published"] == "2025-09-12"  # <meta name="PubDate" content="2025-09-12 16:30">
+    assert filing.title == "大同市住房和城乡建设局2024年度部门决算公开"  # not 大同市人民政府 (the <h1>)
+    assert filing.published == "2025-09-12"  # <meta name="PubDate" content="2025-09-12 16:30">
     fetched = {r.url: r.meta["maybe_file"] for r in requests}
     assert fetched == {
         DT + "202509/P020250912378431234567.pdf": False,
@@ -102,8 +103,8 @@ def test_a_byline_date_in_chinese_is_read_when_the_list_has_none():
     url = DT + "202508/t20250820_4410000.html"
     items, _ = split(spider.parse_detail(saved("trs_wcm/t20250820_4410000.html", url), list_title="", published=None))
     [filing] = by_type(items, "filing")
-    assert filing["published"] == "2025-08-20"  # 发布日期：2025年8月20日
-    assert filing["title"] == "关于召开市十六届人大常委会第二十次会议审议2024年度市级决算的通知"  # the <h2>
+    assert filing.published == "2025-08-20"  # 发布日期：2025年8月20日
+    assert filing.title == "关于召开市十六届人大常委会第二十次会议审议2024年度市级决算的通知"  # the <h2>
 
 
 # --- Hanweb jpage ----------------------------------------------------------------------------
@@ -118,7 +119,7 @@ def _proxy_answer(spider, request, name, body=None):
 
 
 def test_a_column_page_without_totalrecord_asks_the_proxy_from_the_first_record():
-    spider = make_spider(HanwebSpider, COL, config={"prefix": "/yunzhou"})
+    spider = make_spider(HanwebJpageSpider, COL, config={"prefix": "/yunzhou"})
     items, [first] = split(spider.parse_list(saved("hanweb/col4521.html", COL)))
     assert items == []  # no rows inline, no count in the call: nothing to fail on
     # the proxyUrl already carries the site's prefix: not doubled
@@ -142,14 +143,14 @@ def test_a_column_page_without_totalrecord_asks_the_proxy_from_the_first_record(
     }
     # a record that links straight to the download script: a filing with its file
     [direct] = by_type(items, "filing")
-    assert direct["detail_url"] == YZ + "/yunzhou/module/download/downfile.jsp?classid=0&filename=2508101530456.pdf"
-    assert direct["published"] == "2025-08-10"
+    assert direct.detail_url == YZ + "/yunzhou/module/download/downfile.jsp?classid=0&filename=2508101530456.pdf"
+    assert direct.published == "2025-08-10"
     items, requests = _proxy_answer(spider, pages[0], "hanweb/dataproxy_4521_last.xml")
     assert [r.cb_kwargs["list_title"] for r in requests] == ["大同市云州区卫生健康局2023年度部门决算公开"]
 
 
 def test_without_any_count_the_spider_asks_until_a_short_page():
-    spider = make_spider(HanwebSpider, COL, config={"prefix": "/yunzhou"})
+    spider = make_spider(HanwebJpageSpider, COL, config={"prefix": "/yunzhou"})
     _, [first] = split(spider.parse_list(saved("hanweb/col4521.html", COL)))
     xml = (PAGES / "hanweb/dataproxy_4521_1.xml").read_bytes()
     no_count = xml.replace(b"<totalrecord>6</totalrecord>", b"").replace(b"<totalpage>2</totalpage>", b"")
@@ -162,7 +163,7 @@ def test_without_any_count_the_spider_asks_until_a_short_page():
 
 def test_inline_records_and_an_absolute_proxy_with_its_parameters_in_nextgroup():
     url = YZ + "/col/col4522/index.html"
-    spider = make_spider(HanwebSpider, url)
+    spider = make_spider(HanwebJpageSpider, url)
     _items, [first] = split(spider.parse_list(saved("hanweb/col4522.html", url)))
     # every record is asked for from the first: the inline ones are not assumed to be page 1
     assert first.url.startswith(YZ + "/module/web/jpage/dataproxy.jsp?startrecord=1&endrecord=2&perpage=2&")
@@ -173,7 +174,7 @@ def test_inline_records_and_an_absolute_proxy_with_its_parameters_in_nextgroup()
 
 def test_hanweb_detail_heading_split_by_br_and_downfile_attachments():
     url = YZ + "/yunzhou/art/2025/8/12/art_4521_3012.html"
-    spider = make_spider(HanwebSpider, COL, config={"prefix": "/yunzhou"})
+    spider = make_spider(HanwebJpageSpider, COL, config={"prefix": "/yunzhou"})
     items, requests = split(
         spider.parse_detail(
             saved("hanweb/art_4521_3012.html", url),
@@ -182,8 +183,8 @@ def test_hanweb_detail_heading_split_by_br_and_downfile_attachments():
         )
     )
     [filing] = by_type(items, "filing")
-    assert filing["title"] == "大同市云州区卫生健康局2024年度部门决算公开"  # GBK page, <br> joined, not the <h1>
-    assert filing["published"] == "2025-08-12"  # 发布时间：2025-08-12 (the PubDate meta is empty)
+    assert filing.title == "大同市云州区卫生健康局2024年度部门决算公开"  # GBK page, <br> joined, not the <h1>
+    assert filing.published == "2025-08-12"  # 发布时间：2025-08-12 (the PubDate meta is empty)
     assert sorted(r.url for r in requests) == [
         YZ + "/yunzhou/module/download/downfile.jsp?classid=0&filename=2508121634123.pdf",
         YZ + "/yunzhou/module/download/downfile.jsp?classid=0&showname=%E8%AF%B4%E6%98%8E&filename=2508121634124.doc",
@@ -199,7 +200,7 @@ def test_static_list_dates_beside_links_and_entries_that_are_files():
     url = XZ + "/czxx/yjsgk/index.html"
     spider = make_spider(StaticListSpider, url)
     items, requests = split(spider.parse_list(saved("static_list/czj_yjsgk.html", url)))
-    filings = {i["detail_url"]: (i["title"], i["published"]) for i in by_type(items, "filing")}
+    filings = {i.detail_url: (i.title, i.published) for i in by_type(items, "filing")}
     assert filings == {
         XZ + "/uploadfiles/2025/08/20250825093012.pdf": ("中共忻州市委办公室2024年度部门决算", "2025-08-25"),
         XZ + "/download.do?id=5521": ("忻州市忻府区水利局2024年度单位决算公开", "2025-08-22"),  # date before the link
@@ -219,8 +220,8 @@ def test_static_detail_title_in_a_table_cell_and_a_date_in_chinese():
     spider = make_spider(StaticListSpider, XZ + "/czxx/yjsgk/index.html")
     items, requests = split(spider.parse_detail(saved("static_list/c178.html", url), list_title="", published=None))
     [filing] = by_type(items, "filing")
-    assert filing["title"] == "忻州市财政局2024年度部门决算公开"
-    assert filing["published"] == "2025-08-26"
+    assert filing.title == "忻州市财政局2024年度部门决算公开"
+    assert filing.published == "2025-08-26"
     assert sorted(r.url for r in requests) == [
         XZ + "/uploadfiles/2025/08/2024czjjs.pdf",
         XZ + "/uploadfiles/2025/08/2024czjjs.rar",
@@ -243,7 +244,7 @@ def test_unified_departments_then_their_items_page_by_page_and_files_by_id():
         JS + "itemsandpag.do?deptId=8a8a8a02&pageNo=1&pageSize=2",
     ]
     items, requests = split(spider.parse_list(saved("unified_json/itemsandpag_p1.json", requests[0].url)))
-    filings = {i["title"]: (i["published"], i["stated"]) for i in by_type(items, "filing")}
+    filings = {i.title: (i.published, i.stated) for i in by_type(items, "filing")}
     assert filings == {
         # the title lacks the unit: the row's deptName completes it
         "江苏省人民检察院2019年部门预算公开": (
@@ -286,7 +287,7 @@ def test_a_download_script_is_a_file_by_its_answer_and_named_by_content_disposit
         },
     )
     [item] = list(spider.parse_file(answer))
-    assert item["type"] == "file" and item["file_name"] == "忻府区水利局2024年度单位决算.pdf"
+    assert isinstance(item, FileFetched) and item.file_name == "忻府区水利局2024年度单位决算.pdf"
     # the same script answering a login page is not a file, and not an error either
     page = saved("static_list/c178.html", script.url, meta=script.meta)
     assert list(spider.parse_file(page)) == []
@@ -300,8 +301,8 @@ def test_a_dry_run_spider_fetches_no_file_and_lists_what_it_skips():
     spider = make_spider(TrsWcmSpider, DT + "index.html", dry_run=True)
     items, requests = split(spider.parse_list(saved("trs_wcm/czxx_index.html", DT + "index.html")))
     assert not [r for r in requests if r.callback == spider.parse_file]
-    assert [i["url"] for i in by_type(items, "would_fetch")] == [DT + "202508/P020250828556712345678.pdf"]
-    assert sorted(i["title"] for i in by_type(items, "skipped")) == [
+    assert [i.url for i in by_type(items, "would_fetch")] == [DT + "202508/P020250828556712345678.pdf"]
+    assert sorted(i.title for i in by_type(items, "skipped")) == [
         "关于2025年春节假期安排的通知",
         "大同市2024年政府信息公开工作年度报告",
     ]

@@ -65,7 +65,7 @@ def test_every_planted_failure_is_found_and_nothing_unplanted(seed_2024, parsed_
 
 def test_without_last_year_the_cross_year_rules_are_not_evaluated(parsed_2024):
     outcomes = validate_parse(parsed_2024)
-    cross = [o for o in outcomes if o.family == "cross_year" or o.rule_id == "narrative.change"]
+    cross = [o for o in outcomes if o.family == "xyear" or o.rule_id == "narrative.change"]
     assert cross and {o.status for o in cross} == {"not_evaluated"}
     assert all("no 2023 filing" in o.reason for o in cross)
 
@@ -76,9 +76,7 @@ def test_a_missing_table_is_a_required_parts_failure(parsed_2024):
     result = copy.deepcopy(parsed_2024)
     result.tables["06"].status = "missing"
     result.cells = [c for c in result.cells if c.table != "06"]
-    failed = {
-        o.rule_id: o.reason for o in validate_parse(result) if o.family == "required_parts" and o.status == "failed"
-    }
+    failed = {o.rule_id: o.reason for o in validate_parse(result) if o.family == "required" and o.status == "failed"}
     assert failed == {"required.06": "公开06表 is missing from the filing"}
 
 

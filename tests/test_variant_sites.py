@@ -40,9 +40,13 @@ def filings(ctx):
     }
 
 
-def completeness(ctx):
+def completeness(ctx, kind="单位决算"):
+    """status → {(unit, year)} of one kind: the variant sites publish final accounts only (their
+    units' budgets are owed too, and missing)."""
     out: dict = {}
-    for r in query_rows(ctx, "SELECT unit_code, fiscal_year, status FROM disclosure.completeness"):
+    for r in query_rows(
+        ctx, "SELECT unit_code, fiscal_year, status FROM disclosure.completeness WHERE kind = :k", k=kind
+    ):
         out.setdefault(r.status, set()).add((r.unit_code, r.fiscal_year))
     return out
 
@@ -76,6 +80,8 @@ def test_two_nights_on_sites_of_every_family_as_real_sites_publish(ctx, replica)
     status = completeness(ctx)
     assert status["missing"] == {("pc-sfj", 2024), ("xr-slj", 2023), ("pc-wjj", 2024)}
     assert "late" not in status and "date_unknown" not in status
+    # the same units and years owe their budgets, which these sites do not publish
+    assert completeness(ctx, "单位预算") == {"missing": set().union(*status.values())}
     # the agenda and the notices were not counted for anyone
     assert status["present"] == {(u, 2024) for u in found}
     assert not [p for _m, p, _s in replica.requests if p.startswith("/private/")]  # robots.txt

@@ -13,8 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
 from disclosure import pipeline
-from parsers import parse_bytes
 from tests.conftest import query_rows
+from tests.parsed import seed_parse
 from warehouse.export import ExportFilter, export_csv, export_parquet
 from warehouse.load import load_parse
 from warehouse.roles import reader_role
@@ -70,7 +70,8 @@ def test_not_yet_due_withdrawn_and_unknown_deadlines(loaded):
     }
     assert status[(2025, "单位决算")] == "not_yet_due"
     assert status[(2023, "单位决算")] == "withdrawn"
-    assert status[(2024, "单位预算")] == "deadline_unknown"  # never reported missing
+    # budgets are owed too: Xinzhou has no budget deadline, so 2024's was due by default on 2024-03-31
+    assert status[(2024, "单位预算")] == "missing"
 
 
 def test_claims_are_stored_and_exported(loaded, tmp_path, seed_pdfs):
@@ -83,9 +84,7 @@ def test_claims_are_stored_and_exported(loaded, tmp_path, seed_pdfs):
     )[0][0]
     assert "收入总计584.83万元" in sentence
     out = tmp_path / "claims.csv"
-    assert export_csv(loaded.engine, "claims", ExportFilter("datong"), out) == len(
-        parse_bytes(seed_pdfs["001"], "001").claims
-    )
+    assert export_csv(loaded.engine, "claims", ExportFilter("datong"), out) == len(seed_parse("001", "001").claims)
 
 
 def test_longitudinal_series_and_jurisdiction_totals(loaded):
@@ -103,7 +102,7 @@ def test_longitudinal_series_and_jurisdiction_totals(loaded):
 
 def test_same_parse_twice_changes_nothing_and_a_new_parser_version_replaces_the_old(loaded, seed_pdfs):
     (af_id,) = query_rows(loaded, "SELECT id FROM disclosure.archived_file WHERE source_url LIKE '%P0%'")[0]
-    result = parse_bytes(seed_pdfs["001"], "again")
+    result = seed_parse("001", "again")
     with loaded.engine.begin() as conn:
         assert load_parse(conn, af_id, result) is None  # this version is loaded already
     before = query_rows(loaded, "SELECT count(*) FROM disclosure.cell")[0][0]
@@ -149,8 +148,12 @@ def test_exports_filter_by_jurisdiction_tree_and_years(loaded, tmp_path):
     n = export_parquet(loaded.engine, "completeness", ExportFilter("xinzhou"), pq_path, chunk_rows=3)
     table = pq.read_table(pq_path)
     assert table.num_rows == n > 3  # several chunks, one schema
-    statuses = dict(zip(table.column("fiscal_year").to_pylist(), table.column("status").to_pylist()))
-    assert statuses[2023] == "present"
+    statuses = {
+        (year, kind): status
+        for year, kind, status in zip(*(table.column(c).to_pylist() for c in ("fiscal_year", "kind", "status")))
+    }
+    assert statuses[(2023, "单位决算")] == "present" and statuses[(2023, "单位预算")] == "missing"
+    assert set(table.column("due_basis").to_pylist()) == {"default"}  # Xinzhou sets no deadline
     cells = tmp_path / "cells.parquet"
     export_parquet(loaded.engine, "cells", ExportFilter("datong"), cells)
     values = pq.read_table(cells).column("value").to_pylist()
@@ -189,7 +192,8 @@ def test_a_corrected_file_resolves_its_open_finding(env_settings, replica):
     row[5] = printed
     pipeline.run_once(ctx)
     planted = {"01.expenditure_sum", "03.class_208_vs_01"}
-    tables_sql = "SELECT rule_id, status FROM disclosure.finding_status WHERE family <> 'performance'"
+    # (the filing's own real failures: its self-evaluations and its growth rates, tests/real/truth/defects/careful.json)
+    tables_sql = "SELECT rule_id, status FROM disclosure.finding_status WHERE family NOT IN ('perf', 'careful')"
     assert set(query_rows(ctx, tables_sql)) == {(rule, "open") for rule in planted}
     open_rules = {r.rule_id for r in query_rows(ctx, "SELECT rule_id FROM disclosure.open_findings")}
     assert planted <= open_rules
@@ -201,6 +205,9 @@ def test_a_corrected_file_resolves_its_open_finding(env_settings, replica):
     assert "resolved_identity" not in pipeline.run_once(ctx)["alerts"]["by_kind"]  # …and only once
     # The filing's own real failures (its self-evaluations) stay open: the correction did not touch them.
     assert {
-        r.status for r in query_rows(ctx, "SELECT status FROM disclosure.finding_status WHERE family = 'performance'")
+        r.status
+        for r in query_rows(
+            ctx, "SELECT status FROM disclosure.finding_status WHERE family IN ('perf', 'careful')"
+        )
     } == {"open"}
     assert not planted & {r.rule_id for r in query_rows(ctx, "SELECT rule_id FROM disclosure.open_findings")}

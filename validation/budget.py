@@ -266,11 +266,11 @@ def _in_printed_digits(outcome: Outcome) -> Outcome:
 # ------------------------------------------------------------------ the 说明 against the tables
 
 NARRATIVE_RULES = {
-    "B.narrative.amount": (
+    "budget.narrative_amount": (
         "each amount of the 说明 (收入/支出预算总计, 财政拨款收支总预算, 三公 and its parts)",
         "= the budget cells it restates, in 万元",
     ),
-    "B.narrative.change": (
+    "budget.narrative_change": (
         "each change against the year before (比上年增加/减少X万元, 持平)",
         "= this year's cells − the 上年 columns the table prints (else needs last year's budget)",
     ),
@@ -310,7 +310,7 @@ def _in_wan(filing: Filing, terms, printed: dict[str, str]) -> tuple[Decimal, De
 
 def narrative_outcome(filing: Filing, claim: dict) -> Outcome:
     kind, seq = claim["kind"], str(claim["seq"])
-    rule_id = f"B.narrative.{kind}"
+    rule_id = f"budget.narrative_{kind}"
     sentence = f"“{claim['sentence']}”"
     first = alternatives(claim["restates"])[0]
     tables = sorted({t.table for a in alternatives(claim["restates"]) for t in parse_terms(a)})

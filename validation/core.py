@@ -213,6 +213,7 @@ class Filing:
     previous: CellMap | None = None
     year: int | None = None
     required_tables: tuple[str, ...] = ()  # what its template requires (parsers.templates); () → all ten
+    reading: dict = field(default_factory=dict)  # what a careful reader notes (parsers.careful); {} if not read
 
     @cached_property
     def statuses(self) -> dict[str, str]:

@@ -22,9 +22,9 @@ from validation.core import (
     rounding_envelope,
     sum_terms,
 )
-from validation.narrative import NARRATIVE
+from validation.narrative import CHANGE, NARRATIVE
 
-CROSS_YEAR = "cross_year"
+CROSS_YEAR = "xyear"  # the family, and the prefix of its rule ids
 CHAINS = (
     ("xyear.opening_01", "01[29].1", "01[60].2", "年初结转和结余 equals last year's 年末结转和结余"),
     ("xyear.opening_04", "04[28].1", "04[60].2", "年初财政拨款结转和结余 equals last year's 年末财政拨款结转和结余"),
@@ -60,40 +60,23 @@ def cross_year_outcomes(
     for claim in claims:
         if claim["kind"] != "change" or claim["restates"].startswith("B"):
             continue  # a budget's changes are the budget family's (validation.budget)
-        subject = str(claim["seq"])
+        subject, actual = str(claim["seq"]), Decimal(claim["value"])
         sentence = f"“{claim['sentence']}”"
         if previous is None:
             out.append(
-                Outcome(
-                    "narrative.change",
-                    NARRATIVE,
-                    subject,
-                    NOT_EVALUATED,
-                    actual=Decimal(claim["value"]),
-                    reason=f"{missing}; {sentence}",
-                )
+                Outcome(CHANGE, NARRATIVE, subject, NOT_EVALUATED, actual=actual, reason=f"{missing}; {sentence}")
             )
             continue
         printed = {}
         now, n = _value(claim["restates"], cells, keys, printed)
         before, _ = _value(claim["restates"], previous, previous_keys, printed, prefix=f"{previous_year}:")
-        expected, actual = now - before, Decimal(claim["value"])
+        expected = now - before
         tolerance = rounding_envelope(2 * n)  # n figures in each year
         diff = actual - expected
+        pages = [claim["page"]] if claim.get("page") else []
+        status = decide(diff, tolerance)
         out.append(
-            Outcome(
-                "narrative.change",
-                NARRATIVE,
-                subject,
-                decide(diff, tolerance),
-                expected,
-                actual,
-                diff,
-                tolerance,
-                printed,
-                [claim["page"]] if claim.get("page") else [],
-                sentence,
-            )
+            Outcome(CHANGE, NARRATIVE, subject, status, expected, actual, diff, tolerance, printed, pages, sentence)
         )
     return out
 

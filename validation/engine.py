@@ -18,11 +18,12 @@ def validate_filing(
     previous: CellMap | None = None,
     year: int | None = None,
     required_tables: tuple[str, ...] = (),
+    reading: dict | None = None,
 ) -> list[Outcome]:
     """Every rule, narrative claim and self-evaluation of one filing; `tables` as a parse
     stores them (status, pages, amount_unit per code). The cross-year rules compare with
     `previous` (last year's cells of the same unit) and are not evaluated without it."""
-    filing = Filing(cells, tables, kind, claims, evaluations, previous, year, tuple(required_tables))
+    filing = Filing(cells, tables, kind, claims, evaluations, previous, year, tuple(required_tables), reading or {})
     statement = kind == PERFORMANCE_STATEMENT
     budget = is_budget(tables)
     return [
@@ -50,4 +51,5 @@ def validate_parse(result, previous=None) -> list[Outcome]:
         previous.cell_map() if previous else None,
         result.year,
         result.required_tables,
+        result.reading,
     )

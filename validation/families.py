@@ -4,7 +4,7 @@ is a module with a `FAMILY` (validation.core.CheckerFamily) added here."""
 
 from __future__ import annotations
 
-from validation import budget, cross_year, narrative, performance, required, tables
+from validation import across_documents, budget, careful, cross_year, narrative, performance, required, tables
 from validation.core import CheckerFamily
 
 FAMILIES: tuple[CheckerFamily, ...] = (
@@ -14,4 +14,6 @@ FAMILIES: tuple[CheckerFamily, ...] = (
     required.FAMILY,
     cross_year.FAMILY,
     budget.FAMILY,
+    across_documents.FAMILY,  # documented here; the store's validation pairs the two documents
+    careful.FAMILY,
 )

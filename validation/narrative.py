@@ -21,12 +21,13 @@ from validation.core import (
 )
 from validation.performance import count_outcome
 
-NARRATIVE = "narrative"
+NARRATIVE = "narrative"  # the family, and the prefix of its rule ids
+CHANGE = f"{NARRATIVE}.change"  # checked in validation.cross_year, which has last year's filing
 RULES = {
     "narrative.amount": ("each amount of 情况说明", "= the cells it restates (e.g. 收入总计 = 01[31].1)"),
     "narrative.percent": ("each share (占比P%)", "= part / whole × 100, within the rounding of both"),
     "narrative.count": ("each count (共有车辆N辆)", "= the table's count (10[7].1)"),
-    "narrative.change": (
+    CHANGE: (
         "each year-on-year change (与上年相比…增加/减少X万元)",
         "= this year's cells − last year's (needs last year's filing)",
     ),

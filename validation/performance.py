@@ -25,7 +25,7 @@ from validation.core import (
     rounding_envelope,
 )
 
-PERFORMANCE = "performance"
+PERFORMANCE = "perf"  # the family, and the prefix of its rule ids
 RULES = {
     "perf.balance": "资金结(转)余 = 全年预算数 − 全年执行数",
     "perf.rate": "执行率 = 全年执行数 / 全年预算数 × 100",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from parsers.model import TABLE_CODES
 from validation.core import FAILED, PASSED, CellMap, CheckerFamily, Filing, Outcome, doc_row
 
-REQUIRED = "required_parts"
+REQUIRED = "required"  # the family, and the prefix of its rule ids
 FINAL_ACCOUNTS = ("部门决算", "单位决算")
 PARTS = ("情况说明", "名词解释")
 
@@ -27,11 +27,11 @@ def required_outcomes(
         status = statuses.get(part, "missing")
         name = f"公开{part}表" if part in TABLE_CODES else part
         if status == "missing":
-            out.append(Outcome(f"required.{part}", REQUIRED, "", FAILED, reason=f"{name} is missing from the filing"))
+            out.append(Outcome(f"{REQUIRED}.{part}", REQUIRED, "", FAILED, reason=f"{name} is missing from the filing"))
         elif part in TABLE_CODES and status == "present" and part not in tables_with_cells:
             out.append(
                 Outcome(
-                    f"required.{part}",
+                    f"{REQUIRED}.{part}",
                     REQUIRED,
                     "",
                     FAILED,
@@ -40,7 +40,7 @@ def required_outcomes(
                 )
             )
         else:
-            out.append(Outcome(f"required.{part}", REQUIRED, "", PASSED, pages=pages.get(part, [])))
+            out.append(Outcome(f"{REQUIRED}.{part}", REQUIRED, "", PASSED, pages=pages.get(part, [])))
     return out
 
 
@@ -51,7 +51,7 @@ def check(filing: Filing) -> list[Outcome]:
 def documentation() -> list[dict]:
     return [
         doc_row(
-            f"required.{p}",
+            f"{REQUIRED}.{p}",
             REQUIRED,
             "present",
             f"{'公开' + p + '表' if p in TABLE_CODES else p} is printed (an empty table says 本表无数据)",

@@ -15,26 +15,39 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from warehouse.reviews import QUEUE_ORDER, QUEUE_SQL
+
 # Each dataset: the SELECT over a view; every one has `jurisdiction` and `fiscal_year` columns.
 DATASETS: dict[str, str] = {
     "cells": """SELECT jurisdiction, unit_code, unit_name, fiscal_year, kind, table_code, row_key, col, value,
-                       row_label, page, source_url FROM disclosure.cell_series""",
+                       row_label, page, source_url, box_x0, box_top, box_x1, box_bottom, ocr_score, review,
+                       parsed_value FROM disclosure.cell_series""",
     "findings": """SELECT jurisdiction, unit_code, unit_name, fiscal_year, kind, rule_id, subject, family, severity,
                           expected, actual, difference, evidence::text AS evidence, source_url
                    FROM disclosure.open_findings""",
+    # kind: 部门/单位 决算 and 预算 in one matrix; due_basis says where due_on comes from
     "completeness": """SELECT jurisdiction, unit_code, unit_name, fiscal_year, kind, status, due_on, published_on,
-                              withdrawn_at FROM disclosure.completeness""",
+                              withdrawn_at, due_basis, first_seen_on FROM disclosure.completeness""",
     "claims": """SELECT j.code AS jurisdiction, u.code AS unit_code, f.fiscal_year, f.kind, nc.seq, nc.claim_kind,
-                        nc.restates, nc.share_of, nc.value, nc.sentence, nc.page
+                        nc.restates, nc.share_of, nc.value, nc.sentence, nc.page, nc.box_x0, nc.box_top, nc.box_x1,
+                        nc.box_bottom
                  FROM disclosure.narrative_claim nc JOIN disclosure.current_parse cp ON cp.id = nc.parse_run_id
                  JOIN disclosure.filing f ON f.id = cp.filing_id JOIN disclosure.unit u ON u.id = f.unit_id
                  JOIN disclosure.jurisdiction j ON j.id = u.jurisdiction_id""",
     "evaluations": """SELECT j.code AS jurisdiction, u.code AS unit_code, f.fiscal_year, f.kind, ev.seq, ev.scope,
                              ev.project_name, ev.budget_full, ev.executed, ev.balance, ev.execution_rate,
-                             ev.score_execution, ev.total_score, ev.grade, ev.page
+                             ev.score_execution, ev.total_score, ev.grade, ev.page, ev.boxes::text AS boxes
                       FROM disclosure.evaluation ev JOIN disclosure.current_parse cp ON cp.id = ev.parse_run_id
                       JOIN disclosure.filing f ON f.id = cp.filing_id JOIN disclosure.unit u ON u.id = f.unit_id
                       JOIN disclosure.jurisdiction j ON j.id = u.jurisdiction_id""",
+    # A budget's 绩效目标表 indicators; disclosure.evaluation_target sets them beside the 绩效自评.
+    "targets": """SELECT j.code AS jurisdiction, u.code AS unit_code, f.fiscal_year, f.kind, t.seq, t.project,
+                         t.level1, t.level2, t.level3, t.target_value, t.page, cp.source_url
+                  FROM disclosure.performance_target t JOIN disclosure.current_parse cp ON cp.id = t.parse_run_id
+                  JOIN disclosure.filing f ON f.id = cp.filing_id JOIN disclosure.unit u ON u.id = f.unit_id
+                  JOIN disclosure.jurisdiction j ON j.id = u.jurisdiction_id""",
+    # Cells read with low confidence (OCR, weak table evidence) and their reviews (warehouse.reviews).
+    "review": QUEUE_SQL,
 }
 # The order of each dataset's rows: its key, from the jurisdiction down.
 SORT_KEYS: dict[str, str] = {
@@ -43,6 +56,8 @@ SORT_KEYS: dict[str, str] = {
     "completeness": "jurisdiction, unit_code, fiscal_year, kind",
     "claims": "jurisdiction, unit_code, fiscal_year, kind, seq",
     "evaluations": "jurisdiction, unit_code, fiscal_year, kind, seq",
+    "targets": "jurisdiction, unit_code, fiscal_year, kind, seq",
+    "review": QUEUE_ORDER,
 }
 NUMERIC_OID = 1700
 DECIMAL_SCALE = 6  # Parquet decimal(38, 6): amounts in 万元 or 元 with at most 6 decimals, exact
@@ -110,6 +125,8 @@ def _arrow_type(type_code: int):
         20: pa.int64(),
         21: pa.int16(),
         23: pa.int32(),
+        700: pa.float32(),  # real: boxes in points, OCR scores
+        701: pa.float64(),
         NUMERIC_OID: pa.decimal128(38, DECIMAL_SCALE),
         1082: pa.date32(),
         1184: pa.timestamp("us", tz="UTC"),

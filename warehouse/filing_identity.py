@@ -3,13 +3,13 @@
 The crawl names a filing from its title (or the platform's row); the document names itself on
 its cover. After parsing: a unit, year or kind the crawl could not tell is taken from the
 document; where both tell and disagree, the title's is kept and the disagreement recorded
-(filing.identity_note, listed in identification_findings); and each document's parse status
-is kept by URL, so that a filing whose documents are all not_a_filing is never counted.
+(filing.identity_note, listed in identification_findings). A document's parse status lives in
+parse_run.document_status alone (disclosure.filing_document_status gathers it per filing, and
+a filing whose current documents are all not_a_filing is never counted): nothing of a
+not_a_filing document (a meeting agenda naming a unit) flows to its filing.
 """
 
 from __future__ import annotations
-
-import json
 
 from sqlalchemy import Connection, text
 
@@ -44,19 +44,18 @@ def disagreements(title: str, crawl: dict, document: dict) -> list[str]:
 
 
 def reconcile_filing(conn: Connection, registry: Registry, archived_file_id: int, result: ParseResult) -> dict:
-    """Bring one parsed document's identity and status back to its filing; what changed."""
+    """Bring one parsed document's identity back to its filing (its status is in parse_run); what changed."""
     row = conn.execute(
         text("""
-        SELECT f.id, f.title, f.unit_id, f.fiscal_year, f.kind, f.identity_source, u.name AS unit_name,
-               af.source_url
+        SELECT f.id, f.title, f.unit_id, f.fiscal_year, f.kind, f.identity_source, u.name AS unit_name
         FROM disclosure.archived_file af JOIN disclosure.filing f ON f.id = af.filing_id
         LEFT JOIN disclosure.unit u ON u.id = f.unit_id WHERE af.id = :af"""),
         {"af": archived_file_id},
     ).one()
     status = result.status or "filing"
     changes: dict = {"filing_id": row.id, "status": status, "filled": [], "disagreements": []}
-    params = {"id": row.id, "statuses": json.dumps({row.source_url: status}, ensure_ascii=False)}
-    sets = ["document_statuses = document_statuses || CAST(:statuses AS jsonb)"]
+    params: dict = {"id": row.id}
+    sets: list[str] = []
     if status != "not_a_filing":
         document = {
             "unit_id": registered_unit_id(conn, registry, result.unit),
@@ -76,5 +75,6 @@ def reconcile_filing(conn: Connection, registry: Registry, archived_file_id: int
         if changes["disagreements"]:
             sets.append("identity_note = :note")
             params["note"] = "; ".join(changes["disagreements"])
-    conn.execute(text(f"UPDATE disclosure.filing SET {', '.join(sets)} WHERE id = :id"), params)
+    if sets:
+        conn.execute(text(f"UPDATE disclosure.filing SET {', '.join(sets)} WHERE id = :id"), params)
     return changes

@@ -1,6 +1,9 @@
-"""One crawl at a time per host, across processes and machines: a session-level Postgres
-advisory lock per host, held for the whole crawl. Mapped Airflow tasks crawl many sites at
-once; two sites on one host (a city portal and its department sub-sites) then take turns."""
+"""A bounded share of each host, across processes and machines: a host has N slots (session-
+level Postgres advisory locks), a crawl holds one of them per host for its whole run, and each
+crawl spaces its requests N times the host's delay (disclosure.pipeline). So a host that serves
+many sites (the provincial unified platform, a city portal and its departments' sub-sites)
+sees at most N requests in flight and one request per delay from all its crawls together,
+whatever the number of workers; with N = 1 its sites take turns."""
 
 from __future__ import annotations
 
@@ -25,35 +28,57 @@ class HostLockTimeout(RuntimeError):
     """A host stayed locked past the wait: the message names the session holding it."""
 
 
-def _holder(conn, host: str) -> str:
-    row = conn.execute(
+def slot_keys(host: str, slots: int) -> list[str]:
+    """The lock names of a host's slots: the first is the host itself (one slot: the host's
+    lock as it always was), the others the host with their number."""
+    return [host] + [f"{host}#{n}" for n in range(1, slots)]
+
+
+def _holders(conn, keys: list[str]) -> str:
+    rows = conn.execute(
         text("""
         SELECT a.pid, a.usename, a.application_name, a.backend_start FROM pg_locks l
         JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :ns AND l.objid = hashtext(:h)::oid
-          AND l.objsubid = 2 LIMIT 1"""),
-        {"ns": LOCK_NAMESPACE, "h": host},
-    ).first()
-    if row is None:
+        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :ns
+          AND l.objid IN (SELECT hashtext(k)::oid FROM unnest(CAST(:keys AS text[])) AS k)
+          AND l.objsubid = 2 ORDER BY a.pid"""),
+        {"ns": LOCK_NAMESPACE, "keys": keys},
+    ).all()
+    if not rows:
         return "a session that has since ended"
-    return f"pid {row.pid} (role {row.usename}, application {row.application_name or '-'}, since {row.backend_start:%Y-%m-%d %H:%M})"
+    return ", ".join(
+        f"pid {r.pid} (role {r.usename}, application {r.application_name or '-'}, since {r.backend_start:%Y-%m-%d %H:%M})"
+        for r in rows
+    )
+
+
+def _take_a_slot(conn, keys: list[str]) -> bool:
+    for key in keys:
+        if conn.execute(
+            text("SELECT pg_try_advisory_lock(:ns, hashtext(:h))"), {"ns": LOCK_NAMESPACE, "h": key}
+        ).scalar():
+            return True
+    return False
 
 
 @contextlib.contextmanager
-def host_locks(engine: Engine, hosts: list[str], timeout: float = 7200.0, poll: float = 0.5) -> Iterator[None]:
-    """Wait until every host is ours, at most `timeout` seconds (longer than a crawl may run:
-    a lock held longer is not a crawl), in sorted order, so two crawls never deadlock."""
+def host_locks(
+    engine: Engine, hosts: list[str], timeout: float = 7200.0, poll: float = 0.5, slots: int = 1
+) -> Iterator[None]:
+    """Wait until one of the `slots` slots of every host is ours, at most `timeout` seconds
+    (longer than a crawl may run: a slot held longer is not a crawl), hosts in sorted order,
+    so two crawls never deadlock."""
     deadline = time.monotonic() + timeout
     with engine.connect() as conn:
         try:
             for host in sorted(hosts):
-                while not conn.execute(
-                    text("SELECT pg_try_advisory_lock(:ns, hashtext(:h))"), {"ns": LOCK_NAMESPACE, "h": host}
-                ).scalar():
+                keys = slot_keys(host, slots)
+                while not _take_a_slot(conn, keys):
                     if time.monotonic() >= deadline:
+                        taken = "locked" if slots == 1 else f"fully taken ({slots} slots)"
                         raise HostLockTimeout(
-                            f"host {host} has been locked for more than {timeout:g} s "
-                            f"by {_holder(conn, host)}; crawl not started"
+                            f"host {host} has been {taken} for more than {timeout:g} s "
+                            f"by {_holders(conn, keys)}; crawl not started"
                         )
                     conn.commit()
                     time.sleep(poll)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from parsers.model import PARSER_VERSION, ParseError, ParseResult
+from parsers.model import PARSER_VERSION, Box, ParseError, ParseResult
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,11 @@ def load_parses(conn: Connection, items: list[LoadItem]) -> dict[int, int | None
             # What the document is and what the parse covered (parsers/coverage.py).
             "documents": [i.result.status if i.result else None for i in items],
             "qualifiers": [i.result.qualifier if i.result else None for i in items],
-            "coverage": [json.dumps(i.result.coverage if i.result else {}, ensure_ascii=False) for i in items],
+            # parsers.careful's reading rides in the coverage document (no column of its own).
+            "coverage": [
+                json.dumps({**i.result.coverage, "reading": i.result.reading} if i.result else {}, ensure_ascii=False)
+                for i in items
+            ],
             "problems": [json.dumps(i.result.problems if i.result else [], ensure_ascii=False) for i in items],
         },
     ).all()
@@ -127,22 +131,39 @@ def load_parse(
 
 
 def row_sets(loaded: list[tuple[int, ParseResult]]):
-    """(COPY target, rows) of everything a parse holds: cells, claims, evaluations, indicators."""
+    """(COPY target, rows) of everything a parse holds: cells, claims, evaluations, indicators,
+    a budget's performance targets."""
     yield (
-        "disclosure.cell (parse_run_id, table_code, row_key, col, value, row_label, page)",
-        ((run_id, c.table, c.row, c.col, c.value, c.label, c.page) for run_id, result in loaded for c in result.cells),
+        "disclosure.cell (parse_run_id, table_code, row_key, col, value, row_label, page, "
+        "box_x0, box_top, box_x1, box_bottom, ocr_score)",
+        (
+            (run_id, c.table, c.row, c.col, c.value, c.label, c.page, *_rectangle(c.bbox), c.score)
+            for run_id, result in loaded
+            for c in result.cells
+        ),
     )
     yield (
-        "disclosure.narrative_claim (parse_run_id, seq, claim_kind, restates, share_of, value, sentence, page)",
+        "disclosure.narrative_claim (parse_run_id, seq, claim_kind, restates, share_of, value, sentence, page, "
+        "box_x0, box_top, box_x1, box_bottom)",
         (
-            (run_id, c["seq"], c["kind"], c["restates"], c.get("share_of"), c["value"], c["sentence"], c.get("page"))
+            (
+                run_id,
+                c["seq"],
+                c["kind"],
+                c["restates"],
+                c.get("share_of"),
+                c["value"],
+                c["sentence"],
+                c.get("page"),
+                *_rectangle(Box.from_json(c.get("bbox"))),
+            )
             for run_id, result in loaded
             for c in result.claims
         ),
     )
     yield (
         "disclosure.evaluation (parse_run_id, seq, scope, title, project_name, department, budget_unit, "
-        "budget_full, executed, balance, execution_rate, score_execution, budget_lines, total_score, grade, page)",
+        "budget_full, executed, balance, execution_rate, score_execution, budget_lines, total_score, grade, page, boxes)",
         (
             (
                 run_id,
@@ -160,6 +181,7 @@ def row_sets(loaded: list[tuple[int, ParseResult]]):
                 ev["total_score"],
                 ev["grade"],
                 ev["page"],
+                json.dumps(ev.get("boxes") or {}),
             )
             for run_id, result in loaded
             for ev in result.evaluations
@@ -174,6 +196,19 @@ def row_sets(loaded: list[tuple[int, ParseResult]]):
             for ind in ev["indicators"]
         ),
     )
+    yield (
+        "disclosure.performance_target (parse_run_id, seq, project, level1, level2, level3, target_value, page)",
+        (
+            (run_id, seq, t["project"], t.get("level1"), t.get("level2"), t["level3"], t["value"], t.get("page"))
+            for run_id, result in loaded
+            for seq, t in enumerate(result.targets, start=1)
+        ),
+    )
+
+
+def _rectangle(box: Box | None) -> tuple:
+    """x0, top, x1, bottom of a box for its four columns (the page is the row's own)."""
+    return tuple(box[1:]) if box is not None else (None, None, None, None)
 
 
 def copy_rows(conn: Connection, loaded: list[tuple[int, ParseResult]]) -> None:

@@ -32,15 +32,16 @@ def sync_registry(conn: Connection, registry: Registry) -> dict[str, int]:
             conn.execute(
                 text("""
                 INSERT INTO disclosure.deadline (jurisdiction_id, kind, fiscal_year, approved_on, due_on,
-                                                 due_month, due_day)
+                                                 due_month, due_day, congress_approved_on)
                 VALUES ((SELECT id FROM disclosure.jurisdiction WHERE code = :code), :kind, :year, :approved,
-                        :due, :month, :day)"""),
+                        :due, :month, :day, :congress)"""),
                 {
                     "code": j.code,
                     "kind": d.kind,
                     "year": d.year,
                     "approved": d.approved_on,
                     "due": d.due_on,
+                    "congress": d.congress_approved_on,
                     "month": month,
                     "day": day,
                 },

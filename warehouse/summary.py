@@ -26,6 +26,7 @@ def store_summary(conn: Connection) -> dict:
             GROUP BY 1 ORDER BY 1""",
         ),
         "cells": scalar("SELECT count(*) FROM disclosure.cell"),
+        "completeness_by_kind": completeness_by_kind(conn),
         "findings_by_family": _pairs(
             conn,
             """
@@ -41,3 +42,13 @@ def store_summary(conn: Connection) -> dict:
             )
         },
     }
+
+
+def completeness_by_kind(conn: Connection) -> dict[str, dict[str, int]]:
+    """kind (部门/单位 决算 and 预算) → status → expected filings, from the completeness view."""
+    out: dict[str, dict[str, int]] = {}
+    for kind, status, n in conn.execute(
+        text("SELECT kind, status, count(*) FROM disclosure.completeness GROUP BY 1, 2 ORDER BY 1, 2")
+    ):
+        out.setdefault(kind, {})[status] = int(n)
+    return out

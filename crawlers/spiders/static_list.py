@@ -9,8 +9,7 @@ from registry.families import STATIC_LIST
 
 
 class StaticListSpider(FilingSpider):
-    name = "static_list"
-    family = STATIC_LIST
+    name = family = STATIC_LIST
 
     def parse_list(self, response):
         self.crawler.stats.inc_value("disclosure/list_pages")

@@ -20,8 +20,7 @@ DETAIL = re.compile(r"t\d{8}_\d+\.s?html?$")
 
 
 class TrsWcmSpider(FilingSpider):
-    name = "trs_wcm"
-    family = TRS_WCM
+    name = family = TRS_WCM
 
     def parse_list(self, response):
         self.crawler.stats.inc_value("disclosure/list_pages")

@@ -18,10 +18,11 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from crawlers.events import CrawlError, FilingFound, Listed, Skipped
 from crawlers.fields import BadField, clean_text, published_date, row_id, web_url
 from crawlers.health import FILE, LINK, LIST
+from crawlers.revalidation import entry_fingerprint
 from crawlers.spiders.base import FilingSpider, looks_like_filing
-from crawlers.urls import url_key
 from registry.families import UNIFIED_JSON
 
 ROW_LISTS = ("list", "rows", "records", "items", "result", "data", "content")
@@ -87,21 +88,18 @@ def is_department_row(row: dict) -> bool:
 
 
 class UnifiedJsonSpider(FilingSpider):
-    name = "unified_json"
-    family = UNIFIED_JSON
+    name = family = UNIFIED_JSON
 
     def parse_list(self, response):
         self.crawler.stats.inc_value("disclosure/list_pages")
         try:
             rows, pages, page = rows_and_pages(json.loads(response.text))
         except (ValueError, TypeError, AttributeError) as exc:
-            yield {
-                "type": "error",
-                "url": response.url,
-                "detail_url": None,
-                "scope": LIST,
-                "reason": f"unified platform answered something other than its JSON list ({exc!r})",
-            }
+            yield CrawlError(
+                url=response.url,
+                scope=LIST,
+                reason=f"unified platform answered something other than its JSON list ({exc!r})",
+            )
             return
         items_url = self.config.get("items_url")
         for n, row in enumerate(rows):
@@ -115,13 +113,7 @@ class UnifiedJsonSpider(FilingSpider):
                     yield from self._row(response, row)
             except BadField as exc:  # this row only: the rest of the page is kept
                 self.crawler.stats.inc_value("disclosure/bad_rows")
-                yield {
-                    "type": "error",
-                    "url": response.url,
-                    "detail_url": None,
-                    "scope": LINK,
-                    "reason": f"row {n} skipped: {exc}",
-                }
+                yield CrawlError(url=response.url, scope=LINK, reason=f"row {n} skipped: {exc}")
         if page == 1 and pages:
             for n in range(2, pages + 1):  # pages: 1000000 stops at the cap
                 request = self.list_request(response, with_page(response.url, n))
@@ -129,7 +121,7 @@ class UnifiedJsonSpider(FilingSpider):
                     break
                 yield request
 
-    def _files(self, response, row: dict, doc_id: str) -> tuple[list[tuple[str, str]], list[dict]]:
+    def _files(self, response, row: dict, doc_id: str) -> tuple[list[tuple[str, str]], list[CrawlError]]:
         """(files, errors): each attachment checked on its own; a row that names its file only
         by id gets the site's download_url."""
         files, errors = [], []
@@ -146,12 +138,7 @@ class UnifiedJsonSpider(FilingSpider):
                 )
             except BadField as exc:
                 errors.append(
-                    {
-                        "type": "error",
-                        "url": response.url,
-                        "scope": LINK,
-                        "reason": f"row {doc_id} attachment {k} skipped: {exc}",
-                    }
+                    CrawlError(url=response.url, scope=LINK, reason=f"row {doc_id} attachment {k} skipped: {exc}")
                 )
         if not files and not errors and self.config.get("download_url") and field(row, ("filename", "fileurl")):
             lowered = {str(k).lower(): v for k, v in row.items()}
@@ -177,13 +164,12 @@ class UnifiedJsonSpider(FilingSpider):
         if not looks_like_filing(title) or not has_file:
             self.crawler.stats.inc_value("disclosure/other_notices")
             if self.dry_run:
-                yield {
-                    "type": "skipped",
-                    "detail_url": response.url,
-                    "title": title,
-                    "published": published_date(field(row, DATE)),
-                    "reason": "no file" if looks_like_filing(title) else "the title names no 决算/预算/绩效",
-                }
+                yield Skipped(
+                    response.url,
+                    title,
+                    "no file" if looks_like_filing(title) else "the title names no 决算/预算/绩效",
+                    published_date(field(row, DATE)),
+                )
             return
         doc_id = row_id(field(row, ROW_ID))
         if not self.budget("records"):
@@ -193,27 +179,33 @@ class UnifiedJsonSpider(FilingSpider):
         published = published_date(field(row, DATE))
         files, errors = self._files(response, row, doc_id)
         for error in errors:
-            yield {**error, "detail_url": detail_url}
-        if url_key(detail_url) in self.known_details:
-            self.crawler.stats.inc_value("disclosure/known_details")
-            yield {"type": "listed", "detail_url": detail_url, "title": title, "published": published}
+            error.detail_url = detail_url
+            yield error
+        # The row names its files: a known row listed as recorded has them asked for on the
+        # rotation; a changed row (title, date, files) is recorded again, every file asked for.
+        entry = entry_fingerprint(title, published, [url for url, _ in files])
+        if self.is_known_entry(detail_url, entry):
+            yield Listed(detail_url, title, published, entry)
+            yield from self.revalidate(detail_url, [url for url, _ in files if self.allowed_origins.allows(url)])
+            allowed_files = []
         else:
-            yield {
-                "type": "filing",
-                "detail_url": detail_url,
-                "title": title,
-                "published": published,
-                "attachments": [{"url": u, "text": t} for u, t in files],
-                "stated": {"unit": field(row, UNIT), "year": field(row, YEAR), "kind": field(row, KIND)},
-            }
-        for url, text in files:
+            yield FilingFound(
+                detail_url,
+                title,
+                published,
+                [{"url": u, "text": t} for u, t in files],
+                stated={"unit": field(row, UNIT), "year": field(row, YEAR), "kind": field(row, KIND)},
+                entry=entry,
+            )
+            allowed_files = files
+        for url, text in allowed_files:
             if self.allowed_origins.allows(url):
                 yield self.file_request(url, detail_url, text)
-            else:
-                yield {
-                    "type": "error",
-                    "url": url,
-                    "detail_url": detail_url,
-                    "scope": FILE,
-                    "reason": f"attachment on {self.allowed_origins.why_not(url)}",
-                }
+        for url, _text in files:
+            if not self.allowed_origins.allows(url):
+                yield CrawlError(
+                    url=url,
+                    detail_url=detail_url,
+                    scope=FILE,
+                    reason=f"attachment on {self.allowed_origins.why_not(url)}",
+                )

@@ -1,4 +1,5 @@
-"""Start one crawl in a child process and read back its manifest (library side)."""
+"""Crawl one site in a child process (`python -m crawlers.child`) and read back its manifest
+as the typed events of crawlers.events: the parent's side of a crawl."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from archive.store import store_named
 from crawlers.caps import site_caps
+from crawlers.events import CrawlError, CrawlStats, decode
 from crawlers.origins import AllowedOrigins
 from parsers.limits import Limits
 from registry.model import Site
@@ -23,14 +25,36 @@ from registry.model import Site
 @dataclass
 class CrawlOutcome:
     site_key: str
-    events: list[dict] = field(default_factory=list)
+    events: list = field(default_factory=list)  # crawlers.events, the stats line apart
     stats: dict = field(default_factory=dict)
     returncode: int = 0
     stderr: str = ""
     warc_path: str | None = None  # archive key of every response of this crawl
 
-    def of_type(self, kind: str) -> list[dict]:
-        return [e for e in self.events if e["type"] == kind]
+    def of(self, kind: type) -> list:
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+def read_manifest(lines: list[str]) -> list:
+    """The events of a manifest; a line that is not one (cut by a kill, a writer's bug)
+    becomes an error of the crawl that names it, never silently lost."""
+    events = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            events.append(decode(json.loads(line)))
+        except (ValueError, TypeError, KeyError) as exc:
+            events.append(CrawlError(url="manifest", reason=f"line {n} not read: {exc!s:.300}"))
+    return events
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """Tonight's place in the revalidation rotation (crawlers.revalidation)."""
+
+    night: int = 0
+    every: int = 1  # 1: every archived file is asked for every night
 
 
 @dataclass(frozen=True)
@@ -51,6 +75,7 @@ def _keep_warc(archive: str | Path, site_key: str, warc: Path) -> str | None:
     return store_named(archive, f"warc/{site_key}/{stamp}.warc.gz", warc)
 
 
+STOP_GRACE = 30.0  # seconds a child past its wall clock gets to close before it is killed
 TEMP_PREFIX = "disclosure-crawl-"  # + the parent's pid: a folder whose owner is dead is swept
 _TEMP_OWNER = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-")
 
@@ -83,10 +108,12 @@ def crawl_site(
     known: dict | None = None,
     limits: CrawlLimits | None = None,
     dry_run: bool = False,
+    rotation: Rotation | None = None,
 ) -> CrawlOutcome:
     """Crawl one site in a child process. `dry_run`: read list and detail pages only, fetch no
     file, write no WARC; the events say what would be fetched ("would_fetch") and skipped."""
     limits = limits or CrawlLimits()
+    rotation = rotation or Rotation()
     site_caps(site.limits)  # a wrong limits mapping fails this site here, naming the key
     AllowedOrigins.for_site(site.start_urls, site.config)
     sweep_orphaned_folders()
@@ -98,7 +125,7 @@ def crawl_site(
         cmd = [
             sys.executable,
             "-m",
-            "crawlers.run",
+            "crawlers.child",
             "--site-key",
             site.key,
             "--family",
@@ -127,6 +154,10 @@ def crawl_site(
             json.dumps(site.limits),
             "--wall-clock",
             str(limits.wall_clock),
+            "--night",
+            str(rotation.night),
+            "--revalidate-every",
+            str(rotation.every),
             "--parent-pid",
             str(os.getpid()),
             "--workdir",
@@ -137,18 +168,18 @@ def crawl_site(
         if dry_run:
             cmd = [c for c in cmd if c not in ("--warc", str(warc))] + ["--dry-run"]
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=limits.wall_clock)
+            # The child stops itself within the wall clock (CLOSESPIDER_TIMEOUT) and writes its
+            # stats; the kill is the backstop for a child that cannot, STOP_GRACE later.
+            timeout = limits.wall_clock + STOP_GRACE
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
             returncode, stderr = proc.returncode, proc.stderr
         except subprocess.TimeoutExpired as exc:
-            returncode, stderr = -9, f"crawl exceeded {limits.wall_clock}s: {exc}"
-        events = []
-        if manifest.exists():
-            events = [json.loads(line) for line in manifest.read_text(encoding="utf-8").splitlines() if line]
+            returncode, stderr = -9, f"crawl exceeded {limits.wall_clock}s and did not stop: {exc}"
+        events = read_manifest(manifest.read_text(encoding="utf-8").splitlines()) if manifest.exists() else []
         warc_key = _keep_warc(archive, site.key, warc)
         for event in events:
-            if event.get("warc") and warc_key:
-                event["warc"]["path"] = warc_key
-    stats = next((e["stats"] for e in reversed(events) if e["type"] == "stats"), {})
-    return CrawlOutcome(
-        site.key, [e for e in events if e["type"] != "stats"], stats, returncode, stderr[-4000:], warc_key
-    )
+            if getattr(event, "warc", None) and warc_key:
+                event.warc["path"] = warc_key
+    stats = next((e.stats for e in reversed(events) if isinstance(e, CrawlStats)), {})
+    kept = [e for e in events if not isinstance(e, CrawlStats)]
+    return CrawlOutcome(site.key, kept, stats, returncode, stderr[-4000:], warc_key)

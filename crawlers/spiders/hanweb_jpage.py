@@ -19,6 +19,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlparse
 import scrapy
 from parsel import Selector
 
+from crawlers.events import CrawlError
+from crawlers.health import LIST
 from crawlers.listing import link_date, link_title
 from crawlers.spiders.base import FilingSpider
 from registry.families import HANWEB_JPAGE
@@ -82,9 +84,8 @@ def records(xml: str) -> list[str]:
     return RECORD.findall(xml)
 
 
-class HanwebSpider(FilingSpider):
-    name = "hanweb"
-    family = HANWEB_JPAGE
+class HanwebJpageSpider(FilingSpider):
+    name = family = HANWEB_JPAGE
 
     def parse_list(self, response):
         self.crawler.stats.inc_value("disclosure/list_pages")
@@ -94,12 +95,11 @@ class HanwebSpider(FilingSpider):
             if inline:  # no proxy to ask: the rows the page carries are all there is
                 yield from self._records(response, inline)
                 return
-            yield {
-                "type": "error",
-                "url": response.url,
-                "detail_url": None,
-                "reason": "Hanweb column page without jpage settings or records (layout changed?)",
-            }
+            yield CrawlError(
+                url=response.url,
+                scope=LIST,
+                reason="Hanweb column page without jpage settings or records (layout changed?)",
+            )
             return
         per_page = int(settings.get("perPage") or self.config.get("per_page") or DEFAULT_PER_PAGE)
         url = proxy_url(response.url, settings.get("proxyUrl") or DEFAULT_PROXY, self.config.get("prefix", ""))
