@@ -415,6 +415,7 @@ def main(argv=None) -> int:
             "formats",
             "memory",
             "ocr",
+            "ocr_scan",
             "validate",
             "crawl",
             "province",
@@ -499,6 +500,12 @@ def main(argv=None) -> int:
             f"ocr: {r['pages']} scanned pages (skewed, noisy, 150 dpi) at {r['s_per_page']:.1f} s per page "
             f"(target <= 3 s); {r['exact']}/{r['cells']} cells exact ({r['exact'] / r['cells']:.1%}; target >= 98%)"
         )
+    if "ocr_scan" in args.which:
+        from bench.ocr import bench_ocr_scan
+        from bench.ocr import lines as ocr_lines
+
+        for line in ocr_lines(bench_ocr_scan()):
+            say(line)
     if "crawl" in args.which:
         r = bench_crawl()
         for label, night in (("first crawl", r["first"]), ("no-change night", r["again"])):
