@@ -217,7 +217,9 @@ def test_sites_page_shows_the_failed_crawl_its_history_and_the_last_success(buil
     assert re.findall(r'<span class="run (\w+)"', row) == ["failed", "ok"]  # newest first
     assert re.search(r'<td class="num failing">1</td>', row)
     ok = re.search(r"<tr class=\"\"><td>replica-xinzhou-static</td>.*?</tr>", html, re.S).group(0)
-    assert re.findall(r'<span class="run (\w+)"', ok) == ["ok", "ok"] and re.search(r'<td class="num">0</td>\s*<td>20', ok)
+    assert re.findall(r'<span class="run (\w+)"', ok) == ["ok", "ok"] and re.search(
+        r'<td class="num">0</td>\s*<td>20', ok
+    )
     # Said as a reader says them: the jurisdiction's name and the CMS family, not their codes.
     assert "<td>忻州市</td>" in ok and ">静态列表</td>" in ok and "<td>xinzhou</td>" not in ok
 

@@ -206,8 +206,6 @@ def test_a_corrected_file_resolves_its_open_finding(env_settings, replica):
     # The filing's own real failures (its self-evaluations) stay open: the correction did not touch them.
     assert {
         r.status
-        for r in query_rows(
-            ctx, "SELECT status FROM disclosure.finding_status WHERE family IN ('perf', 'careful')"
-        )
+        for r in query_rows(ctx, "SELECT status FROM disclosure.finding_status WHERE family IN ('perf', 'careful')")
     } == {"open"}
     assert not planted & {r.rule_id for r in query_rows(ctx, "SELECT rule_id FROM disclosure.open_findings")}
