@@ -178,7 +178,10 @@ def test_nightly_run_on_celery_with_two_workers(env_settings, metadata_db, tmp_p
     ran = [t for t in tis if t.state == "success"]
     assert {t.hostname for t in ran} == set(WORKERS), report  # the work spread over both workers
     assert {t.queue for t in ran} == {queue}
-    assert {t.task_id for t in tis if t.state == "skipped"} == {"watcher"}
+    # Unpausing also starts the latest scheduled run, which may take the night's files first: a run
+    # whose batch list is then empty skips its mapped parse and validate (nothing left to do).
+    assert "watcher" in {t.task_id for t in tis if t.state == "skipped"}
+    assert {t.task_id for t in tis if t.state == "skipped"} <= {"watcher", "parse_and_load", "validate"}
     print(f"celery cluster: {len(ran)} tasks on {len(WORKERS)} workers, run done {elapsed:.0f} s after start")
     # What the tasks did reached the store: both sites crawled, both filings parsed (once, whichever
     # run of the two that unpausing leaves, the triggered one and the latest night's, came first).

@@ -209,6 +209,7 @@ def test_a_run_whose_parse_stage_raised_a_configuration_error_fails(env_settings
     connection = {"conn_type": "apprise", "extra": {"config": {"path": hook.url}}}
     monkeypatch.setenv("AIRFLOW_CONN_DISCLOSURE_ALERTS", json.dumps(connection))
     monkeypatch.setenv("DISCLOSURE_PDF_ENGINE", "pdfbox")  # read when the first PDF is parsed
+    monkeypatch.setenv("DISCLOSURE_PARSE_BATCH", "1")  # the two files in two mapped parse tasks
     try:
         dag_run = run_dag_test(env_settings)
     finally:
@@ -219,7 +220,7 @@ def test_a_run_whose_parse_stage_raised_a_configuration_error_fails(env_settings
     assert states["crawl_site"] == "success" and states["summary"] == "success"  # the night still ran
     failures = [m for m in hook.received if m["type"] == "failure"]
     titles = sorted(m["title"] for m in failures)
-    # One message per failed parse shard (2), none for the watcher, one for the run.
+    # One message per failed parse batch (2), none for the watcher, one for the run.
     assert titles == [
         "disclosure-watch: run of disclosure_nightly failed",
         "disclosure-watch: task parse_and_load of disclosure_nightly failed",
@@ -227,7 +228,7 @@ def test_a_run_whose_parse_stage_raised_a_configuration_error_fails(env_settings
     ]
     task_bodies = [m["message"] for m in failures if "task" in m["title"]]
     assert all("DISCLOSURE_PDF_ENGINE" in body and dag_run.run_id in body for body in task_bodies)
-    assert sorted(body.split("[")[1][0] for body in task_bodies) == ["0", "1"]  # each shard names itself
+    assert sorted(body.split("[")[1][0] for body in task_bodies) == ["0", "1"]  # each batch names itself
     assert any(m["type"] != "failure" for m in hook.received)  # the findings' delivery used the connection
 
 

@@ -60,7 +60,10 @@ def test_a_page_of_14400_points_is_not_rendered(monkeypatch):
 
     monkeypatch.setattr(pypdfium2.PdfPage, "render", no_render)
     error = _refusal(hostile.blank_pdf(1, 14_400, 14_400), "poster.pdf", Limits())
-    assert "page 1 of 14400×14400 pt" in error.reason and "1600000000 pixels" in error.reason
+    from parsers.ocr import RENDER_DPI
+
+    pixels = round(14_400 / 72 * RENDER_DPI) ** 2  # what the page would render to for OCR
+    assert "page 1 of 14400×14400 pt" in error.reason and f"{pixels} pixels at {RENDER_DPI} dpi" in error.reason
     assert "max_page_pixels=80000000" in error.reason
 
 
