@@ -303,7 +303,9 @@ def extract_claims(pages: list[tuple[int, str]]) -> list[Claim]:
         add(m.start(), "count", "evaluations[project]", m.group(1) or m.group(2), m.end())
     for m in _GRADE_COUNT.finditer(text):
         add(m.start(), "count", f"evaluations[{m.group(2)}]", m.group(1), m.end())
-    found.sort(key=lambda pair: pair[0])
+    # In the order printed, except that the 年初预算 claims (read since 0.5) come after the others,
+    # so that the others keep the numbers (finding subjects, alert keys) they had before.
+    found.sort(key=lambda pair: (pair[1].kind == INITIAL_BUDGET, pair[0]))
     return [
         Claim(i, c.kind, c.restates, c.value, c.sentence, c.page, c.share_of)
         for i, (_pos, c) in enumerate(found, start=1)

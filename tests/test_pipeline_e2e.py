@@ -1,5 +1,6 @@
 """The whole job against the replica sites and a real Postgres, asserting concrete rows."""
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -236,16 +237,22 @@ def test_parse_and_validate_in_batches_store_what_one_pass_stores_and_a_rerun_do
     pipeline.queue_validation(small)
     checks = pipeline.validate_batches(small)
     assert len(checks) == 2
-    assert sum(pipeline.validate(small, batch=b)["failed"] for b in checks) == 16  # the seeds' known failures
+    # the seeds' known failures (truth_001/002.json): 16 table and self-evaluation ones, 3 growth rates
+    assert sum(pipeline.validate(small, batch=b)["failed"] for b in checks) == 19
     assert pipeline.validate(small, batch=checks[0]) == {"parses": 0}  # re-run: nothing left in it
     assert pipeline.validate_batches(small) == []
     assert (set(query_rows(ctx, cells)), set(query_rows(ctx, findings))) == one_pass
 
 
-def test_a_crawl_longer_than_the_time_limit_setting_is_stopped_and_recorded(monkeypatch, env_settings):
-    monkeypatch.setenv("DISCLOSURE_CRAWL_TIME_LIMIT", "0.5")  # less than Scrapy takes to start
+def test_a_crawl_longer_than_the_time_limit_setting_is_stopped_and_recorded(monkeypatch, env_settings, replica):
+    # The list page answers after 8 s, past the setting's limit (4 s): the crawl is stopped by its
+    # time limit alone, so it is `incomplete` (resumed the next night), not failed.
+    monkeypatch.setenv("DISCLOSURE_CRAWL_TIME_LIMIT", "4")
+    replica.behaviour.slow_paths["/xinzhou/yjsgk/list.html"] = 8.0
     ctx = pipeline.context()
     pipeline.prepare(ctx)
+    started = time.monotonic()
     [result] = pipeline.crawl(ctx, ["replica-xinzhou-static"])
-    assert result["status"] == "failed" and "timed out after 0.5 seconds" in result["problems"][0], result
-    assert query_scalar(ctx, "SELECT status FROM disclosure.crawl_run") == "failed"
+    assert time.monotonic() - started < 4 + 30  # within the limit and the kill's grace (STOP_GRACE)
+    assert result["status"] == "incomplete" and "time limit reached" in result["problems"][0], result
+    assert query_scalar(ctx, "SELECT status FROM disclosure.crawl_run") == "incomplete"
