@@ -137,13 +137,18 @@ def test_a_file_the_store_refuses_is_a_failed_parse_with_an_alert(store, repeats
 
 
 def test_a_file_past_the_parse_time_limit_is_a_failed_parse_and_the_next_file_loads(store, filing, monkeypatch):
+    from replica.render_scan import render_scanned
+    from replica.site import _rendered_fixture
+
     monkeypatch.setenv("DISCLOSURE_PARSE_TIMEOUT", "10")
-    # Forty blank pages go to OCR: rendering and reading them takes well over 10 s; the
-    # workbook after it parses in a second (the child's start is not counted in its time).
+    # A scan of seed 001's 56 pages goes to OCR: reading them takes well over 10 s (about 1.3 s a
+    # page; blank pages would not: the reader skips pages without ink); the workbook after it
+    # parses in a second (the child's start is not counted in its time).
+    scan = render_scanned(_rendered_fixture("001"))
     ids = _one_filing_with_files(
         store,
         load_settings().archive,
-        {"http://127.0.0.1/scan.pdf": hostile.blank_pdf(40), "http://127.0.0.1/tables.xlsx": render_xlsx(filing)},
+        {"http://127.0.0.1/scan.pdf": scan, "http://127.0.0.1/tables.xlsx": render_xlsx(filing)},
     )
     ctx = pipeline.context(load_settings())
     done = pipeline.parse_and_load(ctx)
