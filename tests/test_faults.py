@@ -137,7 +137,9 @@ def test_killed_mid_load(ctx, replica):
 
 @pytest.mark.slow
 def test_two_runs_at_once_do_not_duplicate_rows_or_alerts(ctx, replica):
-    first, second = _start_run(), _start_run()
+    # One slot per host (the default is two): the runs' crawls of the replica's sites must take
+    # turns, so a second request in flight on the host would be a crawl outside its slot.
+    first, second = _start_run(DISCLOSURE_HOST_CONCURRENCY="1"), _start_run(DISCLOSURE_HOST_CONCURRENCY="1")
     assert first.wait(timeout=600) == 0 and second.wait(timeout=600) == 0
     _assert_done_exactly_once(ctx)
     assert query_scalar(ctx.engine, "SELECT count(*) FROM disclosure.crawl_run") == 4  # each run recorded its crawls
