@@ -83,9 +83,7 @@ def test_the_child_dies_with_its_parent(tmp_path):
     script = (
         "import sys, time\n"
         "from parsers.child import ChildParser\n"
-        "from parsers.limits import Limits\n"
-        + SLOW_SCAN_SCRIPT
-        + "parser = ChildParser(Limits(parse_timeout=600))\n"
+        "from parsers.limits import Limits\n" + SLOW_SCAN_SCRIPT + "parser = ChildParser(Limits(parse_timeout=600))\n"
         "parser._start()\n"
         "print(parser._process.pid, flush=True)\n"
         "parser.parse(scan, 'scan.pdf')\n"
