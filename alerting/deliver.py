@@ -28,6 +28,7 @@ TITLES = {
     "resolved_identity": "Resolved",
     "site_failed": "Sites failing",
     "site_down": "Sites down",
+    "site_unfinished": "Sites cut by their time limit night after night",
     "parse_failed": "Files that failed to parse",
     "digest": "Daily digest",
     "incomplete_parse": "Filings read only in part or not at all",

@@ -81,6 +81,26 @@ SOURCES: dict[str, str] = {
                jsonb_build_object('site', s.key, 'nights', st.nights)
         FROM streak st JOIN disclosure.site s ON s.id = st.site_id
         WHERE st.nights >= :nights""",
+    # A site cut by its time limit night after night: normal for a few nights of a big first
+    # crawl, a problem when it never gets through its list. The payload says whether the streak
+    # still brought new filings (progress) or none (the walk does not get further).
+    "site_unfinished": """
+        WITH last_ok AS (
+            SELECT site_id, max(started_at) AS at FROM disclosure.crawl_run WHERE status = 'ok' GROUP BY site_id),
+        streak AS (  -- incomplete runs since the last complete one; the first names the streak
+            SELECT cr.site_id, min(cr.id) AS first_id, count(*) AS nights,
+                   sum(coalesce((cr.stats->>'new_filings')::int, 0)) AS new_filings
+            FROM disclosure.crawl_run cr LEFT JOIN last_ok ON last_ok.site_id = cr.site_id
+            WHERE cr.status = 'incomplete' AND (last_ok.at IS NULL OR cr.started_at > last_ok.at)
+            GROUP BY cr.site_id)
+        SELECT 'site_unfinished:' || s.key || ':' || st.first_id,
+               s.key || ': cut by its time limit ' || st.nights || ' nights running, '
+                   || CASE WHEN st.new_filings = 0 THEN 'no new filing found meanwhile (the walk gets no further)'
+                           ELSE st.new_filings || ' new filings found meanwhile' END
+                   || '; raise DISCLOSURE_CRAWL_TIME_LIMIT for it to finish',
+               jsonb_build_object('site', s.key, 'nights', st.nights, 'new_filings', st.new_filings)
+        FROM streak st JOIN disclosure.site s ON s.id = st.site_id
+        WHERE st.nights >= :nights""",
     "site_failed": """
         SELECT 'site_failed:' || cr.id, s.key || ': ' || coalesce(cr.error, 'crawl failed'),
                jsonb_build_object('site', s.key, 'crawl_run_id', cr.id, 'error', cr.error, 'stats', cr.stats)

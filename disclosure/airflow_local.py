@@ -215,7 +215,6 @@ class LocalAirflow:
         self.port = port
         self.settings = settings
         self.env = local_airflow_env(settings, port)
-        self.crawl_pool = settings.crawl_pool
         self.logs = settings.var_dir / "airflow-local" / "logs" / "services"
         self.processes: list = []
         import sys

@@ -78,7 +78,11 @@ class Settings(BaseSettings):
         "unset → alerts go to the log (and the store)",
     )
     site_down_nights: int = _setting(
-        3, "DISCLOSURE_SITE_DOWN_NIGHTS", "a site failing this many runs in a row raises `site_down`", ge=1
+        3,
+        "DISCLOSURE_SITE_DOWN_NIGHTS",
+        "a site failing this many runs in a row raises `site_down`; cut by its time limit this many "
+        "runs in a row, `site_unfinished`",
+        ge=1,
     )
     registry_file: Path = _setting(
         PROJECT_ROOT / "registry" / "replica.yaml",

@@ -41,7 +41,9 @@ def completeness_heatmap(
     opens the unit's page (`links`: (jurisdiction, unit) → relative URL, in each cell's customdata)."""
     years = sorted({r["fiscal_year"] for r in rows})
     keys = list(dict.fromkeys((r["jurisdiction"], r["unit_code"], r["kind"]) for r in rows))
-    order = list(STATUS_COLOURS)
+    present = {r["status"] for r in rows}
+    # The colour bar lists only the statuses on the map (a legend of eight with three used misleads).
+    order = [s for s in STATUS_COLOURS if s in present] or list(STATUS_COLOURS)
     cell = {(r["jurisdiction"], r["unit_code"], r["kind"], r["fiscal_year"]): r["status"] for r in rows}
     z, hover, targets = [], [], []
     for j, u, k in keys:

@@ -383,3 +383,30 @@ def test_latest_points_at_the_newest_nightly_report(tmp_path):
         assert (latest / "index.html").read_text(encoding="utf-8") == run
     assert latest.is_symlink() and not latest.readlink().is_absolute()  # the folder can move
     assert sorted(p.name for p in reports.iterdir()) == ["latest", "scheduled__2025-09-16", "scheduled__2025-09-17"]
+
+
+def test_the_heatmap_legend_lists_only_the_statuses_on_the_map():
+    from reporting.charts import completeness_heatmap
+
+    rows = [
+        {
+            "jurisdiction": "datong",
+            "unit_code": "dt-ggzy",
+            "kind": "单位决算",
+            "fiscal_year": 2023,
+            "status": "present",
+        },
+        {"jurisdiction": "datong", "unit_code": "dt-ggzy", "kind": "单位决算", "fiscal_year": 2024, "status": "late"},
+        {
+            "jurisdiction": "datong",
+            "unit_code": "dt-ggzy",
+            "kind": "单位预算",
+            "fiscal_year": 2024,
+            "status": "missing",
+        },
+    ]
+    html = completeness_heatmap(rows, {("datong", "dt-ggzy"): "大同市公共资源交易中心"})
+    legend = json.loads(re.search(r'"ticktext":(\[[^\]]*\])', html).group(1))
+    assert legend == ["已公开", "逾期公开", "未公开"]
+    z = json.loads(re.search(r'"z":(\[\[.*?\]\])', html).group(1))
+    assert z == [[0, 1], [None, 2]]  # each cell's band follows the shortened legend
