@@ -656,11 +656,16 @@ def review_correct(
 
 @review_app.command("list")
 def review_list(
-    limit: int = typer.Option(50, "--limit", help="How many to show, lowest confidence first."),
+    limit: int = typer.Option(
+        50,
+        "--limit",
+        help="How many to show: OCR's doubtful readings first, then cells of failed checks, then by score.",
+    ),
     everything: bool = typer.Option(False, "--all", help="Also the cells already reviewed."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """The cells waiting for a person (OCR, or a table recognised by weak evidence)."""
+    """The cells waiting for a person (OCR, or a table recognised by weak evidence), with the other
+    readings OCR found plausible (alternatives)."""
     from rich.table import Table
 
     from disclosure import pipeline
@@ -673,12 +678,13 @@ def review_list(
     if as_json:
         _print_json(rows)
         return
-    table = Table("file", "cell", "value", "score", "why", "unit", "year", "page", "review")
+    table = Table("file", "cell", "value", "alternatives", "score", "why", "unit", "year", "page", "review")
     for r in rows:
         table.add_row(
             str(r["archived_file_id"]),
             f"{r['table_code'].strip()}[{r['row_key']}].{r['col']}",
             str(r["value"]),
+            r["alternatives"] or "",
             "" if r["ocr_score"] is None else f"{r['ocr_score']:.2f}",
             r["reason"] or "",
             r["unit_name"] or "",

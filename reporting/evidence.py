@@ -21,7 +21,7 @@ from reporting.annotated import Mark, annotate
 from reporting.crops import PageRenderer, Placements, finding_boxes, main_page
 
 log = logging.getLogger("disclosure.report")
-REVIEW_SHOWN = 500  # cells on the review page (lowest confidence first); the export `review` holds all
+REVIEW_SHOWN = 500  # cells on the review page (in the queue's order); the export `review` holds all
 
 
 def _pdf_bytes(archive, storage_key: str | None, media_type: str | None) -> bytes | None:
@@ -99,8 +99,9 @@ def _union_on(boxes: list[Box], page: int) -> Box:
 
 
 def review_items(conn: Connection, archive, out: Path, limit: int = REVIEW_SHOWN) -> tuple[list[dict], int]:
-    """The cells waiting for review (lowest confidence first, at most `limit`), each with the
-    crop of its cell (item["crop"]); and how many wait in all."""
+    """The cells waiting for review in the queue's order (OCR's doubtful readings with their
+    alternatives, then cells of failed checks, then lowest score first; at most `limit`), each
+    with the crop of its cell (item["crop"]); and how many wait in all."""
     from sqlalchemy import text
 
     from warehouse.reviews import queue, queue_size

@@ -2,7 +2,9 @@
 
 A cell read with low confidence — by OCR, or in a table recognised only by weak evidence
 (parsers.model.WEAK_EVIDENCE) — waits in the queue until a person confirms the value as
-parsed or corrects it. A review belongs to the file version and the cell's key, not to a
+parsed or corrects it. The queue puts first what most needs a person: the readings OCR itself
+doubted (with the other readings it found plausible, `alternatives`), then the cells a failed
+check cites, then the rest by OCR score (`priority` 1, 2, 3). A review belongs to the file version and the cell's key, not to a
 parse, so it outlives every re-parse; the views (disclosure.reviewed_cell, cell_series) and
 validation read the reviewed value. Recording one marks the file's parses for validation again.
 """
@@ -21,25 +23,60 @@ ACTIONS = ("confirmed", "corrected")
 CELL_REF = re.compile(r"^\s*(?P<table>[0-9A-Z]{1,3})\[(?P<row>[^\]]+)\]\.(?P<col>\d+)\s*$")
 
 _WEAK = ", ".join("'" + e.replace("'", "''") + "'" for e in WEAK_EVIDENCE)
-# Why a cell is in the queue: read by OCR (its score), or its table's evidence is weak.
-REASON = (
-    "CASE WHEN rc.ocr_score IS NOT NULL THEN 'ocr' "
-    "ELSE 'table_evidence:' || (cp.tables -> rtrim(rc.table_code) ->> 'evidence') END"
-)
 # Every queued cell of the current filings, reviewed or not (review is NULL while it waits);
-# the export dataset `review` and the report's review page read it. Lowest confidence first.
+# the export dataset `review` and the report's review page read it. First the readings OCR
+# itself doubted (parsers.ocr lists them in the parse's coverage `ocr_doubtful`, each already
+# attached to its cell's key, with the other readings it found plausible), then the cells a
+# failed check of the same parse cites (validation.misreads: a misread breaks an identity),
+# then the rest, lowest OCR score first.
 QUEUE_SQL = f"""
-    SELECT j.code AS jurisdiction, u.code AS unit_code, u.name AS unit_name, f.fiscal_year, f.kind,
-           rc.archived_file_id, rc.table_code, rc.row_key, rc.col, rc.row_label, rc.parsed_value, rc.value, rc.page,
-           rc.box_x0, rc.box_top, rc.box_x1, rc.box_bottom, rc.ocr_score, {REASON} AS reason,
-           rc.review, rc.reviewer, rc.reviewed_at, cp.source_url
-    FROM disclosure.current_parse cp
-    JOIN disclosure.filing f ON f.id = cp.filing_id AND f.status = 'present'
-    LEFT JOIN disclosure.unit u ON u.id = f.unit_id
-    LEFT JOIN disclosure.jurisdiction j ON j.id = u.jurisdiction_id
-    JOIN disclosure.reviewed_cell rc ON rc.parse_run_id = cp.id
-    WHERE rc.ocr_score IS NOT NULL OR cp.tables -> rtrim(rc.table_code) ->> 'evidence' IN ({_WEAK})"""
-QUEUE_ORDER = "ocr_score NULLS LAST, jurisdiction, unit_code, fiscal_year, kind, table_code, row_key, col"
+    WITH queued AS (
+        SELECT j.code AS jurisdiction, u.code AS unit_code, u.name AS unit_name, f.fiscal_year, f.kind,
+               rc.archived_file_id, rc.parse_run_id, rc.table_code, rc.row_key, rc.col, rc.row_label, rc.parsed_value,
+               rc.value, rc.page, rc.box_x0, rc.box_top, rc.box_x1, rc.box_bottom, rc.ocr_score,
+               cp.tables -> rtrim(rc.table_code) ->> 'evidence' AS evidence, rc.review, rc.reviewer,
+               rc.reviewed_at, cp.source_url,
+               rtrim(rc.table_code) || '[' || rc.row_key || '].' || rc.col AS label
+        FROM disclosure.current_parse cp
+        JOIN disclosure.filing f ON f.id = cp.filing_id AND f.status = 'present'
+        LEFT JOIN disclosure.unit u ON u.id = f.unit_id
+        LEFT JOIN disclosure.jurisdiction j ON j.id = u.jurisdiction_id
+        JOIN disclosure.reviewed_cell rc ON rc.parse_run_id = cp.id
+        WHERE rc.ocr_score IS NOT NULL OR cp.tables -> rtrim(rc.table_code) ->> 'evidence' IN ({_WEAK})),
+    doubtful AS (
+        SELECT pr.id AS parse_run_id, d.*
+        FROM disclosure.parse_run pr
+        CROSS JOIN LATERAL jsonb_to_recordset(pr.coverage -> 'ocr_doubtful')
+            AS d("table" text, "row" text, col int, value text, chosen text, alternatives jsonb)
+        WHERE pr.id IN (SELECT parse_run_id FROM queued WHERE ocr_score IS NOT NULL)),
+    failed AS (
+        SELECT fd.parse_run_id, cited.label, string_agg(DISTINCT fd.rule_id, ', ' ORDER BY fd.rule_id) AS rules
+        FROM disclosure.finding fd CROSS JOIN LATERAL jsonb_object_keys(fd.evidence -> 'cells') AS cited(label)
+        WHERE fd.status = 'failed' AND fd.parse_run_id IN (SELECT parse_run_id FROM queued)
+        GROUP BY fd.parse_run_id, cited.label)
+    SELECT q.jurisdiction, q.unit_code, q.unit_name, q.fiscal_year, q.kind, q.archived_file_id, q.table_code,
+           q.row_key, q.col, q.row_label, q.parsed_value, q.value, q.page, q.box_x0, q.box_top, q.box_x1,
+           q.box_bottom, q.ocr_score,
+           CASE WHEN d.parse_run_id IS NOT NULL
+                THEN 'ocr_doubtful' || COALESCE(': ' || q.parsed_value || ' or ' || replace(alt.readings, ', ', ' or '), '')
+                     || COALESCE(' (the identities chose ' || d.chosen || ' over ' || d.value || ')', '')
+                WHEN failed.rules IS NOT NULL THEN 'failed_check: ' || failed.rules
+                WHEN q.ocr_score IS NOT NULL THEN 'ocr'
+                ELSE 'table_evidence:' || q.evidence END AS reason,
+           alt.readings AS alternatives,
+           CASE WHEN d.parse_run_id IS NOT NULL THEN 1 WHEN failed.rules IS NOT NULL THEN 2 ELSE 3 END AS priority,
+           q.review, q.reviewer, q.reviewed_at, q.source_url
+    FROM queued q
+    LEFT JOIN doubtful d ON d.parse_run_id = q.parse_run_id AND d."table" = rtrim(q.table_code)
+         AND d."row" = q.row_key AND d.col = q.col
+    LEFT JOIN failed ON failed.parse_run_id = q.parse_run_id AND failed.label = q.label
+    -- What else OCR read there: its reading and its alternatives, but the value the parse kept.
+    LEFT JOIN LATERAL (
+        SELECT string_agg(r.reading, ', ' ORDER BY r.n) AS readings
+        FROM jsonb_array_elements_text(jsonb_build_array(d.value) || COALESCE(d.alternatives, '[]'))
+             WITH ORDINALITY AS r(reading, n)
+        WHERE r.reading::numeric <> q.parsed_value) alt ON true"""
+QUEUE_ORDER = "priority, ocr_score NULLS LAST, jurisdiction, unit_code, fiscal_year, kind, table_code, row_key, col"
 
 
 class ReviewError(ValueError):
@@ -71,7 +108,7 @@ def parse_value(value: str) -> Decimal:
 
 
 def queue(conn: Connection, pending_only: bool = True, limit: int | None = None) -> list[dict]:
-    """The queued cells, lowest confidence first (those not reviewed yet, unless pending_only=False)."""
+    """The queued cells in QUEUE_ORDER (those not reviewed yet, unless pending_only=False)."""
     where = "WHERE q.review IS NULL" if pending_only else ""
     rows = conn.execute(
         text(f"SELECT * FROM ({QUEUE_SQL}) q {where} ORDER BY {QUEUE_ORDER} LIMIT :limit"), {"limit": limit}
