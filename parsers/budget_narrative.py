@@ -58,8 +58,8 @@ PATTERNS: tuple[BudgetClaimPattern, ...] = (
     ),
 )
 
-# The parts of income and expenditure (read since 0.6, numbered after the claims above so that
-# those keep their numbers). Income parts are B2's columns, else the 收支总表's lines; not the
+# The parts of income and expenditure (read after the patterns above, and numbered after their
+# claims, so that those keep the numbers findings and alerts know them by). Income parts are B2's columns, else the 收支总表's lines; not the
 # 上年结转结余的… parts of the carry-over (no key of their own).
 _NOT_CARRIED = "(?<!结余的)(?<!结转的)(?:本年)?"
 _NOT_A_CHANGE = "(?<!增加)(?<!减少)"  # 增加基本支出844.15万元 is a change
@@ -219,7 +219,7 @@ def extract_budget_claims(pages: list[tuple[int, str]]) -> list[Claim]:
     """The budget claims of the narrative pages: an `amount` per stated figure (万元), a `change`
     for the change stated right after it (signed; 持平 is 0) and a `percent` for its printed
     share. The totals' and 三公 claims first, in reading order; then, in reading order, the
-    parts and the shares (read since 0.6), so that the first keep the numbers they had."""
+    parts and the shares (read later), so that the first keep the numbers they had."""
     text, offsets = _flatten(pages)
     first: list[tuple[int, Claim]] = []
     then: list[tuple[int, Claim]] = []

@@ -430,7 +430,7 @@ def test_the_narrative_s_shares_are_checked_against_part_and_whole(name):
 
 
 def test_a_share_and_its_parts_are_claimed_after_the_totals():
-    """The parts and shares (read since 0.6) are numbered after the totals and 三公 claims, which
+    """The parts and shares (read later) are numbered after the totals and 三公 claims, which
     keep their numbers: central's 财政拨款收支总预算 is still claim 4 (defects/budgets.json)."""
     claims = parsed("central_gjxfj_2026_dept_budget.pdf").claims
     assert claims[3]["restates"].startswith("B4[收入总计].1") and claims[3]["value"] == "18728.91"

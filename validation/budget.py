@@ -268,7 +268,7 @@ def _in_printed_digits(outcome: Outcome) -> Outcome:
 
 NARRATIVE_RULES = {
     "budget.narrative_amount": (
-        "each amount of the 说明 (收入/支出预算总计, 财政拨款收支总预算, 三公 and its parts)",
+        "each amount of the 说明 (收入/支出预算总计, 财政拨款收支总预算, 三公 and its parts, the parts of income and expenditure)",
         "= the budget cells it restates, in 万元",
     ),
     "budget.narrative_percent": (
