@@ -1,6 +1,8 @@
 """Claims of a budget's 情况说明: the totals it restates (收入/支出预算总计, 财政拨款收支总预算),
-the 三公 amounts, and each one's change against the year before, with the budget cells they
-restate (keys of docs/budget-keys.md). Pure functions over page texts, like parsers.narrative.
+the 三公 amounts, the parts of income (财政拨款, 一般公共预算, 政府性基金, 事业收入, 其他收入,
+上年结转…) and of expenditure (基本支出, 项目支出, 人员经费, 公用经费…), each one's change against
+the year before and its printed share (占…P%), with the budget cells they restate (keys of
+docs/budget-keys.md). Pure functions over page texts, like parsers.narrative.
 
 The patterns are data. A claim's `restates` lists alternatives, first printed first, joined by
 " | ": the same total is 收支总表's 收入总计 in one region, its 收入合计 or the 收入总表's 合计 in
@@ -27,6 +29,10 @@ class BudgetClaimPattern:
     label: str  # regex
     restates: str  # alternatives joined by ALTERNATIVE
     three_public: bool = False  # only inside a 三公 section
+    share_of: str | None = None  # the whole that a share printed right after the amount (占P%) is of
+    # only where its section, up to the label, names this (the latest-named wins): the 人员经费
+    # of a 财政拨款 基本支出 section is B6's, of a 一般公共预算 one B8's
+    context: str | None = None
 
 
 # Totals named without a fund: not 财政拨款收入预算, 一般公共预算收入预算, 基本支出预算, 三公经费支出预算.
@@ -40,11 +46,76 @@ PATTERNS: tuple[BudgetClaimPattern, ...] = (
     BudgetClaimPattern(f"{_NO_FUND}收入预算(?:总计|合计)?", INCOME_TOTAL),
     BudgetClaimPattern(f"{_NO_FUND}支出预算(?:总计|合计)?", EXPENDITURE_TOTAL),
     BudgetClaimPattern("“?三公”?经费(?:财政拨款)?(?:预算数|预算支出|支出预算|预算)", THREE_PUBLIC_TOTAL),
-    BudgetClaimPattern(r"因公出国\(境\)经?费(?:预算)?(?:支出)?(?:预算)?", "B9[合计].21", True),
-    BudgetClaimPattern("公务用车购置及运行(?:维护)?费(?:预算)?(?:支出)?(?:预算)?", "B9[合计].22", True),
-    BudgetClaimPattern("公务用车购置费(?:预算)?(?:支出)?(?:预算)?", "B9[合计].23", True),
-    BudgetClaimPattern("公务用车运行(?:维护)?费(?:预算)?(?:支出)?(?:预算)?", "B9[合计].24", True),
-    BudgetClaimPattern("公务接待费(?:预算)?(?:支出)?(?:预算)?", "B9[合计].25", True),
+    *(
+        BudgetClaimPattern(label, restates, True, THREE_PUBLIC_TOTAL)
+        for label, restates in (
+            (r"因公出国\(境\)经?费(?:预算)?(?:支出)?(?:预算)?", "B9[合计].21"),
+            ("公务用车购置及运行(?:维护)?费(?:预算)?(?:支出)?(?:预算)?", "B9[合计].22"),
+            ("公务用车购置费(?:预算)?(?:支出)?(?:预算)?", "B9[合计].23"),
+            ("公务用车运行(?:维护)?费(?:预算)?(?:支出)?(?:预算)?", "B9[合计].24"),
+            ("公务接待费(?:预算)?(?:支出)?(?:预算)?", "B9[合计].25"),
+        )
+    ),
+)
+
+# The parts of income and expenditure (read after the patterns above, and numbered after their
+# claims, so that those keep the numbers findings and alerts know them by). Income parts are B2's columns, else the 收支总表's lines; not the
+# 上年结转结余的… parts of the carry-over (no key of their own).
+_NOT_CARRIED = "(?<!结余的)(?<!结转的)(?:本年)?"
+_NOT_A_CHANGE = "(?<!增加)(?<!减少)"  # 增加基本支出844.15万元 is a change
+_GENERAL_BASIC = "一般公共预算(?:财政拨款)?基本支出"
+_FISCAL_BASIC = "(?<!预算)财政拨款基本支出"
+PARTS: tuple[BudgetClaimPattern, ...] = (
+    *(
+        BudgetClaimPattern(_NOT_CARRIED + label, restates, share_of=INCOME_TOTAL)
+        for label, restates in (
+            (
+                "(?<!预算)(?<!基金)财政拨款收入(?:预算总计)?",
+                "B2[合计].6 | B1[财政拨款收入].1 | B1[财政拨款].1 | B1[本级财政拨款收入].1",
+            ),
+            (
+                "一般公共预算(?:拨款)?收入(?:预算)?",
+                "B2[合计].7 | B1[一般公共预算拨款收入].1 | B1[一般公共预算收入].1 | B1[一般公共预算].1"
+                " | B1[一般公共预算资金].1",
+            ),
+            (
+                "政府性基金(?:预算)?(?:拨款)?收入(?:预算)?",
+                "B2[合计].8 | B1[政府性基金预算拨款收入].1 | B1[政府性基金预算].1 | B1[政府性基金预算拨款].1",
+            ),
+            (
+                "国有资本经营预算(?:拨款)?收入(?:预算)?",
+                "B2[合计].9 | B1[国有资本经营预算拨款收入].1 | B1[国有资本经营预算].1 | B1[国有资本经营预算拨款].1",
+            ),
+            ("财政专户管理资金(?:收入)?", "B2[合计].15 | B1[财政专户管理资金].1"),
+            ("(?<!管理)事业收入", "B2[合计].10 | B1[事业收入].1"),
+            ("事业单位经营(?:服务)?收入", "B2[合计].11 | B1[事业单位经营收入].1"),
+            ("上级补助收入", "B1[上级补助收入].1"),
+            ("附属单位上缴收入", "B1[附属单位上缴收入].1"),
+            ("(?<!经营)(?<!补助)(?<!上缴)其他收入", "B2[合计].12 | B1[其他收入].1"),
+            ("(?<!含)上年结转(?:结余)?", "B2[合计].13 | B1[上年结转].1 | B1[上年结余、结转].1 | B1[上年结转结余].1"),
+        )
+    ),
+    *(
+        BudgetClaimPattern(_NOT_A_CHANGE + label, restates, share_of=EXPENDITURE_TOTAL)
+        for label, restates in (
+            ("(?<!预算)(?<!拨款)(?<!机关)基本支出(?:预算)?(?:数)?", "B3[合计].2 | B1[基本支出].1"),
+            # not a project's own (大厅保安和安检服务项目支出328.69万元)
+            ("(?<!预算)(?<!服务)项目支出(?:预算)?(?:数)?", "B3[合计].3 | B1[项目支出].1"),
+            ("单位预留机动经费", "B3[合计].14 | B1[单位预留机动经费].1"),
+            ("(?<!预算)(?<!基金)财政拨款(?:预算)?支出(?:预算)?", "B5[合计].1 | B4[支出总计].1 | B4[支出合计].1"),
+        )
+    ),
+    BudgetClaimPattern(f"{_FISCAL_BASIC}(?:预算)?", "B6[合计].1 | B5[合计].2"),
+    BudgetClaimPattern(f"{_GENERAL_BASIC}(?:预算)?", "B8[合计].1 | B8[合计].2 | B7[合计].2"),
+    # A 基本支出 table printing only 合计 (Jiangsu) gives 人员经费 as 301 + 303 and 公用经费 as 302.
+    *(
+        BudgetClaimPattern(f"(?<!在职){label}", restates, context=context)
+        for label, column, classes in (("人员经费", 4, ("301", "303")), ("公用经费", 5, ("302",)))
+        for context, table, other in ((_GENERAL_BASIC, "B8", "B7"), (_FISCAL_BASIC, "B6", "B5"))
+        for restates in (
+            f"{table}[合计].{column} | {other}[合计].{column} | " + " + ".join(f"{table}[{c}].1" for c in classes),
+        )
+    ),
 )
 
 # Between a label and its amount only a few words stand (为, 共, 数为, a bracketed aside),
@@ -53,6 +124,14 @@ _FILLER = r"(?:\([^()0-9]{1,12}\))?(?:(?!增加|减少|增长|下降|比|较|与
 _NUMBER = r"(-?\d[\d,]*(?:\.\d+)?)"
 _LABELS = "|".join(f"(?P<p{i}>{p.label})" for i, p in enumerate(PATTERNS))
 AMOUNT = re.compile(f"(?:{_LABELS}){_FILLER}{_NUMBER}万元")
+_PART_LABELS = list(dict.fromkeys(p.label for p in PARTS))
+# nor a bound of a performance target (偏离目标项目支出≤270万元)
+_PART_FILLER = _FILLER.replace("[^0-9,。;:]", "[^0-9,。;:≤≥<>=]")
+PART_AMOUNT = re.compile(
+    "(?:" + "|".join(f"(?P<p{i}>{label})" for i, label in enumerate(_PART_LABELS)) + f"){_PART_FILLER}{_NUMBER}万元"
+)
+# The share printed right after an amount: ,占32.55%  ,占本年支出预算63.43%  ,占“三公”经费的19.1%
+SHARE = re.compile(r",?占[^0-9,。;%]{0,16}?(\d+(?:\.\d+)?)%")
 # The change right after an amount: 比2025年预算增加793.14万元, 与上年相比减少1.00万元,
 # 较2025年年初预算增加0.00万元, 与上年预算数相同, 与2025年“三公”经费预算持平.
 CHANGE = re.compile(
@@ -63,10 +142,13 @@ _HEADING = re.compile(r"(?:^|[。;:])(?:[一二三四五六七八九十]{1,2}、
 _THREE_PUBLIC = re.compile(r"三公")
 
 
+def _section_start(text: str, position: int) -> int:
+    return max((m.start() for m in _HEADING.finditer(text, 0, position)), default=0)
+
+
 def _three_public_at(text: str, position: int) -> bool:
     """Whether the section the position is in (since its heading) speaks of 三公."""
-    start = max((m.start() for m in _HEADING.finditer(text, 0, position)), default=0)
-    return bool(_THREE_PUBLIC.search(text, start, position + 1))
+    return bool(_THREE_PUBLIC.search(text, _section_start(text, position), position + 1))
 
 
 def _claim_sentence(text: str, start: int, end: int) -> str:
@@ -82,27 +164,84 @@ def _pattern(match: re.Match) -> BudgetClaimPattern:
     return next(p for i, p in enumerate(PATTERNS) if match.group(f"p{i}") is not None)
 
 
+def _part_pattern(match: re.Match, text: str) -> BudgetClaimPattern | None:
+    """The part a matched label stands for here: of those scoped by context, the one its section
+    names last before the label; else the unscoped one."""
+    label = next(label for i, label in enumerate(_PART_LABELS) if match.group(f"p{i}") is not None)
+    candidates = [p for p in PARTS if p.label == label]
+    start = _section_start(text, match.start())
+
+    def named_at(pattern: BudgetClaimPattern) -> int:
+        return max((m.start() for m in re.finditer(pattern.context, text[start : match.start()])), default=-1)
+
+    scoped = [(named_at(p), p) for p in candidates if p.context is not None]
+    scoped = [(at, p) for at, p in scoped if at >= 0]
+    if scoped:
+        return max(scoped, key=lambda pair: pair[0])[1]
+    return next((p for p in candidates if p.context is None), None)
+
+
+def _part_matches(text: str):
+    pos = 0
+    while (m := PART_AMOUNT.search(text, pos)) is not None:
+        pattern = _part_pattern(m, text)
+        if pattern is None:  # a label meaning nothing here gives up only its first character
+            pos = m.start() + 1
+            continue
+        yield m, pattern
+        pos = m.end()
+
+
+def _claims_of(text: str, offsets, m: re.Match, pattern: BudgetClaimPattern) -> tuple[list[Claim], list[Claim]]:
+    """The amount a match states and the change right after it; and its share, if printed."""
+    value = normalise_amount(m.group(m.re.groups))
+    if value is None:
+        return [], []
+    page, sentence = _mark_at(offsets, m.start()), _claim_sentence(text, m.start(), m.end())
+    claims = [Claim(0, "amount", pattern.restates, value, sentence, page)]
+    shares = []
+    end = m.end()
+    share = SHARE.match(text, end)
+    if share is not None and pattern.share_of:
+        percent = normalise_amount(share.group(1))
+        shares.append(Claim(0, "percent", pattern.restates, percent, sentence, page, pattern.share_of))
+        end = share.end()
+    change = CHANGE.match(text, m.end()) or CHANGE.match(text, end)
+    if change is not None:
+        amount = "0" if change.group(3) else normalise_amount(change.group(2))
+        sign = "-" if change.group(1) == "减少" and amount not in ("0", None) else ""
+        if amount is not None:
+            claims.append(Claim(0, "change", pattern.restates, sign + amount, sentence, page))
+    return claims, shares
+
+
 def extract_budget_claims(pages: list[tuple[int, str]]) -> list[Claim]:
-    """The budget claims of the narrative pages, in reading order: an `amount` per stated
-    figure (万元) and a `change` for the change stated right after it (signed; 持平 is 0)."""
+    """The budget claims of the narrative pages: an `amount` per stated figure (万元), a `change`
+    for the change stated right after it (signed; 持平 is 0) and a `percent` for its printed
+    share. The totals' and 三公 claims first, in reading order; then, in reading order, the
+    parts and the shares (read later), so that the first keep the numbers they had."""
     text, offsets = _flatten(pages)
-    found: list[Claim] = []
+    first: list[tuple[int, Claim]] = []
+    then: list[tuple[int, Claim]] = []
+    taken = set()  # the figures the first patterns claimed
     for m in AMOUNT.finditer(text):
         pattern = _pattern(m)
         if pattern.three_public and not _three_public_at(text, m.start()):
             continue
-        value = normalise_amount(m.group(len(PATTERNS) + 1))
-        if value is None:
+        claims, shares = _claims_of(text, offsets, m, pattern)
+        taken.add(m.start(m.re.groups))
+        first += [(m.start(), c) for c in claims]
+        then += [(m.start(), c) for c in shares]
+    for m, pattern in _part_matches(text):
+        if m.start(m.re.groups) in taken:
             continue
-        page, sentence = _mark_at(offsets, m.start()), _claim_sentence(text, m.start(), m.end())
-        found.append(Claim(0, "amount", pattern.restates, value, sentence, page))
-        change = CHANGE.match(text, m.end())
-        if change is not None:
-            amount = "0" if change.group(3) else normalise_amount(change.group(2))
-            sign = "-" if change.group(1) == "减少" and amount not in ("0", None) else ""
-            if amount is not None:
-                found.append(Claim(0, "change", pattern.restates, sign + amount, sentence, page))
-    return [Claim(i, c.kind, c.restates, c.value, c.sentence, c.page, c.share_of) for i, c in enumerate(found, start=1)]
+        claims, shares = _claims_of(text, offsets, m, pattern)
+        then += [(m.start(), c) for c in claims + shares]
+    ordered = [c for _at, c in sorted(first, key=lambda pair: pair[0])]
+    ordered += [c for _at, c in sorted(then, key=lambda pair: pair[0])]
+    return [
+        Claim(i, c.kind, c.restates, c.value, c.sentence, c.page, c.share_of) for i, c in enumerate(ordered, start=1)
+    ]
 
 
 def alternatives(restates: str) -> list[str]:

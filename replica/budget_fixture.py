@@ -11,7 +11,8 @@ classes of 基本支出) is made up so that every identity of the budget holds.
 
 `render_budget(plant)` renders it byte-stably (reportlab invariant mode, as replica.render_pdf);
 the plant "three_public" raises 公务用车运行维护费 to 1.21 (and the table's subtotals with it):
-a budget the final account's 09 预算数 then contradicts.
+a budget the final account's 09 预算数 then contradicts; the plant "share" has the 说明 give
+基本支出 as 35.30% of the 支出预算总计 (226.89 of 644.62 is 35.20%), which the tables contradict.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ UNIT = "大同市公共资源交易中心（大同市政府采购中心）"
 YEAR = 2024
 TITLE_TEXT = "大同市公共资源交易中心2024年单位预算公开"  # as the Datong list prints the notice
 PUBLISHED = "2024-02-06"
-PLANTS = ("three_public",)
+PLANTS = ("three_public", "share")  # share: the 说明 misstates 基本支出's share (35.30% for 35.20%)
 
 # 功能分类: code, name, 基本支出, 项目支出 (万元).
 FUNCTIONS = (
@@ -263,7 +264,7 @@ def _card(project: str, amount: str) -> list[list[str]]:
 NARRATIVE = (
     "一、收支预算总体情况说明",
     "2024年本单位收入预算总计644.62万元，全部为一般公共预算拨款收入；支出预算总计644.62万元，"
-    "其中基本支出226.89万元，项目支出417.73万元。",
+    "其中基本支出226.89万元，占{basic_share}%；项目支出417.73万元，占64.80%。",
     "二、“三公”经费预算情况说明",
     "2024年“三公”经费预算{three}万元，其中：因公出国（境）费0万元，公务用车购置费0万元，"
     "公务用车运行维护费{three}万元，公务接待费0万元。",
@@ -304,6 +305,7 @@ def render_budget(plant: str | None = None) -> bytes:
         story.append(_grid(card, _column_widths(card, width)))
     three = three_public(plant)["合计"]
     story += [NextPageTemplate("portrait"), PageBreak(), Paragraph(f"{YEAR}年单位预算情况说明", TITLE)]
-    story += [Paragraph(p.format(three=three), BODY) for p in NARRATIVE]
+    basic_share = "35.30" if plant == "share" else "35.20"  # 226.89 / 644.62 = 35.197%
+    story += [Paragraph(p.format(three=three, basic_share=basic_share), BODY) for p in NARRATIVE]
     doc.build(story)
     return buf.getvalue()

@@ -37,6 +37,7 @@ RULE_TITLES = {
     "narrative.percent": "情况说明中的占比 = 按报表计算的占比",
     "narrative.count": "情况说明中的数量 = 报表中的数",
     "narrative.change": "情况说明中的同比增减 = 两年报表之差",
+    "budget.narrative_percent": "预算说明中的占比 = 按预算报表计算的占比",
     "xyear.opening_01": "年初结转和结余 = 上年年末结转和结余",
     "xyear.opening_04": "年初财政拨款结转和结余 = 上年年末财政拨款结转和结余",
     "careful.placeholder": "正文未留模板占位（XX局、××、（单位名称）、下降（增长）等）",
@@ -99,7 +100,7 @@ def finding_title(rule_id: str, catalogue_title: str | None) -> str:
 
 def value_unit(rule_id: str, amount_unit: str | None = None) -> str:
     """The unit a rule's expected/printed values are in."""
-    if rule_id.startswith(("perf.rate", "narrative.percent")):
+    if rule_id.startswith(("perf.rate", "narrative.percent", "budget.narrative_percent")):
         return "%"
     if rule_id.startswith(("perf.count", "narrative.count", "10.vehicles")):
         return "个"

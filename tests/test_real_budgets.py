@@ -270,7 +270,8 @@ def test_the_2017_jiangsu_budget_s_machine_running_costs_exceed_its_basic_expend
     assert found.status == "failed"
     assert found.cells == {"BC[302].28": "5560.31", "B8[302].1": "1585.96"}
     assert 17 in found.pages and 19 in found.pages
-    assert [o.rule_id for o in outcomes.values() if o.status == "failed"] == ["BC.goods_le_B8"]
+    tables = [o.rule_id for o in outcomes.values() if o.status == "failed" and not o.rule_id.startswith("budget.")]
+    assert tables == ["BC.goods_le_B8"]  # its 说明's 三公 shares fail too (defects/budgets.json)
 
 
 def test_a_budget_is_checked_by_the_budget_rules_only():
@@ -395,14 +396,72 @@ def _planted(name: str, restates: str, kind: str, value: str):
         ("sh_putuo_sfj_2026_dept_budget.pdf", "B1[收入总计].1", "amount", "9628.25"),  # printed 9628.22
         ("js_jcy_2019_dept_budget.pdf", "B9[合计].25", "amount", "101.29"),  # printed 101.26
         ("yt_tjj_2026_dept_budget.pdf", "B9[合计].24", "change", "1.00"),  # printed 与上年基本持平
+        ("central_gjxfj_2026_dept_budget.pdf", "B3[合计].2", "percent", "21.94"),  # printed 21.84
+        ("wx_zjj_2026_dept_budget.pdf", "B2[合计].12", "percent", "0.29"),  # printed 0.19
     ],
 )
 def test_a_planted_narrative_mismatch_fails_with_both_pages(name, restates, kind, value):
     result, claim = _planted(name, restates, kind, value)
     found = next(o for o in budget_outcomes(result) if o.subject == str(claim["seq"]) and o.rule_id.endswith(kind))
     assert found.status == "failed"
-    table = restates[:2]
-    assert claim["page"] in found.pages and set(result.tables[table].pages) <= set(found.pages)
+    tables = {restates[:2]} | ({claim["share_of"][:2]} if claim.get("share_of") else set())
+    assert claim["page"] in found.pages
+    assert all(set(result.tables[table].pages) <= set(found.pages) for table in tables)
+
+
+SHARED = ["central_gjxfj", "js_jcy", "js_rdbgt", "suz_sjj", "wx_zjj"]  # the 说明s that print shares (占P%)
+
+
+@pytest.mark.parametrize("name", [n for n in NARRATED if n.startswith(tuple(SHARED))])
+def test_the_narrative_s_shares_are_checked_against_part_and_whole(name):
+    """Each printed share is part / whole × 100 at its printed precision; it cites the 说明's
+    page and the pages of the part's and the whole's tables, and fails only on a confirmed defect."""
+    result = parsed(name)
+    claims = {str(c["seq"]): c for c in result.claims}
+    shares = [o for o in narrative_outcomes(name) if o.rule_id == "budget.narrative_percent"]
+    assert len(shares) >= 3
+    for o in shares:
+        claim = claims[o.subject]
+        assert claim["page"] in o.pages and o.cells and o.reason  # a part left blank is 0
+        for label in o.cells:
+            assert set(result.tables[label[:2]].pages) <= set(o.pages)
+        if (o.rule_id, o.subject) not in defect_failures(name):
+            assert o.status == "passed", (o.subject, o.expected, o.actual)
+
+
+def test_a_share_and_its_parts_are_claimed_after_the_totals():
+    """The parts and shares (read later) are numbered after the totals and 三公 claims, which
+    keep their numbers: central's 财政拨款收支总预算 is still claim 4 (defects/budgets.json)."""
+    claims = parsed("central_gjxfj_2026_dept_budget.pdf").claims
+    assert claims[3]["restates"].startswith("B4[收入总计].1") and claims[3]["value"] == "18728.91"
+    kinds = [(c["kind"], c["restates"].split(" ")[0]) for c in claims]
+    first_part = kinds.index(("amount", "B2[合计].7"))
+    assert all(not r.startswith(("B2[", "B3[", "B8[")) for _k, r in kinds[:first_part])
+    assert ("percent", "B3[合计].2") in kinds[first_part:]
+
+
+def test_a_share_is_not_evaluated_without_its_tables():
+    from validation.budget import check
+    from validation.core import Filing
+
+    claim = {
+        "seq": 1,
+        "kind": "percent",
+        "restates": "B3[合计].2 | B1[基本支出].1",
+        "share_of": "B1[支出总计].1 | B1[支出合计].1 | B3[合计].1",
+        "value": "35.20",
+        "sentence": "其中基本支出226.89万元,占35.20%",
+        "page": 14,
+    }
+    tables = {"B9": {"status": "present", "pages": [8], "amount_unit": "万元"}}
+    filing = Filing({("B9", "合计", 20): Decimal("1.01")}, tables, "单位预算", [claim], [])
+    found = next(o for o in check(filing) if o.rule_id == "budget.narrative_percent")
+    assert found.status == "not_evaluated" and found.reason.startswith("table B1, B3 missing")
+    assert found.pages == [14]
+    tables["B3"] = {"status": "present", "pages": [4], "amount_unit": "元"}  # in 元, the share is the same
+    cells = {("B3", "合计", 1): Decimal("6446200.00"), ("B3", "合计", 2): Decimal("2268900.00")}
+    found = next(o for o in check(Filing(cells, tables, "单位预算", [claim], [])) if o.rule_id.endswith("percent"))
+    assert (found.status, found.expected, found.pages) == ("passed", Decimal("35.20"), [4, 14])
 
 
 def test_a_claim_rounds_to_its_printed_digit_but_no_further():
@@ -446,11 +505,18 @@ def test_text_below_the_page_box_is_not_read_by_either_engine():
 @pytest.mark.parametrize(
     "text, expected",
     [
-        # sfj 2026 p. 8: the fund's own figures are not the totals
+        # sfj 2026 p. 8: the fund's own figures are not the totals but parts of them, claimed after
+        # the totals (which keep their numbers)
         (
             "收入预算9628.22万元,其中:财政拨款收入9628.22万元,比2026年预算增加793.14万元;支出预算9628.22万元,"
             "其中:财政拨款支出预算9628.22万元;政府性基金拨款支出预算0万元,与2026年预算持平。",
-            [("amount", "B1[收入总计].1", "9628.22"), ("amount", "B1[支出总计].1", "9628.22")],
+            [
+                ("amount", "B1[收入总计].1", "9628.22"),
+                ("amount", "B1[支出总计].1", "9628.22"),
+                ("amount", "B2[合计].6", "9628.22"),
+                ("change", "B2[合计].6", "793.14"),
+                ("amount", "B5[合计].1", "9628.22"),
+            ],
         ),
         # suz 2026 p. 29 / jcy 2019 p. 31: 政府性基金 and 政府采购 budgets are not the total either
         ("十、政府性基金预算支出预算情况说明苏州市审计局2026年政府性基金支出预算支出0万元。", []),
@@ -466,8 +532,51 @@ def test_text_below_the_page_box_is_not_read_by_either_engine():
                 ("change", "B9[合计].25", "0"),
             ],
         ),
-        # a 公务接待费 of the 基本支出 section is the 302 class's, not the 三公 table's
-        ("六、财政拨款基本支出预算情况说明…公用经费2391.92万元,其中公务接待费33.26万元。", []),
+        # a 公务接待费 of the 基本支出 section is the 302 class's, not the 三公 table's; its 公用经费
+        # is the 财政拨款基本支出 table's
+        (
+            "六、财政拨款基本支出预算情况说明…公用经费2391.92万元,其中公务接待费33.26万元。",
+            [("amount", "B6[合计].5", "2391.92")],
+        ),
+        # central 2026 p. 17: each income part with its share of the total
+        (
+            "二、关于部门收入总表的说明2026年国家信访局收入预算总计50,616.94万元,其中,一般公共预算拨款收入"
+            "16,474.82万元,占32.55%;其他收入31,888.00万元,占63.0%;上年结转2,254.12万元,占4.45%。",
+            [
+                ("amount", "B1[收入总计].1", "50616.94"),
+                ("amount", "B2[合计].7", "16474.82"),
+                ("percent", "B2[合计].7", "32.55"),
+                ("amount", "B2[合计].12", "31888.00"),
+                ("percent", "B2[合计].12", "63.0"),
+                ("amount", "B2[合计].13", "2254.12"),
+                ("percent", "B2[合计].13", "4.45"),
+            ],
+        ),
+        # suz 2026 p. 27–28: 人员经费 is the 基本支出 table its section names (财政拨款 or 一般公共预算)
+        (
+            "六、财政拨款基本支出预算情况说明苏州市审计局2026年度财政拨款基本支出预算4,312.17万元,其中:"
+            "(一)人员经费3,916.57万元。八、一般公共预算基本支出预算情况说明苏州市审计局2026年度一般公共预算"
+            "财政拨款基本支出预算4,312.17万元,其中:(一)人员经费3,916.57万元。",
+            [
+                ("amount", "B6[合计].1", "4312.17"),
+                ("amount", "B6[合计].4", "3916.57"),
+                ("amount", "B8[合计].1", "4312.17"),
+                ("amount", "B8[合计].4", "3916.57"),
+            ],
+        ),
+        # jcy 2019 p. 30: a 三公 item's share is of the 三公 total
+        (
+            "九、一般公共预算“三公”经费、会议费、培训费支出预算情况说明…“三公”经费预算支出中,因公出国(境)费支出"
+            "80万元,占“三公”经费的19.1%;",
+            [("amount", "B9[合计].21", "80"), ("percent", "B9[合计].21", "19.1")],
+        ),
+        # not parts: a project's own 上年结转 (central p. 29), a project named …服务项目 (sz p. 7), a
+        # change (rdbgt p. 23), a performance target's bound (cs p. 24), the 在职人员经费 (sz p. 6)
+        ("(6)年度预算安排2026年拟安排该项目一般公共预算2,134.87万元(含上年结转750.00万元)。", []),
+        ("2.信访大厅运行603.84万元,主要包括:大厅保安和安检服务项目支出328.69万元,用于市信访大厅安检;", []),
+        ("主要原因是政策性增资、住房公积金和提租补贴调整等原因,增加基本支出844.15万元。", []),
+        ("偏离目标项目支出≤270万元反映项目支出成本控制情况", []),
+        ("包括在职人员经费2,422.61万元、公用经费357.43万元", []),
     ],
 )
 def test_budget_claims_from_the_printed_sentences(text, expected):

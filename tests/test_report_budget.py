@@ -63,6 +63,14 @@ def test_cross_document_titles_in_chinese():
     assert across_title("within_table.01") is None
 
 
+def test_a_budget_share_reads_as_a_share_in_percent():
+    from reporting.finding_titles import finding_title, value_unit, with_unit
+
+    assert finding_title("budget.narrative_percent", None) == "预算说明中的占比 = 按预算报表计算的占比"
+    assert with_unit("35.20", value_unit("budget.narrative_percent", "万元")) == "35.20%"
+    assert value_unit("budget.narrative_amount", "万元") == "万元"
+
+
 def test_a_finding_without_named_documents_cites_its_counterpart_at_the_tables_it_names():
     finding = {
         "kind": "单位决算",

@@ -28,6 +28,7 @@ from validation.core import (
     doc_row,
     parse_formula,
     parse_terms,
+    share,
 )
 from validation.tables import evaluate_rule
 
@@ -267,8 +268,12 @@ def _in_printed_digits(outcome: Outcome) -> Outcome:
 
 NARRATIVE_RULES = {
     "budget.narrative_amount": (
-        "each amount of the 说明 (收入/支出预算总计, 财政拨款收支总预算, 三公 and its parts)",
+        "each amount of the 说明 (收入/支出预算总计, 财政拨款收支总预算, 三公 and its parts, the parts of income and expenditure)",
         "= the budget cells it restates, in 万元",
+    ),
+    "budget.narrative_percent": (
+        "each share of the 说明 (其中:基本支出X万元,占P%; 占“三公”经费的P%)",
+        "= the part's cells / the whole's × 100, at the printed precision, within the rounding of both",
     ),
     "budget.narrative_change": (
         "each change against the year before (比上年增加/减少X万元, 持平)",
@@ -312,21 +317,33 @@ def narrative_outcome(filing: Filing, claim: dict) -> Outcome:
     kind, seq = claim["kind"], str(claim["seq"])
     rule_id = f"budget.narrative_{kind}"
     sentence = f"“{claim['sentence']}”"
-    first = alternatives(claim["restates"])[0]
-    tables = sorted({t.table for a in alternatives(claim["restates"]) for t in parse_terms(a)})
-    present = [t for t in tables if filing.statuses.get(t, "missing") != "missing"]
     claim_pages = [claim["page"]] if claim.get("page") else []
-    pages = sorted(set(claim_pages) | {p for t in present for p in filing.pages.get(t, [])})
-    if not present:
+    wholes = [claim["share_of"]] if kind == "percent" else []
+    pages, absent = set(claim_pages), []
+    for restates in [claim["restates"], *wholes]:
+        tables = sorted({t.table for a in alternatives(restates) for t in parse_terms(a)})
+        present = [t for t in tables if filing.statuses.get(t, "missing") != "missing"]
+        pages |= {p for t in present for p in filing.pages.get(t, [])}
+        if not present:
+            absent += [t for t in tables if t not in absent]
+    if absent:
         return Outcome(
-            rule_id, FAMILY_NAME, seq, NOT_EVALUATED, pages=pages, reason=f"table {tables[0]} missing; {sentence}"
+            rule_id,
+            FAMILY_NAME,
+            seq,
+            NOT_EVALUATED,
+            pages=sorted(pages),
+            reason=f"table {', '.join(absent)} missing; {sentence}",
         )
-    terms = _chosen(filing, claim["restates"])
-    if terms is None:
-        # the table is there but leaves the figure blank: the 说明 must say 0
-        terms = parse_terms(first)
     printed: dict[str, str] = {}
-    expected, spread = _in_wan(filing, terms, printed)
+    expected, spread = _in_wan(filing, _terms(filing, claim["restates"]), printed)
+    actual = Decimal(claim["value"])
+    if kind == "percent":
+        whole, whole_spread = _in_wan(filing, _terms(filing, claim["share_of"]), printed)
+        expected, tolerance = share(expected, whole, claim["value"], spread, whole_spread)
+        outcome = _outcome(rule_id, seq, expected, actual, tolerance, printed, sorted(pages), sentence)
+        outcome.tolerance = tolerance.quantize(Decimal("0.0001"))
+        return outcome
     if kind == "change":
         prior = _chosen(filing, claim["restates"], PRIOR)
         if prior is None:
@@ -335,16 +352,25 @@ def narrative_outcome(filing: Filing, claim: dict) -> Outcome:
                 FAMILY_NAME,
                 seq,
                 NOT_EVALUATED,
-                pages=pages,
+                pages=sorted(pages),
                 reason=f"the budget prints no 上年 figure for it (needs last year's budget); {sentence}",
             )
         before, prior_spread = _in_wan(filing, prior, printed)
         expected, spread = expected - before, spread + prior_spread
-    actual = Decimal(claim["value"])
     digit = Decimal(1).scaleb(_exponent(claim["value"]))
     if spread < HALF_UNIT * digit:  # the 说明 rounds finer figures (元) to its digit (0.01 万元)
         expected = expected.quantize(digit, ROUND_HALF_UP)
     tolerance = HALF_UNIT * digit + spread
+    return _outcome(rule_id, seq, expected, actual, tolerance, printed, sorted(pages), sentence)
+
+
+def _terms(filing: Filing, restates: str):
+    """The alternative the budget prints; where the table is there but leaves the figure blank,
+    the first (the 说明 must say 0)."""
+    return _chosen(filing, restates) or parse_terms(alternatives(restates)[0])
+
+
+def _outcome(rule_id, seq, expected, actual, tolerance, printed, pages, sentence) -> Outcome:
     difference = actual - expected
     return Outcome(
         rule_id,

@@ -38,6 +38,23 @@ def rounding_envelope(figures: int) -> Decimal:
     return (figures + 1) * HALF_CENT
 
 
+def _printed_decimals(value: str) -> int:
+    return len(value.split(".", 1)[1]) if "." in value else 0
+
+
+def share(part: Decimal, whole: Decimal, printed: str, part_spread: Decimal, whole_spread: Decimal):
+    """(expected, tolerance) of a printed share "占P%" of part in whole: part / whole × 100 at the
+    printed precision, within half its last printed digit plus what the rounding of part and
+    whole (each off by at most its spread) can move it."""
+    decimals = _printed_decimals(printed)
+    expected = (part / whole * 100) if whole else Decimal(0)
+    expected = expected.quantize(Decimal(1).scaleb(-decimals))
+    tolerance = Decimal("0.5").scaleb(-decimals)
+    if part and whole:
+        tolerance += abs(expected) * (part_spread / abs(part) + whole_spread / abs(whole))
+    return expected, tolerance
+
+
 @dataclass(frozen=True)
 class Term:
     table: str

@@ -18,6 +18,7 @@ from validation.core import (
     doc_row,
     parse_terms,
     rounding_envelope,
+    share,
     sum_terms,
 )
 from validation.performance import count_outcome
@@ -33,10 +34,6 @@ RULES = {
         "= this year's cells − last year's (needs last year's filing)",
     ),
 }
-
-
-def _decimals(value: str) -> int:
-    return len(value.split(".", 1)[1]) if "." in value else 0
 
 
 def claim_outcome(
@@ -71,12 +68,7 @@ def claim_outcome(
     actual = Decimal(claim["value"])
     if kind == "percent":
         whole, _ = sum_terms(parse_terms(claim["share_of"]), None, cells, keys, printed)
-        expected = (part / whole * 100) if whole else Decimal(0)
-        expected = expected.quantize(Decimal(1).scaleb(-_decimals(claim["value"])))
-        # Half a unit of the last printed digit, plus what the rounding of part and whole can move it.
-        tolerance = Decimal("0.5").scaleb(-_decimals(claim["value"]))
-        if part and whole:
-            tolerance += abs(expected) * (HALF_CENT / abs(part) + HALF_CENT / abs(whole))
+        expected, tolerance = share(part, whole, claim["value"], HALF_CENT, HALF_CENT)
     else:
         expected = part
         tolerance = rounding_envelope(n) if kind == "amount" else Decimal(0)
