@@ -4,6 +4,30 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
+
+def _streak(status: str) -> str:
+    """CTE `streak`: per site, its last runs in a row of `status` (those after its last run of
+    any other status), the first of them naming the streak, with the new filings they found and
+    the new filings and file versions of the nights after the first (is it getting anywhere?)."""
+    return f"""
+        other AS (
+            SELECT site_id, max(started_at) AS at FROM disclosure.crawl_run WHERE status <> '{status}'
+            GROUP BY site_id),
+        runs AS (
+            SELECT cr.site_id, cr.id, coalesce((cr.stats->>'new_filings')::int, 0) AS new_filings,
+                   coalesce((cr.stats->>'new_file_versions')::int, 0) AS new_files,
+                   row_number() OVER (PARTITION BY cr.site_id ORDER BY cr.started_at, cr.id) AS night
+            FROM disclosure.crawl_run cr LEFT JOIN other ON other.site_id = cr.site_id
+            WHERE cr.status = '{status}' AND (other.at IS NULL OR cr.started_at > other.at)),
+        streak AS (
+            SELECT site_id, min(id) AS first_id, count(*) AS nights, sum(new_filings) AS new_filings,
+                   coalesce(sum(new_filings + new_files) FILTER (WHERE night > 1), 0) AS later_progress
+            FROM runs GROUP BY site_id)"""
+
+
+_NIGHTS_RUNNING = "st.nights || CASE WHEN st.nights = 1 THEN ' night' ELSE ' nights' END || ' running'"
+
+
 # Each source: (kind, SELECT of dedupe_key, subject, payload). Only rows whose key is new land.
 # Completeness (missing_filing, late_filing) covers every kind in the matrix, budgets included:
 # the key names unit, year and kind, so a late 单位预算 and a late 单位决算 are two alerts, each once.
@@ -69,38 +93,28 @@ SOURCES: dict[str, str] = {
                jsonb_build_object('filing_id', fs.filing_id, 'rule_id', fs.rule_id, 'subject', fs.subject)
         FROM disclosure.finding_status fs JOIN disclosure.filing f ON f.id = fs.filing_id
         WHERE fs.status = 'resolved'""",
-    "site_down": """
-        WITH last_ok AS (
-            SELECT site_id, max(started_at) AS at FROM disclosure.crawl_run WHERE status = 'ok' GROUP BY site_id),
-        streak AS (  -- failed runs since the last good one; the first of them names the streak
-            SELECT cr.site_id, min(cr.id) AS first_id, count(*) AS nights
-            FROM disclosure.crawl_run cr LEFT JOIN last_ok ON last_ok.site_id = cr.site_id
-            WHERE cr.status = 'failed' AND (last_ok.at IS NULL OR cr.started_at > last_ok.at)
-            GROUP BY cr.site_id)
-        SELECT 'site_down:' || s.key || ':' || st.first_id, s.key || ': failed ' || st.nights || ' nights running',
+    "site_down": f"""
+        WITH {_streak("failed")}
+        SELECT 'site_down:' || s.key || ':' || st.first_id, s.key || ': failed ' || {_NIGHTS_RUNNING},
                jsonb_build_object('site', s.key, 'nights', st.nights)
         FROM streak st JOIN disclosure.site s ON s.id = st.site_id
         WHERE st.nights >= :nights""",
     # A site cut by its time limit night after night: normal for a few nights of a big first
-    # crawl, a problem when it never gets through its list. The payload says whether the streak
-    # still brought new filings (progress) or none (the walk does not get further).
-    "site_unfinished": """
-        WITH last_ok AS (
-            SELECT site_id, max(started_at) AS at FROM disclosure.crawl_run WHERE status = 'ok' GROUP BY site_id),
-        streak AS (  -- incomplete runs since the last complete one; the first names the streak
-            SELECT cr.site_id, min(cr.id) AS first_id, count(*) AS nights,
-                   sum(coalesce((cr.stats->>'new_filings')::int, 0)) AS new_filings
-            FROM disclosure.crawl_run cr LEFT JOIN last_ok ON last_ok.site_id = cr.site_id
-            WHERE cr.status = 'incomplete' AND (last_ok.at IS NULL OR cr.started_at > last_ok.at)
-            GROUP BY cr.site_id)
+    # crawl, a problem when it never gets through its list. The subject says whether the nights
+    # after the first still brought new filings or files (progress) or nothing (a stall).
+    "site_unfinished": f"""
+        WITH {_streak("incomplete")}
         SELECT 'site_unfinished:' || s.key || ':' || st.first_id,
-               s.key || ': cut by its time limit ' || st.nights || ' nights running, '
-                   || CASE WHEN st.new_filings = 0 THEN 'no new filing found meanwhile (the walk gets no further)'
-                           ELSE st.new_filings || ' new filings found meanwhile' END
+               s.key || ': cut by its time limit ' || {_NIGHTS_RUNNING} || ', '
+                   || CASE WHEN st.nights = 1 THEN st.new_filings || ' new filings found'
+                           WHEN st.later_progress = 0
+                               THEN 'nothing new after its first night (the walk gets no further)'
+                           ELSE st.later_progress || ' new filings and files after its first night' END
                    || '; raise DISCLOSURE_CRAWL_TIME_LIMIT for it to finish',
-               jsonb_build_object('site', s.key, 'nights', st.nights, 'new_filings', st.new_filings)
+               jsonb_build_object('site', s.key, 'nights', st.nights, 'new_filings', st.new_filings,
+                                  'later_progress', st.later_progress)
         FROM streak st JOIN disclosure.site s ON s.id = st.site_id
-        WHERE st.nights >= :nights""",
+        WHERE st.nights >= :unfinished_nights""",
     "site_failed": """
         SELECT 'site_failed:' || cr.id, s.key || ': ' || coalesce(cr.error, 'crawl failed'),
                jsonb_build_object('site', s.key, 'crawl_run_id', cr.id, 'error', cr.error, 'stats', cr.stats)
@@ -108,11 +122,12 @@ SOURCES: dict[str, str] = {
 }
 
 
-def raise_alerts(conn: Connection, site_down_nights: int = 3) -> list[dict]:
+def raise_alerts(conn: Connection, site_down_nights: int = 3, site_unfinished_nights: int = 5) -> list[dict]:
     """Insert the alerts not raised before; return the new ones."""
     new: list[dict] = []
+    thresholds = {"nights": site_down_nights, "unfinished_nights": site_unfinished_nights}
     for kind, select in SOURCES.items():
-        params = {"kind": kind, "nights": site_down_nights} if ":nights" in select else {"kind": kind}
+        params = {"kind": kind} | {k: v for k, v in thresholds.items() if f":{k}" in select}
         rows = (
             conn.execute(
                 text(f"""

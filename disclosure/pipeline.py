@@ -396,7 +396,7 @@ def alert(ctx: Context, urls: list[str] | None = None, digest: bool = True) -> d
     }
     with stage_lock(ctx.engine, ALERT_LOCK):
         with ctx.engine.begin() as conn:
-            new = raise_alerts(conn, ctx.settings.site_down_nights)
+            new = raise_alerts(conn, ctx.settings.site_down_nights, ctx.settings.site_unfinished_nights)
             if digest:
                 raise_digest(conn)
         result["new_alerts"] = len(new)

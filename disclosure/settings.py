@@ -78,10 +78,13 @@ class Settings(BaseSettings):
         "unset → alerts go to the log (and the store)",
     )
     site_down_nights: int = _setting(
-        3,
-        "DISCLOSURE_SITE_DOWN_NIGHTS",
-        "a site failing this many runs in a row raises `site_down`; cut by its time limit this many "
-        "runs in a row, `site_unfinished`",
+        3, "DISCLOSURE_SITE_DOWN_NIGHTS", "a site failing this many runs in a row raises `site_down`", ge=1
+    )
+    site_unfinished_nights: int = _setting(
+        5,
+        "DISCLOSURE_SITE_UNFINISHED_NIGHTS",
+        "a site cut by DISCLOSURE_CRAWL_TIME_LIMIT this many runs in a row raises `site_unfinished` "
+        "(a big first crawl takes a few)",
         ge=1,
     )
     registry_file: Path = _setting(
@@ -168,7 +171,8 @@ class Settings(BaseSettings):
     crawl_time_limit: float = _setting(
         3600.0,
         "DISCLOSURE_CRAWL_TIME_LIMIT",
-        "seconds one site's crawl may run before its process is stopped and the crawl recorded as failed",
+        "seconds one site's crawl may run: it then stops, keeps what it read and is recorded `incomplete`; "
+        "the next night goes on from there",
         "`3600`",
         gt=0,
     )

@@ -23,22 +23,19 @@ def html() -> bytes:
     return render_html(load_fixture(FIXTURES / "seed_001.json"))
 
 
-# A scan of twelve of seed 001's pages: OCR reads it for many seconds (about a second a page),
-# long enough for a limit or a kill to land mid-read. Blank pages would not do: the reader
-# skips pages without ink in milliseconds.
-SLOW_SCAN_SCRIPT = (
-    "from replica.render_scan import render_scanned\n"
-    "from replica.site import _rendered_fixture\n"
-    "scan = render_scanned(_rendered_fixture('001'), pages=list(range(1, 13)))\n"
-)
-
-
-@pytest.fixture(scope="module")
-def slow_scan() -> bytes:
+def render_slow_scan() -> bytes:
+    """A scan of twelve of seed 001's pages: OCR reads it for many seconds (about a second a
+    page), long enough for a limit or a kill to land mid-read. Blank pages would not do: the
+    reader skips pages without ink in milliseconds."""
     from replica.render_scan import render_scanned
     from replica.site import _rendered_fixture
 
     return render_scanned(_rendered_fixture("001"), pages=list(range(1, 13)))
+
+
+@pytest.fixture(scope="module")
+def slow_scan() -> bytes:
+    return render_slow_scan()
 
 
 def _alive(pid: int) -> bool:
@@ -83,7 +80,10 @@ def test_the_child_dies_with_its_parent(tmp_path):
     script = (
         "import sys, time\n"
         "from parsers.child import ChildParser\n"
-        "from parsers.limits import Limits\n" + SLOW_SCAN_SCRIPT + "parser = ChildParser(Limits(parse_timeout=600))\n"
+        "from parsers.limits import Limits\n"
+        "from tests.test_parse_child import render_slow_scan\n"
+        "scan = render_slow_scan()\n"
+        "parser = ChildParser(Limits(parse_timeout=600))\n"
         "parser._start()\n"
         "print(parser._process.pid, flush=True)\n"
         "parser.parse(scan, 'scan.pdf')\n"

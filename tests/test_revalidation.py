@@ -208,11 +208,14 @@ def test_a_first_crawl_cut_by_its_time_limit_is_incomplete_and_the_next_night_go
     assert 0 < got_first < 24
     with ctx.engine.begin() as conn:  # one night cut short is alerted only past the threshold
         assert [a for a in raise_alerts(conn) if a["kind"] == "site_unfinished"] == []
-        (unfinished,) = [a for a in raise_alerts(conn, site_down_nights=1) if a["kind"] == "site_unfinished"]
-    assert unfinished["payload"] == {"site": SITE, "nights": 1, "new_filings": first["new_filings"]}
-    assert (
-        f"{SITE}: cut by its time limit 1 nights running, {first['new_filings']} new filings" in unfinished["subject"]
-    )
+        (unfinished,) = [a for a in raise_alerts(conn, site_unfinished_nights=1) if a["kind"] == "site_unfinished"]
+    assert unfinished["payload"] == {
+        "site": SITE,
+        "nights": 1,
+        "new_filings": first["new_filings"],
+        "later_progress": 0,
+    }
+    assert f"{SITE}: cut by its time limit 1 night running, {first['new_filings']} new filings" in unfinished["subject"]
     replica.behaviour.slow_paths.clear()
     since = len(replica.requests)
     (second,) = pipeline.crawl(ctx, [SITE])
@@ -227,37 +230,52 @@ def test_a_first_crawl_cut_by_its_time_limit_is_incomplete_and_the_next_night_go
         assert [a for a in raise_alerts(conn) if a["kind"].startswith("site_")] == []
 
 
-def _record_runs(ctx, statuses_and_new: list[tuple[str, int]]) -> None:
-    """Crawl runs of SITE as the recorder writes them, one a night (status, new filings)."""
+def _record_runs(ctx, nights: list[tuple[str, int, int]]) -> None:
+    """Crawl runs of SITE as the recorder writes them, one a night after those recorded
+    (status, new filings, new file versions)."""
     with ctx.engine.begin() as conn:
         before = conn.exec_driver_sql("SELECT count(*) FROM disclosure.crawl_run").scalar()
-        start = datetime(2026, 11, 1, 1, 0, tzinfo=UTC) + timedelta(days=before)  # the nights after
-        for night, (status, new) in enumerate(statuses_and_new):
+        start = datetime(2026, 11, 1, 1, 0, tzinfo=UTC) + timedelta(days=before)
+        for night, (status, new, files) in enumerate(nights):
             conn.exec_driver_sql(
                 """INSERT INTO disclosure.crawl_run (site_id, started_at, finished_at, status, stats)
                    SELECT id, %(at)s, %(at)s, %(status)s, jsonb_build_object('new_filings', %(new)s,
-                          'finish_reason', 'closespider_timeout') FROM disclosure.site WHERE key = %(site)s""",
-                {"at": start + timedelta(days=night), "status": status, "new": new, "site": SITE},
+                          'new_file_versions', %(files)s) FROM disclosure.site WHERE key = %(site)s""",
+                {"at": start + timedelta(days=night), "status": status, "new": new, "files": files, "site": SITE},
             )
 
 
-def _unfinished(ctx, nights: int = 3) -> list[dict]:
+def _site_alerts(ctx, kind: str) -> list[dict]:
     with ctx.engine.begin() as conn:
-        return [a for a in raise_alerts(conn, site_down_nights=nights) if a["kind"] == "site_unfinished"]
+        return [a for a in raise_alerts(conn, site_down_nights=3, site_unfinished_nights=3) if a["kind"] == kind]
 
 
 def test_a_site_cut_by_its_time_limit_night_after_night_is_alerted_once_per_streak(env_settings):
     ctx = pipeline.context(env_settings)
     pipeline.prepare(ctx)
-    _record_runs(ctx, [("incomplete", 40), ("incomplete", 0), ("failed", 0)])
-    assert _unfinished(ctx) == []  # two cut nights (a failed one is site_down's business)
-    _record_runs(ctx, [("incomplete", 0)])
-    (alert,) = _unfinished(ctx)
-    assert alert["payload"] == {"site": SITE, "nights": 3, "new_filings": 40}
-    _record_runs(ctx, [("incomplete", 0)])
-    assert _unfinished(ctx) == []  # the same streak: raised once
-    _record_runs(ctx, [("ok", 3), ("incomplete", 0), ("incomplete", 0), ("incomplete", 0)])
-    (stuck,) = _unfinished(ctx)  # a new streak after a complete night, and it brought nothing
-    assert stuck["payload"]["new_filings"] == 0
-    assert "no new filing found meanwhile (the walk gets no further)" in stuck["subject"]
+    # a first crawl too big for a night: 40 filings, then 12 more files of them the night after
+    _record_runs(ctx, [("incomplete", 40, 30), ("incomplete", 0, 12)])
+    assert _site_alerts(ctx, "site_unfinished") == []  # two nights: below the threshold
+    _record_runs(ctx, [("incomplete", 0, 0)])
+    (alert,) = _site_alerts(ctx, "site_unfinished")
+    assert alert["payload"] == {"site": SITE, "nights": 3, "new_filings": 40, "later_progress": 12}
+    assert "cut by its time limit 3 nights running, 12 new filings and files after its first night" in alert["subject"]
+    _record_runs(ctx, [("incomplete", 0, 0)])
+    assert _site_alerts(ctx, "site_unfinished") == []  # the same streak: raised once
+    # a failed night ends the streak (in a row means in a row); the next three bring nothing
+    _record_runs(ctx, [("failed", 0, 0), ("incomplete", 2, 0), ("incomplete", 0, 0), ("incomplete", 0, 0)])
+    (stuck,) = _site_alerts(ctx, "site_unfinished")
+    assert stuck["payload"] == {"site": SITE, "nights": 3, "new_filings": 2, "later_progress": 0}
+    assert "nothing new after its first night (the walk gets no further)" in stuck["subject"]
     assert "DISCLOSURE_CRAWL_TIME_LIMIT" in stuck["subject"]
+
+
+def test_site_down_counts_failed_nights_in_a_row_only(env_settings):
+    ctx = pipeline.context(env_settings)
+    pipeline.prepare(ctx)
+    _record_runs(ctx, [("failed", 0, 0), ("failed", 0, 0), ("incomplete", 5, 5), ("failed", 0, 0), ("failed", 0, 0)])
+    assert _site_alerts(ctx, "site_down") == []  # an incomplete night read the site: two in a row since
+    _record_runs(ctx, [("failed", 0, 0)])
+    (down,) = _site_alerts(ctx, "site_down")
+    assert down["payload"] == {"site": SITE, "nights": 3}
+    assert down["subject"] == f"{SITE}: failed 3 nights running"

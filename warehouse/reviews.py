@@ -27,8 +27,10 @@ _WEAK = ", ".join("'" + e.replace("'", "''") + "'" for e in WEAK_EVIDENCE)
 # the export dataset `review` and the report's review page read it. First the readings OCR
 # itself doubted (parsers.ocr lists them in the parse's coverage `ocr_doubtful`, each already
 # attached to its cell's key, with the other readings it found plausible), then the cells a
-# failed check of the same parse cites (validation.misreads: a misread breaks an identity),
-# then the rest, lowest OCR score first.
+# failed check of the same parse cites — any check, not only the table identities that
+# validation.misreads names: a 说明 that disagrees with a scanned cell is as good a reason to
+# look at the crop (the reading or the document is wrong, the person tells which) — then the
+# rest, lowest OCR score first.
 QUEUE_SQL = f"""
     WITH queued AS (
         SELECT j.code AS jurisdiction, u.code AS unit_code, u.name AS unit_name, f.fiscal_year, f.kind,
