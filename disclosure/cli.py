@@ -2,8 +2,8 @@
 
 Exit status, for every command: 0 all went well; 1 something the command checked failed (a site
 did not crawl, a rule failed, a file did not parse); 2 usage or configuration error (an unknown
-site key, a bad setting or registry, a missing folder, a store without its schema), reported
-as one line that names the file, key, variable or command to run.
+site key, a bad setting or registry, a missing folder, a store without its schema or refusing the
+connection), reported as one line that names the file, key, variable or command to run.
 """
 
 from __future__ import annotations
@@ -39,11 +39,29 @@ def _configuration_errors() -> tuple[type[BaseException], ...]:
     return tuple(kinds)
 
 
-def _missing_schema(exc: BaseException) -> bool:
-    """A query on a store that `disclosure db upgrade` never ran on (no disclosure.* tables)."""
-    from sqlalchemy.exc import ProgrammingError
+def _store_problem(exc: BaseException) -> str | None:
+    """One line for a store that cannot serve the command, else None (a bug: its traceback).
+    A query on a store that `disclosure db upgrade` never ran on (no disclosure.* tables),
+    whether SQLAlchemy wrapped the driver's error or not; a connection refused or never
+    answered, the stages' DISCLOSURE_DB_WAIT spent (psycopg's bare OperationalError: its
+    subclasses, a cancelled query or a lock, are the server answering)."""
+    import psycopg
 
-    return isinstance(exc, ProgrammingError) and "UndefinedTable" in type(getattr(exc, "orig", None)).__name__
+    from disclosure.settings import mask, url_secrets
+
+    orig = getattr(exc, "orig", None) or exc  # SQLAlchemy keeps the driver's error in .orig
+    try:
+        settings = _settings()
+    except Exception:  # the settings' own error was the one to report; never hide this one
+        settings = None
+    where = _store_name(settings) if settings else "DATABASE_URL"
+    if isinstance(orig, psycopg.errors.UndefinedTable):
+        return f"the store ({where}) has no schema yet: run `disclosure db upgrade` first"
+    if type(orig) is psycopg.OperationalError:
+        said = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+        said = mask(said, url_secrets(settings.database_url if settings else None))
+        return f"cannot connect to the store ({where}): {said}; start it, or correct DATABASE_URL"
+    return None
 
 
 class _OneLineErrors(TyperGroup):
@@ -55,9 +73,10 @@ class _OneLineErrors(TyperGroup):
         except _configuration_errors() as exc:
             _say_error(str(exc))
         except Exception as exc:
-            if not _missing_schema(exc):
+            problem = _store_problem(exc)
+            if problem is None:
                 raise
-            _say_error("the store has no schema yet: run `disclosure db upgrade` first")
+            _say_error(problem)
         raise typer.Exit(EXIT_USAGE)
 
 

@@ -102,6 +102,41 @@ def test_report_on_an_unmigrated_store_says_to_upgrade(registry_env):
     one_line_error(runner.invoke(app, ["report", "--json"]), "run `disclosure db upgrade` first")
 
 
+def test_export_and_review_on_an_unmigrated_store_say_to_upgrade(registry_env, tmp_path):
+    """The export reads the store through psycopg itself, not SQLAlchemy: the same one line."""
+    for args in (
+        ["export", "cells", "-o", str(tmp_path / "c.csv")],
+        ["export", "review", "-o", str(tmp_path / "r.parquet")],
+        ["review", "list"],
+    ):
+        one_line_error(runner.invoke(app, args), "has no schema yet", "run `disclosure db upgrade` first")
+
+
+def test_a_database_url_that_is_no_postgres_url_names_the_variable_not_the_password(monkeypatch, tmp_path):
+    for url in ("notaurl", "mysql://analyst:s3cret-pass@db.example.org/x"):
+        monkeypatch.setenv("DATABASE_URL", url)
+        line = one_line_error(
+            runner.invoke(app, ["report", "-o", str(tmp_path / "r")]), "DATABASE_URL", "postgresql://"
+        )
+        assert "s3cret-pass" not in line
+
+
+@pytest.mark.db
+def test_a_store_that_refuses_the_connection_is_one_line(monkeypatch, tmp_path):
+    """A server down (or a wrong port) after the stages' wait: one line naming the store and
+    DATABASE_URL, never SQLAlchemy's traceback; the password is not shown."""
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://analyst:s3cret-pass@127.0.0.1:{port}/none")
+    monkeypatch.setenv("DISCLOSURE_DB_WAIT", "0")
+    monkeypatch.setenv("DISCLOSURE_VAR_DIR", str(tmp_path / "var"))
+    for args in (["report", "-o", str(tmp_path / "r")], ["export", "cells", "-o", str(tmp_path / "c.csv")]):
+        result = runner.invoke(app, args)
+        line = one_line_error(result, "cannot connect to the store", f"127.0.0.1:{port}", "DATABASE_URL")
+        assert "s3cret-pass" not in line and "Connection refused" in line
+
+
 def test_report_on_a_store_no_crawl_filled_says_to_run(registry_env, tmp_path):
     from warehouse.migrate import upgrade
 
