@@ -172,7 +172,9 @@ def _prepare_findings(data: ReportData, archive, out: Path) -> None:
             expected_text=with_unit(finding["expected"], unit),
             actual_text=with_unit(finding["actual"], unit),
             difference_text=with_unit(finding["difference"], unit),
-            difference_share="" if unit == "%" else relative_difference(finding["expected"], finding["difference"]),
+            difference_share=""
+            if unit in ("%", "年")  # a share of a rate or of a year means nothing
+            else relative_difference(finding["expected"], finding["difference"]),
             page=unit_page(finding["jurisdiction"], finding["unit_code"]),
         )
         copy = archived_copy(archive, finding["storage_key"], out)

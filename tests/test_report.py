@@ -190,6 +190,15 @@ def test_findings_speak_chinese_with_units_grouped_and_filterable(built_report):
     assert "全年预算数 = " in evidence and "执行率 = 81.51" in evidence and "各项得分 = " in evidence
     for english in ("full =", "rate =", "terms =", "counted =", "(attached:", "is missing from"):
         assert english not in evidence, english
+    # Seed 002's own growth rates (careful.rate): percentages as the sentence prints them, on its page.
+    careful = re.search(r'<details class="family" open data-family="细读核对">.*?</details>', html, re.S).group(0)
+    rates = re.findall(
+        r"<code[^>]*>careful\.rate</code></td><td>([^<]*)</td>\s*"
+        r'<td class="num">([^<]*)</td><td class="num">([^<]*)</td>',
+        careful,
+    )
+    assert ("第16页", "534.20%", "540.46%") in rates, rates
+    assert all(expected.endswith("%") and actual.endswith("%") for _s, expected, actual in rates), rates
 
 
 def test_index_lists_each_unit_once_with_its_link(built_report):
