@@ -144,8 +144,11 @@ def test_the_summary_names_alerts_by_kind_the_most_frequent_first():
     new = dict((what, details) for what, details, _style in summary_lines(run_summary(stages, store), TITLES))["new"]
     assert new == (
         "13 filings, 11 files, 11 parsed; 182 alerts: 108 missing filings, 70 failed identities, "
-        "2 late filings, 1 daily digest, 1 filings not identified"
+        "2 late filings, 1 daily digest, 1 filing not identified"
     )
+    one = {**stages, "alert": {"new_alerts": 2, "by_kind": {"site_failed": 1, "parse_failed": 1}}}
+    new = dict((what, details) for what, details, _style in summary_lines(run_summary(one, store), TITLES))["new"]
+    assert new.endswith("2 alerts: 1 file that failed to parse, 1 site failing")
 
 
 def test_alerts_logged_as_one_warning_per_kind(caplog):
