@@ -692,6 +692,14 @@ def review_list(
     if as_json:
         _print_json(rows)
         return
+    if not rows:  # an empty table's frame says nothing to a newcomer
+        console.print(
+            "the review queue is empty"
+            + (" and no cell was reviewed" if everything else "")
+            + " (it holds cells read by OCR or in tables recognised only by their rows)",
+            soft_wrap=True,
+        )
+        return
     table = Table("file", "cell", "value", "score", "why", "unit", "year", "page", "review")
     for r in rows:
         table.add_row(
