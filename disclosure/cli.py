@@ -64,12 +64,22 @@ def _store_problem(exc: BaseException) -> str | None:
     return None
 
 
+def _usage_error() -> type[BaseException]:
+    """click's UsageError, whether typer vendors click (typer._click, 0.22 on) or uses it."""
+    return next(k for k in typer.BadParameter.__mro__ if k.__name__ == "UsageError")
+
+
 class _OneLineErrors(TyperGroup):
     """Turns configuration errors raised anywhere below into one line on stderr and exit 2."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except _usage_error() as exc:  # a command's wrong or missing argument: one line, not rich's box
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `disclosure review` alone: its help, as asked
+                raise
+            where = exc.ctx.command_path if exc.ctx else ctx.command_path
+            _say_error(f"{exc.format_message().rstrip('.')} (see `{where} --help`)")
         except _configuration_errors() as exc:
             _say_error(str(exc))
         except Exception as exc:

@@ -46,6 +46,27 @@ def test_report_into_a_missing_folder(tmp_path):
     assert not target.parent.exists()
 
 
+@pytest.mark.parametrize(
+    "args, named",
+    [
+        (["parse"], ("Missing argument 'file'", "`disclosure parse --help`")),
+        (["export", "cells"], ("'--out'", "`disclosure export --help`")),
+        (["crawl", "--bogus"], ("--bogus", "`disclosure crawl --help`")),
+        (["nosuchcmd"], ("'nosuchcmd'", "`disclosure --help`")),
+        (["review", "correct", "1"], ("Missing argument 'cell'", "`disclosure review correct --help`")),
+        (["export", "cells", "-o", "c.csv", "--from-year", "abc"], ("'--from-year'", "valid integer")),
+    ],
+)
+def test_a_wrong_or_missing_argument_is_one_line_naming_the_help(args, named):
+    """click's usage errors too (typer draws them in a box of five lines): one line, exit 2."""
+    one_line_error(runner.invoke(app, args, prog_name="disclosure"), *named)
+
+
+def test_a_group_alone_still_shows_its_help():
+    result = runner.invoke(app, ["review"], prog_name="disclosure")
+    assert "confirm" in result.output and "correct" in result.output and "error:" not in result.output
+
+
 def test_unknown_site_key_lists_the_registered_ones(registry_env):
     # The guide's own example, run against the default (replica) registry.
     line = one_line_error(
