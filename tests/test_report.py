@@ -302,6 +302,20 @@ def test_cross_document_findings_link_both_documents_at_their_pages(built_report
     assert "across_documents.three_public_cars" in re.search(
         r'<section id="across-findings">.*?</section>', unit, re.S
     ).group(0)
+    # Datong's unit, whose checks could not be made: no column empty on every row, each reason said once.
+    datong = (out / "units" / "datong__dt-ggzy.html").read_text(encoding="utf-8")
+    section = re.search(r'<section id="across-findings">.*?</section>', datong, re.S).group(0)
+    assert re.findall(r"<th>([^<]+)</th>", re.search(r"<thead>.*?</thead>", section).group(0)) == [
+        "年度",
+        "核对",
+        "结果",
+        "文件",
+    ]
+    rows = re.findall(r'<tr class="across.*?</tr>', section, re.S)
+    assert rows and all("未核对" in row for row in rows)
+    for row in rows:
+        reason = re.search(r"<small>([^<]+)</small>", row).group(1)
+        assert row.count(reason) == 1, row
 
 
 def test_budgets_are_in_the_completeness_matrix(built_report):
