@@ -129,6 +129,18 @@ def _main(
     """Collect, archive, parse and validate 部门/单位决算公开 filings."""
 
 
+def _command_name() -> str:
+    """How the user can run this command again: `disclosure` when it is on PATH, else the path
+    it was started by (`make demo` runs .venv/bin/disclosure, which a new shell does not find)."""
+    import shutil
+
+    started = sys.argv[0] if sys.argv and Path(sys.argv[0]).name == "disclosure" else "disclosure"
+    on_path = shutil.which("disclosure")
+    if started == "disclosure" or (on_path and Path(on_path).resolve() == Path(started).resolve()):
+        return "disclosure"
+    return started
+
+
 def _print_json(data) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n")
 
@@ -850,9 +862,10 @@ def demo() -> None:
         f"report at {written['report']}",
         soft_wrap=True,
     )
+    me = _command_name()
     console.print(
-        f"next: `disclosure fixtures serve` keeps the replica sites up at {site.base_url}; then "
-        f"`export DISCLOSURE_REPLICA_BASE={site.base_url}` and `disclosure run`",
+        f"next: `{me} fixtures serve` keeps the replica sites up at {site.base_url}; then "
+        f"`export DISCLOSURE_REPLICA_BASE={site.base_url}` and `{me} run`",
         soft_wrap=True,
     )
     if str(dag_run.state) != "success":
@@ -1029,9 +1042,10 @@ def fixtures_serve(
     with _serve_replica(_settings().replica_port if port is None else port) as site:
         # stdout: the line to paste (or `eval`); the rest of the console goes to stderr.
         print(f"export DISCLOSURE_REPLICA_BASE={site.base_url}", flush=True)
+        me = _command_name()
         console.print(
             f"replica sites at {site.base_url}; in another shell: export DISCLOSURE_REPLICA_BASE="
-            f"{site.base_url}, then `disclosure crawl` or `disclosure run` (Ctrl-C to stop)",
+            f"{site.base_url}, then `{me} crawl` or `{me} run` (Ctrl-C to stop)",
             soft_wrap=True,
         )
         try:
