@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -848,6 +849,7 @@ def demo() -> None:
         ctx = pipeline.context(settings)
         configure_airflow_env(settings)  # before the listener imports airflow
         console.print("running DAG disclosure_nightly with dag.test()")
+        started = datetime.now(UTC)
         with _stage_progress() as progress, stage_progress(progress, ctx.engine, len(ctx.registry.sites)):
             dag_run = run_dag_test(settings)
         latest = settings.var_dir / "reports" / "latest" / "index.html"  # the DAG's summary task wrote it
@@ -855,7 +857,7 @@ def demo() -> None:
         with ctx.engine.connect() as conn:
             from reporting.run_summary import store_counts
 
-            summary = _demo_summary(conn, store_counts(conn))
+            summary = _demo_summary(conn, store_counts(conn), started)
     _print_run_summary(summary)
     console.print(
         f"DAG run {dag_run.run_id}: [bold]{dag_run.state}[/bold]; archive at {redact_url(settings.archive)}; "
@@ -872,22 +874,31 @@ def demo() -> None:
         raise typer.Exit(EXIT_FAILED)
 
 
-def _demo_summary(conn, store: dict) -> dict:
-    """The demo ran the stages inside Airflow: read what they did back from the store."""
+def _demo_summary(conn, store: dict, since: datetime) -> dict:
+    """The demo ran the stages inside Airflow: read back from the store what they did since the
+    run began (a second demo on the same store counts its own night, not every night's)."""
     from sqlalchemy import text
 
     from reporting.run_summary import run_summary
 
+    t = {"t": since}
     crawls = [
         {"site": k, "status": st, **stats}
         for k, st, stats in conn.execute(
             text("""
         SELECT DISTINCT ON (s.key) s.key, cr.status, cr.stats FROM disclosure.crawl_run cr
-        JOIN disclosure.site s ON s.id = cr.site_id ORDER BY s.key, cr.started_at DESC""")
+        JOIN disclosure.site s ON s.id = cr.site_id WHERE cr.started_at >= :t ORDER BY s.key, cr.started_at DESC"""),
+            t,
         )
     ]
-    parses = dict(conn.execute(text("""SELECT status = 'ok', count(*) FROM disclosure.parse_run GROUP BY 1""")).all())
-    alerts = dict(conn.execute(text("SELECT kind, count(*) FROM disclosure.alert GROUP BY 1")).all())
+    parses = dict(
+        conn.execute(
+            text("SELECT status = 'ok', count(*) FROM disclosure.parse_run WHERE parsed_at >= :t GROUP BY 1"), t
+        ).all()
+    )
+    alerts = dict(
+        conn.execute(text("SELECT kind, count(*) FROM disclosure.alert WHERE created_at >= :t GROUP BY 1"), t).all()
+    )
     return run_summary(
         {
             "crawl": crawls,
