@@ -70,17 +70,29 @@ def _usage_error() -> type[BaseException]:
     return next(k for k in typer.BadParameter.__mro__ if k.__name__ == "UsageError")
 
 
+def _say_usage_error(exc, command_path: str) -> None:
+    """One line, not typer's box of five; `disclosure review` alone still shows its help."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        raise exc
+    where = exc.ctx.command_path if exc.ctx else command_path
+    _say_error(f"{exc.format_message().rstrip('.')} (see `{where} --help`)")
+
+
 class _OneLineErrors(TyperGroup):
     """Turns configuration errors raised anywhere below into one line on stderr and exit 2."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:  # `disclosure --bogus`: the root's own options
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except _usage_error() as exc:
+            _say_usage_error(exc, info_name or "disclosure")
+        raise typer.Exit(EXIT_USAGE)
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except _usage_error() as exc:  # a command's wrong or missing argument: one line, not rich's box
-            if type(exc).__name__ == "NoArgsIsHelpError":  # `disclosure review` alone: its help, as asked
-                raise
-            where = exc.ctx.command_path if exc.ctx else ctx.command_path
-            _say_error(f"{exc.format_message().rstrip('.')} (see `{where} --help`)")
+        except _usage_error() as exc:  # a command's wrong or missing argument
+            _say_usage_error(exc, ctx.command_path)
         except _configuration_errors() as exc:
             _say_error(str(exc))
         except Exception as exc:

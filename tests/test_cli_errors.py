@@ -53,6 +53,7 @@ def test_report_into_a_missing_folder(tmp_path):
         (["export", "cells"], ("'--out'", "`disclosure export --help`")),
         (["crawl", "--bogus"], ("--bogus", "`disclosure crawl --help`")),
         (["nosuchcmd"], ("'nosuchcmd'", "`disclosure --help`")),
+        (["--bogus"], ("--bogus", "`disclosure --help`")),
         (["review", "correct", "1"], ("Missing argument 'cell'", "`disclosure review correct --help`")),
         (["export", "cells", "-o", "c.csv", "--from-year", "abc"], ("'--from-year'", "valid integer")),
     ],
