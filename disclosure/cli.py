@@ -2,8 +2,8 @@
 
 Exit status, for every command: 0 all went well; 1 something the command checked failed (a site
 did not crawl, a rule failed, a file did not parse); 2 usage or configuration error (an unknown
-site key, a bad setting or registry, a missing folder, a store without its schema), reported
-as one line that names the file, key, variable or command to run.
+site key, a bad setting or registry, a missing folder, a store without its schema or refusing the
+connection), reported as one line that names the file, key, variable or command to run.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -39,25 +40,66 @@ def _configuration_errors() -> tuple[type[BaseException], ...]:
     return tuple(kinds)
 
 
-def _missing_schema(exc: BaseException) -> bool:
-    """A query on a store that `disclosure db upgrade` never ran on (no disclosure.* tables)."""
-    from sqlalchemy.exc import ProgrammingError
+def _store_problem(exc: BaseException) -> str | None:
+    """One line for a store that cannot serve the command, else None (a bug: its traceback).
+    A query on a store that `disclosure db upgrade` never ran on (no disclosure.* tables),
+    whether SQLAlchemy wrapped the driver's error or not; a connection refused or never
+    answered, the stages' DISCLOSURE_DB_WAIT spent (psycopg's bare OperationalError: its
+    subclasses, a cancelled query or a lock, are the server answering)."""
+    import psycopg
 
-    return isinstance(exc, ProgrammingError) and "UndefinedTable" in type(getattr(exc, "orig", None)).__name__
+    from disclosure.settings import mask, url_secrets
+
+    orig = getattr(exc, "orig", None) or exc  # SQLAlchemy keeps the driver's error in .orig
+    try:
+        settings = _settings()
+    except Exception:  # the settings' own error was the one to report; never hide this one
+        settings = None
+    where = _store_name(settings) if settings else "DATABASE_URL"
+    if isinstance(orig, psycopg.errors.UndefinedTable):
+        return f"the store ({where}) has no schema yet: run `disclosure db upgrade` first"
+    if type(orig) is psycopg.OperationalError:
+        said = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+        said = mask(said, url_secrets(settings.database_url if settings else None))
+        return f"cannot connect to the store ({where}): {said}; start it, or correct DATABASE_URL"
+    return None
+
+
+def _usage_error() -> type[BaseException]:
+    """click's UsageError, whether typer vendors click (typer._click, 0.22 on) or uses it."""
+    return next(k for k in typer.BadParameter.__mro__ if k.__name__ == "UsageError")
+
+
+def _say_usage_error(exc, command_path: str) -> None:
+    """One line, not typer's box of five; `disclosure review` alone still shows its help."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        raise exc
+    where = exc.ctx.command_path if exc.ctx else command_path
+    _say_error(f"{exc.format_message().rstrip('.')} (see `{where} --help`)")
 
 
 class _OneLineErrors(TyperGroup):
     """Turns configuration errors raised anywhere below into one line on stderr and exit 2."""
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:  # `disclosure --bogus`: the root's own options
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except _usage_error() as exc:
+            _say_usage_error(exc, info_name or "disclosure")
+        raise typer.Exit(EXIT_USAGE)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except _usage_error() as exc:  # a command's wrong or missing argument
+            _say_usage_error(exc, ctx.command_path)
         except _configuration_errors() as exc:
             _say_error(str(exc))
         except Exception as exc:
-            if not _missing_schema(exc):
+            problem = _store_problem(exc)
+            if problem is None:
                 raise
-            _say_error("the store has no schema yet: run `disclosure db upgrade` first")
+            _say_error(problem)
         raise typer.Exit(EXIT_USAGE)
 
 
@@ -98,6 +140,18 @@ def _main(
     ),
 ) -> None:
     """Collect, archive, parse and validate 部门/单位决算公开 filings."""
+
+
+def _command_name() -> str:
+    """How the user can run this command again: `disclosure` when it is on PATH, else the path
+    it was started by (`make demo` runs .venv/bin/disclosure, which a new shell does not find)."""
+    import shutil
+
+    started = sys.argv[0] if sys.argv and Path(sys.argv[0]).name == "disclosure" else "disclosure"
+    on_path = shutil.which("disclosure")
+    if started == "disclosure" or (on_path and Path(on_path).resolve() == Path(started).resolve()):
+        return "disclosure"
+    return started
 
 
 def _print_json(data) -> None:
@@ -678,6 +732,14 @@ def review_list(
     if as_json:
         _print_json(rows)
         return
+    if not rows:  # an empty table's frame says nothing to a newcomer
+        console.print(
+            "the review queue is empty"
+            + (" and no cell was reviewed" if everything else "")
+            + " (it holds cells read by OCR or in tables recognised only by their rows)",
+            soft_wrap=True,
+        )
+        return
     table = Table("file", "cell", "value", "alternatives", "score", "why", "unit", "year", "page", "review")
     for r in rows:
         table.add_row(
@@ -805,6 +867,7 @@ def demo() -> None:
         ctx = pipeline.context(settings)
         configure_airflow_env(settings)  # before the listener imports airflow
         console.print("running DAG disclosure_nightly with dag.test()")
+        started = datetime.now(UTC)
         with _stage_progress() as progress, stage_progress(progress, ctx.engine, len(ctx.registry.sites)):
             dag_run = run_dag_test(settings)
         latest = settings.var_dir / "reports" / "latest" / "index.html"  # the DAG's summary task wrote it
@@ -812,38 +875,48 @@ def demo() -> None:
         with ctx.engine.connect() as conn:
             from reporting.run_summary import store_counts
 
-            summary = _demo_summary(conn, store_counts(conn))
+            summary = _demo_summary(conn, store_counts(conn), started)
     _print_run_summary(summary)
     console.print(
         f"DAG run {dag_run.run_id}: [bold]{dag_run.state}[/bold]; archive at {redact_url(settings.archive)}; "
         f"report at {written['report']}",
         soft_wrap=True,
     )
+    me = _command_name()
     console.print(
-        f"next: `disclosure fixtures serve` keeps the replica sites up at {site.base_url}; then "
-        f"`export DISCLOSURE_REPLICA_BASE={site.base_url}` and `disclosure run`",
+        f"next: `{me} fixtures serve` keeps the replica sites up at {site.base_url}; then "
+        f"`export DISCLOSURE_REPLICA_BASE={site.base_url}` and `{me} run`",
         soft_wrap=True,
     )
     if str(dag_run.state) != "success":
         raise typer.Exit(EXIT_FAILED)
 
 
-def _demo_summary(conn, store: dict) -> dict:
-    """The demo ran the stages inside Airflow: read what they did back from the store."""
+def _demo_summary(conn, store: dict, since: datetime) -> dict:
+    """The demo ran the stages inside Airflow: read back from the store what they did since the
+    run began (a second demo on the same store counts its own night, not every night's)."""
     from sqlalchemy import text
 
     from reporting.run_summary import run_summary
 
+    t = {"t": since}
     crawls = [
         {"site": k, "status": st, **stats}
         for k, st, stats in conn.execute(
             text("""
         SELECT DISTINCT ON (s.key) s.key, cr.status, cr.stats FROM disclosure.crawl_run cr
-        JOIN disclosure.site s ON s.id = cr.site_id ORDER BY s.key, cr.started_at DESC""")
+        JOIN disclosure.site s ON s.id = cr.site_id WHERE cr.started_at >= :t ORDER BY s.key, cr.started_at DESC"""),
+            t,
         )
     ]
-    parses = dict(conn.execute(text("""SELECT status = 'ok', count(*) FROM disclosure.parse_run GROUP BY 1""")).all())
-    alerts = dict(conn.execute(text("SELECT kind, count(*) FROM disclosure.alert GROUP BY 1")).all())
+    parses = dict(
+        conn.execute(
+            text("SELECT status = 'ok', count(*) FROM disclosure.parse_run WHERE parsed_at >= :t GROUP BY 1"), t
+        ).all()
+    )
+    alerts = dict(
+        conn.execute(text("SELECT kind, count(*) FROM disclosure.alert WHERE created_at >= :t GROUP BY 1"), t).all()
+    )
     return run_summary(
         {
             "crawl": crawls,
@@ -998,9 +1071,10 @@ def fixtures_serve(
     with _serve_replica(_settings().replica_port if port is None else port) as site:
         # stdout: the line to paste (or `eval`); the rest of the console goes to stderr.
         print(f"export DISCLOSURE_REPLICA_BASE={site.base_url}", flush=True)
+        me = _command_name()
         console.print(
             f"replica sites at {site.base_url}; in another shell: export DISCLOSURE_REPLICA_BASE="
-            f"{site.base_url}, then `disclosure crawl` or `disclosure run` (Ctrl-C to stop)",
+            f"{site.base_url}, then `{me} crawl` or `{me} run` (Ctrl-C to stop)",
             soft_wrap=True,
         )
         try:

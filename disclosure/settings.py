@@ -271,6 +271,14 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value):
         return value or None
 
+    @field_validator("database_url", mode="after")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        # Else SQLAlchemy's "Could not parse SQLAlchemy URL" traceback at the first query.
+        if value is not None and not re.match(r"^postgres(ql)?(\+\w+)?://", value):
+            raise ValueError("expected a postgresql:// URL")
+        return value
+
     @field_validator("var_dir", "archive_dir_setting", "registry_file", mode="after")
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:
@@ -326,9 +334,12 @@ def _one_line(error: dict) -> str:
     if error["type"] in bounds:
         words, key = bounds[error["type"]]
         expected = f"expected {words} {ctx[key]}"
+    elif error["type"] == "value_error":  # a validator's own words, without pydantic's "Value error, "
+        expected = str(ctx.get("error") or error["msg"])
     else:
         expected = _EXPECTED.get(error["type"], error["msg"][0].lower() + error["msg"][1:])
-    return f"{variable}: {expected}, got {error['input']!r}"
+    shown = redact_url(error["input"]) if isinstance(error["input"], str) else error["input"]  # no password shown
+    return f"{variable}: {expected}, got {shown!r}"
 
 
 def load_settings() -> Settings:

@@ -30,6 +30,7 @@ YEAR = r"(20\d{2})\s*年"
 # A title's year: "2024年度部门决算", "2024 年度单位决算公开", "2024年部门决算表".
 TITLE_YEAR = re.compile(YEAR + r"\s*度?\s*(?:部门|单位)\s*决\s*算[^\n。，,]{0,10}$")
 COVER_YEAR = re.compile(YEAR + r"\s*度?(?=[^。\d]{0,30}决\s*算)")
+COVER_END = re.compile(r"第[一二三四五六七八九十]+部分|目录")
 PART_YEAR = re.compile(r"第[一二三四五六七八九十]部\s*分[^。\n]{0,40}?" + YEAR)
 CAPTION_YEAR = re.compile(r"^\s*" + YEAR + r"\s*度\s*$|" + YEAR + r"\s*度?\s*[^\n]{0,30}?决算表", re.MULTILINE)
 CAPTION_LINES = 5
@@ -138,6 +139,9 @@ def find_years(
     if body:
         number, text = body[0]
         flat = re.sub(r"\s", "", unicodedata.normalize("NFKC", text))
+        # The cover is the page's top, up to its first part or 目录: a page holding the whole
+        # text (a bundle's 情况说明.docx) would make every "较2022年决算" a cover year.
+        flat = COVER_END.split(flat, maxsplit=1)[0]
         for m in COVER_YEAR.finditer(flat):
             years.append(
                 {"where": "cover", "year": int(m.group(1)), "page": number, "text": flat[m.start() : m.end() + 12]}

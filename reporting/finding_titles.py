@@ -100,20 +100,34 @@ def finding_title(rule_id: str, catalogue_title: str | None) -> str:
 
 def value_unit(rule_id: str, amount_unit: str | None = None) -> str:
     """The unit a rule's expected/printed values are in."""
-    if rule_id.startswith(("perf.rate", "narrative.percent", "budget.narrative_percent")):
+    if rule_id.startswith(
+        ("perf.rate", "narrative.percent", "budget.narrative_percent", "careful.rate", "careful.breakdown")
+    ):
         return "%"
     if rule_id.startswith(("perf.count", "narrative.count", "10.vehicles")):
         return "个"
     if rule_id.startswith(("perf.total", "perf.execution_score", "perf.indicator_score")):
         return "分"
+    if rule_id.startswith("careful.year"):
+        return "年"
     return amount_unit or "万元"
 
 
 def with_unit(value, unit: str) -> str:
-    """'8.115' → '8.115 分'; None → ''."""
+    """'8.115' → '8.115 分', '2023' → '2023年', '19.8800' → '19.88%'; None → ''."""
     if value is None:
         return ""
-    return f"{value}{'' if unit == '%' else ' '}{unit}"
+    return f"{_as_printed(value)}{'' if unit in ('%', '年') else ' '}{unit}"
+
+
+def _as_printed(value) -> str:
+    """The store's 4 decimals (19.8800) cut to the digits that mean something, at least 2 as
+    amounts are printed (19.88, 534.20); '8.115' and '2023' as they are."""
+    text = str(value)
+    whole, dot, decimals = text.partition(".")
+    while len(decimals) > 2 and decimals.endswith("0"):
+        decimals = decimals[:-1]
+    return whole + dot + decimals
 
 
 def relative_difference(expected, difference) -> str:

@@ -172,7 +172,9 @@ def _prepare_findings(data: ReportData, archive, out: Path) -> None:
             expected_text=with_unit(finding["expected"], unit),
             actual_text=with_unit(finding["actual"], unit),
             difference_text=with_unit(finding["difference"], unit),
-            difference_share="" if unit == "%" else relative_difference(finding["expected"], finding["difference"]),
+            difference_share=""
+            if unit in ("%", "年")  # a share of a rate or of a year means nothing
+            else relative_difference(finding["expected"], finding["difference"]),
             page=unit_page(finding["jurisdiction"], finding["unit_code"]),
         )
         copy = archived_copy(archive, finding["storage_key"], out)
@@ -205,7 +207,11 @@ def _prepare_across(findings: list[dict], archive, out: Path) -> None:
             or finding_title(finding["rule_id"], titles.get(finding["rule_id"])),
             status_zh=ACROSS_STATUS.get(finding["status"], finding["status"]),
             reason=reason_zh((finding["evidence"] or {}).get("reason") or ""),
-            evidence_text=evidence_text({**(finding["evidence"] or {}), "pages": None}),
+            # a check not made says why under its result: the evidence does not repeat it
+            evidence_text=evidence_text(
+                {**(finding["evidence"] or {}), "pages": None}
+                | ({"reason": None} if finding["status"] == "not_evaluated" else {})
+            ),
             expected_text=with_unit(finding["expected"], unit),
             actual_text=with_unit(finding["actual"], unit),
             difference_text=with_unit(finding["difference"], unit),

@@ -21,7 +21,17 @@ CELL_LABELS = {
     "grade": "等级",
     "weight": "分值",
     "balance": "结余",
+    "says": "表述",
 }
+
+# Where the careful reader found a year printed (parsers/careful.py find_years).
+YEAR_PLACES = {"cover": "封面", "title": "标题", "part heading": "部分标题", "as of": "截至日期"}
+
+
+def _year_place(where: str) -> str:
+    table = re.fullmatch(r"table (\w+)", where)
+    return f"{table.group(1)}表表头" if table else YEAR_PLACES.get(where, where)
+
 
 # English phrases of the checkers' reasons, most specific first.
 _REASONS = [
@@ -61,6 +71,31 @@ _REASONS = [
         "：资金来源行得分印为 0（此模板只对合计行评分）",
     ),
     (re.compile(r": 总分 (\S+) is (\S+), printed (\S+)$"), r"：总分 \1 应为“\2”，印为“\3”"),
+    # The careful reader's checks (validation/careful.py).
+    (re.compile(r"^(“.*”): (.+) left$", re.S), r"\1：模板占位“\2”未替换"),
+    (
+        re.compile(r"^(cover|title|part heading|as of|table \w+) prints (\d{4}) \(the filing is (\d{4})\): "),
+        lambda m: f"{_year_place(m.group(1))}印的是 {m.group(2)} 年（本文件为 {m.group(3)} 年）：",
+    ),
+    (re.compile(r"^目录 lists (“.+”); no page prints it \(this heading\)$"), r"目录列有\1，正文中却没有这一部分"),
+    (re.compile(r"^目录 lists (“.+”); no page prints it$"), r"目录列有\1，却没有一页印出"),
+    (re.compile(r"^table (\w+) is printed; the 目录 does not list it$"), r"印有 \1 表，目录却未列"),
+    (
+        re.compile(
+            r"^(“.+?”) is listed, before (“.+?”) \(page (\d+)\) but printed on page (\d+), out of the 目录's order$"
+        ),
+        r"目录中\1列在\2（第 \3 页）之前，却印在第 \4 页，与目录顺序不符",
+    ),
+    (
+        re.compile(r"^(“.+?”) is listed but printed on page (\d+), out of the 目录's order$"),
+        r"\1印在第 \2 页，与目录顺序不符",
+    ),
+    (re.compile(r"^决算 (\S+) against 预算 (\S+): “(.+?)”; "), r"决算 \1、预算 \2，却说“\3”；"),
+    (re.compile(r"^([^:]+): no reason given; "), r"\1：未说明原因；"),
+    (re.compile(r"^([^:]+): reason given; "), r"\1：已说明原因；"),
+    (re.compile(r"^得分 (\S+) is (\S+) by the bands, printed (\S+); "), r"得分 \1 按分档应为“\2”，印为“\3”；"),
+    (re.compile(r"^the parts listed are not the whole; "), "所列各项并非全部构成；"),
+    (re.compile(r"^last year's amount is (\S+): no growth rate; "), r"上年数为 \1，无从计算增长率；"),
 ]
 
 # Why a filing could not be identified (the identification_findings view's problems).
@@ -127,13 +162,34 @@ def subject_zh(family: str | None, subject: str | None) -> str:
     ("1:3:资金总额" → 资金总额); the checkers' own sequence numbers (which evaluation, which
     sentence of the narrative) say nothing to a reader, whose evidence names the project or
     quotes the sentence."""
+    from validation.careful import CAREFUL
     from validation.narrative import NARRATIVE
     from validation.performance import PERFORMANCE
 
     subject = subject or ""
+    if family == CAREFUL:
+        return _careful_subject(subject)
     if family in (PERFORMANCE, NARRATIVE):
         last = subject.rsplit(":", 1)[-1]
         return "" if last.isdigit() else last
+    return subject
+
+
+def _careful_subject(subject: str) -> str:
+    """validation.careful's subjects: p12#13 (a sentence, numbered by the checker) → 第12页;
+    cover p1 → 封面 第1页; listed 05 / unlisted 07 / order 09 → what the 目录 check is about."""
+    forms = [
+        (r"p(\d+)#[\d.]+", lambda m: f"第{m.group(1)}页"),
+        (r"(cover|title|part heading|as of|table \w+) p(\d+)", lambda m: f"{_year_place(m.group(1))} 第{m.group(2)}页"),
+        (r"listed (\S+)", lambda m: f"目录所列 {m.group(1)}"),
+        (r"unlisted (\S+)", lambda m: f"{m.group(1)}表（目录未列）"),
+        (r"order (\S+)", lambda m: f"{m.group(1)}（顺序）"),
+        (r"document", lambda m: "全文"),
+    ]
+    for pattern, said in forms:
+        m = re.fullmatch(pattern, subject)
+        if m:
+            return said(m)
     return subject
 
 

@@ -78,7 +78,7 @@ def summary_lines(summary: dict, kind_titles: dict[str, str] | None = None) -> l
     rows = []
     if new is not None:
         by_kind = sorted(new["alerts_by_kind"].items(), key=lambda kv: (-kv[1], kv[0]))
-        kinds = ", ".join(f"{n} {titles.get(kind, kind).lower()}" for kind, n in by_kind)
+        kinds = ", ".join(f"{n} {_one_of(titles.get(kind, kind).lower(), n)}" for kind, n in by_kind)
         rows.append(
             (
                 "new",
@@ -114,3 +114,13 @@ def summary_lines(summary: dict, kind_titles: dict[str, str] | None = None) -> l
 def _n(count: int, noun: str) -> str:
     """ "1 filing", "2 filings": the summary is read, not parsed."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+# The alert titles' plural nouns, for a count of one ("1 filing not identified").
+_SINGULAR = {"filings": "filing", "identities": "identity", "sites": "site", "files": "file"}
+
+
+def _one_of(title: str, count: int) -> str:
+    if count != 1:
+        return title
+    return " ".join(_SINGULAR.get(word, word) for word in title.split(" "))

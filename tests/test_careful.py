@@ -192,6 +192,21 @@ def test_a_bundle_is_read_as_its_members_and_its_contents_are_not_compared():
     assert contents.status == "not_evaluated" and "bundle" in contents.reason
 
 
+def test_a_bundles_narrative_member_is_no_cover_of_last_years_comparisons(fixtures):
+    """The unified platform's bundle (replica.render_formats.render_zip): the tables as XLSX and
+    the whole text as one DOCX page, its title on top. Only that title is its cover: the
+    comparisons below it (较2022年决算增加23.30万元) are no year printed wrongly."""
+    from replica.render_formats import render_zip
+
+    result = parse_bytes(render_zip(fixtures["002"]), "bundle.zip")
+    covers = [y for y in result.reading["years"] if y["where"] == "cover"]
+    assert covers and {y["year"] for y in covers} == {2023}
+    sentence = lambda subject: subject.split("#")[1]  # noqa: E731 — the bundle's pages are not the PDF's
+    assert {(rule, sentence(subject)) for rule, subject in failed(result)} == {
+        (d["rule"], sentence(d["subject"])) for d in TRUTH["seeds"]["002"]
+    }
+
+
 def test_the_store_keeps_the_reading_and_validates_it_as_the_pure_validator(migrated_url, tmp_path, monkeypatch):
     """The reading rides in parse_run.coverage: validating from the store finds what
     validate_parse finds on the same file, with its evidence."""

@@ -118,3 +118,20 @@ def test_report_json_after_a_run(env_settings):
     assert summary["findings_by_family"]["within_table:rounding"] == 5
     assert summary["findings_by_family"]["cross_table:rounding"] == 1
     assert "within_table:failed" not in summary["findings_by_family"]
+
+
+def test_the_next_steps_name_the_command_as_it_can_be_run(monkeypatch, tmp_path):
+    """`make demo` starts .venv/bin/disclosure, which a new shell does not find: its "next:"
+    line says `.venv/bin/disclosure run`; with the venv activated (on PATH), `disclosure run`."""
+    from disclosure.cli import _command_name
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(sys, "argv", [".venv/bin/disclosure", "demo"])
+    assert _command_name() == ".venv/bin/disclosure"
+    script = tmp_path / "disclosure"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    monkeypatch.setattr(sys, "argv", [str(script), "demo"])
+    assert _command_name() == "disclosure"
+    monkeypatch.setattr(sys, "argv", ["/somewhere/disclosure/cli.py", "demo"])  # python -m disclosure.cli
+    assert _command_name() == "disclosure"

@@ -46,6 +46,28 @@ def test_report_into_a_missing_folder(tmp_path):
     assert not target.parent.exists()
 
 
+@pytest.mark.parametrize(
+    "args, named",
+    [
+        (["parse"], ("Missing argument 'file'", "`disclosure parse --help`")),
+        (["export", "cells"], ("'--out'", "`disclosure export --help`")),
+        (["crawl", "--bogus"], ("--bogus", "`disclosure crawl --help`")),
+        (["nosuchcmd"], ("'nosuchcmd'", "`disclosure --help`")),
+        (["--bogus"], ("--bogus", "`disclosure --help`")),
+        (["review", "correct", "1"], ("Missing argument 'cell'", "`disclosure review correct --help`")),
+        (["export", "cells", "-o", "c.csv", "--from-year", "abc"], ("'--from-year'", "valid integer")),
+    ],
+)
+def test_a_wrong_or_missing_argument_is_one_line_naming_the_help(args, named):
+    """click's usage errors too (typer draws them in a box of five lines): one line, exit 2."""
+    one_line_error(runner.invoke(app, args, prog_name="disclosure"), *named)
+
+
+def test_a_group_alone_still_shows_its_help():
+    result = runner.invoke(app, ["review"], prog_name="disclosure")
+    assert "confirm" in result.output and "correct" in result.output and "error:" not in result.output
+
+
 def test_unknown_site_key_lists_the_registered_ones(registry_env):
     # The guide's own example, run against the default (replica) registry.
     line = one_line_error(
@@ -100,6 +122,41 @@ def test_a_port_the_last_replica_just_closed_is_free():
 def test_report_on_an_unmigrated_store_says_to_upgrade(registry_env):
     one_line_error(runner.invoke(app, ["report"]), "run `disclosure db upgrade` first")
     one_line_error(runner.invoke(app, ["report", "--json"]), "run `disclosure db upgrade` first")
+
+
+def test_export_and_review_on_an_unmigrated_store_say_to_upgrade(registry_env, tmp_path):
+    """The export reads the store through psycopg itself, not SQLAlchemy: the same one line."""
+    for args in (
+        ["export", "cells", "-o", str(tmp_path / "c.csv")],
+        ["export", "review", "-o", str(tmp_path / "r.parquet")],
+        ["review", "list"],
+    ):
+        one_line_error(runner.invoke(app, args), "has no schema yet", "run `disclosure db upgrade` first")
+
+
+def test_a_database_url_that_is_no_postgres_url_names_the_variable_not_the_password(monkeypatch, tmp_path):
+    for url in ("notaurl", "mysql://analyst:s3cret-pass@db.example.org/x"):
+        monkeypatch.setenv("DATABASE_URL", url)
+        line = one_line_error(
+            runner.invoke(app, ["report", "-o", str(tmp_path / "r")]), "DATABASE_URL", "postgresql://"
+        )
+        assert "s3cret-pass" not in line
+
+
+@pytest.mark.db
+def test_a_store_that_refuses_the_connection_is_one_line(monkeypatch, tmp_path):
+    """A server down (or a wrong port) after the stages' wait: one line naming the store and
+    DATABASE_URL, never SQLAlchemy's traceback; the password is not shown."""
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://analyst:s3cret-pass@127.0.0.1:{port}/none")
+    monkeypatch.setenv("DISCLOSURE_DB_WAIT", "0")
+    monkeypatch.setenv("DISCLOSURE_VAR_DIR", str(tmp_path / "var"))
+    for args in (["report", "-o", str(tmp_path / "r")], ["export", "cells", "-o", str(tmp_path / "c.csv")]):
+        result = runner.invoke(app, args)
+        line = one_line_error(result, "cannot connect to the store", f"127.0.0.1:{port}", "DATABASE_URL")
+        assert "s3cret-pass" not in line and "Connection refused" in line
 
 
 def test_report_on_a_store_no_crawl_filled_says_to_run(registry_env, tmp_path):

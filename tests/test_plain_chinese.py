@@ -106,3 +106,57 @@ def test_a_crawl_stopped_by_its_time_limit_reads_in_chinese():
 
     assert health.status in CRAWL_STATUS_LABELS
     assert crawl_problems_zh("; ".join(health.problems)) == "达到时间上限，已读 40 个列表页，下一晚接着采"
+
+
+def _english_outside_quotes(text: str) -> list[str]:
+    """Latin words a reader would see, leaving out what the filing itself prints (“…”)."""
+    import re
+
+    return re.findall(r"[A-Za-z]{3,}", re.sub(r"“[^”]*”", "", text))
+
+
+def test_the_careful_readers_findings_read_in_chinese():
+    """The careful reader's failures on real pages: the altered Putuo final account (its
+    confirmed placeholder, years, 目录 entry, breakdown, rates and 大于/等于 verdicts) and seed
+    001 with a change left without its reason and a stated grade against its score."""
+    import copy
+
+    from disclosure.settings import PROJECT_ROOT
+    from parsers import parse_bytes, parse_path
+    from replica.render_formats import render_html
+    from replica.site import load_fixtures
+    from validation.careful import CAREFUL
+    from validation.engine import validate_parse
+
+    seed = copy.deepcopy(load_fixtures()["001"])
+    reason = "，主要原因办公费增加、福利费增加、其他交通费用增加"
+    seed.narrative = [p.replace("增长8.37%" + reason, "增长8.37%") for p in seed.narrative]
+    seed.narrative[-1] += "本单位整体支出绩效自评得分88分，自评等级为优。"
+    results = [
+        parse_path(PROJECT_ROOT / "tests" / "real" / "sh_putuo_czj_2024_final_altered.pdf"),
+        parse_bytes(render_html(seed), "planted.html"),
+    ]
+    failed = [o for r in results for o in validate_parse(r) if o.family == CAREFUL and o.status == "failed"]
+    assert {o.rule_id for o in failed} == {
+        "careful.placeholder",
+        "careful.year",
+        "careful.contents",
+        "careful.breakdown",
+        "careful.rate",
+        "careful.direction",
+        "careful.reason",
+        "careful.grade",
+    }
+    for o in failed:
+        shown = evidence_text({"cells": o.cells, "pages": o.pages, "reason": o.reason})
+        subject = subject_zh(CAREFUL, o.subject)
+        assert not _english_outside_quotes(shown) and not _english_outside_quotes(subject), (o.rule_id, shown, subject)
+    said = {o.rule_id: reason_zh(o.reason) for o in failed}
+    assert said["careful.grade"].startswith("得分 88 按分档应为“良”，印为“优”；")
+    assert said["careful.reason"].startswith("增加1.51万元：未说明原因；")
+    years = sorted(reason_zh(o.reason).split("：")[0] for o in failed if o.rule_id == "careful.year")
+    assert years == ["截至日期印的是 2023 年（本文件为 2024 年）", "部分标题印的是 2023 年（本文件为 2024 年）"]
+    assert sorted(subject_zh(CAREFUL, o.subject) for o in failed if o.rule_id == "careful.year") == [
+        "截至日期 第24页",
+        "部分标题 第18页",
+    ]

@@ -190,6 +190,15 @@ def test_findings_speak_chinese_with_units_grouped_and_filterable(built_report):
     assert "全年预算数 = " in evidence and "执行率 = 81.51" in evidence and "各项得分 = " in evidence
     for english in ("full =", "rate =", "terms =", "counted =", "(attached:", "is missing from"):
         assert english not in evidence, english
+    # Seed 002's own growth rates (careful.rate): percentages as the sentence prints them, on its page.
+    careful = re.search(r'<details class="family" open data-family="细读核对">.*?</details>', html, re.S).group(0)
+    rates = re.findall(
+        r"<code[^>]*>careful\.rate</code></td><td>([^<]*)</td>\s*"
+        r'<td class="num">([^<]*)</td><td class="num">([^<]*)</td>',
+        careful,
+    )
+    assert ("第16页", "534.20%", "540.46%") in rates, rates
+    assert all(expected.endswith("%") and actual.endswith("%") for _s, expected, actual in rates), rates
 
 
 def test_index_lists_each_unit_once_with_its_link(built_report):
@@ -293,6 +302,20 @@ def test_cross_document_findings_link_both_documents_at_their_pages(built_report
     assert "across_documents.three_public_cars" in re.search(
         r'<section id="across-findings">.*?</section>', unit, re.S
     ).group(0)
+    # Datong's unit, whose checks could not be made: no column empty on every row, each reason said once.
+    datong = (out / "units" / "datong__dt-ggzy.html").read_text(encoding="utf-8")
+    section = re.search(r'<section id="across-findings">.*?</section>', datong, re.S).group(0)
+    assert re.findall(r"<th>([^<]+)</th>", re.search(r"<thead>.*?</thead>", section).group(0)) == [
+        "年度",
+        "核对",
+        "结果",
+        "文件",
+    ]
+    rows = re.findall(r'<tr class="across.*?</tr>', section, re.S)
+    assert rows and all("未核对" in row for row in rows)
+    for row in rows:
+        reason = re.search(r"<small>([^<]+)</small>", row).group(1)
+        assert row.count(reason) == 1, row
 
 
 def test_budgets_are_in_the_completeness_matrix(built_report):

@@ -53,6 +53,18 @@ def _failed_rules_citing(ctx, label: str) -> dict[str, str]:
     return dict(rows)
 
 
+def test_an_empty_queue_says_so(migrated_url, monkeypatch, tmp_path):
+    """A store with no cell read by OCR or in a weakly recognised table (the demo's night): a
+    line saying the queue is empty, not the frame of an empty table; --json an empty list."""
+    monkeypatch.setenv("DATABASE_URL", migrated_url)
+    monkeypatch.setenv("DISCLOSURE_VAR_DIR", str(tmp_path / "var"))
+    for args in (["review", "list"], ["review", "list", "--all"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0 and "the review queue is empty" in result.output, result.output
+        assert "┏" not in result.output and len(result.output.strip().splitlines()) == 1
+    assert _invoke("review", "list") == []
+
+
 @pytest.mark.slow
 def test_a_review_wins_over_the_parse_and_survives_a_forced_reparse(scanned_night, tmp_path):
     ctx = scanned_night

@@ -121,6 +121,27 @@ def test_exports_open_in_excel_and_pandas(ran, tmp_path):
     assert empty.exit_code == 0 and "no rows of findings matched" in empty.output
 
 
+def test_the_demo_summary_counts_its_own_night_not_every_night(ran, env_settings):
+    """A second `make demo` on the same store: its summary's "new" is what that night did
+    (nothing new on unchanged sites), not every alert and parse the store ever held."""
+    from datetime import UTC, datetime
+
+    from disclosure import pipeline
+    from disclosure.cli import _demo_summary
+    from reporting.run_summary import store_counts
+
+    ctx = pipeline.context(env_settings)
+    before_second = datetime.now(UTC)
+    pipeline.run_once(ctx)
+    with ctx.engine.connect() as conn:
+        store = store_counts(conn)
+        both = _demo_summary(conn, store, datetime(2000, 1, 1, tzinfo=UTC))["new"]
+        second = _demo_summary(conn, store, before_second)["new"]
+    # the first night's alerts, and its daily digest (not counted in the stage's new_alerts)
+    assert both["alerts_by_kind"] == {**ran["alert"]["by_kind"], "digest": 1} and both["parsed"] > 0
+    assert second["alerts"] == 0 and second["parsed"] == 0 and second["filings"] == 0
+
+
 def test_the_summary_names_alerts_by_kind_the_most_frequent_first():
     from alerting.deliver import TITLES
     from reporting.run_summary import run_summary, summary_lines
@@ -144,8 +165,11 @@ def test_the_summary_names_alerts_by_kind_the_most_frequent_first():
     new = dict((what, details) for what, details, _style in summary_lines(run_summary(stages, store), TITLES))["new"]
     assert new == (
         "13 filings, 11 files, 11 parsed; 182 alerts: 108 missing filings, 70 failed identities, "
-        "2 late filings, 1 daily digest, 1 filings not identified"
+        "2 late filings, 1 daily digest, 1 filing not identified"
     )
+    one = {**stages, "alert": {"new_alerts": 2, "by_kind": {"site_failed": 1, "parse_failed": 1}}}
+    new = dict((what, details) for what, details, _style in summary_lines(run_summary(one, store), TITLES))["new"]
+    assert new.endswith("2 alerts: 1 file that failed to parse, 1 site failing")
 
 
 def test_alerts_logged_as_one_warning_per_kind(caplog):
