@@ -160,6 +160,11 @@ def one_digit_away(read: str, code: str, runner_ups: frozenset[str] = frozenset(
     return len(diffs) == 1 and frozenset(diffs[0]) in CONFUSED
 
 
+def heads_printed_items(code: str, printed: set[str]) -> bool:
+    """Whether the table prints items of `code` (30201 … under 302) but not `code` itself."""
+    return code not in printed and any(len(other) > len(code) and other.startswith(code) for other in printed)
+
+
 def judge_code(
     table: str, read: str, label: str, taken: set[str], runner_ups: frozenset[str] = frozenset()
 ) -> dict | None:
@@ -177,15 +182,18 @@ def judge_code(
         for code, text in level.items()
         if text == name and sum(a != b for a, b in zip(read, code)) <= (len(read) - 1) // 2
     )
+    # One digit away, and the label read like the entry's, or (a label OCR could not read)
+    # the entry is the class of items the table prints under it without printing it.
+    similar = {code for code, text in level.items() if difflib.SequenceMatcher(None, name, text).ratio() >= LABEL_LIKE}
     near = sorted(
         code
-        for code, text in level.items()
-        if one_digit_away(read, code, runner_ups) and difflib.SequenceMatcher(None, name, text).ratio() >= LABEL_LIKE
+        for code in level
+        if one_digit_away(read, code, runner_ups) and (code in similar or heads_printed_items(code, taken))
     )
     if len(by_label) == 1:
         chosen, by = by_label[0], "label"
     elif len(near) == 1 and (not by_label or near[0] in by_label):
-        chosen, by = near[0], "digit"
+        chosen, by = near[0], ("digit and label" if near[0] in similar else "digit and items")
     else:
         chosen, by = None, None
     candidates = sorted(set(by_label) | set(near))
@@ -195,7 +203,7 @@ def judge_code(
         return {"action": "ambiguous", "candidates": candidates, "why": f"{chosen} is printed already"}
     if candidates:
         return {"action": "ambiguous", "candidates": candidates, "why": "more than one entry fits"}
-    return {"action": "kept", "why": "no catalogue entry has its label"}
+    return {"action": "kept", "why": "no catalogue entry one digit away has its label or its items"}
 
 
 def correct_codes(
