@@ -13,7 +13,9 @@ Numbers read by OCR get repaired where the noise is unambiguous ("4183. 78", "41
 its cell is joined. What stays doubtful (a low recognition score, or a digit whose runner-up
 is another digit) is listed in the result's coverage (`ocr_doubtful`, with the alternatives)
 so that the stage that validates can choose the alternative that makes the identities hold
-and list the rest for review (parsing itself never depends on validation).
+and list the rest for review (parsing itself never depends on validation). A row code read
+outside its table's published catalogue is corrected where its label or one confusable digit
+names one entry, and listed either way (`ocr_codes`, parsers.subject_codes).
 """
 
 from __future__ import annotations

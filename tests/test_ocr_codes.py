@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from parsers import parse_bytes
+from parsers.ocr import TextBox, code_runner_ups
 from parsers.subject_codes import ECONOMIC, correct_codes
 from replica.render_pdf import render_pdf
 from replica.render_scan import render_noisy_scan, render_scanned
@@ -122,3 +123,14 @@ def test_a_code_printed_outside_the_catalogue_is_kept(local_code_pdf):
     assert scan.cell_map().get(("06", "30230", 1)) == Decimal("28.38")
     kept = [e for e in scan.coverage["ocr_codes"] if e["read"] == "30230"]
     assert [e["action"] for e in kept] == ["kept"]
+
+
+def test_the_runner_up_readings_of_a_code_are_kept_by_page_and_code():
+    # 30271 read in two pieces, the second with 01 as its runner-up; an amount is no code.
+    cells = [
+        [
+            ("30271", [TextBox(0, 0, 20, 10, "302", 0.9), TextBox(21, 0, 40, 10, "71", 0.6, ("01",))]),
+            ("64.23", [TextBox(50, 0, 80, 10, "64.23", 0.7, ("61.23",))]),
+        ]
+    ]
+    assert code_runner_ups(cells, 2) == {(2, "30271"): frozenset({"30201"})}
