@@ -13,7 +13,9 @@ Numbers read by OCR get repaired where the noise is unambiguous ("4183. 78", "41
 its cell is joined. What stays doubtful (a low recognition score, or a digit whose runner-up
 is another digit) is listed in the result's coverage (`ocr_doubtful`, with the alternatives)
 so that the stage that validates can choose the alternative that makes the identities hold
-and list the rest for review (parsing itself never depends on validation).
+and list the rest for review (parsing itself never depends on validation). A row code read
+outside its table's published catalogue is corrected where its label or one confusable digit
+names one entry, and listed either way (`ocr_codes`, parsers.subject_codes).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from parsers.document import Page, Placed, box_of
 from parsers.limits import Limits, exceeded
 from parsers.model import Box, ParseError, ParseResult
 from parsers.pdfium_doc import PDFIUM_LOCK, open_document
+from parsers.subject_codes import correct_codes
 
 # The recogniser reads a text line scaled to 48 px high; at 150 dpi body text (9–12 pt) is
 # 19–25 px high already, so more pixels only cost time and memory (scans are 150–300 dpi).
@@ -658,6 +661,24 @@ def doubtful_readings(
     return out
 
 
+def code_runner_ups(cells: list[list[tuple[str, list[TextBox]]]], page: int) -> dict[tuple[int, str], frozenset[str]]:
+    """(page, code as read) → the other codes the recogniser found plausible there (a digit
+    replaced by its runner-up), for the row codes of a page's grid."""
+    out: dict[tuple[int, str], frozenset[str]] = {}
+    for row in cells:
+        for text, boxes in row:
+            if not (text.isdigit() and len(text) in (3, 5, 7)):
+                continue
+            others = {
+                repair_code("".join(alt if i == k else b.text for i, b in enumerate(boxes)))
+                for k, box in enumerate(boxes)
+                for alt in box.alternatives
+            } - {text}
+            if others:
+                out[(page, text)] = out.get((page, text), frozenset()) | frozenset(others)
+    return out
+
+
 def _placed_lines(boxes: list[TextBox], place: Placer) -> list[tuple[str, Box]]:
     """Each recognised piece of text with its box on the page (for boxing narrative claims)."""
     return [(b.text, place(b.x0, b.y0, b.x1, b.y1)) for b in boxes]
@@ -752,10 +773,15 @@ def check_scan_size(document, source: str, limits: Limits) -> None:
 
 
 def scanned_pages(
-    data: bytes, source: str, limits: Limits | None = None, doubtful: list | None = None
+    data: bytes,
+    source: str,
+    limits: Limits | None = None,
+    doubtful: list | None = None,
+    runner_ups: dict | None = None,
 ) -> Iterator[Page]:
     """The pages of a scan, read one at a time (each page image released before the next is
-    rendered); the doubtful amounts of each page are appended to `doubtful`."""
+    rendered); the doubtful amounts of each page are appended to `doubtful`, the other
+    readings of its row codes put in `runner_ups` (code_runner_ups)."""
     import numpy as np
 
     def render(number: int):
@@ -787,6 +813,8 @@ def scanned_pages(
                 # Placed after the repairs (they make new strings): each cell its box and score.
                 grid = placed_grid(grid, cells, page.ruling, place)
                 grids = [grid]
+                if runner_ups is not None:
+                    runner_ups.update(code_runner_ups(cells, number))
                 if doubtful is not None:
                     doubtful.extend(doubtful_readings(cells, number, grid))
                     doubtful.extend(
@@ -822,9 +850,13 @@ def parse_scanned(data: bytes, source: str, limits: Limits | None = None) -> Par
     if not ocr_available():
         raise ParseError(source, "image-only PDF without a text layer, and OCR (rapidocr_onnxruntime) is not installed")
     doubtful: list[dict] = []
-    result = assemble(scanned_pages(data, source, limits, doubtful), source)
+    runner_ups: dict[tuple[int, str], frozenset[str]] = {}
+    result = assemble(scanned_pages(data, source, limits, doubtful, runner_ups), source)
     if not result.cells and all(info.status == "missing" for info in result.tables.values()):
         raise ParseError(source, "scanned PDF: OCR found no filing tables")
+    # Row codes OCR read outside their table's catalogue: corrected where the label (or one
+    # confusable digit) names one entry, listed either way (parsers.subject_codes).
+    result.cells, result.coverage["ocr_codes"] = correct_codes(result.cells, runner_ups)
     result.read_by_ocr = True  # the stage that validates names the cells OCR probably misread
     # Cells a person should check against the scan (the review queue lists them), with the
     # other readings OCR found plausible: the stage keeps the one the identities agree with.
