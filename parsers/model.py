@@ -15,8 +15,9 @@ from parsers.templates import tables
 PARSER_VERSION = (
     # 0.4: tables by meaning (template catalogue), budgets read, identity from the document, coverage;
     # 0.5: boxes of cells, claims and evaluation fields, OCR scores; what a careful reader notes
-    # (ParseResult.reading, parsers.careful); budget 说明 claims; 0.5.1: a cover ends at its first part
-    "0.5.1"
+    # (ParseResult.reading, parsers.careful); budget 说明 claims; 0.5.1: a cover ends at its first part;
+    # 0.5.2: OCR's subject codes judged against the classification catalogue (parsers.subject_codes)
+    "0.5.2"
 )
 
 # The ten standard tables of a final account, as the template catalogue (templates.json) lists them.
