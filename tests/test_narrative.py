@@ -84,7 +84,6 @@ def test_a_misstated_share_fails(fixtures):
     assert (o.rule_id, o.expected, o.actual) == ("narrative.percent", Decimal("99.95"), Decimal("98.95"))
 
 
-
 def test_a_share_of_sums_is_within_the_rounding_of_every_term():
     """机关运行经费 (10[5] + 10[6], two printed figures) as a share of three printed figures: each
     sum may be off by a half cent a term. 0.504 + 0.514 of 3.326 + 3.326 + 3.336 is 10.19 %; the
