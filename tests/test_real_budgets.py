@@ -414,7 +414,7 @@ SHARED = ["central_gjxfj", "js_jcy", "js_rdbgt", "suz_sjj", "wx_zjj"]  # the 说
 
 @pytest.mark.parametrize("name", [n for n in NARRATED if n.startswith(tuple(SHARED))])
 def test_the_narrative_s_shares_are_checked_against_part_and_whole(name):
-    """Each printed share is part / whole × 100 at its printed precision; it cites the 说明's
+    """Each printed share is part / whole × 100 within its printed digit; it cites the 说明's
     page and the pages of the part's and the whole's tables, and fails only on a confirmed defect."""
     result = parsed(name)
     claims = {str(c["seq"]): c for c in result.claims}
@@ -581,6 +581,19 @@ def test_text_below_the_page_box_is_not_read_by_either_engine():
             "五、政府性基金预算支出预算情况说明2026年政府性基金预算支出100.00万元,其中:基本支出60.00万元,"
             "项目支出40.00万元。",
             [],
+        ),
+        # 财政拨款 → B5's columns (a fund's part is claimed without a share), and all funds again
+        # where a later section names the 支出预算 of the whole
+        (
+            "五、财政拨款支出预算情况说明2026年财政拨款支出预算900.00万元,其中:基本支出600.00万元,占66.67%,"
+            "项目支出300.00万元。七、其他重要事项说明2026年部门整体支出预算1,500.00万元,其中基本支出1,000.00万元。",
+            [
+                ("amount", "B1[支出总计].1", "1500.00"),
+                ("amount", "B5[合计].1", "900.00"),
+                ("amount", "B5[合计].2", "600.00"),
+                ("amount", "B5[合计].3", "300.00"),
+                ("amount", "B3[合计].2", "1000.00"),
+            ],
         ),
         # a share is claimed only of the whole its words name (none, or the pattern's): not of
         # 财政拨款支出, nor of 公务用车购置及运行费 (a fund named in a share is no section's fund)

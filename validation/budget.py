@@ -273,7 +273,7 @@ NARRATIVE_RULES = {
     ),
     "budget.narrative_percent": (
         "each share of the 说明 (其中:基本支出X万元,占P%; 占“三公”经费的P%)",
-        "= the part's cells / the whole's × 100, within half the printed digit and the rounding of both",
+        "= the part's cells / the whole's × 100 unrounded, within half the printed digit and the rounding of both",
     ),
     "budget.narrative_change": (
         "each change against the year before (比上年增加/减少X万元, 持平)",

@@ -29,7 +29,7 @@ RULES = {
     "narrative.amount": ("each amount of 情况说明", "= the cells it restates (e.g. 收入总计 = 01[31].1)"),
     "narrative.percent": (
         "each share (占比P%)",
-        "= part / whole × 100, within half the printed digit and the rounding of both",
+        "= part / whole × 100 unrounded, within half the printed digit and the rounding of both",
     ),
     "narrative.count": ("each count (共有车辆N辆)", "= the table's count (10[7].1)"),
     CHANGE: (
