@@ -84,6 +84,40 @@ def test_a_misstated_share_fails(fixtures):
     assert (o.rule_id, o.expected, o.actual) == ("narrative.percent", Decimal("99.95"), Decimal("98.95"))
 
 
+def test_a_share_of_sums_is_within_the_rounding_of_every_term():
+    """机关运行经费 (10[5] + 10[6], two printed figures) as a share of three printed figures: each
+    sum may be off by a half cent a term. 0.504 + 0.514 of 3.326 + 3.326 + 3.336 is 10.19 %; the
+    printed 1.01 of 10.00 give 10.10 %, within the rounding of 2 and 3 terms (not of 1 and 1)."""
+    from validation.core import TableKeys
+    from validation.narrative import claim_outcome
+
+    cells = {
+        ("10", "5", 1): Decimal("0.50"),
+        ("10", "6", 1): Decimal("0.51"),
+        ("10", "1", 1): Decimal("3.33"),
+        ("10", "2", 1): Decimal("3.33"),
+        ("10", "3", 1): Decimal("3.34"),
+    }
+    claim = {
+        "seq": 7,
+        "kind": "percent",
+        "restates": "10[5].1 + 10[6].1",
+        "share_of": "10[1].1 + 10[2].1 + 10[3].1",
+        "value": "10.19",
+        "sentence": "机关运行经费支出1.01万元，占10.19%",
+        "page": 18,
+    }
+    statuses, pages = {"10": "present"}, {"10": [14]}
+    found = claim_outcome(claim, cells, statuses, pages, TableKeys(cells))
+    assert (found.status, found.expected, found.difference) == ("rounding", Decimal("10.10"), Decimal("0.09"))
+    assert found.tolerance == Decimal("0.1203") and found.pages == [14, 18]
+    claim["value"] = "10.23"  # beyond what five half cents can move it
+    assert claim_outcome(claim, cells, statuses, pages, TableKeys(cells)).status == "failed"
+    cells[("10", "1", 1)] = cells[("10", "2", 1)] = cells[("10", "3", 1)] = Decimal("0.00")
+    blank = claim_outcome(claim, cells, statuses, pages, TableKeys(cells))
+    assert blank.status == "not_evaluated" and blank.reason.startswith("the whole is 0: no share of it; “机关")
+
+
 # ---- narratives of other templates: sections by their headings, claims by meaning -------------
 
 REAL = PROJECT_ROOT / "tests" / "real"

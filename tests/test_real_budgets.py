@@ -414,7 +414,7 @@ SHARED = ["central_gjxfj", "js_jcy", "js_rdbgt", "suz_sjj", "wx_zjj"]  # the 说
 
 @pytest.mark.parametrize("name", [n for n in NARRATED if n.startswith(tuple(SHARED))])
 def test_the_narrative_s_shares_are_checked_against_part_and_whole(name):
-    """Each printed share is part / whole × 100 at its printed precision; it cites the 说明's
+    """Each printed share is part / whole × 100 within its printed digit; it cites the 说明's
     page and the pages of the part's and the whole's tables, and fails only on a confirmed defect."""
     result = parsed(name)
     claims = {str(c["seq"]): c for c in result.claims}
@@ -570,6 +570,65 @@ def test_text_below_the_page_box_is_not_read_by_either_engine():
             "80万元,占“三公”经费的19.1%;",
             [("amount", "B9[合计].21", "80"), ("percent", "B9[合计].21", "19.1")],
         ),
+        # 基本支出 and 项目支出 of a fund's section are that fund's (一般公共预算 → B7's columns), of a
+        # fund without a key of them no claim (cs 2026 p. 21 prints the first)
+        (
+            "四、一般公共预算支出预算情况说明2026年一般公共预算支出800.00万元,其中:基本支出500.00万元,"
+            "项目支出300.00万元。",
+            [("amount", "B7[合计].2", "500.00"), ("amount", "B7[合计].3", "300.00")],
+        ),
+        (
+            "五、政府性基金预算支出预算情况说明2026年政府性基金预算支出100.00万元,其中:基本支出60.00万元,"
+            "项目支出40.00万元。",
+            [],
+        ),
+        # 财政拨款 → B5's columns (a fund's part is claimed without a share), and all funds again
+        # where a later section names the 支出预算 of the whole
+        (
+            "五、财政拨款支出预算情况说明2026年财政拨款支出预算900.00万元,其中:基本支出600.00万元,占66.67%,"
+            "项目支出300.00万元。七、其他重要事项说明2026年部门整体支出预算1,500.00万元,其中基本支出1,000.00万元。",
+            [
+                ("amount", "B1[支出总计].1", "1500.00"),
+                ("amount", "B5[合计].1", "900.00"),
+                ("amount", "B5[合计].2", "600.00"),
+                ("amount", "B5[合计].3", "300.00"),
+                ("amount", "B3[合计].2", "1000.00"),
+            ],
+        ),
+        # a share is claimed only of the whole its words name (none, or the pattern's): not of
+        # 财政拨款支出, nor of 公务用车购置及运行费 (a fund named in a share is no section's fund)
+        (
+            "三、支出预算情况说明本年支出预算合计1,000.00万元,其中:基本支出600.00万元,占财政拨款支出的70%;"
+            "项目支出400.00万元,占40%。",
+            [
+                ("amount", "B1[支出总计].1", "1000.00"),
+                ("amount", "B3[合计].2", "600.00"),
+                ("amount", "B3[合计].3", "400.00"),
+                ("percent", "B3[合计].3", "40"),
+            ],
+        ),
+        (
+            "七、“三公”经费预算情况说明“三公”经费预算6.00万元,其中:公务用车购置及运行费6.00万元,占“三公”经费的"
+            "100%,其中公务用车购置费4.00万元,占公务用车购置及运行费的66.67%;公务用车运行费2.00万元,占公务用车"
+            "购置及运行费的33.33%。",
+            [
+                ("amount", "B9[合计].20", "6.00"),
+                ("amount", "B9[合计].22", "6.00"),
+                ("amount", "B9[合计].23", "4.00"),
+                ("amount", "B9[合计].24", "2.00"),
+                ("percent", "B9[合计].22", "100"),
+            ],
+        ),
+        # 财政拨款收入总计 in the 财政拨款收支总表's 说明 is that table's 收入总计; in the income section
+        # (jcy 2019 p. 29) B2's 财政拨款 column
+        (
+            "四、关于财政拨款收支总表的说明2026年财政拨款收入总计18,728.91万元,支出总计18,728.91万元。",
+            [("amount", "B4[收入总计].1", "18728.91")],
+        ),
+        (
+            "一、收支预算总体情况说明其中:(一)收入预算总计24,169.74万元。包括:1.财政拨款收入预算总计24,169.74万元。",
+            [("amount", "B1[收入总计].1", "24169.74"), ("amount", "B2[合计].6", "24169.74")],
+        ),
         # not parts: a project's own 上年结转 (central p. 29), a project named …服务项目 (sz p. 7), a
         # change (rdbgt p. 23), a performance target's bound (cs p. 24), the 在职人员经费 (sz p. 6)
         ("(6)年度预算安排2026年拟安排该项目一般公共预算2,134.87万元(含上年结转750.00万元)。", []),
@@ -585,3 +644,22 @@ def test_budget_claims_from_the_printed_sentences(text, expected):
     claims = extract_budget_claims([(8, text)])
     assert [(c.kind, c.restates.split(" | ")[0], c.value) for c in claims] == expected
     assert all(c.page == 8 and c.sentence for c in claims)
+
+
+def test_a_change_printed_after_a_share_is_numbered_with_the_shares():
+    """A change found only after a share ("…占“三公”经费的20%,比上年减少1.00万元") is read later,
+    so the claims after it keep the numbers they had before shares were read: 公务接待费 is 2."""
+    from parsers.budget_narrative import extract_budget_claims
+
+    text = (
+        "七、“三公”经费预算情况说明因公出国(境)费2.00万元,占“三公”经费的20%,比上年减少1.00万元;"
+        "公务接待费8.00万元,比上年增加1.00万元。"
+    )
+    claims = [(c.seq, c.kind, c.restates.split(" | ")[0], c.value) for c in extract_budget_claims([(8, text)])]
+    assert claims == [
+        (1, "amount", "B9[合计].21", "2.00"),
+        (2, "amount", "B9[合计].25", "8.00"),
+        (3, "change", "B9[合计].25", "1.00"),
+        (4, "change", "B9[合计].21", "-1.00"),
+        (5, "percent", "B9[合计].21", "20"),
+    ]

@@ -273,7 +273,7 @@ NARRATIVE_RULES = {
     ),
     "budget.narrative_percent": (
         "each share of the 说明 (其中:基本支出X万元,占P%; 占“三公”经费的P%)",
-        "= the part's cells / the whole's × 100, at the printed precision, within the rounding of both",
+        "= the part's cells / the whole's × 100 unrounded, within half the printed digit and the rounding of both",
     ),
     "budget.narrative_change": (
         "each change against the year before (比上年增加/减少X万元, 持平)",
@@ -340,10 +340,8 @@ def narrative_outcome(filing: Filing, claim: dict) -> Outcome:
     actual = Decimal(claim["value"])
     if kind == "percent":
         whole, whole_spread = _in_wan(filing, _terms(filing, claim["share_of"]), printed)
-        expected, tolerance = share(expected, whole, claim["value"], spread, whole_spread)
-        outcome = _outcome(rule_id, seq, expected, actual, tolerance, printed, sorted(pages), sentence)
-        outcome.tolerance = tolerance.quantize(Decimal("0.0001"))
-        return outcome
+        judged = share(expected, whole, claim["value"], spread, whole_spread)
+        return judged.outcome(rule_id, FAMILY_NAME, seq, actual, printed, sorted(pages), sentence)
     if kind == "change":
         prior = _chosen(filing, claim["restates"], PRIOR)
         if prior is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, cached_property, lru_cache
 
 TERM = re.compile(r"^(\d{2}|B[0-9A-Z])\[([^\]]+)\]\.(\d+)$")  # 01–10, or a budget table B1…BZ
@@ -42,17 +42,56 @@ def _printed_decimals(value: str) -> int:
     return len(value.split(".", 1)[1]) if "." in value else 0
 
 
-def share(part: Decimal, whole: Decimal, printed: str, part_spread: Decimal, whole_spread: Decimal):
-    """(expected, tolerance) of a printed share "占P%" of part in whole: part / whole × 100 at the
-    printed precision, within half its last printed digit plus what the rounding of part and
-    whole (each off by at most its spread) can move it."""
-    decimals = _printed_decimals(printed)
-    expected = (part / whole * 100) if whole else Decimal(0)
-    expected = expected.quantize(Decimal(1).scaleb(-decimals))
-    tolerance = Decimal("0.5").scaleb(-decimals)
-    if part and whole:
-        tolerance += abs(expected) * (part_spread / abs(part) + whole_spread / abs(whole))
-    return expected, tolerance
+@dataclass(frozen=True)
+class Share:
+    """A printed share judged: `expected` is part / whole × 100 rounded (四舍五入) to the printed
+    precision, for display only; `difference` is printed − the unrounded share (the decision's,
+    shown to 0.0001)."""
+
+    status: str
+    expected: Decimal | None = None
+    difference: Decimal | None = None
+    tolerance: Decimal | None = None
+    reason: str = ""
+
+    def outcome(self, rule_id: str, family: str, subject: str, actual: Decimal, cells, pages, sentence: str):
+        tolerance = None if self.tolerance is None else self.tolerance.quantize(Decimal("0.0001"))
+        reason = f"{self.reason}; {sentence}" if self.reason else sentence
+        return Outcome(
+            rule_id,
+            family,
+            subject,
+            self.status,
+            self.expected,
+            actual,
+            self.difference,
+            tolerance,
+            cells,
+            pages,
+            reason,
+        )
+
+
+def share(part: Decimal, whole: Decimal, printed: str, part_spread: Decimal, whole_spread: Decimal) -> Share:
+    """A printed share "占P%" of part in whole, each off by at most its spread through rounding.
+
+    Decided on printed − part / whole × 100 unrounded: rounding that first to the printed precision
+    moves a correct share near a rounding boundary (65.2047 → 65.20 for a printed 65.21) by up to
+    half a digit more. The tolerance is half the last printed digit plus the most the rounding of
+    part and whole can move the share: (ps·W + |P|·ws) / (W·(W − ws)) × 100, exact, not first-order.
+    Passed when the printed share is the rounded one; not evaluated when the whole is blank or 0."""
+    if abs(whole) <= whole_spread:
+        what = "blank" if not whole_spread else ("0" if not whole else "within its rounding of 0")
+        return Share(NOT_EVALUATED, reason=f"the whole is {what}: no share of it")
+    digit = Decimal(1).scaleb(-_printed_decimals(printed))
+    exact = part / whole * 100
+    expected = exact.quantize(digit, ROUND_HALF_UP)
+    difference = Decimal(printed) - exact
+    whole = abs(whole)
+    moved = 100 * (part_spread * whole + abs(part) * whole_spread) / (whole * (whole - whole_spread))
+    tolerance = digit / 2 + moved
+    status = PASSED if Decimal(printed) == expected else decide(difference, tolerance)
+    return Share(status, expected, difference.quantize(Decimal("0.0001")), tolerance)  # shown to 0.0001
 
 
 @dataclass(frozen=True)

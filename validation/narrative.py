@@ -27,7 +27,10 @@ NARRATIVE = "narrative"  # the family, and the prefix of its rule ids
 CHANGE = f"{NARRATIVE}.change"  # checked in validation.cross_year, which has last year's filing
 RULES = {
     "narrative.amount": ("each amount of 情况说明", "= the cells it restates (e.g. 收入总计 = 01[31].1)"),
-    "narrative.percent": ("each share (占比P%)", "= part / whole × 100, within the rounding of both"),
+    "narrative.percent": (
+        "each share (占比P%)",
+        "= part / whole × 100 unrounded, within half the printed digit and the rounding of both",
+    ),
     "narrative.count": ("each count (共有车辆N辆)", "= the table's count (10[7].1)"),
     CHANGE: (
         "each year-on-year change (与上年相比…增加/减少X万元)",
@@ -66,12 +69,12 @@ def claim_outcome(
     printed: dict[str, str] = {}
     part, n = sum_terms(parse_terms(claim["restates"]), None, cells, keys, printed)
     actual = Decimal(claim["value"])
-    if kind == "percent":
-        whole, _ = sum_terms(parse_terms(claim["share_of"]), None, cells, keys, printed)
-        expected, tolerance = share(part, whole, claim["value"], HALF_CENT, HALF_CENT)
-    else:
-        expected = part
-        tolerance = rounding_envelope(n) if kind == "amount" else Decimal(0)
+    if kind == "percent":  # a sum of n printed figures is off by up to n half cents
+        whole, m = sum_terms(parse_terms(claim["share_of"]), None, cells, keys, printed)
+        judged = share(part, whole, claim["value"], n * HALF_CENT, m * HALF_CENT)
+        return judged.outcome(rule_id, NARRATIVE, seq, actual, printed, all_pages, sentence)
+    expected = part
+    tolerance = rounding_envelope(n) if kind == "amount" else Decimal(0)
     difference = actual - expected
     return Outcome(
         rule_id,
