@@ -16,7 +16,16 @@ _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="disclosure-airflow-"))
 os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parent.parent / "dags")
-os.environ.setdefault("DISCLOSURE_TASK_RETRIES", "0")
+
+from disclosure.settings import VARIABLES  # noqa: E402
+
+# The tests count requests, slots, retries and cells under the settings' defaults: a value the
+# machine's environment sets (DISCLOSURE_HOST_CONCURRENCY=1 in a shell, a CI job's
+# DISCLOSURE_PDF_ENGINE) would change them. Only DATABASE_URL, which server, is taken from it.
+for _variable in VARIABLES:
+    if _variable != "DATABASE_URL":
+        os.environ.pop(_variable, None)
+os.environ["DISCLOSURE_TASK_RETRIES"] = "0"
 # pgserver logs from an atexit hook, after pytest has closed the captured streams.
 logging.getLogger("pgserver").addHandler(logging.NullHandler())
 logging.getLogger("pgserver").propagate = False

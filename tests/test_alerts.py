@@ -41,7 +41,8 @@ def smtp():
     port = sock.getsockname()[1]
     sock.close()
     box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
+    # aiosmtpd waits 5 s for its server thread by default: a busy machine may take longer.
+    controller = Controller(box, hostname="127.0.0.1", port=port, ready_timeout=60)
     controller.start()
     yield port, box
     controller.stop()

@@ -17,7 +17,13 @@ from parsers.model import Box
 from reporting.annotated import count_boxes
 from reporting.crops import MARGIN_PT, OUTLINE, OUTLINE_PX, Crop, union
 from tests.conftest import query_rows
-from tests.test_report import CHROMIUM, CHROMIUM_ARGS, module_env_settings, module_replica  # noqa: F401
+from tests.test_report import (  # noqa: F401
+    BROWSER_WAIT_MS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    module_env_settings,
+    module_replica,
+)
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
 
@@ -188,6 +194,7 @@ def test_a_findings_crop_in_headless_chromium(night):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(BROWSER_WAIT_MS)
         page.goto((out / "findings.html").as_uri())
         page.wait_for_load_state("load")
         loaded = page.evaluate(
@@ -195,7 +202,7 @@ def test_a_findings_crop_in_headless_chromium(night):
         )
         page.wait_for_function(
             "Array.from(document.querySelectorAll('img.crop')).every(i => i.complete && i.naturalWidth > 0)",
-            timeout=20000,
+            timeout=BROWSER_WAIT_MS,
         )
         first = page.locator("img.crop").first
         first.scroll_into_view_if_needed()

@@ -72,10 +72,12 @@ def ctx(env_settings):
 
 @pytest.mark.slow
 def test_killed_mid_download(ctx, replica):
-    replica.behaviour.drip_paths[PDF] = 6.0
+    # The body comes in 20 pieces over 20 s: the kill 1.5 s in lands mid-body however busy the
+    # machine (no test time lost: the replica stops dripping when the killed client is gone).
+    replica.behaviour.drip_paths[PDF] = 20.0
     proc = _start_run()
     _wait_for(lambda: any(p == PDF and s == 200 for _m, p, s in replica.requests), what="the download to start")
-    time.sleep(1.5)  # a few pieces of the body are through
+    time.sleep(1.5)  # a piece or two of the body are through
     _kill(proc)
     assert (
         query_scalar(ctx.engine, f"SELECT count(*) FROM disclosure.archived_file WHERE source_url LIKE '%{PDF}'") == 0
@@ -147,11 +149,13 @@ def test_two_runs_at_once_do_not_duplicate_rows_or_alerts(ctx, replica):
 
 
 class FlakyProxy:
-    """A TCP proxy to Postgres that refuses connections while `down` is set."""
+    """A TCP proxy to Postgres that refuses connections while `down` is set; with `outage`,
+    it comes up that many seconds after the first connection it refused."""
 
-    def __init__(self, target: tuple[str, int]):
+    def __init__(self, target: tuple[str, int], outage: float | None = None):
         self.target = target
         self.down = True
+        self.outage = outage
         self.server = socket.create_server(("127.0.0.1", 0))
         self.port = self.server.getsockname()[1]
         self.refused = 0
@@ -166,6 +170,8 @@ class FlakyProxy:
             if self.down:
                 self.refused += 1
                 client.close()
+                if self.refused == 1 and self.outage is not None:
+                    threading.Timer(self.outage, setattr, (self, "down", False)).start()
                 continue
             upstream = socket.create_connection(self.target)
             threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
@@ -190,9 +196,10 @@ class FlakyProxy:
 
 def test_a_run_started_while_the_database_is_down_waits_and_completes(env_settings, replica, monkeypatch):
     url = make_url(os.environ["DATABASE_URL"])
-    proxy = FlakyProxy((url.host or "127.0.0.1", url.port or 5432))
+    # Down for 3 s from the run's first attempt, not from now: a run slow to reach the database
+    # (a busy machine) would otherwise find it up and never wait.
+    proxy = FlakyProxy((url.host or "127.0.0.1", url.port or 5432), outage=3.0)
     monkeypatch.setenv("DATABASE_URL", url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False))
-    threading.Timer(3.0, lambda: setattr(proxy, "down", False)).start()
     started = time.monotonic()
     ctx = pipeline.context()
     out = pipeline.run_once(ctx)

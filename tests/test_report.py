@@ -22,6 +22,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# How long the browser tests wait for a page or a drawn chart: reached only when one is broken,
+# so long enough for a busy machine (Plotly draws in seconds there, not in milliseconds).
+BROWSER_WAIT_MS = 120_000
 
 
 @pytest.fixture(scope="module")
@@ -354,10 +357,11 @@ def test_report_renders_in_headless_chromium(built_report):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 1000})
+        page.set_default_timeout(BROWSER_WAIT_MS)
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto((out / "index.html").as_uri())
-        page.wait_for_selector("#heatmap .main-svg", timeout=20000)
+        page.wait_for_selector("#heatmap .main-svg", timeout=BROWSER_WAIT_MS)
         cells = page.evaluate("document.getElementById('heatmap').data[0].z.flat().filter(v => v !== null).length")
         page.screenshot(path=str(SCREENSHOTS / "index.png"), full_page=True)
         page.evaluate(
@@ -365,13 +369,13 @@ def test_report_renders_in_headless_chromium(built_report):
             "{points: [document.getElementById('heatmap').data[0].customdata[0][0]]"
             ".map(c => ({customdata: c}))})"
         )
-        page.wait_for_url("**/units/*.html", timeout=10000)
+        page.wait_for_url("**/units/*.html", timeout=BROWSER_WAIT_MS)
         assert page.url.endswith("/units/datong__dt-ggzy.html")
         page.goto((out / "units" / "xinzhou__xz-swbgs.html").as_uri())
-        page.wait_for_selector("#figures .main-svg", timeout=20000)
+        page.wait_for_selector("#figures .main-svg", timeout=BROWSER_WAIT_MS)
         traces = page.evaluate("document.getElementById('figures').data.map(t => t.name)")
         page.screenshot(path=str(SCREENSHOTS / "unit.png"), full_page=True)
-        page.wait_for_selector("#budget-actual .main-svg", timeout=20000)
+        page.wait_for_selector("#budget-actual .main-svg", timeout=BROWSER_WAIT_MS)
         budget_traces = page.evaluate("document.getElementById('budget-actual').data.map(t => t.name)")
         page.goto((out / "findings.html").as_uri())
         total = page.locator("tr.finding:visible").count()
