@@ -13,7 +13,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, task
 
-from disclosure.dag_support import add_watcher, backfill_timeout, default_args, run_failure_notifier
+from disclosure.dag_support import add_watcher, backfill_timeout, default_args, run_failure_notifier, validation_tasks
 from disclosure.mapped_work import max_map_length
 
 
@@ -88,24 +88,6 @@ def disclosure_backfill():
         return pipeline.parse_and_load(pipeline.context(), force=bool(params["reparse_all"]), batch=batch)
 
     @task(trigger_rule="all_done")
-    def queue_validation() -> None:
-        from disclosure import pipeline
-
-        pipeline.queue_validation(pipeline.context())
-
-    @task(trigger_rule="all_done")
-    def validate_batches() -> list[list[int]]:
-        from disclosure import pipeline
-
-        return pipeline.validate_batches(pipeline.context(), max_batches=max_map_length())
-
-    @task(trigger_rule="all_done")
-    def validate(batch: list[int]) -> dict:
-        from disclosure import pipeline
-
-        return pipeline.validate(pipeline.context(), batch=batch)
-
-    @task(trigger_rule="all_done")
     def completeness(params=None) -> dict:
         from disclosure import pipeline
 
@@ -113,9 +95,7 @@ def disclosure_backfill():
 
     parse_work = parse_batches()
     crawl_site.expand(site_key=prepare()) >> parse_work
-    validate_work = validate_batches()
-    parse_and_load.expand(batch=parse_work) >> queue_validation() >> validate_work
-    validate.expand(batch=validate_work) >> completeness()
+    validation_tasks(after=parse_and_load.expand(batch=parse_work)) >> completeness()
 
 
 backfill = disclosure_backfill()

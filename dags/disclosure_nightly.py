@@ -25,6 +25,7 @@ from disclosure.dag_support import (
     nightly_run_timeout,
     run_failure_notifier,
     run_summary,
+    validation_tasks,
 )
 from disclosure.mapped_work import max_map_length
 
@@ -84,30 +85,6 @@ def disclosure_nightly():
         return pipeline.parse_and_load(pipeline.context(), batch=batch)
 
     @task(trigger_rule="all_done")
-    def queue_validation() -> None:
-        """Queue again, once, the parses whose unit's previous year has a newer parse."""
-        from disclosure import pipeline
-
-        pipeline.queue_validation(pipeline.context())
-
-    @task(trigger_rule="all_done")
-    def validate_batches() -> list[list[int]]:
-        """List the parses not validated yet, in batches (DISCLOSURE_VALIDATE_BATCH parses each)."""
-        from disclosure import pipeline
-
-        return pipeline.validate_batches(pipeline.context(), max_batches=max_map_length())
-
-    @task(trigger_rule="all_done", map_index_template="{{ batch_label }}")
-    def validate(batch: list[int]) -> dict:
-        """Validate one batch of parses (an id range) and store their findings; re-run, it skips what it did."""
-        from airflow.sdk import get_current_context
-
-        from disclosure import pipeline
-
-        get_current_context()["batch_label"] = f"parses {batch[0]}–{batch[1]}"
-        return pipeline.validate(pipeline.context(), batch=batch)
-
-    @task(trigger_rule="all_done")
     def alert() -> dict:
         """Raise new alerts and deliver them (Apprise URLs of the `disclosure_alerts` connection,
         type apprise, else DISCLOSURE_ALERT_URLS)."""
@@ -123,9 +100,7 @@ def disclosure_nightly():
     crawled = crawl_site.expand(site_key=prepare())
     parse_work = parse_batches()
     crawled >> parse_work
-    validate_work = validate_batches()
-    parse_and_load.expand(batch=parse_work) >> queue_validation() >> validate_work
-    validate.expand(batch=validate_work) >> alert() >> summary()
+    validation_tasks(after=parse_and_load.expand(batch=parse_work)) >> alert() >> summary()
 
 
 nightly = disclosure_nightly()

@@ -1,5 +1,5 @@
 """What every DAG of the project shares: the default args (retries, timeouts, failure
-notifications, from the settings) and the watcher task. Imported by the DAG files at parse
+notifications, from the settings), the validation tasks and the watcher task. Imported by the DAG files at parse
 time, so it imports no stage (disclosure.pipeline).
 
 Failures of tasks and runs go out through Airflow's own Apprise notifier on the connection
@@ -127,6 +127,41 @@ def add_watcher(dag) -> None:
     for other in dag.tasks:
         if other.task_id != watching.operator.task_id:
             other >> watching
+
+
+def validation_tasks(after):
+    """The validation both DAGs run after their parse tasks (`after`): queue again the parses whose
+    unit's previous year has a newer parse, list the parses not validated yet in batches, and
+    validate each batch (mapped, labelled by its id range). Returns the mapped validate tasks."""
+    from airflow.sdk import get_current_context, task
+
+    from disclosure.mapped_work import max_map_length
+
+    @task(trigger_rule="all_done")
+    def queue_validation() -> None:
+        """Queue again, once, the parses whose unit's previous year has a newer parse."""
+        from disclosure import pipeline
+
+        pipeline.queue_validation(pipeline.context())
+
+    @task(trigger_rule="all_done")
+    def validate_batches() -> list[list[int]]:
+        """List the parses not validated yet, in batches (DISCLOSURE_VALIDATE_BATCH parses each)."""
+        from disclosure import pipeline
+
+        return pipeline.validate_batches(pipeline.context(), max_batches=max_map_length())
+
+    @task(trigger_rule="all_done", map_index_template="{{ batch_label }}")
+    def validate(batch: list[int]) -> dict:
+        """Validate one batch of parses (an id range) and store their findings; re-run, it skips what it did."""
+        from disclosure import pipeline
+
+        get_current_context()["batch_label"] = f"parses {batch[0]}–{batch[1]}"
+        return pipeline.validate(pipeline.context(), batch=batch)
+
+    work = validate_batches()
+    after >> queue_validation() >> work
+    return validate.expand(batch=work)
 
 
 def connection_alert_urls() -> list[str] | None:
